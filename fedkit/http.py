@@ -1,0 +1,43 @@
+"""The signed HTTP client: every outbound server-to-server request goes through here.
+
+Signatures are built by ``fedkit.httpsig`` only; the SSRF guard is applied to every
+hop (redirects are followed by hand so each target is checked).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urljoin
+
+import requests
+
+from fedkit import httpsig
+from fedkit.config import Config
+from fedkit.ssrf import check_url
+from fedkit.vocab import AP_ACCEPT, AP_CONTENT_TYPE
+
+USER_AGENT = "Archipel/0.1 (+https://github.com/archipel)"
+_session = requests.Session()
+_session.headers["User-Agent"] = USER_AGENT
+
+
+def signed_get(url: str, config: Config, *, key_id: str, private_pem: str,
+               accept: str = AP_ACCEPT, max_redirects: int = 3) -> requests.Response:
+    for _ in range(max_redirects + 1):
+        check_url(url, config)
+        headers = {"Accept": accept}
+        headers.update(httpsig.sign_request("GET", url, key_id=key_id, private_key_pem=private_pem))
+        resp = _session.get(url, headers=headers, timeout=config.http_timeout, allow_redirects=False)
+        if resp.is_redirect and "Location" in resp.headers:
+            url = urljoin(url, resp.headers["Location"])
+            continue
+        return resp
+    raise requests.TooManyRedirects(url)
+
+
+def signed_post(url: str, body: bytes, config: Config, *, key_id: str, private_pem: str,
+                content_type: str = AP_CONTENT_TYPE) -> requests.Response:
+    check_url(url, config)
+    headers = {"Content-Type": content_type}
+    headers.update(httpsig.sign_request("POST", url, key_id=key_id, private_key_pem=private_pem, body=body))
+    return _session.post(url, data=body, headers=headers, timeout=config.http_timeout,
+                         allow_redirects=False)

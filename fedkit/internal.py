@@ -1,0 +1,113 @@
+"""How the gateway passes a verified identity to the services of its node, and how
+services call each other over internal HTTP.
+
+The gateway strips every ``X-Archipel-*`` header that came from outside, then sets:
+- ``X-Archipel-Internal``: the node's internal secret (services refuse requests without it)
+- ``X-Archipel-Signer``: actor id whose HTTP signature was verified (server-to-server)
+- ``X-Archipel-User``: local username of a verified bearer token or session (client-to-server)
+- ``X-Archipel-Scopes``: space-separated OAuth scopes of that token
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from functools import wraps
+
+import requests
+from flask import abort, current_app, g, request
+
+from fedkit.config import Config
+
+HEADER_PREFIX = "X-Archipel-"
+INTERNAL = "X-Archipel-Internal"
+SIGNER = "X-Archipel-Signer"
+USER = "X-Archipel-User"
+SCOPES = "X-Archipel-Scopes"
+
+
+@dataclass(frozen=True)
+class Requester:
+    signer: str | None  # remote or local actor id proven by an HTTP signature
+    user: str | None  # local username proven by a token
+    scopes: frozenset[str]
+
+    def has_scope(self, scope: str) -> bool:
+        # "write" implies "write:statuses" etc., as in Mastodon.
+        return scope in self.scopes or scope.split(":", 1)[0] in self.scopes
+
+
+def install_internal_guard(app) -> None:
+    """Every service request must carry the node's internal secret; exposes ``g.requester``."""
+
+    @app.before_request
+    def _guard():
+        secret = app.config["ARCHIPEL"].internal_secret
+        if not hmac.compare_digest(request.headers.get(INTERNAL, ""), secret):
+            abort(403)
+        g.requester = Requester(
+            signer=request.headers.get(SIGNER) or None,
+            user=request.headers.get(USER) or None,
+            scopes=frozenset(request.headers.get(SCOPES, "").split()),
+        )
+
+
+def require_user(scope: str | None = None):
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            req: Requester = g.requester
+            if not req.user:
+                from flask import jsonify
+
+                resp = jsonify(error="unauthorized", error_description="a bearer token is required")
+                resp.status_code = 401
+                return resp
+            if scope and not req.has_scope(scope):
+                from flask import jsonify
+
+                resp = jsonify(error="insufficient_scope", error_description=f"needs scope {scope}")
+                resp.status_code = 403
+                return resp
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+class InternalClient:
+    """Calls another service of the same node with the internal secret."""
+
+    def __init__(self, config: Config):
+        self.config = config
+        self.session = requests.Session()
+
+    def _url(self, service: str, path: str) -> str:
+        base = getattr(self.config, f"{service}_url")
+        return base + path
+
+    def request(self, method: str, service: str, path: str, **kwargs) -> requests.Response:
+        headers = kwargs.pop("headers", {}) or {}
+        headers[INTERNAL] = self.config.internal_secret
+        kwargs.setdefault("timeout", 30)
+        return self.session.request(method, self._url(service, path), headers=headers, **kwargs)
+
+    def get_json(self, service: str, path: str, **kwargs):
+        resp = self.request("GET", service, path, **kwargs)
+        resp.raise_for_status()
+        return resp.json()
+
+    def post_json(self, service: str, path: str, payload, **kwargs):
+        resp = self.request("POST", service, path, json=payload, **kwargs)
+        resp.raise_for_status()
+        return resp.json() if resp.content else None
+
+
+def internal_client() -> InternalClient:
+    """The per-app internal client (one keep-alive session per process)."""
+    app = current_app
+    client = app.extensions.get("archipel_internal")
+    if client is None:
+        client = app.extensions["archipel_internal"] = InternalClient(app.config["ARCHIPEL"])
+    return client

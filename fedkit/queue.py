@@ -1,0 +1,64 @@
+"""The node's task queue: dramatiq over Redis.
+
+Services enqueue by actor *name* (``enqueue(broker, "process_inbound", id)``), so a
+web service never imports worker code; each service's worker module registers the
+functions that carry those names. MongoDB holds the state of every task (an inbound
+activity, a delivery); a queue message is only a nudge, and each worker's sweeper
+re-enqueues whatever is due, so a lost message or a stopped Redis loses nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+
+import dramatiq
+from dramatiq.brokers.redis import RedisBroker
+
+from fedkit.config import Config
+
+log = logging.getLogger(__name__)
+
+
+def make_broker(config: Config) -> dramatiq.Broker:
+    return RedisBroker(url=config.redis_url, namespace=f"archipel-{config.queue_prefix}")
+
+
+def enqueue(broker: dramatiq.Broker, queue_name: str, actor_name: str, *args, delay_ms: int | None = None) -> bool:
+    """Best effort: returns False (and logs) when the queue is unreachable; the sweeper catches up."""
+    message = dramatiq.Message(queue_name=queue_name, actor_name=actor_name, args=args, kwargs={}, options={})
+    try:
+        broker.enqueue(message, delay=delay_ms)
+        return True
+    except Exception as exc:  # redis down: the stored state is the source of truth
+        log.warning("queue unavailable, %s(%s) left to the sweeper: %s", actor_name, args, type(exc).__name__)
+        return False
+
+
+def register(broker: dramatiq.Broker, queue_name: str, functions: dict[str, Callable], **options) -> None:
+    for name, fn in functions.items():
+        dramatiq.actor(fn, actor_name=name, queue_name=queue_name, broker=broker, **options)
+
+
+def run_worker(broker: dramatiq.Broker, queue_name: str, *, threads: int,
+               sweep: Callable[[], None] | None = None, sweep_interval: float = 2.0) -> None:
+    """Run a dramatiq worker for one queue in this process until SIGTERM/SIGINT."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    worker = dramatiq.Worker(broker, queues={queue_name}, worker_threads=threads, worker_timeout=200)
+    worker.start()
+    log.info("worker for queue %s started with %d threads", queue_name, threads)
+    try:
+        while not stop.is_set():
+            if sweep is not None:
+                try:
+                    sweep()
+                except Exception:
+                    log.exception("sweep failed")
+            stop.wait(sweep_interval)
+    finally:
+        worker.stop(timeout=5000)
+        broker.close()

@@ -1,0 +1,123 @@
+"""The gateway: the node's only public entry.
+
+It authenticates every request once (HTTP signature or bearer token), strips any
+identity header that came from outside, forwards the verified identity to the
+internal service in ``X-Archipel-*`` headers, enforces body limits and writes the
+audit trail.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import requests
+from flask import Flask, Response, g, jsonify, request
+
+from fedkit.config import Config, load_config
+from fedkit.db import connect_db
+from fedkit.internal import HEADER_PREFIX, INTERNAL, SCOPES, SIGNER, USER, InternalClient
+from fedkit.logs import setup_logging
+from gateway import audit
+from gateway.auth import AuthError, Identity, bearer_identity, verify_signature
+from gateway.routes import route_for
+
+log = logging.getLogger(__name__)
+
+# Hop-by-hop headers (RFC 9110 §7.6.1) and ones the proxy recomputes.
+HOP_HEADERS = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
+               "trailer", "transfer-encoding", "upgrade", "content-length", "content-encoding", "host"}
+
+
+def error(status: int, code: str, message: str) -> Response:
+    resp = jsonify(error=code, error_description=message)
+    resp.status_code = status
+    return resp
+
+
+def create_app(config: Config | dict | None = None) -> Flask:
+    cfg = load_config(config)
+    setup_logging("gateway", cfg)
+    app = Flask(__name__)
+    app.config["ARCHIPEL"] = cfg
+    app.config["MAX_CONTENT_LENGTH"] = cfg.max_body_bytes
+    connect_db(cfg)
+    audit.ensure_retention(cfg.audit_retention_days)
+    internal = InternalClient(cfg)
+    upstream = requests.Session()
+    adapter = requests.adapters.HTTPAdapter(pool_connections=8, pool_maxsize=32)
+    upstream.mount("http://", adapter)
+
+    @app.route("/", defaults={"path": ""}, methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+    @app.route("/<path:path>", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+    def proxy(path: str):
+        g.identity = Identity()
+        target = route_for(request.method, request.path)
+        if target is None:
+            return error(404, "not_found", "no such resource")
+        service, needs_signature = target
+        length = request.content_length
+        if length is not None and length > cfg.max_body_bytes:
+            return error(413, "body_too_large", f"bodies are limited to {cfg.max_body_bytes} bytes")
+        body = request.get_data(cache=True)  # werkzeug enforces MAX_CONTENT_LENGTH while reading
+
+        try:
+            identity = authenticate(body, needs_signature)
+        except AuthError as exc:
+            g.audit_error = exc.code
+            return error(exc.status, exc.code, str(exc))
+        g.identity = identity
+
+        if needs_signature:
+            try:
+                json.loads(body)
+            except ValueError:
+                return error(400, "malformed_json", "the body is not valid JSON")
+
+        headers = {k: v for k, v in request.headers.items()
+                   if k.lower() not in HOP_HEADERS and not k.startswith(HEADER_PREFIX)}
+        headers[INTERNAL] = cfg.internal_secret
+        headers["X-Forwarded-For"] = request.remote_addr or ""
+        headers["X-Forwarded-Proto"] = cfg.base_url.split("://", 1)[0]
+        headers["X-Forwarded-Host"] = cfg.host
+        if identity.signer:
+            headers[SIGNER] = identity.signer
+        if identity.user:
+            headers[USER] = identity.user
+            headers[SCOPES] = identity.scopes
+        base = getattr(cfg, f"{service}_url")
+        try:
+            resp = upstream.request(request.method, base + request.full_path.rstrip("?"), data=body,
+                                    headers=headers, allow_redirects=False, timeout=60)
+        except requests.RequestException as exc:
+            log.error("%s unavailable: %s", service, type(exc).__name__)
+            return error(503, "service_unavailable", f"the {service} service is not answering")
+        out_headers = [(k, v) for k, v in resp.raw.headers.items() if k.lower() not in HOP_HEADERS]
+        return Response(resp.content, status=resp.status_code, headers=out_headers)
+
+    def authenticate(body: bytes, needs_signature: bool) -> Identity:
+        has_signature = "Signature" in request.headers or "Signature-Input" in request.headers or \
+            request.headers.get("Authorization", "").startswith("Signature ")
+        if needs_signature or has_signature:
+            if not has_signature:
+                raise AuthError(401, "signature_missing", "this endpoint requires an HTTP signature")
+            return Identity(signer=verify_signature(request, body, cfg))
+        return bearer_identity(request, internal) or Identity()
+
+    @app.errorhandler(413)
+    def too_large(_exc):
+        return error(413, "body_too_large", f"bodies are limited to {cfg.max_body_bytes} bytes")
+
+    @app.after_request
+    def write_audit(response: Response) -> Response:
+        identity = getattr(g, "identity", None) or Identity()
+        audit.record(
+            method=request.method, path=request.path, status=response.status_code,
+            user=identity.user, signer=identity.signer,
+            client_address=request.headers.get("X-Forwarded-For", request.remote_addr),
+            application=(request.headers.get("User-Agent") or "")[:200],
+            error=getattr(g, "audit_error", None),
+        )
+        return response
+
+    return app

@@ -1,0 +1,42 @@
+"""The audit trail: one record per request that reaches the node (gateway-owned
+collection ``audit``): when, who (local user or remote signer), from which address
+and application, what, and the outcome. Kept ``ARCHIPEL_AUDIT_RETENTION_DAYS`` (TTL index).
+Never records bodies, tokens or signatures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import mongoengine as me
+
+log = logging.getLogger(__name__)
+
+
+class AuditRecord(me.Document):
+    meta = {"collection": "audit", "indexes": ["-at", "user", "signer"]}
+    at = me.DateTimeField(required=True)
+    method = me.StringField()
+    path = me.StringField()
+    status = me.IntField()
+    user = me.StringField()
+    signer = me.StringField()
+    client_address = me.StringField()
+    application = me.StringField()
+    error = me.StringField()
+
+
+def ensure_retention(retention_days: int) -> None:
+    coll = AuditRecord._get_collection()
+    try:
+        coll.create_index("at", name="audit_ttl", expireAfterSeconds=retention_days * 86400)
+    except Exception as exc:  # an embedded server without TTL support still keeps the trail
+        log.warning("audit TTL index not created: %s", exc)
+
+
+def record(**fields) -> None:
+    try:
+        AuditRecord(at=dt.datetime.now(dt.UTC), **fields).save()
+    except Exception:
+        log.exception("audit record not written")

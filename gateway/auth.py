@@ -1,0 +1,68 @@
+"""Authentication at the gateway: HTTP signatures (server-to-server) and bearer
+tokens (client-to-server). Returns who the requester is; never trusts a header
+that names an identity."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from flask import Request
+
+from fedkit import httpsig
+from fedkit.actors import resolve_key
+from fedkit.config import Config
+from fedkit.internal import InternalClient
+
+log = logging.getLogger(__name__)
+
+
+class AuthError(Exception):
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+@dataclass
+class Identity:
+    signer: str | None = None
+    user: str | None = None
+    scopes: str = ""
+
+
+def verify_signature(req: Request, body: bytes, config: Config) -> str:
+    """Verify the request's HTTP signature; return the actor id that owns the key."""
+    owners: dict[str, str] = {}
+
+    def _resolve(key_id: str, refresh: bool):
+        found = resolve_key(key_id, config, refresh=refresh)
+        if found is None:
+            return None
+        owners[key_id] = found[0]
+        return found[1]
+
+    url = config.base_url + req.full_path.rstrip("?")
+    try:
+        verified = httpsig.verify_request(
+            req.method, url, req.headers, body if body else None,
+            resolve_key=_resolve, max_skew=config.signature_max_skew,
+        )
+    except httpsig.SignatureError as exc:
+        raise AuthError(401, exc.code, str(exc)) from None
+    return owners[verified.key_id]
+
+
+def bearer_identity(req: Request, internal: InternalClient) -> Identity | None:
+    header = req.headers.get("Authorization", "")
+    if not header.lower().startswith("bearer "):
+        return None
+    token = header[7:].strip()
+    try:
+        info = internal.post_json("identity", "/internal/introspect", {"token": token})
+    except Exception as exc:
+        log.error("token introspection failed: %s", type(exc).__name__)
+        raise AuthError(503, "identity_unavailable", "cannot check the token now") from None
+    if not info.get("active"):
+        raise AuthError(401, "invalid_token", "the access token is invalid, revoked or expired")
+    return Identity(user=info["username"], scopes=info.get("scope", ""))

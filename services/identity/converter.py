@@ -1,0 +1,56 @@
+"""Identity's AS2 documents: the Person of an account and the instance Application actor."""
+
+from __future__ import annotations
+
+from fedkit.config import Config
+from fedkit.sanitize import sanitize_html
+from fedkit.vocab import (
+    APPLICATION,
+    PERSON,
+    instance_actor_id,
+    key_id_for,
+    local_actor_id,
+    shared_inbox_url,
+    with_context,
+)
+
+
+def person_json(account, public_pem: str, config: Config) -> dict:
+    actor = local_actor_id(config.base_url, account.username)
+    return with_context({
+        "id": actor,
+        "type": PERSON,
+        "preferredUsername": account.username,
+        "name": account.display_name or account.username,
+        "summary": sanitize_html(account.summary),
+        "url": actor,
+        "inbox": f"{actor}/inbox",
+        "outbox": f"{actor}/outbox",
+        "followers": f"{actor}/followers",
+        "following": f"{actor}/following",
+        "manuallyApprovesFollowers": bool(account.locked),
+        "discoverable": True,
+        "published": account.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "endpoints": {
+            "sharedInbox": shared_inbox_url(config.base_url),
+            "proxyUrl": f"{config.base_url}/proxy",
+            "oauthAuthorizationEndpoint": f"{config.base_url}/oauth/authorize",
+            "oauthTokenEndpoint": f"{config.base_url}/oauth/token",
+        },
+        "publicKey": {"id": key_id_for(actor), "owner": actor, "publicKeyPem": public_pem},
+    })
+
+
+def instance_actor_json(public_pem: str, config: Config) -> dict:
+    actor = instance_actor_id(config.base_url)
+    return with_context({
+        "id": actor,
+        "type": APPLICATION,
+        "preferredUsername": config.host,
+        "name": f"Archipel node {config.node_name}",
+        "inbox": f"{actor}/inbox",
+        "outbox": f"{actor}/outbox",
+        "manuallyApprovesFollowers": True,
+        "endpoints": {"sharedInbox": shared_inbox_url(config.base_url)},
+        "publicKey": {"id": key_id_for(actor), "owner": actor, "publicKeyPem": public_pem},
+    })

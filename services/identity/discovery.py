@@ -1,0 +1,131 @@
+"""WebFinger (RFC 7033), host-meta, NodeInfo 2.1 and actor documents."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, jsonify, request
+
+from fedkit import keystore
+from fedkit.internal import internal_client
+from fedkit.vocab import AP_CONTENT_TYPE, instance_actor_id, local_actor_id
+from services.identity.converter import instance_actor_json, person_json
+from services.identity.models import Account
+
+bp = Blueprint("discovery", __name__)
+
+
+def _config():
+    return current_app.config["ARCHIPEL"]
+
+
+def _activity_json(data: dict, status: int = 200):
+    resp = jsonify(data)
+    resp.status_code = status
+    resp.headers["Content-Type"] = AP_CONTENT_TYPE
+    return resp
+
+
+def _error(code: str, description: str, status: int):
+    resp = jsonify(error=code, error_description=description)
+    resp.status_code = status
+    return resp
+
+
+def _username_from_resource(resource: str) -> str | None:
+    config = _config()
+    if resource.startswith("acct:"):
+        name, _, host = resource[5:].lstrip("@").rpartition("@")
+        return name.lower() if host.lower() == config.host.lower() else None
+    prefix = config.base_url + "/users/"
+    if resource.startswith(prefix):
+        return resource[len(prefix):].split("/", 1)[0]
+    return None
+
+
+@bp.get("/.well-known/webfinger")
+def webfinger():
+    resource = request.args.get("resource", "")
+    if not resource:
+        return _error("invalid_request", "resource parameter is required", 400)
+    config = _config()
+    if resource in (f"acct:{config.host}@{config.host}", instance_actor_id(config.base_url)):
+        actor = instance_actor_id(config.base_url)
+        subject = f"acct:{config.host}@{config.host}"
+    else:
+        username = _username_from_resource(resource)
+        account = Account.objects(username=username).first() if username else None
+        if account is None or account.suspended:
+            return _error("not_found", "no such account", 404)
+        actor = local_actor_id(config.base_url, account.username)
+        subject = f"acct:{account.username}@{config.host}"
+    resp = jsonify(
+        subject=subject,
+        aliases=[actor],
+        links=[
+            {"rel": "self", "type": AP_CONTENT_TYPE, "href": actor},
+            {"rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": actor},
+        ],
+    )
+    resp.headers["Content-Type"] = "application/jrd+json"
+    return resp
+
+
+@bp.get("/.well-known/host-meta")
+def host_meta():
+    base = _config().base_url
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<XRD xmlns="http://docs.oasis-open.org/ns/xri/xrd-1.0">\n'
+        f'  <Link rel="lrdd" template="{base}/.well-known/webfinger?resource={{uri}}"/>\n'
+        "</XRD>\n"
+    )
+    return body, 200, {"Content-Type": "application/xrd+xml"}
+
+
+@bp.get("/.well-known/nodeinfo")
+def nodeinfo_links():
+    base = _config().base_url
+    return jsonify(links=[{"rel": "http://nodeinfo.diaspora.software/ns/schema/2.1",
+                           "href": f"{base}/nodeinfo/2.1"}])
+
+
+@bp.get("/nodeinfo/2.1")
+def nodeinfo():
+    config = _config()
+    users = Account.objects(suspended=False).count()
+    try:
+        local_posts = internal_client().get_json("outbox", "/internal/stats").get("local_posts", 0)
+    except Exception:
+        local_posts = 0
+    resp = jsonify({
+        "version": "2.1",
+        "software": {"name": "archipel", "version": "0.1.0",
+                     "repository": "https://github.com/archipel/archipel"},
+        "protocols": ["activitypub"],
+        "services": {"inbound": [], "outbound": []},
+        "openRegistrations": False,
+        "usage": {"users": {"total": users, "activeMonth": users, "activeHalfyear": users},
+                  "localPosts": local_posts},
+        "metadata": {"nodeName": config.node_name},
+    })
+    resp.headers["Content-Type"] = 'application/json; profile="http://nodeinfo.diaspora.software/ns/schema/2.1#"'
+    return resp
+
+
+@bp.get("/users/<username>")
+def actor(username: str):
+    account = Account.objects(username=username).first()
+    if account is None or account.suspended:
+        return _error("not_found", "no such actor", 404)
+    key = keystore.ActorKey.objects(actor_id=local_actor_id(_config().base_url, username)).first()
+    if key is None:
+        abort(500)
+    return _activity_json(person_json(account, key.public_pem, _config()))
+
+
+@bp.get("/actor")
+def instance_actor():
+    config = _config()
+    key = keystore.ActorKey.objects(actor_id=instance_actor_id(config.base_url)).first()
+    if key is None:
+        abort(503)
+    return _activity_json(instance_actor_json(key.public_pem, config))

@@ -1,0 +1,52 @@
+"""Identity's internal API for the other services of the node (never public)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+
+from services.identity.accounts import create_account
+from services.identity.models import Account
+
+bp = Blueprint("identity_internal", __name__, url_prefix="/internal")
+
+
+def account_json(account: Account) -> dict:
+    return {"username": account.username, "display_name": account.display_name,
+            "locked": account.locked, "suspended": account.suspended}
+
+
+@bp.get("/accounts/<username>")
+def get_account(username: str):
+    account = Account.objects(username=username).first()
+    if account is None:
+        return jsonify(error="not_found"), 404
+    return jsonify(account_json(account))
+
+
+@bp.post("/accounts/<username>/profile")
+def update_profile(username: str):
+    """Update of the Person from a C2S Update (outbox asks; identity owns the profile)."""
+    account = Account.objects(username=username).first()
+    if account is None:
+        return jsonify(error="not_found"), 404
+    data = request.get_json(silent=True) or {}
+    if isinstance(data.get("name"), str):
+        account.display_name = data["name"][:200]
+    if isinstance(data.get("summary"), str):
+        account.summary = data["summary"][:5000]
+    if isinstance(data.get("manuallyApprovesFollowers"), bool):
+        account.locked = data["manuallyApprovesFollowers"]
+    account.save()
+    return jsonify(account_json(account))
+
+
+@bp.post("/accounts")
+def create():
+    data = request.get_json(silent=True) or {}
+    username = (data.get("username") or "").lower()
+    if Account.objects(username=username).first():
+        return jsonify(error="exists"), 409
+    account = create_account(current_app.config["ARCHIPEL"], username,
+                             display_name=data.get("display_name", ""), password=data.get("password"),
+                             locked=bool(data.get("locked")))
+    return jsonify(account_json(account)), 201

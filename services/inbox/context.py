@@ -1,0 +1,69 @@
+"""What a handler gets: the activity, the node's config, and helpers to reach the
+other services and to place items in local inboxes."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+from dataclasses import dataclass
+
+import mongoengine as me
+
+from fedkit.config import Config
+from fedkit.internal import InternalClient
+from fedkit.vocab import Document
+from services.inbox.models import FollowRelation, InboxItem
+
+log = logging.getLogger(__name__)
+_seq = itertools.count()
+
+
+def next_seq() -> int:
+    # Microsecond clock plus a per-process counter: increasing and unique enough for paging.
+    return int(time.time() * 1_000_000) * 100 + next(_seq) % 100
+
+
+@dataclass
+class HandlerContext:
+    config: Config
+    internal: InternalClient
+    activity: Document
+
+    @property
+    def users_prefix(self) -> str:
+        return self.config.base_url + "/users/"
+
+    def local_username(self, actor_id: str | None) -> str | None:
+        """The username of a local Person actor id, or None for anything else."""
+        if actor_id and actor_id.startswith(self.users_prefix):
+            rest = actor_id[len(self.users_prefix):]
+            if rest and "/" not in rest and "#" not in rest:
+                return rest
+        return None
+
+    def is_local(self, iri: str | None) -> bool:
+        return bool(iri) and iri.startswith(self.config.base_url + "/")
+
+    def deliver_to_inbox(self, usernames, activity_id: str | None = None) -> int:
+        activity_id = activity_id or self.activity.id
+        count = 0
+        for username in set(usernames):
+            try:
+                InboxItem(username=username, activity_id=activity_id, seq=next_seq()).save(force_insert=True)
+                count += 1
+            except me.NotUniqueError:
+                pass  # a repeated delivery changes nothing
+        return count
+
+    def local_followers_of(self, actor_id: str) -> list[str]:
+        usernames = []
+        for rel in FollowRelation.objects(followee=actor_id, state="accepted").only("follower"):
+            name = self.local_username(rel.follower)
+            if name:
+                usernames.append(name)
+        return usernames
+
+    def send_as(self, username: str, activity: dict) -> None:
+        """Ask the outbox to publish an activity as a local actor (e.g. an Accept)."""
+        self.internal.post_json("outbox", f"/internal/users/{username}/send", activity)

@@ -1,0 +1,42 @@
+"""Follow: a remote or local actor asks to follow a local actor.
+
+Auto-accepted unless the followee is locked (manuallyApprovesFollowers); then it
+waits, and the followee answers with Accept or Reject through the outbox.
+A local actor's own Follow (seen here from the outbox) records the pending relation.
+"""
+
+from __future__ import annotations
+
+from fedkit.vocab import ACCEPT, FOLLOW
+from services.inbox.context import HandlerContext
+from services.inbox.dispatch import handles
+from services.inbox.models import FollowRelation
+
+
+@handles(FOLLOW)
+def on_follow(ctx: HandlerContext) -> str:
+    activity = ctx.activity
+    follower, followee = activity.actor_id, activity.object_id
+    if not follower or not followee:
+        return "ignored"
+    username = ctx.local_username(followee)
+    if username is None:
+        if ctx.local_username(follower):  # our user follows someone elsewhere: pending until Accept
+            FollowRelation.objects(follower=follower, followee=followee).update_one(
+                set_on_insert__state="pending", set__follow_activity_id=activity.id, upsert=True)
+            return "processed"
+        return "ignored"
+    account = ctx.internal.get_json("identity", f"/internal/accounts/{username}")
+    if account.get("suspended"):
+        return "ignored"
+    existing = FollowRelation.objects(follower=follower, followee=followee).first()
+    if existing and existing.state == "accepted":
+        state = "accepted"  # a re-sent Follow is accepted again (the other side may have lost it)
+    else:
+        state = "pending" if account.get("locked") else "accepted"
+    FollowRelation.objects(follower=follower, followee=followee).update_one(
+        set__state=state, set__follow_activity_id=activity.id, upsert=True)
+    ctx.deliver_to_inbox([username])  # the followee is notified (or asked to approve)
+    if state == "accepted":
+        ctx.send_as(username, {"type": ACCEPT, "object": activity.raw, "to": [follower]})
+    return "processed"

@@ -1,0 +1,20 @@
+"""Reject: a Follow was refused (or a follower removed). Only the followee may reject."""
+
+from __future__ import annotations
+
+from fedkit.vocab import REJECT
+from services.inbox.context import HandlerContext
+from services.inbox.dispatch import handles
+from services.inbox.follows import follow_relation_for
+
+
+@handles(REJECT)
+def on_reject(ctx: HandlerContext) -> str:
+    relation = follow_relation_for(ctx.activity.object)
+    if relation is None or relation.followee != ctx.activity.actor_id:
+        return "ignored"
+    relation.delete()
+    username = ctx.local_username(relation.follower)
+    if username:
+        ctx.deliver_to_inbox([username])
+    return "processed"

@@ -1,0 +1,30 @@
+"""Undo: of a Follow (unfollow), a Like or an Announce. Only the original actor may undo."""
+
+from __future__ import annotations
+
+from fedkit.vocab import ANNOUNCE, FOLLOW, LIKE, UNDO, id_of, type_of
+from services.inbox.context import HandlerContext
+from services.inbox.dispatch import handles
+from services.inbox.follows import follow_relation_for
+from services.inbox.models import Interaction
+
+
+@handles(UNDO)
+def on_undo(ctx: HandlerContext) -> str:
+    actor = ctx.activity.actor_id
+    inner = ctx.activity.object
+    inner_type = type_of(inner)
+    if inner_type == FOLLOW or inner_type is None:
+        relation = follow_relation_for(inner)
+        if relation is not None and relation.follower == actor:
+            relation.delete()
+            return "processed"
+    if inner_type in (LIKE, ANNOUNCE) or inner_type is None:
+        query = {"actor": actor}
+        if isinstance(inner, dict) and id_of(inner.get("object")):
+            query.update(kind=inner_type, object_id=id_of(inner.get("object")))
+        else:
+            query["activity_id"] = id_of(inner)
+        if Interaction.objects(**query).delete():
+            return "processed"
+    return "ignored"

@@ -1,0 +1,49 @@
+"""Inbox's internal API for the other services of the node (never public)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+
+from fedkit.vocab import DocumentError, local_actor_id
+from services.inbox.acceptance import accept_activity
+from services.inbox.models import FollowRelation, InboundActivity
+
+bp = Blueprint("inbox_internal", __name__, url_prefix="/internal")
+
+
+@bp.get("/users/<username>/followers")
+def follower_ids(username: str):
+    actor = local_actor_id(current_app.config["ARCHIPEL"].base_url, username)
+    ids = [r.follower for r in FollowRelation.objects(followee=actor, state="accepted").only("follower")]
+    return jsonify(followers=ids)
+
+
+@bp.get("/users/<username>/is-follower")
+def is_follower(username: str):
+    actor = local_actor_id(current_app.config["ARCHIPEL"].base_url, username)
+    candidate = request.args.get("actor", "")
+    found = FollowRelation.objects(followee=actor, follower=candidate, state="accepted").first()
+    return jsonify(follower=found is not None)
+
+
+@bp.post("/local-delivery")
+def local_delivery():
+    """An activity published by a local actor: applied here like a received one, so
+    local followers and addressees get it and follow state is recorded."""
+    data = request.get_json(silent=True)
+    try:
+        activity_id, created = accept_activity(data, signer=None, local=True)
+    except DocumentError as exc:
+        return jsonify(error=exc.code), 400
+    return jsonify(id=activity_id, created=created), 202
+
+
+@bp.get("/follow-request")
+def follow_request():
+    """The Follow activity behind a (pending or accepted) relation, for Accept/Reject."""
+    follow_id = request.args.get("id", "")
+    relation = FollowRelation.objects(follow_activity_id=follow_id).first()
+    inbound = InboundActivity.objects(activity_id=follow_id).first()
+    if relation is None or inbound is None:
+        return jsonify(error="not_found"), 404
+    return jsonify(inbound.raw)

@@ -1,0 +1,84 @@
+"""Inbox-owned collections: what the node received and what each local user has."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import mongoengine as me
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class InboundActivity(me.Document):
+    """One accepted activity, stored raw before any processing (dedupe by id)."""
+
+    meta = {"collection": "inbound_activities", "indexes": [("state", "received_at")]}
+    activity_id = me.StringField(primary_key=True)
+    raw = me.DictField(required=True)
+    activity_type = me.StringField()
+    signer = me.StringField()
+    local = me.BooleanField(default=False)  # produced by this node's outbox
+    state = me.StringField(default="received", choices=("received", "processed", "ignored", "failed"))
+    error = me.StringField()
+    attempts = me.IntField(default=0)
+    lease_until = me.DateTimeField()  # a worker holds it until then; after, it may be retried
+    received_at = me.DateTimeField(default=now)
+    processed_at = me.DateTimeField()
+
+
+class FollowRelation(me.Document):
+    """follower → followee, for every relation that involves a local actor."""
+
+    meta = {
+        "collection": "follows",
+        "indexes": [
+            {"fields": ["follower", "followee"], "unique": True},
+            ("followee", "state"),
+            ("follower", "state"),
+        ],
+    }
+    follower = me.StringField(required=True)
+    followee = me.StringField(required=True)
+    follow_activity_id = me.StringField()
+    state = me.StringField(default="pending", choices=("pending", "accepted"))
+    created_at = me.DateTimeField(default=now)
+
+
+class ReceivedObject(me.Document):
+    """The latest known state of an object (Note…) seen in an activity; Tombstone once deleted."""
+
+    meta = {"collection": "received_objects", "indexes": ["attributed_to"]}
+    object_id = me.StringField(primary_key=True)
+    raw = me.DictField(required=True)
+    attributed_to = me.StringField()
+    deleted = me.BooleanField(default=False)
+    updated_at = me.DateTimeField(default=now)
+
+
+class Interaction(me.Document):
+    """A Like or Announce of an object, so that Undo can remove it and counts can be shown."""
+
+    meta = {
+        "collection": "interactions",
+        "indexes": [{"fields": ["kind", "actor", "object_id"], "unique": True}, "activity_id"],
+    }
+    kind = me.StringField(required=True)
+    actor = me.StringField(required=True)
+    object_id = me.StringField(required=True)
+    activity_id = me.StringField()
+    created_at = me.DateTimeField(default=now)
+
+
+class InboxItem(me.Document):
+    """An activity in a local user's inbox (home timeline and notifications)."""
+
+    meta = {
+        "collection": "inbox_items",
+        "indexes": [{"fields": ["username", "activity_id"], "unique": True}, ("username", "-seq")],
+    }
+    username = me.StringField(required=True)
+    activity_id = me.StringField(required=True)
+    seq = me.IntField(required=True)  # monotonic per node: stable paging
+    received_at = me.DateTimeField(default=now)

@@ -1,0 +1,74 @@
+"""Storing received objects (sanitised) and finding which local users an activity reaches."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from fedkit.actors import FetchError, get_actor
+from fedkit.sanitize import sanitize_html
+from fedkit.vocab import TOMBSTONE, as_list, audience_of, id_of, is_public, type_of
+from services.inbox.context import HandlerContext
+from services.inbox.models import ReceivedObject, now
+
+
+def same_origin(a: str | None, b: str | None) -> bool:
+    return bool(a and b) and urlsplit(a).netloc.lower() == urlsplit(b).netloc.lower()
+
+
+def sanitized(obj: dict) -> dict:
+    clean = dict(obj)
+    for key in ("content", "summary"):
+        if isinstance(clean.get(key), str):
+            clean[key] = sanitize_html(clean[key])
+    if isinstance(clean.get("contentMap"), dict):
+        clean["contentMap"] = {k: sanitize_html(v) for k, v in clean["contentMap"].items() if isinstance(v, str)}
+    return clean
+
+
+def attributed_to(obj: dict) -> str | None:
+    for ref in as_list(obj.get("attributedTo")):
+        ident = id_of(ref)
+        if ident:
+            return ident
+    return None
+
+
+def store_object(obj: dict) -> ReceivedObject:
+    record = ReceivedObject(object_id=id_of(obj), raw=sanitized(obj), attributed_to=attributed_to(obj),
+                            deleted=False, updated_at=now())
+    record.save()
+    return record
+
+
+def tombstone(record: ReceivedObject) -> None:
+    record.raw = {"id": record.object_id, "type": TOMBSTONE, "formerType": type_of(record.raw),
+                  "deleted": now().strftime("%Y-%m-%dT%H:%M:%SZ")}
+    record.deleted = True
+    record.updated_at = now()
+    record.save()
+
+
+def followers_collection_of(ctx: HandlerContext, actor_id: str) -> str | None:
+    if ctx.is_local(actor_id):
+        return actor_id + "/followers"
+    try:
+        return get_actor(actor_id, ctx.config).followers
+    except FetchError:
+        return None
+
+
+def local_recipients(ctx: HandlerContext, activity: dict, obj: dict | None = None) -> set[str]:
+    """Local users an activity is for: those addressed by name, and the author's local
+    followers when the post is public or addressed to the author's followers."""
+    addressees = audience_of(activity)
+    if obj:
+        addressees += [a for a in audience_of(obj) if a not in addressees]
+    names = {n for n in (ctx.local_username(a) for a in addressees) if n}
+    actor = ctx.activity.actor_id
+    if actor:
+        followers_url = followers_collection_of(ctx, actor)
+        if is_public(addressees) or (followers_url and followers_url in addressees):
+            names.update(ctx.local_followers_of(actor))
+    author = ctx.local_username(actor)
+    names.discard(author)  # nobody needs their own post in their inbox
+    return names

@@ -1,0 +1,62 @@
+"""Who an activity goes to: expanding the audience into target inboxes.
+
+Local addressees are reached through the node's own inbox pipeline (one local
+delivery); remote ones by HTTP, one delivery per inbox, the shared inbox preferred
+so that 500 followers on one server cost one request.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fedkit.actors import FetchError, get_actor
+from fedkit.config import Config
+from fedkit.internal import InternalClient
+from fedkit.vocab import PUBLIC_ALIASES, audience_of
+
+log = logging.getLogger(__name__)
+
+
+def followers_url(actor_id: str) -> str:
+    return actor_id + "/followers"
+
+
+def username_of(actor_id: str, config: Config) -> str | None:
+    prefix = config.base_url + "/users/"
+    if actor_id.startswith(prefix):
+        rest = actor_id[len(prefix):]
+        if rest and "/" not in rest:
+            return rest
+    return None
+
+
+def remote_recipient_actors(activity: dict, actor_id: str, config: Config, internal: InternalClient) -> list[str]:
+    """Remote actor ids the activity is addressed to, the author's followers expanded."""
+    actors: dict[str, None] = {}
+    for addressee in audience_of(activity):
+        if addressee in PUBLIC_ALIASES:
+            continue
+        if addressee == followers_url(actor_id):
+            username = username_of(actor_id, config)
+            data = internal.get_json("inbox", f"/internal/users/{username}/followers")
+            for follower in data["followers"]:
+                if not follower.startswith(config.base_url + "/"):
+                    actors[follower] = None
+        elif not addressee.startswith(config.base_url + "/"):
+            actors[addressee] = None  # a remote actor (remote collections are not expandable here)
+    actors.pop(actor_id, None)
+    return list(actors)
+
+
+def target_inboxes(actor_ids: list[str], config: Config) -> list[str]:
+    inboxes: dict[str, None] = {}
+    for actor_id in actor_ids:
+        try:
+            actor = get_actor(actor_id, config)
+        except FetchError as exc:
+            log.info("no inbox for %s: %s", actor_id, exc)
+            continue
+        inbox = actor.shared_inbox or actor.inbox
+        if inbox:
+            inboxes[inbox] = None
+    return list(inboxes)

@@ -1,0 +1,195 @@
+"""The persistent delivery state machine.
+
+One ``Delivery`` per (activity, target inbox). States and their allowed moves:
+
+    queued   --2xx--> delivered
+    queued   --408/429/5xx/network--> retrying   (attempts+1, next_attempt_at = backoff)
+    queued   --other 4xx, or attempts exhausted--> failed
+    retrying --same as queued-->
+
+A worker claims a due delivery with a lease (so a lost message or a killed worker
+only delays it); ``Retry-After`` is honoured; after ``host_unavailable_after``
+consecutive failures a host is marked unavailable and its deliveries wait for the
+next probe; the first success resumes every waiting delivery to it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import json
+import logging
+import random
+from urllib.parse import urlsplit
+
+import requests
+from mongoengine.queryset.visitor import Q
+
+from fedkit import keystore
+from fedkit.config import Config
+from fedkit.http import signed_post
+from fedkit.ssrf import UnsafeURL
+from fedkit.vocab import with_context
+from services.outbox.models import Delivery, HostHealth, OutboxActivity, now
+
+log = logging.getLogger(__name__)
+
+QUEUED, RETRYING, DELIVERED, FAILED = "queued", "retrying", "delivered", "failed"
+TRANSITIONS: dict[str, frozenset[str]] = {
+    QUEUED: frozenset({DELIVERED, RETRYING, FAILED}),
+    RETRYING: frozenset({DELIVERED, RETRYING, FAILED}),
+    DELIVERED: frozenset(),
+    FAILED: frozenset(),
+}
+PENDING = (QUEUED, RETRYING)
+LEASE = dt.timedelta(minutes=2)
+RETRYABLE_4XX = {408, 429}
+
+
+def transition(delivery: Delivery, new_state: str, **fields) -> bool:
+    """Move a delivery to ``new_state`` if allowed from its current state (atomic)."""
+    if new_state not in TRANSITIONS[delivery.state]:
+        raise ValueError(f"delivery cannot go from {delivery.state} to {new_state}")
+    updates = {f"set__{k}": v for k, v in fields.items()}
+    return bool(Delivery.objects(id=delivery.id, state=delivery.state).update_one(
+        set__state=new_state, unset__lease_until=True, **updates))
+
+
+def backoff_seconds(attempt: int, config: Config) -> float:
+    return config.delivery_backoff_scale * (attempt ** 4 + 15 + random.random() * 10 * (attempt + 1))
+
+
+def retry_after_seconds(header: str | None) -> float | None:
+    if not header:
+        return None
+    if header.strip().isdigit():
+        return float(header.strip())
+    try:
+        when = email.utils.parsedate_to_datetime(header)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - now()).total_seconds())
+
+
+def host_of(url: str) -> str:
+    return urlsplit(url).netloc.lower()
+
+
+def create_deliveries(activity_id: str, actor: str, inboxes: list[str]) -> list[str]:
+    """Persist one delivery per target inbox (idempotent); returns the new delivery ids."""
+    created = []
+    for inbox in dict.fromkeys(inboxes):
+        result = Delivery.objects(activity_id=activity_id, inbox=inbox).update_one(
+            set_on_insert__actor=actor, set_on_insert__host=host_of(inbox),
+            set_on_insert__state=QUEUED, set_on_insert__next_attempt_at=now(), upsert=True,
+            full_result=True)
+        if result.upserted_id is not None:
+            created.append(str(result.upserted_id))
+    return created
+
+
+def claim(delivery_id: str) -> Delivery | None:
+    current = now()
+    return Delivery.objects(
+        Q(lease_until=None) | Q(lease_until__lt=current),
+        id=delivery_id, state__in=PENDING, next_attempt_at__lte=current,
+    ).modify(set__lease_until=current + LEASE, new=True)
+
+
+def due_deliveries(limit: int = 500) -> list[str]:
+    current = now()
+    due = Delivery.objects(
+        Q(lease_until=None) | Q(lease_until__lt=current),
+        state__in=PENDING, next_attempt_at__lte=current,
+    ).only("id").limit(limit)
+    return [str(d.id) for d in due]
+
+
+def _host_waiting(host: str, config: Config) -> dt.datetime | None:
+    """When the host is unavailable and this is not a probe, the time of the next probe."""
+    health = HostHealth.objects(host=host).first()
+    if health is None or not health.unavailable:
+        return None
+    current = now()
+    if health.next_probe_at and health.next_probe_at > current:
+        return health.next_probe_at
+    # This attempt is the probe; the next one waits a full interval unless it succeeds.
+    HostHealth.objects(host=host).update_one(
+        set__next_probe_at=current + dt.timedelta(seconds=config.host_probe_interval))
+    return None
+
+
+def _record_success(host: str) -> None:
+    health = HostHealth.objects(host=host).first()
+    HostHealth.objects(host=host).update_one(
+        set__consecutive_failures=0, set__unavailable=False, set__last_success_at=now(), upsert=True)
+    if health is not None and health.unavailable:
+        # The host answers again: everything waiting for it is due now.
+        Delivery.objects(host=host, state__in=PENDING).update(set__next_attempt_at=now())
+        log.info("host %s is available again", host)
+
+
+def _record_failure(host: str, config: Config) -> None:
+    health = HostHealth.objects(host=host).modify(inc__consecutive_failures=1, upsert=True, new=True)
+    if health.consecutive_failures >= config.host_unavailable_after and not health.unavailable:
+        HostHealth.objects(host=host).update_one(
+            set__unavailable=True,
+            set__next_probe_at=now() + dt.timedelta(seconds=config.host_probe_interval))
+        log.warning("host %s marked unavailable after %d failures", host, health.consecutive_failures)
+
+
+def deliver(delivery_id: str, config: Config) -> str | None:
+    """Attempt one delivery; returns the state it ends in (None if not due or taken)."""
+    delivery = claim(delivery_id)
+    if delivery is None:
+        return None
+    probe_at = _host_waiting(delivery.host, config)
+    if probe_at is not None:
+        Delivery.objects(id=delivery.id).update_one(set__next_attempt_at=probe_at, unset__lease_until=True)
+        return delivery.state
+    activity = OutboxActivity.objects(activity_id=delivery.activity_id).first()
+    if activity is None:
+        transition(delivery, FAILED, last_error="activity_missing")
+        return FAILED
+    body = json.dumps(with_context(public_form(activity.raw))).encode()
+    key_id, private_pem = keystore.signing_key(delivery.actor)
+    status, error, retry_after = None, None, None
+    try:
+        resp = signed_post(delivery.inbox, body, config, key_id=key_id, private_pem=private_pem)
+        status = resp.status_code
+        retry_after = retry_after_seconds(resp.headers.get("Retry-After"))
+    except UnsafeURL as exc:
+        transition(delivery, FAILED, last_error=f"unsafe_url: {exc}")
+        return FAILED
+    except requests.RequestException as exc:
+        error = type(exc).__name__
+    attempts = delivery.attempts + 1
+    if status is not None and 200 <= status < 300:
+        transition(delivery, DELIVERED, attempts=attempts, last_status=status, delivered_at=now())
+        _record_success(delivery.host)
+        return DELIVERED
+    if status is not None and 400 <= status < 500 and status not in RETRYABLE_4XX:
+        # The peer answered: it is up, but refuses this activity for good.
+        transition(delivery, FAILED, attempts=attempts, last_status=status, last_error="rejected")
+        _record_success(delivery.host)
+        return FAILED
+    if status is not None and status < 500 and status not in RETRYABLE_4XX:
+        # 1xx/3xx: nothing sensible to retry
+        transition(delivery, FAILED, attempts=attempts, last_status=status, last_error="unexpected_status")
+        return FAILED
+    _record_failure(delivery.host, config)
+    if attempts >= config.delivery_max_attempts:
+        transition(delivery, FAILED, attempts=attempts, last_status=status, last_error=error or "gave_up")
+        return FAILED
+    delay = max(backoff_seconds(attempts, config), retry_after or 0)
+    transition(delivery, RETRYING, attempts=attempts, last_status=status, last_error=error,
+               next_attempt_at=now() + dt.timedelta(seconds=delay))
+    return RETRYING
+
+
+def public_form(activity: dict) -> dict:
+    """What leaves the node: bto and bcc are removed (ActivityPub §6.1), also when embedded."""
+    out = {k: v for k, v in activity.items() if k not in ("bto", "bcc")}
+    if isinstance(out.get("object"), dict):
+        out["object"] = {k: v for k, v in out["object"].items() if k not in ("bto", "bcc")}
+    return out

@@ -1,0 +1,76 @@
+"""Outbox-owned collections: local activities and objects, deliveries, host health."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import mongoengine as me
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class OutboxActivity(me.Document):
+    """An activity published by a local actor, as served at its id (bto/bcc kept here only)."""
+
+    meta = {"collection": "outbox_activities",
+            "indexes": [("actor", "-created_at"), "object_id", ("fanout", "created_at")]}
+    activity_id = me.StringField(primary_key=True)
+    actor = me.StringField(required=True)
+    activity_type = me.StringField(required=True)
+    object_id = me.StringField()
+    raw = me.DictField(required=True)
+    addressees = me.ListField(me.StringField())
+    # Fan-out (local delivery + one Delivery per remote inbox) runs in the worker;
+    # "pending" until done, so a crash in between is picked up by the sweeper.
+    fanout = me.StringField(default="pending", choices=("pending", "done"))
+    created_at = me.DateTimeField(default=now)
+
+
+class LocalObject(me.Document):
+    """An object created by a local actor (Note…); a Tombstone once deleted."""
+
+    meta = {"collection": "local_objects", "indexes": ["author"]}
+    object_id = me.StringField(primary_key=True)
+    author = me.StringField(required=True)
+    raw = me.DictField(required=True)
+    addressees = me.ListField(me.StringField())
+    deleted = me.BooleanField(default=False)
+    created_at = me.DateTimeField(default=now)
+
+
+class Delivery(me.Document):
+    """One activity to one target inbox (shared inbox preferred). See ``delivery.py``."""
+
+    meta = {
+        "collection": "deliveries",
+        "indexes": [
+            {"fields": ["activity_id", "inbox"], "unique": True},
+            ("state", "next_attempt_at"),
+            ("host", "state"),
+        ],
+    }
+    activity_id = me.StringField(required=True)
+    actor = me.StringField(required=True)
+    inbox = me.StringField(required=True)
+    host = me.StringField(required=True)
+    state = me.StringField(required=True, default="queued")
+    attempts = me.IntField(default=0)
+    next_attempt_at = me.DateTimeField(default=now)
+    lease_until = me.DateTimeField()
+    last_status = me.IntField()
+    last_error = me.StringField()
+    created_at = me.DateTimeField(default=now)
+    delivered_at = me.DateTimeField()
+
+
+class HostHealth(me.Document):
+    """Consecutive delivery failures per host; an unavailable host is probed, not hammered."""
+
+    meta = {"collection": "host_health"}
+    host = me.StringField(primary_key=True)
+    consecutive_failures = me.IntField(default=0)
+    unavailable = me.BooleanField(default=False)
+    next_probe_at = me.DateTimeField()
+    last_success_at = me.DateTimeField()

@@ -1,0 +1,233 @@
+"""Publishing an activity as a local actor: ids, addressing, side effects, storage.
+
+Used by the C2S outbox endpoint and by the node's own services (an Accept sent by
+the inbox worker). One function per activity type prepares the activity; anything
+else is refused with a clear error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from fedkit.actors import FetchError, fetch_json
+from fedkit.config import Config
+from fedkit.internal import InternalClient
+from fedkit.sanitize import sanitize_html, text_to_html
+from fedkit.vocab import (
+    ACCEPT,
+    ANNOUNCE,
+    CREATABLE_TYPES,
+    CREATE,
+    DELETE,
+    FOLLOW,
+    LIKE,
+    PUBLIC,
+    REJECT,
+    TOMBSTONE,
+    UNDO,
+    UPDATE,
+    activity_url,
+    as_list,
+    audience_of,
+    id_of,
+    local_actor_id,
+    object_url,
+    type_of,
+)
+from services.outbox.addressing import followers_url
+from services.outbox.models import LocalObject, OutboxActivity
+
+ADDRESS_FIELDS = ("to", "cc", "bto", "bcc", "audience")
+EDITABLE_FIELDS = ("content", "contentMap", "summary", "name", "sensitive", "tag", "attachment")
+
+
+class PublishError(Exception):
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+def _now_iso() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _copy_addressing(source: dict, target: dict) -> None:
+    for key in ADDRESS_FIELDS:
+        if key in source:
+            target[key] = source[key]
+
+
+def _has_addressing(obj: dict) -> bool:
+    return any(as_list(obj.get(key)) for key in ADDRESS_FIELDS)
+
+
+class Publisher:
+    def __init__(self, config: Config, internal: InternalClient, username: str):
+        self.config = config
+        self.internal = internal
+        self.username = username
+        self.actor = local_actor_id(config.base_url, username)
+
+    # -- entry point -------------------------------------------------------------------
+    def publish(self, data: dict) -> OutboxActivity:
+        if not isinstance(data, dict) or not type_of(data):
+            raise PublishError(400, "type_missing", "post an object or activity with a type")
+        if type_of(data) in CREATABLE_TYPES:
+            data = {"type": CREATE, "object": data}  # AP §6.2.1: a bare object is wrapped
+        activity = {k: v for k, v in data.items() if k not in ("@context", "id", "actor", "published")}
+        activity.update(id=activity_url(self.config.base_url, uuid.uuid4().hex), actor=self.actor,
+                        published=_now_iso())
+        prepare = {
+            CREATE: self._create, FOLLOW: self._follow, UNDO: self._undo, LIKE: self._like,
+            ANNOUNCE: self._announce, DELETE: self._delete, UPDATE: self._update,
+            ACCEPT: self._answer_follow, REJECT: self._answer_follow,
+        }.get(type_of(activity))
+        if prepare is None:
+            raise PublishError(422, "unsupported_type", f"{type_of(activity)} cannot be posted to an outbox")
+        prepare(activity)
+        record = OutboxActivity(
+            activity_id=activity["id"], actor=self.actor, activity_type=type_of(activity),
+            object_id=id_of(activity.get("object")), raw=activity, addressees=audience_of(activity),
+        )
+        record.save(force_insert=True)
+        return record
+
+    # -- per type ----------------------------------------------------------------------
+    def _create(self, activity: dict) -> None:
+        obj = activity.get("object")
+        if not isinstance(obj, dict) or type_of(obj) not in CREATABLE_TYPES:
+            raise PublishError(422, "invalid_object", "Create needs an embedded object (Note, Article…)")
+        obj = {k: v for k, v in obj.items() if k not in ("@context", "id", "attributedTo", "published")}
+        obj.update(id=object_url(self.config.base_url, uuid.uuid4().hex), attributedTo=self.actor,
+                   published=activity["published"])
+        if isinstance(obj.get("content"), str):
+            content = obj["content"]
+            obj["content"] = sanitize_html(content) if "<" in content else text_to_html(content)
+        if isinstance(obj.get("summary"), str):
+            obj["summary"] = sanitize_html(obj["summary"])
+        obj.pop("contentMap", None)
+        # Addressing is shared by the activity and its object (AP §6.2); with none, followers only.
+        if _has_addressing(obj) and not _has_addressing(activity):
+            _copy_addressing(obj, activity)
+        elif not _has_addressing(activity):
+            activity["to"] = [followers_url(self.actor)]
+        _copy_addressing(activity, obj)
+        in_reply_to = id_of(obj.get("inReplyTo"))
+        if in_reply_to:
+            obj["inReplyTo"] = in_reply_to
+        activity["object"] = obj
+        LocalObject(object_id=obj["id"], author=self.actor, raw=obj, addressees=audience_of(obj)).save(
+            force_insert=True)
+
+    def _follow(self, activity: dict) -> None:
+        target = id_of(activity.get("object"))
+        if not target or target == self.actor:
+            raise PublishError(422, "invalid_object", "Follow needs the id of another actor")
+        activity["object"] = target
+        activity.setdefault("to", [target])
+
+    def _own_activity(self, ref, types: tuple[str, ...]) -> OutboxActivity:
+        found = OutboxActivity.objects(activity_id=id_of(ref) or "", actor=self.actor).first()
+        if found is None or found.activity_type not in types:
+            raise PublishError(422, "invalid_object", f"not one of your {'/'.join(types)} activities")
+        return found
+
+    def _undo(self, activity: dict) -> None:
+        original = self._own_activity(activity.get("object"), (FOLLOW, LIKE, ANNOUNCE))
+        activity["object"] = {k: v for k, v in original.raw.items() if k not in ("bto", "bcc")}
+        for key in ADDRESS_FIELDS:
+            if key in original.raw and key not in activity:
+                activity[key] = original.raw[key]
+
+    def _author_of(self, object_id: str) -> str | None:
+        local = LocalObject.objects(object_id=object_id).only("author").first()
+        if local:
+            return local.author
+        try:
+            return id_of(as_list(fetch_json(object_id, self.config).get("attributedTo"))[0])
+        except (FetchError, IndexError):
+            return None
+
+    def _like(self, activity: dict) -> None:
+        target = id_of(activity.get("object"))
+        if not target:
+            raise PublishError(422, "invalid_object", "Like needs the id of an object")
+        activity["object"] = target
+        if not _has_addressing(activity):
+            author = self._author_of(target)
+            if author:
+                activity["to"] = [author]
+
+    def _announce(self, activity: dict) -> None:
+        target = id_of(activity.get("object"))
+        if not target:
+            raise PublishError(422, "invalid_object", "Announce needs the id of an object")
+        activity["object"] = target
+        if not _has_addressing(activity):
+            author = self._author_of(target)
+            activity["to"] = [PUBLIC]
+            activity["cc"] = [followers_url(self.actor)] + ([author] if author else [])
+
+    def _own_object(self, ref) -> LocalObject:
+        found = LocalObject.objects(object_id=id_of(ref) or "", author=self.actor).first()
+        if found is None or found.deleted:
+            raise PublishError(422, "invalid_object", "not one of your objects")
+        return found
+
+    def _delete(self, activity: dict) -> None:
+        found = self._own_object(activity.get("object"))
+        tombstone = {"id": found.object_id, "type": TOMBSTONE, "formerType": type_of(found.raw),
+                     "deleted": activity["published"]}
+        found.update(set__raw=tombstone, set__deleted=True)
+        activity["object"] = tombstone
+        for key in ADDRESS_FIELDS:  # the Delete reaches whoever got the object
+            if key in found.raw:
+                activity[key] = found.raw[key]
+
+    def _update(self, activity: dict) -> None:
+        obj = activity.get("object")
+        if not isinstance(obj, dict):
+            raise PublishError(422, "invalid_object", "Update needs the new object embedded")
+        if id_of(obj) == self.actor:
+            self.internal.post_json("identity", f"/internal/accounts/{self.username}/profile", obj)
+            activity["object"] = self._current_person()
+            activity["to"] = [PUBLIC]
+            activity["cc"] = [followers_url(self.actor)]
+            return
+        found = self._own_object(obj)
+        new_raw = dict(found.raw)
+        for key in EDITABLE_FIELDS:
+            if key in obj:
+                new_raw[key] = obj[key]
+        if isinstance(new_raw.get("content"), str):
+            new_raw["content"] = sanitize_html(new_raw["content"])
+        new_raw["updated"] = activity["published"]
+        found.update(set__raw=new_raw)
+        activity["object"] = new_raw
+        for key in ADDRESS_FIELDS:
+            if key in found.raw:
+                activity[key] = found.raw[key]
+
+    def _current_person(self) -> dict:
+        resp = self.internal.request("GET", "identity", f"/users/{self.username}")
+        resp.raise_for_status()
+        person = resp.json()
+        person.pop("@context", None)
+        return person
+
+    def _answer_follow(self, activity: dict) -> None:
+        follow_ref = activity.get("object")
+        follow = follow_ref if isinstance(follow_ref, dict) and id_of(follow_ref.get("actor")) else None
+        if follow is None:
+            resp = self.internal.request("GET", "inbox", "/internal/follow-request",
+                                         params={"id": id_of(follow_ref) or ""})
+            if resp.status_code != 200:
+                raise PublishError(422, "invalid_object", "no such follow request")
+            follow = resp.json()
+        if id_of(follow.get("object")) != self.actor:
+            raise PublishError(422, "invalid_object", "that follow request is not addressed to you")
+        follow = {k: v for k, v in follow.items() if k != "@context"}
+        activity["object"] = follow
+        activity["to"] = [id_of(follow.get("actor"))]

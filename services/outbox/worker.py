@@ -1,0 +1,48 @@
+"""The delivery worker process: fans out published activities and delivers them.
+
+Run as ``python -m services.outbox.worker``; SIGTERM stops it after current tasks.
+Its sweeper re-enqueues due deliveries and unfinished fan-outs, so nothing pending
+is lost when Redis or the worker restarts.
+"""
+
+from __future__ import annotations
+
+import os
+
+from fedkit.config import Config
+from fedkit.db import connect_db
+from fedkit.internal import InternalClient
+from fedkit.logs import setup_logging
+from fedkit.queue import enqueue, make_broker, register, run_worker
+from services.outbox.delivery import deliver, due_deliveries
+from services.outbox.fanout import QUEUE, fanout, pending_fanouts
+
+
+def build(config: Config, broker):
+    internal = InternalClient(config)
+    register(broker, QUEUE, {
+        "fanout": lambda activity_id: fanout(activity_id, config, internal, broker),
+        "deliver": lambda delivery_id: deliver(delivery_id, config),
+    }, max_retries=0)
+
+    def sweep() -> None:
+        for activity_id in pending_fanouts():
+            enqueue(broker, QUEUE, "fanout", activity_id)
+        for delivery_id in due_deliveries():
+            enqueue(broker, QUEUE, "deliver", delivery_id)
+
+    return sweep
+
+
+def main() -> None:
+    config = Config.from_env()
+    setup_logging("delivery-worker", config)
+    connect_db(config)
+    broker = make_broker(config)
+    sweep = build(config, broker)
+    run_worker(broker, QUEUE, threads=int(os.environ.get("ARCHIPEL_DELIVERY_THREADS", "8")), sweep=sweep,
+               sweep_interval=1.0)
+
+
+if __name__ == "__main__":
+    main()
