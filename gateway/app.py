@@ -20,7 +20,7 @@ from fedkit.internal import HEADER_PREFIX, INTERNAL, SCOPES, SIGNER, USER, Inter
 from fedkit.logs import setup_logging
 from gateway import audit
 from gateway.auth import AuthError, Identity, bearer_identity, verify_signature
-from gateway.routes import route_for
+from gateway.routes import IGNORED, REQUIRED, route_for
 
 log = logging.getLogger(__name__)
 
@@ -55,20 +55,20 @@ def create_app(config: Config | dict | None = None) -> Flask:
         target = route_for(request.method, request.path)
         if target is None:
             return error(404, "not_found", "no such resource")
-        service, needs_signature = target
+        service, signature_mode = target
         length = request.content_length
         if length is not None and length > cfg.max_body_bytes:
             return error(413, "body_too_large", f"bodies are limited to {cfg.max_body_bytes} bytes")
         body = request.get_data(cache=True)  # werkzeug enforces MAX_CONTENT_LENGTH while reading
 
         try:
-            identity = authenticate(body, needs_signature)
+            identity = authenticate(body, signature_mode)
         except AuthError as exc:
             g.audit_error = exc.code
             return error(exc.status, exc.code, str(exc))
         g.identity = identity
 
-        if needs_signature:
+        if signature_mode == REQUIRED:
             try:
                 json.loads(body)
             except ValueError:
@@ -95,10 +95,10 @@ def create_app(config: Config | dict | None = None) -> Flask:
         out_headers = [(k, v) for k, v in resp.raw.headers.items() if k.lower() not in HOP_HEADERS]
         return Response(resp.content, status=resp.status_code, headers=out_headers)
 
-    def authenticate(body: bytes, needs_signature: bool) -> Identity:
+    def authenticate(body: bytes, signature_mode: str) -> Identity:
         has_signature = "Signature" in request.headers or "Signature-Input" in request.headers or \
             request.headers.get("Authorization", "").startswith("Signature ")
-        if needs_signature or has_signature:
+        if signature_mode == REQUIRED or (has_signature and signature_mode != IGNORED):
             if not has_signature:
                 raise AuthError(401, "signature_missing", "this endpoint requires an HTTP signature")
             return Identity(signer=verify_signature(request, body, cfg))

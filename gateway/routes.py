@@ -4,23 +4,29 @@ from __future__ import annotations
 
 import re
 
-# (method set or None for any, path pattern, service, needs an HTTP signature)
-ROUTES: list[tuple[frozenset[str] | None, re.Pattern, str, bool]] = [
-    (None, re.compile(r"^/\.well-known/(webfinger|host-meta|nodeinfo)$"), "identity", False),
-    (None, re.compile(r"^/nodeinfo/2\.1$"), "identity", False),
-    (None, re.compile(r"^/(api/v1/apps|oauth/(token|authorize|revoke)|login)$"), "identity", False),
-    (frozenset({"POST"}), re.compile(r"^/(inbox|users/[^/]+/inbox|actor/inbox)$"), "inbox", True),
-    (frozenset({"GET", "HEAD"}), re.compile(r"^/users/[^/]+/(inbox|followers|following)$"), "inbox", False),
-    (frozenset({"GET", "HEAD"}), re.compile(r"^/(users/[^/]+|actor)$"), "identity", False),
-    (None, re.compile(r"^/users/[^/]+/outbox$"), "outbox", False),
-    (frozenset({"GET", "HEAD"}), re.compile(r"^/(objects|activities)/[A-Za-z0-9_-]+$"), "outbox", False),
-    (frozenset({"POST"}), re.compile(r"^/proxy$"), "outbox", False),
-    (None, re.compile(r"^/communities(/.*)?$"), "communities", False),
+# What the gateway does with an HTTP signature on a route:
+REQUIRED = "required"  # deliveries: no valid signature, no entry (401)
+OPTIONAL = "optional"  # fetches: a valid signature proves who asks (followers-only posts)
+IGNORED = "ignored"  # public documents (actors, keys, discovery): never verified, so that
+# two servers resolving each other's keys cannot recurse into each other's gateways.
+
+# (method set or None for any, path pattern, service, signature handling)
+ROUTES: list[tuple[frozenset[str] | None, re.Pattern, str, str]] = [
+    (None, re.compile(r"^/\.well-known/(webfinger|host-meta|nodeinfo)$"), "identity", IGNORED),
+    (None, re.compile(r"^/nodeinfo/2\.1$"), "identity", IGNORED),
+    (None, re.compile(r"^/(api/v1/apps|oauth/(token|authorize|revoke)|login)$"), "identity", IGNORED),
+    (frozenset({"POST"}), re.compile(r"^/(inbox|users/[^/]+/inbox|actor/inbox)$"), "inbox", REQUIRED),
+    (frozenset({"GET", "HEAD"}), re.compile(r"^/users/[^/]+/(inbox|followers|following)$"), "inbox", OPTIONAL),
+    (frozenset({"GET", "HEAD"}), re.compile(r"^/(users/[^/]+|actor)$"), "identity", IGNORED),
+    (None, re.compile(r"^/users/[^/]+/outbox$"), "outbox", OPTIONAL),
+    (frozenset({"GET", "HEAD"}), re.compile(r"^/(objects|activities)/[A-Za-z0-9_-]+$"), "outbox", OPTIONAL),
+    (frozenset({"POST"}), re.compile(r"^/proxy$"), "outbox", OPTIONAL),
+    (None, re.compile(r"^/communities(/.*)?$"), "communities", OPTIONAL),
 ]
 
 
-def route_for(method: str, path: str) -> tuple[str, bool] | None:
-    for methods, pattern, service, signed in ROUTES:
+def route_for(method: str, path: str) -> tuple[str, str] | None:
+    for methods, pattern, service, signature in ROUTES:
         if (methods is None or method in methods) and pattern.match(path):
-            return service, signed
+            return service, signature
     return None

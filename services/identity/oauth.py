@@ -8,6 +8,7 @@ import secrets
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import grants
+from authlib.oauth2.rfc6749.errors import InvalidGrantError, UnauthorizedClientError
 from authlib.oauth2.rfc7636 import CodeChallenge
 from flask import (
     Blueprint,
@@ -43,11 +44,12 @@ class PasswordGrant(grants.ResourceOwnerPasswordCredentialsGrant):
 
     def authenticate_user(self, username, password):
         if not _config().password_login:
-            return None
+            raise UnauthorizedClientError(description="password sign-in is disabled on this node")
         account = _active_account((username or "").lower())
         if account and account.check_password(password or ""):
             return account
-        return None
+        # RFC 6749 §5.2: wrong resource-owner credentials are an invalid_grant.
+        raise InvalidGrantError(description="unknown user or wrong password")
 
 
 class CodeGrant(grants.AuthorizationCodeGrant):

@@ -17,8 +17,11 @@ from services.inbox.processing import due_for_retry, process_inbound
 def build(config: Config, broker):
     """Register the inbox task on a broker; returns the sweep function (tests call both)."""
     internal = InternalClient(config)
-    register(broker, QUEUE, {"process_inbound": lambda activity_id: process_inbound(activity_id, config, internal)},
-             max_retries=0)
+
+    def process_task(activity_id: str) -> None:
+        process_inbound(activity_id, config, internal)
+
+    register(broker, QUEUE, {"process_inbound": process_task}, max_retries=0)
 
     def sweep() -> None:
         for activity_id in due_for_retry():

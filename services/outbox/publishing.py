@@ -31,6 +31,7 @@ from fedkit.vocab import (
     as_list,
     audience_of,
     id_of,
+    is_public,
     local_actor_id,
     object_url,
     type_of,
@@ -113,6 +114,9 @@ class Publisher:
             _copy_addressing(obj, activity)
         elif not _has_addressing(activity):
             activity["to"] = [followers_url(self.actor)]
+        if is_public(audience_of(activity)) and followers_url(self.actor) not in audience_of(activity):
+            # A public post also goes to the author's followers, as every microblog does.
+            activity["cc"] = as_list(activity.get("cc")) + [followers_url(self.actor)]
         _copy_addressing(activity, obj)
         in_reply_to = id_of(obj.get("inReplyTo"))
         if in_reply_to:

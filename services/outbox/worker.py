@@ -20,10 +20,14 @@ from services.outbox.fanout import QUEUE, fanout, pending_fanouts
 
 def build(config: Config, broker):
     internal = InternalClient(config)
-    register(broker, QUEUE, {
-        "fanout": lambda activity_id: fanout(activity_id, config, internal, broker),
-        "deliver": lambda delivery_id: deliver(delivery_id, config),
-    }, max_retries=0)
+
+    def fanout_task(activity_id: str) -> None:
+        fanout(activity_id, config, internal, broker)
+
+    def deliver_task(delivery_id: str) -> None:
+        deliver(delivery_id, config)
+
+    register(broker, QUEUE, {"fanout": fanout_task, "deliver": deliver_task}, max_retries=0)
 
     def sweep() -> None:
         for activity_id in pending_fanouts():

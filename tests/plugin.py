@@ -1,0 +1,142 @@
+"""Archipel's pytest plugin: keypairs, a real node group on loopback, API clients,
+and waiting on conditions (never sleeping to win a race)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from pymongo import MongoClient
+
+from deploy.processes import Infra, Node, NodeSpec, free_port, load_or_create_secrets
+
+REPO = Path(__file__).resolve().parents[1]
+
+# Fast retry schedule for tests: the state machine is the same, the clock is compressed.
+TEST_NODE_ENV = {
+    "ARCHIPEL_DELIVERY_BACKOFF_SCALE": "0.02",
+    "ARCHIPEL_HOST_UNAVAILABLE_AFTER": "3",
+    "ARCHIPEL_HOST_PROBE_INTERVAL": "2",
+    "ARCHIPEL_MAX_BODY_BYTES": "200000",
+    "ARCHIPEL_LOG_LEVEL": "INFO",
+}
+
+
+def wait_until(condition, timeout: float = 30.0, interval: float = 0.1, message: str = "condition"):
+    """Poll ``condition`` until it returns a truthy value; fail with ``message`` on timeout."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = condition()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {message} (last: {last!r})")
+
+
+@pytest.fixture(scope="session")
+def rsa_keypair():
+    from fedkit.keys import generate_rsa_keypair
+
+    return generate_rsa_keypair()
+
+
+class NodeClient:
+    """A client of one node: what an employee's app or another server would do over HTTP."""
+
+    def __init__(self, node: Node, mongo: MongoClient, password: str):
+        self.node = node
+        self.base = node.spec.base_url
+        self.host = self.base.split("://", 1)[1]
+        self.db = mongo[f"archipel_{node.spec.name}"]
+        self.password = password
+        self.http = requests.Session()
+        self._tokens: dict[str, str] = {}
+
+    def actor(self, username: str) -> str:
+        return f"{self.base}/users/{username}"
+
+    def token(self, username: str) -> str:
+        if username not in self._tokens:
+            app = self.http.post(f"{self.base}/api/v1/apps",
+                                 data={"client_name": "tests", "scopes": "read write follow"}).json()
+            resp = self.http.post(f"{self.base}/oauth/token", data={
+                "grant_type": "password", "username": username, "password": self.password,
+                "client_id": app["client_id"], "client_secret": app["client_secret"],
+                "scope": "read write follow"})
+            assert resp.status_code == 200, resp.text
+            self._tokens[username] = resp.json()["access_token"]
+        return self._tokens[username]
+
+    def auth(self, username: str) -> dict:
+        return {"Authorization": f"Bearer {self.token(username)}"}
+
+    def post(self, username: str, activity: dict) -> requests.Response:
+        return self.http.post(f"{self.actor(username)}/outbox", json=activity, headers=self.auth(username))
+
+    def publish(self, username: str, activity: dict) -> dict:
+        resp = self.post(username, activity)
+        assert resp.status_code == 201, resp.text
+        return resp.json()
+
+    def inbox(self, username: str) -> list[dict]:
+        items, url = [], f"{self.actor(username)}/inbox?page=true"
+        while url:
+            resp = self.http.get(url, headers=self.auth(username))
+            assert resp.status_code == 200, resp.text
+            page = resp.json()
+            items.extend(page["orderedItems"])
+            url = page.get("next")
+        return items
+
+    def inbox_ids(self, username: str) -> list[str]:
+        return [a["id"] for a in self.inbox(username)]
+
+    def collection_items(self, url: str, **kwargs) -> list:
+        resp = self.http.get(url + "?page=true", **kwargs)
+        assert resp.status_code == 200, resp.text
+        return resp.json()["orderedItems"]
+
+    def proxy_fetch(self, username: str, object_id: str) -> requests.Response:
+        return self.http.post(f"{self.base}/proxy", data={"id": object_id}, headers=self.auth(username))
+
+
+class Group:
+    def __init__(self, infra: Infra, nodes: dict[str, Node], password: str):
+        self.infra = infra
+        self.nodes = nodes
+        self.mongo = MongoClient(infra.mongodb_uri, tz_aware=True)
+        self.clients = {name: NodeClient(node, self.mongo, password) for name, node in nodes.items()}
+
+    def __getitem__(self, name: str) -> NodeClient:
+        return self.clients[name]
+
+
+@pytest.fixture(scope="session")
+def group():
+    """fr (alice, alain) and de (bob, berta): every process real, on free loopback ports."""
+    data_dir = Path(tempfile.mkdtemp(prefix="archipel-test-"))
+    secrets_ = load_or_create_secrets(data_dir / "secrets.json")
+    infra = Infra(data_dir, free_port(), free_port(), in_memory=True)
+    nodes = {
+        "fr": Node(NodeSpec("fr", free_port(), ("alice", "alain")), infra, secrets_, TEST_NODE_ENV, 1),
+        "de": Node(NodeSpec("de", free_port(), ("bob", "berta")), infra, secrets_, TEST_NODE_ENV, 1),
+    }
+    try:
+        infra.start()
+        for node in nodes.values():
+            node.start()
+        yield Group(infra, nodes, secrets_["demo_password"])
+    finally:
+        for node in nodes.values():
+            node.stop()
+        infra.stop()
+        if os.environ.get("ARCHIPEL_KEEP_TEST_LOGS"):
+            print(f"test logs kept in {data_dir}")
+        else:
+            shutil.rmtree(data_dir, ignore_errors=True)
