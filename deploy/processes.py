@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 SERVICES = ("identity", "inbox", "outbox", "communities")
+WORKERS = {"inbox-worker": "services.inbox.worker", "delivery-worker": "services.outbox.worker"}
 
 
 def free_port() -> int:
@@ -40,6 +41,7 @@ def wait_for_port(port: int, timeout: float = 60.0, proc: subprocess.Popen | Non
 
 def port_is_free(port: int) -> bool:
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers bind: TIME_WAIT is fine
         try:
             s.bind(("127.0.0.1", port))
             return True
@@ -193,12 +195,18 @@ class Node:
             port = self.spec.internal_ports[service]
             started.append((port, self.processes.start(service, self._gunicorn(f"services.{service}.app", port),
                                                        self.env)))
-        self.processes.start("inbox-worker", [sys.executable, "-m", "services.inbox.worker"], self.env)
-        self.processes.start("delivery-worker", [sys.executable, "-m", "services.outbox.worker"], self.env)
+        for worker in WORKERS:
+            self.start_worker(worker)
         gateway = self.processes.start("gateway", self._gunicorn("gateway.app", self.spec.port), self.env)
         started.append((self.spec.port, gateway))
         for port, proc in started:
             wait_for_port(port, 60, proc)
+
+    def start_worker(self, name: str) -> None:
+        self.processes.start(name, [sys.executable, "-m", WORKERS[name]], self.env)
+
+    def stop_process(self, name: str, sig=signal.SIGTERM) -> None:
+        self.processes.stop([name], sig=sig)
 
     def stop(self, sig=signal.SIGTERM) -> None:
         self.processes.stop(sig=sig)
