@@ -6,6 +6,7 @@ hop (redirects are followed by hand so each target is checked).
 
 from __future__ import annotations
 
+import http.cookiejar
 from urllib.parse import urljoin
 
 import requests
@@ -16,8 +17,6 @@ from fedkit.ssrf import check_url
 from fedkit.vocab import AP_ACCEPT, AP_CONTENT_TYPE
 
 USER_AGENT = "Archipel/0.1 (+https://github.com/archipel)"
-_session = requests.Session()
-_session.headers["User-Agent"] = USER_AGENT
 
 
 def signed_get(url: str, config: Config, *, key_id: str, private_pem: str,
@@ -41,3 +40,15 @@ def signed_post(url: str, body: bytes, config: Config, *, key_id: str, private_p
     headers.update(httpsig.sign_request("POST", url, key_id=key_id, private_key_pem=private_pem, body=body))
     return _session.post(url, data=body, headers=headers, timeout=config.http_timeout,
                          allow_redirects=False)
+
+
+def cookieless_session() -> requests.Session:
+    """A keep-alive session that never stores cookies: a proxy or a server-to-server
+    client must not carry one requester's cookies into another's request."""
+    session = requests.Session()
+    session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+    return session
+
+
+_session = cookieless_session()
+_session.headers["User-Agent"] = USER_AGENT

@@ -18,6 +18,7 @@ import requests
 from flask import abort, current_app, g, request
 
 from fedkit.config import Config
+from fedkit.http import cookieless_session
 
 HEADER_PREFIX = "X-Archipel-"
 INTERNAL = "X-Archipel-Internal"
@@ -81,7 +82,7 @@ class InternalClient:
 
     def __init__(self, config: Config):
         self.config = config
-        self.session = requests.Session()
+        self.session = cookieless_session()
 
     def _url(self, service: str, path: str) -> str:
         base = getattr(self.config, f"{service}_url")

@@ -16,6 +16,7 @@ from flask import Flask, Response, g, jsonify, request
 
 from fedkit.config import Config, load_config
 from fedkit.db import connect_db
+from fedkit.http import cookieless_session
 from fedkit.internal import HEADER_PREFIX, INTERNAL, SCOPES, SIGNER, USER, InternalClient
 from fedkit.logs import setup_logging
 from gateway import audit
@@ -44,7 +45,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     connect_db(cfg)
     audit.ensure_retention(cfg.audit_retention_days)
     internal = InternalClient(cfg)
-    upstream = requests.Session()
+    upstream = cookieless_session()
     adapter = requests.adapters.HTTPAdapter(pool_connections=8, pool_maxsize=32)
     upstream.mount("http://", adapter)
 
