@@ -118,25 +118,98 @@ class Group:
 
 
 @pytest.fixture(scope="session")
-def group():
-    """fr (alice, alain) and de (bob, berta): every process real, on free loopback ports."""
+def infra():
+    """A real MongoDB-protocol server (SecantusDB, in memory) and a real Redis."""
     data_dir = Path(tempfile.mkdtemp(prefix="archipel-test-"))
-    secrets_ = load_or_create_secrets(data_dir / "secrets.json")
     infra = Infra(data_dir, free_port(), free_port(), in_memory=True)
+    try:
+        infra.start()
+        yield infra
+    finally:
+        infra.stop()
+        if os.environ.get("ARCHIPEL_KEEP_TEST_LOGS"):
+            print(f"test logs kept in {data_dir}")
+        else:
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture
+def db(infra):
+    """mongoengine connected to a fresh database of the test server, dropped afterwards."""
+    import uuid
+
+    import mongoengine
+
+    from fedkit import keystore
+
+    name = f"unit_{uuid.uuid4().hex[:12]}"
+    mongoengine.disconnect()
+    mongoengine.connect(db=name, host=infra.mongodb_uri, uuidRepresentation="standard", tz_aware=True)
+    keystore._load.cache_clear()
+    yield name
+    mongoengine.get_connection().drop_database(name)
+    mongoengine.disconnect()
+
+
+@pytest.fixture(scope="session")
+def group(infra):
+    """fr (alice, alain) and de (bob, berta): every process real, on free loopback ports."""
+    secrets_ = load_or_create_secrets(infra.data_dir / "secrets.json")
     nodes = {
         "fr": Node(NodeSpec("fr", free_port(), ("alice", "alain")), infra, secrets_, TEST_NODE_ENV, 1),
         "de": Node(NodeSpec("de", free_port(), ("bob", "berta")), infra, secrets_, TEST_NODE_ENV, 1),
     }
     try:
-        infra.start()
         for node in nodes.values():
             node.start()
         yield Group(infra, nodes, secrets_["demo_password"])
     finally:
         for node in nodes.values():
             node.stop()
-        infra.stop()
-        if os.environ.get("ARCHIPEL_KEEP_TEST_LOGS"):
-            print(f"test logs kept in {data_dir}")
-        else:
-            shutil.rmtree(data_dir, ignore_errors=True)
+
+
+class PeerServer:
+    """A real HTTP server on loopback that answers with scripted responses and keeps
+    what it received: a remote inbox for unit tests of the delivery client."""
+
+    def __init__(self):
+        import http.server
+        import threading
+
+        self.responses: list[tuple[int, dict]] = []
+        self.received: list[dict] = []
+        peer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                peer.received.append({"path": self.path, "headers": dict(self.headers), "body": body})
+                status, headers = peer.responses.pop(0) if peer.responses else (202, {})
+                self.send_response(status)
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def inbox(self) -> str:
+        return f"http://127.0.0.1:{self.port}/inbox"
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def peer():
+    server = PeerServer()
+    yield server
+    server.close()

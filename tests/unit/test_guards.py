@@ -1,0 +1,42 @@
+"""SSRF guard and HTML sanitising."""
+
+from __future__ import annotations
+
+import pytest
+
+from fedkit.config import Config
+from fedkit.sanitize import sanitize_html, text_to_html
+from fedkit.ssrf import UnsafeURL, check_url
+
+PROD = Config(dev_mode=False)
+
+
+@pytest.mark.parametrize("url", [
+    "http://example.com/users/a",  # not https
+    "https://127.0.0.1/users/a", "https://localhost/x", "https://10.1.2.3/x", "https://192.168.0.1/x",
+    "https://[::1]/x", "https://169.254.169.254/latest/meta-data", "ftp://example.com/x", "https:///nohost",
+])
+def test_production_refuses_private_and_plain_http(url):
+    with pytest.raises(UnsafeURL):
+        check_url(url, PROD)
+
+
+def test_allowlist_and_dev_mode():
+    check_url("http://127.0.0.1:8002/users/bob", Config(dev_mode=True))
+    check_url("https://10.1.2.3/users/x", Config(fetch_allowlist=("10.1.2.3",)))
+    check_url("http://node-de.internal:8000/x", Config(fetch_allowlist=("node-de.internal:8000",)))
+    with pytest.raises(UnsafeURL):
+        check_url("file:///etc/passwd", Config(dev_mode=True))
+
+
+def test_sanitize_keeps_post_markup_and_drops_scripts():
+    dirty = ('<p>Hi <a href="https://x.example/@a" onclick="steal()">@a</a> <script>alert(1)</script>'
+             '<img src=x onerror=alert(1)><a href="javascript:alert(1)">x</a></p>')
+    clean = sanitize_html(dirty)
+    assert "<script" not in clean and "onclick" not in clean and "onerror" not in clean
+    assert "javascript:" not in clean and "<img" not in clean
+    assert '<a href="https://x.example/@a" rel="nofollow noopener noreferrer">@a</a>' in clean
+
+
+def test_plain_text_becomes_escaped_paragraphs():
+    assert text_to_html("a < b\nc\n\nnext") == "<p>a &lt; b<br>c</p><p>next</p>"
