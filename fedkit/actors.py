@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 
 import mongoengine as me
 import requests
@@ -103,7 +104,29 @@ def get_actor(actor_id: str, config: Config, *, refresh: bool = False) -> Cached
     return _cache_actor(data)
 
 
+_KEY_MEMO: dict[str, tuple[float, tuple[str, str]]] = {}
+KEY_MEMO_SECONDS = 300.0
+
+
 def resolve_key(key_id: str, config: Config, *, refresh: bool = False) -> tuple[str, str] | None:
+    """Like ``_resolve_key``, remembered in-process for a few minutes: the gateway checks
+    every delivery's signature, and a rotated key is refetched when verification fails."""
+    now = time.monotonic()
+    if not refresh:
+        memo = _KEY_MEMO.get(key_id)
+        if memo and memo[0] > now:
+            return memo[1]
+    found = _resolve_key(key_id, config, refresh=refresh)
+    if found is not None:
+        if len(_KEY_MEMO) > 10_000:
+            _KEY_MEMO.clear()
+        _KEY_MEMO[key_id] = (now + KEY_MEMO_SECONDS, found)
+    else:
+        _KEY_MEMO.pop(key_id, None)
+    return found
+
+
+def _resolve_key(key_id: str, config: Config, *, refresh: bool = False) -> tuple[str, str] | None:
     """(owner actor id, public PEM) for a key id, or None when it cannot be found.
 
     Local keys come from the keystore. Remote ones: a cached actor holding that key,

@@ -50,6 +50,9 @@ class Config:
     password_login: bool = False
     demo_password: str = ""
     audit_retention_days: int = 365
+    # Number of reverse proxies (TLS terminator, ingress) in front of the gateway whose
+    # X-Forwarded-For/-Proto the gateway trusts; 0 when clients connect to it directly.
+    trusted_proxies: int = 0
 
     @classmethod
     def from_env(cls) -> Config:
@@ -82,7 +85,18 @@ class Config:
             password_login=_env_bool("ARCHIPEL_PASSWORD_LOGIN", False),
             demo_password=_env("ARCHIPEL_DEMO_PASSWORD", ""),
             audit_retention_days=int(_env("ARCHIPEL_AUDIT_RETENTION_DAYS", str(cls.audit_retention_days))),
+            trusted_proxies=int(_env("ARCHIPEL_TRUSTED_PROXIES", str(cls.trusted_proxies))),
         )
+
+    def check(self) -> Config:
+        """Refuse to run production with the placeholder secrets."""
+        if not self.dev_mode:
+            weak = [name for name, value in (("ARCHIPEL_INTERNAL_SECRET", self.internal_secret),
+                                             ("ARCHIPEL_SECRET_KEY", self.secret_key))
+                    if value in (Config.internal_secret, Config.secret_key) or len(value) < 16]
+            if weak:
+                raise RuntimeError(f"set {', '.join(weak)} to a long random value (or ARCHIPEL_DEV_MODE=1)")
+        return self
 
     def with_overrides(self, overrides: dict | None) -> Config:
         if not overrides:
@@ -101,5 +115,5 @@ class Config:
 
 def load_config(config: Config | dict | None = None) -> Config:
     if isinstance(config, Config):
-        return config
-    return Config.from_env().with_overrides(config)
+        return config.check()
+    return Config.from_env().with_overrides(config).check()

@@ -13,6 +13,7 @@ import logging
 
 import requests
 from flask import Flask, Response, g, jsonify, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from fedkit.config import Config, load_config
 from fedkit.db import connect_db
@@ -40,6 +41,8 @@ def create_app(config: Config | dict | None = None) -> Flask:
     cfg = load_config(config)
     setup_logging("gateway", cfg)
     app = Flask(__name__)
+    if cfg.trusted_proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=cfg.trusted_proxies, x_proto=cfg.trusted_proxies)
     app.config["ARCHIPEL"] = cfg
     app.config["MAX_CONTENT_LENGTH"] = cfg.max_body_bytes
     connect_db(cfg)
@@ -115,7 +118,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
         audit.record(
             method=request.method, path=request.path, status=response.status_code,
             user=identity.user, signer=identity.signer,
-            client_address=request.headers.get("X-Forwarded-For", request.remote_addr),
+            client_address=request.remote_addr,  # the real client when ARCHIPEL_TRUSTED_PROXIES is right
             application=(request.headers.get("User-Agent") or "")[:200],
             error=getattr(g, "audit_error", None),
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from fedkit.config import Config, load_config
 from fedkit.db import connect_db
@@ -18,6 +19,8 @@ def create_app(config: Config | dict | None = None) -> Flask:
     if cfg.dev_mode:
         os.environ.setdefault("AUTHLIB_INSECURE_TRANSPORT", "1")
     app = Flask(__name__)
+    # Only the gateway reaches this service (internal secret); it tells the public scheme and host.
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1)
     app.config["ARCHIPEL"] = cfg
     app.config["SECRET_KEY"] = cfg.secret_key
     app.config["SESSION_COOKIE_HTTPONLY"] = True

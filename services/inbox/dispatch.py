@@ -6,12 +6,15 @@ most specific entry wins. Unknown types are stored and acknowledged, never a cra
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 from services.inbox.context import HandlerContext
 
 Handler = Callable[[HandlerContext], str]
 _TABLE: dict[tuple[str, str | None], Handler] = {}
+_LOCK = threading.Lock()
+_LOADED = False
 
 
 def handles(activity_type: str, object_type: str | None = None):
@@ -28,8 +31,17 @@ def handler_for(activity_type: str | None, object_type: str | None) -> Handler |
 
 
 def _load_handlers() -> None:
-    if _TABLE:
+    # Under a lock: a worker's threads must never see a half-filled table.
+    global _LOADED
+    if _LOADED:
         return
+    with _LOCK:
+        if not _LOADED:
+            _import_handlers()
+            _LOADED = True
+
+
+def _import_handlers() -> None:
     from services.inbox.handlers import (  # noqa: F401  (registration by import)
         accept,
         announce,

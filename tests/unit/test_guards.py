@@ -40,3 +40,10 @@ def test_sanitize_keeps_post_markup_and_drops_scripts():
 
 def test_plain_text_becomes_escaped_paragraphs():
     assert text_to_html("a < b\nc\n\nnext") == "<p>a &lt; b<br>c</p><p>next</p>"
+
+
+def test_production_refuses_placeholder_secrets():
+    with pytest.raises(RuntimeError, match="ARCHIPEL_INTERNAL_SECRET"):
+        Config(dev_mode=False).check()
+    Config(dev_mode=True).check()
+    Config(dev_mode=False, internal_secret="s" * 32, secret_key="k" * 32).check()

