@@ -17,6 +17,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -129,6 +130,8 @@ def follow_all(node: Node, followers: list[tuple[str, str]], target: str) -> Non
 
 
 def main() -> int:
+    # SIGTERM (e.g. from `timeout`) unwinds through `finally`, so no process is left behind.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     data_dir = Path(tempfile.mkdtemp(prefix="archipel-bench-"))
     secrets_ = load_or_create_secrets(data_dir / "secrets.json")
     infra = Infra(data_dir, free_port(), free_port(), in_memory=True)

@@ -130,6 +130,15 @@ class Infra:
 
     def stop(self) -> None:
         self.processes.stop()
+        wait_for_ports_free((self.mongo_port, self.redis_port))
+
+
+def wait_for_ports_free(ports, timeout: float = 15.0) -> None:
+    """After a stop, until nothing listens any more (a server's children may linger)."""
+    deadline = time.monotonic() + timeout
+    for port in ports:
+        while not port_is_free(port) and time.monotonic() < deadline:
+            time.sleep(0.1)
 
 
 @dataclass
@@ -210,6 +219,7 @@ class Node:
 
     def stop(self, sig=signal.SIGTERM) -> None:
         self.processes.stop(sig=sig)
+        wait_for_ports_free([self.spec.port, *self.spec.internal_ports.values()])
 
 
 def load_or_create_secrets(path: Path) -> dict[str, str]:

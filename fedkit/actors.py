@@ -5,15 +5,17 @@ signed fetch (instance actor) with a cache in the ``remote_actors`` collection.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import time
+from urllib.parse import urlsplit
 
 import mongoengine as me
 import requests
 
 from fedkit import keystore
 from fedkit.config import Config
-from fedkit.http import signed_get
+from fedkit.http import read_capped, signed_get
 from fedkit.ssrf import UnsafeURL
 from fedkit.vocab import ACTOR_TYPES, id_of, instance_actor_id, type_of
 
@@ -37,8 +39,13 @@ class CachedActor(me.Document):
     followers = me.StringField()
     actor_type = me.StringField()
     preferred_username = me.StringField()
-    raw = me.DictField()
+    # The document as fetched, as JSON text: remote keys may be anything ("$x", "a.b").
+    raw_json = me.StringField()
     fetched_at = me.DateTimeField()
+
+    @property
+    def raw(self) -> dict:
+        return json.loads(self.raw_json or "{}")
 
 
 def _now() -> dt.datetime:
@@ -49,42 +56,69 @@ def _instance_key(config: Config) -> tuple[str, str]:
     return keystore.signing_key(instance_actor_id(config.base_url))
 
 
+MAX_DOCUMENT_BYTES = 2_000_000
+
+
 def fetch_json(url: str, config: Config) -> dict:
-    """Signed GET of an ActivityPub document, signed by the instance actor."""
+    """Signed GET of an ActivityPub document, signed by the instance actor (size-capped)."""
     key_id, private_pem = _instance_key(config)
     try:
         resp = signed_get(url, config, key_id=key_id, private_pem=private_pem)
+        if resp.status_code != 200:
+            resp.close()
+            raise FetchError("http_error", f"GET {url} answered {resp.status_code}", resp.status_code)
+        body = read_capped(resp, MAX_DOCUMENT_BYTES)
     except UnsafeURL as exc:
         raise FetchError("unsafe_url", str(exc)) from None
-    except requests.RequestException as exc:
+    except (requests.RequestException, UnicodeError) as exc:
         raise FetchError("unreachable", f"cannot fetch {url}: {type(exc).__name__}") from None
-    if resp.status_code != 200:
-        raise FetchError("http_error", f"GET {url} answered {resp.status_code}", resp.status_code)
+    if body is None:
+        raise FetchError("too_large", f"GET {url} returned more than {MAX_DOCUMENT_BYTES} bytes")
     try:
-        data = resp.json()
-    except ValueError:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
         raise FetchError("malformed_json", f"GET {url} did not return JSON") from None
     if not isinstance(data, dict):
         raise FetchError("malformed_json", f"GET {url} did not return an object")
     return data
 
 
-def _cache_actor(data: dict) -> CachedActor:
+def _text(value) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _same_host(a: str, b: str) -> bool:
+    return urlsplit(a).netloc.lower() == urlsplit(b).netloc.lower()
+
+
+def _cache_actor(data: dict, fetched_url: str, config: Config) -> CachedActor:
+    """Cache an actor document fetched from ``fetched_url`` — only if it is who it says.
+
+    The document's id must be the URL it was fetched from (no claiming someone else's id),
+    remote documents can never claim a local id, and its key must live on its own host.
+    """
     actor_id = id_of(data)
+    if type_of(data) not in ACTOR_TYPES or not actor_id or actor_id != fetched_url.split("#", 1)[0]:
+        raise FetchError("not_an_actor", f"{fetched_url} does not serve an actor with that id")
+    if actor_id.startswith(config.base_url + "/"):
+        raise FetchError("not_an_actor", "a remote document cannot stand for a local actor")
     key = data.get("publicKey")
     if isinstance(key, list):
         key = key[0] if key else None
+    key_id = id_of(key) if key else None
+    if key_id and not _same_host(key_id, actor_id):
+        key_id = None
     endpoints = data.get("endpoints") if isinstance(data.get("endpoints"), dict) else {}
     cached = CachedActor(
         actor_id=actor_id,
-        key_id=id_of(key) if key else None,
-        public_pem=key.get("publicKeyPem") if isinstance(key, dict) else None,
-        inbox=id_of(data.get("inbox")),
-        shared_inbox=id_of(endpoints.get("sharedInbox")),
-        followers=id_of(data.get("followers")),
+        key_id=key_id,
+        public_pem=_text(key.get("publicKeyPem")) if key_id and isinstance(key, dict) else None,
+        inbox=_text(id_of(data.get("inbox"))),
+        shared_inbox=_text(id_of(endpoints.get("sharedInbox"))),
+        followers=_text(id_of(data.get("followers"))),
         actor_type=type_of(data),
-        preferred_username=data.get("preferredUsername"),
-        raw=data,
+        preferred_username=_text(data.get("preferredUsername")),
+        raw_json=json.dumps(data),
         fetched_at=_now(),
     )
     cached.save()
@@ -92,16 +126,13 @@ def _cache_actor(data: dict) -> CachedActor:
 
 
 def get_actor(actor_id: str, config: Config, *, refresh: bool = False) -> CachedActor:
-    """A remote (or local) actor by id, from the cache unless stale or ``refresh``."""
+    """A remote actor by id, from the cache unless stale or ``refresh``."""
     cached = CachedActor.objects(actor_id=actor_id).first()
     if cached and not refresh:
         fetched = cached.fetched_at
         if fetched and (_now() - fetched).total_seconds() < config.actor_cache_seconds:
             return cached
-    data = fetch_json(actor_id, config)
-    if type_of(data) not in ACTOR_TYPES or id_of(data) != actor_id:
-        raise FetchError("not_an_actor", f"{actor_id} is not an actor document")
-    return _cache_actor(data)
+    return _cache_actor(fetch_json(actor_id, config), actor_id, config)
 
 
 _KEY_MEMO: dict[str, tuple[float, tuple[str, str]]] = {}
@@ -131,7 +162,7 @@ def _resolve_key(key_id: str, config: Config, *, refresh: bool = False) -> tuple
 
     Local keys come from the keystore. Remote ones: a cached actor holding that key,
     else fetch the key id (Mastodon serves the actor at ``actor#main-key``; others serve a
-    Key with an ``owner``) and then the owner, whose document must list the same key.
+    Key with an ``owner``), then the owner, which must be on the key's host and list it.
     """
     if key_id.startswith(config.base_url + "/"):
         return keystore.public_key_for_key_id(key_id)
@@ -140,16 +171,20 @@ def _resolve_key(key_id: str, config: Config, *, refresh: bool = False) -> tuple
         if cached and cached.public_pem:
             return cached.actor_id, cached.public_pem
     try:
-        data = fetch_json(key_id.split("#", 1)[0], config)
+        url = key_id.split("#", 1)[0]
+        data = fetch_json(url, config)
         if type_of(data) not in ACTOR_TYPES:
             owner = data.get("owner")
-            if not isinstance(owner, str):
+            if not isinstance(owner, str) or not _same_host(owner, key_id):
                 return None
-            data = fetch_json(owner, config)
-        actor = _cache_actor(data) if type_of(data) in ACTOR_TYPES and id_of(data) else None
+            url, data = owner, fetch_json(owner, config)
+        actor = _cache_actor(data, url, config)
     except FetchError as exc:
         log.info("key %s not resolved: %s", key_id, exc)
         return None
-    if actor is None or actor.key_id != key_id or not actor.public_pem:
+    except me.ValidationError as exc:
+        log.info("key %s not resolved: unusable actor document (%s)", key_id, exc)
+        return None
+    if actor.key_id != key_id or not actor.public_pem:
         return None
     return actor.actor_id, actor.public_pem

@@ -25,7 +25,8 @@ def signed_get(url: str, config: Config, *, key_id: str, private_pem: str,
         check_url(url, config)
         headers = {"Accept": accept}
         headers.update(httpsig.sign_request("GET", url, key_id=key_id, private_key_pem=private_pem))
-        resp = _session.get(url, headers=headers, timeout=config.http_timeout, allow_redirects=False)
+        resp = _session.get(url, headers=headers, timeout=config.http_timeout, allow_redirects=False,
+                            stream=True)
         if resp.is_redirect and "Location" in resp.headers:
             url = urljoin(url, resp.headers["Location"])
             continue
@@ -52,3 +53,17 @@ def cookieless_session() -> requests.Session:
 
 _session = cookieless_session()
 _session.headers["User-Agent"] = USER_AGENT
+
+
+def read_capped(resp: requests.Response, limit: int) -> bytes | None:
+    """The body of a streamed response, or None when it exceeds ``limit`` bytes."""
+    chunks, size = [], 0
+    try:
+        for chunk in resp.iter_content(65536):
+            size += len(chunk)
+            if size > limit:
+                return None
+            chunks.append(chunk)
+    finally:
+        resp.close()
+    return b"".join(chunks)

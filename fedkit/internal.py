@@ -34,8 +34,11 @@ class Requester:
     scopes: frozenset[str]
 
     def has_scope(self, scope: str) -> bool:
-        # "write" implies "write:statuses" etc., as in Mastodon.
-        return scope in self.scopes or scope.split(":", 1)[0] in self.scopes
+        """Mastodon's rule: "write" covers "write:statuses"; a granular "write:statuses"
+        token may use what asks for the "write" family."""
+        family = scope.split(":", 1)[0]
+        return scope in self.scopes or family in self.scopes or \
+            any(s.startswith(scope + ":") for s in self.scopes)
 
 
 def install_internal_guard(app) -> None:

@@ -3,6 +3,10 @@
 Production refuses non-https URLs and hosts that resolve to private, loopback,
 link-local or reserved addresses, unless the host is allowlisted (the group
 registry's nodes, ``ARCHIPEL_FETCH_ALLOWLIST``). Dev mode (the loopback demo) allows both.
+
+Known limit: the name is resolved here and again by the HTTP client, so a DNS server
+that answers differently the second time (rebinding) is not caught; production should
+also egress through a proxy that refuses private ranges.
 """
 
 from __future__ import annotations
@@ -19,11 +23,9 @@ class UnsafeURL(ValueError):
 
 
 def _is_private(address: str) -> bool:
-    ip = ipaddress.ip_address(address)
-    return (
-        ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved
-        or ip.is_multicast or ip.is_unspecified
-    )
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    # Anything not globally routable (private, loopback, link-local, CGNAT 100.64/10, …).
+    return not ip.is_global or ip.is_multicast
 
 
 def check_url(url: str, config: Config) -> None:
@@ -40,7 +42,7 @@ def check_url(url: str, config: Config) -> None:
         raise UnsafeURL("only https URLs are fetched outside dev mode")
     try:
         infos = socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)
-    except socket.gaierror as exc:
+    except (socket.gaierror, UnicodeError) as exc:
         raise UnsafeURL(f"cannot resolve {host}") from exc
     for info in infos:
         if _is_private(info[4][0]):

@@ -202,7 +202,7 @@ def parse_document(data: bytes | str | dict) -> Document:
     if isinstance(data, (bytes, str)):
         try:
             data = json.loads(data)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             raise DocumentError("malformed_json", f"body is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise DocumentError("not_an_object", "an ActivityStreams document must be a JSON object")

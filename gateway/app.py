@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from urllib.parse import quote
 
 import requests
 from flask import Flask, Response, g, jsonify, request
@@ -29,6 +30,14 @@ log = logging.getLogger(__name__)
 # Hop-by-hop headers (RFC 9110 §7.6.1) and ones the proxy recomputes.
 HOP_HEADERS = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
                "trailer", "transfer-encoding", "upgrade", "content-length", "content-encoding", "host"}
+
+
+def normalised_path(path: str) -> str | None:
+    """The path to forward, re-quoted exactly as it was routed; None for paths whose meaning
+    could change on the way (dot segments, an encoded ? or #, backslashes)."""
+    if "?" in path or "#" in path or "\\" in path or any(seg in (".", "..") for seg in path.split("/")):
+        return None
+    return quote(path, safe="/:@!$&'()*+,;=-._~")
 
 
 def error(status: int, code: str, message: str) -> Response:
@@ -56,6 +65,9 @@ def create_app(config: Config | dict | None = None) -> Flask:
     @app.route("/<path:path>", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
     def proxy(path: str):
         g.identity = Identity()
+        upstream_path = normalised_path(request.path)
+        if upstream_path is None:
+            return error(404, "not_found", "no such resource")
         target = route_for(request.method, request.path)
         if target is None:
             return error(404, "not_found", "no such resource")
@@ -91,7 +103,8 @@ def create_app(config: Config | dict | None = None) -> Flask:
             headers[SCOPES] = identity.scopes
         base = getattr(cfg, f"{service}_url")
         try:
-            resp = upstream.request(request.method, base + request.full_path.rstrip("?"), data=body,
+            query = request.query_string.decode("latin-1")
+            resp = upstream.request(request.method, base + upstream_path + (f"?{query}" if query else ""), data=body,
                                     headers=headers, allow_redirects=False, timeout=60)
         except requests.RequestException as exc:
             log.error("%s unavailable: %s", service, type(exc).__name__)

@@ -120,6 +120,11 @@ class Group:
 @pytest.fixture(scope="session")
 def infra():
     """A real MongoDB-protocol server (SecantusDB, in memory) and a real Redis."""
+    import signal
+    import sys
+
+    # A CI timeout's SIGTERM unwinds the fixtures, so every started process is stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     data_dir = Path(tempfile.mkdtemp(prefix="archipel-test-"))
     infra = Infra(data_dir, free_port(), free_port(), in_memory=True)
     try:

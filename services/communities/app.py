@@ -3,22 +3,18 @@ listing; membership, roles and visibility arrive with the communities issue."""
 
 from __future__ import annotations
 
-from flask import Flask, jsonify
+from flask import Blueprint, Flask, jsonify
 
-from fedkit.config import Config, load_config
-from fedkit.internal import install_internal_guard
-from fedkit.logs import setup_logging
+from fedkit.config import Config
+from fedkit.service import create_service_app
+
+bp = Blueprint("communities", __name__)
+
+
+@bp.get("/communities")
+def list_communities():
+    return jsonify([])
 
 
 def create_app(config: Config | dict | None = None) -> Flask:
-    cfg = load_config(config)
-    setup_logging("communities", cfg)
-    app = Flask(__name__)
-    app.config["ARCHIPEL"] = cfg
-    install_internal_guard(app)
-
-    @app.get("/communities")
-    def list_communities():
-        return jsonify([])
-
-    return app
+    return create_service_app(__name__, "communities", config, blueprints=(bp,))

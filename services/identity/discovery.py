@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, jsonify, request
 
 from fedkit import keystore
 from fedkit.internal import internal_client
+from fedkit.service import activity_json, error
 from fedkit.vocab import AP_CONTENT_TYPE, instance_actor_id, local_actor_id
 from services.identity.converter import instance_actor_json, person_json
 from services.identity.models import Account
@@ -17,17 +18,8 @@ def _config():
     return current_app.config["ARCHIPEL"]
 
 
-def _activity_json(data: dict, status: int = 200):
-    resp = jsonify(data)
-    resp.status_code = status
-    resp.headers["Content-Type"] = AP_CONTENT_TYPE
-    return resp
 
 
-def _error(code: str, description: str, status: int):
-    resp = jsonify(error=code, error_description=description)
-    resp.status_code = status
-    return resp
 
 
 def _username_from_resource(resource: str) -> str | None:
@@ -45,7 +37,7 @@ def _username_from_resource(resource: str) -> str | None:
 def webfinger():
     resource = request.args.get("resource", "")
     if not resource:
-        return _error("invalid_request", "resource parameter is required", 400)
+        return error(400, "invalid_request", "resource parameter is required")
     config = _config()
     if resource in (f"acct:{config.host}@{config.host}", instance_actor_id(config.base_url)):
         actor = instance_actor_id(config.base_url)
@@ -54,7 +46,7 @@ def webfinger():
         username = _username_from_resource(resource)
         account = Account.objects(username=username).first() if username else None
         if account is None or account.suspended:
-            return _error("not_found", "no such account", 404)
+            return error(404, "not_found", "no such account")
         actor = local_actor_id(config.base_url, account.username)
         subject = f"acct:{account.username}@{config.host}"
     resp = jsonify(
@@ -115,11 +107,11 @@ def nodeinfo():
 def actor(username: str):
     account = Account.objects(username=username).first()
     if account is None or account.suspended:
-        return _error("not_found", "no such actor", 404)
+        return error(404, "not_found", "no such actor")
     key = keystore.ActorKey.objects(actor_id=local_actor_id(_config().base_url, username)).first()
     if key is None:
         abort(500)
-    return _activity_json(person_json(account, key.public_pem, _config()))
+    return activity_json(person_json(account, key.public_pem, _config()))
 
 
 @bp.get("/actor")
@@ -128,4 +120,4 @@ def instance_actor():
     key = keystore.ActorKey.objects(actor_id=instance_actor_id(config.base_url)).first()
     if key is None:
         abort(503)
-    return _activity_json(instance_actor_json(key.public_pem, config))
+    return activity_json(instance_actor_json(key.public_pem, config))

@@ -83,7 +83,7 @@ class OAuthClient(me.Document, ClientMixin):
         return response_type == "code"
 
     def check_grant_type(self, grant_type):
-        return grant_type in ("authorization_code", "password", "client_credentials", "refresh_token")
+        return grant_type in ("authorization_code", "password")
 
 
 class AuthorizationCode(me.Document, AuthorizationCodeMixin):

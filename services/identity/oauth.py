@@ -4,6 +4,7 @@ accounts, authorization code with PKCE through a login page, token introspection
 from __future__ import annotations
 
 import secrets
+from urllib.parse import urlsplit
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2 import OAuth2Error
@@ -94,7 +95,8 @@ def init_oauth(app) -> None:
         save_token=_save_token,
     )
     server.register_grant(PasswordGrant)
-    server.register_grant(CodeGrant, [CodeChallenge(required=False)])
+    # PKCE is optional for confidential clients (Mastodon apps) and required for public ones.
+    server.register_grant(CodeGrant, [CodeChallenge(required=True)])
 
 
 def _form_or_json() -> dict:
@@ -108,19 +110,28 @@ def _form_or_json() -> dict:
 def register_app():
     """Client registration as Mastodon clients do it (form or JSON)."""
     data = _form_or_json()
-    name = (data.get("client_name") or "").strip()
+    name = data.get("client_name")
     redirect_uris = data.get("redirect_uris") or OOB
     if isinstance(redirect_uris, str):
         redirect_uris = redirect_uris.split()
-    if not name:
+    website = data.get("website")
+    if not isinstance(name, str) or not name.strip():
         return jsonify(error="client_name is required"), 422
-    scopes = (data.get("scopes") or "read").split()
+    name = name.strip()
+    if not isinstance(redirect_uris, list) or not all(isinstance(u, str) for u in redirect_uris):
+        return jsonify(error="redirect_uris must be a string or a list of strings"), 422
+    if website is not None and not isinstance(website, str):
+        return jsonify(error="website must be a string"), 422
+    scopes_value = data.get("scopes") or "read"
+    if not isinstance(scopes_value, str):
+        return jsonify(error="scopes must be a space-separated string"), 422
+    scopes = scopes_value.split()
     bad = [s for s in scopes if s.split(":")[0] not in SCOPES]
     if bad:
         return jsonify(error=f"unknown scopes: {' '.join(bad)}"), 422
     client = OAuthClient(
         client_id=secrets.token_urlsafe(24), client_secret=secrets.token_urlsafe(32),
-        client_name=name[:200], website=data.get("website"), redirect_uris=redirect_uris,
+        client_name=name[:200], website=website, redirect_uris=redirect_uris,
         scope=" ".join(scopes),
     )
     client.save()
@@ -158,7 +169,9 @@ def authorize():
         return jsonify(error.get_body()), 400
     if request.method == "GET":
         return render_template("authorize.html", client=grant.client, scope=grant.request.payload.scope,
-                               account=account)
+                               account=account, csrf=_csrf_token())
+    if not secrets.compare_digest(request.form.get("csrf", ""), session.get("csrf", "")) or not session.get("csrf"):
+        return jsonify(error="csrf", error_description="the consent form expired; reload it"), 400
     if request.form.get("confirm") != "yes":
         return server.create_authorization_response(grant_user=None)
     redirect_uri = grant.request.payload.redirect_uri
@@ -170,12 +183,26 @@ def authorize():
     return response
 
 
+def _safe_next(value: str | None) -> str:
+    """A same-site path only: no scheme, no host, no backslash tricks (no open redirects)."""
+    if not value or "\\" in value or any(ord(c) < 32 for c in value):
+        return "/"
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or not value.startswith("/") or value.startswith("//"):
+        return "/"
+    return value
+
+
+def _csrf_token() -> str:
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(24)
+    return session["csrf"]
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     error = None
-    next_url = request.args.get("next") or "/"
-    if not next_url.startswith("/") or next_url.startswith("//"):
-        next_url = "/"  # no open redirects
+    next_url = _safe_next(request.args.get("next"))
     if request.method == "POST":
         if not _config().password_login:
             error = "Password sign-in is disabled on this node."

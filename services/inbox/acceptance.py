@@ -7,31 +7,30 @@ import hashlib
 import json
 
 import mongoengine as me
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, current_app, g, request
 
 from fedkit.internal import internal_client
 from fedkit.queue import enqueue
-from fedkit.vocab import DocumentError, id_of, parse_document
+from fedkit.service import error
+from fedkit.vocab import DocumentError, id_of, local_actor_id, parse_document
 from services.inbox.models import InboundActivity
+from services.inbox.objects import same_origin
 
 bp = Blueprint("acceptance", __name__)
 QUEUE = "inbox"
 
 
-def _error(status: int, code: str, message: str):
-    resp = jsonify(error=code, error_description=message)
-    resp.status_code = status
-    return resp
 
 
-def accept_activity(raw: dict, signer: str | None, *, local: bool = False) -> tuple[str, bool]:
+def accept_activity(raw: dict, signer: str | None, *, local: bool = False,
+                    also_to: list[str] | None = None) -> tuple[str, bool]:
     """Store once and queue; returns (activity id, newly stored)."""
     doc = parse_document(raw)
     activity_id = doc.id or "urn:sha256:" + hashlib.sha256(
         json.dumps(raw, sort_keys=True).encode()).hexdigest()
     try:
         InboundActivity(activity_id=activity_id, raw=raw, activity_type=doc.type, signer=signer,
-                        local=local).save(force_insert=True)
+                        local=local, also_to=also_to or []).save(force_insert=True)
     except me.NotUniqueError:
         return activity_id, False  # a replay or a repeated delivery: no second effect
     enqueue(current_app.extensions["archipel_broker"], QUEUE, "process_inbound", activity_id)
@@ -44,21 +43,27 @@ def accept_activity(raw: dict, signer: str | None, *, local: bool = False) -> tu
 def receive(username: str | None = None):
     signer = g.requester.signer
     if not signer:
-        return _error(401, "signature_missing", "deliveries must be signed")
+        return error(401, "signature_missing", "deliveries must be signed")
     if username is not None:
         resp = internal_client().request("GET", "identity", f"/internal/accounts/{username}")
         if resp.status_code != 200 or resp.json().get("suspended"):
-            return _error(404, "not_found", "no such inbox")
+            return error(404, "not_found", "no such inbox")
     try:
         doc = parse_document(request.get_data())
     except DocumentError as exc:
-        return _error(400, exc.code, str(exc))
+        return error(400, exc.code, str(exc))
     actor = id_of(doc.raw.get("actor"))
     if not actor:
-        return _error(400, "actor_missing", "an activity needs an actor")
+        return error(400, "actor_missing", "an activity needs an actor")
     if actor != signer:
         # Only the key's owner may speak for the actor (no relayed or forged activities).
-        return _error(401, "actor_mismatch", "the activity's actor is not the signer")
+        # 403, not 401: the signature is fine, and Mastodon does not retry a 403.
+        return error(403, "actor_mismatch", "the activity's actor is not the signer")
+    if doc.id and not same_origin(doc.id, actor):
+        # An id on another host could squat the real activity's id and make it a "replay".
+        return error(400, "id_host_mismatch", "the activity id must be on the actor's host")
     # Unknown types are stored and acknowledged too; the worker marks them ignored.
-    accept_activity(doc.raw, signer)
+    # A delivery to a personal inbox addresses its owner (how bto/bcc reach a server).
+    also_to = [local_actor_id(current_app.config["ARCHIPEL"].base_url, username)] if username else []
+    accept_activity(doc.raw, signer, also_to=also_to)
     return "", 202

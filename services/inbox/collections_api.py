@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify, request
 
+from fedkit.actors import CachedActor
 from fedkit.internal import internal_client
-from fedkit.vocab import AP_CONTENT_TYPE, local_actor_id, with_context
+from fedkit.service import activity_json
+from fedkit.vocab import audience_of, is_public, local_actor_id
 from services.inbox.models import FollowRelation, InboundActivity, InboxItem, ReceivedObject
+from services.inbox.objects import attributed_to
 
 bp = Blueprint("collections", __name__)
 PAGE_SIZE = 40
@@ -16,11 +19,6 @@ def _config():
     return current_app.config["ARCHIPEL"]
 
 
-def _ap(data: dict, status: int = 200):
-    resp = jsonify(with_context(data))
-    resp.status_code = status
-    resp.headers["Content-Type"] = AP_CONTENT_TYPE
-    return resp
 
 
 def _not_found():
@@ -36,7 +34,7 @@ def _paged(collection_id: str, query, item_of, order_field: str, cursor_field: s
     """OrderedCollection with a first page; pages continue with ?page=true&max=<cursor>."""
     total = query.count()
     if request.args.get("page") is None:
-        return _ap({"id": collection_id, "type": "OrderedCollection", "totalItems": total,
+        return activity_json({"id": collection_id, "type": "OrderedCollection", "totalItems": total,
                     "first": f"{collection_id}?page=true"})
     max_cursor = request.args.get("max")
     if max_cursor:
@@ -48,7 +46,7 @@ def _paged(collection_id: str, query, item_of, order_field: str, cursor_field: s
             "orderedItems": [item_of(r) for r in rows]}
     if len(rows) == PAGE_SIZE:
         page["next"] = f"{collection_id}?page=true&max={getattr(rows[-1], cursor_field)}"
-    return _ap(page)
+    return activity_json(page)
 
 
 @bp.get("/users/<username>/followers")
@@ -69,18 +67,41 @@ def following(username: str):
     return _paged(f"{actor}/following", query, lambda r: r.followee, "-followee", "followee")
 
 
-def render_inbox_activity(activity_id: str) -> dict | None:
+def _without_hidden(obj: dict) -> dict:
+    return {k: v for k, v in obj.items() if k not in ("bto", "bcc", "@context")}
+
+
+def reader_may_see(obj: dict, reader: str) -> bool:
+    """May the inbox owner see this stored object? The same rule as serving it."""
+    author = attributed_to(obj)
+    addressees = audience_of(obj)
+    if is_public(addressees) or reader == author or reader in addressees or obj.get("type") == "Tombstone":
+        return True
+    if author:
+        followers = author + "/followers" if author.startswith(_config().base_url + "/") else None
+        if followers is None:
+            cached = CachedActor.objects(actor_id=author).only("followers").first()
+            followers = cached.followers if cached else None
+        if followers and followers in addressees:
+            return FollowRelation.objects(follower=reader, followee=author, state="accepted").first() is not None
+    return False
+
+
+def render_inbox_activity(activity_id: str, reader: str) -> dict | None:
     inbound = InboundActivity.objects(activity_id=activity_id).first()
     if inbound is None:
         return None
-    activity = dict(inbound.raw)
-    activity.pop("@context", None)
+    activity = _without_hidden(inbound.raw)
     obj = activity.get("object")
     object_id = obj.get("id") if isinstance(obj, dict) else obj
+    if isinstance(obj, dict):
+        activity["object"] = _without_hidden(obj)
     if isinstance(object_id, str):
         current = ReceivedObject.objects(object_id=object_id).first()
-        if current is not None:  # show the latest state: edits and Tombstones included
-            activity["object"] = current.raw
+        # Show the latest state (edits, Tombstones) — but only what the reader may see:
+        # an Announce or Like of someone's private post names it, it does not open it.
+        if current is not None and reader_may_see(current.raw, reader):
+            activity["object"] = _without_hidden(current.raw)
     return activity
 
 
@@ -91,6 +112,8 @@ def inbox(username: str):
         if g.requester.user is None:
             return jsonify(error="unauthorized", error_description="a bearer token is required"), 401
         return jsonify(error="forbidden", error_description="only the owner reads an inbox"), 403
+    if not g.requester.has_scope("read"):
+        return jsonify(error="insufficient_scope", error_description="needs scope read"), 403
     actor = local_actor_id(_config().base_url, username)
     query = InboxItem.objects(username=username)
-    return _paged(f"{actor}/inbox", query, lambda r: render_inbox_activity(r.activity_id), "-seq", "seq")
+    return _paged(f"{actor}/inbox", query, lambda r: render_inbox_activity(r.activity_id, actor), "-seq", "seq")

@@ -29,6 +29,8 @@ class HandlerContext:
     config: Config
     internal: InternalClient
     activity: Document
+    also_to: tuple[str, ...] = ()  # bto/bcc addressees of a local activity
+    stored_id: str | None = None  # the id it is stored under (a hash when it had none)
 
     @property
     def users_prefix(self) -> str:
@@ -46,7 +48,7 @@ class HandlerContext:
         return bool(iri) and iri.startswith(self.config.base_url + "/")
 
     def deliver_to_inbox(self, usernames, activity_id: str | None = None) -> int:
-        activity_id = activity_id or self.activity.id
+        activity_id = activity_id or self.stored_id or self.activity.id
         count = 0
         for username in set(usernames):
             try:

@@ -30,9 +30,10 @@ def is_follower(username: str):
 def local_delivery():
     """An activity published by a local actor: applied here like a received one, so
     local followers and addressees get it and follow state is recorded."""
-    data = request.get_json(silent=True)
+    data = request.get_json(silent=True) or {}
+    also_to = [a for a in data.get("also_to", []) if isinstance(a, str)]
     try:
-        activity_id, created = accept_activity(data, signer=None, local=True)
+        activity_id, created = accept_activity(data.get("activity"), signer=None, local=True, also_to=also_to)
     except DocumentError as exc:
         return jsonify(error=exc.code), 400
     return jsonify(id=activity_id, created=created), 202

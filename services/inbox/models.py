@@ -20,6 +20,8 @@ class InboundActivity(me.Document):
     activity_type = me.StringField()
     signer = me.StringField()
     local = me.BooleanField(default=False)  # produced by this node's outbox
+    # Local actors it was bto/bcc'd to: kept out of ``raw`` so no recipient sees the list.
+    also_to = me.ListField(me.StringField())
     state = me.StringField(default="received", choices=("received", "processed", "ignored", "failed"))
     error = me.StringField()
     attempts = me.IntField(default=0)

@@ -60,7 +60,7 @@ def followers_collection_of(ctx: HandlerContext, actor_id: str) -> str | None:
 def local_recipients(ctx: HandlerContext, activity: dict, obj: dict | None = None) -> set[str]:
     """Local users an activity is for: those addressed by name, and the author's local
     followers when the post is public or addressed to the author's followers."""
-    addressees = audience_of(activity)
+    addressees = audience_of(activity) + list(ctx.also_to)
     if obj:
         addressees += [a for a in audience_of(obj) if a not in addressees]
     names = {n for n in (ctx.local_username(a) for a in addressees) if n}

@@ -35,7 +35,8 @@ def process_inbound(activity_id: str, config: Config, internal: InternalClient) 
         claimed.update(set__state="ignored", set__processed_at=now())
         return "ignored"
     try:
-        result = handler(HandlerContext(config=config, internal=internal, activity=doc))
+        result = handler(HandlerContext(config=config, internal=internal, activity=doc,
+                                        also_to=tuple(claimed.also_to or ()), stored_id=activity_id))
     except Exception as exc:
         log.exception("handler for %s %s failed", doc.type, activity_id)
         backoff = dt.timedelta(seconds=5 * 2 ** claimed.attempts)

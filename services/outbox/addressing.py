@@ -48,7 +48,9 @@ def remote_recipient_actors(activity: dict, actor_id: str, config: Config, inter
     return list(actors)
 
 
-def target_inboxes(actor_ids: list[str], config: Config) -> list[str]:
+def target_inboxes(actor_ids: list[str], config: Config, personal: frozenset[str] = frozenset()) -> list[str]:
+    """Shared inboxes where possible; ``personal`` actors (bto/bcc, which are stripped
+    before delivery) get their own inbox so that their server knows they are addressed."""
     inboxes: dict[str, None] = {}
     for actor_id in actor_ids:
         try:
@@ -56,7 +58,10 @@ def target_inboxes(actor_ids: list[str], config: Config) -> list[str]:
         except FetchError as exc:
             log.info("no inbox for %s: %s", actor_id, exc)
             continue
-        inbox = actor.shared_inbox or actor.inbox
+        except Exception:  # one broken peer must never stop the rest of the fan-out
+            log.exception("no inbox for %s", actor_id)
+            continue
+        inbox = actor.inbox if actor_id in personal else (actor.shared_inbox or actor.inbox)
         if inbox:
             inboxes[inbox] = None
     return list(inboxes)

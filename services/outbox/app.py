@@ -4,25 +4,12 @@ from __future__ import annotations
 
 from flask import Flask
 
-from fedkit.config import Config, load_config
-from fedkit.db import connect_db
-from fedkit.internal import install_internal_guard
-from fedkit.logs import setup_logging
-from fedkit.queue import make_broker
+from fedkit.config import Config
+from fedkit.service import create_service_app
 
 
 def create_app(config: Config | dict | None = None, broker=None) -> Flask:
-    cfg = load_config(config)
-    setup_logging("outbox", cfg)
-    app = Flask(__name__)
-    app.config["ARCHIPEL"] = cfg
-    app.config["MAX_CONTENT_LENGTH"] = cfg.max_body_bytes
-    app.extensions["archipel_broker"] = broker or make_broker(cfg)
-    connect_db(cfg)
-    install_internal_guard(app)
-
     from services.outbox import internal_api, web
 
-    app.register_blueprint(web.bp)
-    app.register_blueprint(internal_api.bp)
-    return app
+    return create_service_app(__name__, "outbox", config, broker=broker, needs_queue=True,
+                              blueprints=(web.bp, internal_api.bp))

@@ -5,24 +5,36 @@ from __future__ import annotations
 
 import datetime as dt
 
+from mongoengine.queryset.visitor import Q
+
 from fedkit.config import Config
 from fedkit.internal import InternalClient
 from fedkit.queue import enqueue
+from fedkit.vocab import as_list, id_of
 from services.outbox.addressing import remote_recipient_actors, target_inboxes
-from services.outbox.delivery import create_deliveries
+from services.outbox.delivery import create_deliveries, public_form
 from services.outbox.models import Delivery, OutboxActivity, now
 
 QUEUE = "delivery"
+LEASE = dt.timedelta(minutes=5)
 
 
 def fanout(activity_id: str, config: Config, internal: InternalClient, broker) -> int:
-    activity = OutboxActivity.objects(activity_id=activity_id, fanout="pending").first()
+    # Claimed with a lease: the sweeper may enqueue it again, only one worker runs it.
+    current = now()
+    activity = OutboxActivity.objects(
+        Q(lease_until=None) | Q(lease_until__lt=current), activity_id=activity_id, fanout="pending",
+    ).modify(set__lease_until=current + LEASE, new=True)
     if activity is None:
         return 0
     # Every step is idempotent: the inbox dedupes by activity id, deliveries by (activity, inbox).
-    internal.post_json("inbox", "/internal/local-delivery", activity.raw)
+    # Local recipients see what remote ones see: no bto/bcc (AP §6.1). The inbox works out
+    # local recipients from to/cc, and bto/bcc addressees are added by the local-delivery call.
+    local = public_form(activity.raw)
+    hidden = [id_of(a) for key in ("bto", "bcc") for a in as_list(activity.raw.get(key)) if id_of(a)]
+    internal.post_json("inbox", "/internal/local-delivery", {"activity": local, "also_to": hidden})
     actors = remote_recipient_actors(activity.raw, activity.actor, config, internal)
-    inboxes = target_inboxes(actors, config)
+    inboxes = target_inboxes(actors, config, personal=frozenset(hidden))
     create_deliveries(activity_id, activity.actor, inboxes)
     activity.update(set__fanout="done")
     for delivery in Delivery.objects(activity_id=activity_id, state="queued").only("id"):
@@ -31,6 +43,7 @@ def fanout(activity_id: str, config: Config, internal: InternalClient, broker) -
 
 
 def pending_fanouts(limit: int = 200) -> list[str]:
-    cutoff = now() - dt.timedelta(seconds=3)
-    return [a.activity_id for a in
-            OutboxActivity.objects(fanout="pending", created_at__lt=cutoff).only("activity_id").limit(limit)]
+    current = now()
+    due = OutboxActivity.objects(Q(lease_until=None) | Q(lease_until__lt=current), fanout="pending",
+                                 created_at__lt=current - dt.timedelta(seconds=3))
+    return [a.activity_id for a in due.only("activity_id").limit(limit)]

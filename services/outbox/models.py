@@ -25,6 +25,7 @@ class OutboxActivity(me.Document):
     # Fan-out (local delivery + one Delivery per remote inbox) runs in the worker;
     # "pending" until done, so a crash in between is picked up by the sweeper.
     fanout = me.StringField(default="pending", choices=("pending", "done"))
+    lease_until = me.DateTimeField()
     created_at = me.DateTimeField(default=now)
 
 

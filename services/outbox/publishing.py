@@ -64,6 +64,26 @@ def _has_addressing(obj: dict) -> bool:
     return any(as_list(obj.get(key)) for key in ADDRESS_FIELDS)
 
 
+def _readdress_as(original: dict, activity: dict) -> None:
+    """An Update or Delete goes exactly where the object went: client addressing is dropped."""
+    for key in ADDRESS_FIELDS:
+        activity.pop(key, None)
+        if key in original:
+            activity[key] = original[key]
+
+
+def _sanitize_fields(obj: dict) -> None:
+    for key in ("content", "summary", "name"):
+        if isinstance(obj.get(key), str):
+            obj[key] = sanitize_html(obj[key])
+        elif key in obj:
+            obj.pop(key)
+    if isinstance(obj.get("contentMap"), dict):
+        obj["contentMap"] = {k: sanitize_html(v) for k, v in obj["contentMap"].items() if isinstance(v, str)}
+    else:
+        obj.pop("contentMap", None)
+
+
 class Publisher:
     def __init__(self, config: Config, internal: InternalClient, username: str):
         self.config = config
@@ -103,12 +123,9 @@ class Publisher:
         obj = {k: v for k, v in obj.items() if k not in ("@context", "id", "attributedTo", "published")}
         obj.update(id=object_url(self.config.base_url, uuid.uuid4().hex), attributedTo=self.actor,
                    published=activity["published"])
-        if isinstance(obj.get("content"), str):
-            content = obj["content"]
-            obj["content"] = sanitize_html(content) if "<" in content else text_to_html(content)
-        if isinstance(obj.get("summary"), str):
-            obj["summary"] = sanitize_html(obj["summary"])
-        obj.pop("contentMap", None)
+        if isinstance(obj.get("content"), str) and "<" not in obj["content"]:
+            obj["content"] = text_to_html(obj["content"])
+        _sanitize_fields(obj)
         # Addressing is shared by the activity and its object (AP §6.2); with none, followers only.
         if _has_addressing(obj) and not _has_addressing(activity):
             _copy_addressing(obj, activity)
@@ -145,14 +162,20 @@ class Publisher:
             if key in original.raw and key not in activity:
                 activity[key] = original.raw[key]
 
-    def _author_of(self, object_id: str) -> str | None:
-        local = LocalObject.objects(object_id=object_id).only("author").first()
+    def _lookup(self, object_id: str) -> tuple[str | None, list[str]]:
+        """(author, addressees) of an object, local or fetched."""
+        local = LocalObject.objects(object_id=object_id).only("author", "addressees").first()
         if local:
-            return local.author
+            return local.author, list(local.addressees)
         try:
-            return id_of(as_list(fetch_json(object_id, self.config).get("attributedTo"))[0])
-        except (FetchError, IndexError):
-            return None
+            remote = fetch_json(object_id, self.config)
+        except FetchError:
+            return None, []
+        authors = [id_of(a) for a in as_list(remote.get("attributedTo")) if id_of(a)]
+        return (authors[0] if authors else None), audience_of(remote)
+
+    def _author_of(self, object_id: str) -> str | None:
+        return self._lookup(object_id)[0]
 
     def _like(self, activity: dict) -> None:
         target = id_of(activity.get("object"))
@@ -169,8 +192,11 @@ class Publisher:
         if not target:
             raise PublishError(422, "invalid_object", "Announce needs the id of an object")
         activity["object"] = target
+        author, addressees = self._lookup(target)
+        if author != self.actor and not is_public(addressees):
+            # Boosting shows the post to new people: only public posts may be boosted.
+            raise PublishError(422, "not_public", "only public posts can be announced")
         if not _has_addressing(activity):
-            author = self._author_of(target)
             activity["to"] = [PUBLIC]
             activity["cc"] = [followers_url(self.actor)] + ([author] if author else [])
 
@@ -186,9 +212,7 @@ class Publisher:
                      "deleted": activity["published"]}
         found.update(set__raw=tombstone, set__deleted=True)
         activity["object"] = tombstone
-        for key in ADDRESS_FIELDS:  # the Delete reaches whoever got the object
-            if key in found.raw:
-                activity[key] = found.raw[key]
+        _readdress_as(found.raw, activity)  # the Delete reaches whoever got the object
 
     def _update(self, activity: dict) -> None:
         obj = activity.get("object")
@@ -205,14 +229,11 @@ class Publisher:
         for key in EDITABLE_FIELDS:
             if key in obj:
                 new_raw[key] = obj[key]
-        if isinstance(new_raw.get("content"), str):
-            new_raw["content"] = sanitize_html(new_raw["content"])
+        _sanitize_fields(new_raw)
         new_raw["updated"] = activity["published"]
         found.update(set__raw=new_raw)
         activity["object"] = new_raw
-        for key in ADDRESS_FIELDS:
-            if key in found.raw:
-                activity[key] = found.raw[key]
+        _readdress_as(found.raw, activity)
 
     def _current_person(self) -> dict:
         resp = self.internal.request("GET", "identity", f"/users/{self.username}")

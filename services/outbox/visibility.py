@@ -14,7 +14,7 @@ from services.outbox.addressing import followers_url, username_of
 
 
 def requester_actor(requester: Requester, config: Config) -> str | None:
-    if requester.user:
+    if requester.user and requester.has_scope("read"):
         return local_actor_id(config.base_url, requester.user)
     return requester.signer
 

@@ -3,15 +3,19 @@ the proxyUrl endpoint (a user's signed fetch through their home node)."""
 
 from __future__ import annotations
 
+import json
+
 import requests
 from flask import Blueprint, current_app, g, jsonify, request
 
 from fedkit import keystore
-from fedkit.http import signed_get
+from fedkit.actors import MAX_DOCUMENT_BYTES
+from fedkit.http import read_capped, signed_get
 from fedkit.internal import internal_client, require_user
 from fedkit.queue import enqueue
+from fedkit.service import activity_json, error
 from fedkit.ssrf import UnsafeURL
-from fedkit.vocab import AP_CONTENT_TYPE, activity_url, local_actor_id, object_url, with_context
+from fedkit.vocab import AP_CONTENT_TYPE, activity_url, local_actor_id, object_url
 from services.outbox.delivery import public_form
 from services.outbox.fanout import QUEUE
 from services.outbox.models import LocalObject, OutboxActivity
@@ -26,17 +30,8 @@ def _config():
     return current_app.config["ARCHIPEL"]
 
 
-def _error(status: int, code: str, message: str):
-    resp = jsonify(error=code, error_description=message)
-    resp.status_code = status
-    return resp
 
 
-def _ap(data: dict, status: int = 200):
-    resp = jsonify(with_context(data))
-    resp.status_code = status
-    resp.headers["Content-Type"] = AP_CONTENT_TYPE
-    return resp
 
 
 def _account(username: str) -> dict | None:
@@ -57,15 +52,15 @@ def publish_as(username: str, data: dict) -> OutboxActivity:
 @require_user("write")
 def post_outbox(username: str):
     if g.requester.user != username:
-        return _error(403, "forbidden", "you can only post to your own outbox")
+        return error(403, "forbidden", "you can only post to your own outbox")
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        return _error(400, "malformed_json", "the body must be a JSON object")
+        return error(400, "malformed_json", "the body must be a JSON object")
     try:
         record = publish_as(username, data)
     except PublishError as exc:
-        return _error(exc.status, exc.code, str(exc))
-    resp = _ap(public_form(record.raw), 201)
+        return error(exc.status, exc.code, str(exc))
+    resp = activity_json(public_form(record.raw), 201)
     resp.headers["Location"] = record.activity_id
     return resp
 
@@ -73,32 +68,32 @@ def post_outbox(username: str):
 @bp.get("/users/<username>/outbox")
 def get_outbox(username: str):
     if _account(username) is None:
-        return _error(404, "not_found", "no such actor")
+        return error(404, "not_found", "no such actor")
     config = _config()
     actor = local_actor_id(config.base_url, username)
     collection_id = f"{actor}/outbox"
     query = OutboxActivity.objects(actor=actor)
     if request.args.get("page") is None:
-        return _ap({"id": collection_id, "type": "OrderedCollection",
+        return activity_json({"id": collection_id, "type": "OrderedCollection",
                     "first": f"{collection_id}?page=true"})
     before = request.args.get("max")
     if before:
         anchor = OutboxActivity.objects(activity_id=before, actor=actor).first()
         if anchor:
             query = query.filter(created_at__lt=anchor.created_at)
-    items, last = [], None
+    items, last, scanned = [], None, 0
     internal = internal_client()
     for record in query.order_by("-created_at").limit(PAGE_SIZE * 5):
-        last = record
+        last, scanned = record, scanned + 1
         if can_see(actor, record.addressees, g.requester, config, internal):
             items.append(public_form(record.raw))
             if len(items) == PAGE_SIZE:
                 break
     page = {"id": f"{collection_id}?page=true" + (f"&max={before}" if before else ""),
             "type": "OrderedCollectionPage", "partOf": collection_id, "orderedItems": items}
-    if last is not None and len(items) == PAGE_SIZE:
+    if last is not None and (len(items) == PAGE_SIZE or scanned == PAGE_SIZE * 5):
         page["next"] = f"{collection_id}?page=true&max={last.activity_id}"
-    return _ap(page)
+    return activity_json(page)
 
 
 @bp.get("/objects/<object_uuid>")
@@ -107,10 +102,10 @@ def get_object(object_uuid: str):
     found = LocalObject.objects(object_id=object_url(config.base_url, object_uuid)).first()
     # Not found and not allowed look the same: nothing leaks about what exists.
     if found is None or not can_see(found.author, found.addressees, g.requester, config, internal_client()):
-        return _error(404, "not_found", "no such object")
+        return error(404, "not_found", "no such object")
     if found.deleted:
-        return _ap(found.raw, 410)
-    return _ap(public_form(found.raw))
+        return activity_json(found.raw, 410)
+    return activity_json(public_form(found.raw))
 
 
 @bp.get("/activities/<activity_uuid>")
@@ -118,8 +113,8 @@ def get_activity(activity_uuid: str):
     config = _config()
     found = OutboxActivity.objects(activity_id=activity_url(config.base_url, activity_uuid)).first()
     if found is None or not can_see(found.actor, found.addressees, g.requester, config, internal_client()):
-        return _error(404, "not_found", "no such activity")
-    return _ap(public_form(found.raw))
+        return error(404, "not_found", "no such activity")
+    return activity_json(public_form(found.raw))
 
 
 @bp.post("/proxy")
@@ -129,21 +124,24 @@ def proxy():
     config = _config()
     target = request.form.get("id") or (request.get_json(silent=True) or {}).get("id")
     if not isinstance(target, str) or not target:
-        return _error(400, "id_missing", "post the id to fetch as form field 'id'")
+        return error(400, "id_missing", "post the id to fetch as form field 'id'")
     key_id, private_pem = keystore.signing_key(local_actor_id(config.base_url, g.requester.user))
     try:
         resp = signed_get(target, config, key_id=key_id, private_pem=private_pem)
+        body = read_capped(resp, MAX_DOCUMENT_BYTES)
     except UnsafeURL as exc:
-        return _error(400, "unsafe_url", str(exc))
-    except requests.RequestException as exc:
-        return _error(502, "unreachable", f"cannot fetch: {type(exc).__name__}")
+        return error(400, "unsafe_url", str(exc))
+    except (requests.RequestException, UnicodeError) as exc:
+        return error(502, "unreachable", f"cannot fetch: {type(exc).__name__}")
     if resp.status_code not in (200, 410):
-        return _error(resp.status_code if resp.status_code in (401, 403, 404) else 502,
-                      "fetch_failed", f"the origin answered {resp.status_code}")
+        return error(resp.status_code if resp.status_code in (401, 403, 404) else 502,
+                     "fetch_failed", f"the origin answered {resp.status_code}")
+    if body is None:
+        return error(502, "too_large", "the document is too large")
     try:
-        data = resp.json()
-    except ValueError:
-        return _error(502, "malformed_json", "the origin did not return JSON")
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        return error(502, "malformed_json", "the origin did not return JSON")
     out = jsonify(data)
     out.status_code = resp.status_code
     out.headers["Content-Type"] = AP_CONTENT_TYPE

@@ -144,10 +144,48 @@ def test_undo_follow_stops_delivery(group, alice_follows_bob):
     undo = fr.publish("alice", {"type": "Undo", "object": alice_follows_bob["id"]})
     assert undo["object"]["type"] == "Follow"
     wait_until(lambda: fr.actor("alice") not in followers(de, "bob"), message="the unfollow on de")
-    assert de.actor("bob") not in following(fr, "alice")
+    wait_until(lambda: de.actor("bob") not in following(fr, "alice"), message="the unfollow on fr")
     create = de.publish("bob", {"type": "Note", "content": "After the unfollow",
                                 "to": [f"{de.actor('bob')}/followers"]})
     wait_until(lambda: de.db.outbox_activities.find_one({"_id": create["id"], "fanout": "done"}),
                message="bob's fan-out")
     assert de.db.deliveries.count_documents({"activity_id": create["id"]}) == 0
     assert find(fr.inbox("alice"), create["id"]) is None
+
+
+def test_locked_account_approves_and_rejects_follow_requests(group):
+    fr, de = group["fr"], group["de"]
+    update = de.publish("berta", {"type": "Update", "object": {
+        "id": de.actor("berta"), "type": "Person", "manuallyApprovesFollowers": True, "summary": "Ask first"}})
+    assert update["object"]["manuallyApprovesFollowers"] is True
+    assert de.http.get(de.actor("berta")).json()["manuallyApprovesFollowers"] is True
+
+    request = fr.publish("alice", {"type": "Follow", "object": de.actor("berta")})
+    wait_until(lambda: find(de.inbox("berta"), request["id"]), message="the follow request for berta")
+    assert fr.actor("alice") not in followers(de, "berta")  # pending until berta decides
+    de.publish("berta", {"type": "Accept", "object": request["id"]})
+    wait_until(lambda: de.actor("berta") in following(fr, "alice"), message="berta's Accept on fr")
+    assert fr.actor("alice") in followers(de, "berta")
+
+    rejected = fr.publish("alain", {"type": "Follow", "object": de.actor("berta")})
+    wait_until(lambda: find(de.inbox("berta"), rejected["id"]), message="alain's follow request")
+    de.publish("berta", {"type": "Reject", "object": rejected["id"]})
+    wait_until(lambda: fr.db.follows.count_documents(
+        {"follower": fr.actor("alain"), "followee": de.actor("berta")}) == 0, message="the Reject on fr")
+    assert fr.actor("alain") not in followers(de, "berta")
+    # Nobody answers a follow request addressed to someone else.
+    resp = de.post("bob", {"type": "Accept", "object": rejected["id"]})
+    assert resp.status_code == 422
+
+
+def test_bcc_recipients_get_the_post_but_nobody_sees_the_list(group):
+    fr, de = group["fr"], group["de"]
+    create = fr.publish("alain", {"type": "Note", "content": "Board memo", "to": [fr.actor("alice")],
+                                  "bcc": [de.actor("berta")]})
+    assert "bcc" not in create and "bcc" not in create["object"]
+    for client, user in ((fr, "alice"), (de, "berta")):
+        got = wait_until(lambda c=client, u=user: find(c.inbox(u), create["id"]), message=f"the memo for {user}")
+        assert "bcc" not in got and "bcc" not in got["object"] and de.actor("berta") not in str(got)
+    assert find(de.inbox("bob"), create["id"]) is None
+    delivery = fr.db.deliveries.find_one({"activity_id": create["id"]})
+    assert delivery["inbox"] == f"{de.actor('berta')}/inbox"  # personal inbox, not the shared one

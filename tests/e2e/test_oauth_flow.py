@@ -33,7 +33,10 @@ def authorize(client, app, challenge, password):
     consent_url = urljoin(client.base, resp.headers["Location"])
     page = browser.get(consent_url)
     assert page.status_code == 200 and "Authorize" in page.text
-    resp = browser.post(consent_url, data={"confirm": "yes"}, allow_redirects=False)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    forged = browser.post(consent_url, data={"confirm": "yes"}, allow_redirects=False)
+    assert forged.status_code == 400  # a consent without the form's token is refused
+    resp = browser.post(consent_url, data={"confirm": "yes", "csrf": csrf}, allow_redirects=False)
     assert resp.status_code == 302
     location = resp.headers["Location"]
     assert location.startswith(REDIRECT)
@@ -69,6 +72,27 @@ def test_authorization_code_with_pkce(group):
         "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
         "client_id": app["client_id"], "code_verifier": verifier})
     assert again.status_code == 400
+
+
+def test_public_client_must_use_pkce(group):
+    fr = group["fr"]
+    app = fr.http.post(f"{fr.base}/api/v1/apps", data={
+        "client_name": "Phone", "redirect_uris": REDIRECT, "scopes": "read"}).json()
+    verifier, challenge = pkce_pair()
+    code = authorize(fr, app, challenge, fr.password)
+    # Without the secret, only the code verifier proves the code is ours.
+    resp = fr.http.post(f"{fr.base}/oauth/token", data={
+        "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
+        "client_id": app["client_id"]})
+    assert resp.status_code == 400
+
+
+def test_login_refuses_open_redirects(group):
+    fr = group["fr"]
+    for target in ("//evil.example/x", "/\\evil.example", "https://evil.example/", "/\tevil"):
+        resp = requests.post(f"{fr.base}/login", params={"next": target},
+                             data={"username": "alice", "password": fr.password}, allow_redirects=False)
+        assert resp.status_code == 302 and resp.headers["Location"] == "/", target
 
 
 def test_wrong_password_on_login_page(group):

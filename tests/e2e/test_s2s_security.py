@@ -96,7 +96,7 @@ def test_actor_must_be_the_signer(group, alice_key):
     body = json.dumps(activity).encode()
     url = f"{de.base}/inbox"
     resp = requests.post(url, data=body, headers=signed_post(url, body, alice_key))
-    assert resp.status_code == 401 and resp.json()["error"] == "actor_mismatch"
+    assert resp.status_code == 403 and resp.json()["error"] == "actor_mismatch"
     assert de.db.inbound_activities.count_documents({"_id": activity["id"]}) == 0
 
 
@@ -130,3 +130,12 @@ def test_identity_headers_from_outside_are_ignored(group):
     resp = requests.get(f"{de.actor('bob')}/inbox?page=true",
                         headers={"X-Archipel-User": "bob", "X-Archipel-Internal": "guess"})
     assert resp.status_code == 401
+
+
+@pytest.mark.parametrize("path", ["/communities/../internal/stats", "/communities/%2e%2e/internal/stats",
+                                  "/users/alice%3Fx/outbox", "/communities/..%2finternal"])
+def test_paths_that_could_change_meaning_are_refused(group, path):
+    de = group["de"]
+    resp = requests.get(de.base + path)
+    assert resp.status_code == 404 and resp.json()["error"] == "not_found"
+

@@ -47,3 +47,18 @@ def test_production_refuses_placeholder_secrets():
         Config(dev_mode=False).check()
     Config(dev_mode=True).check()
     Config(dev_mode=False, internal_secret="s" * 32, secret_key="k" * 32).check()
+
+
+def test_remote_document_cannot_claim_another_actor():
+    """A key whose document claims another actor's id (here: a local one) proves nothing."""
+    from fedkit.actors import FetchError, _cache_actor
+    from fedkit.config import Config
+
+    config = Config(base_url="http://node.test", dev_mode=True)
+    bob = "http://node.test/users/bob"
+    fake = {"type": "Person", "id": bob, "inbox": "http://evil.example/inbox",
+            "publicKey": {"id": "http://evil.example/a#k", "owner": bob, "publicKeyPem": "x"}}
+    with pytest.raises(FetchError):
+        _cache_actor(fake, "http://evil.example/a", config)
+    with pytest.raises(FetchError):
+        _cache_actor({**fake, "id": "http://other.example/users/x"}, "http://evil.example/a", config)

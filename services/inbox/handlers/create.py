@@ -19,6 +19,8 @@ def on_create(ctx: HandlerContext) -> str:
     if attributed_to(obj) != actor or not same_origin(id_of(obj), actor):
         return "ignored"
     existing = ReceivedObject.objects(object_id=id_of(obj)).first()
+    if existing is not None and existing.attributed_to != actor:
+        return "ignored"  # another actor's object: no overwriting it
     if existing is None or not existing.deleted:
         store_object(obj)
     ctx.deliver_to_inbox(local_recipients(ctx, ctx.activity.raw, obj))

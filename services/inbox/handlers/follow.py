@@ -26,7 +26,11 @@ def on_follow(ctx: HandlerContext) -> str:
                 set_on_insert__state="pending", set__follow_activity_id=activity.id, upsert=True)
             return "processed"
         return "ignored"
-    account = ctx.internal.get_json("identity", f"/internal/accounts/{username}")
+    resp = ctx.internal.request("GET", "identity", f"/internal/accounts/{username}")
+    if resp.status_code == 404:
+        return "ignored"
+    resp.raise_for_status()
+    account = resp.json()
     if account.get("suspended"):
         return "ignored"
     existing = FollowRelation.objects(follower=follower, followee=followee).first()

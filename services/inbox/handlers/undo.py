@@ -23,8 +23,10 @@ def on_undo(ctx: HandlerContext) -> str:
         query = {"actor": actor}
         if isinstance(inner, dict) and id_of(inner.get("object")):
             query.update(kind=inner_type, object_id=id_of(inner.get("object")))
-        else:
+        elif id_of(inner):
             query["activity_id"] = id_of(inner)
+        else:
+            return "ignored"
         if Interaction.objects(**query).delete():
             return "processed"
     return "ignored"
