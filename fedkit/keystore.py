@@ -12,8 +12,10 @@ from functools import lru_cache
 
 import mongoengine as me
 
+from fedkit.db import Document
 
-class ActorKey(me.Document):
+
+class ActorKey(Document):
     meta = {"collection": "actor_keys", "indexes": ["key_id"]}
     actor_id = me.StringField(primary_key=True)
     key_id = me.StringField(required=True)

@@ -55,7 +55,6 @@ def create_app(config: Config | dict | None = None) -> Flask:
     app.config["ARCHIPEL"] = cfg
     app.config["MAX_CONTENT_LENGTH"] = cfg.max_body_bytes
     connect_db(cfg)
-    audit.ensure_retention(cfg.audit_retention_days)
     internal = InternalClient(cfg)
     upstream = cookieless_session()
     adapter = requests.adapters.HTTPAdapter(pool_connections=8, pool_maxsize=32)

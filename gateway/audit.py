@@ -11,10 +11,12 @@ import logging
 
 import mongoengine as me
 
+from fedkit.db import Document
+
 log = logging.getLogger(__name__)
 
 
-class AuditRecord(me.Document):
+class AuditRecord(Document):
     meta = {"collection": "audit", "indexes": ["-at", "user", "signer"]}
     at = me.DateTimeField(required=True)
     method = me.StringField()

@@ -151,6 +151,10 @@ def db(infra):
     mongoengine.disconnect()
     mongoengine.connect(db=name, host=infra.mongodb_uri, uuidRepresentation="standard", tz_aware=True)
     keystore._load.cache_clear()
+    from deploy.migrate import DOCUMENTS
+    from fedkit.db import ensure_indexes
+
+    ensure_indexes(DOCUMENTS)
     yield name
     mongoengine.get_connection().drop_database(name)
     mongoengine.disconnect()

@@ -10,6 +10,8 @@ from authlib.oauth2.rfc6749 import AuthorizationCodeMixin, ClientMixin, TokenMix
 from authlib.oauth2.rfc6749.util import list_to_scope, scope_to_list
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from fedkit.db import Document
+
 SCOPES = ("read", "write", "follow", "push", "profile")
 
 
@@ -17,7 +19,7 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class Account(me.Document):
+class Account(Document):
     """A local person. Keyed by (issuer, subject) for single sign-on; the username is
     fixed once at creation and is the actor's permanent name."""
 
@@ -45,7 +47,7 @@ class Account(me.Document):
         return self.username
 
 
-class OAuthClient(me.Document, ClientMixin):
+class OAuthClient(Document, ClientMixin):
     meta = {"collection": "oauth_clients"}
     client_id = me.StringField(primary_key=True)
     client_secret = me.StringField(required=True)
@@ -86,7 +88,7 @@ class OAuthClient(me.Document, ClientMixin):
         return grant_type in ("authorization_code", "password")
 
 
-class AuthorizationCode(me.Document, AuthorizationCodeMixin):
+class AuthorizationCode(Document, AuthorizationCodeMixin):
     meta = {"collection": "oauth_codes"}
     code = me.StringField(primary_key=True)
     client_id = me.StringField(required=True)
@@ -110,7 +112,7 @@ class AuthorizationCode(me.Document, AuthorizationCodeMixin):
         return self.auth_time
 
 
-class OAuthToken(me.Document, TokenMixin):
+class OAuthToken(Document, TokenMixin):
     meta = {"collection": "oauth_tokens", "indexes": ["username", "refresh_token"]}
     access_token = me.StringField(primary_key=True)
     refresh_token = me.StringField()

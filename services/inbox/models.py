@@ -6,12 +6,14 @@ import datetime as dt
 
 import mongoengine as me
 
+from fedkit.db import Document
+
 
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class InboundActivity(me.Document):
+class InboundActivity(Document):
     """One accepted activity, stored raw before any processing (dedupe by id)."""
 
     meta = {"collection": "inbound_activities", "indexes": [("state", "received_at")]}
@@ -30,7 +32,7 @@ class InboundActivity(me.Document):
     processed_at = me.DateTimeField()
 
 
-class FollowRelation(me.Document):
+class FollowRelation(Document):
     """follower → followee, for every relation that involves a local actor."""
 
     meta = {
@@ -48,7 +50,7 @@ class FollowRelation(me.Document):
     created_at = me.DateTimeField(default=now)
 
 
-class ReceivedObject(me.Document):
+class ReceivedObject(Document):
     """The latest known state of an object (Note…) seen in an activity; Tombstone once deleted."""
 
     meta = {"collection": "received_objects", "indexes": ["attributed_to"]}
@@ -59,7 +61,7 @@ class ReceivedObject(me.Document):
     updated_at = me.DateTimeField(default=now)
 
 
-class Interaction(me.Document):
+class Interaction(Document):
     """A Like or Announce of an object, so that Undo can remove it and counts can be shown."""
 
     meta = {
@@ -73,7 +75,7 @@ class Interaction(me.Document):
     created_at = me.DateTimeField(default=now)
 
 
-class InboxItem(me.Document):
+class InboxItem(Document):
     """An activity in a local user's inbox (home timeline and notifications)."""
 
     meta = {

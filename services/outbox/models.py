@@ -6,12 +6,14 @@ import datetime as dt
 
 import mongoengine as me
 
+from fedkit.db import Document
+
 
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class OutboxActivity(me.Document):
+class OutboxActivity(Document):
     """An activity published by a local actor, as served at its id (bto/bcc kept here only)."""
 
     meta = {"collection": "outbox_activities",
@@ -29,7 +31,7 @@ class OutboxActivity(me.Document):
     created_at = me.DateTimeField(default=now)
 
 
-class LocalObject(me.Document):
+class LocalObject(Document):
     """An object created by a local actor (Note…); a Tombstone once deleted."""
 
     meta = {"collection": "local_objects", "indexes": ["author"]}
@@ -41,7 +43,7 @@ class LocalObject(me.Document):
     created_at = me.DateTimeField(default=now)
 
 
-class Delivery(me.Document):
+class Delivery(Document):
     """One activity to one target inbox (shared inbox preferred). See ``delivery.py``."""
 
     meta = {
@@ -66,7 +68,7 @@ class Delivery(me.Document):
     delivered_at = me.DateTimeField()
 
 
-class HostHealth(me.Document):
+class HostHealth(Document):
     """Consecutive delivery failures per host; an unavailable host is probed, not hammered."""
 
     meta = {"collection": "host_health"}

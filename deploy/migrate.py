@@ -1,0 +1,44 @@
+"""Create every collection's indexes for one node — a deployment step run before the
+services start (the demo launcher runs it; in Kubernetes, the init Job).
+
+    python -m deploy.migrate      # uses the node's environment variables
+"""
+
+from __future__ import annotations
+
+from fedkit.actors import CachedActor
+from fedkit.config import Config
+from fedkit.db import connect_db, ensure_indexes
+from fedkit.keystore import ActorKey
+from gateway.audit import AuditRecord, ensure_retention
+from services.identity.models import Account, AuthorizationCode, OAuthClient, OAuthToken
+from services.inbox.models import (
+    FollowRelation,
+    InboundActivity,
+    InboxItem,
+    Interaction,
+    ReceivedObject,
+)
+from services.outbox.models import Delivery, HostHealth, LocalObject, OutboxActivity
+
+DOCUMENTS = (
+    ActorKey, CachedActor, AuditRecord,
+    Account, OAuthClient, AuthorizationCode, OAuthToken,
+    InboundActivity, FollowRelation, ReceivedObject, Interaction, InboxItem,
+    OutboxActivity, LocalObject, Delivery, HostHealth,
+)
+
+
+def migrate(config: Config) -> None:
+    ensure_indexes(DOCUMENTS)
+    ensure_retention(config.audit_retention_days)
+
+
+def main() -> None:
+    config = Config.from_env()
+    connect_db(config)
+    migrate(config)
+
+
+if __name__ == "__main__":
+    main()
