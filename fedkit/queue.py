@@ -42,6 +42,20 @@ def register(broker: dramatiq.Broker, queue_name: str, functions: dict[str, Call
         dramatiq.actor(fn, actor_name=name, queue_name=queue_name, broker=broker, **options)
 
 
+def worker_main(process: str, queue_name: str, build: Callable, *, threads: int, sweep_interval: float) -> None:
+    """Entry point of a worker process: config from the environment, logging, database,
+    broker, then ``build(config, broker)`` registers the tasks and returns the sweep."""
+    from fedkit.config import Config as _Config
+    from fedkit.db import connect_db
+    from fedkit.logs import setup_logging
+
+    config = _Config.from_env()
+    setup_logging(process, config)
+    connect_db(config)
+    broker = make_broker(config)
+    run_worker(broker, queue_name, threads=threads, sweep=build(config, broker), sweep_interval=sweep_interval)
+
+
 def run_worker(broker: dramatiq.Broker, queue_name: str, *, threads: int,
                sweep: Callable[[], None] | None = None, sweep_interval: float = 2.0) -> None:
     """Run a dramatiq worker for one queue in this process until SIGTERM/SIGINT."""

@@ -80,7 +80,7 @@ class InboxItem(Document):
 
     meta = {
         "collection": "inbox_items",
-        "indexes": [{"fields": ["username", "activity_id"], "unique": True}, ("username", "-seq")],
+        "indexes": [{"fields": ["username", "activity_id"], "unique": True}, ("username", "-seq"), "activity_id"],
     }
     username = me.StringField(required=True)
     activity_id = me.StringField(required=True)

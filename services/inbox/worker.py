@@ -6,10 +6,8 @@ Run as ``python -m services.inbox.worker``; SIGTERM stops it after the current t
 from __future__ import annotations
 
 from fedkit.config import Config
-from fedkit.db import connect_db
 from fedkit.internal import InternalClient
-from fedkit.logs import setup_logging
-from fedkit.queue import enqueue, make_broker, register, run_worker
+from fedkit.queue import enqueue, register, worker_main
 from services.inbox.acceptance import QUEUE
 from services.inbox.processing import due_for_retry, process_inbound
 
@@ -31,12 +29,7 @@ def build(config: Config, broker):
 
 
 def main() -> None:
-    config = Config.from_env()
-    setup_logging("inbox-worker", config)
-    connect_db(config)
-    broker = make_broker(config)
-    sweep = build(config, broker)
-    run_worker(broker, QUEUE, threads=4, sweep=sweep, sweep_interval=5.0)
+    worker_main("inbox-worker", QUEUE, build, threads=4, sweep_interval=5.0)
 
 
 if __name__ == "__main__":

@@ -10,10 +10,8 @@ from __future__ import annotations
 import os
 
 from fedkit.config import Config
-from fedkit.db import connect_db
 from fedkit.internal import InternalClient
-from fedkit.logs import setup_logging
-from fedkit.queue import enqueue, make_broker, register, run_worker
+from fedkit.queue import enqueue, register, worker_main
 from services.outbox.delivery import deliver, due_deliveries
 from services.outbox.fanout import QUEUE, fanout, pending_fanouts
 
@@ -39,13 +37,8 @@ def build(config: Config, broker):
 
 
 def main() -> None:
-    config = Config.from_env()
-    setup_logging("delivery-worker", config)
-    connect_db(config)
-    broker = make_broker(config)
-    sweep = build(config, broker)
-    run_worker(broker, QUEUE, threads=int(os.environ.get("ARCHIPEL_DELIVERY_THREADS", "8")), sweep=sweep,
-               sweep_interval=1.0)
+    worker_main("delivery-worker", QUEUE, build, threads=int(os.environ.get("ARCHIPEL_DELIVERY_THREADS", "8")),
+                sweep_interval=1.0)
 
 
 if __name__ == "__main__":
