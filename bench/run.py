@@ -221,8 +221,6 @@ def main() -> int:
         print(f"\n(1) inbox path, one node (de): {rate:,.0f} signed Create/s accepted "
               f"({INBOX_REQUESTS - 1} requests, {CONCURRENCY} concurrent clients, {refused} refused)")
         print(f"    raw RSA-2048 PKCS#1 v1.5 verify in this process: {verify_rate:,.0f}/s")
-        wait_until(lambda: de_db.inbound_activities.count_documents({"state": "received"}) == 0, 600,
-                   "the inbox worker to drain")
 
         return 0
     finally:
