@@ -49,22 +49,15 @@ def _paged(collection_id: str, query, item_of, order_field: str, cursor_field: s
     return activity_json(page)
 
 
-@bp.get("/users/<username>/followers")
-def followers(username: str):
+@bp.get("/users/<username>/<any(followers, following):which>")
+def follow_collection(username: str, which: str):
+    """followers: who follows the user; following: whom the user follows (accepted only)."""
     if not _account_exists(username):
         return _not_found()
     actor = local_actor_id(_config().base_url, username)
-    query = FollowRelation.objects(followee=actor, state="accepted")
-    return _paged(f"{actor}/followers", query, lambda r: r.follower, "-follower", "follower")
-
-
-@bp.get("/users/<username>/following")
-def following(username: str):
-    if not _account_exists(username):
-        return _not_found()
-    actor = local_actor_id(_config().base_url, username)
-    query = FollowRelation.objects(follower=actor, state="accepted")
-    return _paged(f"{actor}/following", query, lambda r: r.followee, "-followee", "followee")
+    mine, theirs = ("followee", "follower") if which == "followers" else ("follower", "followee")
+    query = FollowRelation.objects(**{mine: actor, "state": "accepted"})
+    return _paged(f"{actor}/{which}", query, lambda r: getattr(r, theirs), f"-{theirs}", theirs)
 
 
 def _without_hidden(obj: dict) -> dict:
