@@ -19,6 +19,7 @@ from flask import abort, current_app, g, request
 
 from fedkit.config import Config
 from fedkit.http import cookieless_session
+from fedkit.responses import error
 
 HEADER_PREFIX = "X-Archipel-"
 INTERNAL = "X-Archipel-Internal"
@@ -62,17 +63,9 @@ def require_user(scope: str | None = None):
         def wrapper(*args, **kwargs):
             req: Requester = g.requester
             if not req.user:
-                from flask import jsonify
-
-                resp = jsonify(error="unauthorized", error_description="a bearer token is required")
-                resp.status_code = 401
-                return resp
+                return error(401, "unauthorized", "a bearer token is required")
             if scope and not req.has_scope(scope):
-                from flask import jsonify
-
-                resp = jsonify(error="insufficient_scope", error_description=f"needs scope {scope}")
-                resp.status_code = 403
-                return resp
+                return error(403, "insufficient_scope", f"needs scope {scope}")
             return view(*args, **kwargs)
 
         return wrapper

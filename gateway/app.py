@@ -8,12 +8,11 @@ audit trail.
 
 from __future__ import annotations
 
-import json
 import logging
 from urllib.parse import quote
 
 import requests
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Response, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from fedkit.config import Config, load_config
@@ -21,6 +20,7 @@ from fedkit.db import connect_db
 from fedkit.http import cookieless_session
 from fedkit.internal import HEADER_PREFIX, INTERNAL, SCOPES, SIGNER, USER, InternalClient
 from fedkit.logs import setup_logging
+from fedkit.responses import error
 from gateway import audit
 from gateway.auth import AuthError, Identity, bearer_identity, verify_signature
 from gateway.routes import IGNORED, REQUIRED, route_for
@@ -38,12 +38,6 @@ def normalised_path(path: str) -> str | None:
     if "?" in path or "#" in path or "\\" in path or any(seg in (".", "..") for seg in path.split("/")):
         return None
     return quote(path, safe="/:@!$&'()*+,;=-._~")
-
-
-def error(status: int, code: str, message: str) -> Response:
-    resp = jsonify(error=code, error_description=message)
-    resp.status_code = status
-    return resp
 
 
 def create_app(config: Config | dict | None = None) -> Flask:
@@ -82,12 +76,6 @@ def create_app(config: Config | dict | None = None) -> Flask:
             g.audit_error = exc.code
             return error(exc.status, exc.code, str(exc))
         g.identity = identity
-
-        if signature_mode == REQUIRED:
-            try:
-                json.loads(body)
-            except ValueError:
-                return error(400, "malformed_json", "the body is not valid JSON")
 
         headers = {k: v for k, v in request.headers.items()
                    if k.lower() not in HOP_HEADERS and not k.startswith(HEADER_PREFIX)}

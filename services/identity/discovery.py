@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, jsonify, request
 
 from fedkit import keystore
 from fedkit.internal import internal_client
-from fedkit.service import activity_json, error
+from fedkit.responses import activity_json, error
 from fedkit.vocab import AP_CONTENT_TYPE, instance_actor_id, local_actor_id
 from services.identity.converter import instance_actor_json, person_json
 from services.identity.models import Account

@@ -22,6 +22,7 @@ from flask import (
     url_for,
 )
 
+from fedkit.responses import error
 from services.identity.models import SCOPES, Account, AuthorizationCode, OAuthClient, OAuthToken
 
 bp = Blueprint("oauth", __name__)
@@ -165,13 +166,13 @@ def authorize():
         return redirect(url_for("oauth.login", next=request.full_path))
     try:
         grant = server.get_consent_grant(end_user=account)
-    except OAuth2Error as error:
-        return jsonify(error.get_body()), 400
+    except OAuth2Error as exc:
+        return jsonify(exc.get_body()), 400
     if request.method == "GET":
         return render_template("authorize.html", client=grant.client, scope=grant.request.payload.scope,
                                account=account, csrf=_csrf_token())
     if not secrets.compare_digest(request.form.get("csrf", ""), session.get("csrf", "")) or not session.get("csrf"):
-        return jsonify(error="csrf", error_description="the consent form expired; reload it"), 400
+        return error(400, "csrf", "the consent form expired; reload it")
     if request.form.get("confirm") != "yes":
         return server.create_authorization_response(grant_user=None)
     redirect_uri = grant.request.payload.redirect_uri
@@ -201,19 +202,19 @@ def _csrf_token() -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    error = None
+    problem = None
     next_url = _safe_next(request.args.get("next"))
     if request.method == "POST":
         if not _config().password_login:
-            error = "Password sign-in is disabled on this node."
+            problem = "Password sign-in is disabled on this node."
         else:
             account = _active_account(request.form.get("username", "").lower())
             if account and account.check_password(request.form.get("password", "")):
                 session.clear()
                 session["username"] = account.username
                 return redirect(next_url)
-            error = "Unknown user or wrong password."
-    return render_template("login.html", error=error, next=next_url), (401 if error else 200)
+            problem = "Unknown user or wrong password."
+    return render_template("login.html", error=problem, next=next_url), (401 if problem else 200)
 
 
 @bp.post("/internal/introspect")

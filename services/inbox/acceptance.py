@@ -11,7 +11,7 @@ from flask import Blueprint, current_app, g, request
 
 from fedkit.internal import internal_client
 from fedkit.queue import enqueue
-from fedkit.service import error
+from fedkit.responses import error
 from fedkit.vocab import DocumentError, id_of, local_actor_id, parse_document
 from services.inbox.models import InboundActivity
 from services.inbox.objects import same_origin

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, current_app, g, request
 
 from fedkit.actors import CachedActor
 from fedkit.internal import internal_client
-from fedkit.service import activity_json
+from fedkit.responses import activity_json, error
 from fedkit.vocab import audience_of, is_public, local_actor_id
 from services.inbox.models import FollowRelation, InboundActivity, InboxItem, ReceivedObject
 from services.inbox.objects import attributed_to
@@ -22,7 +22,7 @@ def _config():
 
 
 def _not_found():
-    return jsonify(error="not_found", error_description="no such collection"), 404
+    return error(404, "not_found", "no such collection")
 
 
 def _account_exists(username: str) -> bool:
@@ -103,10 +103,10 @@ def inbox(username: str):
     if g.requester.user != username:
         # Only the owner reads an inbox; others learn nothing about it.
         if g.requester.user is None:
-            return jsonify(error="unauthorized", error_description="a bearer token is required"), 401
-        return jsonify(error="forbidden", error_description="only the owner reads an inbox"), 403
+            return error(401, "unauthorized", "a bearer token is required")
+        return error(403, "forbidden", "only the owner reads an inbox")
     if not g.requester.has_scope("read"):
-        return jsonify(error="insufficient_scope", error_description="needs scope read"), 403
+        return error(403, "insufficient_scope", "needs scope read")
     actor = local_actor_id(_config().base_url, username)
     query = InboxItem.objects(username=username)
     return _paged(f"{actor}/inbox", query, lambda r: render_inbox_activity(r.activity_id, actor), "-seq", "seq")

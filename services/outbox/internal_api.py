@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
+from fedkit.responses import error
 from services.outbox.models import LocalObject
 from services.outbox.publishing import PublishError
 
@@ -17,7 +18,7 @@ def send(username: str):
     try:
         record = publish_as(username, request.get_json(silent=True))
     except PublishError as exc:
-        return jsonify(error=exc.code, error_description=str(exc)), exc.status
+        return error(exc.status, exc.code, str(exc))
     return jsonify(id=record.activity_id), 201
 
 

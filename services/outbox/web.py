@@ -13,7 +13,7 @@ from fedkit.actors import MAX_DOCUMENT_BYTES
 from fedkit.http import read_capped, signed_get
 from fedkit.internal import internal_client, require_user
 from fedkit.queue import enqueue
-from fedkit.service import activity_json, error
+from fedkit.responses import activity_json, error
 from fedkit.ssrf import UnsafeURL
 from fedkit.vocab import AP_CONTENT_TYPE, activity_url, local_actor_id, object_url
 from services.outbox.delivery import public_form

@@ -1,0 +1,21 @@
+"""The response shapes every HTTP component of a node uses (gateway and services)."""
+
+from __future__ import annotations
+
+from flask import jsonify
+
+from fedkit.vocab import AP_CONTENT_TYPE, with_context
+
+
+def error(status: int, code: str, message: str):
+    """The one error shape of every API: a short machine-readable code and a sentence."""
+    resp = jsonify(error=code, error_description=message)
+    resp.status_code = status
+    return resp
+
+
+def activity_json(data: dict, status: int = 200):
+    resp = jsonify(with_context(data))
+    resp.status_code = status
+    resp.headers["Content-Type"] = AP_CONTENT_TYPE
+    return resp
