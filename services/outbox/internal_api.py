@@ -22,6 +22,16 @@ def send(username: str):
     return jsonify(id=record.activity_id), 201
 
 
+@bp.get("/objects/author")
+def object_author():
+    """Who wrote a local object (the inbox asks when a Like or Announce of it arrives
+    before its own copy of the Create was applied)."""
+    found = LocalObject.objects(object_id=request.args.get("id", "")).only("author").first()
+    if found is None:
+        return error(404, "not_found", "no such object")
+    return jsonify(author=found.author)
+
+
 @bp.get("/stats")
 def stats():
     return jsonify(local_posts=LocalObject.objects(deleted=False).count())

@@ -22,7 +22,9 @@ def record_interaction(ctx: HandlerContext, kind: str) -> str | None:
     received = ReceivedObject.objects(object_id=object_id).only("attributed_to").first()
     author = received.attributed_to if received else None
     if author is None and ctx.is_local(object_id):
-        return None
+        # The outbox owns local objects; our copy of the Create may not be applied yet.
+        resp = ctx.internal.request("GET", "outbox", "/internal/objects/author", params={"id": object_id})
+        author = resp.json().get("author") if resp.status_code == 200 else None
     return ctx.local_username(author)
 
 
