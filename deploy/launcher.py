@@ -1,7 +1,9 @@
 """``make run``: the demo group on loopback — embedded MongoDB-protocol server and
 Redis, then every process of every node. Ctrl-C or SIGTERM stops them all.
 
-Environment: ARCHIPEL_FR_PORT (8001), ARCHIPEL_DE_PORT (8002), ARCHIPEL_MONGO_PORT
+fr and de are the group (the registry names them); partner is outside it.
+
+Environment: ARCHIPEL_FR_PORT (8001), ARCHIPEL_DE_PORT (8002), ARCHIPEL_PARTNER_PORT (8003), ARCHIPEL_MONGO_PORT
 (27117), ARCHIPEL_REDIS_PORT (6479), ARCHIPEL_DEMO_PASSWORD, ARCHIPEL_DEMO_DIR (var/demo).
 """
 
@@ -14,10 +16,13 @@ import threading
 from pathlib import Path
 
 from deploy.processes import Infra, Node, NodeSpec, load_or_create_secrets
+from fedkit.registry import write_registry
 
+# (name, port variable, default port, accounts, member of the group)
 DEMO_NODES = (
-    ("fr", "ARCHIPEL_FR_PORT", 8001, ("alice", "alain")),
-    ("de", "ARCHIPEL_DE_PORT", 8002, ("bob", "berta")),
+    ("fr", "ARCHIPEL_FR_PORT", 8001, ("alice", "alain"), True),
+    ("de", "ARCHIPEL_DE_PORT", 8002, ("bob", "berta"), True),
+    ("partner", "ARCHIPEL_PARTNER_PORT", 8003, ("paula", "pierre"), False),
 )
 
 
@@ -26,8 +31,14 @@ def main() -> int:
     secrets_ = load_or_create_secrets(data_dir / "secrets.json")
     infra = Infra(data_dir, int(os.environ.get("ARCHIPEL_MONGO_PORT", "27117")),
                   int(os.environ.get("ARCHIPEL_REDIS_PORT", "6479")))
-    nodes = [Node(NodeSpec(name, int(os.environ.get(var, default)), users), infra, secrets_)
-             for name, var, default, users in DEMO_NODES]
+    specs = [(NodeSpec(name, int(os.environ.get(var, default)), users), member)
+             for name, var, default, users, member in DEMO_NODES]
+    registry = data_dir / "group-registry.json"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    write_registry(registry, "demo", [(spec.name, spec.base_url)
+                                      for spec, member in specs if member])
+    nodes = [Node(spec, infra, secrets_, {"ARCHIPEL_GROUP_REGISTRY": str(registry)} if member else {})
+             for spec, member in specs]
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -39,7 +50,8 @@ def main() -> int:
         for node in nodes:
             node.start()
             users = ", ".join(f"{u}@{node.spec.base_url.split('://')[1]}" for u in node.spec.users)
-            print(f"  node {node.spec.name:<3} {node.spec.base_url}   accounts: {users}")
+            where = "in the group" if "ARCHIPEL_GROUP_REGISTRY" in node.extra_env else "outside the group"
+            print(f"  node {node.spec.name:<7} {node.spec.base_url}   accounts: {users}   ({where})")
         print(f"\nDemo password for every account: {secrets_['demo_password']}")
         print("Try:  curl -s 'http://127.0.0.1:8001/.well-known/webfinger?resource=acct:alice@127.0.0.1:8001'")
         print(f"Logs in {data_dir / 'logs'}.  Ctrl-C stops everything.", flush=True)

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 SERVICES = ("identity", "inbox", "outbox", "communities")
-WORKERS = {"inbox-worker": "services.inbox.worker", "delivery-worker": "services.outbox.worker"}
+WORKERS = {"inbox-worker": "services.inbox.worker", "delivery-worker": "services.outbox.worker",
+           "communities-worker": "services.communities.worker"}
 
 
 def free_port() -> int:
@@ -154,7 +155,7 @@ class NodeSpec:
 
 
 class Node:
-    """Every process of one node: gateway, four services, two workers."""
+    """Every process of one node: gateway, four services, three workers."""
 
     def __init__(self, spec: NodeSpec, infra: Infra, secrets_: dict[str, str], extra_env: dict[str, str] | None = None,
                  gunicorn_workers: int = 2):
@@ -164,6 +165,7 @@ class Node:
             spec.internal_ports.setdefault(service, free_port())
         self.processes = ProcessSet(infra.data_dir / "logs" / spec.name)
         self.gunicorn_workers = gunicorn_workers
+        self.extra_env = dict(extra_env or {})
         self.env = dict(os.environ)
         self.env.update({
             "ARCHIPEL_NODE_NAME": spec.name,

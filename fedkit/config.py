@@ -53,6 +53,11 @@ class Config:
     # Number of reverse proxies (TLS terminator, ingress) in front of the gateway whose
     # X-Forwarded-For/-Proto the gateway trusts; 0 when clients connect to it directly.
     trusted_proxies: int = 0
+    # The group registry (JSON file): member nodes and the group audience; see fedkit/registry.py.
+    group_registry: str = ""
+    # A community with no exchange for this long is flagged to its managers and listed as dormant.
+    community_dormant_after: float = 90 * 86400.0
+    dormancy_check_interval: float = 3600.0
 
     @classmethod
     def from_env(cls) -> Config:
@@ -86,6 +91,11 @@ class Config:
             demo_password=_env("ARCHIPEL_DEMO_PASSWORD", ""),
             audit_retention_days=int(_env("ARCHIPEL_AUDIT_RETENTION_DAYS", str(cls.audit_retention_days))),
             trusted_proxies=int(_env("ARCHIPEL_TRUSTED_PROXIES", str(cls.trusted_proxies))),
+            group_registry=_env("ARCHIPEL_GROUP_REGISTRY", ""),
+            community_dormant_after=float(_env("ARCHIPEL_COMMUNITY_DORMANT_AFTER",
+                                               str(cls.community_dormant_after))),
+            dormancy_check_interval=float(_env("ARCHIPEL_DORMANCY_CHECK_INTERVAL",
+                                               str(cls.dormancy_check_interval))),
         )
 
     def check(self) -> Config:

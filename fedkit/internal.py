@@ -6,6 +6,8 @@ The gateway strips every ``X-Archipel-*`` header that came from outside, then se
 - ``X-Archipel-Signer``: actor id whose HTTP signature was verified (server-to-server)
 - ``X-Archipel-User``: local username of a verified bearer token or session (client-to-server)
 - ``X-Archipel-Scopes``: space-separated OAuth scopes of that token
+- ``X-Archipel-Viewer``: the requester's kind for the visibility policy
+  (``local``, ``inside``, ``outside``, ``anonymous``; see fedkit.policy)
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ INTERNAL = "X-Archipel-Internal"
 SIGNER = "X-Archipel-Signer"
 USER = "X-Archipel-User"
 SCOPES = "X-Archipel-Scopes"
+VIEWER = "X-Archipel-Viewer"
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,7 @@ class Requester:
     signer: str | None  # remote or local actor id proven by an HTTP signature
     user: str | None  # local username proven by a token
     scopes: frozenset[str]
+    viewer_kind: str = "anonymous"
 
     def has_scope(self, scope: str) -> bool:
         """Mastodon's rule: "write" covers "write:statuses"; a granular "write:statuses"
@@ -54,6 +58,7 @@ def install_internal_guard(app) -> None:
             signer=request.headers.get(SIGNER) or None,
             user=request.headers.get(USER) or None,
             scopes=frozenset(request.headers.get(SCOPES, "").split()),
+            viewer_kind=request.headers.get(VIEWER, "anonymous"),
         )
 
 

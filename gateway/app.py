@@ -18,8 +18,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from fedkit.config import Config, load_config
 from fedkit.db import connect_db
 from fedkit.http import cookieless_session
-from fedkit.internal import HEADER_PREFIX, INTERNAL, SCOPES, SIGNER, USER, InternalClient
+from fedkit.internal import HEADER_PREFIX, INTERNAL, SCOPES, SIGNER, USER, VIEWER, InternalClient
 from fedkit.logs import setup_logging
+from fedkit.policy import viewer_kind
+from fedkit.registry import load_registry
 from fedkit.responses import error
 from gateway import audit
 from gateway.auth import AuthError, Identity, bearer_identity, verify_signature
@@ -88,6 +90,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
         if identity.user:
             headers[USER] = identity.user
             headers[SCOPES] = identity.scopes
+        headers[VIEWER] = viewer_kind(identity.signer, identity.user, cfg, load_registry(cfg))
         base = getattr(cfg, f"{service}_url")
         try:
             query = request.query_string.decode("latin-1")

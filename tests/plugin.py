@@ -19,6 +19,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 # Fast retry schedule for tests: the state machine is the same, the clock is compressed.
 TEST_NODE_ENV = {
+    "ARCHIPEL_DORMANCY_CHECK_INTERVAL": "1",
     "ARCHIPEL_DELIVERY_BACKOFF_SCALE": "0.02",
     "ARCHIPEL_HOST_UNAVAILABLE_AFTER": "3",
     "ARCHIPEL_HOST_PROBE_INTERVAL": "2",
@@ -162,12 +163,19 @@ def db(infra):
 
 @pytest.fixture(scope="session")
 def group(infra):
-    """fr (alice, alain) and de (bob, berta): every process real, on free loopback ports."""
+    """fr (alice, alain) and de (bob, berta), the group's member nodes, and partner
+    (paula, pierre) outside it: every process real, on free loopback ports."""
+    from fedkit.registry import write_registry
+
     secrets_ = load_or_create_secrets(infra.data_dir / "secrets.json")
-    nodes = {
-        "fr": Node(NodeSpec("fr", free_port(), ("alice", "alain")), infra, secrets_, TEST_NODE_ENV, 1),
-        "de": Node(NodeSpec("de", free_port(), ("bob", "berta")), infra, secrets_, TEST_NODE_ENV, 1),
-    }
+    specs = {"fr": NodeSpec("fr", free_port(), ("alice", "alain")),
+             "de": NodeSpec("de", free_port(), ("bob", "berta")),
+             "partner": NodeSpec("partner", free_port(), ("paula", "pierre"))}
+    registry = infra.data_dir / "group-registry.json"
+    write_registry(registry, "test", [(name, specs[name].base_url) for name in ("fr", "de")])
+    inside = {**TEST_NODE_ENV, "ARCHIPEL_GROUP_REGISTRY": str(registry)}
+    nodes = {name: Node(spec, infra, secrets_, inside if name != "partner" else TEST_NODE_ENV, 1)
+             for name, spec in specs.items()}
     try:
         for node in nodes.values():
             node.start()

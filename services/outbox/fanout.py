@@ -32,8 +32,14 @@ def fanout(activity_id: str, config: Config, internal: InternalClient, broker) -
     # local recipients from to/cc, and bto/bcc addressees are added by the local-delivery call.
     local = public_form(activity.raw)
     hidden = [id_of(a) for key in ("bto", "bcc") for a in as_list(activity.raw.get(key)) if id_of(a)]
+    if activity.explicit_recipients:
+        # A community's activity: its members, as the communities service listed them.
+        is_local = lambda a: a.startswith(config.base_url + "/")  # noqa: E731
+        hidden += [a for a in activity.recipients if is_local(a)]
+        actors = [a for a in activity.recipients if not is_local(a)]
+    else:
+        actors = remote_recipient_actors(activity.raw, activity.actor, config, internal)
     internal.post_json("inbox", "/internal/local-delivery", {"activity": local, "also_to": hidden})
-    actors = remote_recipient_actors(activity.raw, activity.actor, config, internal)
     inboxes = target_inboxes(actors, config, personal=frozenset(hidden))
     create_deliveries(activity_id, activity.actor, inboxes)
     activity.update(set__fanout="done")

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+import mongoengine as me
+from flask import Blueprint, current_app, jsonify, request
 
+from fedkit import keystore
+from fedkit.queue import enqueue
 from fedkit.responses import error
-from services.outbox.models import LocalObject
+from fedkit.vocab import audience_of, id_of, type_of
+from services.outbox.fanout import QUEUE
+from services.outbox.models import LocalObject, OutboxActivity
 from services.outbox.publishing import PublishError
 
 bp = Blueprint("outbox_internal", __name__, url_prefix="/internal")
@@ -19,6 +24,34 @@ def send(username: str):
         record = publish_as(username, request.get_json(silent=True))
     except PublishError as exc:
         return error(exc.status, exc.code, str(exc))
+    return jsonify(id=record.activity_id), 201
+
+
+@bp.post("/actors/send")
+def send_for_actor():
+    """Publish an activity prepared by another service for a node actor it owns (a
+    community's Accept, Announce, Invite, Delete): stored, then fanned out to exactly
+    ``recipients`` (actor ids). The activity's id must be new and on this node."""
+    data = request.get_json(silent=True) or {}
+    activity, recipients = data.get("activity"), data.get("recipients")
+    base = current_app.config["ARCHIPEL"].base_url + "/"
+    if not isinstance(activity, dict) or not isinstance(recipients, list) or \
+            not str(activity.get("id", "")).startswith(base):
+        return error(400, "invalid_request", "post {activity, recipients} with an id on this node")
+    actor = id_of(activity.get("actor"))
+    try:
+        keystore.signing_key(actor or "")
+    except KeyError:
+        return error(422, "unknown_actor", "the activity's actor has no key on this node")
+    record = OutboxActivity(activity_id=activity["id"], actor=actor, activity_type=type_of(activity),
+                            object_id=id_of(activity.get("object")), raw=activity,
+                            addressees=audience_of(activity), explicit_recipients=True,
+                            recipients=[r for r in recipients if isinstance(r, str)])
+    try:
+        record.save(force_insert=True)
+    except me.NotUniqueError:  # the same activity sent twice (a retried call): nothing more to do
+        return jsonify(id=record.activity_id), 200
+    enqueue(current_app.extensions["archipel_broker"], QUEUE, "fanout", record.activity_id)
     return jsonify(id=record.activity_id), 201
 
 

@@ -24,6 +24,10 @@ class OutboxActivity(Document):
     object_id = me.StringField()
     raw = me.DictField(required=True)
     addressees = me.ListField(me.StringField())
+    # Set for activities of a node actor that is not a Person (a community's Announce):
+    # the exact actors to reach, decided by the service that owns that actor.
+    explicit_recipients = me.BooleanField(default=False)
+    recipients = me.ListField(me.StringField())
     # Fan-out (local delivery + one Delivery per remote inbox) runs in the worker;
     # "pending" until done, so a crash in between is picked up by the sweeper.
     fanout = me.StringField(default="pending", choices=("pending", "done"))
