@@ -11,6 +11,7 @@ from fedkit.config import Config
 from fedkit.db import connect_db, ensure_indexes
 from fedkit.keystore import ActorKey
 from gateway.audit import AuditRecord, ensure_retention
+from services.communities.models import Community, CommunityPost, Membership
 from services.identity.models import Account, AuthorizationCode, OAuthClient, OAuthToken
 from services.inbox.models import (
     FollowRelation,
@@ -26,6 +27,7 @@ DOCUMENTS = (
     Account, OAuthClient, AuthorizationCode, OAuthToken,
     InboundActivity, FollowRelation, ReceivedObject, Interaction, InboxItem,
     OutboxActivity, LocalObject, Delivery, HostHealth,
+    Community, Membership, CommunityPost,
 )
 
 

@@ -103,6 +103,16 @@ class NodeClient:
         assert resp.status_code == 200, resp.text
         return resp.json()["orderedItems"]
 
+    def api(self, method: str, path: str, username: str | None = None, **kwargs) -> requests.Response:
+        """A request to this node's public API, with ``username``'s token if given."""
+        headers = kwargs.pop("headers", {}) | (self.auth(username) if username else {})
+        return self.http.request(method, self.base + path, headers=headers, **kwargs)
+
+    def create_community(self, username: str, **fields) -> dict:
+        resp = self.api("POST", "/communities", username, json=fields)
+        assert resp.status_code == 201, resp.text
+        return resp.json()
+
     def proxy_fetch(self, username: str, object_id: str) -> requests.Response:
         return self.http.post(f"{self.base}/proxy", data={"id": object_id}, headers=self.auth(username))
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import Blueprint, abort, current_app, g, jsonify, request
 
 from fedkit import keystore
 from fedkit.internal import internal_client
+from fedkit.policy import node_audience, viewer_of
+from fedkit.registry import load_registry
 from fedkit.responses import activity_json, error
 from fedkit.vocab import AP_CONTENT_TYPE, instance_actor_id, local_actor_id
 from services.identity.converter import instance_actor_json, person_json
@@ -33,6 +35,27 @@ def _username_from_resource(resource: str) -> str | None:
     return None
 
 
+def _community_resource(resource: str) -> tuple[str, str] | None:
+    """(actor id, subject) of the community named by acct:<slug>@host or its actor id,
+    if the requester may see it (a hidden community is not found, as if absent)."""
+    config = _config()
+    prefix = config.base_url + "/communities/"
+    if resource.startswith(prefix):
+        name = resource[len(prefix):].split("/", 1)[0]
+    elif resource.startswith("acct:"):
+        name = _username_from_resource(resource)
+    else:
+        return None
+    if not name:
+        return None
+    viewer = viewer_of(g.requester, config)
+    resp = internal_client().request("GET", "communities", "/internal/webfinger",
+                                     params={"name": name, "actor": viewer.actor or "", "kind": viewer.kind})
+    if resp.status_code != 200:
+        return None
+    return resp.json()["actor"], f"acct:{resp.json()['slug']}@{config.host}"
+
+
 @bp.get("/.well-known/webfinger")
 def webfinger():
     resource = request.args.get("resource", "")
@@ -45,10 +68,14 @@ def webfinger():
     else:
         username = _username_from_resource(resource)
         account = Account.objects(username=username).first() if username else None
-        if account is None or account.suspended:
-            return error(404, "not_found", "no such account")
-        actor = local_actor_id(config.base_url, account.username)
-        subject = f"acct:{account.username}@{config.host}"
+        if account is not None and not account.suspended:
+            actor = local_actor_id(config.base_url, account.username)
+            subject = f"acct:{account.username}@{config.host}"
+        else:
+            found = _community_resource(resource)
+            if found is None:
+                return error(404, "not_found", "no such account")
+            actor, subject = found
     resp = jsonify(
         subject=subject,
         aliases=[actor],
@@ -97,7 +124,10 @@ def nodeinfo():
         "openRegistrations": False,
         "usage": {"users": {"total": users, "activeMonth": users, "activeHalfyear": users},
                   "localPosts": local_posts},
-        "metadata": {"nodeName": config.node_name},
+        # The IRIs a client writes (or the "group"/"node" shorthands stand for) to address
+        # every employee of the group's member nodes, or this node's users only.
+        "metadata": {"nodeName": config.node_name, "groupAudience": load_registry(config).audience,
+                     "nodeAudience": node_audience(config.base_url)},
     })
     resp.headers["Content-Type"] = 'application/json; profile="http://nodeinfo.diaspora.software/ns/schema/2.1#"'
     return resp

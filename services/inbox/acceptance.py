@@ -40,13 +40,22 @@ def accept_activity(raw: dict, signer: str | None, *, local: bool = False,
 @bp.post("/inbox")
 @bp.post("/actor/inbox")
 @bp.post("/users/<username>/inbox")
-def receive(username: str | None = None):
+@bp.post("/communities/<community>/inbox")
+def receive(username: str | None = None, community: str | None = None):
     signer = g.requester.signer
     if not signer:
         return error(401, "signature_missing", "deliveries must be signed")
+    base_url = current_app.config["ARCHIPEL"].base_url
     if username is not None:
         resp = internal_client().request("GET", "identity", f"/internal/accounts/{username}")
         if resp.status_code != 200 or resp.json().get("suspended"):
+            return error(404, "not_found", "no such inbox")
+    if community is not None:
+        # A community the signer may not see does not exist for it (fedkit.policy).
+        resp = internal_client().request("GET", "communities", "/internal/admits", params={
+            "community": f"{base_url}/communities/{community}", "actor": signer,
+            "kind": g.requester.viewer_kind})
+        if resp.status_code != 200 or not resp.json().get("admits"):
             return error(404, "not_found", "no such inbox")
     try:
         doc = parse_document(request.get_data())
@@ -64,6 +73,7 @@ def receive(username: str | None = None):
         return error(400, "id_host_mismatch", "the activity id must be on the actor's host")
     # Unknown types are stored and acknowledged too; the worker marks them ignored.
     # A delivery to a personal inbox addresses its owner (how bto/bcc reach a server).
-    also_to = [local_actor_id(current_app.config["ARCHIPEL"].base_url, username)] if username else []
+    also_to = [local_actor_id(base_url, username)] if username else \
+        [f"{base_url}/communities/{community}"] if community else []
     accept_activity(doc.raw, signer, also_to=also_to)
     return "", 202

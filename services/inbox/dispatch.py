@@ -48,6 +48,7 @@ def _import_handlers() -> None:
         create,
         delete,
         follow,
+        invite,
         like,
         reject,
         undo,

@@ -9,7 +9,7 @@ from mongoengine.queryset.visitor import Q
 
 from fedkit.config import Config
 from fedkit.internal import InternalClient
-from fedkit.vocab import parse_document
+from fedkit.vocab import audience_of, id_of, parse_document
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handler_for
 from services.inbox.models import InboundActivity, now
@@ -17,6 +17,10 @@ from services.inbox.models import InboundActivity, now
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 LEASE = dt.timedelta(minutes=5)
+
+
+def _no_local_effect(_ctx: HandlerContext) -> str:
+    return "processed"
 
 
 def process_inbound(activity_id: str, config: Config, internal: InternalClient) -> str | None:
@@ -31,12 +35,20 @@ def process_inbound(activity_id: str, config: Config, internal: InternalClient) 
         return "failed"
     doc = parse_document(claimed.raw)
     handler = handler_for(doc.type, doc.object_type)
+    if handler is None and concerns_local_community(claimed.raw, claimed.also_to or (), config):
+        handler = _no_local_effect  # e.g. an Accept(Invite): only the community acts on it
     if handler is None:
         claimed.update(set__state="ignored", set__processed_at=now())
         return "ignored"
     try:
         result = handler(HandlerContext(config=config, internal=internal, activity=doc,
                                         also_to=tuple(claimed.also_to or ()), stored_id=activity_id))
+        if concerns_local_community(claimed.raw, claimed.also_to or (), config):
+            # The communities service owns Group actors: it gets what is addressed to them
+            # (a failure retries the whole activity; both sides are idempotent).
+            internal.post_json("communities", "/internal/inbox",
+                               {"activity": claimed.raw, "also_to": list(claimed.also_to or ())})
+            result = "processed"
     except Exception as exc:
         log.exception("handler for %s %s failed", doc.type, activity_id)
         backoff = dt.timedelta(seconds=5 * 2 ** claimed.attempts)
@@ -44,6 +56,17 @@ def process_inbound(activity_id: str, config: Config, internal: InternalClient) 
         return "retry"
     claimed.update(set__state=result, set__processed_at=now(), unset__error=True)
     return result
+
+
+def concerns_local_community(raw: dict, also_to, config: Config) -> bool:
+    """Does the activity name one of this node's communities (audience, object, or the
+    object's actor/object/audience: a Follow being undone, an Invite being accepted)?"""
+    prefix = config.base_url + "/communities/"
+    obj = raw.get("object")
+    ids = [*audience_of(raw), *also_to, id_of(obj)]
+    if isinstance(obj, dict):
+        ids += [*audience_of(obj), id_of(obj.get("object")), id_of(obj.get("actor"))]
+    return any(isinstance(i, str) and i.startswith(prefix) for i in ids)
 
 
 def due_for_retry(limit: int = 200) -> list[str]:

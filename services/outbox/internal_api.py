@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, jsonify, request
 from fedkit import keystore
 from fedkit.queue import enqueue
 from fedkit.responses import error
-from fedkit.vocab import audience_of, id_of, type_of
+from fedkit.vocab import TOMBSTONE, audience_of, id_of, type_of
 from services.outbox.fanout import QUEUE
 from services.outbox.models import LocalObject, OutboxActivity
 from services.outbox.publishing import PublishError
@@ -53,6 +53,19 @@ def send_for_actor():
         return jsonify(id=record.activity_id), 200
     enqueue(current_app.extensions["archipel_broker"], QUEUE, "fanout", record.activity_id)
     return jsonify(id=record.activity_id), 201
+
+
+@bp.post("/objects/remove")
+def remove_by_community():
+    """A community's moderators removed a local user's post addressed to it (the inbox
+    saw the Group's Delete): the object becomes a Tombstone here too."""
+    data = request.get_json(silent=True) or {}
+    found = LocalObject.objects(object_id=str(data.get("id", "")), deleted=False).first()
+    if found is None or str(data.get("community", "")) not in found.addressees:
+        return error(404, "not_found", "no such object addressed to that community")
+    found.update(set__raw={"id": found.object_id, "type": TOMBSTONE, "formerType": type_of(found.raw)},
+                 set__deleted=True)
+    return jsonify(removed=found.object_id)
 
 
 @bp.get("/objects/author")

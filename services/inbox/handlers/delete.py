@@ -1,14 +1,15 @@
-"""Delete: the author removes an object (a Tombstone stays in its place) or an actor
-deletes itself (its follow relations go)."""
+"""Delete: the author removes an object (a Tombstone stays in its place), a community
+removes a post addressed to it (moderation, FEP-1b12), or an actor deletes itself
+(its follow relations go)."""
 
 from __future__ import annotations
 
 from fedkit.actors import CachedActor
-from fedkit.vocab import DELETE
+from fedkit.vocab import DELETE, audience_of
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handles
 from services.inbox.models import FollowRelation, Interaction, ReceivedObject
-from services.inbox.objects import tombstone
+from services.inbox.objects import local_recipients, tombstone
 
 
 @handles(DELETE)
@@ -24,8 +25,14 @@ def on_delete(ctx: HandlerContext) -> str:
         CachedActor.objects(actor_id=actor).delete()
         return "processed"
     record = ReceivedObject.objects(object_id=object_id).first()
-    if record is None or record.attributed_to != actor:
+    by_community = record is not None and record.attributed_to != actor and actor in audience_of(record.raw)
+    if record is None or (record.attributed_to != actor and not by_community):
         return "ignored"
     if not record.deleted:
         tombstone(record)
+    if by_community and ctx.is_local(object_id):
+        # A community's moderators removed our user's post from it: the original goes too.
+        ctx.internal.post_json("outbox", "/internal/objects/remove", {"id": object_id, "community": actor})
+    if by_community:
+        ctx.deliver_to_inbox(local_recipients(ctx, ctx.activity.raw))
     return "processed"

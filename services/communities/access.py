@@ -1,0 +1,73 @@
+"""The communities service's questions to the policy module, with the facts it owns."""
+
+from __future__ import annotations
+
+from flask import current_app, g
+
+from fedkit.config import Config
+from fedkit.policy import ANONYMOUS, KINDS, Viewer, may_see_community, viewer_kind, viewer_of
+from fedkit.registry import load_registry
+from services.communities.models import Community, Membership
+
+
+def config() -> Config:
+    return current_app.config["ARCHIPEL"]
+
+
+def current_viewer() -> Viewer:
+    return viewer_of(g.requester, config())
+
+
+def viewer_for_actor(actor: str | None, cfg: Config) -> Viewer:
+    """The viewer an actor is when it speaks to us by signed activity (its kind by origin)."""
+    if not actor:
+        return Viewer(ANONYMOUS, None)
+    return Viewer(viewer_kind(actor, None, cfg, load_registry(cfg)), actor)
+
+
+def viewer_from_params(actor: str | None, kind: str | None) -> Viewer:
+    """A viewer another service of the node classified (``/internal/admits``)."""
+    if not actor or kind not in KINDS:
+        return Viewer(ANONYMOUS, None)
+    return Viewer(kind, actor)
+
+
+def membership_of(community: Community, actor: str | None) -> Membership | None:
+    if not actor:
+        return None
+    return Membership.objects(community=community.slug, actor=actor).first()
+
+
+def can_see(community: Community, viewer: Viewer) -> bool:
+    membership = membership_of(community, viewer.actor)
+    return may_see_community(community.visibility, viewer, membership.state if membership else None)
+
+
+def member_hosts(community: Community) -> set[str]:
+    """Origins of the nodes that host a member or an invitee (they must be able to fetch
+    the Group's document and key to deliver to it and verify what it sends)."""
+    from fedkit.registry import origin_of
+
+    return {origin_of(m.actor) for m in Membership.objects(community=community.slug,
+                                                          state__in=("member", "invited")).only("actor")}
+
+
+def can_fetch_actor_document(community: Community, viewer: Viewer) -> bool:
+    """The Group document (not its content) is also served to the instance actor of a
+    node that hosts a member or an invitee: that node delivers to the Group and checks
+    its signatures. It learns nothing its users do not already know."""
+    if can_see(community, viewer):
+        return True
+    if viewer.actor and viewer.actor.endswith("/actor"):
+        from fedkit.registry import origin_of
+
+        return origin_of(viewer.actor) in member_hosts(community)
+    return False
+
+
+def visible_community(slug: str) -> Community | None:
+    """The community if the current requester may see it; None otherwise (answer 404)."""
+    community = Community.objects(slug=slug).first()
+    if community is None or not can_see(community, current_viewer()):
+        return None
+    return community

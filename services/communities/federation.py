@@ -1,0 +1,197 @@
+"""What a community's Group actor does with an activity addressed to it (FEP-1b12).
+
+The inbox service stores and dedupes every delivery, then hands the activities that
+concern a local community to ``POST /internal/inbox`` here; the sender is verified
+(its signature, or this node's own outbox). Each function returns a short outcome
+("accepted", "refused: …", "ignored") that the inbox keeps in its log.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fedkit.config import Config
+from fedkit.internal import InternalClient
+from fedkit.policy import may_join_community
+from fedkit.vocab import (
+    ACCEPT,
+    CREATE,
+    DELETE,
+    FOLLOW,
+    INVITE,
+    LIKE,
+    REJECT,
+    TOMBSTONE,
+    UNDO,
+    UPDATE,
+    as_list,
+    audience_of,
+    id_of,
+    type_of,
+)
+from services.communities.access import viewer_for_actor
+from services.communities.models import Community, CommunityPost, Membership, now
+from services.communities.sending import announce_to_members, send_as_group
+
+log = logging.getLogger(__name__)
+
+
+def communities_addressed(activity: dict, config: Config, also_to=()) -> list[Community]:
+    """Local communities an activity concerns: named as its object, in its (or its
+    object's) audience, or as the object of the Follow/Invite it answers or undoes."""
+    prefix = config.base_url + "/communities/"
+    ids: list[str] = []
+    obj = activity.get("object")
+    ids += audience_of(activity) + list(also_to) + [id_of(obj) or ""]
+    if isinstance(obj, dict):
+        ids += audience_of(obj) + [id_of(obj.get("object")) or "", id_of(obj.get("actor")) or ""]
+    slugs = {i[len(prefix):].split("/", 1)[0] for i in ids if i.startswith(prefix)}
+    return list(Community.objects(slug__in=sorted(slugs))) if slugs else []
+
+
+def handle(activity: dict, config: Config, internal: InternalClient, also_to=()) -> list[str]:
+    actor = id_of(activity.get("actor"))
+    outcomes = []
+    for community in communities_addressed(activity, config, also_to):
+        if actor == community.actor_id:
+            continue  # our own Announce coming back through the local pipeline
+        kind = type_of(activity)
+        inner = type_of(activity.get("object"))
+        step = {
+            FOLLOW: on_follow, CREATE: on_post, UPDATE: on_update, DELETE: on_delete, LIKE: on_like,
+        }.get(kind)
+        if kind == UNDO and inner == FOLLOW:
+            step = on_leave
+        elif kind in (ACCEPT, REJECT) and inner in (INVITE, None):
+            step = on_invite_answer
+        outcomes.append(step(community, actor, activity, config, internal) if step else "ignored")
+    return outcomes
+
+
+def _answer(community, answer_type: str, follow: dict, config, internal) -> None:
+    follow = {k: v for k, v in follow.items() if k != "@context"}
+    send_as_group(community, {"type": answer_type, "object": follow, "to": [id_of(follow.get("actor"))]},
+                  [id_of(follow.get("actor"))], config, internal)
+
+
+def _set_state(community, actor: str, state: str, **fields) -> Membership:
+    updates = {f"set__{k}": v for k, v in fields.items()}
+    Membership.objects(community=community.slug, actor=actor).update_one(
+        set__state=state, set__updated_at=now(), set_on_insert__created_at=now(), upsert=True, **updates)
+    return Membership.objects(community=community.slug, actor=actor).first()
+
+
+def on_follow(community, actor, activity, config, internal) -> str:
+    if id_of(activity.get("object")) != community.actor_id:
+        return "ignored"
+    membership = Membership.objects(community=community.slug, actor=actor).first()
+    state = membership.state if membership else None
+    if not may_join_community(community.visibility, viewer_for_actor(actor, config), state):
+        return "ignored"  # it cannot know the community exists: no answer at all
+    follow = {k: v for k, v in activity.items() if k != "@context"}
+    if state == "banned" or community.archived:
+        _answer(community, REJECT, follow, config, internal)
+        return "refused: banned" if state == "banned" else "refused: archived"
+    if state in ("member", "invited") or community.openness == "free":
+        _set_state(community, actor, "member", follow=follow)
+        _answer(community, ACCEPT, follow, config, internal)
+        return "accepted"
+    if community.openness == "open":
+        _set_state(community, actor, "pending", follow=follow)
+        return "pending"
+    _answer(community, REJECT, follow, config, internal)  # closed: invitation only
+    return "refused: closed"
+
+
+def on_leave(community, actor, activity, config, internal) -> str:
+    follow = activity.get("object")
+    if not isinstance(follow, dict) or id_of(follow.get("object")) != community.actor_id:
+        return "ignored"
+    membership = Membership.objects(community=community.slug, actor=actor).first()
+    if membership is None or membership.state == "banned":
+        return "ignored"  # leaving does not lift a ban
+    if membership.role == "owner":
+        return "refused: the owner transfers ownership before leaving"
+    membership.delete()
+    return "left"
+
+
+def on_invite_answer(community, actor, activity, config, internal) -> str:
+    """Accept(Invite): the invitee joins; Reject(Invite): the invitation is withdrawn."""
+    membership = Membership.objects(community=community.slug, actor=actor, state="invited").first()
+    if membership is None:
+        return "ignored"
+    if type_of(activity) == ACCEPT:
+        membership.update(set__state="member", set__updated_at=now())
+        return "accepted"
+    membership.delete()
+    return "declined"
+
+
+def may_post(community, actor) -> str | None:
+    """None when the actor may post; otherwise why not."""
+    if community.archived:
+        return "archived"
+    membership = Membership.objects(community=community.slug, actor=actor).first()
+    if membership is None or membership.state != "member":
+        return "banned" if membership and membership.state == "banned" else "not a member"
+    if community.posting == "moderators" and membership.role == "member":
+        return "posting is restricted to moderators"
+    return None
+
+
+def on_post(community, actor, activity, config, internal) -> str:
+    obj = activity.get("object")
+    if not isinstance(obj, dict) or not id_of(obj):
+        return "ignored"
+    if id_of(obj.get("attributedTo")) != actor and actor not in [id_of(a) for a in as_list(obj.get("attributedTo"))]:
+        return "refused: not the author"
+    why = may_post(community, actor)
+    if why:
+        log.info("post %s to %s refused: %s", id_of(obj), community.slug, why)
+        return f"refused: {why}"
+    if CommunityPost.objects(object_id=id_of(obj)).first():
+        return "duplicate"
+    in_reply_to = id_of(obj.get("inReplyTo"))
+    CommunityPost(object_id=id_of(obj), community=community.slug, author=actor, create_id=id_of(activity),
+                  raw=obj, in_reply_to=in_reply_to).save(force_insert=True)
+    community.update(set__last_activity_at=now(), unset__dormant_flagged_at=True)
+    announce_to_members(community, activity, config, internal, exclude=actor)
+    return "announced"
+
+
+def on_update(community, actor, activity, config, internal) -> str:
+    obj = activity.get("object")
+    post = CommunityPost.objects(object_id=id_of(obj) or "", community=community.slug, removed=False).first()
+    if post is None or post.author != actor or not isinstance(obj, dict) or may_post(community, actor):
+        return "ignored"
+    post.update(set__raw=obj)
+    announce_to_members(community, activity, config, internal, exclude=actor)
+    return "announced"
+
+
+def on_delete(community, actor, activity, config, internal) -> str:
+    post = CommunityPost.objects(object_id=id_of(activity.get("object")) or "", community=community.slug).first()
+    if post is None or post.author != actor or post.removed:
+        return "ignored"
+    post.update(set__removed=True, set__removed_by=actor)
+    announce_to_members(community, activity, config, internal, exclude=actor)
+    return "announced"
+
+
+def on_like(community, actor, activity, config, internal) -> str:
+    membership = Membership.objects(community=community.slug, actor=actor, state="member").first()
+    if membership is None:
+        return "ignored"
+    community.update(set__last_activity_at=now(), unset__dormant_flagged_at=True)
+    return "noted"
+
+
+def remove_post(community, post: CommunityPost, moderator: str, config, internal) -> dict:
+    """A moderator's removal: the Group federates the Delete to every member's node."""
+    post.update(set__removed=True, set__removed_by=moderator)
+    from services.communities.sending import community_addressing, members_of
+
+    return send_as_group(community, {"type": DELETE, "object": {"id": post.object_id, "type": TOMBSTONE},
+                                     **community_addressing(community)},
+                         members_of(community) + [post.author], config, internal)

@@ -1,0 +1,57 @@
+"""The communities service's internal API for the other services of the node."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from fedkit.internal import internal_client
+from fedkit.responses import error
+from services.communities.access import (
+    can_fetch_actor_document,
+    can_see,
+    config,
+    viewer_from_params,
+)
+from services.communities.federation import handle
+from services.communities.models import Community
+
+bp = Blueprint("communities_internal", __name__, url_prefix="/internal")
+
+
+def _community_by_id(iri: str) -> Community | None:
+    prefix = config().base_url + "/communities/"
+    if not iri.startswith(prefix):
+        return None
+    return Community.objects(slug=iri[len(prefix):].split("/", 1)[0]).first()
+
+
+@bp.post("/inbox")
+def inbox():
+    """An activity for a local community, verified and stored by the inbox service."""
+    data = request.get_json(silent=True) or {}
+    activity = data.get("activity")
+    if not isinstance(activity, dict):
+        return error(400, "invalid_request", "post {activity}")
+    also_to = [a for a in data.get("also_to", []) if isinstance(a, str)]
+    return jsonify(outcomes=handle(activity, config(), internal_client(), also_to))
+
+
+@bp.get("/admits")
+def admits():
+    """May this viewer see this community (and what is addressed to it)?"""
+    community = _community_by_id(request.args.get("community", ""))
+    if community is None:
+        return error(404, "not_found", "no such community")
+    viewer = viewer_from_params(request.args.get("actor"), request.args.get("kind"))
+    return jsonify(admits=can_see(community, viewer),
+                   actor_document=can_fetch_actor_document(community, viewer))
+
+
+@bp.get("/webfinger")
+def webfinger():
+    """The community behind acct:<slug>@host, if this viewer may see it."""
+    community = Community.objects(slug=request.args.get("name", "")).first()
+    viewer = viewer_from_params(request.args.get("actor"), request.args.get("kind"))
+    if community is None or not can_see(community, viewer):
+        return error(404, "not_found", "no such community")
+    return jsonify(actor=community.actor_id, slug=community.slug)

@@ -1,0 +1,221 @@
+"""Running a community through the API: creation by any employee, then what its
+owner, managers and moderators do (invite, approve, reject, remove, ban, roles,
+transfer, archive, remove posts). Effects on other nodes are federated by the Group."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, g, jsonify, request
+
+from fedkit import keystore
+from fedkit.internal import internal_client, require_user
+from fedkit.keys import generate_rsa_keypair
+from fedkit.policy import VISIBILITIES
+from fedkit.responses import error
+from fedkit.vocab import ACCEPT, INVITE, REJECT, id_of, key_id_for, local_actor_id
+from services.communities.access import config, current_viewer, visible_community
+from services.communities.converter import listing_json
+from services.communities.federation import remove_post
+from services.communities.models import (
+    MANAGING_ROLES,
+    MODERATING_ROLES,
+    OPENNESS,
+    PURPOSES,
+    ROLES,
+    Community,
+    CommunityPost,
+    Membership,
+    now,
+)
+from services.communities.sending import send_as_group
+
+bp = Blueprint("management", __name__)
+SLUG = re.compile(r"^[a-z0-9][a-z0-9_]{1,29}$")
+
+
+def _slug_from(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")[:30]
+    return slug
+
+
+def _choice(data: dict, key: str, allowed, default):
+    value = data.get(key, default)
+    if value not in allowed:
+        raise ValueError(f"{key} must be one of {', '.join(allowed)}")
+    return value
+
+
+@bp.post("/communities")
+@require_user("write")
+def create():
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return error(400, "malformed_json", "the body must be a JSON object")
+    name = data.get("name")
+    if not isinstance(name, str) or not name.strip():
+        return error(422, "name_missing", "a community needs a name")
+    slug = data.get("slug") or _slug_from(name)
+    if not isinstance(slug, str) or not SLUG.match(slug):
+        return error(422, "invalid_slug", "slug: 2 to 30 characters among a-z, 0-9 and _, starting with a letter or digit")
+    try:
+        openness = _choice(data, "openness", OPENNESS, "open")
+        visibility = _choice(data, "visibility", VISIBILITIES, "group")
+        purpose = _choice(data, "purpose", PURPOSES, "professional")
+        posting = _choice(data, "posting", ("members", "moderators"), "members")
+    except ValueError as exc:
+        return error(422, "invalid_value", str(exc))
+    tags = data.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(t, str) and 0 < len(t) <= 64 for t in tags):
+        return error(422, "invalid_tags", "tags: a list of short strings")
+    cfg = config()
+    taken = internal_client().request("GET", "identity", f"/internal/accounts/{slug}").status_code != 404
+    if taken or Community.objects(slug=slug).first():
+        # Hidden communities' names must not leak either: the answer does not say which.
+        return error(409, "name_taken", "this name is not available; choose another slug")
+    actor = f"{cfg.base_url}/communities/{slug}"
+    owner = local_actor_id(cfg.base_url, g.requester.user)
+    private_pem, public_pem = generate_rsa_keypair()
+    keystore.store_key(actor, key_id_for(actor), private_pem, public_pem)
+    community = Community(slug=slug, actor_id=actor, name=name.strip()[:200],
+                          description=str(data.get("description", ""))[:5000],
+                          tags=[t.lstrip("#").lower() for t in tags], purpose=purpose, openness=openness,
+                          visibility=visibility, posting=posting, owner=owner)
+    community.save(force_insert=True)
+    Membership(community=slug, actor=owner, role="owner", state="member").save()
+    resp = jsonify(listing_json(community, cfg, 1, "member", "owner"))
+    resp.status_code = 201
+    resp.headers["Location"] = actor
+    return resp
+
+
+def _acting(slug: str, roles) -> tuple[Community | None, Membership | None, object]:
+    """The community and the requester's membership if they hold one of ``roles``;
+    otherwise an error response (404 when they may not even see the community)."""
+    community = visible_community(slug)
+    if community is None:
+        return None, None, error(404, "not_found", "no such community")
+    me_ = Membership.objects(community=slug, actor=current_viewer().actor or "", state="member").first()
+    if me_ is None or me_.role not in roles:
+        return None, None, error(403, "forbidden", f"this needs one of the roles: {', '.join(roles)}")
+    return community, me_, None
+
+
+def _target(data: dict) -> str | None:
+    target = id_of(data.get("actor"))
+    return target if target and target.startswith(("http://", "https://")) else None
+
+
+@bp.post("/communities/<slug>/members")
+@require_user("write")
+def manage_member(slug: str):
+    """{"action": invite|approve|reject|remove|ban|unban|role, "actor": <actor id>, "role": …}"""
+    community, me_, failure = _acting(slug, MANAGING_ROLES)
+    if failure:
+        return failure
+    data = request.get_json(silent=True) or {}
+    action, target = data.get("action"), _target(data)
+    if target is None:
+        return error(422, "actor_missing", "name the member by actor id")
+    if target == community.owner and action != "invite":
+        return error(422, "owner", "the owner's membership changes only by a transfer")
+    cfg, internal = config(), internal_client()
+    current = Membership.objects(community=slug, actor=target).first()
+    state = current.state if current else None
+
+    def answer_follow(kind: str) -> None:
+        follow = (current.follow if current and current.follow else
+                  {"type": "Follow", "actor": target, "object": community.actor_id})
+        send_as_group(community, {"type": kind, "object": follow, "to": [target]}, [target], cfg, internal)
+
+    if action == "invite":
+        if state in ("member", "banned"):
+            return error(409, "conflict", f"that actor is {state}")
+        Membership.objects(community=slug, actor=target).update_one(
+            set__state="invited", set__invited_by=me_.actor, set__updated_at=now(), upsert=True)
+        send_as_group(community, {"type": INVITE, "object": community.actor_id, "target": target,
+                                  "to": [target]}, [target], cfg, internal)
+    elif action == "approve":
+        if state != "pending":
+            return error(409, "conflict", "no pending request from that actor")
+        current.update(set__state="member", set__updated_at=now())
+        answer_follow(ACCEPT)
+    elif action in ("reject", "remove"):
+        if state is None or state == "banned":
+            return error(404, "not_found", "no such member or request")
+        answer_follow(REJECT)  # Mastodon reads a Reject of an accepted Follow as a removal
+        current.delete()
+    elif action == "ban":
+        if state == "member":
+            answer_follow(REJECT)
+        Membership.objects(community=slug, actor=target).update_one(
+            set__state="banned", set__role="member", set__updated_at=now(), upsert=True)
+    elif action == "unban":
+        if state != "banned":
+            return error(409, "conflict", "that actor is not banned")
+        current.delete()
+    elif action == "role":
+        role = data.get("role")
+        if role not in ROLES or role == "owner":
+            return error(422, "invalid_role", "role: manager, moderator or member (ownership is transferred)")
+        if role == "manager" and me_.role != "owner":
+            return error(403, "forbidden", "only the owner appoints managers")
+        if state != "member":
+            return error(409, "conflict", "roles are for members")
+        current.update(set__role=role, set__updated_at=now())
+    else:
+        return error(422, "invalid_action", "action: invite, approve, reject, remove, ban, unban or role")
+    found = Membership.objects(community=slug, actor=target).first()
+    return jsonify(actor=target, state=found.state if found else None, role=found.role if found else None)
+
+
+@bp.get("/communities/<slug>/requests")
+@require_user("read")
+def pending_requests(slug: str):
+    community, _, failure = _acting(slug, MANAGING_ROLES)
+    if failure:
+        return failure
+    pending = Membership.objects(community=slug, state__in=("pending", "invited")).order_by("created_at")
+    return jsonify(items=[{"actor": m.actor, "state": m.state} for m in pending])
+
+
+@bp.post("/communities/<slug>/transfer")
+@require_user("write")
+def transfer(slug: str):
+    community, me_, failure = _acting(slug, ("owner",))
+    if failure:
+        return failure
+    target = _target(request.get_json(silent=True) or {})
+    heir = Membership.objects(community=slug, actor=target or "", state="member").first()
+    if heir is None:
+        return error(422, "not_a_member", "ownership goes to a member of the community")
+    if not heir.actor.startswith(config().base_url + "/"):
+        return error(422, "not_local", "the owner is an employee of the hosting node")
+    heir.update(set__role="owner")
+    me_.update(set__role="manager")
+    community.update(set__owner=heir.actor)
+    return jsonify(owner=heir.actor)
+
+
+@bp.post("/communities/<slug>/archive")
+@require_user("write")
+def archive(slug: str):
+    community, _, failure = _acting(slug, ("owner",))
+    if failure:
+        return failure
+    community.update(set__archived=True)
+    return jsonify(archived=True)
+
+
+@bp.post("/communities/<slug>/posts/remove")
+@require_user("write")
+def moderate_post(slug: str):
+    community, me_, failure = _acting(slug, MODERATING_ROLES)
+    if failure:
+        return failure
+    object_id = id_of((request.get_json(silent=True) or {}).get("object"))
+    post = CommunityPost.objects(object_id=object_id or "", community=slug).first()
+    if post is None or post.removed:
+        return error(404, "not_found", "no such post in this community")
+    delete = remove_post(community, post, me_.actor, config(), internal_client())
+    return jsonify(removed=post.object_id, activity=delete["id"])

@@ -1,0 +1,72 @@
+"""Communities-owned collections: communities, memberships, accepted posts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import mongoengine as me
+
+from fedkit.db import Document
+from fedkit.policy import VISIBILITIES
+
+OPENNESS = ("free", "open", "closed")  # free: joined at once; open: a manager approves; closed: invitation only
+PURPOSES = ("professional", "social")
+ROLES = ("owner", "manager", "moderator", "member")
+STATES = ("member", "pending", "invited", "banned")
+MANAGING_ROLES = ("owner", "manager")
+MODERATING_ROLES = ("owner", "manager", "moderator")
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Community(Document):
+    """A community hosted on this node, published as a Group actor."""
+
+    meta = {"collection": "communities", "indexes": ["actor_id", "visibility"]}
+    slug = me.StringField(primary_key=True)
+    actor_id = me.StringField(required=True, unique=True)
+    name = me.StringField(required=True, max_length=200)
+    description = me.StringField(default="", max_length=5000)
+    tags = me.ListField(me.StringField(max_length=64))
+    purpose = me.StringField(choices=PURPOSES, default="professional")
+    openness = me.StringField(choices=OPENNESS, default="open")
+    visibility = me.StringField(choices=VISIBILITIES, default="group")
+    posting = me.StringField(choices=("members", "moderators"), default="members")
+    owner = me.StringField(required=True)
+    archived = me.BooleanField(default=False)
+    created_at = me.DateTimeField(default=now)
+    last_activity_at = me.DateTimeField(default=now)
+    dormant_flagged_at = me.DateTimeField()
+
+
+class Membership(Document):
+    """One actor's standing in one community (local or remote actor)."""
+
+    meta = {"collection": "memberships",
+            "indexes": [{"fields": ["community", "actor"], "unique": True}, ("community", "state"), "actor"]}
+    community = me.StringField(required=True)  # slug
+    actor = me.StringField(required=True)
+    role = me.StringField(choices=ROLES, default="member")
+    state = me.StringField(choices=STATES, required=True)
+    follow = me.DictField()  # the Follow that asked to join, answered by Accept/Reject
+    invited_by = me.StringField()
+    created_at = me.DateTimeField(default=now)
+    updated_at = me.DateTimeField(default=now)
+
+
+class CommunityPost(Document):
+    """A post a member addressed to the community, accepted and announced by the Group."""
+
+    meta = {"collection": "community_posts",
+            "indexes": [("community", "-created_at"), ("community", "in_reply_to"), "author"]}
+    object_id = me.StringField(primary_key=True)
+    community = me.StringField(required=True)
+    author = me.StringField(required=True)
+    create_id = me.StringField()
+    raw = me.DictField(required=True)
+    in_reply_to = me.StringField()
+    removed = me.BooleanField(default=False)
+    removed_by = me.StringField()
+    created_at = me.DateTimeField(default=now)

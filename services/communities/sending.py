@@ -1,0 +1,47 @@
+"""Activities a community's Group actor sends: prepared here, published by the outbox
+(which signs as the Group and runs the persistent delivery state machine)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from fedkit.config import Config
+from fedkit.internal import InternalClient
+from fedkit.vocab import PUBLIC, activity_url
+from services.communities.models import Community, Membership
+
+
+def _now_iso() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def members_of(community: Community) -> list[str]:
+    return [m.actor for m in Membership.objects(community=community.slug, state="member").only("actor")]
+
+
+def send_as_group(community: Community, activity: dict, recipients: list[str], config: Config,
+                  internal: InternalClient) -> dict:
+    activity = {"id": activity_url(config.base_url, uuid.uuid4().hex), "actor": community.actor_id,
+                "published": _now_iso(), **activity}
+    recipients = sorted({r for r in recipients if r and r != community.actor_id})
+    internal.post_json("outbox", "/internal/actors/send", {"activity": activity, "recipients": recipients})
+    return activity
+
+
+def community_addressing(community: Community) -> dict:
+    """to/cc of what the Group distributes: its followers (the members); public communities
+    also address the public collection, as a public Group does."""
+    addressing = {"to": [f"{community.actor_id}/followers"], "audience": community.actor_id}
+    if community.visibility == "public":
+        addressing["cc"] = [PUBLIC]
+    return addressing
+
+
+def announce_to_members(community: Community, inner: dict, config: Config, internal: InternalClient,
+                        exclude: str | None = None) -> dict:
+    """FEP-1b12: the Group Announces a member's activity (embedded) to its followers."""
+    inner = {k: v for k, v in inner.items() if k not in ("@context", "bto", "bcc")}
+    recipients = [m for m in members_of(community) if m != exclude]
+    return send_as_group(community, {"type": "Announce", "object": inner, **community_addressing(community)},
+                         recipients, config, internal)

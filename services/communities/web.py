@@ -1,0 +1,153 @@
+"""Reading communities: the node's listing and search, the group-wide directory, the
+Group actor and its collections. Everything a requester may not see answers 404,
+exactly like something that does not exist (fedkit.policy)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from urllib.parse import urlencode
+
+import requests
+from flask import Blueprint, g, jsonify, request
+
+from fedkit import keystore
+from fedkit.http import read_capped, signed_get
+from fedkit.registry import load_registry
+from fedkit.responses import activity_json, error
+from fedkit.ssrf import UnsafeURL
+from fedkit.vocab import ORDERED_COLLECTION, local_actor_id
+from services.communities.access import (
+    can_fetch_actor_document,
+    can_see,
+    config,
+    current_viewer,
+    visible_community,
+)
+from services.communities.converter import GROUP_CONTEXT, group_json, listing_json
+from services.communities.models import Community, CommunityPost, Membership
+
+log = logging.getLogger(__name__)
+bp = Blueprint("communities", __name__)
+MAX_LISTING = 500
+
+
+def not_found():
+    return error(404, "not_found", "no such community")
+
+
+def _matches(community: Community, tag: str, purpose: str, query: str) -> bool:
+    if tag and tag.lower().lstrip("#") not in [t.lower() for t in community.tags]:
+        return False
+    if purpose and community.purpose != purpose:
+        return False
+    if query:
+        text = " ".join([community.slug, community.name, community.description, *community.tags]).lower()
+        return all(word in text for word in query.lower().split())
+    return True
+
+
+def visible_listing(tag: str = "", purpose: str = "", query: str = "") -> list[dict]:
+    """This node's communities the requester may see, filtered (search is ``query``)."""
+    viewer, cfg = current_viewer(), config()
+    mine = {m.community: m for m in Membership.objects(actor=viewer.actor)} if viewer.actor else {}
+    items = []
+    for community in Community.objects.order_by("-last_activity_at").limit(MAX_LISTING):
+        if not can_see(community, viewer) or not _matches(community, tag, purpose, query):
+            continue
+        membership = mine.get(community.slug)
+        members = Membership.objects(community=community.slug, state="member").count()
+        items.append(listing_json(community, cfg, members, membership.state if membership else None,
+                                  membership.role if membership else None))
+    return items
+
+
+def _filters() -> tuple[str, str, str]:
+    return (request.args.get("tag", ""), request.args.get("purpose", ""), request.args.get("q", ""))
+
+
+@bp.get("/communities")
+def listing():
+    return jsonify(items=visible_listing(*_filters()), node=config().node_name)
+
+
+@bp.get("/communities/directory")
+def directory():
+    """The group-wide directory: this node's listing plus every other member node's,
+    each asked by a request signed as the user, so each node applies its own policy."""
+    viewer, cfg = current_viewer(), config()
+    if g.requester.user is None or viewer.actor is None:
+        return error(401, "unauthorized", "the directory is for signed-in employees (bearer token)")
+    items, unreachable = visible_listing(*_filters()), []
+    tag, purpose, query = _filters()
+    params = urlencode({k: v for k, v in (("tag", tag), ("purpose", purpose), ("q", query)) if v})
+    key_id, private_pem = keystore.signing_key(local_actor_id(cfg.base_url, g.requester.user))
+    for node in load_registry(cfg).nodes:
+        if node.base_url == cfg.base_url:
+            continue
+        url = f"{node.base_url}/communities" + (f"?{params}" if params else "")
+        try:
+            resp = signed_get(url, cfg, key_id=key_id, private_pem=private_pem, accept="application/json")
+            body = read_capped(resp, 5_000_000)
+            remote = json.loads(body) if resp.status_code == 200 and body else None
+            items += [i for i in remote["items"] if isinstance(i, dict)] if isinstance(remote, dict) else []
+            if remote is None:
+                unreachable.append(node.name)
+        except (requests.RequestException, UnsafeURL, ValueError, KeyError, TypeError) as exc:
+            log.info("directory: node %s not answering: %s", node.name, type(exc).__name__)
+            unreachable.append(node.name)
+    return jsonify(items=items, unreachable=unreachable)
+
+
+@bp.get("/communities/<slug>")
+def group_actor(slug: str):
+    community = Community.objects(slug=slug).first()
+    if community is None or not can_fetch_actor_document(community, current_viewer()):
+        return not_found()
+    key = keystore.ActorKey.objects(actor_id=community.actor_id).first()
+    resp = activity_json(group_json(community, key.public_pem, config()))
+    return resp
+
+
+def _collection(collection_id: str, items: list) -> dict:
+    return {"@context": GROUP_CONTEXT, "id": collection_id, "type": ORDERED_COLLECTION,
+            "totalItems": len(items), "orderedItems": items}
+
+
+@bp.get("/communities/<slug>/followers")
+def followers(slug: str):
+    community = visible_community(slug)
+    if community is None:
+        return not_found()
+    members = [m.actor for m in Membership.objects(community=slug, state="member").order_by("created_at")]
+    return activity_json(_collection(f"{community.actor_id}/followers", members))
+
+
+@bp.get("/communities/<slug>/moderators")
+def moderators(slug: str):
+    community = visible_community(slug)
+    if community is None:
+        return not_found()
+    team = [m.actor for m in Membership.objects(community=slug, state="member",
+                                                 role__in=("owner", "manager", "moderator"))]
+    return activity_json(_collection(f"{community.actor_id}/moderators", team))
+
+
+@bp.get("/communities/<slug>/posts")
+def posts(slug: str):
+    """The community's posts, newest first; ``?replies_to=<object id>`` gives one post's replies."""
+    community = visible_community(slug)
+    if community is None:
+        return not_found()
+    query = CommunityPost.objects(community=slug, removed=False)
+    replies_to = request.args.get("replies_to")
+    if replies_to:
+        parent = CommunityPost.objects(object_id=replies_to, community=slug, removed=False).first()
+        if parent is None:
+            return error(404, "not_found", "no such post")
+        query = query.filter(in_reply_to=replies_to)
+        collection_id = f"{community.actor_id}/posts?replies_to={replies_to}"
+    else:
+        collection_id = f"{community.actor_id}/posts"
+    items = [p.raw for p in query.order_by("-created_at").limit(200)]
+    return activity_json(_collection(collection_id, items))

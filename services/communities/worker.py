@@ -1,0 +1,35 @@
+"""The communities worker: periodic checks (dormancy).
+
+Run as ``python -m services.communities.worker``; SIGTERM stops it.
+"""
+
+from __future__ import annotations
+
+import time
+
+from fedkit.config import Config
+from fedkit.internal import InternalClient
+from fedkit.queue import worker_main
+from services.communities.dormancy import flag_dormant
+
+QUEUE = "communities"
+
+
+def build(config: Config, broker):
+    internal = InternalClient(config)
+    last_run = [0.0]
+
+    def sweep() -> None:
+        if time.monotonic() - last_run[0] >= config.dormancy_check_interval:
+            last_run[0] = time.monotonic()
+            flag_dormant(config, internal)
+
+    return sweep
+
+
+def main() -> None:
+    worker_main("communities-worker", QUEUE, build, threads=1, sweep_interval=1.0)
+
+
+if __name__ == "__main__":
+    main()
