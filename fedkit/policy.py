@@ -106,10 +106,16 @@ def may_see_object(*, author: str | None, addressees: list[str], viewer: Viewer,
     ``community_admits(addressee, viewer)``: True/False when the addressee is a community
     the caller knows about, None when it is not a community.
     """
+    # The restricted audiences bound everything else a post names (the author's
+    # followers may live outside): ``node`` never leaves the node, ``group`` the group.
+    if node_audience(config.base_url) in addressees and viewer.kind != LOCAL:
+        return False
+    if registry.audience in addressees and not is_public(addressees) and not viewer.in_group:
+        return False
     if is_public(addressees):
         return True
-    if viewer.actor is None:
-        return False
+    if viewer.actor is None:  # only what a public community shows to anyone
+        return any(community_admits(a, viewer) for a in addressees)
     if viewer.actor == author or viewer.actor in addressees:
         return True
     if registry.audience in addressees and viewer.in_group:

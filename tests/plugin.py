@@ -173,12 +173,12 @@ def db(infra):
 
 @pytest.fixture(scope="session")
 def group(infra):
-    """fr (alice, alain) and de (bob, berta), the group's member nodes, and partner
+    """fr (alice, alain, amelie) and de (bob, berta), the group's member nodes, and partner
     (paula, pierre) outside it: every process real, on free loopback ports."""
     from fedkit.registry import write_registry
 
     secrets_ = load_or_create_secrets(infra.data_dir / "secrets.json")
-    specs = {"fr": NodeSpec("fr", free_port(), ("alice", "alain")),
+    specs = {"fr": NodeSpec("fr", free_port(), ("alice", "alain", "amelie")),
              "de": NodeSpec("de", free_port(), ("bob", "berta")),
              "partner": NodeSpec("partner", free_port(), ("paula", "pierre"))}
     registry = infra.data_dir / "group-registry.json"
