@@ -3,6 +3,7 @@ to try it, serves the seeded accounts, and SIGTERM leaves no process and no port
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -16,7 +17,7 @@ from tests.plugin import REPO, wait_until
 
 
 def test_launcher_starts_the_demo_and_stops_cleanly(tmp_path):
-    ports = {"ARCHIPEL_FR_PORT": free_port(), "ARCHIPEL_DE_PORT": free_port(),
+    ports = {"ARCHIPEL_FR_PORT": free_port(), "ARCHIPEL_DE_PORT": free_port(), "ARCHIPEL_PARTNER_PORT": free_port(),
              "ARCHIPEL_MONGO_PORT": free_port(), "ARCHIPEL_REDIS_PORT": free_port()}
     env = dict(os.environ, ARCHIPEL_DEMO_DIR=str(tmp_path / "demo"), ARCHIPEL_DEMO_PASSWORD="pw-for-test",
                **{k: str(v) for k, v in ports.items()})
@@ -31,8 +32,13 @@ def test_launcher_starts_the_demo_and_stops_cleanly(tmp_path):
         assert proc.poll() is None, text
         fr = f"http://127.0.0.1:{ports['ARCHIPEL_FR_PORT']}"
         de = f"http://127.0.0.1:{ports['ARCHIPEL_DE_PORT']}"
-        assert fr in text and de in text and "pw-for-test" in text
-        for base, user in ((fr, "alice"), (fr, "alain"), (de, "bob"), (de, "berta")):
+        partner = f"http://127.0.0.1:{ports['ARCHIPEL_PARTNER_PORT']}"
+        assert fr in text and de in text and partner in text and "pw-for-test" in text
+        assert f"{partner}   accounts: paula" in text and "(outside the group)" in text
+        registry = json.loads((tmp_path / "demo" / "group-registry.json").read_text())
+        assert [n["base_url"] for n in registry["nodes"]] == [fr, de]  # partner is outside
+        for base, user in ((fr, "alice"), (fr, "alain"), (de, "bob"), (de, "berta"), (partner, "paula"),
+                           (partner, "pierre")):
             host = base.split("://")[1]
             resp = requests.get(f"{base}/.well-known/webfinger", params={"resource": f"acct:{user}@{host}"})
             assert resp.status_code == 200, (user, resp.text)
