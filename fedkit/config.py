@@ -98,11 +98,14 @@ class Config:
                                                str(cls.dormancy_check_interval))),
         )
 
-    def check(self) -> Config:
-        """Refuse to run production with the placeholder secrets."""
+    def check(self, needs_secret_key: bool = False) -> Config:
+        """Refuse to run production with the placeholder secrets. Only the process that
+        signs web sessions (identity) needs ARCHIPEL_SECRET_KEY: the others never get it."""
         if not self.dev_mode:
-            weak = [name for name, value in (("ARCHIPEL_INTERNAL_SECRET", self.internal_secret),
-                                             ("ARCHIPEL_SECRET_KEY", self.secret_key))
+            secrets_ = [("ARCHIPEL_INTERNAL_SECRET", self.internal_secret)]
+            if needs_secret_key:
+                secrets_.append(("ARCHIPEL_SECRET_KEY", self.secret_key))
+            weak = [name for name, value in secrets_
                     if value in (Config.internal_secret, Config.secret_key) or len(value) < 16]
             if weak:
                 raise RuntimeError(f"set {', '.join(weak)} to a long random value (or ARCHIPEL_DEV_MODE=1)")
@@ -123,7 +126,7 @@ class Config:
         return self.base_url.split("://", 1)[1].split("/", 1)[0]
 
 
-def load_config(config: Config | dict | None = None) -> Config:
+def load_config(config: Config | dict | None = None, needs_secret_key: bool = False) -> Config:
     if isinstance(config, Config):
-        return config.check()
-    return Config.from_env().with_overrides(config).check()
+        return config.check(needs_secret_key)
+    return Config.from_env().with_overrides(config).check(needs_secret_key)

@@ -13,7 +13,7 @@ from fedkit.logs import setup_logging
 
 def create_service_app(import_name: str, process: str, config: Config | dict | None, *,
                        broker=None, needs_queue: bool = False, blueprints=()) -> Flask:
-    cfg = load_config(config)
+    cfg = load_config(config, needs_secret_key=process == "identity")
     setup_logging(process, cfg)
     app = Flask(import_name)
     app.config["ARCHIPEL"] = cfg

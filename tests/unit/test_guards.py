@@ -46,7 +46,11 @@ def test_production_refuses_placeholder_secrets():
     with pytest.raises(RuntimeError, match="ARCHIPEL_INTERNAL_SECRET"):
         Config(dev_mode=False).check()
     Config(dev_mode=True).check()
-    Config(dev_mode=False, internal_secret="s" * 32, secret_key="k" * 32).check()
+    Config(dev_mode=False, internal_secret="s" * 32, secret_key="k" * 32).check(needs_secret_key=True)
+    # the session key is identity's alone: the other processes start without it
+    Config(dev_mode=False, internal_secret="s" * 32).check()
+    with pytest.raises(RuntimeError, match="ARCHIPEL_SECRET_KEY"):
+        Config(dev_mode=False, internal_secret="s" * 32).check(needs_secret_key=True)
 
 
 def test_remote_document_cannot_claim_another_actor():
