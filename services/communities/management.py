@@ -13,9 +13,9 @@ from fedkit.internal import internal_client, require_user
 from fedkit.keys import generate_rsa_keypair
 from fedkit.policy import VISIBILITIES
 from fedkit.responses import error
-from fedkit.vocab import ACCEPT, INVITE, REJECT, id_of, key_id_for, local_actor_id
+from fedkit.vocab import ACCEPT, INVITE, REJECT, UPDATE, id_of, key_id_for, local_actor_id
 from services.communities.access import config, current_viewer, visible_community
-from services.communities.converter import listing_json
+from services.communities.converter import group_json, listing_json
 from services.communities.federation import remove_post
 from services.communities.models import (
     MANAGING_ROLES,
@@ -28,7 +28,7 @@ from services.communities.models import (
     Membership,
     now,
 )
-from services.communities.sending import send_as_group
+from services.communities.sending import members_of, send_as_group
 
 bp = Blueprint("management", __name__)
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_]{1,29}$")
@@ -177,6 +177,43 @@ def pending_requests(slug: str):
         return failure
     pending = Membership.objects(community=slug, state__in=("pending", "invited")).order_by("created_at")
     return jsonify(items=[{"actor": m.actor, "state": m.state} for m in pending])
+
+
+@bp.patch("/communities/<slug>")
+@require_user("write")
+def update_settings(slug: str):
+    """Managers change what the community is: name, description, tags, purpose,
+    openness, visibility, who may post. Members' nodes get the Group's Update."""
+    community, me_, failure = _acting(slug, MANAGING_ROLES)
+    if failure:
+        return failure
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return error(400, "malformed_json", "the body must be a JSON object")
+    try:
+        for key, allowed in (("openness", OPENNESS), ("visibility", VISIBILITIES), ("purpose", PURPOSES),
+                             ("posting", ("members", "moderators"))):
+            if key in data:
+                setattr(community, key, _choice(data, key, allowed, None))
+    except ValueError as exc:
+        return error(422, "invalid_value", str(exc))
+    if isinstance(data.get("name"), str) and data["name"].strip():
+        community.name = data["name"].strip()[:200]
+    if isinstance(data.get("description"), str):
+        community.description = data["description"][:5000]
+    if "tags" in data:
+        tags = data["tags"]
+        if not isinstance(tags, list) or not all(isinstance(t, str) and 0 < len(t) <= 64 for t in tags):
+            return error(422, "invalid_tags", "tags: a list of short strings")
+        community.tags = [t.lstrip("#").lower() for t in tags]
+    community.save()
+    cfg = config()
+    key = keystore.ActorKey.objects(actor_id=community.actor_id).first()
+    document = {k: v for k, v in group_json(community, key.public_pem, cfg).items() if k != "@context"}
+    send_as_group(community, {"type": UPDATE, "object": document, "to": [f"{community.actor_id}/followers"]},
+                  members_of(community), cfg, internal_client())
+    members = Membership.objects(community=slug, state="member").count()
+    return jsonify(listing_json(community, cfg, members, "member", me_.role))
 
 
 @bp.post("/communities/<slug>/transfer")

@@ -16,7 +16,7 @@ from fedkit.http import read_capped, signed_get
 from fedkit.registry import load_registry
 from fedkit.responses import activity_json, error
 from fedkit.ssrf import UnsafeURL
-from fedkit.vocab import ORDERED_COLLECTION, local_actor_id
+from fedkit.vocab import ANNOUNCE, CREATE, ORDERED_COLLECTION, local_actor_id
 from services.communities.access import (
     can_fetch_actor_document,
     can_see,
@@ -151,3 +151,16 @@ def posts(slug: str):
         collection_id = f"{community.actor_id}/posts"
     items = [p.raw for p in query.order_by("-created_at").limit(200)]
     return activity_json(_collection(collection_id, items))
+
+
+@bp.get("/communities/<slug>/outbox")
+def outbox(slug: str):
+    """The Group's outbox: its latest Announces of members' posts (what Lemmy and
+    others read to backfill a community they just joined)."""
+    community = visible_community(slug)
+    if community is None:
+        return not_found()
+    items = [{"type": ANNOUNCE, "actor": community.actor_id, "to": [f"{community.actor_id}/followers"],
+              "object": {"id": p.create_id, "type": CREATE, "actor": p.author, "object": p.raw}}
+             for p in CommunityPost.objects(community=slug, removed=False).order_by("-created_at").limit(50)]
+    return activity_json(_collection(f"{community.actor_id}/outbox", items))

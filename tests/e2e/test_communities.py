@@ -71,6 +71,9 @@ def test_members_on_both_nodes_see_a_post_through_their_own_nodes(group, free_co
     replies = fr.api("GET", f"/communities/{free_community['slug']}/posts", "alain",
                      params={"replies_to": note_id}).json()["orderedItems"]
     assert [r["id"] for r in replies] == [reply["object"]["id"]]
+    # the Group's outbox lists what it announced, newest first
+    outbox = fr.api("GET", f"/communities/{free_community['slug']}/outbox", "alain").json()["orderedItems"]
+    assert [a["object"]["object"]["id"] for a in outbox[:2]] == [reply["object"]["id"], note_id]
 
 
 def test_a_non_members_post_is_refused_and_distributed_nowhere(group, free_community):
@@ -210,3 +213,44 @@ def test_dormant_community_is_flagged_to_managers_and_listed(group):
     assert "dormant" in notice["object"]["content"]
     listed = fr.api("GET", "/communities", "alice", params={"q": "Quiet corner"}).json()["items"]
     assert [c["dormant"] for c in listed if c["id"] == community["id"]] == [True]
+
+
+def test_managers_change_settings_and_members_nodes_learn_it(group):
+    fr, de = group["fr"], group["de"]
+    community = fr.create_community("alice", name="Dormant idea box", slug=unique("ideas"), openness="closed")
+    fr.api("POST", f"/communities/{community['slug']}/members", "alice",
+           json={"action": "invite", "actor": de.actor("bob")})
+    join_and_wait(fr, de, "bob", community)
+    assert fr.api("PATCH", f"/communities/{community['slug']}", "alain", json={"openness": "free"}).status_code == 403
+    bad = fr.api("PATCH", f"/communities/{community['slug']}", "alice", json={"openness": "wide"})
+    assert bad.status_code == 422 and bad.json()["error"] == "invalid_value"
+    changed = fr.api("PATCH", f"/communities/{community['slug']}", "alice",
+                     json={"openness": "free", "tags": ["ideas"], "description": "Submit and vote"})
+    assert changed.status_code == 200 and changed.json()["openness"] == "free"
+
+    def de_knows():
+        cached = de.db.remote_actors.find_one({"_id": community["id"]})
+        return cached and '"openness": "free"' in cached["raw_json"]
+
+    wait_until(de_knows, message="de to refetch the updated Group")
+
+
+def test_owner_transfers_then_archives_and_posts_are_refused(group):
+    fr, de = group["fr"], group["de"]
+    community = fr.create_community("alice", name="Project Kestrel", slug=unique("kestrel"), openness="free")
+    join_and_wait(fr, fr, "alain", community)
+    join_and_wait(fr, de, "bob", community)
+    slug = community["slug"]
+    assert fr.api("POST", f"/communities/{slug}/transfer", "alain",
+                  json={"actor": fr.actor("alice")}).status_code == 403
+    moved = fr.api("POST", f"/communities/{slug}/transfer", "alice", json={"actor": fr.actor("alain")})
+    assert moved.status_code == 200 and moved.json()["owner"] == fr.actor("alain")
+    listed = fr.api("GET", "/communities", "alice", params={"q": "Project Kestrel"}).json()["items"]
+    assert [(c["role"], c["membership"]) for c in listed] == [("manager", "member")]
+    assert fr.api("POST", f"/communities/{slug}/archive", "alice").status_code == 403
+    assert fr.api("POST", f"/communities/{slug}/archive", "alain").json() == {"archived": True}
+    create = post_to(de, "bob", community, "anyone still here?")
+    wait_until(lambda: processed_on(fr, create["id"]), message="fr to process bob's post")
+    assert fr.db.community_posts.find_one({"_id": create["object"]["id"]}) is None
+    listed = fr.api("GET", "/communities", "alice", params={"q": "Project Kestrel"}).json()["items"]
+    assert [c["archived"] for c in listed] == [True]
