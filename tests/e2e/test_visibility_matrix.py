@@ -202,3 +202,35 @@ def test_content_is_delivered_only_to_member_nodes(group, matrix, visibility):
         assert sent, "the Group sent its Accepts and Announces"
         hosts = {d["host"] for d in fr.db.deliveries.find({"activity_id": {"$in": sent}})}
         assert hosts == (set() if visibility == "node" else {de.host})
+
+
+def test_another_actor_of_a_members_node_is_not_enough(group, matrix):
+    """A hidden community's content is served on an actor-level signature of a member
+    only: bob is a member, but de's instance actor (same node) gets what a stranger gets.
+    It may read the Group's actor document alone: de delivers bob's posts to the Group
+    and checks the Group's signatures on what it receives."""
+    fr, de = group["fr"], group["de"]
+    built = matrix[("members", "closed")]
+    slug, post = built["community"]["slug"], built["post"]
+    key = de.db.actor_keys.find_one({"_id": f"{de.base}/actor"})
+
+    def get(path, **params):
+        url = requests.Request("GET", fr.base + path, params=params).prepare().url
+        resp = signed_get(url, SIGNING, key_id=key["key_id"], private_pem=key["private_pem"])
+        resp.content  # noqa: B018
+        return resp
+
+    missing = f"nosuch_{uuid.uuid4().hex[:8]}"
+    for path, missing_path, params in (
+            (f"/communities/{slug}/followers", f"/communities/{missing}/followers", {}),
+            (f"/communities/{slug}/posts", f"/communities/{missing}/posts", {"replies_to": post["id"]}),
+            (post["id"].replace(fr.base, ""), f"/objects/{uuid.uuid4().hex}", {})):
+        resp, absent = get(path, **params), get(missing_path, **params)
+        assert resp.status_code == 404 and resp.json() == absent.json(), path
+    assert built["community"]["id"] not in [c["id"] for c in get("/communities").json()["items"]]
+    assert get(f"/communities/{slug}").json()["type"] == "Group"
+    # partner's instance actor hosts no member: not even the actor document
+    outside = group["partner"].db.actor_keys.find_one({"_id": f"{group['partner'].base}/actor"})
+    url = f"{fr.base}/communities/{slug}"
+    resp = signed_get(url, SIGNING, key_id=outside["key_id"], private_pem=outside["private_pem"])
+    assert resp.status_code == 404
