@@ -6,8 +6,10 @@ from flask import Blueprint, current_app, g, request
 
 from fedkit.actors import CachedActor
 from fedkit.internal import internal_client
+from fedkit.policy import LOCAL, Viewer, may_see_object
+from fedkit.registry import load_registry
 from fedkit.responses import activity_json, error
-from fedkit.vocab import audience_of, is_public, local_actor_id
+from fedkit.vocab import GROUP, TOMBSTONE, audience_of, local_actor_id
 from services.inbox.models import FollowRelation, InboundActivity, InboxItem, ReceivedObject
 from services.inbox.objects import attributed_to
 
@@ -64,20 +66,60 @@ def _without_hidden(obj: dict) -> dict:
     return {k: v for k, v in obj.items() if k not in ("bto", "bcc", "@context")}
 
 
+def _followers_collection(author: str) -> str | None:
+    if author.startswith(_config().base_url + "/"):
+        return author + "/followers"
+    cached = CachedActor.objects(actor_id=author).only("followers").first()
+    return cached.followers if cached else None
+
+
+def _community_admits(addressee: str, viewer: Viewer) -> bool | None:
+    """A community the reader may read: a local one (its service decides) or a remote
+    Group the reader follows (accepted), or that says it is visible to the whole group."""
+    prefix = _config().base_url + "/communities/"
+    if addressee.startswith(prefix):
+        parts = addressee[len(prefix):].split("/")
+        if parts[0] and (len(parts) == 1 or (len(parts) == 2 and parts[1] == "followers")):
+            resp = internal_client().request("GET", "communities", "/internal/admits", params={
+                "community": prefix + parts[0], "actor": viewer.actor or "", "kind": viewer.kind})
+            return resp.status_code == 200 and bool(resp.json().get("admits"))
+        return None
+    group_id = addressee
+    cached = CachedActor.objects(actor_id=group_id).only("actor_type", "followers", "raw_json").first()
+    if cached is None and addressee.endswith("/followers"):
+        group_id = addressee[: -len("/followers")]
+        cached = CachedActor.objects(actor_id=group_id).only("actor_type", "followers", "raw_json").first()
+        if cached is not None and cached.followers != addressee:
+            cached = None
+    if cached is None or cached.actor_type != GROUP:
+        return None
+    if viewer.actor == group_id or FollowRelation.objects(
+            follower=viewer.actor, followee=group_id, state="accepted").first() is not None:
+        return True
+    return cached.raw.get("visibility") in ("group", "public") and viewer.in_group
+
+
 def reader_may_see(obj: dict, reader: str) -> bool:
-    """May the inbox owner see this stored object? The same rule as serving it."""
+    """May the inbox owner (a local user) see this stored object? fedkit.policy decides,
+    as for serving it; the inbox brings the follow state it owns."""
+    if obj.get("type") == TOMBSTONE:
+        return True
+    config = _config()
     author = attributed_to(obj)
     addressees = audience_of(obj)
-    if is_public(addressees) or reader == author or reader in addressees or obj.get("type") == "Tombstone":
-        return True
     if author:
-        followers = author + "/followers" if author.startswith(_config().base_url + "/") else None
-        if followers is None:
-            cached = CachedActor.objects(actor_id=author).only("followers").first()
-            followers = cached.followers if cached else None
-        if followers and followers in addressees:
-            return FollowRelation.objects(follower=reader, followee=author, state="accepted").first() is not None
-    return False
+        # The policy knows followers collections as ``<author>/followers``; a remote
+        # author's may be named otherwise (its actor document says which).
+        followers = _followers_collection(author)
+        if followers and followers in addressees and author + "/followers" not in addressees:
+            addressees.append(author + "/followers")
+
+    def is_follower_of_author(actor: str) -> bool:
+        return FollowRelation.objects(follower=actor, followee=author, state="accepted").first() is not None
+
+    return may_see_object(author=author, addressees=addressees, viewer=Viewer(LOCAL, reader), config=config,
+                          registry=load_registry(config), is_follower_of_author=is_follower_of_author,
+                          community_admits=_community_admits)
 
 
 def render_inbox_activity(activity_id: str, reader: str) -> dict | None:

@@ -48,3 +48,12 @@ def follow_request():
     if relation is None or inbound is None:
         return jsonify(error="not_found"), 404
     return jsonify(inbound.raw)
+
+
+@bp.get("/follows/accepted")
+def follow_accepted():
+    """Does ``follower`` follow ``followee`` (accepted)? E.g. a viewer and a remote Group."""
+    follower, followee = request.args.get("follower", ""), request.args.get("followee", "")
+    found = follower and followee and FollowRelation.objects(
+        follower=follower, followee=followee, state="accepted").first() is not None
+    return jsonify(accepted=bool(found))

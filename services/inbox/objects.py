@@ -5,6 +5,8 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from fedkit.actors import FetchError, get_actor
+from fedkit.policy import node_audience
+from fedkit.registry import load_registry
 from fedkit.sanitize import sanitize_html
 from fedkit.vocab import TOMBSTONE, as_list, audience_of, id_of, is_public, type_of
 from services.inbox.context import HandlerContext
@@ -57,17 +59,30 @@ def followers_collection_of(ctx: HandlerContext, actor_id: str) -> str | None:
         return None
 
 
+def reaches_followers(ctx: HandlerContext, actor: str, addressees: list[str]) -> bool:
+    """Does a non-public post reach its author's local followers? When it names the
+    author's followers, the group audience (an author inside the group), or this node's
+    audience (a local author)."""
+    registry = load_registry(ctx.config)
+    if registry.audience in addressees and (ctx.is_local(actor) or registry.is_inside(actor)):
+        return True
+    if node_audience(ctx.config.base_url) in addressees and ctx.is_local(actor):
+        return True
+    followers_url = followers_collection_of(ctx, actor)
+    return bool(followers_url) and followers_url in addressees
+
+
 def local_recipients(ctx: HandlerContext, activity: dict, obj: dict | None = None) -> set[str]:
     """Local users an activity is for: those addressed by name, and the author's local
-    followers when the post is public or addressed to the author's followers."""
+    followers when the post is public, addressed to the author's followers, or to the
+    group audience (or, for a local author, the node audience)."""
     addressees = audience_of(activity) + list(ctx.also_to)
     if obj:
         addressees += [a for a in audience_of(obj) if a not in addressees]
     names = {n for n in (ctx.local_username(a) for a in addressees) if n}
     actor = ctx.activity.actor_id
     if actor:
-        followers_url = followers_collection_of(ctx, actor)
-        if is_public(addressees) or (followers_url and followers_url in addressees):
+        if is_public(addressees) or reaches_followers(ctx, actor, addressees):
             names.update(ctx.local_followers_of(actor))
     author = ctx.local_username(actor)
     names.discard(author)  # nobody needs their own post in their inbox

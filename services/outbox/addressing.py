@@ -12,7 +12,9 @@ import logging
 from fedkit.actors import FetchError, get_actor
 from fedkit.config import Config
 from fedkit.internal import InternalClient
-from fedkit.vocab import PUBLIC_ALIASES, audience_of
+from fedkit.policy import node_audience
+from fedkit.registry import load_registry, origin_of
+from fedkit.vocab import PUBLIC_ALIASES, audience_of, is_public
 
 log = logging.getLogger(__name__)
 
@@ -30,20 +32,40 @@ def username_of(actor_id: str, config: Config) -> str | None:
     return None
 
 
+def _followers_of(actor_id: str, config: Config, internal: InternalClient) -> list[str]:
+    """Remote accepted followers of a local Person actor (none for other actors)."""
+    username = username_of(actor_id, config)
+    if username is None:
+        return []
+    data = internal.get_json("inbox", f"/internal/users/{username}/followers")
+    return [f for f in data["followers"] if not f.startswith(config.base_url + "/")]
+
+
 def remote_recipient_actors(activity: dict, actor_id: str, config: Config, internal: InternalClient) -> list[str]:
-    """Remote actor ids the activity is addressed to, the author's followers expanded."""
+    """Remote actor ids the activity is addressed to, the author's followers expanded.
+
+    Audiences are not actors: the ``node`` audience keeps an activity on this node (no
+    remote recipient at all); the ``group`` audience (when not also public) reaches the
+    author's followers on member nodes and every other member node's instance actor (one
+    copy at each member node's shared inbox), and never anything outside the group.
+    """
+    addressees = audience_of(activity)
+    if node_audience(config.base_url) in addressees:
+        return []
+    registry = load_registry(config)
+    group_only = registry.audience in addressees and not is_public(addressees)
     actors: dict[str, None] = {}
-    for addressee in audience_of(activity):
-        if addressee in PUBLIC_ALIASES:
+    for addressee in addressees:
+        if addressee in PUBLIC_ALIASES or addressee in (registry.audience, followers_url(actor_id)):
             continue
-        if addressee == followers_url(actor_id):
-            username = username_of(actor_id, config)
-            data = internal.get_json("inbox", f"/internal/users/{username}/followers")
-            for follower in data["followers"]:
-                if not follower.startswith(config.base_url + "/"):
-                    actors[follower] = None
-        elif not addressee.startswith(config.base_url + "/"):
+        if not addressee.startswith(config.base_url + "/"):
             actors[addressee] = None  # a remote actor (remote collections are not expandable here)
+    if group_only or followers_url(actor_id) in addressees:
+        actors.update(dict.fromkeys(_followers_of(actor_id, config, internal)))
+    if group_only:
+        own = origin_of(config.base_url)
+        actors.update(dict.fromkeys(n.instance_actor for n in registry.nodes if origin_of(n.base_url) != own))
+        actors = {a: None for a in actors if registry.is_inside(a)}
     actors.pop(actor_id, None)
     return list(actors)
 

@@ -13,6 +13,8 @@ import uuid
 from fedkit.actors import FetchError, fetch_json
 from fedkit.config import Config
 from fedkit.internal import InternalClient
+from fedkit.policy import node_audience
+from fedkit.registry import GroupRegistry, load_registry
 from fedkit.sanitize import sanitize_html, text_to_html
 from fedkit.vocab import (
     ACCEPT,
@@ -40,6 +42,9 @@ from services.outbox.addressing import followers_url
 from services.outbox.models import LocalObject, OutboxActivity
 
 ADDRESS_FIELDS = ("to", "cc", "bto", "bcc", "audience")
+# Shorthands a client may write in a Create's addressing for the restricted audiences.
+GROUP_SHORTHAND = "group"
+NODE_SHORTHAND = "node"
 EDITABLE_FIELDS = ("content", "contentMap", "summary", "name", "sensitive", "tag", "attachment")
 
 
@@ -134,13 +139,47 @@ class Publisher:
         if is_public(audience_of(activity)) and followers_url(self.actor) not in audience_of(activity):
             # A public post also goes to the author's followers, as every microblog does.
             activity["cc"] = as_list(activity.get("cc")) + [followers_url(self.actor)]
+        self._expand_audiences(activity)
+        self._expand_audiences(obj)
         _copy_addressing(activity, obj)
+        self._check_restricted_audiences(audience_of(activity) + audience_of(obj))
         in_reply_to = id_of(obj.get("inReplyTo"))
         if in_reply_to:
             obj["inReplyTo"] = in_reply_to
         activity["object"] = obj
         LocalObject(object_id=obj["id"], author=self.actor, raw=obj, addressees=audience_of(obj)).save(
             force_insert=True)
+
+    def _expand_audiences(self, doc: dict) -> None:
+        """``"group"`` and ``"node"`` stand for the group audience and this node's audience."""
+        shorthands = {GROUP_SHORTHAND: load_registry(self.config).audience,
+                      NODE_SHORTHAND: node_audience(self.config.base_url)}
+        for key in ADDRESS_FIELDS:
+            if key in doc:
+                doc[key] = [shorthands.get(a, a) if isinstance(a, str) else a for a in as_list(doc[key])]
+
+    def _check_restricted_audiences(self, addressees: list[str]) -> None:
+        """A ``node`` post names nothing outside this node; a ``group`` post nothing outside
+        the group (its data must not leave the group)."""
+        registry = load_registry(self.config)
+        if node_audience(self.config.base_url) in addressees:
+            outside = [a for a in addressees if not self._is_local_iri(a)]
+            if outside:
+                raise PublishError(422, "audience_conflict",
+                                   "a post to the node audience stays on this node: it cannot also be "
+                                   f"addressed to {', '.join(outside)}")
+        if registry.audience in addressees and not is_public(addressees):
+            outside = [a for a in addressees if not self._in_group(a, registry)]
+            if outside:
+                raise PublishError(422, "audience_conflict",
+                                   "a post to the group audience must not leave the group: "
+                                   f"{', '.join(outside)} is outside it")
+
+    def _is_local_iri(self, iri: str) -> bool:
+        return iri.startswith(self.config.base_url + "/")
+
+    def _in_group(self, iri: str, registry: GroupRegistry) -> bool:
+        return iri == registry.audience or self._is_local_iri(iri) or registry.is_inside(iri)
 
     def _follow(self, activity: dict) -> None:
         target = id_of(activity.get("object"))
