@@ -18,6 +18,8 @@ from functools import wraps
 
 import requests
 from flask import abort, current_app, g, request
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 from fedkit.config import Config
 from fedkit.http import cookieless_session
@@ -84,6 +86,12 @@ class InternalClient:
     def __init__(self, config: Config):
         self.config = config
         self.session = cookieless_session()
+        # A kept-alive connection the service has just closed fails on reuse (connection
+        # reset): retry once on a new one. Internal calls are idempotent by design (ids).
+        retry = Retry(total=2, connect=2, read=1, status=0, other=0, allowed_methods=None,
+                      backoff_factor=0.05, raise_on_status=False)
+        self.session.mount("http://", HTTPAdapter(max_retries=retry))
+        self.session.mount("https://", HTTPAdapter(max_retries=retry))
 
     def _url(self, service: str, path: str) -> str:
         base = getattr(self.config, f"{service}_url")

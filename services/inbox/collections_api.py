@@ -122,21 +122,30 @@ def reader_may_see(obj: dict, reader: str) -> bool:
                           community_admits=_community_admits)
 
 
+def _latest(obj, reader: str):
+    """The latest state of an embedded or referenced object (edits, Tombstones) — but only
+    what the reader may see: an Announce or Like of a private post names it, not opens it."""
+    object_id = obj.get("id") if isinstance(obj, dict) else obj
+    if isinstance(obj, dict):
+        obj = _without_hidden(obj)
+    if isinstance(object_id, str):
+        current = ReceivedObject.objects(object_id=object_id).first()
+        if current is not None and reader_may_see(current.raw, reader):
+            return _without_hidden(current.raw)
+    return obj
+
+
 def render_inbox_activity(activity_id: str, reader: str) -> dict | None:
     inbound = InboundActivity.objects(activity_id=activity_id).first()
     if inbound is None:
         return None
     activity = _without_hidden(inbound.raw)
-    obj = activity.get("object")
-    object_id = obj.get("id") if isinstance(obj, dict) else obj
-    if isinstance(obj, dict):
-        activity["object"] = _without_hidden(obj)
-    if isinstance(object_id, str):
-        current = ReceivedObject.objects(object_id=object_id).first()
-        # Show the latest state (edits, Tombstones) — but only what the reader may see:
-        # an Announce or Like of someone's private post names it, it does not open it.
-        if current is not None and reader_may_see(current.raw, reader):
-            activity["object"] = _without_hidden(current.raw)
+    activity["object"] = _latest(activity.get("object"), reader)
+    inner = activity["object"]
+    if isinstance(inner, dict) and isinstance(inner.get("object"), dict):
+        # A community's Announce embeds the member's Create: show the post as it is now
+        # (a moderator's removal leaves a Tombstone there too).
+        activity["object"] = {**inner, "object": _latest(inner["object"], reader)}
     return activity
 
 

@@ -27,6 +27,16 @@ def fanout(activity_id: str, config: Config, internal: InternalClient, broker) -
     ).modify(set__lease_until=current + LEASE, new=True)
     if activity is None:
         return 0
+    try:
+        return _fan_out(activity, config, internal, broker)
+    except Exception:
+        # Let the sweeper retry soon rather than after the whole lease.
+        activity.update(set__lease_until=now() + dt.timedelta(seconds=2))
+        raise
+
+
+def _fan_out(activity: OutboxActivity, config: Config, internal: InternalClient, broker) -> int:
+    activity_id = activity.activity_id
     # Every step is idempotent: the inbox dedupes by activity id, deliveries by (activity, inbox).
     # Local recipients see what remote ones see: no bto/bcc (AP §6.1). The inbox works out
     # local recipients from to/cc, and bto/bcc addressees are added by the local-delivery call.
@@ -34,9 +44,9 @@ def fanout(activity_id: str, config: Config, internal: InternalClient, broker) -
     hidden = [id_of(a) for key in ("bto", "bcc") for a in as_list(activity.raw.get(key)) if id_of(a)]
     if activity.explicit_recipients:
         # A community's activity: its members, as the communities service listed them.
-        is_local = lambda a: a.startswith(config.base_url + "/")  # noqa: E731
-        hidden += [a for a in activity.recipients if is_local(a)]
-        actors = [a for a in activity.recipients if not is_local(a)]
+        local_prefix = config.base_url + "/"
+        hidden += [a for a in activity.recipients if a.startswith(local_prefix)]
+        actors = [a for a in activity.recipients if not a.startswith(local_prefix)]
     else:
         actors = remote_recipient_actors(activity.raw, activity.actor, config, internal)
     internal.post_json("inbox", "/internal/local-delivery", {"activity": local, "also_to": hidden})
