@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
-from fedkit.vocab import DocumentError, local_actor_id
+from fedkit.vocab import INVITE, DocumentError, id_of, local_actor_id
 from services.inbox.acceptance import accept_activity
 from services.inbox.models import FollowRelation, InboundActivity
 
@@ -57,3 +57,14 @@ def follow_accepted():
     found = follower and followee and FollowRelation.objects(
         follower=follower, followee=followee, state="accepted").first() is not None
     return jsonify(accepted=bool(found))
+
+
+@bp.get("/invitation")
+def invitation():
+    """An Invite this node received for a local user (the outbox asks when the user
+    answers it with Accept or Reject)."""
+    found = InboundActivity.objects(activity_id=request.args.get("id", ""), activity_type=INVITE,
+                                    local=False).first()
+    if found is None or id_of(found.raw.get("target")) != request.args.get("invitee"):
+        return jsonify(error="not_found"), 404
+    return jsonify(found.raw)

@@ -108,7 +108,7 @@ class Publisher:
         prepare = {
             CREATE: self._create, FOLLOW: self._follow, UNDO: self._undo, LIKE: self._like,
             ANNOUNCE: self._announce, DELETE: self._delete, UPDATE: self._update,
-            ACCEPT: self._answer_follow, REJECT: self._answer_follow,
+            ACCEPT: self._answer, REJECT: self._answer,
         }.get(type_of(activity))
         if prepare is None:
             raise PublishError(422, "unsupported_type", f"{type_of(activity)} cannot be posted to an outbox")
@@ -280,6 +280,20 @@ class Publisher:
         person = resp.json()
         person.pop("@context", None)
         return person
+
+    def _answer(self, activity: dict) -> None:
+        """Accept/Reject of an Invite the user received (a community's invitation), or
+        of a follow request to the user."""
+        invite_id = id_of(activity.get("object"))
+        if invite_id:
+            resp = self.internal.request("GET", "inbox", "/internal/invitation",
+                                         params={"id": invite_id, "invitee": self.actor})
+            if resp.status_code == 200:
+                invite = {k: v for k, v in resp.json().items() if k not in ("@context", "bto", "bcc")}
+                activity["object"] = invite
+                activity["to"] = [id_of(invite.get("actor"))]
+                return
+        self._answer_follow(activity)
 
     def _answer_follow(self, activity: dict) -> None:
         follow_ref = activity.get("object")

@@ -260,3 +260,23 @@ def test_owner_transfers_then_archives_and_posts_are_refused(group):
     assert fr.db.community_posts.find_one({"_id": create["object"]["id"]}) is None
     listed = fr.api("GET", "/communities", "alice", params={"q": "Project Kestrel"}).json()["items"]
     assert [c["archived"] for c in listed] == [True]
+
+
+def test_an_invitation_accepted_with_accept_joins(group):
+    fr, de = group["fr"], group["de"]
+    community = fr.create_community("alice", name="Hidden taskforce", slug=unique("taskforce"),
+                                    openness="closed", visibility="members")
+    fr.api("POST", f"/communities/{community['slug']}/members", "alice",
+           json={"action": "invite", "actor": de.actor("berta")})
+    invite = wait_until(lambda: next((i for i in de.inbox("berta") if i["type"] == "Invite"
+                                      and i["actor"] == community["id"]), None), message="the Invite")
+    # bob cannot answer berta's invitation
+    assert de.post("bob", {"type": "Accept", "object": invite["id"]}).status_code == 422
+    accept = de.publish("berta", {"type": "Accept", "object": invite["id"]})
+    assert accept["object"]["id"] == invite["id"] and accept["to"] == [community["id"]]
+    wait_until(lambda: membership_state(fr, community["slug"], de.actor("berta")) == "member",
+               message="berta to become a member")
+    assert de.db.follows.find_one({"follower": de.actor("berta"), "followee": community["id"],
+                                   "state": "accepted"})
+    create = post_to(fr, "alice", community, "welcome aboard")
+    wait_until(lambda: inbox_object(de, "berta", create["object"]["id"]), message="the post to reach berta")

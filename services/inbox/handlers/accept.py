@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from fedkit.vocab import ACCEPT, FOLLOW
+from fedkit.vocab import ACCEPT, FOLLOW, INVITE, id_of
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handles
 from services.inbox.follows import follow_relation_for
+from services.inbox.models import FollowRelation
 
 
 @handles(ACCEPT, FOLLOW)
@@ -20,3 +21,20 @@ def on_accept(ctx: HandlerContext) -> str:
         ctx.deliver_to_inbox([username])
     return "processed"
 
+
+
+@handles(ACCEPT, INVITE)
+def on_accept_invite(ctx: HandlerContext) -> str:
+    """Our user accepted a community's invitation: they follow the community from now on
+    (its Announces reach them). The community records the membership on its side."""
+    invite = ctx.activity.object
+    accepter = ctx.activity.actor_id
+    if not isinstance(invite, dict) or ctx.local_username(accepter) is None or \
+            id_of(invite.get("target")) != accepter:
+        return "ignored"  # a remote actor's answer is the inviting community's business
+    community = id_of(invite.get("actor"))
+    if not community or id_of(invite.get("object")) != community:
+        return "ignored"
+    FollowRelation.objects(follower=accepter, followee=community).update_one(
+        set__state="accepted", set__follow_activity_id=ctx.activity.id, upsert=True)
+    return "processed"
