@@ -189,6 +189,9 @@ class Node:
         return [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
                 "--workers", str(self.gunicorn_workers), "--worker-class", "gthread", "--threads", "8",
                 "--graceful-timeout", "5", "--timeout", "120", "--log-level", "warning",
+                # Longer than the callers' idle connections live: a kept-alive connection
+                # closed by the server just as a caller reuses it is a reset request.
+                "--keep-alive", "30",
                 f"{module}:create_app()"]
 
     def seed(self) -> None:

@@ -122,7 +122,12 @@ def _cache_actor(data: dict, fetched_url: str, config: Config) -> CachedActor:
         raw_json=json.dumps(data),
         fetched_at=_now(),
     )
-    cached.save()
+    try:
+        cached.save()
+    except me.NotUniqueError:
+        # Two workers cached the same actor at once: concurrent upserts of one _id may
+        # fail with a duplicate key; the other copy exists now, so replacing it works.
+        cached.save()
     return cached
 
 

@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 import requests
 from flask import Flask, Response, g, request
+from urllib3.util.retry import Retry
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from fedkit.config import Config, load_config
@@ -53,7 +54,11 @@ def create_app(config: Config | dict | None = None) -> Flask:
     connect_db(cfg)
     internal = InternalClient(cfg)
     upstream = cookieless_session()
-    adapter = requests.adapters.HTTPAdapter(pool_connections=8, pool_maxsize=32)
+    # A reset on a reused connection is retried: always before the request was sent,
+    # after it only for GET/HEAD (a POST may have been applied).
+    retry = Retry(total=2, connect=2, read=1, status=0, other=0, backoff_factor=0.05, raise_on_status=False,
+                  allowed_methods=frozenset({"GET", "HEAD", "OPTIONS"}))
+    adapter = requests.adapters.HTTPAdapter(pool_connections=8, pool_maxsize=32, max_retries=retry)
     upstream.mount("http://", adapter)
 
     @app.route("/", defaults={"path": ""}, methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])

@@ -40,6 +40,11 @@ def wait_until(condition, timeout: float = 30.0, interval: float = 0.1, message:
     raise AssertionError(f"timed out after {timeout}s waiting for {message} (last: {last!r})")
 
 
+def find(items: list[dict], activity_id: str) -> dict | None:
+    """The activity with this id among inbox or collection items."""
+    return next((a for a in items if a["id"] == activity_id), None)
+
+
 @pytest.fixture(scope="session")
 def rsa_keypair():
     from fedkit.keys import generate_rsa_keypair
@@ -112,6 +117,12 @@ class NodeClient:
         resp = self.api("POST", "/communities", username, json=fields)
         assert resp.status_code == 201, resp.text
         return resp.json()
+
+    def followers(self, username: str) -> list[str]:
+        return self.collection_items(f"{self.actor(username)}/followers")
+
+    def following(self, username: str) -> list[str]:
+        return self.collection_items(f"{self.actor(username)}/following")
 
     def proxy_fetch(self, username: str, object_id: str) -> requests.Response:
         return self.http.post(f"{self.base}/proxy", data={"id": object_id}, headers=self.auth(username))

@@ -25,7 +25,7 @@ from services.communities.access import (
     visible_community,
 )
 from services.communities.converter import GROUP_CONTEXT, group_json, listing_json
-from services.communities.models import Community, CommunityPost, Membership
+from services.communities.models import MODERATING_ROLES, Community, CommunityPost, Membership
 
 log = logging.getLogger(__name__)
 bp = Blueprint("communities", __name__)
@@ -114,23 +114,17 @@ def _collection(collection_id: str, items: list) -> dict:
             "totalItems": len(items), "orderedItems": items}
 
 
-@bp.get("/communities/<slug>/followers")
-def followers(slug: str):
+@bp.get("/communities/<slug>/<any(followers, moderators):which>")
+def member_collection(slug: str, which: str):
+    """followers: the members (FEP-1b12); moderators: the owner, managers and moderators."""
     community = visible_community(slug)
     if community is None:
         return not_found()
-    members = [m.actor for m in Membership.objects(community=slug, state="member").order_by("created_at")]
-    return activity_json(_collection(f"{community.actor_id}/followers", members))
-
-
-@bp.get("/communities/<slug>/moderators")
-def moderators(slug: str):
-    community = visible_community(slug)
-    if community is None:
-        return not_found()
-    team = [m.actor for m in Membership.objects(community=slug, state="member",
-                                                 role__in=("owner", "manager", "moderator"))]
-    return activity_json(_collection(f"{community.actor_id}/moderators", team))
+    query = Membership.objects(community=slug, state="member")
+    if which == "moderators":
+        query = query.filter(role__in=MODERATING_ROLES)
+    actors = [m.actor for m in query.order_by("created_at")]
+    return activity_json(_collection(f"{community.actor_id}/{which}", actors))
 
 
 @bp.get("/communities/<slug>/posts")

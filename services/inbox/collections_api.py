@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, request
 
 from fedkit.actors import CachedActor
+from fedkit.community_facts import community_admits
 from fedkit.internal import internal_client
 from fedkit.policy import LOCAL, Viewer, may_see_object
 from fedkit.registry import load_registry
 from fedkit.responses import activity_json, error
-from fedkit.vocab import GROUP, TOMBSTONE, audience_of, local_actor_id
+from fedkit.vocab import TOMBSTONE, audience_of, local_actor_id
 from services.inbox.models import FollowRelation, InboundActivity, InboxItem, ReceivedObject
 from services.inbox.objects import attributed_to
 
@@ -73,30 +74,12 @@ def _followers_collection(author: str) -> str | None:
     return cached.followers if cached else None
 
 
+def _follows_accepted(follower: str, followee: str) -> bool:
+    return FollowRelation.objects(follower=follower, followee=followee, state="accepted").first() is not None
+
+
 def _community_admits(addressee: str, viewer: Viewer) -> bool | None:
-    """A community the reader may read: a local one (its service decides) or a remote
-    Group the reader follows (accepted), or that says it is visible to the whole group."""
-    prefix = _config().base_url + "/communities/"
-    if addressee.startswith(prefix):
-        parts = addressee[len(prefix):].split("/")
-        if parts[0] and (len(parts) == 1 or (len(parts) == 2 and parts[1] == "followers")):
-            resp = internal_client().request("GET", "communities", "/internal/admits", params={
-                "community": prefix + parts[0], "actor": viewer.actor or "", "kind": viewer.kind})
-            return resp.status_code == 200 and bool(resp.json().get("admits"))
-        return None
-    group_id = addressee
-    cached = CachedActor.objects(actor_id=group_id).only("actor_type", "followers", "raw_json").first()
-    if cached is None and addressee.endswith("/followers"):
-        group_id = addressee[: -len("/followers")]
-        cached = CachedActor.objects(actor_id=group_id).only("actor_type", "followers", "raw_json").first()
-        if cached is not None and cached.followers != addressee:
-            cached = None
-    if cached is None or cached.actor_type != GROUP:
-        return None
-    if viewer.actor == group_id or FollowRelation.objects(
-            follower=viewer.actor, followee=group_id, state="accepted").first() is not None:
-        return True
-    return cached.raw.get("visibility") in ("group", "public") and viewer.in_group
+    return community_admits(addressee, viewer, _config(), internal_client(), _follows_accepted)
 
 
 def reader_may_see(obj: dict, reader: str) -> bool:
@@ -115,7 +98,7 @@ def reader_may_see(obj: dict, reader: str) -> bool:
             addressees.append(author + "/followers")
 
     def is_follower_of_author(actor: str) -> bool:
-        return FollowRelation.objects(follower=actor, followee=author, state="accepted").first() is not None
+        return _follows_accepted(actor, author)
 
     return may_see_object(author=author, addressees=addressees, viewer=Viewer(LOCAL, reader), config=config,
                           registry=load_registry(config), is_follower_of_author=is_follower_of_author,

@@ -11,22 +11,10 @@ import uuid
 
 import pytest
 
-from tests.plugin import wait_until
+from tests.plugin import find, wait_until
 
 AP = {"Accept": "application/activity+json"}
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
-
-
-def following(client, username):
-    return client.collection_items(f"{client.actor(username)}/following")
-
-
-def followers(client, username):
-    return client.collection_items(f"{client.actor(username)}/followers")
-
-
-def find(items, activity_id):
-    return next((a for a in items if a["id"] == activity_id), None)
 
 
 def unique(text: str) -> str:
@@ -50,10 +38,10 @@ def alice_followed(group):
     fr, de, partner = group["fr"], group["de"], group["partner"]
     de.publish("bob", {"type": "Follow", "object": fr.actor("alice")})
     partner.publish("paula", {"type": "Follow", "object": fr.actor("alice")})
-    wait_until(lambda: fr.actor("alice") in following(de, "bob"), message="alice's Accept to reach bob on de")
-    wait_until(lambda: fr.actor("alice") in following(partner, "paula"),
+    wait_until(lambda: fr.actor("alice") in de.following("bob"), message="alice's Accept to reach bob on de")
+    wait_until(lambda: fr.actor("alice") in partner.following("paula"),
                message="alice's Accept to reach paula on partner")
-    assert {de.actor("bob"), partner.actor("paula")} <= set(followers(fr, "alice"))
+    assert {de.actor("bob"), partner.actor("paula")} <= set(fr.followers("alice"))
 
 
 def test_nodeinfo_names_the_audiences(group):
@@ -125,7 +113,7 @@ def test_node_post_never_leaves_the_node(group, alice_followed):
 def test_node_post_reaches_local_followers_on_a_node_without_registry(group):
     partner, fr = group["partner"], group["fr"]
     partner.publish("pierre", {"type": "Follow", "object": partner.actor("paula")})
-    wait_until(lambda: partner.actor("pierre") in followers(partner, "paula"), message="pierre to follow paula")
+    wait_until(lambda: partner.actor("pierre") in partner.followers("paula"), message="pierre to follow paula")
     create = partner.publish("paula", {"type": "Note", "content": unique("Partner-only memo"), "to": ["node"]})
     assert create["to"] == [f"{partner.base}/audiences/node"]
     wait_until(lambda: find(partner.inbox("pierre"), create["id"]), message="the node post in pierre's inbox")

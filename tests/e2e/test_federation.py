@@ -8,21 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.plugin import wait_until
+from tests.plugin import find, wait_until
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
-
-
-def following(client, username):
-    return client.collection_items(f"{client.actor(username)}/following")
-
-
-def followers(client, username):
-    return client.collection_items(f"{client.actor(username)}/followers")
-
-
-def find(items, activity_id):
-    return next((a for a in items if a["id"] == activity_id), None)
 
 
 @pytest.fixture(scope="module")
@@ -30,13 +18,13 @@ def alice_follows_bob(group):
     fr, de = group["fr"], group["de"]
     follow = fr.publish("alice", {"type": "Follow", "object": de.actor("bob")})
     assert follow["actor"] == fr.actor("alice") and follow["id"].startswith(fr.base)
-    wait_until(lambda: de.actor("bob") in following(fr, "alice"), message="the Accept to reach fr")
+    wait_until(lambda: de.actor("bob") in fr.following("alice"), message="the Accept to reach fr")
     return follow
 
 
 def test_follow_is_accepted_across_nodes(group, alice_follows_bob):
     fr, de = group["fr"], group["de"]
-    assert fr.actor("alice") in followers(de, "bob")
+    assert fr.actor("alice") in de.followers("bob")
     # bob was notified of the new follower; alice received the Accept
     assert find(de.inbox("bob"), alice_follows_bob["id"])["type"] == "Follow"
     accept = next(a for a in fr.inbox("alice") if a["type"] == "Accept")
@@ -82,7 +70,7 @@ def test_like_and_announce_federate(group, alice_follows_bob):
     fr, de = group["fr"], group["de"]
     # alain follows alice locally, so he sees what she boosts
     fr.publish("alain", {"type": "Follow", "object": fr.actor("alice")})
-    wait_until(lambda: fr.actor("alain") in followers(fr, "alice"), message="local follow")
+    wait_until(lambda: fr.actor("alain") in fr.followers("alice"), message="local follow")
 
     note = de.publish("bob", {"type": "Note", "content": "Public news", "to": [PUBLIC],
                               "cc": [f"{de.actor('bob')}/followers"]})["object"]
@@ -143,8 +131,8 @@ def test_undo_follow_stops_delivery(group, alice_follows_bob):
     fr, de = group["fr"], group["de"]
     undo = fr.publish("alice", {"type": "Undo", "object": alice_follows_bob["id"]})
     assert undo["object"]["type"] == "Follow"
-    wait_until(lambda: fr.actor("alice") not in followers(de, "bob"), message="the unfollow on de")
-    wait_until(lambda: de.actor("bob") not in following(fr, "alice"), message="the unfollow on fr")
+    wait_until(lambda: fr.actor("alice") not in de.followers("bob"), message="the unfollow on de")
+    wait_until(lambda: de.actor("bob") not in fr.following("alice"), message="the unfollow on fr")
     create = de.publish("bob", {"type": "Note", "content": "After the unfollow",
                                 "to": [f"{de.actor('bob')}/followers"]})
     wait_until(lambda: de.db.outbox_activities.find_one({"_id": create["id"], "fanout": "done"}),
@@ -162,10 +150,10 @@ def test_locked_account_approves_and_rejects_follow_requests(group):
 
     request = fr.publish("alice", {"type": "Follow", "object": de.actor("berta")})
     wait_until(lambda: find(de.inbox("berta"), request["id"]), message="the follow request for berta")
-    assert fr.actor("alice") not in followers(de, "berta")  # pending until berta decides
+    assert fr.actor("alice") not in de.followers("berta")  # pending until berta decides
     de.publish("berta", {"type": "Accept", "object": request["id"]})
-    wait_until(lambda: de.actor("berta") in following(fr, "alice"), message="berta's Accept on fr")
-    wait_until(lambda: fr.actor("alice") in followers(de, "berta"), message="the Accept applied on de")
+    wait_until(lambda: de.actor("berta") in fr.following("alice"), message="berta's Accept on fr")
+    wait_until(lambda: fr.actor("alice") in de.followers("berta"), message="the Accept applied on de")
 
     rejected = fr.publish("alain", {"type": "Follow", "object": de.actor("berta")})
     wait_until(lambda: find(de.inbox("berta"), rejected["id"]), message="alain's follow request")

@@ -1,0 +1,64 @@
+"""What a service knows about a community named in a post's addressing, for the
+policy's ``community_admits`` question (fedkit.policy.may_see_object).
+
+A local community: the communities service answers (``GET /internal/admits``).
+A remote Group: the viewer is the Group itself, or follows it (accepted: a member, as
+far as this node knows), or the Group's document says it is visible to the whole group
+and the viewer is inside it. Anything else is not a community (None).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from fedkit.actors import CachedActor
+from fedkit.config import Config
+from fedkit.internal import InternalClient
+from fedkit.policy import Viewer
+from fedkit.vocab import GROUP
+
+log = logging.getLogger(__name__)
+GROUP_WIDE_VISIBILITIES = ("group", "public")
+
+
+def local_community_of(addressee: str, config: Config) -> str | None:
+    """The community actor id when ``addressee`` is a local community or its followers."""
+    prefix = config.base_url + "/communities/"
+    if not addressee.startswith(prefix):
+        return None
+    parts = addressee[len(prefix):].split("/")
+    if parts[0] and (len(parts) == 1 or (len(parts) == 2 and parts[1] == "followers")):
+        return prefix + parts[0]
+    return None
+
+
+def remote_group_of(addressee: str) -> CachedActor | None:
+    """The cached remote Group actor when ``addressee`` is one, or its followers collection."""
+    cached = CachedActor.objects(actor_id=addressee).first()
+    if cached is None and addressee.endswith("/followers"):
+        cached = CachedActor.objects(actor_id=addressee[: -len("/followers")]).first()
+        if cached is not None and cached.followers != addressee:
+            cached = None
+    return cached if cached is not None and cached.actor_type == GROUP else None
+
+
+def community_admits(addressee: str, viewer: Viewer, config: Config, internal: InternalClient,
+                     follows_accepted: Callable[[str, str], bool]) -> bool | None:
+    """``follows_accepted(follower, followee)``: the caller's way to read the follow state
+    (the inbox owns it; other services ask the inbox)."""
+    community = local_community_of(addressee, config)
+    if community is not None:
+        resp = internal.request("GET", "communities", "/internal/admits", params={
+            "community": community, "actor": viewer.actor or "", "kind": viewer.kind})
+        if resp.status_code not in (200, 404):
+            log.warning("communities /internal/admits answered %s for %s", resp.status_code, community)
+        return resp.status_code == 200 and bool(resp.json().get("admits"))  # closed by default
+    group = remote_group_of(addressee)
+    if group is None:
+        return None
+    if viewer.actor is None:
+        return False
+    if viewer.actor == group.actor_id or follows_accepted(viewer.actor, group.actor_id):
+        return True
+    return group.raw.get("visibility") in GROUP_WIDE_VISIBILITIES and viewer.in_group
