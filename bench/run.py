@@ -5,6 +5,8 @@
    this process.
 2. The time for one post to reach 1,000 followers spread over the two nodes, and
    how many HTTP deliveries it took.
+3. The time for one member's post to a community of 1,000 members (the same people)
+   to be checked by the Group and reach every member's inbox through its Announce.
 
 Everything runs for real on loopback: SecantusDB, Redis, both nodes' processes.
 Set-up (accounts, follows) is not timed; only what each figure names is.
@@ -32,6 +34,7 @@ from pymongo import MongoClient
 
 from deploy.processes import Infra, Node, NodeSpec, free_port, load_or_create_secrets
 from fedkit import httpsig
+from fedkit.registry import write_registry
 
 INBOX_REQUESTS = int(os.environ.get("BENCH_INBOX_REQUESTS", "2000"))
 FOLLOWERS = int(os.environ.get("BENCH_FOLLOWERS", "1000"))
@@ -157,15 +160,53 @@ def follow_all(node: Node, followers: list[tuple[str, str]], target: str) -> Non
     assert statuses.count(201) == len(followers), statuses
 
 
+def bench_community(fr_db, de_db, fr_followers, de_followers, fr_base: str, de_base: str,
+                    alice_token: str, bob_token: str) -> tuple[float, int]:
+    """A free community of alice@fr whose members are the seeded accounts (as 1,000
+    Follow/Accept exchanges with the Group leave them) and bob@de, who posts."""
+    import datetime as dt
+
+    slug = f"bench_{uuid.uuid4().hex[:6]}"
+    resp = requests.post(f"{fr_base}/communities", headers={"Authorization": f"Bearer {alice_token}"},
+                         json={"name": "All hands", "slug": slug, "openness": "free", "visibility": "group"})
+    assert resp.status_code == 201, resp.text
+    group = resp.json()["id"]
+    now = dt.datetime.now(dt.UTC)
+    members = [f"{fr_base}/users/{u}" for u, _ in fr_followers] + [f"{de_base}/users/{u}" for u, _ in de_followers]
+    fr_db.memberships.insert_many([{"community": slug, "actor": a, "role": "member", "state": "member",
+                                    "created_at": now, "updated_at": now} for a in members + [f"{de_base}/users/bob"]])
+    de_db.follows.insert_many([{"follower": f"{de_base}/users/{u}", "followee": group, "state": "accepted",
+                                "created_at": now} for u, _ in de_followers + [("bob", None)]])
+    start = time.perf_counter()
+    resp = requests.post(f"{de_base}/users/bob/outbox", headers={"Authorization": f"Bearer {bob_token}"},
+                         json={"type": "Note", "content": "Who has the 3pm slides?", "to": [group]})
+    assert resp.status_code == 201, resp.text
+    create_id = resp.json()["id"]
+
+    def announce_id():
+        found = fr_db.outbox_activities.find_one({"actor": group, "raw.object.id": create_id})
+        return found and found["_id"]
+
+    announce = wait_until(announce_id, 300, "the Group's Announce", interval=0.1)
+
+    def reached() -> bool:
+        return (fr_db.inbox_items.count_documents({"activity_id": announce})
+                + de_db.inbox_items.count_documents({"activity_id": announce})) >= len(members)
+
+    wait_until(reached, 600, "the community post to reach every member", interval=0.1)
+    return time.perf_counter() - start, fr_db.deliveries.count_documents({"activity_id": announce})
+
+
 def main() -> int:
     # SIGTERM (e.g. from `timeout`) unwinds through `finally`, so no process is left behind.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     data_dir = Path(tempfile.mkdtemp(prefix="archipel-bench-"))
     secrets_ = load_or_create_secrets(data_dir / "secrets.json")
     infra = Infra(data_dir, free_port(), free_port(), in_memory=True)
-    env = {"ARCHIPEL_LOG_LEVEL": "WARNING"}
-    nodes = {"fr": Node(NodeSpec("fr", free_port(), ("alice",)), infra, secrets_, env),
-             "de": Node(NodeSpec("de", free_port(), ("bob",)), infra, secrets_, env)}
+    specs = {"fr": NodeSpec("fr", free_port(), ("alice",)), "de": NodeSpec("de", free_port(), ("bob",))}
+    write_registry(data_dir / "group-registry.json", "bench", [(n, spec.base_url) for n, spec in specs.items()])
+    env = {"ARCHIPEL_LOG_LEVEL": "WARNING", "ARCHIPEL_GROUP_REGISTRY": str(data_dir / "group-registry.json")}
+    nodes = {name: Node(spec, infra, secrets_, env) for name, spec in specs.items()}
     try:
         infra.start()
         for node in nodes.values():
@@ -215,6 +256,16 @@ def main() -> int:
         print(f"\n(2) one post to {FOLLOWERS} followers over two nodes: {elapsed:.2f} s until the last inbox had it")
         print(f"    HTTP deliveries: {http_deliveries} (shared inbox), plus 1 local fan-out on fr; "
               f"inbox items written: {FOLLOWERS}")
+        bob_token = secrets.token_urlsafe(32)
+        de_db.oauth_tokens.insert_one({"_id": bob_token, "client_id": "bench", "username": "bob",
+                                       "scope": "read write", "token_type": "Bearer", "issued_at": int(time.time()),
+                                       "expires_in": 0, "revoked": False})
+        elapsed, deliveries = bench_community(fr_db, de_db, fr_followers, de_followers, nodes["fr"].spec.base_url,
+                                              nodes["de"].spec.base_url, token, bob_token)
+        print(f"\n(3) one post of bob@de to a community of alice@fr with {FOLLOWERS} members over two nodes: "
+              f"{elapsed:.2f} s from bob's POST until the last member's inbox had the Group's Announce")
+        print(f"    path: de outbox → fr's Group (membership check) → Announce: {deliveries} HTTP delivery "
+              f"(de's shared inbox) plus 1 local fan-out on fr")
         key = fr_db.actor_keys.find_one({"_id": alice})
         verify_rate = raw_verify_rate(key["private_pem"])
         rate, refused = bench_inbox(fr_db, nodes["de"].spec.base_url, alice)
