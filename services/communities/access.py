@@ -6,7 +6,7 @@ from flask import current_app, g
 
 from fedkit.config import Config
 from fedkit.policy import ANONYMOUS, KINDS, Viewer, may_see_community, viewer_kind, viewer_of
-from fedkit.registry import load_registry
+from fedkit.registry import load_registry, origin_of
 from services.communities.models import Community, Membership
 
 
@@ -46,8 +46,6 @@ def can_see(community: Community, viewer: Viewer) -> bool:
 def member_hosts(community: Community) -> set[str]:
     """Origins of the nodes that host a member or an invitee (they must be able to fetch
     the Group's document and key to deliver to it and verify what it sends)."""
-    from fedkit.registry import origin_of
-
     return {origin_of(m.actor) for m in Membership.objects(community=community.slug,
                                                           state__in=("member", "invited")).only("actor")}
 
@@ -58,11 +56,10 @@ def can_fetch_actor_document(community: Community, viewer: Viewer) -> bool:
     its signatures. It learns nothing its users do not already know."""
     if can_see(community, viewer):
         return True
-    if viewer.actor and viewer.actor.endswith("/actor"):
-        from fedkit.registry import origin_of
-
-        return origin_of(viewer.actor) in member_hosts(community)
-    return False
+    # A node's instance actor lives at <origin>/actor (Archipel, Mastodon): a signature by
+    # exactly that actor speaks for the node, not for one of its users.
+    origin = origin_of(viewer.actor)
+    return bool(origin) and viewer.actor == origin + "/actor" and origin in member_hosts(community)
 
 
 def visible_community(slug: str) -> Community | None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from fedkit.vocab import ACCEPT, FOLLOW, INVITE, id_of
+from fedkit.actors import FetchError, get_actor
+from fedkit.vocab import ACCEPT, FOLLOW, GROUP, INVITE, id_of
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handles
 from services.inbox.follows import follow_relation_for
@@ -35,6 +36,12 @@ def on_accept_invite(ctx: HandlerContext) -> str:
     community = id_of(invite.get("actor"))
     if not community or id_of(invite.get("object")) != community:
         return "ignored"
+    if not ctx.is_local(community):
+        try:  # only a community's invitation makes the user follow its inviter
+            if get_actor(community, ctx.config).actor_type != GROUP:
+                return "ignored"
+        except FetchError:
+            return "ignored"
     FollowRelation.objects(follower=accepter, followee=community).update_one(
         set__state="accepted", set__follow_activity_id=ctx.activity.id, upsert=True)
     return "processed"

@@ -29,18 +29,22 @@ log = logging.getLogger(__name__)
 RELAYED_TYPES = (CREATE, UPDATE, DELETE)
 
 
-def _relayed_object(ctx: HandlerContext, group: str, inner: dict) -> dict | None:
-    """The inner activity's object if the Group may relay it to us, else None."""
+def _trusted_relay(ctx: HandlerContext, group: str, actor: str) -> bool:
+    """A Group on a member node of our group (or on the author's own server) is taken at
+    its word; any other Group's relays are checked against the origin."""
+    return load_registry(ctx.config).is_inside(group) or same_origin(group, actor)
+
+
+def _relayed_post(ctx: HandlerContext, group: str, inner: dict) -> dict | None:
+    """The object of a relayed Create/Update if the Group may relay it to us, else None."""
     obj, actor = inner.get("object"), id_of(inner.get("actor"))
-    if not isinstance(obj, dict) or not actor or not same_origin(id_of(obj), actor):
+    if not isinstance(obj, dict) or not actor or not same_origin(id_of(obj), actor) or attributed_to(obj) != actor:
         return None
-    if type_of(inner) != DELETE and attributed_to(obj) != actor:
-        return None
-    if type_of(inner) != DELETE and group not in audience_of(obj) + audience_of(inner):
+    if group not in audience_of(obj) + audience_of(inner):
         return None  # a Group relays only what was addressed to it
-    if load_registry(ctx.config).is_inside(group) or same_origin(group, actor) or type_of(inner) == DELETE:
+    if _trusted_relay(ctx, group, actor):
         return obj
-    try:  # a Group outside our group: trust the origin, not the relay
+    try:
         fetched = fetch_json(id_of(obj), ctx.config)
     except FetchError as exc:
         log.info("cannot verify %s relayed by %s: %s", id_of(obj), group, exc)
@@ -48,16 +52,33 @@ def _relayed_object(ctx: HandlerContext, group: str, inner: dict) -> dict | None
     return fetched if id_of(fetched) == id_of(obj) and attributed_to(fetched) == actor else None
 
 
+def _relayed_delete(ctx: HandlerContext, group: str, inner: dict) -> None:
+    """A relayed Delete removes a post we hold that was addressed to that Group, by that
+    author; from an untrusted Group only once the origin confirms it is gone."""
+    actor, object_id = id_of(inner.get("actor")), id_of(inner.get("object"))
+    existing = ReceivedObject.objects(object_id=object_id or "").first()
+    if existing is None or existing.deleted or existing.attributed_to != actor or \
+            group not in audience_of(existing.raw):
+        return
+    if not _trusted_relay(ctx, group, actor):
+        try:
+            fetch_json(object_id, ctx.config)
+            return  # still there: not deleted
+        except FetchError as exc:
+            if exc.status not in (404, 410):
+                return
+    tombstone(existing)
+
+
 def apply_relayed(ctx: HandlerContext, group: str, inner: dict) -> None:
-    obj = _relayed_object(ctx, group, inner)
+    if type_of(inner) == DELETE:
+        _relayed_delete(ctx, group, inner)
+        return
+    obj = _relayed_post(ctx, group, inner)
     if obj is None:
         return
     existing = ReceivedObject.objects(object_id=id_of(obj)).first()
-    actor = id_of(inner.get("actor"))
-    if type_of(inner) == DELETE:
-        if existing is not None and existing.attributed_to == actor and not existing.deleted:
-            tombstone(existing)
-    elif existing is None or (existing.attributed_to == actor and not existing.deleted):
+    if existing is None or (existing.attributed_to == id_of(inner.get("actor")) and not existing.deleted):
         store_object(obj)
 
 
