@@ -126,9 +126,11 @@ def render_inbox_activity(activity_id: str, reader: str) -> dict | None:
     activity["object"] = _latest(activity.get("object"), reader)
     inner = activity["object"]
     if isinstance(inner, dict) and isinstance(inner.get("object"), dict):
-        # A community's Announce embeds the member's Create: show the post as it is now
-        # (a moderator's removal leaves a Tombstone there too).
-        activity["object"] = {**inner, "object": _latest(inner["object"], reader)}
+        # A community's Announce embeds the member's Create: show the post as this node
+        # stored it after checking the relay, as it is now (a removal leaves a Tombstone);
+        # never the relay's embedded copy itself, which only the Group vouches for.
+        current = _latest(inner["object"].get("id"), reader)
+        activity["object"] = {**inner, "object": current if isinstance(current, dict) else current or None}
     return activity
 
 

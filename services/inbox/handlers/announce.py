@@ -52,41 +52,45 @@ def _relayed_post(ctx: HandlerContext, group: str, inner: dict) -> dict | None:
     return fetched if id_of(fetched) == id_of(obj) and attributed_to(fetched) == actor else None
 
 
-def _relayed_delete(ctx: HandlerContext, group: str, inner: dict) -> None:
+def _relayed_delete(ctx: HandlerContext, group: str, inner: dict) -> bool:
     """A relayed Delete removes a post we hold that was addressed to that Group, by that
     author; from an untrusted Group only once the origin confirms it is gone."""
     actor, object_id = id_of(inner.get("actor")), id_of(inner.get("object"))
     existing = ReceivedObject.objects(object_id=object_id or "").first()
     if existing is None or existing.deleted or existing.attributed_to != actor or \
             group not in audience_of(existing.raw):
-        return
+        return False
     if not _trusted_relay(ctx, group, actor):
         try:
             fetch_json(object_id, ctx.config)
-            return  # still there: not deleted
+            return False  # still there: not deleted
         except FetchError as exc:
             if exc.status not in (404, 410):
-                return
+                return False
     tombstone(existing)
+    return True
 
 
-def apply_relayed(ctx: HandlerContext, group: str, inner: dict) -> None:
+def apply_relayed(ctx: HandlerContext, group: str, inner: dict) -> bool:
+    """Apply a Group's relayed activity; False when it is refused (nothing is shown then)."""
     if type_of(inner) == DELETE:
-        _relayed_delete(ctx, group, inner)
-        return
+        return _relayed_delete(ctx, group, inner)
     obj = _relayed_post(ctx, group, inner)
     if obj is None:
-        return
+        return False
     existing = ReceivedObject.objects(object_id=id_of(obj)).first()
     if existing is None or (existing.attributed_to == id_of(inner.get("actor")) and not existing.deleted):
         store_object(obj)
+        return True
+    return False
 
 
 @handles(ANNOUNCE)
 def on_announce(ctx: HandlerContext) -> str:
     inner = ctx.activity.object
     if isinstance(inner, dict) and type_of(inner) in RELAYED_TYPES:
-        apply_relayed(ctx, ctx.activity.actor_id, inner)
+        if not apply_relayed(ctx, ctx.activity.actor_id, inner):
+            return "ignored"  # a refused relay reaches nobody's inbox
         author = None
     else:
         author = record_interaction(ctx, ANNOUNCE)
