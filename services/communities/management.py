@@ -206,8 +206,14 @@ def update_settings(slug: str):
         if not isinstance(tags, list) or not all(isinstance(t, str) and 0 < len(t) <= 64 for t in tags):
             return error(422, "invalid_tags", "tags: a list of short strings")
         community.tags = [t.lstrip("#").lower() for t in tags]
-    community.save()
     cfg = config()
+    if community.visibility == "node":
+        outside = [m.actor for m in Membership.objects(community=slug, state__in=("member", "pending", "invited"))
+                   if not m.actor.startswith(cfg.base_url + "/")]
+        if outside:
+            return error(409, "members_elsewhere", f"a node community stays on its node: first remove the "
+                                                   f"{len(outside)} members, requests or invitations of other nodes")
+    community.save()
     key = keystore.ActorKey.objects(actor_id=community.actor_id).first()
     document = {k: v for k, v in group_json(community, key.public_pem, cfg).items() if k != "@context"}
     send_as_group(community, {"type": UPDATE, "object": document, "to": [f"{community.actor_id}/followers"]},

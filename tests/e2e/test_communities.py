@@ -230,6 +230,9 @@ def test_managers_change_settings_and_members_nodes_learn_it(group):
     assert fr.api("PATCH", f"/communities/{community['slug']}", "alain", json={"openness": "free"}).status_code == 403
     bad = fr.api("PATCH", f"/communities/{community['slug']}", "alice", json={"openness": "wide"})
     assert bad.status_code == 422 and bad.json()["error"] == "invalid_value"
+    # a node-only community cannot keep bob (de): the manager must remove him first
+    narrowed = fr.api("PATCH", f"/communities/{community['slug']}", "alice", json={"visibility": "node"})
+    assert narrowed.status_code == 409 and narrowed.json()["error"] == "members_elsewhere"
     changed = fr.api("PATCH", f"/communities/{community['slug']}", "alice",
                      json={"openness": "free", "tags": ["ideas"], "description": "Submit and vote"})
     assert changed.status_code == 200 and changed.json()["openness"] == "free"
