@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fedkit.vocab import FOLLOW, id_of, type_of
-from services.inbox.models import FollowRelation
+from services.inbox.models import FollowRelation, InboundActivity
 
 
 def follow_relation_for(follow_ref) -> FollowRelation | None:
@@ -19,3 +19,22 @@ def follow_relation_for(follow_ref) -> FollowRelation | None:
         if follower and followee:
             return FollowRelation.objects(follower=follower, followee=followee).first()
     return None
+
+
+def relation_for_answer(follow_ref) -> FollowRelation | None:
+    """The relation an Accept or Reject answers. A fast peer may answer our user's Follow
+    before the worker has applied this node's own copy of it: the copy is stored (when
+    the outbox handed it over, before any delivery), so the pending relation is
+    recorded from it now."""
+    relation = follow_relation_for(follow_ref)
+    if relation is not None:
+        return relation
+    own = InboundActivity.objects(activity_id=id_of(follow_ref) or "", local=True, activity_type=FOLLOW).first()
+    if own is None:
+        return None
+    follower, followee = id_of(own.raw.get("actor")), id_of(own.raw.get("object"))
+    if not follower or not followee:
+        return None
+    FollowRelation.objects(follower=follower, followee=followee).update_one(
+        set_on_insert__state="pending", set__follow_activity_id=own.activity_id, upsert=True)
+    return FollowRelation.objects(follower=follower, followee=followee).first()

@@ -279,7 +279,7 @@ def test_an_invitation_accepted_with_accept_joins(group):
     assert accept["object"]["id"] == invite["id"] and accept["to"] == [community["id"]]
     wait_until(lambda: membership_state(fr, community["slug"], de.actor("berta")) == "member",
                message="berta to become a member")
-    assert de.db.follows.find_one({"follower": de.actor("berta"), "followee": community["id"],
-                                   "state": "accepted"})
+    wait_until(lambda: de.db.follows.find_one({"follower": de.actor("berta"), "followee": community["id"],
+                                               "state": "accepted"}), message="de to record berta's membership")
     create = post_to(fr, "alice", community, "welcome aboard")
     wait_until(lambda: inbox_object(de, "berta", create["object"]["id"]), message="the post to reach berta")

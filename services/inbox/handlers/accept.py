@@ -6,14 +6,14 @@ from fedkit.actors import FetchError, get_actor
 from fedkit.vocab import ACCEPT, FOLLOW, GROUP, INVITE, id_of
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handles
-from services.inbox.follows import follow_relation_for
+from services.inbox.follows import relation_for_answer
 from services.inbox.models import FollowRelation
 
 
 @handles(ACCEPT, FOLLOW)
 @handles(ACCEPT)
 def on_accept(ctx: HandlerContext) -> str:
-    relation = follow_relation_for(ctx.activity.object)
+    relation = relation_for_answer(ctx.activity.object)
     if relation is None or relation.followee != ctx.activity.actor_id:
         return "ignored"
     relation.update(set__state="accepted")

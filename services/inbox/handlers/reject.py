@@ -5,12 +5,12 @@ from __future__ import annotations
 from fedkit.vocab import REJECT
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handles
-from services.inbox.follows import follow_relation_for
+from services.inbox.follows import relation_for_answer
 
 
 @handles(REJECT)
 def on_reject(ctx: HandlerContext) -> str:
-    relation = follow_relation_for(ctx.activity.object)
+    relation = relation_for_answer(ctx.activity.object)
     if relation is None or relation.followee != ctx.activity.actor_id:
         return "ignored"
     relation.delete()
