@@ -7,6 +7,8 @@ from flask import current_app, g
 from fedkit.config import Config
 from fedkit.policy import ANONYMOUS, KINDS, Viewer, may_see_community, viewer_kind, viewer_of
 from fedkit.registry import load_registry, origin_of
+from fedkit.responses import error
+from fedkit.vocab import id_of
 from services.communities.models import Community, Membership
 
 
@@ -68,3 +70,20 @@ def visible_community(slug: str) -> Community | None:
     if community is None or not can_see(community, current_viewer()):
         return None
     return community
+
+
+def acting_as(slug: str, roles) -> tuple[Community | None, Membership | None, object]:
+    """The community and the requester's membership if they hold one of ``roles``;
+    otherwise an error response (404 when they may not even see the community)."""
+    community = visible_community(slug)
+    if community is None:
+        return None, None, error(404, "not_found", "no such community")
+    me_ = Membership.objects(community=slug, actor=current_viewer().actor or "", state="member").first()
+    if me_ is None or me_.role not in roles:
+        return None, None, error(403, "forbidden", f"this needs one of the roles: {', '.join(roles)}")
+    return community, me_, None
+
+
+def target_actor(data: dict) -> str | None:
+    target = id_of(data.get("actor"))
+    return target if target and target.startswith(("http://", "https://")) else None

@@ -7,9 +7,9 @@ from flask import Flask
 
 from fedkit.config import Config
 from fedkit.service import create_service_app
-from services.communities import internal_api, management, web
+from services.communities import internal_api, management, members_admin, web
 
 
 def create_app(config: Config | dict | None = None) -> Flask:
     return create_service_app(__name__, "communities", config,
-                              blueprints=(management.bp, web.bp, internal_api.bp))
+                              blueprints=(management.bp, members_admin.bp, web.bp, internal_api.bp))

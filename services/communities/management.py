@@ -1,6 +1,6 @@
-"""Running a community through the API: creation by any employee, then what its
-owner, managers and moderators do (invite, approve, reject, remove, ban, roles,
-transfer, archive, remove posts). Effects on other nodes are federated by the Group."""
+"""Running a community through the API: creation by any employee, settings (managers),
+transfer and archive (owner), removal of posts (moderators). The population is run in
+members_admin.py. Effects on other nodes are federated by the Group."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from fedkit.internal import internal_client, require_user
 from fedkit.keys import generate_rsa_keypair
 from fedkit.policy import VISIBILITIES
 from fedkit.responses import error
-from fedkit.vocab import ACCEPT, INVITE, REJECT, UPDATE, id_of, key_id_for, local_actor_id
-from services.communities.access import config, current_viewer, visible_community
+from fedkit.vocab import UPDATE, id_of, key_id_for, local_actor_id
+from services.communities.access import acting_as, config, target_actor
 from services.communities.converter import group_json, listing_json
 from services.communities.federation import remove_post
 from services.communities.models import (
@@ -22,11 +22,9 @@ from services.communities.models import (
     MODERATING_ROLES,
     OPENNESS,
     PURPOSES,
-    ROLES,
     Community,
     CommunityPost,
     Membership,
-    now,
 )
 from services.communities.sending import members_of, send_as_group
 
@@ -89,102 +87,12 @@ def create():
     return resp
 
 
-def _acting(slug: str, roles) -> tuple[Community | None, Membership | None, object]:
-    """The community and the requester's membership if they hold one of ``roles``;
-    otherwise an error response (404 when they may not even see the community)."""
-    community = visible_community(slug)
-    if community is None:
-        return None, None, error(404, "not_found", "no such community")
-    me_ = Membership.objects(community=slug, actor=current_viewer().actor or "", state="member").first()
-    if me_ is None or me_.role not in roles:
-        return None, None, error(403, "forbidden", f"this needs one of the roles: {', '.join(roles)}")
-    return community, me_, None
-
-
-def _target(data: dict) -> str | None:
-    target = id_of(data.get("actor"))
-    return target if target and target.startswith(("http://", "https://")) else None
-
-
-@bp.post("/communities/<slug>/members")
-@require_user("write")
-def manage_member(slug: str):
-    """{"action": invite|approve|reject|remove|ban|unban|role, "actor": <actor id>, "role": …}"""
-    community, me_, failure = _acting(slug, MANAGING_ROLES)
-    if failure:
-        return failure
-    data = request.get_json(silent=True) or {}
-    action, target = data.get("action"), _target(data)
-    if target is None:
-        return error(422, "actor_missing", "name the member by actor id")
-    if target == community.owner and action != "invite":
-        return error(422, "owner", "the owner's membership changes only by a transfer")
-    cfg, internal = config(), internal_client()
-    current = Membership.objects(community=slug, actor=target).first()
-    state = current.state if current else None
-
-    def answer_follow(kind: str) -> None:
-        follow = (current.follow if current and current.follow else
-                  {"type": "Follow", "actor": target, "object": community.actor_id})
-        send_as_group(community, {"type": kind, "object": follow, "to": [target]}, [target], cfg, internal)
-
-    if action == "invite":
-        if state in ("member", "banned"):
-            return error(409, "conflict", f"that actor is {state}")
-        Membership.objects(community=slug, actor=target).update_one(
-            set__state="invited", set__invited_by=me_.actor, set__updated_at=now(), upsert=True)
-        send_as_group(community, {"type": INVITE, "object": community.actor_id, "target": target,
-                                  "to": [target]}, [target], cfg, internal)
-    elif action == "approve":
-        if state != "pending":
-            return error(409, "conflict", "no pending request from that actor")
-        current.update(set__state="member", set__updated_at=now())
-        answer_follow(ACCEPT)
-    elif action in ("reject", "remove"):
-        if state is None or state == "banned":
-            return error(404, "not_found", "no such member or request")
-        answer_follow(REJECT)  # Mastodon reads a Reject of an accepted Follow as a removal
-        current.delete()
-    elif action == "ban":
-        if state == "member":
-            answer_follow(REJECT)
-        Membership.objects(community=slug, actor=target).update_one(
-            set__state="banned", set__role="member", set__updated_at=now(), upsert=True)
-    elif action == "unban":
-        if state != "banned":
-            return error(409, "conflict", "that actor is not banned")
-        current.delete()
-    elif action == "role":
-        role = data.get("role")
-        if role not in ROLES or role == "owner":
-            return error(422, "invalid_role", "role: manager, moderator or member (ownership is transferred)")
-        if role == "manager" and me_.role != "owner":
-            return error(403, "forbidden", "only the owner appoints managers")
-        if state != "member":
-            return error(409, "conflict", "roles are for members")
-        current.update(set__role=role, set__updated_at=now())
-    else:
-        return error(422, "invalid_action", "action: invite, approve, reject, remove, ban, unban or role")
-    found = Membership.objects(community=slug, actor=target).first()
-    return jsonify(actor=target, state=found.state if found else None, role=found.role if found else None)
-
-
-@bp.get("/communities/<slug>/requests")
-@require_user("read")
-def pending_requests(slug: str):
-    community, _, failure = _acting(slug, MANAGING_ROLES)
-    if failure:
-        return failure
-    pending = Membership.objects(community=slug, state__in=("pending", "invited")).order_by("created_at")
-    return jsonify(items=[{"actor": m.actor, "state": m.state} for m in pending])
-
-
 @bp.patch("/communities/<slug>")
 @require_user("write")
 def update_settings(slug: str):
     """Managers change what the community is: name, description, tags, purpose,
     openness, visibility, who may post. Members' nodes get the Group's Update."""
-    community, me_, failure = _acting(slug, MANAGING_ROLES)
+    community, me_, failure = acting_as(slug, MANAGING_ROLES)
     if failure:
         return failure
     data = request.get_json(silent=True)
@@ -225,10 +133,10 @@ def update_settings(slug: str):
 @bp.post("/communities/<slug>/transfer")
 @require_user("write")
 def transfer(slug: str):
-    community, me_, failure = _acting(slug, ("owner",))
+    community, me_, failure = acting_as(slug, ("owner",))
     if failure:
         return failure
-    target = _target(request.get_json(silent=True) or {})
+    target = target_actor(request.get_json(silent=True) or {})
     heir = Membership.objects(community=slug, actor=target or "", state="member").first()
     if heir is None:
         return error(422, "not_a_member", "ownership goes to a member of the community")
@@ -243,7 +151,7 @@ def transfer(slug: str):
 @bp.post("/communities/<slug>/archive")
 @require_user("write")
 def archive(slug: str):
-    community, _, failure = _acting(slug, ("owner",))
+    community, _, failure = acting_as(slug, ("owner",))
     if failure:
         return failure
     community.update(set__archived=True)
@@ -253,7 +161,7 @@ def archive(slug: str):
 @bp.post("/communities/<slug>/posts/remove")
 @require_user("write")
 def moderate_post(slug: str):
-    community, me_, failure = _acting(slug, MODERATING_ROLES)
+    community, me_, failure = acting_as(slug, MODERATING_ROLES)
     if failure:
         return failure
     object_id = id_of((request.get_json(silent=True) or {}).get("object"))

@@ -1,0 +1,89 @@
+"""Managers run a community's population: invite, approve, reject, remove, ban, unban,
+set roles, and see pending requests. Effects on other nodes are federated by the Group
+(Invite, Accept, Reject)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from fedkit.internal import internal_client, require_user
+from fedkit.responses import error
+from fedkit.vocab import ACCEPT, INVITE, REJECT
+from services.communities.access import acting_as, config, target_actor
+from services.communities.models import MANAGING_ROLES, ROLES, Membership, now
+from services.communities.sending import send_as_group
+
+bp = Blueprint("members_admin", __name__)
+
+
+@bp.post("/communities/<slug>/members")
+@require_user("write")
+def manage_member(slug: str):
+    """{"action": invite|approve|reject|remove|ban|unban|role, "actor": <actor id>, "role": …}"""
+    community, me_, failure = acting_as(slug, MANAGING_ROLES)
+    if failure:
+        return failure
+    data = request.get_json(silent=True) or {}
+    action, target = data.get("action"), target_actor(data)
+    if target is None:
+        return error(422, "actor_missing", "name the member by actor id")
+    if target == community.owner and action != "invite":
+        return error(422, "owner", "the owner's membership changes only by a transfer")
+    cfg, internal = config(), internal_client()
+    current = Membership.objects(community=slug, actor=target).first()
+    state = current.state if current else None
+
+    def answer_follow(kind: str) -> None:
+        follow = (current.follow if current and current.follow else
+                  {"type": "Follow", "actor": target, "object": community.actor_id})
+        send_as_group(community, {"type": kind, "object": follow, "to": [target]}, [target], cfg, internal)
+
+    if action == "invite":
+        if state in ("member", "banned"):
+            return error(409, "conflict", f"that actor is {state}")
+        Membership.objects(community=slug, actor=target).update_one(
+            set__state="invited", set__invited_by=me_.actor, set__updated_at=now(), upsert=True)
+        send_as_group(community, {"type": INVITE, "object": community.actor_id, "target": target,
+                                  "to": [target]}, [target], cfg, internal)
+    elif action == "approve":
+        if state != "pending":
+            return error(409, "conflict", "no pending request from that actor")
+        current.update(set__state="member", set__updated_at=now())
+        answer_follow(ACCEPT)
+    elif action in ("reject", "remove"):
+        if state is None or state == "banned":
+            return error(404, "not_found", "no such member or request")
+        answer_follow(REJECT)  # Mastodon reads a Reject of an accepted Follow as a removal
+        current.delete()
+    elif action == "ban":
+        if state == "member":
+            answer_follow(REJECT)
+        Membership.objects(community=slug, actor=target).update_one(
+            set__state="banned", set__role="member", set__updated_at=now(), upsert=True)
+    elif action == "unban":
+        if state != "banned":
+            return error(409, "conflict", "that actor is not banned")
+        current.delete()
+    elif action == "role":
+        role = data.get("role")
+        if role not in ROLES or role == "owner":
+            return error(422, "invalid_role", "role: manager, moderator or member (ownership is transferred)")
+        if role == "manager" and me_.role != "owner":
+            return error(403, "forbidden", "only the owner appoints managers")
+        if state != "member":
+            return error(409, "conflict", "roles are for members")
+        current.update(set__role=role, set__updated_at=now())
+    else:
+        return error(422, "invalid_action", "action: invite, approve, reject, remove, ban, unban or role")
+    found = Membership.objects(community=slug, actor=target).first()
+    return jsonify(actor=target, state=found.state if found else None, role=found.role if found else None)
+
+
+@bp.get("/communities/<slug>/requests")
+@require_user("read")
+def pending_requests(slug: str):
+    community, _, failure = acting_as(slug, MANAGING_ROLES)
+    if failure:
+        return failure
+    pending = Membership.objects(community=slug, state__in=("pending", "invited")).order_by("created_at")
+    return jsonify(items=[{"actor": m.actor, "state": m.state} for m in pending])
