@@ -14,6 +14,10 @@ def _env(name: str, default: str) -> str:
     return os.environ.get(name, default)
 
 
+def _env_list(name: str) -> tuple[str, ...]:
+    return tuple(v.strip() for v in os.environ.get(name, "").split(",") if v.strip())
+
+
 def _env_bool(name: str, default: bool) -> bool:
     return os.environ.get(name, "1" if default else "0").lower() in ("1", "true", "yes", "on")
 
@@ -58,6 +62,19 @@ class Config:
     # A community with no exchange for this long is flagged to its managers and listed as dormant.
     community_dormant_after: float = 90 * 86400.0
     dormancy_check_interval: float = 3600.0
+    # SCIM 2.0 provisioning (/scim/v2): the group directory's bearer secret; SCIM is off when empty.
+    scim_token: str = ""
+    # This node's OAuth client at the group's OpenID provider (named in the group registry).
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    # Strong authentication required at sign-in: any of these acr values / all of these amr values.
+    oidc_required_acr: tuple[str, ...] = field(default_factory=tuple)
+    oidc_required_amr: tuple[str, ...] = field(default_factory=tuple)
+    # Partner memberships last this long unless a manager renews them; managers are told before.
+    partner_membership_days: float = 90.0
+    partner_expiry_notice_days: float = 14.0
+    # Data-loss prevention rules for what leaves the group (JSON file; none when empty).
+    dlp_rules: str = ""
 
     @classmethod
     def from_env(cls) -> Config:
@@ -76,9 +93,7 @@ class Config:
             outbox_url=_env("ARCHIPEL_OUTBOX_URL", cls.outbox_url),
             communities_url=_env("ARCHIPEL_COMMUNITIES_URL", cls.communities_url),
             dev_mode=_env_bool("ARCHIPEL_DEV_MODE", False),
-            fetch_allowlist=tuple(
-                h.strip() for h in _env("ARCHIPEL_FETCH_ALLOWLIST", "").split(",") if h.strip()
-            ),
+            fetch_allowlist=_env_list("ARCHIPEL_FETCH_ALLOWLIST"),
             max_body_bytes=int(_env("ARCHIPEL_MAX_BODY_BYTES", str(cls.max_body_bytes))),
             signature_max_skew=int(_env("ARCHIPEL_SIGNATURE_MAX_SKEW", str(cls.signature_max_skew))),
             actor_cache_seconds=int(_env("ARCHIPEL_ACTOR_CACHE_SECONDS", str(cls.actor_cache_seconds))),
@@ -96,6 +111,16 @@ class Config:
                                                str(cls.community_dormant_after))),
             dormancy_check_interval=float(_env("ARCHIPEL_DORMANCY_CHECK_INTERVAL",
                                                str(cls.dormancy_check_interval))),
+            scim_token=_env("ARCHIPEL_SCIM_TOKEN", ""),
+            oidc_client_id=_env("ARCHIPEL_OIDC_CLIENT_ID", ""),
+            oidc_client_secret=_env("ARCHIPEL_OIDC_CLIENT_SECRET", ""),
+            oidc_required_acr=_env_list("ARCHIPEL_OIDC_REQUIRED_ACR"),
+            oidc_required_amr=_env_list("ARCHIPEL_OIDC_REQUIRED_AMR"),
+            partner_membership_days=float(_env("ARCHIPEL_PARTNER_MEMBERSHIP_DAYS",
+                                               str(cls.partner_membership_days))),
+            partner_expiry_notice_days=float(_env("ARCHIPEL_PARTNER_EXPIRY_NOTICE_DAYS",
+                                                  str(cls.partner_expiry_notice_days))),
+            dlp_rules=_env("ARCHIPEL_DLP_RULES", ""),
         )
 
     def check(self, needs_secret_key: bool = False) -> Config:

@@ -5,6 +5,7 @@ same on every member node::
 
     {"name": "demo",
      "audience": "urn:archipel:group:demo",
+     "identity_provider": "https://idp.example/.well-known/openid-configuration",
      "nodes": [{"name": "fr", "base_url": "https://fr.example", "instance_actor": "https://fr.example/actor"},
                ...]}
 
@@ -42,6 +43,7 @@ class GroupRegistry:
     name: str
     audience: str  # the IRI a post addresses to reach the whole group (and only it)
     nodes: tuple[MemberNode, ...]
+    identity_provider: str | None = None  # the group's OpenID provider, by its discovery URL
 
     def is_inside(self, iri: str | None) -> bool:
         """Is this actor or object id on a member node?"""
@@ -51,6 +53,9 @@ class GroupRegistry:
     def node_of(self, iri: str | None) -> MemberNode | None:
         origin = origin_of(iri)
         return next((n for n in self.nodes if origin and origin == origin_of(n.base_url)), None)
+
+    def node_named(self, name: str) -> MemberNode | None:
+        return next((n for n in self.nodes if n.name == name), None)
 
     def is_instance_actor(self, iri: str | None) -> bool:
         return any(iri == n.instance_actor for n in self.nodes)
@@ -65,7 +70,8 @@ def _parse(data: dict) -> GroupRegistry:
         nodes = tuple(MemberNode(name=str(n["name"]), base_url=str(n["base_url"]).rstrip("/"),
                                  instance_actor=str(n.get("instance_actor") or n["base_url"].rstrip("/") + "/actor"))
                       for n in data["nodes"])
-        return GroupRegistry(name=str(data["name"]), audience=str(data["audience"]), nodes=nodes)
+        return GroupRegistry(name=str(data["name"]), audience=str(data["audience"]), nodes=nodes,
+                             identity_provider=data.get("identity_provider") or None)
     except (KeyError, TypeError, AttributeError) as exc:
         raise RegistryError(f"the group registry is malformed: {exc!r}") from None
 
@@ -84,9 +90,9 @@ def load_registry(config: Config) -> GroupRegistry:
     return _load(config.group_registry, os.stat(config.group_registry).st_mtime)
 
 
-def write_registry(path, name: str, nodes: list[tuple[str, str]]) -> None:
+def write_registry(path, name: str, nodes: list[tuple[str, str]], identity_provider: str | None = None) -> None:
     """Write a registry file for member nodes given as (name, base_url) (demo and tests)."""
-    data = {"name": name, "audience": f"urn:archipel:group:{name}",
+    data = {"name": name, "audience": f"urn:archipel:group:{name}", "identity_provider": identity_provider,
             "nodes": [{"name": n, "base_url": url, "instance_actor": f"{url}/actor"} for n, url in nodes]}
     with open(path, "w", encoding="utf-8") as fh:
         json.dump(data, fh, indent=2)
