@@ -228,6 +228,12 @@ class Node:
         wait_for_ports_free([self.spec.port, *self.spec.internal_ports.values()])
 
 
+def oidc_client_env(node_name: str, secrets_: dict[str, str]) -> dict[str, str]:
+    """A member node's client registration at the group's OpenID provider (demo, tests)."""
+    return {"ARCHIPEL_OIDC_CLIENT_ID": f"archipel-{node_name}",
+            "ARCHIPEL_OIDC_CLIENT_SECRET": f"{secrets_['oidc_secret']}-{node_name}"}
+
+
 def load_or_create_secrets(path: Path) -> dict[str, str]:
     """Per-installation secrets of the demo, kept with its data so restarts keep sessions."""
     import json
@@ -237,7 +243,7 @@ def load_or_create_secrets(path: Path) -> dict[str, str]:
     else:
         data = {}
     changed = False
-    for key in ("internal_secret", "secret_key"):
+    for key in ("internal_secret", "secret_key", "oidc_secret"):
         if key not in data:
             data[key] = secrets.token_urlsafe(32)
             changed = True

@@ -14,7 +14,7 @@ IGNORED = "ignored"  # public documents (actors, keys, discovery): never verifie
 ROUTES: list[tuple[frozenset[str] | None, re.Pattern, str, str]] = [
     (None, re.compile(r"^/\.well-known/(webfinger|host-meta|nodeinfo)$"), "identity", IGNORED),
     (None, re.compile(r"^/nodeinfo/2\.1$"), "identity", IGNORED),
-    (None, re.compile(r"^/(api/v1/apps|oauth/(token|authorize|revoke)|login)$"), "identity", IGNORED),
+    (None, re.compile(r"^/(api/v1/apps|oauth/(token|authorize|revoke)|login(/sso(/callback)?)?)$"), "identity", IGNORED),
     (frozenset({"POST"}), re.compile(r"^/(inbox|users/[^/]+/inbox|actor/inbox|communities/[^/]+/inbox)$"),
      "inbox", REQUIRED),
     (frozenset({"GET", "HEAD"}), re.compile(r"^/users/[^/]+/(inbox|followers|following)$"), "inbox", OPTIONAL),

@@ -13,7 +13,14 @@ import pytest
 import requests
 from pymongo import MongoClient
 
-from deploy.processes import Infra, Node, NodeSpec, free_port, load_or_create_secrets
+from deploy.processes import (
+    Infra,
+    Node,
+    NodeSpec,
+    free_port,
+    load_or_create_secrets,
+    oidc_client_env,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -195,7 +202,8 @@ def group(infra):
     registry = infra.data_dir / "group-registry.json"
     write_registry(registry, "test", [(name, specs[name].base_url) for name in ("fr", "de")])
     inside = {**TEST_NODE_ENV, "ARCHIPEL_GROUP_REGISTRY": str(registry)}
-    nodes = {name: Node(spec, infra, secrets_, inside if name != "partner" else TEST_NODE_ENV, 1)
+    nodes = {name: Node(spec, infra, secrets_, {**inside, **oidc_client_env(name, secrets_)}
+                        if name != "partner" else TEST_NODE_ENV, 1)
              for name, spec in specs.items()}
     try:
         for node in nodes.values():

@@ -12,10 +12,10 @@ from fedkit.service import create_service_app
 
 
 def create_app(config: Config | dict | None = None) -> Flask:
-    from services.identity import discovery, internal_api, oauth
+    from services.identity import discovery, internal_api, oauth, sso
 
     app = create_service_app(__name__, "identity", config,
-                             blueprints=(discovery.bp, oauth.bp, internal_api.bp))
+                             blueprints=(discovery.bp, oauth.bp, sso.bp, internal_api.bp))
     cfg = app.config["ARCHIPEL"]
     if cfg.dev_mode:
         os.environ.setdefault("AUTHLIB_INSECURE_TRANSPORT", "1")

@@ -35,6 +35,9 @@ class Account(Document):
     locked = me.BooleanField(default=False)  # manuallyApprovesFollowers
     password_hash = me.StringField()
     suspended = me.BooleanField(default=False)
+    # From the group provider's ``roles`` claim at each sign-in: node_admin, moderator,
+    # community_creator (local break-glass and demo accounts have none).
+    roles = me.ListField(me.StringField())
     created_at = me.DateTimeField(default=_now)
 
     def set_password(self, password: str) -> None:

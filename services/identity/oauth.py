@@ -214,7 +214,10 @@ def login():
                 session["username"] = account.username
                 return redirect(next_url)
             problem = "Unknown user or wrong password."
-    return render_template("login.html", error=problem, next=next_url), (401 if problem else 200)
+    from services.identity.sso import sso_available
+
+    return render_template("login.html", error=problem, next=next_url, sso=sso_available(_config())), \
+        (401 if problem else 200)
 
 
 @bp.post("/internal/introspect")
