@@ -72,16 +72,34 @@ def visible_community(slug: str) -> Community | None:
     return community
 
 
+def node_roles() -> list[str]:
+    """The requester's node roles (from the group directory's claims at sign-in)."""
+    from fedkit.internal import internal_client
+
+    if not g.requester.user:
+        return []
+    resp = internal_client().request("GET", "identity", f"/internal/accounts/{g.requester.user}")
+    return resp.json().get("roles", []) if resp.status_code == 200 else []
+
+
+# Node roles that stand in for community roles in every community of the node.
+NODE_ROLE_STANDS_FOR = {"node_admin": "manager", "moderator": "moderator"}
+
+
 def acting_as(slug: str, roles) -> tuple[Community | None, Membership | None, object]:
-    """The community and the requester's membership if they hold one of ``roles``;
-    otherwise an error response (404 when they may not even see the community)."""
+    """The community and the requester's membership if they hold one of ``roles`` (a node
+    administrator acts as a manager, a node moderator as a moderator, in every community
+    of the node); otherwise an error response (404 when they may not even see it)."""
     community = visible_community(slug)
     if community is None:
         return None, None, error(404, "not_found", "no such community")
-    me_ = Membership.objects(community=slug, actor=current_viewer().actor or "", state="member").first()
-    if me_ is None or me_.role not in roles:
-        return None, None, error(403, "forbidden", f"this needs one of the roles: {', '.join(roles)}")
-    return community, me_, None
+    actor = current_viewer().actor or ""
+    me_ = Membership.objects(community=slug, actor=actor, state="member").first()
+    if me_ is not None and me_.role in roles:
+        return community, me_, None
+    if any(NODE_ROLE_STANDS_FOR.get(r) in roles for r in node_roles()):
+        return community, Membership(community=slug, actor=actor, role="manager", state="member"), None
+    return None, None, error(403, "forbidden", f"this needs one of the roles: {', '.join(roles)}")
 
 
 def target_actor(data: dict) -> str | None:

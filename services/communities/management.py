@@ -67,6 +67,10 @@ def create():
     if not isinstance(tags, list) or not all(isinstance(t, str) and 0 < len(t) <= 64 for t in tags):
         return error(422, "invalid_tags", "tags: a list of short strings")
     cfg = config()
+    creator = internal_client().get_json("identity", f"/internal/accounts/{g.requester.user}")
+    if creator.get("signs_in_with_group") and "community_creator" not in creator.get("roles", []):
+        # The group directory says who may create communities (the "roles" claim).
+        return error(403, "not_allowed", "your directory entry does not allow creating communities")
     taken = internal_client().request("GET", "identity", f"/internal/accounts/{slug}").status_code != 404
     if taken or Community.objects(slug=slug).first():
         # Hidden communities' names must not leak either: the answer does not say which.

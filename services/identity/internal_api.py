@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
-from services.identity.accounts import create_account
+from services.identity.accounts import LOCAL_ISSUER, create_account
 from services.identity.models import Account
 
 bp = Blueprint("identity_internal", __name__, url_prefix="/internal")
@@ -12,7 +12,8 @@ bp = Blueprint("identity_internal", __name__, url_prefix="/internal")
 
 def account_json(account: Account) -> dict:
     return {"username": account.username, "display_name": account.display_name,
-            "locked": account.locked, "suspended": account.suspended}
+            "locked": account.locked, "suspended": account.suspended,
+            "roles": list(account.roles or []), "signs_in_with_group": account.issuer != LOCAL_ISSUER}
 
 
 @bp.get("/accounts/<username>")

@@ -90,3 +90,23 @@ def test_a_forged_state_or_a_replayed_callback_is_refused(group, provider):
     assert forged.status_code == 403 and "expired" in forged.text
     # the pending sign-in was consumed: the genuine callback cannot be replayed either
     assert browser.get(callback, allow_redirects=False).status_code == 403
+
+
+def signed_in_token(client, provider_base: str, sub: str) -> str:
+    browser = requests.Session()
+    redirect = start_sso(client.base, browser)
+    follow_to_node(client.base, browser, sign_in_at_provider(provider_base, browser, redirect.headers["Location"],
+                                                              sub))
+    return token_for_signed_in(client, browser)
+
+
+def test_the_directory_claims_decide_who_creates_communities(group, provider):
+    fr, de = group["fr"], group["de"]
+    marie = signed_in_token(fr, provider, "mock-7f3a")
+    created = requests.post(f"{fr.base}/communities", headers={"Authorization": f"Bearer {marie}"},
+                            json={"name": "Radium safety", "openness": "free"})
+    assert created.status_code == 201, created.text
+    dieter = signed_in_token(de, provider, "mock-9c21")  # no community_creator role
+    refused = requests.post(f"{de.base}/communities", headers={"Authorization": f"Bearer {dieter}"},
+                            json={"name": "Design", "openness": "free"})
+    assert refused.status_code == 403 and refused.json()["error"] == "not_allowed"
