@@ -43,6 +43,10 @@ class CachedActor(Document):
     # The document as fetched, as JSON text: remote keys may be anything ("$x", "a.b").
     raw_json = me.StringField()
     fetched_at = me.DateTimeField()
+    # Suspended at its origin (Mastodon's ``toot:suspended`` in its document or in its
+    # Update, or the origin answers 404/410): no key is resolved for it, nothing is
+    # delivered to it and what it wrote is not shown. A refetch that finds it active clears it.
+    suspended = me.BooleanField(default=False)
 
     @property
     def raw(self) -> dict:
@@ -60,9 +64,10 @@ def _instance_key(config: Config) -> tuple[str, str]:
 MAX_DOCUMENT_BYTES = 2_000_000
 
 
-def fetch_json(url: str, config: Config) -> dict:
-    """Signed GET of an ActivityPub document, signed by the instance actor (size-capped)."""
-    key_id, private_pem = _instance_key(config)
+def fetch_json(url: str, config: Config, *, as_actor: str | None = None) -> dict:
+    """Signed GET of an ActivityPub document (size-capped), signed by the instance actor,
+    or by ``as_actor`` (a local actor) where only an actor-level signature will do."""
+    key_id, private_pem = keystore.signing_key(as_actor) if as_actor else _instance_key(config)
     try:
         resp = signed_get(url, config, key_id=key_id, private_pem=private_pem)
         if resp.status_code != 200:
@@ -121,6 +126,7 @@ def _cache_actor(data: dict, fetched_url: str, config: Config) -> CachedActor:
         preferred_username=_text(data.get("preferredUsername")),
         raw_json=json.dumps(data),
         fetched_at=_now(),
+        suspended=data.get("suspended") is True,
     )
     try:
         cached.save()
@@ -128,7 +134,22 @@ def _cache_actor(data: dict, fetched_url: str, config: Config) -> CachedActor:
         # Two workers cached the same actor at once: concurrent upserts of one _id may
         # fail with a duplicate key; the other copy exists now, so replacing it works.
         cached.save()
+    if cached.suspended:
+        _forget_keys_of(actor_id)
     return cached
+
+
+def mark_suspended(actor_id: str) -> bool:
+    """Record that a cached remote actor is suspended (or gone) at its origin; True if it
+    was cached. Its key stops resolving at once in every process (see ``resolve_key``)."""
+    _forget_keys_of(actor_id)
+    return bool(CachedActor.objects(actor_id=actor_id).update_one(set__suspended=True))
+
+
+def is_suspended(actor_id: str) -> bool:
+    """Is this remote actor known here as suspended? (Local accounts: ask identity.)"""
+    found = CachedActor._get_collection().find_one({"_id": actor_id, "suspended": True}, {"_id": 1})
+    return found is not None
 
 
 def get_actor(actor_id: str, config: Config, *, refresh: bool = False) -> CachedActor:
@@ -145,14 +166,27 @@ _KEY_MEMO: dict[str, tuple[float, tuple[str, str]]] = {}
 KEY_MEMO_SECONDS = 300.0
 
 
+def _forget_keys_of(actor_id: str) -> None:
+    for key_id, (_, (owner, _pem)) in list(_KEY_MEMO.items()):
+        if owner == actor_id:
+            _KEY_MEMO.pop(key_id, None)
+
+
 def resolve_key(key_id: str, config: Config, *, refresh: bool = False) -> tuple[str, str] | None:
     """Like ``_resolve_key``, remembered in-process for a few minutes: the gateway checks
-    every delivery's signature, and a rotated key is refetched when verification fails."""
+    every delivery's signature, and a rotated key is refetched when verification fails.
+
+    A suspension is recorded by another process (the inbox worker applying the actor's
+    Update), so a remembered remote key is used only while its owner is not suspended:
+    one primary-key look-up, and the next signed request after the suspension is refused.
+    """
     now = time.monotonic()
     if not refresh:
         memo = _KEY_MEMO.get(key_id)
         if memo and memo[0] > now:
-            return memo[1]
+            if key_id.startswith(config.base_url + "/") or not is_suspended(memo[1][0]):
+                return memo[1]
+            _KEY_MEMO.pop(key_id, None)
     found = _resolve_key(key_id, config, refresh=refresh)
     if found is not None:
         if len(_KEY_MEMO) > 10_000:
@@ -169,11 +203,15 @@ def _resolve_key(key_id: str, config: Config, *, refresh: bool = False) -> tuple
     Local keys come from the keystore. Remote ones: a cached actor holding that key,
     else fetch the key id (Mastodon serves the actor at ``actor#main-key``; others serve a
     Key with an ``owner``), then the owner, which must be on the key's host and list it.
+    A suspended actor has no key: only a refetch (``refresh``, the verifier's one retry)
+    that finds it active again at its origin — its reactivation — gives one back.
     """
     if key_id.startswith(config.base_url + "/"):
         return keystore.public_key_for_key_id(key_id)
     if not refresh:
         cached = CachedActor.objects(key_id=key_id).first()
+        if cached and cached.suspended:
+            return None
         if cached and cached.public_pem:
             return cached.actor_id, cached.public_pem
     try:
@@ -191,6 +229,6 @@ def _resolve_key(key_id: str, config: Config, *, refresh: bool = False) -> tuple
     except me.ValidationError as exc:
         log.info("key %s not resolved: unusable actor document (%s)", key_id, exc)
         return None
-    if actor.key_id != key_id or not actor.public_pem:
+    if actor.key_id != key_id or not actor.public_pem or actor.suspended:
         return None
     return actor.actor_id, actor.public_pem

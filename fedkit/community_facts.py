@@ -10,9 +10,11 @@ and the viewer is inside it. Anything else is not a community (None).
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
+from urllib.parse import urlencode
 
-from fedkit.actors import CachedActor
+from fedkit.actors import CachedActor, FetchError, fetch_json
 from fedkit.config import Config
 from fedkit.internal import InternalClient
 from fedkit.policy import Viewer
@@ -61,4 +63,28 @@ def community_admits(addressee: str, viewer: Viewer, config: Config, internal: I
         return False
     if viewer.actor == group.actor_id or follows_accepted(viewer.actor, group.actor_id):
         return True
-    return group.raw.get("visibility") in GROUP_WIDE_VISIBILITIES and viewer.in_group
+    if group.raw.get("visibility") in GROUP_WIDE_VISIBILITIES and viewer.in_group:
+        return True
+    return is_member_at_group(group.actor_id, viewer.actor, config)
+
+
+MEMBERSHIP_SECONDS = 60
+_memberships: dict[tuple[str, str], tuple[float, bool]] = {}
+
+
+def is_member_at_group(group_id: str, actor: str, config: Config) -> bool:
+    """Ask the Group's own node (signed as this node's instance actor, which it answers
+    because this node hosts members): an actor of another server is a member only as far
+    as the Group says. Cached for a minute."""
+    key = (group_id, actor)
+    hit = _memberships.get(key)
+    if hit and time.monotonic() - hit[0] < MEMBERSHIP_SECONDS:
+        return hit[1]
+    try:
+        answer = fetch_json(f"{group_id}/membership?{urlencode({'actor': actor})}", config)
+        member = answer.get("actor") == actor and answer.get("member") is True
+    except FetchError as exc:
+        log.info("membership of %s in %s unknown: %s", actor, group_id, exc)
+        member = False
+    _memberships[key] = (time.monotonic(), member)
+    return member

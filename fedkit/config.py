@@ -75,6 +75,10 @@ class Config:
     partner_expiry_notice_days: float = 14.0
     # Data-loss prevention rules for what leaves the group (JSON file; none when empty).
     dlp_rules: str = ""
+    # What may reach actors outside the group: "partners" (only public posts and the
+    # activity of communities they are members of), "open" (like any fediverse server).
+    # Default: "partners" for a node of a group (a registry is configured), else "open".
+    outside_policy: str = ""
 
     @classmethod
     def from_env(cls) -> Config:
@@ -121,6 +125,7 @@ class Config:
             partner_expiry_notice_days=float(_env("ARCHIPEL_PARTNER_EXPIRY_NOTICE_DAYS",
                                                   str(cls.partner_expiry_notice_days))),
             dlp_rules=_env("ARCHIPEL_DLP_RULES", ""),
+            outside_policy=_env("ARCHIPEL_OUTSIDE_POLICY", ""),
         )
 
     def check(self, needs_secret_key: bool = False) -> Config:
@@ -144,6 +149,13 @@ class Config:
         if unknown:
             raise ValueError(f"unknown config keys: {sorted(unknown)}")
         return replace(self, **overrides)
+
+    @property
+    def strict_perimeter(self) -> bool:
+        """Only public posts and partner communities' activity reach outside actors."""
+        if self.outside_policy in ("partners", "open"):
+            return self.outside_policy == "partners"
+        return bool(self.group_registry)
 
     @property
     def host(self) -> str:

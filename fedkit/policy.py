@@ -116,6 +116,9 @@ def may_see_object(*, author: str | None, addressees: list[str], viewer: Viewer,
         return True
     if viewer.actor is None:  # only what a public community shows to anyone
         return any(community_admits(a, viewer) for a in addressees)
+    if viewer.kind == OUTSIDE and config.strict_perimeter:
+        # Partners see public posts and the communities they belong to, nothing else.
+        return any(community_admits(a, viewer) for a in addressees)
     if viewer.actor == author or viewer.actor in addressees:
         return True
     if registry.audience in addressees and viewer.in_group:

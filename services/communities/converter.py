@@ -13,6 +13,7 @@ ARCHIPEL_NS = "https://archipel.example/ns#"
 GROUP_CONTEXT = [*DEFAULT_CONTEXT, {
     "archipel": ARCHIPEL_NS, "visibility": "archipel:visibility", "openness": "archipel:openness",
     "purpose": "archipel:purpose", "dormant": "archipel:dormant", "archived": "archipel:archived",
+    "admitsPartners": "archipel:admitsPartners",
     "postingRestrictedToMods": "https://join-lemmy.org/ns#postingRestrictedToMods",
 }]
 
@@ -49,6 +50,7 @@ def group_json(community, public_pem: str, config: Config) -> dict:
         "purpose": community.purpose,
         "dormant": is_dormant(community, config),
         "archived": community.archived,
+        "admitsPartners": community.admits_partners,
         "endpoints": {"sharedInbox": shared_inbox_url(config.base_url)},
         "publicKey": {"id": key_id_for(actor), "owner": actor, "publicKeyPem": public_pem},
     }
@@ -69,6 +71,7 @@ def listing_json(community, config: Config, members: int, my_state: str | None, 
         "members": members,
         "dormant": is_dormant(community, config),
         "archived": community.archived,
+        "admits_partners": community.admits_partners,
         "last_activity_at": community.last_activity_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "membership": my_state,
         "role": my_role,

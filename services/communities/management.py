@@ -63,6 +63,10 @@ def create():
         posting = _choice(data, "posting", ("members", "moderators"), "members")
     except ValueError as exc:
         return error(422, "invalid_value", str(exc))
+    admits_partners = bool(data.get("admits_partners", False))
+    if admits_partners and openness != "closed":
+        return error(422, "partners_need_invitation",
+                     "a community that admits partners is joined by invitation only (openness closed)")
     tags = data.get("tags", [])
     if not isinstance(tags, list) or not all(isinstance(t, str) and 0 < len(t) <= 64 for t in tags):
         return error(422, "invalid_tags", "tags: a list of short strings")
@@ -82,7 +86,7 @@ def create():
     community = Community(slug=slug, actor_id=actor, name=name.strip()[:200],
                           description=str(data.get("description", ""))[:5000],
                           tags=[t.lstrip("#").lower() for t in tags], purpose=purpose, openness=openness,
-                          visibility=visibility, posting=posting, owner=owner)
+                          visibility=visibility, posting=posting, owner=owner, admits_partners=admits_partners)
     community.save(force_insert=True)
     Membership(community=slug, actor=owner, role="owner", state="member").save()
     resp = jsonify(listing_json(community, cfg, 1, "member", "owner"))
@@ -109,6 +113,11 @@ def update_settings(slug: str):
                 setattr(community, key, _choice(data, key, allowed, None))
     except ValueError as exc:
         return error(422, "invalid_value", str(exc))
+    if isinstance(data.get("admits_partners"), bool):
+        community.admits_partners = data["admits_partners"]
+    if community.admits_partners and community.openness != "closed":
+        return error(422, "partners_need_invitation",
+                     "a community that admits partners is joined by invitation only (openness closed)")
     if isinstance(data.get("name"), str) and data["name"].strip():
         community.name = data["name"].strip()[:200]
     if isinstance(data.get("description"), str):

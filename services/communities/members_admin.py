@@ -7,10 +7,11 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from fedkit.internal import internal_client, require_user
+from fedkit.registry import load_registry
 from fedkit.responses import error
 from fedkit.vocab import ACCEPT, INVITE, REJECT
 from services.communities.access import acting_as, config, target_actor
-from services.communities.models import MANAGING_ROLES, ROLES, Membership, now
+from services.communities.models import MANAGING_ROLES, ROLES, Membership, now, partner_expiry
 from services.communities.sending import send_as_group
 
 bp = Blueprint("members_admin", __name__)
@@ -19,7 +20,7 @@ bp = Blueprint("members_admin", __name__)
 @bp.post("/communities/<slug>/members")
 @require_user("write")
 def manage_member(slug: str):
-    """{"action": invite|approve|reject|remove|ban|unban|role, "actor": <actor id>, "role": …}"""
+    """{"action": invite|approve|reject|remove|ban|unban|renew|role, "actor": <actor id>, "role": …}"""
     community, me_, failure = acting_as(slug, MANAGING_ROLES)
     if failure:
         return failure
@@ -41,8 +42,13 @@ def manage_member(slug: str):
     if action == "invite":
         if state in ("member", "banned"):
             return error(409, "conflict", f"that actor is {state}")
+        partner = not load_registry(cfg).is_inside(target)
+        if partner and not community.admits_partners:
+            return error(422, "no_partners", "this community does not admit partners from outside the group")
+        expiry = {"set__expires_at": partner_expiry(cfg), "set__expiry_notice_sent": False} if partner else {}
         Membership.objects(community=slug, actor=target).update_one(
-            set__state="invited", set__invited_by=me_.actor, set__updated_at=now(), upsert=True)
+            set__state="invited", set__invited_by=me_.actor, set__partner=partner, set__updated_at=now(),
+            upsert=True, **expiry)
         send_as_group(community, {"type": INVITE, "object": community.actor_id, "target": target,
                                   "to": [target]}, [target], cfg, internal)
     elif action == "approve":
@@ -60,6 +66,10 @@ def manage_member(slug: str):
             answer_follow(REJECT)
         Membership.objects(community=slug, actor=target).update_one(
             set__state="banned", set__role="member", set__updated_at=now(), upsert=True)
+    elif action == "renew":
+        if current is None or not current.partner or state not in ("member", "invited"):
+            return error(409, "conflict", "only a partner's membership or invitation is renewed")
+        current.update(set__expires_at=partner_expiry(cfg), set__expiry_notice_sent=False, set__updated_at=now())
     elif action == "unban":
         if state != "banned":
             return error(409, "conflict", "that actor is not banned")
@@ -74,9 +84,11 @@ def manage_member(slug: str):
             return error(409, "conflict", "roles are for members")
         current.update(set__role=role, set__updated_at=now())
     else:
-        return error(422, "invalid_action", "action: invite, approve, reject, remove, ban, unban or role")
+        return error(422, "invalid_action", "action: invite, approve, reject, remove, ban, unban, renew or role")
     found = Membership.objects(community=slug, actor=target).first()
-    return jsonify(actor=target, state=found.state if found else None, role=found.role if found else None)
+    return jsonify(actor=target, state=found.state if found else None, role=found.role if found else None,
+                   partner=bool(found and found.partner),
+                   expires_at=found.expires_at.strftime("%Y-%m-%dT%H:%M:%SZ") if found and found.expires_at else None)
 
 
 @bp.get("/communities/<slug>/requests")

@@ -21,6 +21,11 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def partner_expiry(config) -> dt.datetime:
+    """When a partner membership granted or renewed now ends."""
+    return now() + dt.timedelta(days=config.partner_membership_days)
+
+
 class Community(Document):
     """A community hosted on this node, published as a Group actor."""
 
@@ -36,6 +41,8 @@ class Community(Document):
     posting = me.StringField(choices=("members", "moderators"), default="members")
     owner = me.StringField(required=True)
     archived = me.BooleanField(default=False)
+    # Outside actors (partners) may be invited; their memberships expire unless renewed.
+    admits_partners = me.BooleanField(default=False)
     created_at = me.DateTimeField(default=now)
     last_activity_at = me.DateTimeField(default=now)
     dormant_flagged_at = me.DateTimeField()
@@ -45,13 +52,17 @@ class Membership(Document):
     """One actor's standing in one community (local or remote actor)."""
 
     meta = {"collection": "memberships",
-            "indexes": [{"fields": ["community", "actor"], "unique": True}, ("community", "state"), "actor"]}
+            "indexes": [{"fields": ["community", "actor"], "unique": True}, ("community", "state"), "actor",
+                        ("partner", "expires_at")]}
     community = me.StringField(required=True)  # slug
     actor = me.StringField(required=True)
     role = me.StringField(choices=ROLES, default="member")
     state = me.StringField(choices=STATES, required=True)
     follow = me.DictField()  # the Follow that asked to join, answered by Accept/Reject
     invited_by = me.StringField()
+    partner = me.BooleanField(default=False)  # an actor outside the group
+    expires_at = me.DateTimeField()  # partners only: access ends then unless renewed
+    expiry_notice_sent = me.BooleanField(default=False)
     created_at = me.DateTimeField(default=now)
     updated_at = me.DateTimeField(default=now)
 

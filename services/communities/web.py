@@ -13,7 +13,7 @@ from flask import Blueprint, g, jsonify, request
 
 from fedkit import keystore
 from fedkit.http import read_capped, signed_get
-from fedkit.registry import load_registry
+from fedkit.registry import load_registry, origin_of
 from fedkit.responses import activity_json, error
 from fedkit.ssrf import UnsafeURL
 from fedkit.vocab import ANNOUNCE, CREATE, ORDERED_COLLECTION, local_actor_id
@@ -22,6 +22,7 @@ from services.communities.access import (
     can_see,
     config,
     current_viewer,
+    member_hosts,
     visible_community,
 )
 from services.communities.converter import GROUP_CONTEXT, group_json, listing_json
@@ -158,3 +159,18 @@ def outbox(slug: str):
               "object": {"id": p.create_id, "type": CREATE, "actor": p.author, "object": p.raw}}
              for p in CommunityPost.objects(community=slug, removed=False).order_by("-created_at").limit(50)]
     return activity_json(_collection(f"{community.actor_id}/outbox", items))
+
+
+@bp.get("/communities/<slug>/membership")
+def membership_check(slug: str):
+    """Is ``?actor=`` a member? Asked by a node that hosts members, signed by its instance
+    actor, when someone asks it for a member's post in this community (a hidden
+    community's posts are served only to members: the author's node checks here)."""
+    community = Community.objects(slug=slug).first()
+    asker = current_viewer().actor
+    origin = origin_of(asker)
+    if community is None or not origin or asker != f"{origin}/actor" or origin not in member_hosts(community):
+        return not_found()  # only a member's node asks; nobody else learns who is in
+    actor = request.args.get("actor", "")
+    found = Membership.objects(community=slug, actor=actor, state="member").first()
+    return jsonify(actor=actor, member=found is not None)

@@ -1,4 +1,4 @@
-"""The communities worker: periodic checks (dormancy).
+"""The communities worker: periodic checks (dormancy, partner expiry).
 
 Run as ``python -m services.communities.worker``; SIGTERM stops it.
 """
@@ -11,6 +11,7 @@ from fedkit.config import Config
 from fedkit.internal import InternalClient
 from fedkit.queue import worker_main
 from services.communities.dormancy import flag_dormant
+from services.communities.partners import expire_partners
 
 QUEUE = "communities"
 
@@ -23,6 +24,7 @@ def build(config: Config, broker):
         if time.monotonic() - last_run[0] >= config.dormancy_check_interval:
             last_run[0] = time.monotonic()
             flag_dormant(config, internal)
+            expire_partners(config, internal)
 
     return sweep
 

@@ -14,7 +14,17 @@ from fedkit.config import Config
 from fedkit.internal import InternalClient
 from fedkit.policy import node_audience
 from fedkit.registry import load_registry, origin_of
-from fedkit.vocab import PUBLIC_ALIASES, audience_of, is_public
+from fedkit.vocab import (
+    ACCEPT,
+    FOLLOW,
+    LIKE,
+    PUBLIC_ALIASES,
+    REJECT,
+    UNDO,
+    audience_of,
+    is_public,
+    type_of,
+)
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +49,10 @@ def _followers_of(actor_id: str, config: Config, internal: InternalClient) -> li
         return []
     data = internal.get_json("inbox", f"/internal/users/{username}/followers")
     return [f for f in data["followers"] if not f.startswith(config.base_url + "/")]
+
+
+# Activities about relations and reactions, not content: they may cross the perimeter.
+METADATA_TYPES = frozenset({FOLLOW, UNDO, ACCEPT, REJECT, LIKE})
 
 
 def remote_recipient_actors(activity: dict, actor_id: str, config: Config, internal: InternalClient) -> list[str]:
@@ -66,6 +80,10 @@ def remote_recipient_actors(activity: dict, actor_id: str, config: Config, inter
         own = origin_of(config.base_url)
         actors.update(dict.fromkeys(n.instance_actor for n in registry.nodes if origin_of(n.base_url) != own))
         actors = {a: None for a in actors if registry.is_inside(a)}
+    elif config.strict_perimeter and not is_public(addressees) and type_of(activity) not in METADATA_TYPES:
+        # The group's perimeter: outside actors (partners) get public posts, and their
+        # communities' activity from the Group itself — no followers-only or direct post.
+        actors = {a: None for a in actors if registry.is_inside(a)}
     actors.pop(actor_id, None)
     return list(actors)
 
@@ -82,6 +100,9 @@ def target_inboxes(actor_ids: list[str], config: Config, personal: frozenset[str
             continue
         except Exception:  # one broken peer must never stop the rest of the fan-out
             log.exception("no inbox for %s", actor_id)
+            continue
+        if actor.suspended:  # closed at its origin: nothing more goes to it
+            log.info("no delivery to %s: suspended", actor_id)
             continue
         inbox = actor.inbox if actor_id in personal else (actor.shared_inbox or actor.inbox)
         if inbox:

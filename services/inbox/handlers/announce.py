@@ -35,6 +35,12 @@ def _trusted_relay(ctx: HandlerContext, group: str, actor: str) -> bool:
     return load_registry(ctx.config).is_inside(group) or same_origin(group, actor)
 
 
+def _local_member(ctx: HandlerContext, group: str) -> str | None:
+    """One of our users who follows (is a member of) the Group, if any."""
+    names = ctx.local_followers_of(group)
+    return f"{ctx.users_prefix}{sorted(names)[0]}" if names else None
+
+
 def _relayed_post(ctx: HandlerContext, group: str, inner: dict) -> dict | None:
     """The object of a relayed Create/Update if the Group may relay it to us, else None."""
     obj, actor = inner.get("object"), id_of(inner.get("actor"))
@@ -44,8 +50,8 @@ def _relayed_post(ctx: HandlerContext, group: str, inner: dict) -> dict | None:
         return None  # a Group relays only what was addressed to it
     if _trusted_relay(ctx, group, actor):
         return obj
-    try:
-        fetched = fetch_json(id_of(obj), ctx.config)
+    try:  # as a local member of the Group: a hidden community's post is served to members only
+        fetched = fetch_json(id_of(obj), ctx.config, as_actor=_local_member(ctx, group))
     except FetchError as exc:
         log.info("cannot verify %s relayed by %s: %s", id_of(obj), group, exc)
         return None
