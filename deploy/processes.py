@@ -179,6 +179,7 @@ class Node:
             "ARCHIPEL_DEV_MODE": "1",
             "ARCHIPEL_PASSWORD_LOGIN": "1",
             "ARCHIPEL_DEMO_PASSWORD": secrets_["demo_password"],
+            "ARCHIPEL_SCIM_TOKEN": secrets_["scim_token"],  # SCIM provisioning's bearer secret
             "PYTHONUNBUFFERED": "1",
         })
         for service in SERVICES:
@@ -196,7 +197,9 @@ class Node:
 
     def seed(self) -> None:
         subprocess.run([sys.executable, "-m", "deploy.migrate"], env=self.env, check=True)
-        subprocess.run([sys.executable, "-m", "services.identity.manage", "seed", *self.spec.users]
+        issuer = self.env.get("ARCHIPEL_DEMO_IDP_ISSUER")
+        subprocess.run([sys.executable, "-m", "services.identity.manage", "seed", *self.spec.users,
+                        *(["--issuer", issuer] if issuer else [])]
                        if self.spec.users else
                        [sys.executable, "-m", "services.identity.manage", "init"],
                        env=self.env, check=True, stdout=subprocess.DEVNULL)
@@ -228,6 +231,54 @@ class Node:
         wait_for_ports_free([self.spec.port, *self.spec.internal_ports.values()])
 
 
+class GroupIdP:
+    """The demo's built-in group OpenID provider (services/idp): its own process and
+    database, seeded with the demo employees, every member node registered as a client."""
+
+    def __init__(self, infra: Infra, port: int, secrets_: dict[str, str], extra_env: dict[str, str] | None = None):
+        self.port = port
+        self.secrets = secrets_
+        self.processes = ProcessSet(infra.data_dir / "logs" / "idp")
+        self.env = dict(os.environ)
+        self.env.update({"MONGODB_URI": infra.mongodb_uri, "ARCHIPEL_IDP_URL": self.base_url,
+                         "ARCHIPEL_IDP_DB": "archipel_group", "ARCHIPEL_DEV_MODE": "1",
+                         "ARCHIPEL_DEMO_PASSWORD": secrets_["demo_password"], "PYTHONUNBUFFERED": "1"})
+        self.env.update(extra_env or {})
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def discovery_url(self) -> str:
+        return f"{self.base_url}/.well-known/openid-configuration"
+
+    def _manage(self, *args: str, secret: str | None = None) -> None:
+        env = dict(self.env, **({"ARCHIPEL_IDP_CLIENT_SECRET": secret} if secret else {}))
+        subprocess.run([sys.executable, "-m", "services.idp.manage", *args], env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+
+    def start(self, member_nodes: list[NodeSpec]) -> None:
+        if not port_is_free(self.port):
+            raise RuntimeError(f"port {self.port} for the identity provider is already in use (ARCHIPEL_IDP_PORT)")
+        self._manage("migrate")
+        self._manage("seed-demo", "--password", self.secrets["demo_password"])
+        for spec in member_nodes:
+            client = oidc_client_env(spec.name, self.secrets)
+            self._manage("add-client", "--client-id", client["ARCHIPEL_OIDC_CLIENT_ID"], "--redirect-uri",
+                         f"{spec.base_url}/login/sso/callback", "--name", f"Node {spec.name}",
+                         secret=client["ARCHIPEL_OIDC_CLIENT_SECRET"])
+        proc = self.processes.start("idp", [
+            sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}", "--workers", "1",
+            "--worker-class", "gthread", "--threads", "8", "--keep-alive", "30", "--log-level", "warning",
+            "services.idp.app:create_app()"], self.env)
+        wait_for_port(self.port, 60, proc)
+
+    def stop(self) -> None:
+        self.processes.stop()
+        wait_for_ports_free([self.port])
+
+
 def oidc_client_env(node_name: str, secrets_: dict[str, str]) -> dict[str, str]:
     """A member node's client registration at the group's OpenID provider (demo, tests)."""
     return {"ARCHIPEL_OIDC_CLIENT_ID": f"archipel-{node_name}",
@@ -243,7 +294,7 @@ def load_or_create_secrets(path: Path) -> dict[str, str]:
     else:
         data = {}
     changed = False
-    for key in ("internal_secret", "secret_key", "oidc_secret"):
+    for key in ("internal_secret", "secret_key", "oidc_secret", "scim_token"):
         if key not in data:
             data[key] = secrets.token_urlsafe(32)
             changed = True

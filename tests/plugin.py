@@ -3,6 +3,7 @@ and waiting on conditions (never sleeping to win a race)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -14,6 +15,7 @@ import requests
 from pymongo import MongoClient
 
 from deploy.processes import (
+    GroupIdP,
     Infra,
     Node,
     NodeSpec,
@@ -33,6 +35,15 @@ TEST_NODE_ENV = {
     "ARCHIPEL_MAX_BODY_BYTES": "200000",
     "ARCHIPEL_LOG_LEVEL": "INFO",
 }
+
+
+# Data-loss prevention rules of the member nodes (ARCHIPEL_DLP_RULES; tests/e2e/test_dlp.py).
+DLP_RULES = {"rules": [
+    {"name": "project codenames", "pattern": r"(?i)\bproject\s+osprey\b", "action": "hold",
+     "message": "Project Osprey is confidential"},
+    {"name": "confidential tag", "tag": "confidential", "action": "block",
+     "message": "Posts tagged #confidential stay inside the group"},
+]}
 
 
 def wait_until(condition, timeout: float = 30.0, interval: float = 0.1, message: str = "condition"):
@@ -70,6 +81,8 @@ class NodeClient:
         self.password = password
         self.http = requests.Session()
         self._tokens: dict[str, str] = {}
+        # The bearer secret of the node's SCIM endpoint ({base}/scim/v2), as the directory has it.
+        self.scim_token = node.env.get("ARCHIPEL_SCIM_TOKEN", "")
 
     def actor(self, username: str) -> str:
         return f"{self.base}/users/{username}"
@@ -136,8 +149,9 @@ class NodeClient:
 
 
 class Group:
-    def __init__(self, infra: Infra, nodes: dict[str, Node], password: str):
+    def __init__(self, infra: Infra, nodes: dict[str, Node], password: str, idp: GroupIdP):
         self.infra = infra
+        self.idp = idp
         self.nodes = nodes
         self.mongo = MongoClient(infra.mongodb_uri, tz_aware=True)
         self.clients = {name: NodeClient(node, self.mongo, password) for name, node in nodes.items()}
@@ -199,19 +213,26 @@ def group(infra):
     specs = {"fr": NodeSpec("fr", free_port(), ("alice", "alain", "amelie")),
              "de": NodeSpec("de", free_port(), ("bob", "berta")),
              "partner": NodeSpec("partner", free_port(), ("paula", "pierre"))}
+    idp = GroupIdP(infra, free_port(), secrets_)
     registry = infra.data_dir / "group-registry.json"
-    write_registry(registry, "test", [(name, specs[name].base_url) for name in ("fr", "de")])
-    inside = {**TEST_NODE_ENV, "ARCHIPEL_GROUP_REGISTRY": str(registry)}
+    write_registry(registry, "test", [(name, specs[name].base_url) for name in ("fr", "de")],
+                   identity_provider=idp.discovery_url)
+    dlp_rules = infra.data_dir / "dlp-rules.json"
+    dlp_rules.write_text(json.dumps(DLP_RULES), encoding="utf-8")
+    inside = {**TEST_NODE_ENV, "ARCHIPEL_GROUP_REGISTRY": str(registry), "ARCHIPEL_DLP_RULES": str(dlp_rules),
+              "ARCHIPEL_DEMO_IDP_ISSUER": idp.base_url}
     nodes = {name: Node(spec, infra, secrets_, {**inside, **oidc_client_env(name, secrets_)}
                         if name != "partner" else TEST_NODE_ENV, 1)
              for name, spec in specs.items()}
     try:
+        idp.start([specs["fr"], specs["de"]])
         for node in nodes.values():
             node.start()
-        yield Group(infra, nodes, secrets_["demo_password"])
+        yield Group(infra, nodes, secrets_["demo_password"], idp)
     finally:
         for node in nodes.values():
             node.stop()
+        idp.stop()
 
 
 class PeerServer:

@@ -2,7 +2,10 @@
 
     python -m services.identity.manage init                 # the instance actor's keys
     python -m services.identity.manage create-user alice [--display-name "Alice"] [--locked]
-    python -m services.identity.manage seed alice alain     # demo accounts, password $ARCHIPEL_DEMO_PASSWORD
+    python -m services.identity.manage seed alice alain [--issuer URL]  # demo accounts, password
+                                                            # $ARCHIPEL_DEMO_PASSWORD, linked to the group provider
+    python -m services.identity.manage deactivate alice [--by admin:jdoe]   # close it, group-wide
+    python -m services.identity.manage reactivate alice [--by admin:jdoe]
 
 Configuration comes from the same environment variables as the services.
 """
@@ -16,6 +19,7 @@ import sys
 
 from fedkit.config import Config
 from fedkit.db import connect_db
+from fedkit.demo import demo_subject
 from services.identity.accounts import create_account, ensure_instance_actor
 from services.identity.models import Account
 
@@ -30,6 +34,12 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--locked", action="store_true")
     seed = sub.add_parser("seed")
     seed.add_argument("usernames", nargs="+")
+    seed.add_argument("--issuer", default=None,
+                      help="link the demo accounts to the built-in group provider (its issuer URL)")
+    for command in ("deactivate", "reactivate"):
+        change = sub.add_parser(command)
+        change.add_argument("username")
+        change.add_argument("--by", default=None, help="who asked (default: admin:<your login>)")
     args = parser.parse_args(argv)
 
     config = Config.from_env()
@@ -40,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
         create_account(config, args.username, display_name=args.display_name, password=password,
                        locked=args.locked)
         print(f"created {args.username}")
+    elif args.command in ("deactivate", "reactivate"):
+        return _change_account(config, args.command, args.username, args.by)
     elif args.command == "seed":
         password = config.demo_password
         if not password:
@@ -47,11 +59,38 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         for name in args.usernames:
             account = Account.objects(username=name).first()
+            link = {"issuer": args.issuer, "subject": demo_subject(name)} if args.issuer else {}
             if account is None:
-                create_account(config, name, display_name=name.capitalize(), password=password)
-            elif not account.check_password(password):
+                create_account(config, name, display_name=name.capitalize(), password=password, **link)
+                continue
+            if link and (account.issuer, account.subject) != (link["issuer"], link["subject"]):
+                account.update(set__issuer=link["issuer"], set__subject=link["subject"])
+            if not account.check_password(password):
                 account.set_password(password)
                 account.save()
+    return 0
+
+
+def _operator() -> str:
+    try:
+        return f"admin:{getpass.getuser()}"
+    except Exception:  # no login name (a container without a passwd entry)
+        return "admin"
+
+
+def _change_account(config: Config, command: str, username: str, by: str | None) -> int:
+    from services.identity import lifecycle
+
+    account = Account.objects(username=username.lower()).first()
+    if account is None:
+        print(f"no account {username}", file=sys.stderr)
+        return 1
+    try:
+        getattr(lifecycle, command)(config, account, by=by or _operator())
+    except lifecycle.AnnounceError as exc:
+        print(f"{command}d {account.username} on this node, not yet federated: {exc}", file=sys.stderr)
+        return 3
+    print(f"{command}d {account.username}")
     return 0
 
 

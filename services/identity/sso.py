@@ -144,12 +144,18 @@ def _verified_claims(config: Config, pending: dict) -> dict:
         log.warning("SSO: the ID token was refused: %s", type(exc).__name__)
         raise SSOError("The sign-in could not be verified; start again.") from None
     claims = dict(decoded.claims)
+    check_strength(config, claims)
+    return claims
+
+
+def check_strength(config: Config, claims: dict) -> None:
+    """The node's strong-authentication requirement: one of the required ``acr`` values,
+    and every required ``amr`` method (OIDC Core §2)."""
     if config.oidc_required_acr and claims.get("acr") not in config.oidc_required_acr:
         raise SSOError("This node requires a stronger sign-in (for example with a second factor).")
     amr = claims.get("amr") if isinstance(claims.get("amr"), list) else []
     if any(method not in amr for method in config.oidc_required_amr):
         raise SSOError("This node requires a stronger sign-in (for example with a second factor).")
-    return claims
 
 
 def _home_elsewhere(config: Config, claims: dict) -> str | None:

@@ -18,6 +18,7 @@ from tests.plugin import REPO, wait_until
 
 def test_launcher_starts_the_demo_and_stops_cleanly(tmp_path):
     ports = {"ARCHIPEL_FR_PORT": free_port(), "ARCHIPEL_DE_PORT": free_port(), "ARCHIPEL_PARTNER_PORT": free_port(),
+             "ARCHIPEL_IDP_PORT": free_port(),
              "ARCHIPEL_MONGO_PORT": free_port(), "ARCHIPEL_REDIS_PORT": free_port()}
     env = dict(os.environ, ARCHIPEL_DEMO_DIR=str(tmp_path / "demo"), ARCHIPEL_DEMO_PASSWORD="pw-for-test",
                **{k: str(v) for k, v in ports.items()})
@@ -37,6 +38,9 @@ def test_launcher_starts_the_demo_and_stops_cleanly(tmp_path):
         assert f"{partner}   accounts: paula" in text and "(outside the group)" in text
         registry = json.loads((tmp_path / "demo" / "group-registry.json").read_text())
         assert [n["base_url"] for n in registry["nodes"]] == [fr, de]  # partner is outside
+        idp = f"http://127.0.0.1:{ports['ARCHIPEL_IDP_PORT']}"
+        assert idp in text and registry["identity_provider"] == f"{idp}/.well-known/openid-configuration"
+        assert requests.get(registry["identity_provider"]).json()["issuer"] == idp
         for base, user in ((fr, "alice"), (fr, "alain"), (de, "bob"), (de, "berta"), (partner, "paula"),
                            (partner, "pierre")):
             host = base.split("://")[1]
