@@ -46,7 +46,8 @@ def main() -> int:
     data_dir.mkdir(parents=True, exist_ok=True)
     write_registry(registry, "demo", [(spec.name, spec.base_url) for spec, member in specs if member],
                    identity_provider=idp.discovery_url)
-    nodes = [Node(spec, infra, secrets_, {"ARCHIPEL_GROUP_REGISTRY": str(registry),
+    rules = Path(__file__).resolve().parent / "dlp-rules.example.json"
+    nodes = [Node(spec, infra, secrets_, {"ARCHIPEL_GROUP_REGISTRY": str(registry), "ARCHIPEL_DLP_RULES": str(rules),
                                           "ARCHIPEL_DEMO_IDP_ISSUER": idp.base_url,
                                           **oidc_client_env(spec.name, secrets_)} if member else {})
              for spec, member in specs]

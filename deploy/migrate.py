@@ -12,7 +12,10 @@ from fedkit.db import connect_db, ensure_indexes
 from fedkit.keystore import ActorKey
 from gateway.audit import AuditRecord, ensure_retention
 from services.communities.models import Community, CommunityPost, Membership
+from services.identity.lifecycle import AccountChange
 from services.identity.models import Account, AuthorizationCode, OAuthClient, OAuthToken
+from services.identity.scim_audit import ScimChange
+from services.identity.scim_audit import ensure_retention as ensure_scim_retention
 from services.inbox.models import (
     FollowRelation,
     InboundActivity,
@@ -20,20 +23,21 @@ from services.inbox.models import (
     Interaction,
     ReceivedObject,
 )
-from services.outbox.models import Delivery, HostHealth, LocalObject, OutboxActivity
+from services.outbox.models import Delivery, HeldPost, HostHealth, LocalObject, OutboxActivity
 
 DOCUMENTS = (
     ActorKey, CachedActor, AuditRecord,
     Account, OAuthClient, AuthorizationCode, OAuthToken,
     InboundActivity, FollowRelation, ReceivedObject, Interaction, InboxItem,
-    OutboxActivity, LocalObject, Delivery, HostHealth,
-    Community, Membership, CommunityPost,
+    OutboxActivity, LocalObject, Delivery, HostHealth, HeldPost,
+    Community, Membership, CommunityPost, ScimChange, AccountChange,
 )
 
 
 def migrate(config: Config) -> None:
     ensure_indexes(DOCUMENTS)
     ensure_retention(config.audit_retention_days)
+    ensure_scim_retention(config.audit_retention_days)
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ DEFAULT_CONTEXT: list[Any] = [
     AS_CONTEXT,
     SECURITY_CONTEXT,
     {"manuallyApprovesFollowers": "as:manuallyApprovesFollowers", "Hashtag": "as:Hashtag",
-     "sensitive": "as:sensitive"},
+     "sensitive": "as:sensitive", "toot": "http://joinmastodon.org/ns#", "suspended": "toot:suspended"},
 ]
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 # Compact forms of the public collection that other servers send (AS2 §5.6 allows them).

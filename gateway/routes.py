@@ -9,6 +9,9 @@ REQUIRED = "required"  # deliveries: no valid signature, no entry (401)
 OPTIONAL = "optional"  # fetches: a valid signature proves who asks (followers-only posts)
 IGNORED = "ignored"  # public documents (actors, keys, discovery): never verified, so that
 # two servers resolving each other's keys cannot recurse into each other's gateways.
+SERVICE = "service"  # the service authenticates the request itself (SCIM's bearer secret,
+# services/identity/scim.py): the gateway verifies no signature and does not introspect the
+# bearer token (it is no OAuth token), forwards Authorization untouched, and still audits.
 
 # (method set or None for any, path pattern, service, signature handling)
 ROUTES: list[tuple[frozenset[str] | None, re.Pattern, str, str]] = [
@@ -22,7 +25,11 @@ ROUTES: list[tuple[frozenset[str] | None, re.Pattern, str, str]] = [
     (None, re.compile(r"^/users/[^/]+/outbox$"), "outbox", OPTIONAL),
     (frozenset({"GET", "HEAD"}), re.compile(r"^/(objects|activities)/[A-Za-z0-9_-]+$"), "outbox", OPTIONAL),
     (frozenset({"POST"}), re.compile(r"^/proxy$"), "outbox", OPTIONAL),
+    # Review of posts held by the data-loss prevention guard (bearer token only).
+    (frozenset({"GET", "POST"}), re.compile(r"^/api/archipel/held(/[A-Za-z0-9_-]+(/(release|reject))?)?$"),
+     "outbox", IGNORED),
     (None, re.compile(r"^/communities(/.*)?$"), "communities", OPTIONAL),
+    (None, re.compile(r"^/scim/v2(/.*)?$"), "identity", SERVICE),  # SCIM 2.0 provisioning
 ]
 
 

@@ -12,10 +12,11 @@ from fedkit.service import create_service_app
 
 
 def create_app(config: Config | dict | None = None) -> Flask:
-    from services.identity import discovery, internal_api, oauth, sso
+    from services.identity import discovery, internal_api, oauth, scim, sso
 
     app = create_service_app(__name__, "identity", config,
-                             blueprints=(discovery.bp, oauth.bp, sso.bp, internal_api.bp))
+                             blueprints=(discovery.bp, oauth.bp, sso.bp, internal_api.bp,
+                                         scim.bp))  # SCIM 2.0 at /scim/v2 (scim.py)
     cfg = app.config["ARCHIPEL"]
     if cfg.dev_mode:
         os.environ.setdefault("AUTHLIB_INSECURE_TRANSPORT", "1")

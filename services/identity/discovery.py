@@ -9,7 +9,7 @@ from fedkit.internal import internal_client
 from fedkit.policy import node_audience, viewer_of
 from fedkit.registry import load_registry
 from fedkit.responses import activity_json, error
-from fedkit.vocab import AP_CONTENT_TYPE, instance_actor_id, local_actor_id
+from fedkit.vocab import AP_CONTENT_TYPE, PERSON, TOMBSTONE, instance_actor_id, local_actor_id
 from services.identity.converter import instance_actor_json, person_json
 from services.identity.models import Account
 
@@ -136,8 +136,17 @@ def nodeinfo():
 @bp.get("/users/<username>")
 def actor(username: str):
     account = Account.objects(username=username).first()
-    if account is None or account.suspended:
+    if account is None:
         return error(404, "not_found", "no such actor")
+    if account.suspended:
+        # A closed account answers 410 Gone with a Tombstone, as Mastodon answers for a
+        # suspended account whose data is gone (AccountOwnedConcern#check_account_suspension:
+        # ``permanent_suspension_response`` -> ``gone``). Mastodon keeps serving the JSON of a
+        # merely suspended one, with ``suspended: true``; we serve nothing of a closed profile,
+        # so fetching it fails and its key cannot be fetched anew. Peers learn the suspension
+        # from the signed Update (services/identity/lifecycle.py); reactivation serves it again.
+        actor_id = local_actor_id(_config().base_url, username)
+        return activity_json({"id": actor_id, "type": TOMBSTONE, "formerType": PERSON}, 410)
     key = keystore.ActorKey.objects(actor_id=local_actor_id(_config().base_url, username)).first()
     if key is None:
         abort(500)

@@ -51,3 +51,24 @@ def create():
                              display_name=data.get("display_name", ""), password=data.get("password"),
                              locked=bool(data.get("locked")))
     return jsonify(account_json(account)), 201
+
+
+# -- account closure (services/identity/lifecycle.py), for the node's other services ---------
+@bp.post("/accounts/<username>/<any(deactivate, reactivate):change>")
+def change_account(username: str, change: str):
+    """Body ``{"by": "<who asked>"}``; answers the account, and ``announced`` false when
+    the change is in force here but not federated yet (post again to announce it)."""
+    from services.identity import lifecycle
+
+    account = Account.objects(username=username).first()
+    if account is None:
+        return jsonify(error="not_found"), 404
+    by = (request.get_json(silent=True) or {}).get("by")
+    if not isinstance(by, str) or not by.strip():
+        return jsonify(error="by_missing", error_description="say who asked in 'by'"), 400
+    announced = True
+    try:
+        getattr(lifecycle, change)(current_app.config["ARCHIPEL"], account, by=by.strip()[:200])
+    except lifecycle.AnnounceError:
+        announced = False
+    return jsonify({**account_json(account), "announced": announced})

@@ -19,7 +19,7 @@ import sys
 
 from fedkit.config import Config
 from fedkit.db import connect_db
-from fedkit.demo import demo_subject
+from fedkit.demo import demo_roles, demo_subject
 from services.identity.accounts import create_account, ensure_instance_actor
 from services.identity.models import Account
 
@@ -61,10 +61,11 @@ def main(argv: list[str] | None = None) -> int:
             account = Account.objects(username=name).first()
             link = {"issuer": args.issuer, "subject": demo_subject(name)} if args.issuer else {}
             if account is None:
-                create_account(config, name, display_name=name.capitalize(), password=password, **link)
-                continue
-            if link and (account.issuer, account.subject) != (link["issuer"], link["subject"]):
-                account.update(set__issuer=link["issuer"], set__subject=link["subject"])
+                account = create_account(config, name, display_name=name.capitalize(), password=password, **link)
+            if link and (account.issuer, account.subject, account.roles) != (link["issuer"], link["subject"],
+                                                                             demo_roles(name)):
+                account.update(set__issuer=link["issuer"], set__subject=link["subject"],
+                               set__roles=demo_roles(name))
             if not account.check_password(password):
                 account.set_password(password)
                 account.save()

@@ -39,6 +39,19 @@ class Account(Document):
     # community_creator (local break-glass and demo accounts have none).
     roles = me.ListField(me.StringField())
     created_at = me.DateTimeField(default=_now)
+    # Account closure (services/identity/lifecycle.py): when it was suspended; web sessions
+    # opened before ``sessions_valid_after`` no longer count; a change of ``suspended`` not
+    # yet announced to the other servers leaves ``suspension_unannounced`` set.
+    suspended_at = me.DateTimeField()
+    sessions_valid_after = me.DateTimeField()
+    suspension_unannounced = me.BooleanField(default=False)
+    # SCIM provisioning (services/identity/scim_backend.py): the User attributes the
+    # directory gave that no field above holds (JSON: their names may contain dots), when
+    # SCIM last changed the account, and whether the directory deleted it (the row stays:
+    # the username is never reused).
+    scim_attributes = me.StringField()
+    scim_modified_at = me.DateTimeField()
+    scim_deleted = me.BooleanField(default=False)
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

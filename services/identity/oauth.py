@@ -4,6 +4,7 @@ accounts, authorization code with PKCE through a login page, token introspection
 from __future__ import annotations
 
 import secrets
+import time
 from urllib.parse import urlsplit
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
@@ -158,10 +159,21 @@ def revoke_token():
     return jsonify({})
 
 
-@bp.route("/oauth/authorize", methods=["GET", "POST"])
-def authorize():
+def _session_account() -> Account | None:
+    """The signed-in account of the web session, unless suspended or signed in before its
+    sessions were invalidated (account closure: services/identity/lifecycle.py)."""
     username = session.get("username")
     account = _active_account(username) if username else None
+    if account is not None and account.sessions_valid_after is not None:
+        login_at = session.get("login_at")
+        if not isinstance(login_at, int | float) or login_at < account.sessions_valid_after.timestamp():
+            return None
+    return account
+
+
+@bp.route("/oauth/authorize", methods=["GET", "POST"])
+def authorize():
+    account = _session_account()
     if account is None:
         return redirect(url_for("oauth.login", next=request.full_path))
     try:
@@ -212,6 +224,7 @@ def login():
             if account and account.check_password(request.form.get("password", "")):
                 session.clear()
                 session["username"] = account.username
+                session["login_at"] = time.time()
                 return redirect(next_url)
             problem = "Unknown user or wrong password."
     from services.identity.sso import sso_available

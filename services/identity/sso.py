@@ -119,7 +119,7 @@ def callback():
         return render_template("login.html", error=str(exc), next="/", sso=sso_available(_config())), 403
     session.clear()
     session["username"] = account.username
-    session["login_at"] = int(time.time())
+    session["login_at"] = time.time()
     session["acr"] = claims.get("acr")
     return redirect(pending["next"])
 

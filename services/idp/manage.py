@@ -21,16 +21,16 @@ import getpass
 import os
 import sys
 
-from fedkit.demo import demo_subject  # the nodes' demo accounts use the same subjects
+from fedkit.demo import demo_roles, demo_subject  # the nodes' demo accounts use the same
 from services.idp import keys, totp
 from services.idp.config import IdPConfig
 
 # The demo employees: (username, name, home node, roles, MFA).
-DEMO_EMPLOYEES = (
-    ("alice", "Alice Martin", "fr", ["node_admin", "community_creator"], False),
-    ("alain", "Alain Dubois", "fr", ["community_creator"], False),
-    ("bob", "Bob Schmidt", "de", ["moderator", "community_creator"], False),
-    ("berta", "Berta Weber", "de", ["community_creator"], True),
+DEMO_EMPLOYEES = (  # (username, name, home node, roles, MFA)
+    ("alice", "Alice Martin", "fr", demo_roles("alice"), False),
+    ("alain", "Alain Dubois", "fr", demo_roles("alain"), False),
+    ("bob", "Bob Schmidt", "de", demo_roles("bob"), False),
+    ("berta", "Berta Weber", "de", demo_roles("berta"), True),
 )
 MIN_CLIENT_SECRET = 16
 

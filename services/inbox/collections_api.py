@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, request
+import logging
 
-from fedkit.actors import CachedActor
+import requests
+from flask import Blueprint, current_app, g, has_app_context, request
+
+from fedkit.actors import CachedActor, is_suspended
 from fedkit.community_facts import community_admits
 from fedkit.internal import internal_client
 from fedkit.policy import LOCAL, Viewer, may_see_object
 from fedkit.registry import load_registry
 from fedkit.responses import activity_json, error
-from fedkit.vocab import TOMBSTONE, audience_of, local_actor_id
+from fedkit.vocab import TOMBSTONE, audience_of, id_of, local_actor_id
 from services.inbox.models import FollowRelation, InboundActivity, InboxItem, ReceivedObject
 from services.inbox.objects import attributed_to
 
+log = logging.getLogger(__name__)
 bp = Blueprint("collections", __name__)
 PAGE_SIZE = 40
 
@@ -82,13 +86,44 @@ def _community_admits(addressee: str, viewer: Viewer) -> bool | None:
     return community_admits(addressee, viewer, _config(), internal_client(), _follows_accepted)
 
 
+def _author_suspended(actor: str | None) -> bool:
+    """Is this author's account closed (suspended)? Remote actors as this node's cache
+    records them, local ones as identity says; remembered for the request."""
+    if not actor:
+        return False
+    memo = g.setdefault("suspended_authors", {}) if has_app_context() else {}
+    if actor not in memo:
+        prefix = _config().base_url + "/users/"
+        name = actor[len(prefix):] if actor.startswith(prefix) else None
+        if name is not None:
+            try:
+                resp = internal_client().request("GET", "identity", f"/internal/accounts/{name}") \
+                    if name and "/" not in name else None
+            except requests.RequestException as exc:  # identity down: the inbox still reads
+                log.warning("cannot tell whether %s is suspended: %s", actor, type(exc).__name__)
+                resp = None
+            memo[actor] = resp is not None and (resp.status_code == 404 or (
+                resp.status_code == 200 and bool(resp.json().get("suspended"))))
+        else:
+            memo[actor] = is_suspended(actor)
+    return memo[actor]
+
+
+def _withheld(object_id) -> dict:
+    """What stands for a post of a suspended author: its id, nothing of its content."""
+    return {"id": object_id, "type": TOMBSTONE} if isinstance(object_id, str) else {"type": TOMBSTONE}
+
+
 def reader_may_see(obj: dict, reader: str) -> bool:
     """May the inbox owner (a local user) see this stored object? fedkit.policy decides,
-    as for serving it; the inbox brings the follow state it owns."""
+    as for serving it; the inbox brings the follow state it owns. Nothing of a suspended
+    author is shown (it comes back if the account is reactivated)."""
     if obj.get("type") == TOMBSTONE:
         return True
     config = _config()
     author = attributed_to(obj)
+    if _author_suspended(author):
+        return False
     addressees = audience_of(obj)
     if author:
         # The policy knows followers collections as ``<author>/followers``; a remote
@@ -113,8 +148,12 @@ def _latest(obj, reader: str):
         obj = _without_hidden(obj)
     if isinstance(object_id, str):
         current = ReceivedObject.objects(object_id=object_id).first()
+        if current is not None and _author_suspended(current.attributed_to):
+            return _withheld(object_id)
         if current is not None and reader_may_see(current.raw, reader):
             return _without_hidden(current.raw)
+    if isinstance(obj, dict) and _author_suspended(attributed_to(obj)):
+        return _withheld(object_id)
     return obj
 
 
@@ -123,6 +162,10 @@ def render_inbox_activity(activity_id: str, reader: str) -> dict | None:
     if inbound is None:
         return None
     activity = _without_hidden(inbound.raw)
+    if _author_suspended(id_of(activity.get("actor"))) and isinstance(activity.get("object"), dict):
+        # What a suspended actor sent (its Create, its Update…) shows nothing of its content.
+        activity["object"] = _withheld(activity["object"].get("id"))
+        return activity
     activity["object"] = _latest(activity.get("object"), reader)
     inner = activity["object"]
     if isinstance(inner, dict) and isinstance(inner.get("object"), dict):

@@ -81,3 +81,30 @@ class HostHealth(Document):
     unavailable = me.BooleanField(default=False)
     next_probe_at = me.DateTimeField()
     last_success_at = me.DateTimeField()
+
+
+class HeldPost(Document):
+    """A post the data-loss prevention guard holds for review (services/outbox/dlp.py,
+    held.py): the author's request as posted, published as them only when a node
+    administrator releases it; nothing of it is stored as an activity or object before."""
+
+    meta = {"collection": "held_posts", "indexes": [("state", "-created_at"), ("username", "-created_at")]}
+    held_id = me.StringField(primary_key=True)
+    author = me.StringField(required=True)  # actor id
+    username = me.StringField(required=True)
+    request_json = me.StringField(required=True)  # the C2S body as JSON text (any keys)
+    post_json = me.StringField(required=True)  # the object as it would be published, for review
+    text = me.StringField(default="")  # everything the rules read in it (dlp.Outgoing.text)
+    activity_type = me.StringField(required=True)  # Create or Update
+    object_id = me.StringField()  # an Update's object
+    addressees = me.ListField(me.StringField())
+    leaving = me.ListField(me.StringField())  # the addressees that take it out of the group
+    rule = me.StringField(required=True)
+    message = me.StringField(required=True)
+    # held -> releasing -> released | failed (the publisher refused it); held -> rejected
+    state = me.StringField(default="held", choices=("held", "releasing", "released", "rejected", "failed"))
+    decided_by = me.StringField()
+    decided_at = me.DateTimeField()
+    reason = me.StringField()  # a rejection's reason, or why the release failed
+    activity_id = me.StringField()  # once released
+    created_at = me.DateTimeField(default=now)

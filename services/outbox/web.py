@@ -16,6 +16,8 @@ from fedkit.queue import enqueue
 from fedkit.responses import activity_json, error
 from fedkit.ssrf import UnsafeURL
 from fedkit.vocab import AP_CONTENT_TYPE, activity_url, local_actor_id, object_url
+from services.outbox import dlp, held
+from services.outbox.addressing import username_of
 from services.outbox.delivery import public_form
 from services.outbox.fanout import QUEUE
 from services.outbox.models import LocalObject, OutboxActivity
@@ -24,6 +26,10 @@ from services.outbox.visibility import can_see
 
 bp = Blueprint("outbox", __name__)
 PAGE_SIZE = 20
+# Data-loss prevention (dlp.py, held.py): an unusable rules file stops the outbox at start;
+# the review of held posts is served under /api/archipel/held.
+bp.record_once(lambda state: dlp.check_rules_file(state.app.config["ARCHIPEL"]))
+bp.register_blueprint(held.bp)
 
 
 def _config():
@@ -42,7 +48,21 @@ def _account(username: str) -> dict | None:
     return None if data.get("suspended") else data
 
 
-def publish_as(username: str, data: dict) -> OutboxActivity:
+def _closed_author(actor: str) -> bool:
+    """A closed account's posts are not served any more (they come back if it reopens)."""
+    username = username_of(actor, _config())
+    return username is not None and _account(username) is None
+
+
+def publish_as(username: str, data: dict, *, guard: bool = True) -> OutboxActivity:
+    """Publish as a local user. ``guard``: the data-loss prevention guard first (it raises
+    held.GuardStop, a PublishError, for a blocked or held post); off for a released post."""
+    if _account(username) is None:
+        # A closed (or unknown) account publishes nothing, by no path: not its own
+        # requests, not an Accept sent on its behalf by a worker.
+        raise PublishError(403, "account_closed", "this account is closed")
+    if guard:
+        held.guard(username, data, _config(), internal_client())
     record = Publisher(_config(), internal_client(), username).publish(data)
     enqueue(current_app.extensions["archipel_broker"], QUEUE, "fanout", record.activity_id)
     return record
@@ -58,6 +78,8 @@ def post_outbox(username: str):
         return error(400, "malformed_json", "the body must be a JSON object")
     try:
         record = publish_as(username, data)
+    except held.GuardStop as exc:  # blocked (422), held for review (202), rules unreadable (503)
+        return exc.response()
     except PublishError as exc:
         return error(exc.status, exc.code, str(exc))
     resp = activity_json(public_form(record.raw), 201)
@@ -101,7 +123,8 @@ def get_object(object_uuid: str):
     config = _config()
     found = LocalObject.objects(object_id=object_url(config.base_url, object_uuid)).first()
     # Not found and not allowed look the same: nothing leaks about what exists.
-    if found is None or not can_see(found.author, found.addressees, g.requester, config, internal_client()):
+    if found is None or not can_see(found.author, found.addressees, g.requester, config, internal_client()) \
+            or _closed_author(found.author):
         return error(404, "not_found", "no such object")
     if found.deleted:
         return activity_json(found.raw, 410)
@@ -112,7 +135,8 @@ def get_object(object_uuid: str):
 def get_activity(activity_uuid: str):
     config = _config()
     found = OutboxActivity.objects(activity_id=activity_url(config.base_url, activity_uuid)).first()
-    if found is None or not can_see(found.actor, found.addressees, g.requester, config, internal_client()):
+    if found is None or not can_see(found.actor, found.addressees, g.requester, config, internal_client()) \
+            or _closed_author(found.actor):
         return error(404, "not_found", "no such activity")
     return activity_json(public_form(found.raw))
 

@@ -4,7 +4,7 @@ removes a post addressed to it (moderation, FEP-1b12), or an actor deletes itsel
 
 from __future__ import annotations
 
-from fedkit.actors import CachedActor
+from fedkit.actors import mark_suspended
 from fedkit.vocab import DELETE, audience_of
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handles
@@ -22,7 +22,10 @@ def on_delete(ctx: HandlerContext) -> str:
         FollowRelation.objects(follower=actor).delete()
         FollowRelation.objects(followee=actor).delete()
         Interaction.objects(actor=actor).delete()
-        CachedActor.objects(actor_id=actor).delete()
+        # Kept, marked gone (suspended) rather than dropped: its key stops resolving in every
+        # process at once (a dropped entry stayed usable in the gateways' key memo), nothing
+        # is delivered to it and what it wrote is hidden; a refetch finding it again clears it.
+        mark_suspended(actor)
         return "processed"
     record = ReceivedObject.objects(object_id=object_id).first()
     by_community = record is not None and record.attributed_to != actor and actor in audience_of(record.raw)

@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
-from fedkit.actors import CachedActor, FetchError, get_actor
+from fedkit.actors import CachedActor, FetchError, get_actor, mark_suspended
 from fedkit.vocab import ACTOR_TYPES, UPDATE, id_of, type_of
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handles
 from services.inbox.models import ReceivedObject
 from services.inbox.objects import attributed_to, local_recipients, store_object
+
+GONE = (404, 410)
+
+
+def _refresh_actor(ctx: HandlerContext, actor: str, claimed: dict) -> None:
+    """Refetch rather than trust the embedded copy; the origin's document says whether the
+    actor is suspended (Mastodon's ``toot:suspended``). An origin that no longer serves it
+    (a closed account answers 410) leaves it suspended here when its own signed Update said
+    so — an actor may always restrict itself — or when it is gone (404/410)."""
+    try:
+        get_actor(actor, ctx.config, refresh=True)
+    except FetchError as exc:
+        cached = CachedActor.objects(actor_id=actor).only("suspended").first()
+        if claimed.get("suspended") is True or exc.status in GONE or (cached and cached.suspended):
+            mark_suspended(actor)
+        else:
+            CachedActor.objects(actor_id=actor).delete()  # unreachable now: refetched on next use
 
 
 @handles(UPDATE)
@@ -17,10 +34,7 @@ def on_update(ctx: HandlerContext) -> str:
     object_id = id_of(obj)
     if object_id == actor:
         if type_of(obj) in ACTOR_TYPES and not ctx.is_local(actor):
-            try:  # refetch rather than trust the embedded copy
-                get_actor(actor, ctx.config, refresh=True)
-            except FetchError:
-                CachedActor.objects(actor_id=actor).delete()
+            _refresh_actor(ctx, actor, obj if isinstance(obj, dict) else {})
         return "processed"
     if not isinstance(obj, dict):
         return "ignored"

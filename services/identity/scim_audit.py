@@ -1,0 +1,54 @@
+"""The trail of what the group's directory changed through SCIM (identity-owned
+collection ``scim_changes``): when, which operation, on which account, from which
+client address, and the names (never the values) of the attributes it changed.
+Kept ``ARCHIPEL_AUDIT_RETENTION_DAYS`` like the gateway's audit trail (TTL index made
+by ``deploy.migrate``). Never records the bearer secret nor any request body.
+
+The gateway's own audit record of the same HTTP request (method, path, status) is
+still written; this one says what the request did to the account.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import mongoengine as me
+
+from fedkit.db import Document
+
+log = logging.getLogger(__name__)
+
+# What a SCIM request did to an account.
+CREATE = "create"
+UPDATE = "update"
+DEACTIVATE = "deactivate"
+REACTIVATE = "reactivate"
+DELETE = "delete"
+OPERATIONS = (CREATE, UPDATE, DEACTIVATE, REACTIVATE, DELETE)
+
+
+class ScimChange(Document):
+    meta = {"collection": "scim_changes", "indexes": ["-at", "username"]}
+    at = me.DateTimeField(required=True)
+    operation = me.StringField(required=True, choices=OPERATIONS)
+    username = me.StringField(required=True)
+    attributes = me.ListField(me.StringField())  # SCIM attribute names changed (update)
+    client_address = me.StringField()
+
+
+def record(operation: str, username: str, *, attributes=(), client_address: str | None = None) -> None:
+    try:
+        ScimChange(at=dt.datetime.now(dt.UTC), operation=operation, username=username,
+                   attributes=sorted(attributes), client_address=client_address).save()
+    except Exception:
+        log.exception("SCIM change record not written (%s %s)", operation, username)
+
+
+def ensure_retention(retention_days: int) -> None:
+    """The TTL index of the trail (a deployment step, as gateway.audit.ensure_retention)."""
+    coll = ScimChange._get_collection()
+    try:
+        coll.create_index("at", name="scim_changes_ttl", expireAfterSeconds=retention_days * 86400)
+    except Exception as exc:  # an embedded server without TTL support still keeps the trail
+        log.warning("SCIM change TTL index not created: %s", exc)

@@ -1,0 +1,251 @@
+"""What the data-loss prevention guard decides, and the review of held posts.
+
+``guard`` runs before a local user's post is published (services/outbox/web.py): a
+``block`` rule refuses it (422 ``dlp_blocked``), a ``hold`` rule keeps the request as a
+HeldPost (202) — nothing is published, stored as an activity or object, or fanned out.
+Node administrators (role ``node_admin``) review held posts:
+
+    GET  /api/archipel/held[?state=held|released|rejected|failed|all]   admins: every author's; others: their own
+    GET  /api/archipel/held/<id>                 the author or an admin (404 for anyone else)
+    POST /api/archipel/held/<id>/release         admin: published as the author now, then fanned out
+    POST /api/archipel/held/<id>/reject          admin, {"reason"}: never published
+
+The author gets a notice from the node's instance actor in their inbox on either decision.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import uuid
+
+from flask import Blueprint, current_app, g, jsonify, request
+
+from fedkit.config import Config
+from fedkit.internal import InternalClient, internal_client, require_user
+from fedkit.queue import enqueue
+from fedkit.responses import error
+from fedkit.sanitize import sanitize_html
+from fedkit.vocab import CREATE, NOTE, activity_url, instance_actor_id, local_actor_id, object_url
+from services.outbox import dlp
+from services.outbox.fanout import QUEUE
+from services.outbox.models import HeldPost, OutboxActivity, now
+from services.outbox.publishing import PublishError
+
+bp = Blueprint("held", __name__)
+ADMIN_ROLE = "node_admin"
+STATES = ("held", "releasing", "released", "rejected", "failed")
+LIST_LIMIT = 200
+
+
+# -- the guard's answers ---------------------------------------------------------------------
+
+class GuardStop(PublishError):
+    """The guard stopped a post; ``response()`` is the answer to its author."""
+
+    def response(self):
+        return error(self.status, self.code, str(self))
+
+
+class Blocked(GuardStop):
+    def __init__(self, rule: dlp.Rule):
+        super().__init__(422, "dlp_blocked", rule.message)
+        self.rule = rule
+
+    def response(self):
+        resp = jsonify(error=self.code, error_description=str(self), rule=self.rule.name)
+        resp.status_code = self.status
+        return resp
+
+
+class Held(GuardStop):
+    def __init__(self, held: HeldPost, config: Config):
+        super().__init__(202, "dlp_held", held.message)
+        self.held = held
+        self.config = config
+
+    def response(self):
+        body = held_json(self.held, self.config)
+        resp = jsonify(held=True, error=self.code, error_description=held_message(self.held), **body)
+        resp.status_code = 202
+        resp.headers["Location"] = body["url"]
+        return resp
+
+
+class Unavailable(GuardStop):
+    def __init__(self):
+        super().__init__(503, "dlp_unavailable", "the node cannot check what leaves the group right now: "
+                                                 "this post would leave it, try again later or address it "
+                                                 "inside the group")
+
+
+def held_message(held: HeldPost) -> str:
+    return f"{held.message} (held for review by an administrator before it leaves the group)"
+
+
+def guard(username: str, data: dict, config: Config, internal: InternalClient) -> None:
+    """Let the post through, or raise Blocked, Held (after storing it) or Unavailable."""
+    try:
+        verdict = dlp.check_outgoing(username, data, config, internal)
+    except dlp.RulesUnavailable:
+        raise Unavailable() from None
+    if verdict is None:
+        return
+    if verdict.rule.action == dlp.BLOCK:
+        raise Blocked(verdict.rule)
+    held = HeldPost(held_id=uuid.uuid4().hex, author=local_actor_id(config.base_url, username), username=username,
+                    request_json=json.dumps(data), post_json=json.dumps(verdict.outgoing.obj),
+                    text=verdict.outgoing.text,
+                    activity_type=verdict.outgoing.activity_type, object_id=verdict.outgoing.object_id,
+                    addressees=list(verdict.outgoing.addressees), leaving=list(verdict.leaving),
+                    rule=verdict.rule.name, message=verdict.rule.message)
+    held.save(force_insert=True)
+    raise Held(held, config)
+
+
+# -- review ------------------------------------------------------------------------------------
+
+def _config() -> Config:
+    return current_app.config["ARCHIPEL"]
+
+
+def _iso(value) -> str | None:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+
+
+def held_json(held: HeldPost, config: Config) -> dict:
+    post = json.loads(held.post_json)
+    text = held.text or dlp.post_text(post)
+    shown = {k: sanitize_html(post[k]) for k in ("name", "summary", "content") if isinstance(post.get(k), str)}
+    return {
+        "id": held.held_id, "url": f"{config.base_url}/api/archipel/held/{held.held_id}", "state": held.state,
+        "rule": held.rule, "message": held.message, "author": held.author, "type": held.activity_type,
+        "object_id": held.object_id, "addressees": list(held.addressees), "leaving": list(held.leaving),
+        "post": {"type": post.get("type"), **shown, "tags": sorted(dlp.post_tags(post, text))}, "text": text,
+        "created_at": _iso(held.created_at), "decided_by": held.decided_by, "decided_at": _iso(held.decided_at),
+        "reason": held.reason, "activity_id": held.activity_id,
+    }
+
+
+def _active_account(username: str) -> dict | None:
+    resp = internal_client().request("GET", "identity", f"/internal/accounts/{username}")
+    if resp.status_code != 200:
+        return None
+    account = resp.json()
+    return None if account.get("suspended") else account
+
+
+def _is_admin(username: str) -> bool:
+    account = _active_account(username)
+    return account is not None and ADMIN_ROLE in (account.get("roles") or [])
+
+
+def _visible(held_id: str) -> tuple[HeldPost | None, bool]:
+    """The held post if the requester is its author or an admin (else None), and whether
+    the requester is an admin."""
+    admin = _is_admin(g.requester.user)
+    found = HeldPost.objects(held_id=held_id).first()
+    if found is None or not (admin or found.username == g.requester.user):
+        return None, admin
+    return found, admin
+
+
+def _not_found():
+    return error(404, "not_found", "no such held post")
+
+
+@bp.get("/api/archipel/held")
+@require_user("read")
+def list_held():
+    state = request.args.get("state", "held")
+    if state not in (*STATES, "all"):
+        return error(400, "invalid_state", f"state: one of {', '.join(STATES)} or all")
+    query = HeldPost.objects() if state == "all" else HeldPost.objects(state=state)
+    admin = _is_admin(g.requester.user)
+    if not admin:
+        query = query.filter(username=g.requester.user)
+    config = _config()
+    items = [held_json(h, config) for h in query.order_by("-created_at").limit(LIST_LIMIT)]
+    return jsonify(items=items, reviewer=admin)
+
+
+@bp.get("/api/archipel/held/<held_id>")
+@require_user("read")
+def get_held(held_id: str):
+    found, _ = _visible(held_id)
+    if found is None:
+        return _not_found()
+    return jsonify(held_json(found, _config()))
+
+
+def _decide(held_id: str):
+    """(held post claimed for a decision, None) or (None, error response)."""
+    found, admin = _visible(held_id)
+    if found is None:
+        return None, _not_found()
+    if not admin:
+        return None, error(403, "forbidden", f"reviewing held posts needs the role {ADMIN_ROLE}")
+    claimed = HeldPost.objects(held_id=held_id, state="held").modify(
+        set__state="releasing", set__decided_by=local_actor_id(_config().base_url, g.requester.user),
+        set__decided_at=now(), new=True)
+    if claimed is None:
+        return None, error(409, "conflict", f"this post is already {found.state}")
+    return claimed, None
+
+
+@bp.post("/api/archipel/held/<held_id>/release")
+@require_user("write")
+def release(held_id: str):
+    from services.outbox.web import publish_as
+
+    held, failure = _decide(held_id)
+    if failure:
+        return failure
+    config = _config()
+    if _active_account(held.username) is None:  # closed or suspended meanwhile: nothing goes out in their name
+        held.update(set__state="held", unset__decided_by=True, unset__decided_at=True)
+        return error(409, "author_unavailable", "the author's account is suspended or closed; reject the post")
+    try:
+        record = publish_as(held.username, json.loads(held.request_json), guard=False)
+    except PublishError as exc:
+        held.update(set__state="failed", set__reason=f"{exc.code}: {exc}")
+        return error(409, "release_failed", f"the post could not be published: {exc}")
+    except Exception:
+        held.update(set__state="held", unset__decided_by=True, unset__decided_at=True)
+        raise
+    held.update(set__state="released", set__activity_id=record.activity_id)
+    held.reload()
+    tell_author(held, f"Your post held by the rule “{held.rule}” was reviewed and published: "
+                      f"{record.activity_id}", config)
+    return jsonify(held_json(held, config))
+
+
+@bp.post("/api/archipel/held/<held_id>/reject")
+@require_user("write")
+def reject(held_id: str):
+    body = request.get_json(silent=True) or {}
+    reason = body.get("reason") if isinstance(body, dict) and isinstance(body.get("reason"), str) else ""
+    held, failure = _decide(held_id)
+    if failure:
+        return failure
+    config = _config()
+    held.update(set__state="rejected", set__reason=reason.strip()[:2000] or None)
+    held.reload()
+    tell_author(held, f"Your post held by the rule “{held.rule}” ({held.message}) was not published."
+                      + (f" Reason: {held.reason}" if held.reason else ""), config)
+    return jsonify(held_json(held, config))
+
+
+def tell_author(held: HeldPost, text: str, config: Config) -> None:
+    """A Note from the node's instance actor in the author's inbox (local delivery only)."""
+    sender = instance_actor_id(config.base_url)
+    url = f"{config.base_url}/api/archipel/held/{held.held_id}"
+    note = {"id": object_url(config.base_url, uuid.uuid4().hex), "type": NOTE, "attributedTo": sender,
+            "to": [held.author], "published": _iso(now()),
+            "content": f"<p>{html.escape(text)}</p><p>{html.escape(url)}</p>"}
+    activity = {"id": activity_url(config.base_url, uuid.uuid4().hex), "type": CREATE, "actor": sender,
+                "to": [held.author], "published": note["published"], "object": note}
+    OutboxActivity(activity_id=activity["id"], actor=sender, activity_type=CREATE, object_id=note["id"],
+                   raw=activity, addressees=[held.author], explicit_recipients=True,
+                   recipients=[held.author]).save(force_insert=True)
+    enqueue(current_app.extensions["archipel_broker"], QUEUE, "fanout", activity["id"])
