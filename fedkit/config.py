@@ -10,15 +10,15 @@ import os
 from dataclasses import dataclass, field, fields, replace
 
 
-def _env(name: str, default: str) -> str:
+def env_str(name: str, default: str) -> str:
     return os.environ.get(name, default)
 
 
-def _env_list(name: str) -> tuple[str, ...]:
+def env_list(name: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in os.environ.get(name, "").split(",") if v.strip())
 
 
-def _env_bool(name: str, default: bool) -> bool:
+def env_bool(name: str, default: bool) -> bool:
     return os.environ.get(name, "1" if default else "0").lower() in ("1", "true", "yes", "on")
 
 
@@ -82,50 +82,50 @@ class Config:
 
     @classmethod
     def from_env(cls) -> Config:
-        node = _env("ARCHIPEL_NODE_NAME", cls.node_name)
+        node = env_str("ARCHIPEL_NODE_NAME", cls.node_name)
         return cls(
             node_name=node,
-            base_url=_env("ARCHIPEL_BASE_URL", cls.base_url).rstrip("/"),
-            mongodb_uri=_env("MONGODB_URI", cls.mongodb_uri),
-            db_name=_env("ARCHIPEL_DB_NAME", f"archipel_{node}"),
-            redis_url=_env("REDIS_URL", cls.redis_url),
-            queue_prefix=_env("ARCHIPEL_QUEUE_PREFIX", node),
-            internal_secret=_env("ARCHIPEL_INTERNAL_SECRET", cls.internal_secret),
-            secret_key=_env("ARCHIPEL_SECRET_KEY", cls.secret_key),
-            identity_url=_env("ARCHIPEL_IDENTITY_URL", cls.identity_url),
-            inbox_url=_env("ARCHIPEL_INBOX_URL", cls.inbox_url),
-            outbox_url=_env("ARCHIPEL_OUTBOX_URL", cls.outbox_url),
-            communities_url=_env("ARCHIPEL_COMMUNITIES_URL", cls.communities_url),
-            dev_mode=_env_bool("ARCHIPEL_DEV_MODE", False),
-            fetch_allowlist=_env_list("ARCHIPEL_FETCH_ALLOWLIST"),
-            max_body_bytes=int(_env("ARCHIPEL_MAX_BODY_BYTES", str(cls.max_body_bytes))),
-            signature_max_skew=int(_env("ARCHIPEL_SIGNATURE_MAX_SKEW", str(cls.signature_max_skew))),
-            actor_cache_seconds=int(_env("ARCHIPEL_ACTOR_CACHE_SECONDS", str(cls.actor_cache_seconds))),
-            http_timeout=float(_env("ARCHIPEL_HTTP_TIMEOUT", str(cls.http_timeout))),
-            delivery_max_attempts=int(_env("ARCHIPEL_DELIVERY_MAX_ATTEMPTS", str(cls.delivery_max_attempts))),
-            delivery_backoff_scale=float(_env("ARCHIPEL_DELIVERY_BACKOFF_SCALE", str(cls.delivery_backoff_scale))),
-            host_unavailable_after=int(_env("ARCHIPEL_HOST_UNAVAILABLE_AFTER", str(cls.host_unavailable_after))),
-            host_probe_interval=float(_env("ARCHIPEL_HOST_PROBE_INTERVAL", str(cls.host_probe_interval))),
-            password_login=_env_bool("ARCHIPEL_PASSWORD_LOGIN", False),
-            demo_password=_env("ARCHIPEL_DEMO_PASSWORD", ""),
-            audit_retention_days=int(_env("ARCHIPEL_AUDIT_RETENTION_DAYS", str(cls.audit_retention_days))),
-            trusted_proxies=int(_env("ARCHIPEL_TRUSTED_PROXIES", str(cls.trusted_proxies))),
-            group_registry=_env("ARCHIPEL_GROUP_REGISTRY", ""),
-            community_dormant_after=float(_env("ARCHIPEL_COMMUNITY_DORMANT_AFTER",
+            base_url=env_str("ARCHIPEL_BASE_URL", cls.base_url).rstrip("/"),
+            mongodb_uri=env_str("MONGODB_URI", cls.mongodb_uri),
+            db_name=env_str("ARCHIPEL_DB_NAME", f"archipel_{node}"),
+            redis_url=env_str("REDIS_URL", cls.redis_url),
+            queue_prefix=env_str("ARCHIPEL_QUEUE_PREFIX", node),
+            internal_secret=env_str("ARCHIPEL_INTERNAL_SECRET", cls.internal_secret),
+            secret_key=env_str("ARCHIPEL_SECRET_KEY", cls.secret_key),
+            identity_url=env_str("ARCHIPEL_IDENTITY_URL", cls.identity_url),
+            inbox_url=env_str("ARCHIPEL_INBOX_URL", cls.inbox_url),
+            outbox_url=env_str("ARCHIPEL_OUTBOX_URL", cls.outbox_url),
+            communities_url=env_str("ARCHIPEL_COMMUNITIES_URL", cls.communities_url),
+            dev_mode=env_bool("ARCHIPEL_DEV_MODE", False),
+            fetch_allowlist=env_list("ARCHIPEL_FETCH_ALLOWLIST"),
+            max_body_bytes=int(env_str("ARCHIPEL_MAX_BODY_BYTES", str(cls.max_body_bytes))),
+            signature_max_skew=int(env_str("ARCHIPEL_SIGNATURE_MAX_SKEW", str(cls.signature_max_skew))),
+            actor_cache_seconds=int(env_str("ARCHIPEL_ACTOR_CACHE_SECONDS", str(cls.actor_cache_seconds))),
+            http_timeout=float(env_str("ARCHIPEL_HTTP_TIMEOUT", str(cls.http_timeout))),
+            delivery_max_attempts=int(env_str("ARCHIPEL_DELIVERY_MAX_ATTEMPTS", str(cls.delivery_max_attempts))),
+            delivery_backoff_scale=float(env_str("ARCHIPEL_DELIVERY_BACKOFF_SCALE", str(cls.delivery_backoff_scale))),
+            host_unavailable_after=int(env_str("ARCHIPEL_HOST_UNAVAILABLE_AFTER", str(cls.host_unavailable_after))),
+            host_probe_interval=float(env_str("ARCHIPEL_HOST_PROBE_INTERVAL", str(cls.host_probe_interval))),
+            password_login=env_bool("ARCHIPEL_PASSWORD_LOGIN", False),
+            demo_password=env_str("ARCHIPEL_DEMO_PASSWORD", ""),
+            audit_retention_days=int(env_str("ARCHIPEL_AUDIT_RETENTION_DAYS", str(cls.audit_retention_days))),
+            trusted_proxies=int(env_str("ARCHIPEL_TRUSTED_PROXIES", str(cls.trusted_proxies))),
+            group_registry=env_str("ARCHIPEL_GROUP_REGISTRY", ""),
+            community_dormant_after=float(env_str("ARCHIPEL_COMMUNITY_DORMANT_AFTER",
                                                str(cls.community_dormant_after))),
-            dormancy_check_interval=float(_env("ARCHIPEL_DORMANCY_CHECK_INTERVAL",
+            dormancy_check_interval=float(env_str("ARCHIPEL_DORMANCY_CHECK_INTERVAL",
                                                str(cls.dormancy_check_interval))),
-            scim_token=_env("ARCHIPEL_SCIM_TOKEN", ""),
-            oidc_client_id=_env("ARCHIPEL_OIDC_CLIENT_ID", ""),
-            oidc_client_secret=_env("ARCHIPEL_OIDC_CLIENT_SECRET", ""),
-            oidc_required_acr=_env_list("ARCHIPEL_OIDC_REQUIRED_ACR"),
-            oidc_required_amr=_env_list("ARCHIPEL_OIDC_REQUIRED_AMR"),
-            partner_membership_days=float(_env("ARCHIPEL_PARTNER_MEMBERSHIP_DAYS",
+            scim_token=env_str("ARCHIPEL_SCIM_TOKEN", ""),
+            oidc_client_id=env_str("ARCHIPEL_OIDC_CLIENT_ID", ""),
+            oidc_client_secret=env_str("ARCHIPEL_OIDC_CLIENT_SECRET", ""),
+            oidc_required_acr=env_list("ARCHIPEL_OIDC_REQUIRED_ACR"),
+            oidc_required_amr=env_list("ARCHIPEL_OIDC_REQUIRED_AMR"),
+            partner_membership_days=float(env_str("ARCHIPEL_PARTNER_MEMBERSHIP_DAYS",
                                                str(cls.partner_membership_days))),
-            partner_expiry_notice_days=float(_env("ARCHIPEL_PARTNER_EXPIRY_NOTICE_DAYS",
+            partner_expiry_notice_days=float(env_str("ARCHIPEL_PARTNER_EXPIRY_NOTICE_DAYS",
                                                   str(cls.partner_expiry_notice_days))),
-            dlp_rules=_env("ARCHIPEL_DLP_RULES", ""),
-            outside_policy=_env("ARCHIPEL_OUTSIDE_POLICY", ""),
+            dlp_rules=env_str("ARCHIPEL_DLP_RULES", ""),
+            outside_policy=env_str("ARCHIPEL_OUTSIDE_POLICY", ""),
         )
 
     def check(self, needs_secret_key: bool = False) -> Config:

@@ -6,6 +6,8 @@ module), others reach that data through the owner's internal HTTP API.
 
 from __future__ import annotations
 
+import logging
+
 import mongoengine
 
 from fedkit.config import Config
@@ -30,6 +32,18 @@ class Document(mongoengine.Document):
     the embedded SecantusDB."""
 
     meta = {"abstract": True, "auto_create_index": False, "auto_create_index_on_save": False}
+
+
+log = logging.getLogger(__name__)
+
+
+def ensure_ttl(document, field: str, retention_days: int, name: str) -> None:
+    """A TTL index: ``document``'s records expire ``retention_days`` after ``field``
+    (a deployment step, like the other indexes)."""
+    try:
+        document._get_collection().create_index(field, name=name, expireAfterSeconds=retention_days * 86400)
+    except Exception as exc:  # an embedded server without TTL support still keeps the records
+        log.warning("TTL index %s not created: %s", name, exc)
 
 
 def ensure_indexes(documents) -> None:

@@ -11,7 +11,7 @@ import logging
 
 import mongoengine as me
 
-from fedkit.db import Document
+from fedkit.db import Document, ensure_ttl
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +30,7 @@ class AuditRecord(Document):
 
 
 def ensure_retention(retention_days: int) -> None:
-    coll = AuditRecord._get_collection()
-    try:
-        coll.create_index("at", name="audit_ttl", expireAfterSeconds=retention_days * 86400)
-    except Exception as exc:  # an embedded server without TTL support still keeps the trail
-        log.warning("audit TTL index not created: %s", exc)
+    ensure_ttl(AuditRecord, "at", retention_days, "audit_ttl")
 
 
 def record(**fields) -> None:

@@ -15,7 +15,7 @@ import logging
 
 import mongoengine as me
 
-from fedkit.db import Document
+from fedkit.db import Document, ensure_ttl
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +47,4 @@ def record(operation: str, username: str, *, attributes=(), client_address: str 
 
 def ensure_retention(retention_days: int) -> None:
     """The TTL index of the trail (a deployment step, as gateway.audit.ensure_retention)."""
-    coll = ScimChange._get_collection()
-    try:
-        coll.create_index("at", name="scim_changes_ttl", expireAfterSeconds=retention_days * 86400)
-    except Exception as exc:  # an embedded server without TTL support still keeps the trail
-        log.warning("SCIM change TTL index not created: %s", exc)
+    ensure_ttl(ScimChange, "at", retention_days, "scim_changes_ttl")

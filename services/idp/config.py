@@ -18,16 +18,9 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, fields, replace
 
-
-def _env(name: str, default: str) -> str:
-    return os.environ.get(name, default)
-
-
-def _env_bool(name: str, default: bool) -> bool:
-    return os.environ.get(name, "1" if default else "0").lower() in ("1", "true", "yes", "on")
+from fedkit.config import env_bool, env_str
 
 
 @dataclass(frozen=True)
@@ -48,14 +41,14 @@ class IdPConfig:
     @classmethod
     def from_env(cls) -> IdPConfig:
         def num(name: str, default: int) -> int:
-            return int(_env(name, str(default)))
+            return int(env_str(name, str(default)))
 
         return cls(
-            base_url=_env("ARCHIPEL_IDP_URL", cls.base_url).rstrip("/"),
-            mongodb_uri=_env("MONGODB_URI", cls.mongodb_uri),
-            db_name=_env("ARCHIPEL_IDP_DB", cls.db_name),
-            dev_mode=_env_bool("ARCHIPEL_DEV_MODE", False),
-            secret_key=_env("ARCHIPEL_IDP_SECRET_KEY", ""),
+            base_url=env_str("ARCHIPEL_IDP_URL", cls.base_url).rstrip("/"),
+            mongodb_uri=env_str("MONGODB_URI", cls.mongodb_uri),
+            db_name=env_str("ARCHIPEL_IDP_DB", cls.db_name),
+            dev_mode=env_bool("ARCHIPEL_DEV_MODE", False),
+            secret_key=env_str("ARCHIPEL_IDP_SECRET_KEY", ""),
             trusted_proxies=num("ARCHIPEL_IDP_TRUSTED_PROXIES", cls.trusted_proxies),
             session_seconds=num("ARCHIPEL_IDP_SESSION_SECONDS", cls.session_seconds),
             id_token_seconds=num("ARCHIPEL_IDP_ID_TOKEN_SECONDS", cls.id_token_seconds),
