@@ -172,19 +172,35 @@ def _forget_keys_of(actor_id: str) -> None:
             _KEY_MEMO.pop(key_id, None)
 
 
+SUSPENSION_RECHECK_SECONDS = 2.0
+_SUSPENSION_MEMO: dict[str, tuple[float, bool]] = {}
+
+
+def _recently_suspended(actor_id: str, now: float) -> bool:
+    memo = _SUSPENSION_MEMO.get(actor_id)
+    if memo and memo[0] > now:
+        return memo[1]
+    suspended = is_suspended(actor_id)
+    if len(_SUSPENSION_MEMO) > 10_000:
+        _SUSPENSION_MEMO.clear()
+    _SUSPENSION_MEMO[actor_id] = (now + SUSPENSION_RECHECK_SECONDS, suspended)
+    return suspended
+
+
 def resolve_key(key_id: str, config: Config, *, refresh: bool = False) -> tuple[str, str] | None:
     """Like ``_resolve_key``, remembered in-process for a few minutes: the gateway checks
     every delivery's signature, and a rotated key is refetched when verification fails.
 
     A suspension is recorded by another process (the inbox worker applying the actor's
-    Update), so a remembered remote key is used only while its owner is not suspended:
-    one primary-key look-up, and the next signed request after the suspension is refused.
+    Update), so a remembered remote key is used only while its owner is not suspended: a
+    primary-key look-up at most every ``SUSPENSION_RECHECK_SECONDS`` per actor, so that a
+    closure is refused within seconds without a database read on every delivery.
     """
     now = time.monotonic()
     if not refresh:
         memo = _KEY_MEMO.get(key_id)
         if memo and memo[0] > now:
-            if key_id.startswith(config.base_url + "/") or not is_suspended(memo[1][0]):
+            if key_id.startswith(config.base_url + "/") or not _recently_suspended(memo[1][0], now):
                 return memo[1]
             _KEY_MEMO.pop(key_id, None)
     found = _resolve_key(key_id, config, refresh=refresh)
