@@ -8,7 +8,9 @@ import uuid
 
 from fedkit.config import Config
 from fedkit.internal import InternalClient
-from fedkit.vocab import PUBLIC, activity_url
+from fedkit.policy import node_audience
+from fedkit.registry import load_registry
+from fedkit.vocab import ANNOUNCE, PUBLIC, activity_url, audience_of, is_public
 from services.communities.models import Community, Membership
 
 
@@ -42,6 +44,19 @@ def announce_to_members(community: Community, inner: dict, config: Config, inter
                         exclude: str | None = None) -> dict:
     """FEP-1b12: the Group Announces a member's activity (embedded) to its followers."""
     inner = {k: v for k, v in inner.items() if k not in ("@context", "bto", "bcc")}
-    recipients = [m for m in members_of(community) if m != exclude]
-    return send_as_group(community, {"type": "Announce", "object": inner, **community_addressing(community)},
+    recipients = within_audience([m for m in members_of(community) if m != exclude], inner, config)
+    return send_as_group(community, {"type": ANNOUNCE, "object": inner, **community_addressing(community)},
                          recipients, config, internal)
+
+
+def within_audience(members: list[str], inner: dict, config: Config) -> list[str]:
+    """A post that is also addressed to the ``node`` or ``group`` audience stays there,
+    even in a community with members elsewhere (partners): the narrower audience wins."""
+    obj = inner.get("object") if isinstance(inner.get("object"), dict) else {}
+    addressees = audience_of(inner) + audience_of(obj)
+    if node_audience(config.base_url) in addressees:
+        return [m for m in members if m.startswith(config.base_url + "/")]
+    registry = load_registry(config)
+    if registry.audience in addressees and not is_public(addressees):
+        return [m for m in members if registry.is_inside(m)]
+    return members

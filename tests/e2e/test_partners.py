@@ -65,6 +65,13 @@ def test_a_partner_takes_part_in_the_community_that_invited_them(group, partner_
     wait_until(lambda: inbox_object(fr, "alice", reply["object"]["id"]), message="paula's reply on fr")
     # her signed fetch of the community works (she is a member)
     assert partner.proxy_fetch("paula", partner_space["id"]).status_code == 200
+    # a post to the community that is also for the group only stays in the group
+    inside_only = fr.publish("alice", {"type": "Note", "content": "for colleagues only",
+                                       "to": [partner_space["id"], "group"]})
+    wait_until(lambda: inbox_object(de, "bob", inside_only["object"]["id"]), message="the group-only post at bob's")
+    assert inbox_object(partner, "paula", inside_only["object"]["id"]) is None
+    announce = fr.db.outbox_activities.find_one({"raw.object.id": inside_only["id"]})
+    assert partner.host not in {d["host"] for d in fr.db.deliveries.find({"activity_id": announce["_id"]})}
 
 
 def test_a_partner_reaches_nothing_else_of_the_group(group, partner_space):
