@@ -20,6 +20,7 @@ import email.utils
 import json
 import logging
 import random
+import time
 from urllib.parse import urlsplit
 
 import requests
@@ -28,8 +29,9 @@ from mongoengine.queryset.visitor import Q
 from fedkit import keystore
 from fedkit.config import Config
 from fedkit.http import signed_post
+from fedkit.internal import InternalClient
 from fedkit.ssrf import UnsafeURL
-from fedkit.vocab import with_context
+from fedkit.vocab import UPDATE, with_context
 from services.outbox.models import Delivery, HostHealth, OutboxActivity, now
 
 log = logging.getLogger(__name__)
@@ -138,6 +140,36 @@ def _record_failure(host: str, config: Config) -> None:
         log.warning("host %s marked unavailable after %d failures", host, health.consecutive_failures)
 
 
+CLOSED_RECHECK_SECONDS = 5.0
+_closed_memo: dict[str, tuple[float, bool]] = {}
+_identity: dict[str, InternalClient] = {}  # one keep-alive client per identity URL
+
+
+def _signer_closed(actor: str, activity: dict, config: Config) -> bool:
+    """Is the signer a local account that has been closed? Its closure announcement (an
+    Update of itself with ``suspended``) still goes out. Asked of identity, remembered a
+    few seconds; if identity does not answer, the delivery proceeds (receivers refuse a
+    closed actor's signature anyway)."""
+    prefix = config.base_url + "/users/"
+    if not actor.startswith(prefix):
+        return False
+    obj = activity.get("object")
+    if activity.get("type") == UPDATE and isinstance(obj, dict) and obj.get("id") == actor and "suspended" in obj:
+        return False
+    hit = _closed_memo.get(actor)
+    if hit and hit[0] > time.monotonic():
+        return hit[1]
+    try:
+        client = _identity.setdefault(config.identity_url, InternalClient(config))
+        resp = client.request("GET", "identity", f"/internal/accounts/{actor[len(prefix):]}",
+                                              timeout=5)
+        closed = resp.status_code == 200 and bool(resp.json().get("suspended"))
+    except (requests.RequestException, ValueError):
+        return False
+    _closed_memo[actor] = (time.monotonic() + CLOSED_RECHECK_SECONDS, closed)
+    return closed
+
+
 def deliver(delivery_id: str, config: Config) -> str | None:
     """Attempt one delivery; returns the state it ends in (None if not due or taken)."""
     delivery = claim(delivery_id)
@@ -150,6 +182,10 @@ def deliver(delivery_id: str, config: Config) -> str | None:
     activity = OutboxActivity.objects(activity_id=delivery.activity_id).first()
     if activity is None:
         transition(delivery, FAILED, last_error="activity_missing")
+        return FAILED
+    if _signer_closed(delivery.actor, activity.raw, config):
+        # Queued before the account was closed: it is not sent in its name any more.
+        transition(delivery, FAILED, last_error="account_closed")
         return FAILED
     body = json.dumps(with_context(public_form(activity.raw))).encode()
     key_id, private_pem = keystore.signing_key(delivery.actor)

@@ -134,3 +134,54 @@ def test_backoff_spans_about_two_days():
     config = Config(delivery_backoff_scale=1.0)
     total = sum(dl.backoff_seconds(n, config) for n in range(1, 16))
     assert 1.5 * 86400 < total < 3 * 86400
+
+
+class _Identity:
+    """A real HTTP identity stand-in answering /internal/accounts/<name> with a state."""
+
+    def __init__(self, suspended: bool):
+        import http.server
+        import threading
+
+        answer = json.dumps({"username": "alice", "suspended": suspended}).encode()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_delivery_queued_before_the_account_closed_is_not_sent(config, activity, peer):
+    identity = _Identity(suspended=True)
+    dl._closed_memo.clear()
+    try:
+        closed = config.with_overrides({"identity_url": identity.url})
+        delivery = make_delivery(peer.inbox)
+        assert dl.deliver(str(delivery.id), closed) == dl.FAILED
+        delivery.reload()
+        assert delivery.last_error == "account_closed" and peer.received == []
+        # the closure's own announcement still goes out
+        update = {"id": "http://node.test/activities/2", "type": "Update", "actor": ACTOR, "to": [PUBLIC],
+                  "object": {"id": ACTOR, "type": "Person", "suspended": True}}
+        OutboxActivity(activity_id=update["id"], actor=ACTOR, activity_type="Update", raw=update).save()
+        dl.create_deliveries(update["id"], ACTOR, [peer.inbox])
+        announce = Delivery.objects(activity_id=update["id"]).get()
+        assert dl.deliver(str(announce.id), closed) == dl.DELIVERED
+        assert json.loads(peer.received[0]["body"])["object"]["suspended"] is True
+    finally:
+        dl._closed_memo.clear()
+        identity.close()
