@@ -18,8 +18,11 @@ every other string the client put in the object or activity; HTML stripped) and/
 Rules only bite when the post would leave the group (``outside_reach``): addressed to the
 public, to an actor outside the member nodes, to the author's followers when one of them
 is outside, or to a community that admits partners. The ``group`` and ``node`` audiences
-keep a post inside (their ceiling also drops outside followers), except for communities:
-a community relays to all of its members.
+keep a post inside (their ceiling also drops outside followers, and a community relays
+such a post only to its members inside that audience).
+
+The rules' format and loading are in dlp_rules.py, what a post says in dlp_text.py; this
+module decides whether a post leaves the group and which rule stops it.
 
 The file is read once per process and again when its mtime changes. An invalid file stops
 the outbox at start; if it becomes unreadable later, posts that would leave the group are
@@ -29,17 +32,10 @@ refused (503) until it is fixed: the guard fails closed.
 from __future__ import annotations
 
 import copy
-import html
-import json
 import logging
-import os
-import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
-
-import nh3
+from functools import cached_property
 
 from fedkit.actors import get_actor
 from fedkit.config import Config
@@ -50,7 +46,6 @@ from fedkit.vocab import (
     CREATABLE_TYPES,
     CREATE,
     GROUP,
-    HASHTAG,
     PUBLIC_ALIASES,
     UPDATE,
     as_list,
@@ -60,6 +55,8 @@ from fedkit.vocab import (
     local_actor_id,
     type_of,
 )
+from services.outbox.dlp_rules import Rule, RulesError, RuleSet, load_rules
+from services.outbox.dlp_text import post_tags, post_text
 from services.outbox.models import LocalObject
 from services.outbox.publishing import (
     ADDRESS_FIELDS,
@@ -70,199 +67,8 @@ from services.outbox.publishing import (
 
 log = logging.getLogger(__name__)
 
-BLOCK = "block"
-HOLD = "hold"
-ACTIONS = (BLOCK, HOLD)
-RULE_KEYS = frozenset({"name", "pattern", "tag", "action", "message"})
 
 
-# -- rules ---------------------------------------------------------------------------------
-
-class RulesError(ValueError):
-    """The rules file cannot be used (unreadable, not JSON, or a rule is malformed)."""
-
-
-@dataclass(frozen=True)
-class Rule:
-    name: str
-    action: str
-    message: str
-    pattern: re.Pattern | None = None
-    tag: str | None = None  # normalised: no '#', casefolded
-
-    def matches(self, text: str, tags: frozenset[str]) -> bool:
-        if self.pattern is not None and not self.pattern.search(text):
-            return False
-        return self.tag is None or self.tag in tags
-
-
-@dataclass(frozen=True)
-class RuleSet:
-    rules: tuple[Rule, ...] = ()
-
-    def first_match(self, text: str, tags: frozenset[str]) -> Rule | None:
-        """The deciding rule: the first matching block rule, else the first matching hold rule."""
-        matched = [r for r in self.rules if r.matches(text, tags)]
-        return next((r for r in matched if r.action == BLOCK), matched[0] if matched else None)
-
-
-def normalise_tag(value: str) -> str:
-    return unicodedata.normalize("NFKC", value).strip().lstrip("#").casefold()
-
-
-def _default_message(name: str, action: str) -> str:
-    if action == BLOCK:
-        return f'This post matches the rule "{name}": it cannot leave the group.'
-    return f'This post matches the rule "{name}": it waits for an administrator\'s review before it leaves the group.'
-
-
-def parse_rules(data) -> RuleSet:
-    """Validate a rules document; every mistake is reported with the rule it is in."""
-    if not isinstance(data, dict) or not isinstance(data.get("rules"), list) or set(data) - {"rules"}:
-        raise RulesError('the rules file must be a JSON object {"rules": [...]}')
-    rules, names = [], set()
-    for index, item in enumerate(data["rules"], start=1):
-        where = f"rule {index}"
-        if not isinstance(item, dict):
-            raise RulesError(f"{where}: must be an object")
-        name = item.get("name")
-        if not isinstance(name, str) or not name.strip():
-            raise RulesError(f"{where}: needs a name")
-        where = f'rule {index} ("{name}")'
-        if name in names:
-            raise RulesError(f"{where}: another rule has this name")
-        names.add(name)
-        unknown = set(item) - RULE_KEYS
-        if unknown:
-            raise RulesError(f"{where}: unknown keys {sorted(unknown)} (allowed: {sorted(RULE_KEYS)})")
-        action = item.get("action")
-        if action not in ACTIONS:
-            raise RulesError(f"{where}: action must be one of {', '.join(ACTIONS)}")
-        pattern = tag = None
-        if "pattern" in item:
-            if not isinstance(item["pattern"], str) or not item["pattern"]:
-                raise RulesError(f"{where}: pattern must be a non-empty string")
-            try:
-                pattern = re.compile(item["pattern"])
-            except re.error as exc:
-                raise RulesError(f"{where}: the pattern does not compile: {exc}") from None
-        if "tag" in item:
-            tag = normalise_tag(item["tag"]) if isinstance(item["tag"], str) else ""
-            if not tag or any(c.isspace() for c in tag):
-                raise RulesError(f"{where}: tag must be one word, e.g. \"confidential\"")
-        if pattern is None and tag is None:
-            raise RulesError(f"{where}: needs a pattern, a tag, or both")
-        message = item.get("message", _default_message(name, action))
-        if not isinstance(message, str) or not message.strip():
-            raise RulesError(f"{where}: message must be a non-empty string")
-        rules.append(Rule(name=name, action=action, message=message, pattern=pattern, tag=tag))
-    return RuleSet(tuple(rules))
-
-
-@lru_cache(maxsize=4)
-def _load(path: str, mtime: float) -> RuleSet:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
-    except OSError as exc:
-        raise RulesError(f"cannot read it: {exc.strerror or exc}") from None
-    except ValueError as exc:
-        raise RulesError(f"not valid JSON: {exc}") from None
-    return parse_rules(data)
-
-
-def load_rules(config: Config) -> RuleSet:
-    """This node's rules (none when ``dlp_rules`` is empty), re-read when the file changes.
-    Raises RulesError, naming the file, when it cannot be used."""
-    if not config.dlp_rules:
-        return RuleSet()
-    try:
-        return _load(config.dlp_rules, os.stat(config.dlp_rules).st_mtime)
-    except OSError as exc:
-        raise RulesError(f"ARCHIPEL_DLP_RULES={config.dlp_rules}: cannot read it: {exc.strerror or exc}") from None
-    except RulesError as exc:
-        raise RulesError(f"ARCHIPEL_DLP_RULES={config.dlp_rules}: {exc}") from None
-
-
-def check_rules_file(config: Config) -> None:
-    """At start: refuse to run with a rules file that cannot be used."""
-    try:
-        ruleset = load_rules(config)
-    except RulesError as exc:
-        raise RuntimeError(f"invalid data-loss prevention rules, the outbox will not start: {exc}") from None
-    if config.dlp_rules:
-        log.info("data-loss prevention: %d rule(s) from %s", len(ruleset.rules), config.dlp_rules)
-
-
-# -- what a post says ----------------------------------------------------------------------
-
-# Block-level elements separate words; inline ones (<b>, <span>…) do not ("Kes<b>trel</b>").
-_BLOCK_TAG = re.compile(r"<\s*/?\s*(p|br|li|ul|ol|div|blockquote|pre|h[1-6]|tr|td|th|hr)\b[^>]*>", re.IGNORECASE)
-_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
-_SPACES = re.compile(r"\s+")
-_TEXT_HASHTAG = re.compile(r"(?<![\w&#/])#(\w+)")
-
-
-def plain_text(value: str) -> str:
-    """HTML to the text a reader sees: tags removed, entities decoded, invisible characters
-    dropped, compatibility forms folded (NFKC), whitespace collapsed."""
-    text = nh3.clean(_BLOCK_TAG.sub(" ", value), tags=set())
-    text = unicodedata.normalize("NFKC", html.unescape(text)).translate(_INVISIBLE)
-    return _SPACES.sub(" ", text).strip()
-
-
-MAIN_FIELDS = ("name", "summary", "content")
-# Keys whose values are structure, not prose (ids, types, addressing, dates).
-STRUCTURAL_KEYS = frozenset({"@context", "id", "type", "actor", "attributedTo", "published", "updated",
-                             "inReplyTo", "mediaType", *ADDRESS_FIELDS})
-
-
-def _text_fields(obj: dict) -> list[str]:
-    values = [obj.get(k) for k in MAIN_FIELDS]
-    if isinstance(obj.get("contentMap"), dict):
-        values += list(obj["contentMap"].values())
-    for key in ("attachment", "oneOf", "anyOf"):  # media descriptions, poll options
-        for item in as_list(obj.get(key)):
-            if isinstance(item, dict):
-                values += [item.get(k) for k in MAIN_FIELDS]
-    return [v for v in values if isinstance(v, str) and v]
-
-
-def _other_strings(value, skip: frozenset[str], depth: int = 0) -> list[str]:
-    """Every other string a document carries (a client may put anything in an activity or
-    object, and it is published as it is: ``source``, an activity's ``summary``…)."""
-    if isinstance(value, str):
-        return [value]
-    if depth > 8:
-        return []
-    if isinstance(value, list):
-        return [s for item in value for s in _other_strings(item, STRUCTURAL_KEYS, depth + 1)]
-    if isinstance(value, dict):
-        return [s for key, item in value.items() if key not in skip
-                for s in _other_strings(item, STRUCTURAL_KEYS, depth + 1)]
-    return []
-
-
-def post_text(obj: dict, activity: dict | None = None) -> str:
-    """The text a rule's pattern is searched in: the object's main fields first, then any
-    other string of the object and of the activity that carries it."""
-    main = _text_fields(obj)
-    others = _other_strings(obj, STRUCTURAL_KEYS | {*MAIN_FIELDS, "contentMap"}) + \
-        _other_strings(activity or {}, STRUCTURAL_KEYS | {"object"})
-    seen = set(main)
-    values = main + [v for v in others if v and v not in seen and not seen.add(v)]
-    return "\n".join(plain_text(v) for v in values)
-
-
-def post_tags(obj: dict, text: str | None = None) -> frozenset[str]:
-    """Classification tags: Hashtags of the ``tag`` list and ``#words`` of the text."""
-    tags = set()
-    for item in as_list(obj.get("tag")):
-        if isinstance(item, dict) and type_of(item) in (HASHTAG, None) and isinstance(item.get("name"), str):
-            tags.add(normalise_tag(item["name"]))
-    tags.update(normalise_tag(m) for m in _TEXT_HASHTAG.findall(post_text(obj) if text is None else text))
-    tags.discard("")
-    return frozenset(tags)
 
 
 @dataclass(frozen=True)

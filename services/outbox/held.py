@@ -27,7 +27,7 @@ from fedkit.queue import enqueue
 from fedkit.responses import error
 from fedkit.sanitize import sanitize_html
 from fedkit.vocab import CREATE, NOTE, activity_url, instance_actor_id, local_actor_id, object_url
-from services.outbox import dlp
+from services.outbox import dlp, dlp_rules, dlp_text
 from services.outbox.fanout import QUEUE
 from services.outbox.models import HeldPost, OutboxActivity, now
 from services.outbox.publishing import PublishError
@@ -48,7 +48,7 @@ class GuardStop(PublishError):
 
 
 class Blocked(GuardStop):
-    def __init__(self, rule: dlp.Rule):
+    def __init__(self, rule: dlp_rules.Rule):
         super().__init__(422, "dlp_blocked", rule.message)
         self.rule = rule
 
@@ -91,7 +91,7 @@ def guard(username: str, data: dict, config: Config, internal: InternalClient) -
         raise Unavailable() from None
     if verdict is None:
         return
-    if verdict.rule.action == dlp.BLOCK:
+    if verdict.rule.action == dlp_rules.BLOCK:
         raise Blocked(verdict.rule)
     held = HeldPost(held_id=uuid.uuid4().hex, author=local_actor_id(config.base_url, username), username=username,
                     request_json=json.dumps(data), post_json=json.dumps(verdict.outgoing.obj),
@@ -115,13 +115,13 @@ def _iso(value) -> str | None:
 
 def held_json(held: HeldPost, config: Config) -> dict:
     post = json.loads(held.post_json)
-    text = held.text or dlp.post_text(post)
+    text = held.text or dlp_text.post_text(post)
     shown = {k: sanitize_html(post[k]) for k in ("name", "summary", "content") if isinstance(post.get(k), str)}
     return {
         "id": held.held_id, "url": f"{config.base_url}/api/archipel/held/{held.held_id}", "state": held.state,
         "rule": held.rule, "message": held.message, "author": held.author, "type": held.activity_type,
         "object_id": held.object_id, "addressees": list(held.addressees), "leaving": list(held.leaving),
-        "post": {"type": post.get("type"), **shown, "tags": sorted(dlp.post_tags(post, text))}, "text": text,
+        "post": {"type": post.get("type"), **shown, "tags": sorted(dlp_text.post_tags(post, text))}, "text": text,
         "created_at": _iso(held.created_at), "decided_by": held.decided_by, "decided_at": _iso(held.decided_at),
         "reason": held.reason, "activity_id": held.activity_id,
     }

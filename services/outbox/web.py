@@ -16,7 +16,7 @@ from fedkit.queue import enqueue
 from fedkit.responses import activity_json, error
 from fedkit.ssrf import UnsafeURL
 from fedkit.vocab import AP_CONTENT_TYPE, activity_url, local_actor_id, object_url
-from services.outbox import dlp, held
+from services.outbox import dlp_rules, held
 from services.outbox.addressing import username_of
 from services.outbox.delivery import public_form
 from services.outbox.fanout import QUEUE
@@ -28,7 +28,7 @@ bp = Blueprint("outbox", __name__)
 PAGE_SIZE = 20
 # Data-loss prevention (dlp.py, held.py): an unusable rules file stops the outbox at start;
 # the review of held posts is served under /api/archipel/held.
-bp.record_once(lambda state: dlp.check_rules_file(state.app.config["ARCHIPEL"]))
+bp.record_once(lambda state: dlp_rules.check_rules_file(state.app.config["ARCHIPEL"]))
 bp.register_blueprint(held.bp)
 
 

@@ -11,7 +11,7 @@ import pytest
 from fedkit.config import Config
 from fedkit.policy import node_audience
 from fedkit.registry import GroupRegistry, MemberNode, write_registry
-from services.outbox import dlp
+from services.outbox import dlp, dlp_rules, dlp_text
 
 FR, DE, PARTNER = "https://fr.example", "https://de.example", "https://partner.example"
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
@@ -27,7 +27,7 @@ RULES = {"rules": [
     {"name": "confidential", "tag": "#Confidential", "action": "block", "message": "Stays inside"},
     {"name": "finance", "pattern": r"(?i)\bforecast\b", "tag": "finance", "action": "block"},
 ]}
-RULESET = dlp.parse_rules(RULES)
+RULESET = dlp_rules.parse_rules(RULES)
 
 
 # -- the rules file ----------------------------------------------------------------------------
@@ -38,7 +38,7 @@ def test_rules_are_parsed():
     assert block.tag == "confidential" and block.pattern is None
     assert both.pattern is not None and both.tag == "finance"
     assert both.message == 'This post matches the rule "finance": it cannot leave the group.'
-    assert dlp.parse_rules({"rules": []}).rules == ()
+    assert dlp_rules.parse_rules({"rules": []}).rules == ()
 
 
 @pytest.mark.parametrize(("data", "complaint"), [
@@ -59,8 +59,8 @@ def test_rules_are_parsed():
      'rule 2 ("a"): another rule has this name'),
 ])
 def test_malformed_rules_are_refused_with_the_rule_named(data, complaint):
-    with pytest.raises(dlp.RulesError) as caught:
-        dlp.parse_rules(data)
+    with pytest.raises(dlp_rules.RulesError) as caught:
+        dlp_rules.parse_rules(data)
     assert complaint in str(caught.value)
 
 
@@ -68,11 +68,11 @@ def test_the_rules_file_is_reloaded_when_it_changes(tmp_path):
     path = tmp_path / "rules.json"
     path.write_text(json.dumps(RULES))
     config = Config(dlp_rules=str(path))
-    assert [r.name for r in dlp.load_rules(config).rules] == ["codenames", "confidential", "finance"]
+    assert [r.name for r in dlp_rules.load_rules(config).rules] == ["codenames", "confidential", "finance"]
     path.write_text(json.dumps({"rules": RULES["rules"][:1]}))
     os.utime(path, (1, 1))  # a different mtime, whatever the clock's resolution
-    assert [r.name for r in dlp.load_rules(config).rules] == ["codenames"]
-    assert dlp.load_rules(Config()).rules == ()  # no file configured: no rules
+    assert [r.name for r in dlp_rules.load_rules(config).rules] == ["codenames"]
+    assert dlp_rules.load_rules(Config()).rules == ()  # no file configured: no rules
 
 
 @pytest.mark.parametrize(("content", "complaint"), [
@@ -85,10 +85,10 @@ def test_an_unusable_rules_file_stops_the_outbox(tmp_path, content, complaint):
     if content is not None:
         path.write_text(content)
     config = Config(dlp_rules=str(path), dev_mode=True)
-    with pytest.raises(dlp.RulesError, match=complaint):
-        dlp.load_rules(config)
+    with pytest.raises(dlp_rules.RulesError, match=complaint):
+        dlp_rules.load_rules(config)
     with pytest.raises(RuntimeError, match=f"ARCHIPEL_DLP_RULES={path}: .*{complaint}"):
-        dlp.check_rules_file(config)
+        dlp_rules.check_rules_file(config)
     from services.outbox.app import create_app
 
     with pytest.raises(RuntimeError, match="the outbox will not start"):
@@ -106,13 +106,13 @@ def test_an_unusable_rules_file_stops_the_outbox(tmp_path, content, complaint):
     ("<script>Project Osprey</script>ok", "ok"),
 ])
 def test_plain_text(html, text):
-    assert dlp.plain_text(html) == text
+    assert dlp_text.plain_text(html) == text
 
 
 def test_the_text_of_a_post_covers_every_field_a_reader_sees():
     post = {"name": "title", "summary": "<p>cw</p>", "content": "<p>body</p>", "contentMap": {"de": "Inhalt"},
             "attachment": [{"type": "Image", "name": "alt text"}], "oneOf": [{"name": "option A"}]}
-    assert dlp.post_text(post).split("\n") == ["title", "cw", "body", "Inhalt", "alt text", "option A"]
+    assert dlp_text.post_text(post).split("\n") == ["title", "cw", "body", "Inhalt", "alt text", "option A"]
 
 
 def test_every_other_string_published_is_read_too():
@@ -121,7 +121,7 @@ def test_every_other_string_published_is_read_too():
     post = {"id": "x", "type": "Note", "content": "<p>body</p>", "to": ["https://x.example/Osprey"],
             "source": {"content": "Project Osprey", "mediaType": "text/markdown"}, "custom": [{"deep": "value"}]}
     activity = {"type": "Create", "summary": "Project   Osprey", "object": post, "cc": ["Project Osprey"]}
-    assert dlp.post_text(post, activity).split("\n") == ["body", "Project Osprey", "value", "Project Osprey"]
+    assert dlp_text.post_text(post, activity).split("\n") == ["body", "Project Osprey", "value", "Project Osprey"]
     outgoing = dlp.outgoing_post({"type": "Create", "summary": "Project Osprey",
                                   "object": {"type": "Note", "content": "hi"}}, "alice", CONFIG)
     assert RULESET.first_match(outgoing.text, outgoing.tags).name == "codenames"
@@ -131,7 +131,7 @@ def test_tags_come_from_hashtags_and_from_the_text():
     post = {"content": "<p>Figures #Q3 and https://x.example/#anchor, not&#35;this</p>",
             "tag": [{"type": "Hashtag", "name": "#Confidential"}, {"type": "Mention", "name": "@bob"},
                     {"name": "Finance"}, "https://x.example/tags/iri"]}
-    assert dlp.post_tags(post) == {"confidential", "finance", "q3"}
+    assert dlp_text.post_tags(post) == {"confidential", "finance", "q3"}
 
 
 @pytest.mark.parametrize(("text", "tags", "rule"), [
