@@ -18,7 +18,7 @@ from fedkit.actors import CachedActor, FetchError, fetch_json
 from fedkit.config import Config
 from fedkit.internal import InternalClient
 from fedkit.policy import Viewer
-from fedkit.vocab import GROUP
+from fedkit.vocab import GROUP, audience_of, id_of
 
 log = logging.getLogger(__name__)
 GROUP_WIDE_VISIBILITIES = ("group", "public")
@@ -33,6 +33,18 @@ def local_community_of(addressee: str, config: Config) -> str | None:
     if parts[0] and (len(parts) == 1 or (len(parts) == 2 and parts[1] == "followers")):
         return prefix + parts[0]
     return None
+
+
+def community_slugs_named(activity: dict, also_to, config: Config) -> set[str]:
+    """Slugs of this node's communities an activity names: in its (or its object's)
+    audience, in ``also_to`` (delivered to a community's inbox), as its object, or as the
+    object's actor/object (a Follow being undone, an Invite being accepted)."""
+    prefix = config.base_url + "/communities/"
+    obj = activity.get("object")
+    ids = [*audience_of(activity), *also_to, id_of(obj)]
+    if isinstance(obj, dict):
+        ids += [*audience_of(obj), id_of(obj.get("object")), id_of(obj.get("actor"))]
+    return {i[len(prefix):].split("/", 1)[0] for i in ids if isinstance(i, str) and i.startswith(prefix)}
 
 
 def remote_group_of(addressee: str) -> CachedActor | None:

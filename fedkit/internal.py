@@ -108,6 +108,14 @@ class InternalClient:
         resp.raise_for_status()
         return resp.json()
 
+    def active_account(self, username: str) -> dict | None:
+        """The local account (identity's internal view) if it exists and is not closed."""
+        resp = self.request("GET", "identity", f"/internal/accounts/{username}")
+        if resp.status_code != 200:
+            return None
+        account = resp.json()
+        return None if account.get("suspended") else account
+
     def post_json(self, service: str, path: str, payload, **kwargs):
         resp = self.request("POST", service, path, json=payload, **kwargs)
         resp.raise_for_status()

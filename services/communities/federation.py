@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 
+from fedkit.community_facts import community_slugs_named
 from fedkit.config import Config
 from fedkit.internal import InternalClient
 from fedkit.policy import may_join_community
@@ -25,7 +26,6 @@ from fedkit.vocab import (
     UNDO,
     UPDATE,
     as_list,
-    audience_of,
     id_of,
     type_of,
 )
@@ -37,15 +37,8 @@ log = logging.getLogger(__name__)
 
 
 def communities_addressed(activity: dict, config: Config, also_to=()) -> list[Community]:
-    """Local communities an activity concerns: named as its object, in its (or its
-    object's) audience, or as the object of the Follow/Invite it answers or undoes."""
-    prefix = config.base_url + "/communities/"
-    ids: list[str] = []
-    obj = activity.get("object")
-    ids += audience_of(activity) + list(also_to) + [id_of(obj) or ""]
-    if isinstance(obj, dict):
-        ids += audience_of(obj) + [id_of(obj.get("object")) or "", id_of(obj.get("actor")) or ""]
-    slugs = {i[len(prefix):].split("/", 1)[0] for i in ids if i.startswith(prefix)}
+    """Local communities an activity concerns (fedkit.community_facts.community_slugs_named)."""
+    slugs = community_slugs_named(activity, also_to, config)
     return list(Community.objects(slug__in=sorted(slugs))) if slugs else []
 
 

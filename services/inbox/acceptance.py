@@ -47,8 +47,7 @@ def receive(username: str | None = None, community: str | None = None):
         return error(401, "signature_missing", "deliveries must be signed")
     base_url = current_app.config["ARCHIPEL"].base_url
     if username is not None:
-        resp = internal_client().request("GET", "identity", f"/internal/accounts/{username}")
-        if resp.status_code != 200 or resp.json().get("suspended"):
+        if internal_client().active_account(username) is None:
             return error(404, "not_found", "no such inbox")
     if community is not None:
         # A community the signer may not see does not exist for it (fedkit.policy).

@@ -33,8 +33,7 @@ def _not_found():
 
 
 def _account_exists(username: str) -> bool:
-    resp = internal_client().request("GET", "identity", f"/internal/accounts/{username}")
-    return resp.status_code == 200 and not resp.json().get("suspended")
+    return internal_client().active_account(username) is not None
 
 
 def _paged(collection_id: str, query, item_of, order_field: str, cursor_field: str):

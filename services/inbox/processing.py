@@ -7,9 +7,10 @@ import logging
 
 from mongoengine.queryset.visitor import Q
 
+from fedkit.community_facts import community_slugs_named
 from fedkit.config import Config
 from fedkit.internal import InternalClient
-from fedkit.vocab import audience_of, id_of, parse_document
+from fedkit.vocab import parse_document
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handler_for
 from services.inbox.models import InboundActivity, now
@@ -59,14 +60,7 @@ def process_inbound(activity_id: str, config: Config, internal: InternalClient) 
 
 
 def concerns_local_community(raw: dict, also_to, config: Config) -> bool:
-    """Does the activity name one of this node's communities (audience, object, or the
-    object's actor/object/audience: a Follow being undone, an Invite being accepted)?"""
-    prefix = config.base_url + "/communities/"
-    obj = raw.get("object")
-    ids = [*audience_of(raw), *also_to, id_of(obj)]
-    if isinstance(obj, dict):
-        ids += [*audience_of(obj), id_of(obj.get("object")), id_of(obj.get("actor"))]
-    return any(isinstance(i, str) and i.startswith(prefix) for i in ids)
+    return bool(community_slugs_named(raw, also_to, config))
 
 
 def due_for_retry(limit: int = 200) -> list[str]:

@@ -127,16 +127,8 @@ def held_json(held: HeldPost, config: Config) -> dict:
     }
 
 
-def _active_account(username: str) -> dict | None:
-    resp = internal_client().request("GET", "identity", f"/internal/accounts/{username}")
-    if resp.status_code != 200:
-        return None
-    account = resp.json()
-    return None if account.get("suspended") else account
-
-
 def _is_admin(username: str) -> bool:
-    account = _active_account(username)
+    account = internal_client().active_account(username)
     return account is not None and ADMIN_ROLE in (account.get("roles") or [])
 
 
@@ -202,7 +194,7 @@ def release(held_id: str):
     if failure:
         return failure
     config = _config()
-    if _active_account(held.username) is None:  # closed or suspended meanwhile: nothing goes out in their name
+    if internal_client().active_account(held.username) is None:  # closed or suspended meanwhile: nothing goes out in their name
         held.update(set__state="held", unset__decided_by=True, unset__decided_at=True)
         return error(409, "author_unavailable", "the author's account is suspended or closed; reject the post")
     try:

@@ -41,11 +41,7 @@ def _config():
 
 
 def _account(username: str) -> dict | None:
-    resp = internal_client().request("GET", "identity", f"/internal/accounts/{username}")
-    if resp.status_code != 200:
-        return None
-    data = resp.json()
-    return None if data.get("suspended") else data
+    return internal_client().active_account(username)
 
 
 def _closed_author(actor: str) -> bool:
