@@ -16,6 +16,7 @@ from flask import Flask, Response, g, request
 from urllib3.util.retry import Retry
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from fedkit import inproc
 from fedkit.config import Config, load_config
 from fedkit.db import connect_db
 from fedkit.http import cookieless_session
@@ -60,6 +61,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
                   allowed_methods=frozenset({"GET", "HEAD", "OPTIONS"}))
     adapter = requests.adapters.HTTPAdapter(pool_connections=8, pool_maxsize=32, max_retries=retry)
     upstream.mount("http://", adapter)
+    inproc.mount_into(upstream)  # the compact layout: services in this process (deploy/compact_node.py)
 
     @app.route("/", defaults={"path": ""}, methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
     @app.route("/<path:path>", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
