@@ -78,6 +78,7 @@ class Config:
     # What may reach actors outside the group: "partners" (only public posts and the
     # activity of communities they are members of), "open" (like any fediverse server).
     # Default: "partners" for a node of a group (a registry is configured), else "open".
+    # Which outside servers federate at all is the federation policy's (below).
     outside_policy: str = ""
     # Federation policy per domain (JSON file: mode open|allowlist, partners, blocks, media
     # rules); see fedkit/federation_policy.py. Empty: open, nothing blocked.
