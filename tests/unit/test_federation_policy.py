@@ -197,3 +197,14 @@ def test_admit_object(tmp_path):
     assert admit_object(spam, config) is None  # e.g. relayed by a Group: still refused
     assert "attachment" not in admit_object(loud, config)
     assert admit_object({**loud, "attributedTo": OUTSIDER}, config)["attachment"] == ATTACHMENT
+
+
+@pytest.mark.parametrize("create_app", ["gateway.app", "services.inbox.app"])
+def test_an_invalid_policy_file_stops_a_process_at_start(tmp_path, create_app):
+    import importlib
+
+    path = tmp_path / "policy.json"
+    path.write_text(json.dumps({"mode": "allowlist", "partner": ["typo.example"]}), encoding="utf-8")
+    app_module = importlib.import_module(create_app)
+    with pytest.raises(RuntimeError, match=r"invalid federation policy.*unknown keys \['partner'\]"):
+        app_module.create_app({"federation_policy": str(path), "dev_mode": True})
