@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from fedkit.actors import FetchError, fetch_json
+from fedkit.federation_policy import admit_object
 from fedkit.registry import load_registry
 from fedkit.vocab import ANNOUNCE, CREATE, DELETE, UPDATE, audience_of, id_of, type_of
 from services.inbox.context import HandlerContext
@@ -82,6 +83,7 @@ def apply_relayed(ctx: HandlerContext, group: str, inner: dict) -> bool:
     if type_of(inner) == DELETE:
         return _relayed_delete(ctx, group, inner)
     obj = _relayed_post(ctx, group, inner)
+    obj = admit_object(obj, ctx.config) if obj else None  # a blocked author's post, relayed: dropped
     if obj is None:
         return False
     existing = ReceivedObject.objects(object_id=id_of(obj)).first()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fedkit.actors import CachedActor, FetchError, get_actor, mark_suspended
+from fedkit.federation_policy import admit_object
 from fedkit.vocab import ACTOR_TYPES, UPDATE, id_of, type_of
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handles
@@ -40,6 +41,9 @@ def on_update(ctx: HandlerContext) -> str:
         return "ignored"
     existing = ReceivedObject.objects(object_id=object_id).first()
     if existing is None or existing.deleted or existing.attributed_to != actor or attributed_to(obj) != actor:
+        return "ignored"
+    obj = admit_object(obj, ctx.config)  # the federation policy's media rules (and blocks)
+    if obj is None:
         return "ignored"
     store_object(obj)
     ctx.deliver_to_inbox(local_recipients(ctx, ctx.activity.raw, obj))
