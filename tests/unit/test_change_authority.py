@@ -281,9 +281,12 @@ def test_a_group_relays_its_members_posts_and_deletes(config):
 # -- the outbox's removal at a community's request ----------------------------------------------
 
 @pytest.fixture
-def outbox(config):
+def outbox(config, rsa_keypair):
+    from fedkit.keystore import store_key
     from services.outbox.app import create_app
 
+    private_pem, public_pem = rsa_keypair  # the instance actor signs the outbox's fetches
+    store_key(f"{FR}/actor", f"{FR}/actor#main-key", private_pem, public_pem)
     return create_app(config, broker=object()).test_client()
 
 
@@ -306,6 +309,7 @@ def removal(outbox, object_id: str, community: str):
     (f"{FR}/users/alain", True, None, 403),  # a local Person
     (f"{FR}/communities/welding/followers", True, None, 403),
     (FORUM, False, "Group", 404),  # a Group the post did not go to
+    ("http://127.0.0.1:1/users/ghost", True, None, 403),  # unknown and unreachable: not a Group
 ])
 def test_the_outbox_removes_a_post_only_for_a_group_it_was_addressed_to(config, outbox, community, addressed,
                                                                           actor_type, status):
