@@ -41,23 +41,31 @@ def outside_community(request):
     return peer
 
 
-def follow(node, username: str, target: str) -> None:
+def follow(node, username: str, target: str) -> dict | None:
+    """``username`` follows ``target`` (accepted); the Follow when it is new here."""
     actor = node.actor(username)
-    if not node.db.follows.find_one({"follower": actor, "followee": target, "state": "accepted"}):
-        node.publish(username, {"type": "Follow", "object": target})
-        wait_until(lambda: node.db.follows.find_one({"follower": actor, "followee": target,
-                                                     "state": "accepted"}),
-                   message=f"{username} to follow {target}")
+    if node.db.follows.find_one({"follower": actor, "followee": target, "state": "accepted"}):
+        return None
+    sent = node.publish(username, {"type": "Follow", "object": target})
+    wait_until(lambda: node.db.follows.find_one({"follower": actor, "followee": target, "state": "accepted"}),
+               message=f"{username} to follow {target}")
+    return sent
 
 
 @pytest.fixture(scope="module")
 def alice_followed(group):
-    """alain (fr) and bob (de) follow alice; alain also follows bob."""
+    """alain (fr) and bob (de) follow alice; the follows this module made are undone after
+    it, so that the other modules find the group as they expect it."""
     fr, de = group["fr"], group["de"]
-    follow(fr, "alain", fr.actor("alice"))
-    follow(de, "bob", fr.actor("alice"))
-    follow(fr, "alain", de.actor("bob"))
-    return fr.actor("alice")
+    made = [(node, username, follow(node, username, fr.actor("alice")))
+            for node, username in ((fr, "alain"), (de, "bob"))]
+    yield fr.actor("alice")
+    for node, username, sent in made:
+        if sent is not None:
+            node.publish(username, {"type": "Undo", "object": sent["id"]})
+            wait_until(lambda node=node, username=username: not fr.db.follows.find_one(
+                {"follower": node.actor(username), "followee": fr.actor("alice")}),
+                message=f"{username}'s unfollow of alice")
 
 
 def received(node, object_id: str) -> dict | None:
@@ -196,7 +204,8 @@ def test_a_person_cannot_relay_a_post_in_someone_elses_name(group, alice_followe
     bob.relay(fr, {"id": f"{de.base}/activities/{uuid.uuid4().hex}", "type": "Create", "actor": berta,
                    "to": [PUBLIC, bob.actor], "object": made_up})
     assert received(fr, made_up["id"]) is None
-    assert marker not in json.dumps(fr.inbox("alain")), "the made-up post reached alain's inbox"
+    for user in ("alice", "alain", "amelie"):
+        assert marker not in json.dumps(fr.inbox(user)), f"the made-up post reached {user}'s inbox"
 
 
 def test_a_person_cannot_relay_an_edit_of_someone_elses_post(group, alice_followed):
