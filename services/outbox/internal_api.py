@@ -71,7 +71,8 @@ def remove_by_community():
     config = current_app.config["ARCHIPEL"]
     if may_delete(community, author=found.author, object_id=object_id, addressees=found.addressees,
                   is_group=lambda actor: is_group_actor(actor, config)) != COMMUNITY:
-        return error(403, "not_a_group", "only a community (Group actor) the post was addressed to removes it")
+        return error(403, "not_a_group",
+                     "only a community (Group actor) the post was addressed to removes it")
     found.update(set__raw={"id": found.object_id, "type": TOMBSTONE, "formerType": type_of(found.raw)},
                  set__deleted=True)
     return jsonify(removed=found.object_id)

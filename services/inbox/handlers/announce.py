@@ -51,7 +51,8 @@ def _relayed_post(ctx: HandlerContext, group: str, inner: dict) -> dict | None:
     obj, actor = inner.get("object"), id_of(inner.get("actor"))
     if not isinstance(obj, dict) or not may_relay(
             group, inner_actor=actor, author=attributed_to(obj), object_id=id_of(obj),
-            addressees=audience_of(obj) + audience_of(inner), is_group=lambda a: is_group_actor(a, ctx.config)):
+            addressees=audience_of(obj) + audience_of(inner),
+            is_group=lambda a: is_group_actor(a, ctx.config)):
         return None
     if _trusted_relay(ctx, group, actor):
         return obj
@@ -71,7 +72,8 @@ def _relayed_delete(ctx: HandlerContext, group: str, inner: dict) -> bool:
     existing = ReceivedObject.objects(object_id=object_id or "").first()
     if existing is None or existing.deleted or not may_relay(
             group, inner_actor=actor, author=existing.attributed_to, object_id=object_id,
-            addressees=audience_of(existing.raw), is_group=lambda a: is_group_actor(a, ctx.config)):
+            addressees=audience_of(existing.raw),
+            is_group=lambda a: is_group_actor(a, ctx.config)):
         return False
     if not _trusted_relay(ctx, group, actor):
         try:
