@@ -286,3 +286,48 @@ def peer():
     server = PeerServer()
     yield server
     server.close()
+
+
+class SilentServer:
+    """A TCP server on loopback that accepts connections and never answers — a slow
+    remote server — and counts what it accepted (``ports`` listening sockets)."""
+
+    def __init__(self, ports: int = 1):
+        import selectors
+        import socket
+        import threading
+
+        self.listeners = []
+        for _ in range(ports):
+            sock = socket.socket()
+            sock.bind(("127.0.0.1", 0))
+            sock.listen(128)
+            sock.setblocking(False)
+            self.listeners.append(sock)
+        self.ports = [s.getsockname()[1] for s in self.listeners]
+        self.accepted: list = []
+        self._selector = selectors.DefaultSelector()
+        for sock in self.listeners:
+            self._selector.register(sock, selectors.EVENT_READ)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        while not self._stop.is_set():
+            for key, _ in self._selector.select(timeout=0.1):
+                try:
+                    conn, _addr = key.fileobj.accept()
+                except BlockingIOError:
+                    continue
+                self.accepted.append(conn)  # held open, never read, never answered
+
+    @property
+    def port(self) -> int:
+        return self.ports[0]
+
+    def close(self):
+        self._stop.set()
+        self._thread.join(5)
+        for sock in self.accepted + self.listeners:
+            sock.close()
