@@ -56,9 +56,13 @@ def verify_signature(req: Request, body: bytes, config: Config) -> str:
         return found[1]
 
     url = config.base_url + req.full_path.rstrip("?")
+    # The signed host is checked against this node's own authority, not the Host header
+    # the sender chose: a delivery signed for another server and replayed here with that
+    # server's Host does not verify (RFC 9421's @authority already comes from ``url``).
+    headers = [(k, v) for k, v in req.headers.items() if k.lower() != "host"] + [("Host", config.host)]
     try:
         verified = httpsig.verify_request(
-            req.method, url, req.headers, body if body else None,
+            req.method, url, headers, body if body else None,
             resolve_key=_resolve, max_skew=config.signature_max_skew,
         )
     except httpsig.SignatureError as exc:
