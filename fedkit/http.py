@@ -9,7 +9,6 @@ each hop is checked the same way.
 
 from __future__ import annotations
 
-import functools
 import http.cookiejar
 import time
 from urllib.parse import urljoin
@@ -70,13 +69,22 @@ class PinnedAdapter(HTTPAdapter):
         return host_params, pool_kwargs
 
 
-@functools.lru_cache(maxsize=16)
+_sessions: dict[tuple, requests.Session] = {}
+
+
 def _session_for(config: Config) -> requests.Session:
-    session = cookieless_session()
-    session.headers["User-Agent"] = USER_AGENT
-    adapter = PinnedAdapter(config)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
+    """One kept-alive session per guard policy (the fields the SSRF guard reads)."""
+    policy = (config.dev_mode, config.fetch_allowlist, config.group_registry, config.base_url, config.node_name)
+    session = _sessions.get(policy)
+    if session is None:
+        session = cookieless_session()
+        session.headers["User-Agent"] = USER_AGENT
+        adapter = PinnedAdapter(config)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        if len(_sessions) >= 16:
+            _sessions.clear()
+        session = _sessions.setdefault(policy, session)
     return session
 
 
