@@ -43,7 +43,7 @@ def migrate(config: Config) -> None:
 
 def backfill_leases() -> None:
     """Documents stored before the lease engine (fedkit/leases.py) get its fields."""
-    from services.inbox.processing import INBOUND
+    from services.inbox.models import INBOUND
     from services.outbox.delivery import DELIVERY
     from services.outbox.fanout import FANOUT
 

@@ -53,7 +53,7 @@ class Config:
     host_probe_interval: float = 600.0
     # A worker's claim on a task (inbound activity, fan-out, delivery) lasts this long and is
     # renewed while it works; what a killed worker held is taken again after at most this.
-    lease_seconds: float = 30.0
+    lease_seconds: float = 15.0
     password_login: bool = False
     demo_password: str = ""
     audit_retention_days: int = 365

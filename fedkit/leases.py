@@ -33,7 +33,7 @@ from collections.abc import Callable, Mapping
 log = logging.getLogger(__name__)
 
 QUEUED = "queue"  # holder of a document whose queue message is on its way
-DEFAULT_LEASE_SECONDS = 30.0
+DEFAULT_LEASE_SECONDS = 15.0
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
@@ -135,8 +135,13 @@ class Machine:
         """Engine fields of a new document whose creator enqueues it at once."""
         return {self.holder_field: QUEUED, self.due_field: now() + dt.timedelta(seconds=lease_seconds)}
 
+    def queued(self, key, sent: bool) -> None:
+        """After its creator's enqueue: if the queue was unreachable, the next sweep sends it."""
+        if not sent:
+            self.free(key)
+
     def free(self, key) -> None:
-        """Due now: e.g. its creator could not reach the queue, so the next sweep sends it."""
+        """A document marked queued whose message was not sent is due now."""
         self._collection().update_one({"_id": self._key(key), self._db(self.holder_field): QUEUED},
                                       {"$set": {self._db(self.due_field): now()}})
 

@@ -36,6 +36,13 @@ class InboundActivity(Document):
     processed_at = me.DateTimeField()
 
 
+RECEIVED, PROCESSED, IGNORED, FAILED = "received", "processed", "ignored", "failed"
+INBOUND = leases.Machine("inbound activity", InboundActivity, {
+    RECEIVED: {PROCESSED, IGNORED, FAILED},
+    PROCESSED: set(), IGNORED: set(), FAILED: set(),
+})
+
+
 class FollowRelation(Document):
     """follower → followee, for every relation that involves a local actor."""
 

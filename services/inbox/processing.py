@@ -5,22 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from fedkit import leases
 from fedkit.community_facts import community_slugs_named
 from fedkit.config import Config
 from fedkit.internal import InternalClient
 from fedkit.vocab import parse_document
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handler_for
-from services.inbox.models import InboundActivity, now
+from services.inbox.models import FAILED, IGNORED, INBOUND, now
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
-RECEIVED, PROCESSED, IGNORED, FAILED = "received", "processed", "ignored", "failed"
-INBOUND = leases.Machine("inbound activity", InboundActivity, {
-    RECEIVED: {PROCESSED, IGNORED, FAILED},
-    PROCESSED: set(), IGNORED: set(), FAILED: set(),
-})
 
 
 def _no_local_effect(_ctx: HandlerContext) -> str:

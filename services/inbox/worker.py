@@ -9,7 +9,8 @@ from fedkit.config import Config
 from fedkit.internal import InternalClient
 from fedkit.queue import enqueue, register, worker_main
 from services.inbox.acceptance import QUEUE
-from services.inbox.processing import INBOUND, process_inbound
+from services.inbox.models import INBOUND
+from services.inbox.processing import process_inbound
 
 
 def build(config: Config, broker):

@@ -11,7 +11,7 @@ from fedkit.internal import InternalClient
 from fedkit.queue import enqueue
 from fedkit.vocab import as_list, id_of
 from services.outbox.addressing import remote_recipient_actors, target_inboxes
-from services.outbox.delivery import create_deliveries, public_form
+from services.outbox.delivery import DELIVERY, create_deliveries, public_form
 from services.outbox.models import Delivery, OutboxActivity, now
 
 QUEUE = "delivery"
@@ -54,5 +54,5 @@ def _fan_out(activity: OutboxActivity, config: Config, internal: InternalClient,
     # New deliveries are stored as queued (holder "queue"); a retried fan-out sends them
     # again, the claim takes each once.
     for delivery in Delivery.objects(activity_id=activity_id, state="queued", holder=leases.QUEUED).only("id"):
-        enqueue(broker, QUEUE, "deliver", str(delivery.id))
+        DELIVERY.queued(delivery.id, enqueue(broker, QUEUE, "deliver", str(delivery.id)))
     return len(inboxes)

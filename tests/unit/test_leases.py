@@ -118,7 +118,7 @@ def test_run_single_cycle_runs_every_due_task(tasks):
 def test_claim_and_sweep_queries_use_the_migrated_indexes(db):
     """What the workers ask of the real collections, as deploy/migrate.py indexes them:
     the embedded database plans an index scan, not a collection scan."""
-    from services.inbox.processing import INBOUND
+    from services.inbox.models import INBOUND
     from services.outbox.delivery import DELIVERY
     from services.outbox.fanout import FANOUT
 
