@@ -211,13 +211,14 @@ def start_heartbeat(lease_seconds: float, stop: threading.Event) -> threading.Th
 
 
 def run_single_cycle(*work: tuple[Machine, Callable[[str], object]], limit: int = 200) -> int:
-    """Run, in this process, every due document of each machine by its handler (what a
-    worker's sweep and queue would do): tests drive workers deterministically with it."""
+    """Run, in this process, each machine's pending documents that are queued or due, by its
+    handler (which claims them), in the order given: what the workers' queues and sweeps
+    would do, without them. Tests drive the pipeline deterministically with it. Returns how
+    many handlers did something (did not return None)."""
     done = 0
     for machine, handle in work:
-        pending: list[str] = []
-        machine.sweep(pending.append, limit=limit)
-        for key in pending:
-            handle(key)
-            done += 1
+        for state in machine.pending:
+            keys = [doc["_id"] for doc in machine._collection().find(
+                {machine._db(machine.state_field): state}, {"_id": 1}).limit(limit)]
+            done += sum(handle(str(key)) is not None for key in keys)
     return done

@@ -102,16 +102,17 @@ def test_heartbeat_keeps_a_working_lease(tasks):
     assert TASK.heartbeat() == 0 and TASK.due() == ["e"]
 
 
-def test_run_single_cycle_runs_every_due_task(tasks):
-    for key in ("f1", "f2"):
-        Task(key=key, holder="", due=leases.now()).save()
+def test_run_single_cycle_runs_what_is_queued_or_due(tasks):
+    Task(key="f1").save()  # just created, its message on the way
+    Task(key="f2", holder="", due=leases.now()).save()  # due
+    Task(key="f3", holder="", due=leases.now() + dt.timedelta(hours=1)).save()  # a retry, later
 
-    def handle(key: str) -> None:
+    def handle(key: str):
         task = TASK.claim(key)
-        TASK.finish(task, "done")
+        return task and TASK.finish(task, "done")
 
     assert leases.run_single_cycle((TASK, handle)) == 2
-    assert {t.state for t in Task.objects} == {"done"}
+    assert {t.key: t.state for t in Task.objects} == {"f1": "done", "f2": "done", "f3": "waiting"}
     assert leases.run_single_cycle((TASK, handle)) == 0
 
 
