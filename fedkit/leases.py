@@ -11,7 +11,9 @@ states are those with a way out. Each document carries two engine fields:
 A queue message only nudges: ``claim`` takes the document if it is nudged or due,
 and only one claimant wins (an atomic update on ``_id``). A worker renews its
 leases with ``heartbeat`` while it works, so a short lease (``ARCHIPEL_LEASE_SECONDS``)
-is safe and what a killed worker held is due again within one lease. ``sweep`` nudges
+is safe and what a killed worker held is due again within one lease. (Releasing claims
+when a worker starts would not do: a starting worker cannot tell a dead process's
+claims from those of a live replica; a lapsed lease shows its holder stopped.) ``sweep`` nudges
 what is due and marks it nudged for one lease, so a document waiting in the queue is
 not enqueued again at every sweep.
 
