@@ -1,5 +1,6 @@
 """``make run``: the demo group on loopback — embedded MongoDB-protocol server and
-Redis, then every process of every node. Ctrl-C or SIGTERM stops them all.
+Redis, then every process of every node. A process that dies is restarted (with
+backoff, announced on the output). Ctrl-C or SIGTERM stops them all.
 
 fr and de are the group (the registry names them); partner is outside it.
 

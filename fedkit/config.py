@@ -57,6 +57,9 @@ class Config:
     delivery_backoff_scale: float = 1.0
     host_unavailable_after: int = 5
     host_probe_interval: float = 600.0
+    # A worker's claim on a task (inbound activity, fan-out, delivery) lasts this long and is
+    # renewed while it works; what a killed worker held is taken again after at most this.
+    lease_seconds: float = 15.0
     password_login: bool = False
     demo_password: str = ""
     audit_retention_days: int = 365
@@ -129,6 +132,7 @@ class Config:
             delivery_backoff_scale=float(env_str("ARCHIPEL_DELIVERY_BACKOFF_SCALE", str(cls.delivery_backoff_scale))),
             host_unavailable_after=int(env_str("ARCHIPEL_HOST_UNAVAILABLE_AFTER", str(cls.host_unavailable_after))),
             host_probe_interval=float(env_str("ARCHIPEL_HOST_PROBE_INTERVAL", str(cls.host_probe_interval))),
+            lease_seconds=float(env_str("ARCHIPEL_LEASE_SECONDS", str(cls.lease_seconds))),
             password_login=env_bool("ARCHIPEL_PASSWORD_LOGIN", False),
             demo_password=env_str("ARCHIPEL_DEMO_PASSWORD", ""),
             audit_retention_days=int(env_str("ARCHIPEL_AUDIT_RETENTION_DAYS", str(cls.audit_retention_days))),

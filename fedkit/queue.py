@@ -17,6 +17,7 @@ from collections.abc import Callable
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 
+from fedkit import leases
 from fedkit.config import Config
 
 log = logging.getLogger(__name__)
@@ -55,15 +56,19 @@ def worker_main(process: str, queue_name: str, build: Callable, *, threads: int,
     connect_db(config)
     check_policy_file(config)
     broker = make_broker(config)
-    run_worker(broker, queue_name, threads=threads, sweep=build(config, broker), sweep_interval=sweep_interval)
+    run_worker(broker, queue_name, threads=threads, sweep=build(config, broker), sweep_interval=sweep_interval,
+               lease_seconds=config.lease_seconds)
 
 
 def run_worker(broker: dramatiq.Broker, queue_name: str, *, threads: int,
-               sweep: Callable[[], None] | None = None, sweep_interval: float = 2.0) -> None:
-    """Run a dramatiq worker for one queue in this process until SIGTERM/SIGINT."""
+               sweep: Callable[[], None] | None = None, sweep_interval: float = 2.0,
+               lease_seconds: float = leases.DEFAULT_LEASE_SECONDS) -> None:
+    """Run a dramatiq worker for one queue in this process until SIGTERM/SIGINT, renewing
+    the leases of what it works on (fedkit/leases.py)."""
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    leases.start_heartbeat(lease_seconds, stop)
     worker = dramatiq.Worker(broker, queues={queue_name}, worker_threads=threads, worker_timeout=200)
     worker.start()
     log.info("worker for queue %s started with %d threads", queue_name, threads)

@@ -26,7 +26,7 @@ from fedkit.vocab import (
 from services.outbox import dlp_rules, held
 from services.outbox.addressing import username_of
 from services.outbox.delivery import public_form
-from services.outbox.fanout import QUEUE
+from services.outbox.fanout import FANOUT, QUEUE
 from services.outbox.models import LocalObject, OutboxActivity
 from services.outbox.publishing import Publisher, PublishError
 from services.outbox.visibility import can_see
@@ -67,7 +67,8 @@ def publish_as(username: str, data: dict, *, guard: bool = True) -> OutboxActivi
     if guard:
         held.guard(username, data, _config(), internal_client())
     record = Publisher(_config(), internal_client(), username).publish(data)
-    enqueue(current_app.extensions["archipel_broker"], QUEUE, "fanout", record.activity_id)
+    FANOUT.queued(record.activity_id, enqueue(current_app.extensions["archipel_broker"], QUEUE, "fanout",
+                                              record.activity_id))
     return record
 
 
