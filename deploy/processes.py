@@ -20,6 +20,13 @@ from pathlib import Path
 SERVICES = ("identity", "inbox", "outbox", "communities")
 WORKERS = {"inbox-worker": "services.inbox.worker", "delivery-worker": "services.outbox.worker",
            "communities-worker": "services.communities.worker"}
+# How a node's processes are laid out (ARCHIPEL_LAYOUT for the demo):
+# "split": a gateway, one gunicorn per service and one process per worker (scales out);
+# "compact": one gunicorn holding the gateway and every service, one worker process for
+# every queue (deploy/compact_node.py) — a small subsidiary's node.
+LAYOUTS = ("split", "compact")
+# In the compact layout, the process that holds what the split layout's process did.
+COMPACT_PROCESS = {**dict.fromkeys(("gateway", *SERVICES), "node"), **dict.fromkeys(WORKERS, "worker")}
 
 
 def free_port() -> int:
@@ -240,12 +247,16 @@ class NodeSpec:
 
 
 class Node:
-    """Every process of one node: gateway, four services, three workers."""
+    """Every process of one node: gateway, four services and three workers in the split
+    layout; one web process and one worker process in the compact layout."""
 
     def __init__(self, spec: NodeSpec, infra: Infra, secrets_: dict[str, str], extra_env: dict[str, str] | None = None,
-                 gunicorn_workers: int = 2):
+                 gunicorn_workers: int = 2, layout: str = "split"):
+        if layout not in LAYOUTS:
+            raise ValueError(f"unknown layout {layout!r} (one of {', '.join(LAYOUTS)})")
         self.spec = spec
         self.infra = infra
+        self.layout = layout
         for service in SERVICES:
             spec.internal_ports.setdefault(service, free_port())
         self.processes = ProcessSet(infra.data_dir / "logs" / spec.name, label=spec.name)
@@ -271,7 +282,8 @@ class Node:
             self.env[f"ARCHIPEL_{service.upper()}_URL"] = f"http://127.0.0.1:{spec.internal_ports[service]}"
         self.env.update(extra_env or {})
 
-    def _gunicorn(self, module: str, port: int) -> list[str]:
+    def gunicorn_argv(self, module: str, port: int) -> list[str]:
+        """How every web process of a node is run (the benchmark's yardstick runs so too)."""
         return [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
                 "--workers", str(self.gunicorn_workers), "--worker-class", "gthread", "--threads", "8",
                 "--graceful-timeout", "5", "--timeout", "120", "--log-level", "warning",
@@ -293,27 +305,39 @@ class Node:
         if not port_is_free(self.spec.port):
             raise RuntimeError(f"port {self.spec.port} for node {self.spec.name} is already in use")
         self.seed()
+        if self.layout == "compact":
+            self.start_worker("worker")
+            web = self.processes.start("node", self.gunicorn_argv("deploy.compact_node", self.spec.port), self.env)
+            wait_for_port(self.spec.port, 60, web)
+            return
         started = []
         for service in SERVICES:
             port = self.spec.internal_ports[service]
-            started.append((port, self.processes.start(service, self._gunicorn(f"services.{service}.app", port),
+            started.append((port, self.processes.start(service, self.gunicorn_argv(f"services.{service}.app", port),
                                                        self.env)))
         for worker in WORKERS:
             self.start_worker(worker)
-        gateway = self.processes.start("gateway", self._gunicorn("gateway.app", self.spec.port), self.env)
+        gateway = self.processes.start("gateway", self.gunicorn_argv("gateway.app", self.spec.port), self.env)
         started.append((self.spec.port, gateway))
         for port, proc in started:
             wait_for_port(port, 60, proc)
 
+    def process_name(self, name: str) -> str:
+        """The process that runs ``name`` (a service, "gateway" or a worker) in this layout."""
+        return COMPACT_PROCESS.get(name, name) if self.layout == "compact" else name
+
     def start_worker(self, name: str) -> None:
-        self.processes.start(name, [sys.executable, "-m", WORKERS[name]], self.env)
+        name = self.process_name(name)
+        module = "deploy.compact_node" if name == "worker" else WORKERS[name]
+        self.processes.start(name, [sys.executable, "-m", module], self.env)
 
     def stop_process(self, name: str, sig=signal.SIGTERM) -> None:
-        self.processes.stop([name], sig=sig)
+        self.processes.stop([self.process_name(name)], sig=sig)
 
     def stop(self, sig=signal.SIGTERM) -> None:
         self.processes.stop(sig=sig)
-        wait_for_ports_free([self.spec.port, *self.spec.internal_ports.values()])
+        ports = [self.spec.port] + (list(self.spec.internal_ports.values()) if self.layout == "split" else [])
+        wait_for_ports_free(ports)
 
 
 class GroupIdP:

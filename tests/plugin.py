@@ -52,6 +52,11 @@ DLP_RULES = {"rules": [
 ]}
 
 
+# The layout of each node of the shared test group (ARCHIPEL_TEST_LAYOUT=split|compact forces one).
+TEST_LAYOUTS = {name: os.environ.get("ARCHIPEL_TEST_LAYOUT") or layout
+                for name, layout in (("fr", "split"), ("de", "compact"), ("partner", "compact"))}
+
+
 def wait_until(condition, timeout: float = 30.0, interval: float = 0.1, message: str = "condition"):
     """Poll ``condition`` until it returns a truthy value; fail with ``message`` on timeout."""
     deadline = time.monotonic() + timeout
@@ -237,8 +242,10 @@ def group(infra):
     dlp_rules.write_text(json.dumps(DLP_RULES), encoding="utf-8")
     inside = {**TEST_NODE_ENV, "ARCHIPEL_GROUP_REGISTRY": str(registry), "ARCHIPEL_DLP_RULES": str(dlp_rules),
               "ARCHIPEL_DEMO_IDP_ISSUER": idp.base_url}
+    # Both layouts in every run: fr is split (a process per service), de and partner are
+    # compact (deploy/compact_node.py); every test of the suite crosses both.
     nodes = {name: Node(spec, infra, secrets_, {**inside, **oidc_client_env(name, secrets_)}
-                        if name != "partner" else TEST_NODE_ENV, 1)
+                        if name != "partner" else TEST_NODE_ENV, 1, layout=TEST_LAYOUTS[name])
              for name, spec in specs.items()}
     try:
         idp.start([specs["fr"], specs["de"]])
