@@ -1,5 +1,5 @@
-"""``python -m bench.recovery``: how long fr's inbox worker takes to catch up after a
-kill -9 while it works through a backlog of N Creates (BENCH_RECOVERY_N, 200) that
+"""``make bench`` (4), or ``python -m bench.recovery``: how long fr's inbox worker takes
+to catch up after a kill -9 while it works through a backlog of N Creates (BENCH_RECOVERY_N, 200) that
 bob@de posted to alice@fr.
 
 The inbox worker is stopped, bob posts N notes (fr accepts and stores them), the
@@ -83,8 +83,8 @@ def main() -> int:
                 return 1
             time.sleep(0.5)
         elapsed = time.monotonic() - killed_at
-        print(f"inbox worker killed -9 with {count - done_before} of {count} notes not yet applied "
-              f"({held} claimed by it): all applied {elapsed:.1f} s after the kill; "
+        print(f"\n(4) catch-up after a crash: fr's inbox worker killed -9 with {count - done_before} of {count} "
+              f"notes not yet applied ({held} claimed by it): all applied {elapsed:.1f} s after the kill; "
               f"inbox queue at most {deepest} messages", flush=True)
         return 0
     finally:
