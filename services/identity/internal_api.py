@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify
 
+from fedkit.jsonbody import request_json
 from services.identity.accounts import LOCAL_ISSUER, create_account
 from services.identity.models import Account
 
@@ -30,7 +31,7 @@ def update_profile(username: str):
     account = Account.objects(username=username).first()
     if account is None:
         return jsonify(error="not_found"), 404
-    data = request.get_json(silent=True) or {}
+    data = request_json(required=False)
     if isinstance(data.get("name"), str):
         account.display_name = data["name"][:200]
     if isinstance(data.get("summary"), str):
@@ -43,7 +44,7 @@ def update_profile(username: str):
 
 @bp.post("/accounts")
 def create():
-    data = request.get_json(silent=True) or {}
+    data = request_json(required=False)
     username = (data.get("username") or "").lower()
     if Account.objects(username=username).first():
         return jsonify(error="exists"), 409
@@ -63,7 +64,7 @@ def change_account(username: str, change: str):
     account = Account.objects(username=username).first()
     if account is None:
         return jsonify(error="not_found"), 404
-    by = (request.get_json(silent=True) or {}).get("by")
+    by = request_json(required=False).get("by")
     if not isinstance(by, str) or not by.strip():
         return jsonify(error="by_missing", error_description="say who asked in 'by'"), 400
     announced = True

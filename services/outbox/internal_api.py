@@ -6,6 +6,7 @@ import mongoengine as me
 from flask import Blueprint, current_app, jsonify, request
 
 from fedkit import keystore
+from fedkit.jsonbody import request_json
 from fedkit.queue import enqueue
 from fedkit.responses import error
 from fedkit.vocab import TOMBSTONE, audience_of, id_of, type_of
@@ -21,7 +22,7 @@ def send(username: str):
     from services.outbox.web import publish_as
 
     try:
-        record = publish_as(username, request.get_json(silent=True))
+        record = publish_as(username, request_json())
     except PublishError as exc:
         return error(exc.status, exc.code, str(exc))
     return jsonify(id=record.activity_id), 201
@@ -32,7 +33,7 @@ def send_for_actor():
     """Publish an activity prepared by another service for a node actor it owns (a
     community's Accept, Announce, Invite, Delete): stored, then fanned out to exactly
     ``recipients`` (actor ids). The activity's id must be new and on this node."""
-    data = request.get_json(silent=True) or {}
+    data = request_json(required=False)
     activity, recipients = data.get("activity"), data.get("recipients")
     base = current_app.config["ARCHIPEL"].base_url + "/"
     if not isinstance(activity, dict) or not isinstance(recipients, list) or \
@@ -59,7 +60,7 @@ def send_for_actor():
 def remove_by_community():
     """A community's moderators removed a local user's post addressed to it (the inbox
     saw the Group's Delete): the object becomes a Tombstone here too."""
-    data = request.get_json(silent=True) or {}
+    data = request_json(required=False)
     found = LocalObject.objects(object_id=str(data.get("id", "")), deleted=False).first()
     if found is None or str(data.get("community", "")) not in found.addressees:
         return error(404, "not_found", "no such object addressed to that community")
