@@ -359,3 +359,20 @@ def test_odd_but_legal_keys_from_a_remote_server_are_kept_and_shown_unchanged(gr
     assert shown["object"] == note
     assert {k: v for k, v in shown.items() if k != "object"} == \
         {k: v for k, v in activity.items() if k not in ("object", "@context")}  # items go without a context
+
+
+def test_odd_keys_posted_by_a_client_are_served_and_federated_unchanged(group):
+    """The same keys in a C2S post: stored by the outbox, served at the object's id and
+    delivered to bob on de as posted."""
+    fr, de = group["fr"], group["de"]
+    extra = {"$comment": {"$ref": "https://example.com/r", "$id": 7}, "schema.org:name": "dotted",
+             "attachment": [{"type": "PropertyValue", "name": "a.b", "$value": {"c.d": [1, None]}}]}
+    create = fr.publish("alice", {"type": "Note", "content": "odd keys from a client", "to": [de.actor("bob")],
+                                  **extra})
+    note = create["object"]
+    assert {k: note[k] for k in extra} == extra
+    served = fr.api("GET", note["id"].removeprefix(fr.base), "alice",
+                    headers={"Accept": "application/activity+json"})
+    assert served.status_code == 200 and {k: served.json().get(k) for k in extra} == extra
+    arrived = wait_until(lambda: find(de.inbox("bob"), create["id"]), message="the post in bob's inbox")
+    assert {k: arrived["object"].get(k) for k in extra} == extra
