@@ -78,7 +78,19 @@ class Config:
     # What may reach actors outside the group: "partners" (only public posts and the
     # activity of communities they are members of), "open" (like any fediverse server).
     # Default: "partners" for a node of a group (a registry is configured), else "open".
+    # Which outside servers federate at all is the federation policy's (below).
     outside_policy: str = ""
+    # Federation policy per domain (JSON file: mode open|allowlist, partners, blocks, media
+    # rules); see fedkit/federation_policy.py. Empty: open, nothing blocked.
+    federation_policy: str = ""
+    # Rate limits at the gateway, requests per ``rate_limit_period`` seconds (0: no limit):
+    # per local user (bearer token), per client address (anonymous), per remote server
+    # (verified signer's host), higher for the group's member nodes. See gateway/limits.py.
+    rate_limit_period: int = 300
+    rate_limit_user: int = 300
+    rate_limit_address: int = 300
+    rate_limit_remote: int = 1500
+    rate_limit_member: int = 15000
 
     @classmethod
     def from_env(cls) -> Config:
@@ -126,6 +138,12 @@ class Config:
                                                   str(cls.partner_expiry_notice_days))),
             dlp_rules=env_str("ARCHIPEL_DLP_RULES", ""),
             outside_policy=env_str("ARCHIPEL_OUTSIDE_POLICY", ""),
+            federation_policy=env_str("ARCHIPEL_FEDERATION_POLICY", ""),
+            rate_limit_period=int(env_str("ARCHIPEL_RATE_LIMIT_PERIOD", str(cls.rate_limit_period))),
+            rate_limit_user=int(env_str("ARCHIPEL_RATE_LIMIT_USER", str(cls.rate_limit_user))),
+            rate_limit_address=int(env_str("ARCHIPEL_RATE_LIMIT_ADDRESS", str(cls.rate_limit_address))),
+            rate_limit_remote=int(env_str("ARCHIPEL_RATE_LIMIT_REMOTE", str(cls.rate_limit_remote))),
+            rate_limit_member=int(env_str("ARCHIPEL_RATE_LIMIT_MEMBER", str(cls.rate_limit_member))),
         )
 
     def check(self, needs_secret_key: bool = False) -> Config:

@@ -1,7 +1,8 @@
 """The signed HTTP client: every outbound server-to-server request goes through here.
 
-Signatures are built by ``fedkit.httpsig`` only; the SSRF guard is applied to every
-hop (redirects are followed by hand so each target is checked).
+Signatures are built by ``fedkit.httpsig`` only; the SSRF guard and the federation
+policy (no request to a blocked or, in allowlist mode, unlisted server) are applied to
+every hop (redirects are followed by hand so each target is checked).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import requests
 
 from fedkit import httpsig
 from fedkit.config import Config
+from fedkit.federation_policy import check_peer
 from fedkit.ssrf import check_url
 from fedkit.vocab import AP_ACCEPT, AP_CONTENT_TYPE
 
@@ -23,6 +25,7 @@ def signed_get(url: str, config: Config, *, key_id: str, private_pem: str,
                accept: str = AP_ACCEPT, max_redirects: int = 3) -> requests.Response:
     for _ in range(max_redirects + 1):
         check_url(url, config)
+        check_peer(url, config)
         headers = {"Accept": accept}
         headers.update(httpsig.sign_request("GET", url, key_id=key_id, private_key_pem=private_pem))
         resp = _session.get(url, headers=headers, timeout=config.http_timeout, allow_redirects=False,
@@ -37,6 +40,7 @@ def signed_get(url: str, config: Config, *, key_id: str, private_pem: str,
 def signed_post(url: str, body: bytes, config: Config, *, key_id: str, private_pem: str,
                 content_type: str = AP_CONTENT_TYPE) -> requests.Response:
     check_url(url, config)
+    check_peer(url, config)
     headers = {"Content-Type": content_type}
     headers.update(httpsig.sign_request("POST", url, key_id=key_id, private_key_pem=private_pem, body=body))
     return _session.post(url, data=body, headers=headers, timeout=config.http_timeout,

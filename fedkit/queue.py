@@ -47,11 +47,13 @@ def worker_main(process: str, queue_name: str, build: Callable, *, threads: int,
     broker, then ``build(config, broker)`` registers the tasks and returns the sweep."""
     from fedkit.config import Config as _Config
     from fedkit.db import connect_db
+    from fedkit.federation_policy import check_policy_file
     from fedkit.logs import setup_logging
 
     config = _Config.from_env()
     setup_logging(process, config)
     connect_db(config)
+    check_policy_file(config)
     broker = make_broker(config)
     run_worker(broker, queue_name, threads=threads, sweep=build(config, broker), sweep_interval=sweep_interval)
 

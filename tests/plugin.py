@@ -34,6 +34,12 @@ TEST_NODE_ENV = {
     "ARCHIPEL_HOST_PROBE_INTERVAL": "2",
     "ARCHIPEL_MAX_BODY_BYTES": "200000",
     "ARCHIPEL_LOG_LEVEL": "INFO",
+    # Rate limits stay on but raised: the suite makes many requests from one address, one
+    # user and one host (tests/e2e/test_rate_limits.py proves them with low limits).
+    "ARCHIPEL_RATE_LIMIT_USER": "100000",
+    "ARCHIPEL_RATE_LIMIT_ADDRESS": "100000",
+    "ARCHIPEL_RATE_LIMIT_REMOTE": "100000",
+    "ARCHIPEL_RATE_LIMIT_MEMBER": "100000",
 }
 
 
