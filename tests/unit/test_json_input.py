@@ -124,3 +124,26 @@ def test_plain_documents_stay_queryable_subdocuments(db):
     OutboxActivity(activity_id="https://x.example/a/1", actor="a", activity_type="Create", raw=raw).save()
     stored = OutboxActivity._get_collection().find_one({"raw.object.id": "https://x.example/o/1"})
     assert stored is not None and stored["raw"] == raw
+
+
+def test_a_follow_kept_by_an_upsert_reads_back_unchanged(db):
+    from services.communities.models import Membership
+
+    follow = {"type": "Follow", "actor": "https://x.example/u", "$nonce": {"$ref": "r", "$id": 1}}
+    Membership.objects(community="c", actor="https://x.example/u").update_one(
+        set__state="pending", set__follow=follow, upsert=True)
+    assert Membership.objects(community="c").first().follow == follow
+
+
+def test_a_loaded_document_saved_again_keeps_its_odd_keys(db):
+    from services.inbox.models import ReceivedObject
+
+    first = {"id": "https://x.example/o", "type": "Note", "$x": 1}
+    ReceivedObject(object_id=first["id"], raw=first).save()
+    ReceivedObject(object_id=first["id"], raw={**first, "$x": 2}).save()  # a second save replaces it
+    record = ReceivedObject.objects(object_id=first["id"]).first()
+    assert record.raw == {**first, "$x": 2}
+    record.raw = {"id": first["id"], "type": "Tombstone", "a.b": None}
+    record.save()
+    assert ReceivedObject.objects(object_id=first["id"]).first().raw == {"id": first["id"], "type": "Tombstone",
+                                                                         "a.b": None}
