@@ -3,7 +3,7 @@
 It refuses, with a short code, what the node could not store and read back, or that
 no ActivityStreams document needs: nesting deeper than ``MAX_DEPTH``, integers outside
 the signed 64-bit range (BSON has no larger integer), ``NaN``/``Infinity`` (not JSON,
-RFC 8259 §6), lone surrogates in strings or keys (not UTF-8, RFC 8259 §8.1) and NUL in
+RFC 8259 §6), lone surrogates in strings or keys (not UTF-8, RFC 8259 §8.2) and NUL in
 keys (BSON keys are C strings). Keys starting with ``$`` or containing ``.`` are legal
 JSON-LD that other servers send; they are accepted, and ``fedkit.db.JSONDictField``
 stores them losslessly.

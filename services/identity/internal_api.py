@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import mongoengine as me
 from flask import Blueprint, current_app, jsonify
 
-from fedkit.jsonbody import request_json
+from fedkit.jsonbody import request_json, string_value
 from services.identity.accounts import LOCAL_ISSUER, create_account
 from services.identity.models import Account
 
@@ -45,12 +46,16 @@ def update_profile(username: str):
 @bp.post("/accounts")
 def create():
     data = request_json(required=False)
-    username = (data.get("username") or "").lower()
+    username = string_value(data.get("username")).lower()
     if Account.objects(username=username).first():
         return jsonify(error="exists"), 409
-    account = create_account(current_app.config["ARCHIPEL"], username,
-                             display_name=data.get("display_name", ""), password=data.get("password"),
-                             locked=bool(data.get("locked")))
+    try:
+        account = create_account(current_app.config["ARCHIPEL"], username,
+                                 display_name=string_value(data.get("display_name")),
+                                 password=data.get("password") if isinstance(data.get("password"), str) else None,
+                                 locked=bool(data.get("locked")))
+    except me.ValidationError as exc:
+        return jsonify(error="invalid_account", error_description=str(exc)), 422
     return jsonify(account_json(account)), 201
 
 

@@ -23,7 +23,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 
 from fedkit.config import Config
 from fedkit.internal import InternalClient, internal_client, require_user
-from fedkit.jsonbody import request_json
+from fedkit.jsonbody import request_json, string_value
 from fedkit.queue import enqueue
 from fedkit.responses import error
 from fedkit.sanitize import sanitize_html
@@ -217,7 +217,7 @@ def release(held_id: str):
 @require_user("write")
 def reject(held_id: str):
     body = request_json(required=False)
-    reason = body.get("reason") if isinstance(body.get("reason"), str) else ""
+    reason = string_value(body.get("reason"))
     held, failure = _decide(held_id)
     if failure:
         return failure

@@ -128,3 +128,26 @@ def test_scim_refuses_json_it_cannot_keep_as_a_scim_error(identity, body, scim_t
     assert resp.status_code == 400
     assert resp.get_json()["scimType"] == scim_type
     assert "scim-secret" not in resp.get_data(as_text=True)
+
+
+# -- request values never reach a query as an operator -----------------------------------
+
+@pytest.mark.parametrize("operator", [{"$ne": ""}, {"$gt": ""}, {"$regex": ".*"}, ["x"], 7])
+def test_operator_documents_match_no_post_and_no_member(communities, operator):
+    from services.communities.models import CommunityPost, Membership
+
+    CommunityPost(object_id=f"{BASE}/objects/1", community="c1", author=ALICE, raw={"type": "Note"}).save()
+    Membership(community="c1", actor=f"{BASE}/users/alain", role="member", state="member").save()
+    resp = communities.post("/communities/c1/posts/remove", json={"object": operator}, headers=as_user())
+    assert resp.status_code == 404
+    assert not CommunityPost.objects(object_id=f"{BASE}/objects/1").first().removed
+    for path, body in (("/communities/c1/members", {"action": "remove", "actor": operator}),
+                       ("/communities/c1/transfer", {"actor": operator})):
+        assert communities.post(path, json=body, headers=as_user()).status_code == 422
+    assert Membership.objects(community="c1", actor=f"{BASE}/users/alain").first().state == "member"
+    assert Membership.objects(community="c1", actor=ALICE).first().role == "owner"
+
+
+def test_internal_account_creation_takes_only_a_string_username(identity):
+    resp = identity.post("/internal/accounts", json={"username": {"$ne": None}}, headers={INTERNAL: SECRET})
+    assert resp.status_code == 422  # was 500 (AttributeError: a dict has no lower())
