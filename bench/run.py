@@ -120,7 +120,7 @@ def bench_inbox_path(fr_db, de: Node, alice: str, data_dir: Path) -> None:
     rate, refused = accepted_rate(f"{de.spec.base_url}/inbox", prepared)
     bare = ProcessSet(data_dir / "logs" / "bare")
     port = free_port()
-    proc = bare.start("bare", de._gunicorn("bench.bare", port), de.env)
+    proc = bare.start("bare", de.gunicorn_argv("bench.bare", port), de.env)
     try:
         wait_for_port(port, 60, proc)
         bare_rate, _ = accepted_rate(f"http://127.0.0.1:{port}/inbox", prepared)

@@ -36,8 +36,20 @@ DOCUMENTS = (
 
 def migrate(config: Config) -> None:
     ensure_indexes(DOCUMENTS)
+    backfill_leases()
     ensure_retention(config.audit_retention_days)
     ensure_scim_retention(config.audit_retention_days)
+
+
+def backfill_leases() -> None:
+    """Documents stored before the lease engine (fedkit/leases.py) get its fields."""
+    from services.inbox.models import INBOUND
+    from services.outbox.delivery import DELIVERY
+    from services.outbox.fanout import FANOUT
+
+    for machine in (INBOUND, FANOUT, DELIVERY):
+        machine.backfill()
+    Delivery._get_collection().update_many({"lease_until": {"$exists": True}}, {"$unset": {"lease_until": ""}})
 
 
 def main() -> None:

@@ -88,7 +88,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
         except AuthError as exc:
             g.audit_error = exc.code
             # Failed credentials count against the client address, like anonymous requests.
-            return rate_limited(Identity(), signature_mode) or error(exc.status, exc.code, str(exc))
+            return rate_limited(Identity(), signature_mode) or exc.response()
         g.identity = identity
         throttled = rate_limited(identity, signature_mode)
         if throttled is not None:

@@ -8,11 +8,12 @@ from flask import Blueprint, current_app, jsonify, request
 from fedkit import keystore
 from fedkit.authority import COMMUNITY, may_delete
 from fedkit.community_facts import is_group_actor
+from fedkit.db import ACKNOWLEDGED
 from fedkit.jsonbody import request_json
 from fedkit.queue import enqueue
 from fedkit.responses import error
 from fedkit.vocab import TOMBSTONE, audience_of, id_of, type_of
-from services.outbox.fanout import QUEUE
+from services.outbox.fanout import FANOUT, QUEUE
 from services.outbox.models import LocalObject, OutboxActivity
 from services.outbox.publishing import PublishError
 
@@ -51,10 +52,11 @@ def send_for_actor():
                             addressees=audience_of(activity), explicit_recipients=True,
                             recipients=[r for r in recipients if isinstance(r, str)])
     try:
-        record.save(force_insert=True)
+        record.save(force_insert=True, write_concern=ACKNOWLEDGED)
     except me.NotUniqueError:  # the same activity sent twice (a retried call): nothing more to do
         return jsonify(id=record.activity_id), 200
-    enqueue(current_app.extensions["archipel_broker"], QUEUE, "fanout", record.activity_id)
+    FANOUT.queued(record.activity_id, enqueue(current_app.extensions["archipel_broker"], QUEUE, "fanout",
+                                              record.activity_id))
     return jsonify(id=record.activity_id), 201
 
 
