@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import mongoengine as me
 import requests
 
-from fedkit import key_fetch, keystore
+from fedkit import jsonbody, key_fetch, keystore
 from fedkit.config import Config
 from fedkit.db import Document
 from fedkit.http import read_capped, signed_get
@@ -84,9 +84,9 @@ def fetch_json(url: str, config: Config, *, as_actor: str | None = None, timeout
     if body is None:
         raise FetchError("too_large", f"GET {url} returned more than {MAX_DOCUMENT_BYTES} bytes")
     try:
-        data = json.loads(body)
-    except (ValueError, RecursionError):
-        raise FetchError("malformed_json", f"GET {url} did not return JSON") from None
+        data = jsonbody.loads(body)  # what could not be stored and read back is refused here too
+    except ValueError:
+        raise FetchError("malformed_json", f"GET {url} did not return JSON this node can keep") from None
     if not isinstance(data, dict):
         raise FetchError("malformed_json", f"GET {url} did not return an object")
     return data

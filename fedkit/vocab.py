@@ -6,11 +6,12 @@ convention): no scattered ``"Follow"`` strings elsewhere.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from werkzeug.http import parse_options_header
+
+from fedkit import jsonbody
 
 AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
 SECURITY_CONTEXT = "https://w3id.org/security/v1"
@@ -162,9 +163,10 @@ def is_activitystreams(content_type: str | None, data: Any) -> bool:
 class DocumentError(ValueError):
     """Raised when a payload is not a usable AS2 document (short machine-readable code)."""
 
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: str, message: str, status: int = 400):
         super().__init__(message)
         self.code = code
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -215,9 +217,9 @@ class Document:
 def parse_document(data: bytes | str | dict) -> Document:
     if isinstance(data, (bytes, str)):
         try:
-            data = json.loads(data)
-        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-            raise DocumentError("malformed_json", f"body is not valid JSON: {exc}") from None
+            data = jsonbody.loads(data)
+        except jsonbody.JSONInputError as exc:
+            raise DocumentError(exc.code, str(exc), exc.status) from None
     if not isinstance(data, dict):
         raise DocumentError("not_an_object", "an ActivityStreams document must be a JSON object")
     if not type_of(data):

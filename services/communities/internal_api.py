@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from fedkit.internal import internal_client
+from fedkit.jsonbody import request_json
 from fedkit.responses import error
 from services.communities.access import (
     can_fetch_actor_document,
@@ -28,7 +29,7 @@ def _community_by_id(iri: str) -> Community | None:
 @bp.post("/inbox")
 def inbox():
     """An activity for a local community, verified and stored by the inbox service."""
-    data = request.get_json(silent=True) or {}
+    data = request_json(required=False)
     activity = data.get("activity")
     if not isinstance(activity, dict):
         return error(400, "invalid_request", "post {activity}")

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, g, jsonify
 
 from fedkit import keystore
 from fedkit.internal import internal_client, require_user
+from fedkit.jsonbody import request_json
 from fedkit.keys import generate_rsa_keypair
 from fedkit.policy import VISIBILITIES
 from fedkit.responses import error
@@ -47,9 +48,7 @@ def _choice(data: dict, key: str, allowed, default):
 @bp.post("/communities")
 @require_user("write")
 def create():
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        return error(400, "malformed_json", "the body must be a JSON object")
+    data = request_json()
     name = data.get("name")
     if not isinstance(name, str) or not name.strip():
         return error(422, "name_missing", "a community needs a name")
@@ -103,9 +102,7 @@ def update_settings(slug: str):
     community, me_, failure = acting_as(slug, MANAGING_ROLES)
     if failure:
         return failure
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        return error(400, "malformed_json", "the body must be a JSON object")
+    data = request_json()
     try:
         for key, allowed in (("openness", OPENNESS), ("visibility", VISIBILITIES), ("purpose", PURPOSES),
                              ("posting", ("members", "moderators"))):
@@ -149,7 +146,7 @@ def transfer(slug: str):
     community, me_, failure = acting_as(slug, ("owner",))
     if failure:
         return failure
-    target = target_actor(request.get_json(silent=True) or {})
+    target = target_actor(request_json())
     heir = Membership.objects(community=slug, actor=target or "", state="member").first()
     if heir is None:
         return error(422, "not_a_member", "ownership goes to a member of the community")
@@ -177,7 +174,7 @@ def moderate_post(slug: str):
     community, me_, failure = acting_as(slug, MODERATING_ROLES)
     if failure:
         return failure
-    object_id = id_of((request.get_json(silent=True) or {}).get("object"))
+    object_id = id_of(request_json().get("object"))
     post = CommunityPost.objects(object_id=object_id or "", community=slug).first()
     if post is None or post.removed:
         return error(404, "not_found", "no such post in this community")

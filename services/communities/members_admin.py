@@ -4,9 +4,10 @@ set roles, and see pending requests. Effects on other nodes are federated by the
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 
 from fedkit.internal import internal_client, require_user
+from fedkit.jsonbody import request_json
 from fedkit.registry import load_registry
 from fedkit.responses import error
 from fedkit.vocab import ACCEPT, INVITE, REJECT
@@ -24,7 +25,7 @@ def manage_member(slug: str):
     community, me_, failure = acting_as(slug, MANAGING_ROLES)
     if failure:
         return failure
-    data = request.get_json(silent=True) or {}
+    data = request_json()
     action, target = data.get("action"), target_actor(data)
     if target is None:
         return error(422, "actor_missing", "name the member by actor id")

@@ -6,7 +6,7 @@ import datetime as dt
 
 import mongoengine as me
 
-from fedkit.db import Document
+from fedkit.db import Document, JSONDictField
 from fedkit.policy import VISIBILITIES
 
 OPENNESS = ("free", "open", "closed")  # free: joined at once; open: a manager approves; closed: invitation only
@@ -58,7 +58,7 @@ class Membership(Document):
     actor = me.StringField(required=True)
     role = me.StringField(choices=ROLES, default="member")
     state = me.StringField(choices=STATES, required=True)
-    follow = me.DictField()  # the Follow that asked to join, answered by Accept/Reject
+    follow = JSONDictField()  # the Follow that asked to join, answered by Accept/Reject
     invited_by = me.StringField()
     partner = me.BooleanField(default=False)  # an actor outside the group
     expires_at = me.DateTimeField()  # partners only: access ends then unless renewed
@@ -76,7 +76,7 @@ class CommunityPost(Document):
     community = me.StringField(required=True)
     author = me.StringField(required=True)
     create_id = me.StringField()
-    raw = me.DictField(required=True)
+    raw = JSONDictField(required=True)
     in_reply_to = me.StringField()
     removed = me.BooleanField(default=False)
     removed_by = me.StringField()

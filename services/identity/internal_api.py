@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+import mongoengine as me
+from flask import Blueprint, current_app, jsonify
 
+from fedkit.jsonbody import request_json, string_value
 from services.identity.accounts import LOCAL_ISSUER, create_account
 from services.identity.models import Account
 
@@ -30,7 +32,7 @@ def update_profile(username: str):
     account = Account.objects(username=username).first()
     if account is None:
         return jsonify(error="not_found"), 404
-    data = request.get_json(silent=True) or {}
+    data = request_json(required=False)
     if isinstance(data.get("name"), str):
         account.display_name = data["name"][:200]
     if isinstance(data.get("summary"), str):
@@ -43,13 +45,17 @@ def update_profile(username: str):
 
 @bp.post("/accounts")
 def create():
-    data = request.get_json(silent=True) or {}
-    username = (data.get("username") or "").lower()
+    data = request_json(required=False)
+    username = string_value(data.get("username")).lower()
     if Account.objects(username=username).first():
         return jsonify(error="exists"), 409
-    account = create_account(current_app.config["ARCHIPEL"], username,
-                             display_name=data.get("display_name", ""), password=data.get("password"),
-                             locked=bool(data.get("locked")))
+    try:
+        account = create_account(current_app.config["ARCHIPEL"], username,
+                                 display_name=string_value(data.get("display_name")),
+                                 password=data.get("password") if isinstance(data.get("password"), str) else None,
+                                 locked=bool(data.get("locked")))
+    except me.ValidationError as exc:
+        return jsonify(error="invalid_account", error_description=str(exc)), 422
     return jsonify(account_json(account)), 201
 
 
@@ -63,7 +69,7 @@ def change_account(username: str, change: str):
     account = Account.objects(username=username).first()
     if account is None:
         return jsonify(error="not_found"), 404
-    by = (request.get_json(silent=True) or {}).get("by")
+    by = request_json(required=False).get("by")
     if not isinstance(by, str) or not by.strip():
         return jsonify(error="by_missing", error_description="say who asked in 'by'"), 400
     announced = True

@@ -23,6 +23,7 @@ from flask import (
     url_for,
 )
 
+from fedkit.jsonbody import request_json
 from fedkit.responses import error
 from services.identity.models import SCOPES, Account, AuthorizationCode, OAuthClient, OAuthToken
 
@@ -103,8 +104,7 @@ def init_oauth(app) -> None:
 
 def _form_or_json() -> dict:
     if request.is_json:
-        data = request.get_json(silent=True)
-        return data if isinstance(data, dict) else {}
+        return request_json()
     return request.form.to_dict()
 
 

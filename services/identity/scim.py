@@ -56,6 +56,7 @@ from scim2_server.requests import ScimRequest
 from scim2_server.responses import SCIM_MEDIA_TYPE
 from scim2_server.service import ScimService
 
+from fedkit import jsonbody
 from fedkit.config import Config
 from services.identity.scim_backend import AccountStorage
 
@@ -227,9 +228,18 @@ def scim(path: str):
     if not config.scim_token:
         error = NotFoundException(detail="SCIM provisioning is not enabled on this node").to_error()
         return _send(404, error.model_dump(), {"Content-Type": SCIM_MEDIA_TYPE})
+    body = request.get_data()
+    if body.strip():
+        try:
+            jsonbody.loads(body)  # what could not be stored and read back is refused before the SCIM library
+        except jsonbody.JSONInputError as exc:
+            # RFC 7644 §3.12: a 400 whose scimType says malformed or unacceptable
+            error = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": "400",
+                     "scimType": "invalidSyntax" if exc.status == 400 else "invalidValue", "detail": str(exc)}
+            return _send(400, error, {"Content-Type": SCIM_MEDIA_TYPE})
     application = _application(current_app)
     response = application.serve(ScimRequest(
         method=request.method, base_url=config.base_url + PREFIX, path="/" + path,
-        query=request.args.to_dict(), headers=list(request.headers.items()), body=request.get_data(),
+        query=request.args.to_dict(), headers=list(request.headers.items()), body=body,
     ))
     return _send(response.status.value, response.body, response.headers)

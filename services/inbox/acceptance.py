@@ -61,7 +61,7 @@ def receive(username: str | None = None, community: str | None = None):
     try:
         doc = parse_document(request.get_data())
     except DocumentError as exc:
-        return error(400, exc.code, str(exc))
+        return error(exc.status, exc.code, str(exc))
     actor = id_of(doc.raw.get("actor"))
     if not actor:
         return error(400, "actor_missing", "an activity needs an actor")

@@ -44,7 +44,11 @@ def _paged(collection_id: str, query, item_of, order_field: str, cursor_field: s
                     "first": f"{collection_id}?page=true"})
     max_cursor = request.args.get("max")
     if max_cursor:
-        value = int(max_cursor) if cursor_field == "seq" and max_cursor.isdigit() else max_cursor
+        value: str | int = max_cursor
+        if cursor_field == "seq":  # a number this node gave out in a "next" link
+            if not (max_cursor.isascii() and max_cursor.isdigit() and len(max_cursor) <= 18):
+                return error(400, "invalid_cursor", "max: the cursor of a next link")
+            value = int(max_cursor)
         query = query.filter(**{f"{cursor_field}__lt": value})
     rows = list(query.order_by(order_field).limit(PAGE_SIZE))
     page = {"id": request.url.replace(request.host_url.rstrip("/"), _config().base_url),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
+from fedkit.jsonbody import request_json
 from fedkit.vocab import INVITE, DocumentError, id_of, local_actor_id
 from services.inbox.acceptance import accept_activity
 from services.inbox.models import FollowRelation, InboundActivity
@@ -30,7 +31,7 @@ def is_follower(username: str):
 def local_delivery():
     """An activity published by a local actor: applied here like a received one, so
     local followers and addressees get it and follow state is recorded."""
-    data = request.get_json(silent=True) or {}
+    data = request_json(required=False)
     also_to = [a for a in data.get("also_to", []) if isinstance(a, str)]
     try:
         activity_id, created = accept_activity(data.get("activity"), signer=None, local=True, also_to=also_to)

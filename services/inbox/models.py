@@ -7,7 +7,7 @@ import datetime as dt
 import mongoengine as me
 
 from fedkit import leases
-from fedkit.db import Document
+from fedkit.db import Document, JSONDictField
 
 
 def now() -> dt.datetime:
@@ -19,7 +19,7 @@ class InboundActivity(Document):
 
     meta = {"collection": "inbound_activities", "indexes": [("state", "received_at"), ("state", "lease_until")]}
     activity_id = me.StringField(primary_key=True)
-    raw = me.DictField(required=True)
+    raw = JSONDictField(required=True)
     activity_type = me.StringField()
     signer = me.StringField()
     local = me.BooleanField(default=False)  # produced by this node's outbox
@@ -66,7 +66,7 @@ class ReceivedObject(Document):
 
     meta = {"collection": "received_objects", "indexes": ["attributed_to"]}
     object_id = me.StringField(primary_key=True)
-    raw = me.DictField(required=True)
+    raw = JSONDictField(required=True)
     attributed_to = me.StringField()
     deleted = me.BooleanField(default=False)
     updated_at = me.DateTimeField(default=now)

@@ -24,6 +24,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from fedkit.config import Config
 from fedkit.db import ACKNOWLEDGED
 from fedkit.internal import InternalClient, internal_client, require_user
+from fedkit.jsonbody import request_json, string_value
 from fedkit.queue import enqueue
 from fedkit.responses import error
 from fedkit.sanitize import sanitize_html
@@ -216,8 +217,8 @@ def release(held_id: str):
 @bp.post("/api/archipel/held/<held_id>/reject")
 @require_user("write")
 def reject(held_id: str):
-    body = request.get_json(silent=True) or {}
-    reason = body.get("reason") if isinstance(body, dict) and isinstance(body.get("reason"), str) else ""
+    body = request_json(required=False)
+    reason = string_value(body.get("reason"))
     held, failure = _decide(held_id)
     if failure:
         return failure

@@ -9,6 +9,7 @@ from fedkit import keystore
 from fedkit.authority import COMMUNITY, may_delete
 from fedkit.community_facts import is_group_actor
 from fedkit.db import ACKNOWLEDGED
+from fedkit.jsonbody import request_json
 from fedkit.queue import enqueue
 from fedkit.responses import error
 from fedkit.vocab import TOMBSTONE, audience_of, id_of, type_of
@@ -24,7 +25,7 @@ def send(username: str):
     from services.outbox.web import publish_as
 
     try:
-        record = publish_as(username, request.get_json(silent=True))
+        record = publish_as(username, request_json())
     except PublishError as exc:
         return error(exc.status, exc.code, str(exc))
     return jsonify(id=record.activity_id), 201
@@ -35,7 +36,7 @@ def send_for_actor():
     """Publish an activity prepared by another service for a node actor it owns (a
     community's Accept, Announce, Invite, Delete): stored, then fanned out to exactly
     ``recipients`` (actor ids). The activity's id must be new and on this node."""
-    data = request.get_json(silent=True) or {}
+    data = request_json(required=False)
     activity, recipients = data.get("activity"), data.get("recipients")
     base = current_app.config["ARCHIPEL"].base_url + "/"
     if not isinstance(activity, dict) or not isinstance(recipients, list) or \
@@ -65,7 +66,7 @@ def remove_by_community():
     saw the Group's Delete): the object becomes a Tombstone here too. Checked again here,
     whoever asks (fedkit.authority.may_delete): ``community`` must be a Group the post was
     addressed to — being addressed (a mention) gives a Person no such right."""
-    data = request.get_json(silent=True) or {}
+    data = request_json(required=False)
     object_id, community = str(data.get("id", "")), str(data.get("community", ""))
     found = LocalObject.objects(object_id=object_id, deleted=False).first()
     if found is None or community not in found.addressees:

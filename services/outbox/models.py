@@ -7,7 +7,7 @@ import datetime as dt
 import mongoengine as me
 
 from fedkit import leases
-from fedkit.db import Document
+from fedkit.db import Document, JSONDictField
 
 
 def now() -> dt.datetime:
@@ -24,7 +24,7 @@ class OutboxActivity(Document):
     actor = me.StringField(required=True)
     activity_type = me.StringField(required=True)
     object_id = me.StringField()
-    raw = me.DictField(required=True)
+    raw = JSONDictField(required=True)
     addressees = me.ListField(me.StringField())
     # Set for activities of a node actor that is not a Person (a community's Announce):
     # the exact actors to reach, decided by the service that owns that actor.
@@ -45,7 +45,7 @@ class LocalObject(Document):
     meta = {"collection": "local_objects", "indexes": ["author"]}
     object_id = me.StringField(primary_key=True)
     author = me.StringField(required=True)
-    raw = me.DictField(required=True)
+    raw = JSONDictField(required=True)
     addressees = me.ListField(me.StringField())
     deleted = me.BooleanField(default=False)
     created_at = me.DateTimeField(default=now)

@@ -13,6 +13,7 @@ from fedkit import keystore
 from fedkit.actors import MAX_DOCUMENT_BYTES
 from fedkit.http import read_capped, signed_get
 from fedkit.internal import internal_client, require_user
+from fedkit.jsonbody import request_json
 from fedkit.queue import enqueue
 from fedkit.responses import activity_json, error
 from fedkit.ssrf import UnsafeURL
@@ -77,9 +78,7 @@ def publish_as(username: str, data: dict, *, guard: bool = True) -> OutboxActivi
 def post_outbox(username: str):
     if g.requester.user != username:
         return error(403, "forbidden", "you can only post to your own outbox")
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        return error(400, "malformed_json", "the body must be a JSON object")
+    data = request_json()
     try:
         record = publish_as(username, data)
     except held.GuardStop as exc:  # blocked (422), held for review (202), rules unreadable (503)
@@ -151,7 +150,7 @@ def proxy():
     """ActivityPub ``endpoints.proxyUrl``: fetch a document signed as the user. Only an
     ActivityStreams document is relayed (ActivityPub §3.2 media type and an AS2 context)."""
     config = _config()
-    target = request.form.get("id") or (request.get_json(silent=True) or {}).get("id")
+    target = request.form.get("id") or request_json(required=False).get("id")
     if not isinstance(target, str) or not target:
         return error(400, "id_missing", "post the id to fetch as form field 'id'")
     key_id, private_pem = keystore.signing_key(local_actor_id(config.base_url, g.requester.user))
