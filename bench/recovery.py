@@ -53,8 +53,9 @@ def main() -> int:
             ids = list(pool.map(lambda i: de.publish("bob", {"type": "Note", "content": f"backlog #{i}",
                                                               "to": [f"{de.actor('bob')}/followers"]})["id"],
                                 range(count)))
-        wait_until(lambda: fr.db.inbound_activities.count_documents({"_id": {"$in": ids}}) == count,
-                   timeout=600, interval=1, message=f"fr to accept the {count} notes")
+        # fr answered 202 to each (they wait in its intake stream for the worker).
+        wait_until(lambda: de.db.deliveries.count_documents({"activity_id": {"$in": ids}, "state": "delivered"})
+                   == count, timeout=600, interval=1, message=f"fr to accept the {count} notes")
 
         def applied() -> int:
             return fr.db.inbox_items.count_documents({"username": "alice", "activity_id": {"$in": ids}})

@@ -8,12 +8,15 @@ import json
 
 import mongoengine as me
 from flask import Blueprint, current_app, g, request
+from pymongo import WriteConcern
+from pymongo.errors import BulkWriteError
 
 from fedkit.db import ACKNOWLEDGED
 from fedkit.internal import internal_client
 from fedkit.queue import enqueue
 from fedkit.responses import error
 from fedkit.vocab import DocumentError, id_of, local_actor_id, parse_document
+from services.inbox import intake
 from services.inbox.models import INBOUND, InboundActivity
 from services.inbox.objects import same_origin
 
@@ -21,22 +24,52 @@ bp = Blueprint("acceptance", __name__)
 QUEUE = "inbox"
 
 
+def _activity_id(raw: dict, doc) -> str:
+    return doc.id or "urn:sha256:" + hashlib.sha256(json.dumps(raw, sort_keys=True).encode()).hexdigest()
 
 
-def accept_activity(raw: dict, signer: str | None, *, local: bool = False,
+def accept_activity(raw: dict, signer: str | None, *, broker, local: bool = False,
                     also_to: list[str] | None = None) -> tuple[str, bool]:
-    """Store once and queue; returns (activity id, newly stored)."""
+    """Store once and queue; returns (activity id, newly stored). For local activities
+    (this node's outbox) and deliveries the intake stream could not take."""
     doc = parse_document(raw)
-    activity_id = doc.id or "urn:sha256:" + hashlib.sha256(
-        json.dumps(raw, sort_keys=True).encode()).hexdigest()
+    activity_id = _activity_id(raw, doc)
     try:
         InboundActivity(activity_id=activity_id, raw=raw, activity_type=doc.type, signer=signer,
                         local=local, also_to=also_to or []).save(force_insert=True, write_concern=ACKNOWLEDGED)
     except me.NotUniqueError:
         return activity_id, False  # a replay or a repeated delivery: no second effect
-    INBOUND.queued(activity_id, enqueue(current_app.extensions["archipel_broker"], QUEUE, "process_inbound",
-                                        activity_id))
+    INBOUND.queued(activity_id, enqueue(broker, QUEUE, "process_inbound", activity_id))
     return activity_id, True
+
+
+def accept_batch(deliveries: list[tuple[dict, str, list[str]]], broker) -> list[str]:
+    """Store verified deliveries from the intake stream in one journaled write (each id
+    once: replays and repeats have no second effect) and queue the new ones; returns
+    their ids. Raises when the database does not take them (the stream keeps them)."""
+    documents: dict[str, dict] = {}
+    for raw, signer, also_to in deliveries:
+        doc = parse_document(raw)
+        activity_id = _activity_id(raw, doc)
+        documents.setdefault(activity_id, InboundActivity(
+            activity_id=activity_id, raw=raw, activity_type=doc.type, signer=signer,
+            also_to=also_to).to_mongo().to_dict())
+    if not documents:
+        return []
+    ids = list(documents)
+    collection = InboundActivity._get_collection().with_options(write_concern=WriteConcern(**ACKNOWLEDGED))
+    try:
+        collection.insert_many(list(documents.values()), ordered=False)
+        new = ids
+    except BulkWriteError as exc:
+        errors = exc.details.get("writeErrors", [])
+        if any(e.get("code") != 11000 for e in errors):
+            raise
+        seen = {ids[e["index"]] for e in errors}
+        new = [i for i in ids if i not in seen]
+    for activity_id in new:
+        INBOUND.queued(activity_id, enqueue(broker, QUEUE, "process_inbound", activity_id))
+    return new
 
 
 @bp.post("/inbox")
@@ -76,5 +109,7 @@ def receive(username: str | None = None, community: str | None = None):
     # A delivery to a personal inbox addresses its owner (how bto/bcc reach a server).
     also_to = [local_actor_id(base_url, username)] if username else \
         [f"{base_url}/communities/{community}"] if community else []
-    accept_activity(doc.raw, signer, also_to=also_to)
+    broker = current_app.extensions["archipel_broker"]
+    if not intake.offer(broker.client, current_app.config["ARCHIPEL"], doc.raw, signer, also_to):
+        accept_activity(doc.raw, signer, broker=broker, also_to=also_to)
     return "", 202

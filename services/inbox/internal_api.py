@@ -34,7 +34,8 @@ def local_delivery():
     data = request_json(required=False)
     also_to = [a for a in data.get("also_to", []) if isinstance(a, str)]
     try:
-        activity_id, created = accept_activity(data.get("activity"), signer=None, local=True, also_to=also_to)
+        activity_id, created = accept_activity(data.get("activity"), signer=None, local=True, also_to=also_to,
+                                              broker=current_app.extensions["archipel_broker"])
     except DocumentError as exc:
         return jsonify(error=exc.code), 400
     return jsonify(id=activity_id, created=created), 202

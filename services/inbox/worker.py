@@ -1,4 +1,5 @@
-"""The inbox worker process: applies stored activities by their handlers.
+"""The inbox worker process: stores what the intake stream holds (intake.py) and
+applies stored activities by their handlers.
 
 Run as ``python -m services.inbox.worker``; SIGTERM stops it after the current tasks.
 """
@@ -8,19 +9,23 @@ from __future__ import annotations
 from fedkit.config import Config
 from fedkit.internal import InternalClient
 from fedkit.queue import enqueue, register, worker_main
-from services.inbox.acceptance import QUEUE
+from services.inbox import intake
+from services.inbox.acceptance import QUEUE, accept_batch
 from services.inbox.models import INBOUND
 from services.inbox.processing import process_inbound
 
 
 def build(config: Config, broker):
-    """Register the inbox task on a broker; returns the sweep function (tests call both)."""
+    """Register the inbox task on a broker and start draining the intake stream; returns
+    the sweep function."""
     internal = InternalClient(config)
 
     def process_task(activity_id: str) -> None:
         process_inbound(activity_id, config, internal)
 
     register(broker, QUEUE, {"process_inbound": process_task}, max_retries=0)
+
+    intake.start_consumer(broker.client, config, lambda deliveries: accept_batch(deliveries, broker))
 
     def sweep() -> None:
         INBOUND.sweep(lambda activity_id: enqueue(broker, QUEUE, "process_inbound", activity_id),

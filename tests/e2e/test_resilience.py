@@ -62,7 +62,8 @@ def test_killed_inbox_worker_loses_nothing(group, berta_follows_alain):
     try:
         create = fr.publish("alain", {"type": "Note", "content": "Received with no inbox worker",
                                       "to": [f"{fr.actor('alain')}/followers"]})
-        wait_until(lambda: de.db.inbound_activities.find_one({"_id": create["id"]}),
+        # de answered 202: the delivery is in de's intake stream, waiting for a worker.
+        wait_until(lambda: fr.db.deliveries.find_one({"activity_id": create["id"], "state": "delivered"}),
                    message="de to accept the delivery")
         assert find(de.inbox("berta"), create["id"]) is None
     finally:
