@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from fedkit.config import Config
 from fedkit.internal import INTERNAL, SCOPES, SIGNER, USER, VIEWER
 
 SECRET = "internal-secret"
@@ -30,9 +31,23 @@ def deep(depth: int) -> bytes:
 
 @pytest.fixture
 def inbox(db, infra):
+    from fedkit.queue import make_broker
     from services.inbox.app import create_app
 
-    return create_app(config(db, infra), broker=object()).test_client()  # enqueue fails: the sweeper's job
+    app = create_app({**config(db, infra), "redis_url": infra.redis_url, "queue_prefix": db},
+                     broker=make_broker(Config(redis_url=infra.redis_url, queue_prefix=db)))
+    yield app.test_client()
+    app.extensions["archipel_broker"].close()
+
+
+def store_intake(inbox) -> None:
+    """What the inbox worker does with the intake stream (services/inbox/intake.py)."""
+    from services.inbox import intake
+    from services.inbox.acceptance import accept_batch
+
+    app = inbox.application
+    broker, cfg = app.extensions["archipel_broker"], app.config["ARCHIPEL"]
+    intake.drain_once(broker.client, cfg, lambda batch: accept_batch(batch, broker), consumer="test", block_ms=10)
 
 
 def deliver(inbox, raw: dict | bytes):
@@ -52,6 +67,7 @@ def test_inbox_keeps_dollar_and_dotted_keys_losslessly(inbox):
     raw = create_from(REMOTE, **{"$comment": {"$ref": "r", "$id": 1}, "schema.org:name": "x"})
     resp = deliver(inbox, raw)
     assert resp.status_code == 202, resp.get_data(as_text=True)  # was 500 (mongoengine refused $-keys)
+    store_intake(inbox)
     assert InboundActivity.objects(activity_id=raw["id"]).first().raw == raw
 
 
