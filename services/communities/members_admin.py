@@ -4,7 +4,7 @@ set roles, and see pending requests. Effects on other nodes are federated by the
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, g, jsonify, request
 
 from fedkit.internal import internal_client, require_user
 from fedkit.registry import load_registry
@@ -17,15 +17,25 @@ from services.communities.sending import send_as_group
 bp = Blueprint("members_admin", __name__)
 
 
+# Joining is following the Group: managing members is answering follow requests
+# (Mastodon: write:follows), banning is blocking (write:blocks).
+ACTION_SCOPES = {"ban": "write:blocks", "unban": "write:blocks"}
+
+
 @bp.post("/communities/<slug>/members")
-@require_user("write")
+@require_user()
 def manage_member(slug: str):
     """{"action": invite|approve|reject|remove|ban|unban|renew|role, "actor": <actor id>, "role": …}"""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return error(400, "malformed_json", "the body must be a JSON object")
+    action, target = data.get("action"), target_actor(data)
+    needed = ACTION_SCOPES.get(action, "write:follows") if isinstance(action, str) else "write:follows"
+    if not g.requester.has_scope(needed):
+        return error(403, "insufficient_scope", f"needs scope {needed}")
     community, me_, failure = acting_as(slug, MANAGING_ROLES)
     if failure:
         return failure
-    data = request.get_json(silent=True) or {}
-    action, target = data.get("action"), target_actor(data)
     if target is None:
         return error(422, "actor_missing", "name the member by actor id")
     if target == community.owner and action != "invite":
@@ -92,7 +102,7 @@ def manage_member(slug: str):
 
 
 @bp.get("/communities/<slug>/requests")
-@require_user("read")
+@require_user("read:follows")
 def pending_requests(slug: str):
     community, _, failure = acting_as(slug, MANAGING_ROLES)
     if failure:
