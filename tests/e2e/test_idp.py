@@ -69,7 +69,7 @@ def _answers(url: str, proc: subprocess.Popen) -> bool:
         raise RuntimeError(f"the provider exited with {proc.returncode}")
     try:
         return requests.get(url, timeout=2).status_code == 200
-    except requests.ConnectionError:
+    except requests.RequestException:  # not listening yet, or still starting (busy machine)
         return False
 
 
