@@ -149,7 +149,8 @@ def transfer(slug: str):
     community, me_, failure = acting_as(slug, ("owner",))
     if failure:
         return failure
-    target = target_actor(request.get_json(silent=True) or {})
+    data = request.get_json(silent=True)
+    target = target_actor(data) if isinstance(data, dict) else None
     heir = Membership.objects(community=slug, actor=target or "", state="member").first()
     if heir is None:
         return error(422, "not_a_member", "ownership goes to a member of the community")
@@ -177,7 +178,8 @@ def moderate_post(slug: str):
     community, me_, failure = acting_as(slug, MODERATING_ROLES)
     if failure:
         return failure
-    object_id = id_of((request.get_json(silent=True) or {}).get("object"))
+    data = request.get_json(silent=True)
+    object_id = id_of(data.get("object")) if isinstance(data, dict) else None
     post = CommunityPost.objects(object_id=object_id or "", community=slug).first()
     if post is None or post.removed:
         return error(404, "not_found", "no such post in this community")

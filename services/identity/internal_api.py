@@ -43,13 +43,16 @@ def update_profile(username: str):
 
 @bp.post("/accounts")
 def create():
-    data = request.get_json(silent=True) or {}
-    username = (data.get("username") or "").lower()
+    data = request.get_json(silent=True)
+    data = data if isinstance(data, dict) else {}
+    username = data.get("username").lower() if isinstance(data.get("username"), str) else ""
+    if not Account._fields["username"].regex.match(username):
+        return jsonify(error="invalid_username"), 422
     if Account.objects(username=username).first():
         return jsonify(error="exists"), 409
-    account = create_account(current_app.config["ARCHIPEL"], username,
-                             display_name=data.get("display_name", ""), password=data.get("password"),
-                             locked=bool(data.get("locked")))
+    text = {key: data[key] if isinstance(data.get(key), str) else None for key in ("display_name", "password")}
+    account = create_account(current_app.config["ARCHIPEL"], username, display_name=text["display_name"] or "",
+                             password=text["password"], locked=bool(data.get("locked")))
     return jsonify(account_json(account)), 201
 
 

@@ -172,7 +172,8 @@ def get_activity(activity_uuid: str):
 def proxy():
     """ActivityPub ``endpoints.proxyUrl``: fetch a document signed as the user."""
     config = _config()
-    target = request.form.get("id") or (request.get_json(silent=True) or {}).get("id")
+    data = request.get_json(silent=True)
+    target = request.form.get("id") or (data.get("id") if isinstance(data, dict) else None)
     if not isinstance(target, str) or not target:
         return error(400, "id_missing", "post the id to fetch as form field 'id'")
     key_id, private_pem = keystore.signing_key(local_actor_id(config.base_url, g.requester.user))

@@ -31,3 +31,23 @@ def test_clear_records_of_an_older_node_are_converted(db, infra):
     token = OAuthToken.objects.get(access_token_hash=hashlib.sha256(b"old-token").hexdigest())
     assert token.refresh_token_hash == digest("old-refresh")
     assert token.username == "alice" and not token.revoked
+
+
+def test_identity_takes_only_strings_where_it_queries(db, infra):
+    """JSON values that are not strings never reach a query (no operator injection) and
+    are a 4xx, not a 500."""
+    from services.identity.app import create_app
+
+    config = Config(dev_mode=True, mongodb_uri=infra.mongodb_uri, db_name=db)
+    web = create_app(config).test_client()
+    internal = {"X-Archipel-Internal": config.internal_secret}
+    OAuthToken(access_token_hash=digest("real"), client_id="app", username="nobody").save()
+    for odd in ({"$ne": ""}, {"$regex": "^"}, ["real"], None, 5):
+        assert web.post("/internal/introspect", json={"token": odd}, headers=internal).get_json() == {"active": False}
+    assert web.post("/internal/introspect", json=["real"], headers=internal).get_json() == {"active": False}
+    for body in ({"username": {"$ne": ""}}, {"username": ["x"]}, ["x"], {"username": "Bad Name!"}):
+        assert web.post("/internal/accounts", json=body, headers=internal).status_code == 422, body
+    for body in ({"token": {"$regex": "^"}}, {"token": 5}, ["x"], {"client_id": {"$ne": ""}, "token": "x"}):
+        assert web.post("/oauth/revoke", json=body, headers=internal).status_code == 400, body
+        assert web.post("/oauth/token", json={"grant_type": "password", **(body if isinstance(body, dict) else {}),
+                                              "username": {"$ne": ""}}, headers=internal).status_code == 400
