@@ -5,6 +5,7 @@ for every wrong case, and the same hashing work whether the account exists or no
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -12,6 +13,7 @@ from fedkit.config import Config
 from services.identity import throttle
 from services.identity.models import Account
 
+log = logging.getLogger("archipel.identity.signin")
 # Checked against when there is no password to check, so an unknown name, a closed
 # account or a single-sign-on-only account cost the same time as a wrong password.
 _DUMMY_HASH = generate_password_hash("archipel-no-such-password")
@@ -50,7 +52,8 @@ def verify(config: Config, username, password, address: str | None) -> Account:
         account = None
     if account is None:
         for key, limit in keys:
-            throttle.failed(key, limit, lockout)
+            if throttle.failed(key, limit, lockout):
+                log.warning("password sign-in locked for %s minutes: %s", config.login_lockout_minutes, key[:120])
         raise WrongCredentials("unknown user or wrong password")
     throttle.clear(keys[0][0])
     throttle.release(keys[1][0])

@@ -47,6 +47,12 @@ def reserve(key: str, limit: int, lockout: dt.timedelta) -> float | None:
         doc = coll.find_one_and_update({"_id": key}, update, upsert=True, return_document=ReturnDocument.AFTER)
     except DuplicateKeyError:  # another worker created it at the same instant
         doc = coll.find_one_and_update({"_id": key}, {"$inc": {"count": 1}}, return_document=ReturnDocument.AFTER)
+    if doc is None:
+        # SecantusDB (the demo's database) may answer None to an upsert that raced another
+        # one's insert, its $inc applied: read the count (at least ours; if higher, refuse).
+        doc = coll.find_one({"_id": key})
+        if doc is None:
+            return 1.0  # vanished meanwhile: refuse this once rather than guess
     if doc["count"] <= limit:
         return None
     coll.update_one({"_id": key}, {"$inc": {"count": -1}})  # a refused attempt checked nothing
@@ -62,8 +68,9 @@ def clear(key: str) -> None:
     _collection().delete_one({"_id": key})
 
 
-def failed(key: str, limit: int, lockout: dt.timedelta) -> None:
+def failed(key: str, limit: int, lockout: dt.timedelta) -> bool:
     """The reserved attempt failed: it stays counted; the one that reaches the limit
-    starts the lockout."""
-    _collection().update_one({"_id": key, "count": {"$gte": limit}},
-                             {"$set": {"expires_at": _now() + lockout}})
+    starts the lockout (True then)."""
+    locked = _collection().update_one({"_id": key, "count": {"$gte": limit}},
+                                      {"$set": {"expires_at": _now() + lockout}})
+    return bool(locked.modified_count)

@@ -151,3 +151,29 @@ def test_the_group_providers_lockout_holds_under_concurrent_guesses(db, monkeypa
     assert all(r.problem == FAILED for r in results)
     assert len(checked) == 3  # the race let all 10 guesses be checked
     assert authenticate(idp_config, "alice", "right").problem == FAILED  # locked out
+
+
+def test_reservations_hold_when_first_attempts_race(db):
+    """16 workers take attempts on 40 fresh keys at once: each key lets exactly its limit
+    through, and no racing insert breaks a sign-in (the embedded database answers some
+    racing upserts with nothing)."""
+    import collections
+    import datetime as dt
+
+    from services.identity import throttle
+    from services.identity.models import LoginFailures
+
+    allowed, errors, lock = collections.Counter(), [], threading.Lock()
+
+    def work():
+        for n in range(40):
+            try:
+                if throttle.reserve(f"account:race{n}", 3, dt.timedelta(minutes=5)) is None:
+                    with lock:
+                        allowed[n] += 1
+            except Exception as exc:
+                errors.append(exc)
+
+    run_concurrently(16, work)
+    assert errors == [] and allowed == collections.Counter({n: 3 for n in range(40)})
+    assert {d["count"] for d in LoginFailures._get_collection().find()} == {3}
