@@ -25,6 +25,8 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.recovery
+	$(BIN)/python -m bench.footprint
 
 reset:
 	rm -rf var/demo

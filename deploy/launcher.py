@@ -1,5 +1,6 @@
 """``make run``: the demo group on loopback — embedded MongoDB-protocol server and
-Redis, then every process of every node. Ctrl-C or SIGTERM stops them all.
+Redis, then every process of every node. A process that dies is restarted (with
+backoff, announced on the output). Ctrl-C or SIGTERM stops them all.
 
 fr and de are the group (the registry names them); partner is outside it.
 
@@ -26,11 +27,13 @@ from deploy.processes import (
 )
 from fedkit.registry import write_registry
 
-# (name, port variable, default port, accounts, member of the group)
+# (name, port variable, default port, accounts, member of the group, layout)
+# fr runs a process per service (how a large subsidiary scales out); de and the partner
+# run compact nodes (two processes). ARCHIPEL_LAYOUT=split|compact gives every node one.
 DEMO_NODES = (
-    ("fr", "ARCHIPEL_FR_PORT", 8001, ("alice", "alain"), True),
-    ("de", "ARCHIPEL_DE_PORT", 8002, ("bob", "berta"), True),
-    ("partner", "ARCHIPEL_PARTNER_PORT", 8003, ("paula", "pierre"), False),
+    ("fr", "ARCHIPEL_FR_PORT", 8001, ("alice", "alain"), True, "split"),
+    ("de", "ARCHIPEL_DE_PORT", 8002, ("bob", "berta"), True, "compact"),
+    ("partner", "ARCHIPEL_PARTNER_PORT", 8003, ("paula", "pierre"), False, "compact"),
 )
 
 
@@ -40,7 +43,8 @@ def main() -> int:
     infra = Infra(data_dir, int(os.environ.get("ARCHIPEL_MONGO_PORT", "27117")),
                   int(os.environ.get("ARCHIPEL_REDIS_PORT", "6479")))
     specs = [(NodeSpec(name, int(os.environ.get(var, default)), users), member)
-             for name, var, default, users, member in DEMO_NODES]
+             for name, var, default, users, member, _ in DEMO_NODES]
+    layouts = {name: os.environ.get("ARCHIPEL_LAYOUT") or layout for name, *_, layout in DEMO_NODES}
     idp = GroupIdP(infra, int(os.environ.get("ARCHIPEL_IDP_PORT", "8000")), secrets_)
     registry = data_dir / "group-registry.json"
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -49,7 +53,8 @@ def main() -> int:
     rules = Path(__file__).resolve().parent / "dlp-rules.example.json"
     nodes = [Node(spec, infra, secrets_, {"ARCHIPEL_GROUP_REGISTRY": str(registry), "ARCHIPEL_DLP_RULES": str(rules),
                                           "ARCHIPEL_DEMO_IDP_ISSUER": idp.base_url,
-                                          **oidc_client_env(spec.name, secrets_)} if member else {})
+                                          **oidc_client_env(spec.name, secrets_)} if member else {},
+                  layout=layouts[spec.name])
              for spec, member in specs]
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -65,7 +70,8 @@ def main() -> int:
             node.start()
             users = ", ".join(f"{u}@{node.spec.base_url.split('://')[1]}" for u in node.spec.users)
             where = "in the group" if "ARCHIPEL_GROUP_REGISTRY" in node.extra_env else "outside the group"
-            print(f"  node {node.spec.name:<7} {node.spec.base_url}   accounts: {users}   ({where})")
+            print(f"  node {node.spec.name:<7} {node.spec.base_url}   accounts: {users}   ({where}, "
+                  f"{node.layout} layout)")
         print(f"\nDemo password for every account: {secrets_['demo_password']}")
         print("Try:  curl -s 'http://127.0.0.1:8001/.well-known/webfinger?resource=acct:alice@127.0.0.1:8001'")
         print(f"Logs in {data_dir / 'logs'}.  Ctrl-C stops everything.", flush=True)

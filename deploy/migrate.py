@@ -44,12 +44,24 @@ DOCUMENTS = (
 
 def migrate(config: Config) -> None:
     ensure_indexes(DOCUMENTS)
+    backfill_leases()
     ensure_retention(config.audit_retention_days)
     ensure_scim_retention(config.audit_retention_days)
     # Ended sign-in windows and sessions go away by themselves (both are also checked on use).
     ensure_ttl(LoginFailures, "expires_at", 0, "login_failures_ttl")
     ensure_ttl(WebSession, "expires_at", 0, "web_sessions_ttl")
     hash_clear_credentials(Account._get_db())  # clear secrets and tokens of an older node
+
+
+def backfill_leases() -> None:
+    """Documents stored before the lease engine (fedkit/leases.py) get its fields."""
+    from services.inbox.models import INBOUND
+    from services.outbox.delivery import DELIVERY
+    from services.outbox.fanout import FANOUT
+
+    for machine in (INBOUND, FANOUT, DELIVERY):
+        machine.backfill()
+    Delivery._get_collection().update_many({"lease_until": {"$exists": True}}, {"$unset": {"lease_until": ""}})
 
 
 def main() -> None:

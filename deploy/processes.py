@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,13 @@ from pathlib import Path
 SERVICES = ("identity", "inbox", "outbox", "communities")
 WORKERS = {"inbox-worker": "services.inbox.worker", "delivery-worker": "services.outbox.worker",
            "communities-worker": "services.communities.worker"}
+# How a node's processes are laid out (ARCHIPEL_LAYOUT for the demo):
+# "split": a gateway, one gunicorn per service and one process per worker (scales out);
+# "compact": one gunicorn holding the gateway and every service, one worker process for
+# every queue (deploy/compact_node.py) — a small subsidiary's node.
+LAYOUTS = ("split", "compact")
+# In the compact layout, the process that holds what the split layout's process did.
+COMPACT_PROCESS = {**dict.fromkeys(("gateway", *SERVICES), "node"), **dict.fromkeys(WORKERS, "worker")}
 
 
 def free_port() -> int:
@@ -54,24 +62,104 @@ def port_is_free(port: int) -> bool:
 
 
 class ProcessSet:
-    """Child processes in their own process groups, stopped together."""
+    """Child processes in their own process groups, supervised and stopped together.
 
-    def __init__(self, log_dir: Path):
+    A process that exits without being stopped is restarted, as Kubernetes restarts a
+    crashed container: what remains of its process group (a gunicorn master's workers) is
+    killed first, then it starts again after a backoff (1 s, doubling up to 30 s, back to
+    1 s once it has run for 30 s); each restart is announced on standard output. A
+    process stopped by ``stop`` (a deliberate stop) is not restarted.
+    """
+
+    BACKOFF_FIRST, BACKOFF_MAX, STABLE_AFTER = 1.0, 30.0, 30.0
+
+    def __init__(self, log_dir: Path, label: str = "", supervise: bool = True):
         self.log_dir = log_dir
+        self.label = label
+        self.supervise = supervise
         self.procs: dict[str, subprocess.Popen] = {}
+        self.restarts: dict[str, int] = {}  # how many times each process was restarted
+        self._commands: dict[str, tuple[list[str], dict[str, str]]] = {}
+        self._started_at: dict[str, float] = {}
+        self._backoff: dict[str, float] = {}
+        self._due: dict[str, float] = {}  # name -> when it restarts
+        self._lock = threading.RLock()
+        self._monitor: threading.Thread | None = None
 
     def start(self, name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen:
+        with self._lock:
+            self._commands[name] = (argv, env)
+            self._due.pop(name, None)
+            proc = self._spawn(name)
+            if self.supervise and (self._monitor is None or not self._monitor.is_alive()):
+                self._monitor = threading.Thread(target=self._watch, name=f"supervisor {self.label}", daemon=True)
+                self._monitor.start()
+        return proc
+
+    def _spawn(self, name: str) -> subprocess.Popen:
+        argv, env = self._commands[name]
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_dir / f"{name}.log", "ab")
         proc = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, start_new_session=True)
         log.close()
         self.procs[name] = proc
+        self._started_at[name] = time.monotonic()
         return proc
 
+    def _say(self, text: str) -> None:
+        print(f"{self.label} {text}".strip(), flush=True)
+
+    def _watch(self) -> None:
+        while True:
+            with self._lock:
+                if not self.procs and not self._due:
+                    self._monitor = None
+                    return
+                current = time.monotonic()
+                for name, proc in list(self.procs.items()):
+                    if proc.poll() is None:
+                        continue
+                    del self.procs[name]
+                    _kill_group(proc.pid)  # what the dead process leaves behind (its workers)
+                    ran = current - self._started_at.get(name, current)
+                    delay = self.BACKOFF_FIRST if ran >= self.STABLE_AFTER else \
+                        min(self.BACKOFF_MAX, self._backoff.get(name, self.BACKOFF_FIRST / 2) * 2)
+                    self._backoff[name] = delay
+                    self._due[name] = current + delay
+                    self._say(f"{name} exited ({proc.returncode}); restarting in {delay:g} s")
+                for name, due in list(self._due.items()):
+                    if due <= current:
+                        del self._due[name]
+                        try:
+                            proc = self._spawn(name)
+                        except OSError as exc:
+                            self._due[name] = current + self.BACKOFF_MAX
+                            self._say(f"{name} could not restart: {exc}")
+                            continue
+                        self.restarts[name] = self.restarts.get(name, 0) + 1
+                        self._say(f"{name} restarted (pid {proc.pid})")
+            time.sleep(0.2)
+
+    def pid(self, name: str) -> int | None:
+        with self._lock:
+            proc = self.procs.get(name)
+            return proc.pid if proc is not None and proc.poll() is None else None
+
+    def crash(self, name: str, sig=signal.SIGKILL) -> int:
+        """Kill a process as a crash would (``kill -9 PID``): it is not a stop, so it is
+        restarted. Returns the killed pid."""
+        with self._lock:
+            proc = self.procs[name]
+            os.kill(proc.pid, sig)
+            return proc.pid
+
     def stop(self, names: list[str] | None = None, timeout: float = 10.0, sig=signal.SIGTERM) -> None:
-        names = list(self.procs) if names is None else names
-        targets = [(n, self.procs.pop(n)) for n in names if n in self.procs]
+        with self._lock:
+            names = list({*self.procs, *self._due}) if names is None else names
+            targets = [(n, self.procs.pop(n)) for n in names if n in self.procs]
+            for name in names:
+                self._due.pop(name, None)  # a deliberate stop is not restarted
         for _, proc in targets:
             if proc.poll() is None:
                 try:
@@ -83,11 +171,15 @@ class ProcessSet:
             try:
                 proc.wait(max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                try:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+                _kill_group(proc.pid)
                 proc.wait()
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 @dataclass
@@ -158,15 +250,19 @@ class NodeSpec:
 
 
 class Node:
-    """Every process of one node: gateway, four services, three workers."""
+    """Every process of one node: gateway, four services and three workers in the split
+    layout; one web process and one worker process in the compact layout."""
 
     def __init__(self, spec: NodeSpec, infra: Infra, secrets_: dict[str, str], extra_env: dict[str, str] | None = None,
-                 gunicorn_workers: int = 2):
+                 gunicorn_workers: int = 2, layout: str = "split"):
+        if layout not in LAYOUTS:
+            raise ValueError(f"unknown layout {layout!r} (one of {', '.join(LAYOUTS)})")
         self.spec = spec
         self.infra = infra
+        self.layout = layout
         for service in SERVICES:
             spec.internal_ports.setdefault(service, free_port())
-        self.processes = ProcessSet(infra.data_dir / "logs" / spec.name)
+        self.processes = ProcessSet(infra.data_dir / "logs" / spec.name, label=spec.name)
         self.gunicorn_workers = gunicorn_workers
         self.extra_env = dict(extra_env or {})
         self.env = dict(os.environ)
@@ -190,7 +286,8 @@ class Node:
             self.env[f"ARCHIPEL_{service.upper()}_URL"] = f"http://127.0.0.1:{spec.internal_ports[service]}"
         self.env.update(extra_env or {})
 
-    def _gunicorn(self, module: str, port: int) -> list[str]:
+    def gunicorn_argv(self, module: str, port: int) -> list[str]:
+        """How every web process of a node is run (the benchmark's yardstick runs so too)."""
         return [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
                 "--workers", str(self.gunicorn_workers), "--worker-class", "gthread", "--threads", "8",
                 "--graceful-timeout", "5", "--timeout", "120", "--log-level", "warning",
@@ -212,27 +309,39 @@ class Node:
         if not port_is_free(self.spec.port):
             raise RuntimeError(f"port {self.spec.port} for node {self.spec.name} is already in use")
         self.seed()
+        if self.layout == "compact":
+            self.start_worker("worker")
+            web = self.processes.start("node", self.gunicorn_argv("deploy.compact_node", self.spec.port), self.env)
+            wait_for_port(self.spec.port, 60, web)
+            return
         started = []
         for service in SERVICES:
             port = self.spec.internal_ports[service]
-            started.append((port, self.processes.start(service, self._gunicorn(f"services.{service}.app", port),
+            started.append((port, self.processes.start(service, self.gunicorn_argv(f"services.{service}.app", port),
                                                        self.env)))
         for worker in WORKERS:
             self.start_worker(worker)
-        gateway = self.processes.start("gateway", self._gunicorn("gateway.app", self.spec.port), self.env)
+        gateway = self.processes.start("gateway", self.gunicorn_argv("gateway.app", self.spec.port), self.env)
         started.append((self.spec.port, gateway))
         for port, proc in started:
             wait_for_port(port, 60, proc)
 
+    def process_name(self, name: str) -> str:
+        """The process that runs ``name`` (a service, "gateway" or a worker) in this layout."""
+        return COMPACT_PROCESS.get(name, name) if self.layout == "compact" else name
+
     def start_worker(self, name: str) -> None:
-        self.processes.start(name, [sys.executable, "-m", WORKERS[name]], self.env)
+        name = self.process_name(name)
+        module = "deploy.compact_node" if name == "worker" else WORKERS[name]
+        self.processes.start(name, [sys.executable, "-m", module], self.env)
 
     def stop_process(self, name: str, sig=signal.SIGTERM) -> None:
-        self.processes.stop([name], sig=sig)
+        self.processes.stop([self.process_name(name)], sig=sig)
 
     def stop(self, sig=signal.SIGTERM) -> None:
         self.processes.stop(sig=sig)
-        wait_for_ports_free([self.spec.port, *self.spec.internal_ports.values()])
+        ports = [self.spec.port] + (list(self.spec.internal_ports.values()) if self.layout == "split" else [])
+        wait_for_ports_free(ports)
 
 
 class GroupIdP:

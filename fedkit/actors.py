@@ -7,13 +7,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import math
 import time
 from urllib.parse import urlsplit
 
 import mongoengine as me
 import requests
 
-from fedkit import keystore
+from fedkit import key_fetch, keystore
 from fedkit.config import Config
 from fedkit.db import Document
 from fedkit.http import read_capped, signed_get
@@ -64,16 +65,18 @@ def _instance_key(config: Config) -> tuple[str, str]:
 MAX_DOCUMENT_BYTES = 2_000_000
 
 
-def fetch_json(url: str, config: Config, *, as_actor: str | None = None) -> dict:
+def fetch_json(url: str, config: Config, *, as_actor: str | None = None, timeout: float | None = None) -> dict:
     """Signed GET of an ActivityPub document (size-capped), signed by the instance actor,
-    or by ``as_actor`` (a local actor) where only an actor-level signature will do."""
+    or by ``as_actor`` (a local actor) where only an actor-level signature will do.
+    ``timeout`` (default ``http_timeout``) bounds the connection, each read and the body."""
     key_id, private_pem = keystore.signing_key(as_actor) if as_actor else _instance_key(config)
+    timeout = timeout or config.http_timeout
     try:
-        resp = signed_get(url, config, key_id=key_id, private_pem=private_pem)
+        resp = signed_get(url, config, key_id=key_id, private_pem=private_pem, timeout=timeout)
         if resp.status_code != 200:
             resp.close()
             raise FetchError("http_error", f"GET {url} answered {resp.status_code}", resp.status_code)
-        body = read_capped(resp, MAX_DOCUMENT_BYTES)
+        body = read_capped(resp, MAX_DOCUMENT_BYTES, deadline=time.monotonic() + timeout)
     except UnsafeURL as exc:
         raise FetchError("unsafe_url", str(exc)) from None
     except (requests.RequestException, UnicodeError) as exc:
@@ -230,21 +233,50 @@ def _resolve_key(key_id: str, config: Config, *, refresh: bool = False) -> tuple
             return None
         if cached and cached.public_pem:
             return cached.actor_id, cached.public_pem
-    try:
-        url = key_id.split("#", 1)[0]
-        data = fetch_json(url, config)
-        if type_of(data) not in ACTOR_TYPES:
-            owner = data.get("owner")
-            if not isinstance(owner, str) or not _same_host(owner, key_id):
+    # A fetch: bounded and never repeated soon after a failure (fedkit/key_fetch.py); may
+    # raise KeyFetchRefused, which the gateway answers with 503 and Retry-After at once.
+    if key_fetch.GATE.known_bad(key_id):
+        return None
+    with key_fetch.GATE.slot(key_id, config):
+        try:
+            actor = _fetch_key_owner(key_id, config)
+        except FetchError as exc:
+            log.info("key %s not resolved: %s", key_id, exc)
+            # No answer (timeout, refused, 5xx, 408/429): the host waits; any other refusal: the key.
+            host_down = exc.code == "unreachable" or exc.status in (408, 429) or (exc.status or 0) >= 500
+            if not host_down:
+                _remember_bad_key(key_id, config)
                 return None
-            url, data = owner, fetch_json(owner, config)
-        actor = _cache_actor(data, url, config)
-    except FetchError as exc:
-        log.info("key %s not resolved: %s", key_id, exc)
+            key_fetch.GATE.failed(key_id, config, host_down=True)
+            raise key_fetch.KeyFetchRefused("key_host_unreachable", "the key's server did not answer; try later",
+                                            math.ceil(config.key_fetch_failure_seconds)) from None
+        except me.ValidationError as exc:
+            log.info("key %s not resolved: unusable actor document (%s)", key_id, exc)
+            _remember_bad_key(key_id, config)
+            return None
+    if actor is None or actor.key_id != key_id or not actor.public_pem:
+        _remember_bad_key(key_id, config)
         return None
-    except me.ValidationError as exc:
-        log.info("key %s not resolved: unusable actor document (%s)", key_id, exc)
-        return None
-    if actor.key_id != key_id or not actor.public_pem or actor.suspended:
-        return None
+    if actor.suspended:
+        return None  # not remembered as a failure: a refetch is how a reactivation is seen
     return actor.actor_id, actor.public_pem
+
+
+def _remember_bad_key(key_id: str, config: Config) -> None:
+    """Answer 401 at once for a while to a key whose document was refused — unless an actor
+    cached here holds it: its changes (a suspension, a reactivation) are seen by refetching."""
+    if CachedActor.objects(key_id=key_id).only("actor_id").first() is None:
+        key_fetch.GATE.failed(key_id, config, host_down=False)
+
+
+def _fetch_key_owner(key_id: str, config: Config) -> CachedActor | None:
+    """Fetch the key id (Mastodon: the actor itself; others: a Key with an owner on the
+    same host, fetched next), with the short key-fetch timeout; the owner is cached."""
+    url = key_id.split("#", 1)[0]
+    data = fetch_json(url, config, timeout=config.key_fetch_timeout)
+    if type_of(data) not in ACTOR_TYPES:
+        owner = data.get("owner")
+        if not isinstance(owner, str) or not _same_host(owner, key_id):
+            return None
+        url, data = owner, fetch_json(owner, config, timeout=config.key_fetch_timeout)
+    return _cache_actor(data, url, config)

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from urllib.parse import urlencode
 
-from fedkit.actors import CachedActor, FetchError, fetch_json
+from fedkit.actors import CachedActor, FetchError, fetch_json, get_actor
 from fedkit.config import Config
 from fedkit.internal import InternalClient
 from fedkit.policy import Viewer
@@ -33,6 +33,19 @@ def local_community_of(addressee: str, config: Config) -> str | None:
     if parts[0] and (len(parts) == 1 or (len(parts) == 2 and parts[1] == "followers")):
         return prefix + parts[0]
     return None
+
+
+def is_group_actor(actor_id: str, config: Config) -> bool:
+    """Is this actor a community's Group (FEP-1b12)? One of this node's communities by its
+    id; a remote actor by its document's type (the cached copy — the gateway cached it when
+    it checked the actor's signature — or fetched). Unreachable: not a Group."""
+    if actor_id.startswith(config.base_url + "/"):
+        return local_community_of(actor_id, config) == actor_id
+    try:
+        return get_actor(actor_id, config).actor_type == GROUP
+    except FetchError as exc:
+        log.info("cannot tell whether %s is a Group: %s", actor_id, exc)
+        return False
 
 
 def community_slugs_named(activity: dict, also_to, config: Config) -> set[str]:

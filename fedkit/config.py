@@ -46,11 +46,20 @@ class Config:
     signature_max_skew: int = 3600
     actor_cache_seconds: int = 86400
     http_timeout: float = 10.0
+    # Key fetches at the gateway (fedkit/key_fetch.py): timeout, fetches at once per process
+    # and per host (beyond: 503 + Retry-After), how long a failure is not refetched.
+    key_fetch_timeout: float = 3.0
+    key_fetch_concurrency: int = 4
+    key_fetch_per_host: int = 2
+    key_fetch_failure_seconds: float = 60.0
     delivery_max_attempts: int = 16
     # Retry n waits scale * (n**4 + 15 + jitter) seconds: ~2 days over 16 tries, as Mastodon.
     delivery_backoff_scale: float = 1.0
     host_unavailable_after: int = 5
     host_probe_interval: float = 600.0
+    # A worker's claim on a task (inbound activity, fan-out, delivery) lasts this long and is
+    # renewed while it works; what a killed worker held is taken again after at most this.
+    lease_seconds: float = 15.0
     password_login: bool = False
     demo_password: str = ""
     # Password sign-in (login page, password grant): after this many failures for one
@@ -85,7 +94,19 @@ class Config:
     # What may reach actors outside the group: "partners" (only public posts and the
     # activity of communities they are members of), "open" (like any fediverse server).
     # Default: "partners" for a node of a group (a registry is configured), else "open".
+    # Which outside servers federate at all is the federation policy's (below).
     outside_policy: str = ""
+    # Federation policy per domain (JSON file: mode open|allowlist, partners, blocks, media
+    # rules); see fedkit/federation_policy.py. Empty: open, nothing blocked.
+    federation_policy: str = ""
+    # Rate limits at the gateway, requests per ``rate_limit_period`` seconds (0: no limit):
+    # per local user (bearer token), per client address (anonymous), per remote server
+    # (verified signer's host), higher for the group's member nodes. See gateway/limits.py.
+    rate_limit_period: int = 300
+    rate_limit_user: int = 300
+    rate_limit_address: int = 300
+    rate_limit_remote: int = 1500
+    rate_limit_member: int = 15000
 
     @classmethod
     def from_env(cls) -> Config:
@@ -109,10 +130,16 @@ class Config:
             signature_max_skew=int(env_str("ARCHIPEL_SIGNATURE_MAX_SKEW", str(cls.signature_max_skew))),
             actor_cache_seconds=int(env_str("ARCHIPEL_ACTOR_CACHE_SECONDS", str(cls.actor_cache_seconds))),
             http_timeout=float(env_str("ARCHIPEL_HTTP_TIMEOUT", str(cls.http_timeout))),
+            key_fetch_timeout=float(env_str("ARCHIPEL_KEY_FETCH_TIMEOUT", str(cls.key_fetch_timeout))),
+            key_fetch_concurrency=int(env_str("ARCHIPEL_KEY_FETCH_CONCURRENCY", str(cls.key_fetch_concurrency))),
+            key_fetch_per_host=int(env_str("ARCHIPEL_KEY_FETCH_PER_HOST", str(cls.key_fetch_per_host))),
+            key_fetch_failure_seconds=float(env_str("ARCHIPEL_KEY_FETCH_FAILURE_SECONDS",
+                                                    str(cls.key_fetch_failure_seconds))),
             delivery_max_attempts=int(env_str("ARCHIPEL_DELIVERY_MAX_ATTEMPTS", str(cls.delivery_max_attempts))),
             delivery_backoff_scale=float(env_str("ARCHIPEL_DELIVERY_BACKOFF_SCALE", str(cls.delivery_backoff_scale))),
             host_unavailable_after=int(env_str("ARCHIPEL_HOST_UNAVAILABLE_AFTER", str(cls.host_unavailable_after))),
             host_probe_interval=float(env_str("ARCHIPEL_HOST_PROBE_INTERVAL", str(cls.host_probe_interval))),
+            lease_seconds=float(env_str("ARCHIPEL_LEASE_SECONDS", str(cls.lease_seconds))),
             password_login=env_bool("ARCHIPEL_PASSWORD_LOGIN", False),
             demo_password=env_str("ARCHIPEL_DEMO_PASSWORD", ""),
             login_max_failures=int(env_str("ARCHIPEL_LOGIN_MAX_FAILURES", str(cls.login_max_failures))),
@@ -138,6 +165,12 @@ class Config:
                                                   str(cls.partner_expiry_notice_days))),
             dlp_rules=env_str("ARCHIPEL_DLP_RULES", ""),
             outside_policy=env_str("ARCHIPEL_OUTSIDE_POLICY", ""),
+            federation_policy=env_str("ARCHIPEL_FEDERATION_POLICY", ""),
+            rate_limit_period=int(env_str("ARCHIPEL_RATE_LIMIT_PERIOD", str(cls.rate_limit_period))),
+            rate_limit_user=int(env_str("ARCHIPEL_RATE_LIMIT_USER", str(cls.rate_limit_user))),
+            rate_limit_address=int(env_str("ARCHIPEL_RATE_LIMIT_ADDRESS", str(cls.rate_limit_address))),
+            rate_limit_remote=int(env_str("ARCHIPEL_RATE_LIMIT_REMOTE", str(cls.rate_limit_remote))),
+            rate_limit_member=int(env_str("ARCHIPEL_RATE_LIMIT_MEMBER", str(cls.rate_limit_member))),
         )
 
     def check(self, needs_secret_key: bool = False) -> Config:

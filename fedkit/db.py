@@ -36,6 +36,12 @@ class Document(mongoengine.Document):
 
 log = logging.getLogger(__name__)
 
+# The write that a 201/202 answer promises is journaled before the answer (j:true), so a
+# database killed -9 right after keeps it: with j:false, MongoDB and SecantusDB flush their
+# journal in the background and may lose the last acknowledged writes. Earlier writes of the
+# same request are in the journal before it, so one such write per request is enough.
+ACKNOWLEDGED = {"j": True}
+
 
 def ensure_ttl(document, field: str, retention_days: int, name: str) -> None:
     """A TTL index: ``document``'s records expire ``retention_days`` after ``field``

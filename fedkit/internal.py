@@ -21,6 +21,7 @@ from flask import abort, current_app, g, request
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from fedkit import inproc
 from fedkit.config import Config
 from fedkit.http import cookieless_session
 from fedkit.responses import error
@@ -91,6 +92,7 @@ class InternalClient:
                       backoff_factor=0.05, raise_on_status=False)
         self.session.mount("http://", HTTPAdapter(max_retries=retry))
         self.session.mount("https://", HTTPAdapter(max_retries=retry))
+        inproc.mount_into(self.session)  # the compact layout's services, called in-process
 
     def _url(self, service: str, path: str) -> str:
         base = getattr(self.config, f"{service}_url")

@@ -17,6 +17,7 @@ from collections.abc import Callable
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 
+from fedkit import leases
 from fedkit.config import Config
 
 log = logging.getLogger(__name__)
@@ -42,29 +43,38 @@ def register(broker: dramatiq.Broker, queue_name: str, functions: dict[str, Call
         dramatiq.actor(fn, actor_name=name, queue_name=queue_name, broker=broker, **options)
 
 
-def worker_main(process: str, queue_name: str, build: Callable, *, threads: int, sweep_interval: float) -> None:
+def worker_main(process: str, queues: str | set[str], build: Callable, *, threads: int,
+                sweep_interval: float) -> None:
     """Entry point of a worker process: config from the environment, logging, database,
     broker, then ``build(config, broker)`` registers the tasks and returns the sweep."""
     from fedkit.config import Config as _Config
     from fedkit.db import connect_db
+    from fedkit.federation_policy import check_policy_file
     from fedkit.logs import setup_logging
 
     config = _Config.from_env()
     setup_logging(process, config)
     connect_db(config)
+    check_policy_file(config)
     broker = make_broker(config)
-    run_worker(broker, queue_name, threads=threads, sweep=build(config, broker), sweep_interval=sweep_interval)
+    run_worker(broker, queues, threads=threads, sweep=build(config, broker), sweep_interval=sweep_interval,
+               lease_seconds=config.lease_seconds)
 
 
-def run_worker(broker: dramatiq.Broker, queue_name: str, *, threads: int,
-               sweep: Callable[[], None] | None = None, sweep_interval: float = 2.0) -> None:
-    """Run a dramatiq worker for one queue in this process until SIGTERM/SIGINT."""
+def run_worker(broker: dramatiq.Broker, queues: str | set[str], *, threads: int,
+               sweep: Callable[[], None] | None = None, sweep_interval: float = 2.0,
+               lease_seconds: float = leases.DEFAULT_LEASE_SECONDS) -> None:
+    """Run a dramatiq worker for a queue (or several: the compact layout's one worker) in
+    this process until SIGTERM/SIGINT, renewing the leases of what it works on
+    (fedkit/leases.py)."""
+    queues = {queues} if isinstance(queues, str) else set(queues)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    worker = dramatiq.Worker(broker, queues={queue_name}, worker_threads=threads, worker_timeout=200)
+    leases.start_heartbeat(lease_seconds, stop)
+    worker = dramatiq.Worker(broker, queues=queues, worker_threads=threads, worker_timeout=200)
     worker.start()
-    log.info("worker for queue %s started with %d threads", queue_name, threads)
+    log.info("worker for queues %s started with %d threads", ", ".join(sorted(queues)), threads)
     try:
         while not stop.is_set():
             if sweep is not None:

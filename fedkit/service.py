@@ -7,6 +7,7 @@ from flask import Flask
 
 from fedkit.config import Config, load_config
 from fedkit.db import connect_db
+from fedkit.federation_policy import check_policy_file
 from fedkit.internal import install_internal_guard
 from fedkit.logs import setup_logging
 
@@ -23,6 +24,7 @@ def create_service_app(import_name: str, process: str, config: Config | dict | N
 
         app.extensions["archipel_broker"] = broker or make_broker(cfg)
     connect_db(cfg)
+    check_policy_file(cfg)  # an invalid federation policy stops the process at start
     install_internal_guard(app)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -10,6 +10,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from werkzeug.http import parse_options_header
+
 AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
 SECURITY_CONTEXT = "https://w3id.org/security/v1"
 DEFAULT_CONTEXT: list[Any] = [
@@ -143,6 +145,18 @@ def is_public(addressees: list[str]) -> bool:
 
 def with_context(obj: dict) -> dict:
     return {"@context": DEFAULT_CONTEXT, **{k: v for k, v in obj.items() if k != "@context"}}
+
+
+def is_activitystreams(content_type: str | None, data: Any) -> bool:
+    """Is this an ActivityStreams document as ActivityPub §3.2 serves one? The media type
+    ``application/activity+json``, or ``application/ld+json`` with the AS2 profile, and a
+    JSON object whose ``@context`` is or includes the AS2 context, with a ``type``."""
+    media_type, params = parse_options_header(content_type or "")
+    media_type = media_type.lower()
+    if media_type != AP_CONTENT_TYPE and not (
+            media_type == "application/ld+json" and AS_CONTEXT in params.get("profile", "").split()):
+        return False
+    return isinstance(data, dict) and AS_CONTEXT in as_list(data.get("@context")) and type_of(data) is not None
 
 
 class DocumentError(ValueError):

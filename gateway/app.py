@@ -16,8 +16,10 @@ from flask import Flask, Response, g, request
 from urllib3.util.retry import Retry
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from fedkit import inproc
 from fedkit.config import Config, load_config
 from fedkit.db import connect_db
+from fedkit.federation_policy import check_policy_file, signer_refusal
 from fedkit.http import cookieless_session
 from fedkit.internal import HEADER_PREFIX, INTERNAL, SCOPES, SIGNER, USER, VIEWER, InternalClient
 from fedkit.logs import setup_logging
@@ -26,6 +28,7 @@ from fedkit.registry import load_registry
 from fedkit.responses import error
 from gateway import audit
 from gateway.auth import AuthError, Identity, bearer_identity, verify_signature
+from gateway.limits import RateLimiter, bucket_for
 from gateway.routes import IGNORED, REQUIRED, SERVICE, route_for
 
 log = logging.getLogger(__name__)
@@ -52,7 +55,9 @@ def create_app(config: Config | dict | None = None) -> Flask:
     app.config["ARCHIPEL"] = cfg
     app.config["MAX_CONTENT_LENGTH"] = cfg.max_body_bytes
     connect_db(cfg)
+    check_policy_file(cfg)
     internal = InternalClient(cfg)
+    limiter = RateLimiter(cfg)
     upstream = cookieless_session()
     # A reset on a reused connection is retried: always before the request was sent,
     # after it only for GET/HEAD (a POST may have been applied).
@@ -60,6 +65,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
                   allowed_methods=frozenset({"GET", "HEAD", "OPTIONS"}))
     adapter = requests.adapters.HTTPAdapter(pool_connections=8, pool_maxsize=32, max_retries=retry)
     upstream.mount("http://", adapter)
+    inproc.mount_into(upstream)  # the compact layout: services in this process (deploy/compact_node.py)
 
     @app.route("/", defaults={"path": ""}, methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
     @app.route("/<path:path>", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
@@ -81,8 +87,12 @@ def create_app(config: Config | dict | None = None) -> Flask:
             identity = authenticate(body, signature_mode)
         except AuthError as exc:
             g.audit_error = exc.code
-            return error(exc.status, exc.code, str(exc))
+            # Failed credentials count against the client address, like anonymous requests.
+            return rate_limited(Identity(), signature_mode) or exc.response()
         g.identity = identity
+        throttled = rate_limited(identity, signature_mode)
+        if throttled is not None:
+            return throttled
 
         headers = {k: v for k, v in request.headers.items()
                    if k.lower() not in HOP_HEADERS and not k.startswith(HEADER_PREFIX)}
@@ -110,6 +120,11 @@ def create_app(config: Config | dict | None = None) -> Flask:
     def authenticate(body: bytes, signature_mode: str) -> Identity:
         if signature_mode == SERVICE:  # the service checks its own credential (routes.py)
             return Identity()
+        # A server this node does not federate with (fedkit/federation_policy.py) is refused
+        # on the keyId it claims, before its key is fetched (GoToSocial answers 403 too).
+        refused = signer_refusal(request.headers, cfg)
+        if refused:
+            raise AuthError(403, refused, "this node does not federate with your server")
         has_signature = "Signature" in request.headers or "Signature-Input" in request.headers or \
             request.headers.get("Authorization", "").startswith("Signature ")
         if signature_mode == REQUIRED or (has_signature and signature_mode != IGNORED):
@@ -117,6 +132,30 @@ def create_app(config: Config | dict | None = None) -> Flask:
                 raise AuthError(401, "signature_missing", "this endpoint requires an HTTP signature")
             return Identity(signer=verify_signature(request, body, cfg))
         return bearer_identity(request, internal) or Identity()
+
+    def rate_limited(identity: Identity, signature_mode: str) -> Response | None:
+        """429 when the requester's bucket is spent (gateway/limits.py); else None, with the
+        counters kept for the response headers. SCIM (SERVICE) is the group directory's
+        provisioning with its own secret: a directory sync may send thousands of requests."""
+        if signature_mode == SERVICE:
+            return None
+        bucket = bucket_for(signer=identity.signer, user=identity.user, address=request.remote_addr,
+                            config=cfg, registry=load_registry(cfg))
+        verdict = limiter.hit(bucket) if bucket is not None else None
+        g.rate_limit = verdict
+        if verdict is None or verdict.allowed:
+            return None
+        g.audit_error = "rate_limited"
+        resp = error(429, "rate_limited", f"too many requests; retry in {verdict.retry_after()} s")
+        resp.headers["Retry-After"] = str(verdict.retry_after())
+        return resp
+
+    @app.after_request
+    def rate_limit_headers(response: Response) -> Response:
+        verdict = getattr(g, "rate_limit", None)
+        if verdict is not None:
+            response.headers.update(verdict.headers())
+        return response
 
     @app.errorhandler(413)
     def too_large(_exc):

@@ -1,6 +1,10 @@
 """Authentication at the gateway: HTTP signatures (server-to-server) and bearer
 tokens (client-to-server). Returns who the requester is; never trusts a header
-that names an identity."""
+that names an identity.
+
+Resolving an unknown signature key means a fetch from wherever its ``keyId`` points:
+those fetches are bounded (``fedkit.key_fetch``), and when none may run now the request
+is answered 503 with ``Retry-After`` at once rather than waiting."""
 
 from __future__ import annotations
 
@@ -13,15 +17,24 @@ from fedkit import httpsig
 from fedkit.actors import resolve_key
 from fedkit.config import Config
 from fedkit.internal import InternalClient
+from fedkit.key_fetch import KeyFetchRefused
+from fedkit.responses import error
 
 log = logging.getLogger(__name__)
 
 
 class AuthError(Exception):
-    def __init__(self, status: int, code: str, message: str):
+    def __init__(self, status: int, code: str, message: str, retry_after: int | None = None):
         super().__init__(message)
         self.status = status
         self.code = code
+        self.retry_after = retry_after
+
+    def response(self):
+        resp = error(self.status, self.code, str(self))
+        if self.retry_after is not None:
+            resp.headers["Retry-After"] = str(self.retry_after)
+        return resp
 
 
 @dataclass
@@ -43,13 +56,19 @@ def verify_signature(req: Request, body: bytes, config: Config) -> str:
         return found[1]
 
     url = config.base_url + req.full_path.rstrip("?")
+    # The signed host is checked against this node's own authority, not the Host header
+    # the sender chose: a delivery signed for another server and replayed here with that
+    # server's Host does not verify (RFC 9421's @authority already comes from ``url``).
+    headers = [(k, v) for k, v in req.headers.items() if k.lower() != "host"] + [("Host", config.host)]
     try:
         verified = httpsig.verify_request(
-            req.method, url, req.headers, body if body else None,
+            req.method, url, headers, body if body else None,
             resolve_key=_resolve, max_skew=config.signature_max_skew,
         )
     except httpsig.SignatureError as exc:
         raise AuthError(401, exc.code, str(exc)) from None
+    except KeyFetchRefused as exc:  # the sender retries a 5xx; a 401 would be final
+        raise AuthError(503, exc.code, str(exc), retry_after=exc.retry_after) from None
     return owners[verified.key_id]
 
 

@@ -34,6 +34,12 @@ TEST_NODE_ENV = {
     "ARCHIPEL_HOST_PROBE_INTERVAL": "2",
     "ARCHIPEL_MAX_BODY_BYTES": "200000",
     "ARCHIPEL_LOG_LEVEL": "INFO",
+    # Rate limits stay on but raised: the suite makes many requests from one address, one
+    # user and one host (tests/e2e/test_rate_limits.py proves them with low limits).
+    "ARCHIPEL_RATE_LIMIT_USER": "100000",
+    "ARCHIPEL_RATE_LIMIT_ADDRESS": "100000",
+    "ARCHIPEL_RATE_LIMIT_REMOTE": "100000",
+    "ARCHIPEL_RATE_LIMIT_MEMBER": "100000",
 }
 
 
@@ -44,6 +50,11 @@ DLP_RULES = {"rules": [
     {"name": "confidential tag", "tag": "confidential", "action": "block",
      "message": "Posts tagged #confidential stay inside the group"},
 ]}
+
+
+# The layout of each node of the shared test group (ARCHIPEL_TEST_LAYOUT=split|compact forces one).
+TEST_LAYOUTS = {name: os.environ.get("ARCHIPEL_TEST_LAYOUT") or layout
+                for name, layout in (("fr", "split"), ("de", "compact"), ("partner", "compact"))}
 
 
 def wait_until(condition, timeout: float = 30.0, interval: float = 0.1, message: str = "condition"):
@@ -147,6 +158,16 @@ class NodeClient:
     def proxy_fetch(self, username: str, object_id: str) -> requests.Response:
         return self.http.post(f"{self.base}/proxy", data={"id": object_id}, headers=self.auth(username))
 
+    def signed_fetch(self, username: str, url: str) -> requests.Response:
+        """A GET signed as ``username`` with their key from this node's vault, as their node
+        signs one: for JSON that is no ActivityStreams document (the proxy relays only those)."""
+        from fedkit import httpsig
+
+        key = self.db.actor_keys.find_one({"_id": self.actor(username)})
+        headers = {"Accept": "application/json"}
+        headers.update(httpsig.sign_request("GET", url, key_id=key["key_id"], private_key_pem=key["private_pem"]))
+        return self.http.get(url, headers=headers)
+
 
 class Group:
     def __init__(self, infra: Infra, nodes: dict[str, Node], password: str, idp: GroupIdP):
@@ -221,8 +242,10 @@ def group(infra):
     dlp_rules.write_text(json.dumps(DLP_RULES), encoding="utf-8")
     inside = {**TEST_NODE_ENV, "ARCHIPEL_GROUP_REGISTRY": str(registry), "ARCHIPEL_DLP_RULES": str(dlp_rules),
               "ARCHIPEL_DEMO_IDP_ISSUER": idp.base_url}
+    # Both layouts in every run: fr is split (a process per service), de and partner are
+    # compact (deploy/compact_node.py); every test of the suite crosses both.
     nodes = {name: Node(spec, infra, secrets_, {**inside, **oidc_client_env(name, secrets_)}
-                        if name != "partner" else TEST_NODE_ENV, 1)
+                        if name != "partner" else TEST_NODE_ENV, 1, layout=TEST_LAYOUTS[name])
              for name, spec in specs.items()}
     try:
         idp.start([specs["fr"], specs["de"]])
@@ -280,3 +303,48 @@ def peer():
     server = PeerServer()
     yield server
     server.close()
+
+
+class SilentServer:
+    """A TCP server on loopback that accepts connections and never answers — a slow
+    remote server — and counts what it accepted (``ports`` listening sockets)."""
+
+    def __init__(self, ports: int = 1):
+        import selectors
+        import socket
+        import threading
+
+        self.listeners = []
+        for _ in range(ports):
+            sock = socket.socket()
+            sock.bind(("127.0.0.1", 0))
+            sock.listen(128)
+            sock.setblocking(False)
+            self.listeners.append(sock)
+        self.ports = [s.getsockname()[1] for s in self.listeners]
+        self.accepted: list = []
+        self._selector = selectors.DefaultSelector()
+        for sock in self.listeners:
+            self._selector.register(sock, selectors.EVENT_READ)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        while not self._stop.is_set():
+            for key, _ in self._selector.select(timeout=0.1):
+                try:
+                    conn, _addr = key.fileobj.accept()
+                except BlockingIOError:
+                    continue
+                self.accepted.append(conn)  # held open, never read, never answered
+
+    @property
+    def port(self) -> int:
+        return self.ports[0]
+
+    def close(self):
+        self._stop.set()
+        self._thread.join(5)
+        for sock in self.accepted + self.listeners:
+            sock.close()

@@ -153,8 +153,14 @@ def _cavage_policy(
         if "digest" not in h:
             raise SignatureError("digest_missing", "Digest header is absent")
         check_digest_header(h["digest"], body or b"")
-    elif method.upper() in ("GET", "HEAD") and "host" not in covered:
-        raise SignatureError("host_unsigned", "GET requests must sign Host")
+    # Host binds the signature to the server it was meant for: without it, a delivery to
+    # any server could be replayed to this one for as long as its Date is accepted.
+    # Mastodon required it for every request (mastodon#14556: "no implementation not signing
+    # Host ... for POST requests"), then relaxed it for POSTs (mastodon#15069) because it
+    # drops activities not addressed to its users; Archipel keeps it (the vectors' valid
+    # POSTs sign it, and Mastodon itself signs ``(request-target) host date digest``).
+    if "host" not in covered:
+        raise SignatureError("host_unsigned", "the signature must cover Host")
     if "host" not in h:  # e.g. HTTP/2 without a Host header: use the URL's authority
         h = {**h, "host": split_url(url)[1]}
     targets = [path_with_query(url)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 
+from fedkit.authority import is_author, may_update, same_origin
 from fedkit.community_facts import community_slugs_named
 from fedkit.config import Config
 from fedkit.internal import InternalClient
@@ -137,8 +138,9 @@ def on_post(community, actor, activity, config, internal) -> str:
     obj = activity.get("object")
     if not isinstance(obj, dict) or not id_of(obj):
         return "ignored"
-    if id_of(obj.get("attributedTo")) != actor and actor not in [id_of(a) for a in as_list(obj.get("attributedTo"))]:
-        return "refused: not the author"
+    authors = [id_of(a) for a in as_list(obj.get("attributedTo"))]
+    if actor not in authors or not same_origin(id_of(obj), actor):
+        return "refused: not the author"  # nor a post in a member's name, or at another server's id
     why = may_post(community, actor)
     if why:
         log.info("post %s to %s refused: %s", id_of(obj), community.slug, why)
@@ -156,8 +158,12 @@ def on_post(community, actor, activity, config, internal) -> str:
 def on_update(community, actor, activity, config, internal) -> str:
     obj = activity.get("object")
     post = CommunityPost.objects(object_id=id_of(obj) or "", community=community.slug, removed=False).first()
-    if post is None or post.author != actor or not isinstance(obj, dict) or may_post(community, actor):
+    if post is None or not isinstance(obj, dict) or may_post(community, actor):
         return "ignored"
+    authors = [id_of(a) for a in as_list(obj.get("attributedTo"))]
+    if not may_update(actor, author=post.author, object_id=post.object_id,
+                      new_author=authors[0] if authors else None):
+        return "ignored"  # only the author edits, and an edit does not change who wrote it
     post.update(set__raw=obj)
     announce_to_members(community, activity, config, internal, exclude=actor)
     return "announced"
@@ -165,8 +171,8 @@ def on_update(community, actor, activity, config, internal) -> str:
 
 def on_delete(community, actor, activity, config, internal) -> str:
     post = CommunityPost.objects(object_id=id_of(activity.get("object")) or "", community=community.slug).first()
-    if post is None or post.author != actor or post.removed:
-        return "ignored"
+    if post is None or not is_author(actor, post.author, post.object_id) or post.removed:
+        return "ignored"  # the author's own Delete; moderators remove through remove_post
     post.update(set__removed=True, set__removed_by=actor)
     announce_to_members(community, activity, config, internal, exclude=actor)
     return "announced"

@@ -9,11 +9,12 @@ import json
 import mongoengine as me
 from flask import Blueprint, current_app, g, request
 
+from fedkit.db import ACKNOWLEDGED
 from fedkit.internal import internal_client
 from fedkit.queue import enqueue
 from fedkit.responses import error
 from fedkit.vocab import DocumentError, id_of, local_actor_id, parse_document
-from services.inbox.models import InboundActivity
+from services.inbox.models import INBOUND, InboundActivity
 from services.inbox.objects import same_origin
 
 bp = Blueprint("acceptance", __name__)
@@ -30,10 +31,11 @@ def accept_activity(raw: dict, signer: str | None, *, local: bool = False,
         json.dumps(raw, sort_keys=True).encode()).hexdigest()
     try:
         InboundActivity(activity_id=activity_id, raw=raw, activity_type=doc.type, signer=signer,
-                        local=local, also_to=also_to or []).save(force_insert=True)
+                        local=local, also_to=also_to or []).save(force_insert=True, write_concern=ACKNOWLEDGED)
     except me.NotUniqueError:
         return activity_id, False  # a replay or a repeated delivery: no second effect
-    enqueue(current_app.extensions["archipel_broker"], QUEUE, "process_inbound", activity_id)
+    INBOUND.queued(activity_id, enqueue(current_app.extensions["archipel_broker"], QUEUE, "process_inbound",
+                                        activity_id))
     return activity_id, True
 
 

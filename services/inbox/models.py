@@ -6,6 +6,7 @@ import datetime as dt
 
 import mongoengine as me
 
+from fedkit import leases
 from fedkit.db import Document
 
 
@@ -16,7 +17,7 @@ def now() -> dt.datetime:
 class InboundActivity(Document):
     """One accepted activity, stored raw before any processing (dedupe by id)."""
 
-    meta = {"collection": "inbound_activities", "indexes": [("state", "received_at")]}
+    meta = {"collection": "inbound_activities", "indexes": [("state", "received_at"), ("state", "lease_until")]}
     activity_id = me.StringField(primary_key=True)
     raw = me.DictField(required=True)
     activity_type = me.StringField()
@@ -27,9 +28,19 @@ class InboundActivity(Document):
     state = me.StringField(default="received", choices=("received", "processed", "ignored", "failed"))
     error = me.StringField()
     attempts = me.IntField(default=0)
-    lease_until = me.DateTimeField()  # a worker holds it until then; after, it may be retried
+    # The lease engine's fields (fedkit/leases.py): stored together with its queue message,
+    # so it is "queued" for one lease; then held by a worker, or due again.
+    lease_until = me.DateTimeField(default=leases.nudged_until)
+    holder = me.StringField(default=leases.QUEUED)
     received_at = me.DateTimeField(default=now)
     processed_at = me.DateTimeField()
+
+
+RECEIVED, PROCESSED, IGNORED, FAILED = "received", "processed", "ignored", "failed"
+INBOUND = leases.Machine("inbound activity", InboundActivity, {
+    RECEIVED: {PROCESSED, IGNORED, FAILED},
+    PROCESSED: set(), IGNORED: set(), FAILED: set(),
+})
 
 
 class FollowRelation(Document):

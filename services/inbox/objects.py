@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from fedkit.actors import FetchError, get_actor
+from fedkit.authority import same_origin  # noqa: F401  (defined once there; handlers import it here)
 from fedkit.policy import node_audience
 from fedkit.registry import load_registry
 from fedkit.sanitize import sanitize_html
 from fedkit.vocab import TOMBSTONE, as_list, audience_of, id_of, is_public, type_of
 from services.inbox.context import HandlerContext
 from services.inbox.models import ReceivedObject, now
-
-
-def same_origin(a: str | None, b: str | None) -> bool:
-    return bool(a and b) and urlsplit(a).netloc.lower() == urlsplit(b).netloc.lower()
 
 
 def sanitized(obj: dict) -> dict:

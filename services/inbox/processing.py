@@ -5,19 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from mongoengine.queryset.visitor import Q
-
 from fedkit.community_facts import community_slugs_named
 from fedkit.config import Config
 from fedkit.internal import InternalClient
 from fedkit.vocab import parse_document
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handler_for
-from services.inbox.models import InboundActivity, now
+from services.inbox.models import FAILED, IGNORED, INBOUND, now
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
-LEASE = dt.timedelta(minutes=5)
 
 
 def _no_local_effect(_ctx: HandlerContext) -> str:
@@ -26,21 +23,19 @@ def _no_local_effect(_ctx: HandlerContext) -> str:
 
 def process_inbound(activity_id: str, config: Config, internal: InternalClient) -> str | None:
     # Claim the activity: only one worker applies it, even if the queue delivers twice.
-    claimed = InboundActivity.objects(
-        Q(lease_until=None) | Q(lease_until__lt=now()), activity_id=activity_id, state="received",
-    ).modify(inc__attempts=1, set__lease_until=now() + LEASE, new=True)
+    claimed = INBOUND.claim(activity_id, config.lease_seconds)
     if claimed is None:
         return None
     if claimed.attempts > MAX_ATTEMPTS + 1:
-        claimed.update(set__state="failed")
-        return "failed"
+        INBOUND.finish(claimed, FAILED)
+        return FAILED
     doc = parse_document(claimed.raw)
     handler = handler_for(doc.type, doc.object_type)
     if handler is None and concerns_local_community(claimed.raw, claimed.also_to or (), config):
         handler = _no_local_effect  # e.g. an Accept(Invite): only the community acts on it
     if handler is None:
-        claimed.update(set__state="ignored", set__processed_at=now())
-        return "ignored"
+        INBOUND.finish(claimed, IGNORED, processed_at=now())
+        return IGNORED
     try:
         result = handler(HandlerContext(config=config, internal=internal, activity=doc,
                                         also_to=tuple(claimed.also_to or ()), stored_id=activity_id))
@@ -53,22 +48,11 @@ def process_inbound(activity_id: str, config: Config, internal: InternalClient) 
     except Exception as exc:
         log.exception("handler for %s %s failed", doc.type, activity_id)
         backoff = dt.timedelta(seconds=5 * 2 ** claimed.attempts)
-        claimed.update(set__error=f"{type(exc).__name__}", set__lease_until=now() + backoff)
+        INBOUND.reschedule(claimed, now() + backoff, error=type(exc).__name__)
         return "retry"
-    claimed.update(set__state=result, set__processed_at=now(), unset__error=True)
+    INBOUND.finish(claimed, result, processed_at=now(), error=None)
     return result
 
 
 def concerns_local_community(raw: dict, also_to, config: Config) -> bool:
     return bool(community_slugs_named(raw, also_to, config))
-
-
-def due_for_retry(limit: int = 200) -> list[str]:
-    """Activities still 'received' a few seconds after arrival whose lease is free or lapsed
-    (a lost queue message, a worker killed mid-task, a handler that failed)."""
-    current = now()
-    due = InboundActivity.objects(
-        Q(lease_until=None) | Q(lease_until__lt=current),
-        state="received", received_at__lt=current - dt.timedelta(seconds=3),
-    )
-    return [item.activity_id for item in due.only("activity_id").limit(limit)]

@@ -9,7 +9,8 @@ from fedkit.config import Config
 from fedkit.internal import InternalClient
 from fedkit.queue import enqueue, register, worker_main
 from services.inbox.acceptance import QUEUE
-from services.inbox.processing import due_for_retry, process_inbound
+from services.inbox.models import INBOUND
+from services.inbox.processing import process_inbound
 
 
 def build(config: Config, broker):
@@ -22,14 +23,14 @@ def build(config: Config, broker):
     register(broker, QUEUE, {"process_inbound": process_task}, max_retries=0)
 
     def sweep() -> None:
-        for activity_id in due_for_retry():
-            enqueue(broker, QUEUE, "process_inbound", activity_id)
+        INBOUND.sweep(lambda activity_id: enqueue(broker, QUEUE, "process_inbound", activity_id),
+                      config.lease_seconds)
 
     return sweep
 
 
 def main() -> None:
-    worker_main("inbox-worker", QUEUE, build, threads=4, sweep_interval=5.0)
+    worker_main("inbox-worker", QUEUE, build, threads=4, sweep_interval=1.0)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import logging
 
 from fedkit.actors import FetchError, get_actor
 from fedkit.config import Config
+from fedkit.federation_policy import refused
 from fedkit.internal import InternalClient
 from fedkit.policy import node_audience
 from fedkit.registry import load_registry, origin_of
@@ -105,6 +106,9 @@ def target_inboxes(actor_ids: list[str], config: Config, personal: frozenset[str
             log.info("no delivery to %s: suspended", actor_id)
             continue
         inbox = actor.inbox if actor_id in personal else (actor.shared_inbox or actor.inbox)
+        if refused(actor_id, config) or refused(inbox, config):  # blocked, or not on the allowlist
+            log.info("no delivery to %s: refused by the federation policy", actor_id)
+            continue
         if inbox:
             inboxes[inbox] = None
     return list(inboxes)

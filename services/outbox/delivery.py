@@ -7,8 +7,8 @@ One ``Delivery`` per (activity, target inbox). States and their allowed moves:
     queued   --other 4xx, or attempts exhausted--> failed
     retrying --same as queued-->
 
-A worker claims a due delivery with a lease (so a lost message or a killed worker
-only delays it); ``Retry-After`` is honoured; after ``host_unavailable_after``
+A worker claims a due delivery with a lease (fedkit/leases.py: a lost message or a
+killed worker only delays it by one lease); ``Retry-After`` is honoured; after ``host_unavailable_after``
 consecutive failures a host is marked unavailable and its deliveries wait for the
 next probe; the first success resumes every waiting delivery to it.
 """
@@ -24,9 +24,8 @@ import time
 from urllib.parse import urlsplit
 
 import requests
-from mongoengine.queryset.visitor import Q
 
-from fedkit import keystore
+from fedkit import keystore, leases
 from fedkit.config import Config
 from fedkit.http import signed_post
 from fedkit.internal import InternalClient
@@ -44,17 +43,13 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     FAILED: frozenset(),
 }
 PENDING = (QUEUED, RETRYING)
-LEASE = dt.timedelta(minutes=2)
 RETRYABLE_4XX = {408, 429}
+DELIVERY = leases.Machine("delivery", Delivery, TRANSITIONS, due_field="next_attempt_at", attempts_field=None)
 
 
 def transition(delivery: Delivery, new_state: str, **fields) -> bool:
     """Move a delivery to ``new_state`` if allowed from its current state (atomic)."""
-    if new_state not in TRANSITIONS[delivery.state]:
-        raise ValueError(f"delivery cannot go from {delivery.state} to {new_state}")
-    updates = {f"set__{k}": v for k, v in fields.items()}
-    return bool(Delivery.objects(id=delivery.id, state=delivery.state).update_one(
-        set__state=new_state, unset__lease_until=True, **updates))
+    return DELIVERY.finish(delivery, new_state, **fields)
 
 
 def backoff_seconds(attempt: int, config: Config) -> float:
@@ -82,29 +77,17 @@ def create_deliveries(activity_id: str, actor: str, inboxes: list[str]) -> list[
     created = []
     for inbox in dict.fromkeys(inboxes):
         result = Delivery.objects(activity_id=activity_id, inbox=inbox).update_one(
-            set_on_insert__actor=actor, set_on_insert__host=host_of(inbox),
-            set_on_insert__state=QUEUED, set_on_insert__next_attempt_at=now(), upsert=True,
-            full_result=True)
+            set_on_insert__actor=actor, set_on_insert__host=host_of(inbox), set_on_insert__state=QUEUED,
+            # stored with its queue message (the fan-out sends it): "queued" for one lease
+            set_on_insert__holder=leases.QUEUED, set_on_insert__next_attempt_at=leases.nudged_until(),
+            upsert=True, full_result=True)
         if result.upserted_id is not None:
             created.append(str(result.upserted_id))
     return created
 
 
-def claim(delivery_id: str) -> Delivery | None:
-    current = now()
-    return Delivery.objects(
-        Q(lease_until=None) | Q(lease_until__lt=current),
-        id=delivery_id, state__in=PENDING, next_attempt_at__lte=current,
-    ).modify(set__lease_until=current + LEASE, new=True)
-
-
 def due_deliveries(limit: int = 500) -> list[str]:
-    current = now()
-    due = Delivery.objects(
-        Q(lease_until=None) | Q(lease_until__lt=current),
-        state__in=PENDING, next_attempt_at__lte=current,
-    ).only("id").limit(limit)
-    return [str(d.id) for d in due]
+    return [str(key) for key in DELIVERY.due(limit)]
 
 
 def _host_waiting(host: str, config: Config) -> dt.datetime | None:
@@ -126,8 +109,9 @@ def _record_success(host: str) -> None:
     HostHealth.objects(host=host).update_one(
         set__consecutive_failures=0, set__unavailable=False, set__last_success_at=now(), upsert=True)
     if health is not None and health.unavailable:
-        # The host answers again: everything waiting for it is due now.
-        Delivery.objects(host=host, state__in=PENDING).update(set__next_attempt_at=now())
+        # The host answers again: everything waiting for it is due now (not what a worker holds).
+        for state in PENDING:
+            Delivery.objects(host=host, state=state, holder="").update(set__next_attempt_at=now())
         log.info("host %s is available again", host)
 
 
@@ -172,12 +156,12 @@ def _signer_closed(actor: str, activity: dict, config: Config) -> bool:
 
 def deliver(delivery_id: str, config: Config) -> str | None:
     """Attempt one delivery; returns the state it ends in (None if not due or taken)."""
-    delivery = claim(delivery_id)
+    delivery = DELIVERY.claim(delivery_id, config.lease_seconds)
     if delivery is None:
         return None
     probe_at = _host_waiting(delivery.host, config)
     if probe_at is not None:
-        Delivery.objects(id=delivery.id).update_one(set__next_attempt_at=probe_at, unset__lease_until=True)
+        DELIVERY.reschedule(delivery, probe_at)
         return delivery.state
     activity = OutboxActivity.objects(activity_id=delivery.activity_id).first()
     if activity is None:

@@ -5,33 +5,31 @@ from __future__ import annotations
 
 import datetime as dt
 
-from mongoengine.queryset.visitor import Q
-
+from fedkit import leases
 from fedkit.config import Config
 from fedkit.internal import InternalClient
 from fedkit.queue import enqueue
 from fedkit.vocab import as_list, id_of
 from services.outbox.addressing import remote_recipient_actors, target_inboxes
-from services.outbox.delivery import create_deliveries, public_form
+from services.outbox.delivery import DELIVERY, create_deliveries, public_form
 from services.outbox.models import Delivery, OutboxActivity, now
 
 QUEUE = "delivery"
-LEASE = dt.timedelta(minutes=5)
+PENDING, DONE = "pending", "done"
+FANOUT = leases.Machine("fan-out", OutboxActivity, {PENDING: {DONE}, DONE: set()},
+                        state_field="fanout", attempts_field=None)
 
 
 def fanout(activity_id: str, config: Config, internal: InternalClient, broker) -> int:
     # Claimed with a lease: the sweeper may enqueue it again, only one worker runs it.
-    current = now()
-    activity = OutboxActivity.objects(
-        Q(lease_until=None) | Q(lease_until__lt=current), activity_id=activity_id, fanout="pending",
-    ).modify(set__lease_until=current + LEASE, new=True)
+    activity = FANOUT.claim(activity_id, config.lease_seconds)
     if activity is None:
         return 0
     try:
         return _fan_out(activity, config, internal, broker)
     except Exception:
         # Let the sweeper retry soon rather than after the whole lease.
-        activity.update(set__lease_until=now() + dt.timedelta(seconds=2))
+        FANOUT.reschedule(activity, now() + dt.timedelta(seconds=2))
         raise
 
 
@@ -52,14 +50,9 @@ def _fan_out(activity: OutboxActivity, config: Config, internal: InternalClient,
     internal.post_json("inbox", "/internal/local-delivery", {"activity": local, "also_to": hidden})
     inboxes = target_inboxes(actors, config, personal=frozenset(hidden))
     create_deliveries(activity_id, activity.actor, inboxes)
-    activity.update(set__fanout="done")
-    for delivery in Delivery.objects(activity_id=activity_id, state="queued").only("id"):
-        enqueue(broker, QUEUE, "deliver", str(delivery.id))
+    FANOUT.finish(activity, DONE)
+    # New deliveries are stored as queued (holder "queue"); a retried fan-out sends them
+    # again, the claim takes each once.
+    for delivery in Delivery.objects(activity_id=activity_id, state="queued", holder=leases.QUEUED).only("id"):
+        DELIVERY.queued(delivery.id, enqueue(broker, QUEUE, "deliver", str(delivery.id)))
     return len(inboxes)
-
-
-def pending_fanouts(limit: int = 200) -> list[str]:
-    current = now()
-    due = OutboxActivity.objects(Q(lease_until=None) | Q(lease_until__lt=current), fanout="pending",
-                                 created_at__lt=current - dt.timedelta(seconds=3))
-    return [a.activity_id for a in due.only("activity_id").limit(limit)]

@@ -22,13 +22,14 @@ import uuid
 from flask import Blueprint, current_app, g, jsonify, request
 
 from fedkit.config import Config
+from fedkit.db import ACKNOWLEDGED
 from fedkit.internal import InternalClient, internal_client, require_user
 from fedkit.queue import enqueue
 from fedkit.responses import error
 from fedkit.sanitize import sanitize_html
 from fedkit.vocab import CREATE, NOTE, activity_url, instance_actor_id, local_actor_id, object_url
 from services.outbox import dlp, dlp_rules, dlp_text
-from services.outbox.fanout import QUEUE
+from services.outbox.fanout import FANOUT, QUEUE
 from services.outbox.models import HeldPost, OutboxActivity, now
 from services.outbox.publishing import PublishError
 
@@ -99,7 +100,7 @@ def guard(username: str, data: dict, config: Config, internal: InternalClient) -
                     activity_type=verdict.outgoing.activity_type, object_id=verdict.outgoing.object_id,
                     addressees=list(verdict.outgoing.addressees), leaving=list(verdict.leaving),
                     rule=verdict.rule.name, message=verdict.rule.message)
-    held.save(force_insert=True)
+    held.save(force_insert=True, write_concern=ACKNOWLEDGED)
     raise Held(held, config)
 
 
@@ -239,5 +240,5 @@ def tell_author(held: HeldPost, text: str, config: Config) -> None:
                 "to": [held.author], "published": note["published"], "object": note}
     OutboxActivity(activity_id=activity["id"], actor=sender, activity_type=CREATE, object_id=note["id"],
                    raw=activity, addressees=[held.author], explicit_recipients=True,
-                   recipients=[held.author]).save(force_insert=True)
-    enqueue(current_app.extensions["archipel_broker"], QUEUE, "fanout", activity["id"])
+                   recipients=[held.author]).save(force_insert=True, write_concern=ACKNOWLEDGED)
+    FANOUT.queued(activity["id"], enqueue(current_app.extensions["archipel_broker"], QUEUE, "fanout", activity["id"]))

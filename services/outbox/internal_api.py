@@ -6,10 +6,13 @@ import mongoengine as me
 from flask import Blueprint, current_app, jsonify, request
 
 from fedkit import keystore
+from fedkit.authority import COMMUNITY, may_delete
+from fedkit.community_facts import is_group_actor
+from fedkit.db import ACKNOWLEDGED
 from fedkit.queue import enqueue
 from fedkit.responses import error
 from fedkit.vocab import TOMBSTONE, audience_of, id_of, type_of
-from services.outbox.fanout import QUEUE
+from services.outbox.fanout import FANOUT, QUEUE
 from services.outbox.models import LocalObject, OutboxActivity
 from services.outbox.publishing import PublishError
 
@@ -48,21 +51,30 @@ def send_for_actor():
                             addressees=audience_of(activity), explicit_recipients=True,
                             recipients=[r for r in recipients if isinstance(r, str)])
     try:
-        record.save(force_insert=True)
+        record.save(force_insert=True, write_concern=ACKNOWLEDGED)
     except me.NotUniqueError:  # the same activity sent twice (a retried call): nothing more to do
         return jsonify(id=record.activity_id), 200
-    enqueue(current_app.extensions["archipel_broker"], QUEUE, "fanout", record.activity_id)
+    FANOUT.queued(record.activity_id, enqueue(current_app.extensions["archipel_broker"], QUEUE, "fanout",
+                                              record.activity_id))
     return jsonify(id=record.activity_id), 201
 
 
 @bp.post("/objects/remove")
 def remove_by_community():
     """A community's moderators removed a local user's post addressed to it (the inbox
-    saw the Group's Delete): the object becomes a Tombstone here too."""
+    saw the Group's Delete): the object becomes a Tombstone here too. Checked again here,
+    whoever asks (fedkit.authority.may_delete): ``community`` must be a Group the post was
+    addressed to — being addressed (a mention) gives a Person no such right."""
     data = request.get_json(silent=True) or {}
-    found = LocalObject.objects(object_id=str(data.get("id", "")), deleted=False).first()
-    if found is None or str(data.get("community", "")) not in found.addressees:
+    object_id, community = str(data.get("id", "")), str(data.get("community", ""))
+    found = LocalObject.objects(object_id=object_id, deleted=False).first()
+    if found is None or community not in found.addressees:
         return error(404, "not_found", "no such object addressed to that community")
+    config = current_app.config["ARCHIPEL"]
+    if may_delete(community, author=found.author, object_id=object_id, addressees=found.addressees,
+                  is_group=lambda actor: is_group_actor(actor, config)) != COMMUNITY:
+        return error(403, "not_a_group",
+                     "only a community (Group actor) the post was addressed to removes it")
     found.update(set__raw={"id": found.object_id, "type": TOMBSTONE, "formerType": type_of(found.raw)},
                  set__deleted=True)
     return jsonify(removed=found.object_id)

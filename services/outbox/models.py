@@ -6,6 +6,7 @@ import datetime as dt
 
 import mongoengine as me
 
+from fedkit import leases
 from fedkit.db import Document
 
 
@@ -17,7 +18,8 @@ class OutboxActivity(Document):
     """An activity published by a local actor, as served at its id (bto/bcc kept here only)."""
 
     meta = {"collection": "outbox_activities",
-            "indexes": [("actor", "-created_at"), "object_id", ("fanout", "created_at")]}
+            "indexes": [("actor", "-created_at"), "object_id", ("fanout", "created_at"),
+                        ("fanout", "lease_until")]}
     activity_id = me.StringField(primary_key=True)
     actor = me.StringField(required=True)
     activity_type = me.StringField(required=True)
@@ -31,7 +33,9 @@ class OutboxActivity(Document):
     # Fan-out (local delivery + one Delivery per remote inbox) runs in the worker;
     # "pending" until done, so a crash in between is picked up by the sweeper.
     fanout = me.StringField(default="pending", choices=("pending", "done"))
-    lease_until = me.DateTimeField()
+    # The lease engine's fields (fedkit/leases.py); every creator enqueues the fan-out at once.
+    lease_until = me.DateTimeField(default=leases.nudged_until)
+    holder = me.StringField(default=leases.QUEUED)
     created_at = me.DateTimeField(default=now)
 
 
@@ -64,8 +68,9 @@ class Delivery(Document):
     host = me.StringField(required=True)
     state = me.StringField(required=True, default="queued")
     attempts = me.IntField(default=0)
+    # The lease engine's due time (fedkit/leases.py): the next attempt, or a worker's lease.
     next_attempt_at = me.DateTimeField(default=now)
-    lease_until = me.DateTimeField()
+    holder = me.StringField(default="")
     last_status = me.IntField()
     last_error = me.StringField()
     created_at = me.DateTimeField(default=now)

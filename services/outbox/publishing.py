@@ -12,6 +12,7 @@ import uuid
 
 from fedkit.actors import FetchError, fetch_json
 from fedkit.config import Config
+from fedkit.db import ACKNOWLEDGED
 from fedkit.internal import InternalClient
 from fedkit.policy import node_audience
 from fedkit.registry import GroupRegistry, load_registry
@@ -117,7 +118,7 @@ class Publisher:
             activity_id=activity["id"], actor=self.actor, activity_type=type_of(activity),
             object_id=id_of(activity.get("object")), raw=activity, addressees=audience_of(activity),
         )
-        record.save(force_insert=True)
+        record.save(force_insert=True, write_concern=ACKNOWLEDGED)
         return record
 
     # -- per type ----------------------------------------------------------------------

@@ -4,6 +4,7 @@ the proxyUrl endpoint (a user's signed fetch through their home node)."""
 from __future__ import annotations
 
 import json
+import time
 
 import requests
 from flask import Blueprint, current_app, g, jsonify, request
@@ -24,6 +25,7 @@ from fedkit.vocab import (
     UPDATE,
     activity_url,
     id_of,
+    is_activitystreams,
     local_actor_id,
     object_url,
     type_of,
@@ -31,7 +33,7 @@ from fedkit.vocab import (
 from services.outbox import dlp_rules, held
 from services.outbox.addressing import username_of
 from services.outbox.delivery import public_form
-from services.outbox.fanout import QUEUE
+from services.outbox.fanout import FANOUT, QUEUE
 from services.outbox.models import LocalObject, OutboxActivity
 from services.outbox.publishing import Publisher, PublishError
 from services.outbox.visibility import can_see
@@ -72,7 +74,8 @@ def publish_as(username: str, data: dict, *, guard: bool = True) -> OutboxActivi
     if guard:
         held.guard(username, data, _config(), internal_client())
     record = Publisher(_config(), internal_client(), username).publish(data)
-    enqueue(current_app.extensions["archipel_broker"], QUEUE, "fanout", record.activity_id)
+    FANOUT.queued(record.activity_id, enqueue(current_app.extensions["archipel_broker"], QUEUE, "fanout",
+                                              record.activity_id))
     return record
 
 
@@ -170,7 +173,8 @@ def get_activity(activity_uuid: str):
 @bp.post("/proxy")
 @require_user("read:statuses")
 def proxy():
-    """ActivityPub ``endpoints.proxyUrl``: fetch a document signed as the user."""
+    """ActivityPub ``endpoints.proxyUrl``: fetch a document signed as the user. Only an
+    ActivityStreams document is relayed (ActivityPub §3.2 media type and an AS2 context)."""
     config = _config()
     data = request.get_json(silent=True)
     target = request.form.get("id") or (data.get("id") if isinstance(data, dict) else None)
@@ -179,7 +183,7 @@ def proxy():
     key_id, private_pem = keystore.signing_key(local_actor_id(config.base_url, g.requester.user))
     try:
         resp = signed_get(target, config, key_id=key_id, private_pem=private_pem)
-        body = read_capped(resp, MAX_DOCUMENT_BYTES)
+        body = read_capped(resp, MAX_DOCUMENT_BYTES, deadline=time.monotonic() + config.http_timeout)
     except UnsafeURL as exc:
         return error(400, "unsafe_url", str(exc))
     except (requests.RequestException, UnicodeError) as exc:
@@ -192,7 +196,14 @@ def proxy():
     try:
         data = json.loads(body)
     except (ValueError, RecursionError):
-        return error(502, "malformed_json", "the origin did not return JSON")
+        data = None
+    if not is_activitystreams(resp.headers.get("Content-Type"), data):
+        # The proxy relays ActivityPub documents, not whatever a URL serves.
+        if resp.status_code == 410:
+            return error(410, "gone", "the origin says the document is gone")
+        if data is None:
+            return error(502, "malformed_json", "the origin did not return JSON")
+        return error(502, "not_activitystreams", "the origin did not return an ActivityStreams document")
     out = jsonify(data)
     out.status_code = resp.status_code
     out.headers["Content-Type"] = AP_CONTENT_TYPE

@@ -12,8 +12,8 @@ import os
 from fedkit.config import Config
 from fedkit.internal import InternalClient
 from fedkit.queue import enqueue, register, worker_main
-from services.outbox.delivery import deliver, due_deliveries
-from services.outbox.fanout import QUEUE, fanout, pending_fanouts
+from services.outbox.delivery import DELIVERY, deliver
+from services.outbox.fanout import FANOUT, QUEUE, fanout
 
 
 def build(config: Config, broker):
@@ -28,10 +28,9 @@ def build(config: Config, broker):
     register(broker, QUEUE, {"fanout": fanout_task, "deliver": deliver_task}, max_retries=0)
 
     def sweep() -> None:
-        for activity_id in pending_fanouts():
-            enqueue(broker, QUEUE, "fanout", activity_id)
-        for delivery_id in due_deliveries():
-            enqueue(broker, QUEUE, "deliver", delivery_id)
+        FANOUT.sweep(lambda activity_id: enqueue(broker, QUEUE, "fanout", activity_id), config.lease_seconds)
+        DELIVERY.sweep(lambda delivery_id: enqueue(broker, QUEUE, "deliver", delivery_id), config.lease_seconds,
+                       limit=500)
 
     return sweep
 

@@ -129,7 +129,7 @@ def test_closed_community_rejects_uninvited_and_accepts_invited(group):
 def test_partner_can_neither_see_nor_join_a_group_community(group, free_community):
     fr, partner = group["fr"], group["partner"]
     assert partner.proxy_fetch("paula", free_community["id"]).status_code == 404
-    listing = partner.proxy_fetch("paula", f"{fr.base}/communities")
+    listing = partner.signed_fetch("paula", f"{fr.base}/communities")
     assert listing.status_code == 200
     assert free_community["id"] not in [c["id"] for c in listing.json()["items"]]
     follow = join(partner, "paula", free_community)

@@ -16,6 +16,21 @@ from deploy.processes import free_port, port_is_free
 from tests.plugin import REPO, wait_until
 
 
+def demo_process(module: str, base_url: str) -> int | None:
+    """The pid of the demo's process running ``module`` for the node at ``base_url``."""
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                argv = fh.read().split(b"\0")
+            with open(f"/proc/{entry}/environ", "rb") as fh:
+                environ = fh.read().split(b"\0")
+        except (OSError, ValueError):
+            continue
+        if module.encode() in argv and f"ARCHIPEL_BASE_URL={base_url}".encode() in environ:
+            return int(entry)
+    return None
+
+
 def test_launcher_starts_the_demo_and_stops_cleanly(tmp_path):
     ports = {"ARCHIPEL_FR_PORT": free_port(), "ARCHIPEL_DE_PORT": free_port(), "ARCHIPEL_PARTNER_PORT": free_port(),
              "ARCHIPEL_IDP_PORT": free_port(),
@@ -35,7 +50,8 @@ def test_launcher_starts_the_demo_and_stops_cleanly(tmp_path):
         de = f"http://127.0.0.1:{ports['ARCHIPEL_DE_PORT']}"
         partner = f"http://127.0.0.1:{ports['ARCHIPEL_PARTNER_PORT']}"
         assert fr in text and de in text and partner in text and "pw-for-test" in text
-        assert f"{partner}   accounts: paula" in text and "(outside the group)" in text
+        assert f"{partner}   accounts: paula" in text and "(outside the group, compact layout)" in text
+        assert "(in the group, split layout)" in text and "(in the group, compact layout)" in text
         registry = json.loads((tmp_path / "demo" / "group-registry.json").read_text())
         assert [n["base_url"] for n in registry["nodes"]] == [fr, de]  # partner is outside
         idp = f"http://127.0.0.1:{ports['ARCHIPEL_IDP_PORT']}"
@@ -51,6 +67,13 @@ def test_launcher_starts_the_demo_and_stops_cleanly(tmp_path):
             "grant_type": "password", "username": "bob", "password": "pw-for-test",
             "client_id": app["client_id"], "client_secret": app["client_secret"], "scope": "read"})
         assert token.status_code == 200
+        # A process that dies is restarted by the launcher, which says so (as Kubernetes would).
+        worker = demo_process("services.inbox.worker", fr)
+        os.kill(worker, signal.SIGKILL)
+        wait_until(lambda: "fr inbox-worker restarted" in out.read_text(), timeout=30,
+                   message="the launcher to restart fr's inbox worker")
+        assert "fr inbox-worker exited (-9); restarting in 1 s" in out.read_text()
+        assert demo_process("services.inbox.worker", fr) not in (None, worker)
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=60)

@@ -6,7 +6,7 @@ import pytest
 
 from fedkit.config import Config
 from fedkit.sanitize import sanitize_html, text_to_html
-from fedkit.ssrf import UnsafeURL, check_url
+from fedkit.ssrf import UnsafeURL, check_url, vet_target
 
 PROD = Config(dev_mode=False)
 
@@ -24,7 +24,7 @@ def test_production_refuses_private_and_plain_http(url):
 def test_allowlist_and_dev_mode():
     check_url("http://127.0.0.1:8002/users/bob", Config(dev_mode=True))
     check_url("https://10.1.2.3/users/x", Config(fetch_allowlist=("10.1.2.3",)))
-    check_url("http://node-de.internal:8000/x", Config(fetch_allowlist=("node-de.internal:8000",)))
+    vet_target("http://node-de.internal:8000/x", Config(fetch_allowlist=("node-de.internal:8000",)))
     with pytest.raises(UnsafeURL):
         check_url("file:///etc/passwd", Config(dev_mode=True))
 

@@ -245,6 +245,10 @@ def test_policy_rejections(alice):
     expect(
         "date_unsigned", "GET", url, custom(("(request-target)", "host")), None, resolver=r, now=NOW
     )
+    # A POST must sign host too: else a delivery to any server could be replayed to this one.
+    body = b'{"type": "Like"}'
+    post = custom(("(request-target)", "date", "digest"), "POST", Digest=body_digest_header(body))
+    expect("host_unsigned", "POST", url, post, body, resolver=r, now=NOW)
     assert r.calls == []
     ok = custom(("(request-target)", "host", "date"))
     assert verify_request("GET", url, ok, None, resolve_key=r, now=NOW).covered == (

@@ -36,7 +36,7 @@ def origin(monkeypatch):
     """alice's home node as this node fetches it: her document, or an HTTP status."""
     state = {"answer": person()}
 
-    def fetch_json(url, config):
+    def fetch_json(url, config, **_options):
         assert url == ALICE
         if isinstance(state["answer"], int):
             raise FetchError("http_error", f"GET {url} answered {state['answer']}", state["answer"])

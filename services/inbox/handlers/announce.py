@@ -2,8 +2,10 @@
 
 A community's Group announces its members' activities, embedded (FEP-1b12): the
 inner Create/Update/Delete is applied here so that members see the post, after
-checking the Group may relay it (the post is addressed to that Group, and the Group
-is on a member node of our group or the post is fetched again from its origin).
+checking the Group may relay it (fedkit.authority.may_relay: the relaying actor is a
+Group, the post is addressed to it, the inner activity is its author's) and that it is
+taken at its word (a Group on a member node of our group) or the post is fetched again
+from its origin. A Person — even one on a member node — relays nothing.
 """
 
 from __future__ import annotations
@@ -11,6 +13,9 @@ from __future__ import annotations
 import logging
 
 from fedkit.actors import FetchError, fetch_json
+from fedkit.authority import may_relay
+from fedkit.community_facts import is_group_actor
+from fedkit.federation_policy import admit_object
 from fedkit.registry import load_registry
 from fedkit.vocab import ANNOUNCE, CREATE, DELETE, UPDATE, audience_of, id_of, type_of
 from services.inbox.context import HandlerContext
@@ -44,10 +49,11 @@ def _local_member(ctx: HandlerContext, group: str) -> str | None:
 def _relayed_post(ctx: HandlerContext, group: str, inner: dict) -> dict | None:
     """The object of a relayed Create/Update if the Group may relay it to us, else None."""
     obj, actor = inner.get("object"), id_of(inner.get("actor"))
-    if not isinstance(obj, dict) or not actor or not same_origin(id_of(obj), actor) or attributed_to(obj) != actor:
+    if not isinstance(obj, dict) or not may_relay(
+            group, inner_actor=actor, author=attributed_to(obj), object_id=id_of(obj),
+            addressees=audience_of(obj) + audience_of(inner),
+            is_group=lambda a: is_group_actor(a, ctx.config)):
         return None
-    if group not in audience_of(obj) + audience_of(inner):
-        return None  # a Group relays only what was addressed to it
     if _trusted_relay(ctx, group, actor):
         return obj
     try:  # as a local member of the Group: a hidden community's post is served to members only
@@ -60,11 +66,14 @@ def _relayed_post(ctx: HandlerContext, group: str, inner: dict) -> dict | None:
 
 def _relayed_delete(ctx: HandlerContext, group: str, inner: dict) -> bool:
     """A relayed Delete removes a post we hold that was addressed to that Group, by that
-    author; from an untrusted Group only once the origin confirms it is gone."""
+    author (as our copy says, not the Delete); from an untrusted Group only once the
+    origin confirms it is gone."""
     actor, object_id = id_of(inner.get("actor")), id_of(inner.get("object"))
     existing = ReceivedObject.objects(object_id=object_id or "").first()
-    if existing is None or existing.deleted or existing.attributed_to != actor or \
-            group not in audience_of(existing.raw):
+    if existing is None or existing.deleted or not may_relay(
+            group, inner_actor=actor, author=existing.attributed_to, object_id=object_id,
+            addressees=audience_of(existing.raw),
+            is_group=lambda a: is_group_actor(a, ctx.config)):
         return False
     if not _trusted_relay(ctx, group, actor):
         try:
@@ -82,6 +91,7 @@ def apply_relayed(ctx: HandlerContext, group: str, inner: dict) -> bool:
     if type_of(inner) == DELETE:
         return _relayed_delete(ctx, group, inner)
     obj = _relayed_post(ctx, group, inner)
+    obj = admit_object(obj, ctx.config) if obj else None  # a blocked author's post, relayed: dropped
     if obj is None:
         return False
     existing = ReceivedObject.objects(object_id=id_of(obj)).first()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fedkit.federation_policy import admit_object
 from fedkit.vocab import CREATE, id_of
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handles
@@ -21,6 +22,9 @@ def on_create(ctx: HandlerContext) -> str:
     existing = ReceivedObject.objects(object_id=id_of(obj)).first()
     if existing is not None and existing.attributed_to != actor:
         return "ignored"  # another actor's object: no overwriting it
+    obj = admit_object(obj, ctx.config)  # the federation policy's media rules (and blocks)
+    if obj is None:
+        return "ignored"
     if existing is None or not existing.deleted:
         store_object(obj)
     ctx.deliver_to_inbox(local_recipients(ctx, ctx.activity.raw, obj))

@@ -1,15 +1,36 @@
 """Delete: the author removes an object (a Tombstone stays in its place), a community
 removes a post addressed to it (moderation, FEP-1b12), or an actor deletes itself
-(its follow relations go)."""
+(its follow relations go). Anyone else — a mentioned or replied-to account included —
+is ignored (fedkit.authority.may_delete)."""
 
 from __future__ import annotations
 
+import logging
+
 from fedkit.actors import mark_suspended
+from fedkit.authority import COMMUNITY, may_delete
+from fedkit.community_facts import is_group_actor
 from fedkit.vocab import DELETE, audience_of
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handles
 from services.inbox.models import FollowRelation, Interaction, ReceivedObject
 from services.inbox.objects import local_recipients, tombstone
+
+log = logging.getLogger(__name__)
+
+
+def _outbox_removes(ctx: HandlerContext, object_id: str, community: str) -> bool:
+    """A community's moderators removed our user's post from it: the original goes too.
+    The outbox checks the community's right again (defence in depth); False when it
+    refuses. A failure to reach it raises, and the whole activity is retried."""
+    resp = ctx.internal.request("POST", "outbox", "/internal/objects/remove",
+                                json={"id": object_id, "community": community})
+    if resp.status_code >= 500:
+        resp.raise_for_status()
+    if resp.status_code == 403:
+        log.warning("the outbox refused %s's removal of %s: %s", community, object_id, resp.text[:200])
+        return False
+    return True  # removed, or already gone (404)
 
 
 @handles(DELETE)
@@ -28,14 +49,20 @@ def on_delete(ctx: HandlerContext) -> str:
         mark_suspended(actor)
         return "processed"
     record = ReceivedObject.objects(object_id=object_id).first()
-    by_community = record is not None and record.attributed_to != actor and actor in audience_of(record.raw)
-    if record is None or (record.attributed_to != actor and not by_community):
+    if record is None:
         return "ignored"
-    if not record.deleted:
-        tombstone(record)
-    if by_community and ctx.is_local(object_id):
-        # A community's moderators removed our user's post from it: the original goes too.
-        ctx.internal.post_json("outbox", "/internal/objects/remove", {"id": object_id, "community": actor})
-    if by_community:
+    authority = may_delete(actor, author=record.attributed_to, object_id=object_id,
+                           addressees=audience_of(record.raw),  # a Tombstone's: none
+                           is_group=lambda a: is_group_actor(a, ctx.config))
+    if authority is None:
+        return "ignored"
+    if record.deleted:
+        return "processed"  # already gone
+    # The original first: if the outbox cannot be reached, nothing has changed yet and the
+    # retried activity still finds the post addressed to the community.
+    if authority == COMMUNITY and ctx.is_local(object_id) and not _outbox_removes(ctx, object_id, actor):
+        return "ignored"
+    tombstone(record)
+    if authority == COMMUNITY:
         ctx.deliver_to_inbox(local_recipients(ctx, ctx.activity.raw))
     return "processed"

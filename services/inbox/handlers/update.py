@@ -1,8 +1,10 @@
-"""Update: a newer version of an object (by its author) or of an actor's profile."""
+"""Update: a newer version of an object (by its author only) or of an actor's profile."""
 
 from __future__ import annotations
 
 from fedkit.actors import CachedActor, FetchError, get_actor, mark_suspended
+from fedkit.authority import may_update
+from fedkit.federation_policy import admit_object
 from fedkit.vocab import ACTOR_TYPES, UPDATE, id_of, type_of
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handles
@@ -39,7 +41,12 @@ def on_update(ctx: HandlerContext) -> str:
     if not isinstance(obj, dict):
         return "ignored"
     existing = ReceivedObject.objects(object_id=object_id).first()
-    if existing is None or existing.deleted or existing.attributed_to != actor or attributed_to(obj) != actor:
+    # Only the author edits, and never hands the object to someone else (fedkit.authority).
+    if existing is None or existing.deleted or not may_update(
+            actor, author=existing.attributed_to, object_id=object_id, new_author=attributed_to(obj)):
+        return "ignored"
+    obj = admit_object(obj, ctx.config)  # the federation policy's media rules (and blocks)
+    if obj is None:
         return "ignored"
     store_object(obj)
     ctx.deliver_to_inbox(local_recipients(ctx, ctx.activity.raw, obj))

@@ -1,0 +1,78 @@
+"""The compact layout: one node in two processes, for a small subsidiary.
+
+``deploy.compact_node:create_app()`` is the gateway with the four services mounted in
+the same WSGI process (``fedkit.inproc``: the service contracts are unchanged — same
+paths, headers and internal secret — only the socket is gone), and ``python -m
+deploy.compact_node`` is one worker process running the inbox, delivery and communities
+workers' tasks and sweeps. The scaled-out layout (one process per service, several
+workers) runs exactly the same code; the launcher picks either (``ARCHIPEL_LAYOUT``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+
+from flask import Flask
+
+from fedkit import inproc
+from fedkit.config import Config, load_config
+
+SERVICES = ("identity", "inbox", "outbox", "communities")
+WORKER_THREADS = 8
+
+
+def in_process_url(service: str) -> str:
+    return f"http://{service}.inproc"
+
+
+def mount_services(config: Config) -> Config:
+    """Mount the four services in this process; returns the config that calls them there."""
+    from services.communities.app import create_app as communities_app
+    from services.identity.app import create_app as identity_app
+    from services.inbox.app import create_app as inbox_app
+    from services.outbox.app import create_app as outbox_app
+
+    cfg = replace(config, **{f"{name}_url": in_process_url(name) for name in SERVICES})
+    for name, factory in (("identity", identity_app), ("inbox", inbox_app), ("outbox", outbox_app),
+                          ("communities", communities_app)):
+        inproc.mount(in_process_url(name), factory(cfg))
+    return cfg
+
+
+def create_app(config: Config | dict | None = None) -> Flask:
+    """The node's one web process: the gateway, with the services it routes to inside it."""
+    from gateway.app import create_app as gateway_app
+
+    return gateway_app(mount_services(load_config(config, needs_secret_key=True)))
+
+
+def build_workers(config: Config, broker):
+    """Every worker's tasks on one broker; returns one sweep that runs each worker's."""
+    from services.communities import worker as communities_worker
+    from services.inbox import worker as inbox_worker
+    from services.outbox import worker as delivery_worker
+
+    config = mount_services(config)  # the workers' internal calls stay in this process too
+    sweeps = [module.build(config, broker) for module in (inbox_worker, delivery_worker, communities_worker)]
+
+    def sweep() -> None:
+        for each in sweeps:
+            each()
+
+    return sweep
+
+
+def main() -> None:
+    from fedkit.queue import worker_main
+    from services.communities.worker import QUEUE as COMMUNITIES_QUEUE
+    from services.inbox.acceptance import QUEUE as INBOX_QUEUE
+    from services.outbox.fanout import QUEUE as DELIVERY_QUEUE
+
+    threads = int(os.environ.get("ARCHIPEL_DELIVERY_THREADS", str(WORKER_THREADS)))
+    worker_main("worker", {INBOX_QUEUE, DELIVERY_QUEUE, COMMUNITIES_QUEUE}, build_workers, threads=threads,
+                sweep_interval=1.0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,226 @@
+"""One engine for everything that is leased, retried or swept (DESIGN.md convention 12).
+
+A ``Machine`` declares a stored document's states and allowed transitions; pending
+states are those with a way out. Each document carries two engine fields:
+
+* a *due* time (always set): nobody takes the document before it. While a worker
+  holds it, due is the end of its lease; while it waits for a retry, the next attempt;
+* a *holder*: ``""`` (free), ``"queue"`` (a queue message for it is on its way), or
+  the token of the worker process that holds it.
+
+A queue message only nudges: ``claim`` takes the document if it is nudged or due,
+and only one claimant wins (an atomic update on ``_id``). A worker renews its
+leases with ``heartbeat`` while it works, so a short lease (``ARCHIPEL_LEASE_SECONDS``)
+is safe and what a killed worker held is due again within one lease. (Releasing claims
+when a worker starts would not do: a starting worker cannot tell a dead process's
+claims from those of a live replica; a lapsed lease shows its holder stopped.) ``sweep`` nudges
+what is due and marks it nudged for one lease, so a document waiting in the queue is
+not enqueued again at every sweep.
+
+Every query is an equality on ``_id``, or ``{state: S, due: {$lte: now}}`` served by a
+(state, due) index (deploy/migrate.py). No ``$or``, no ``$in`` on the state and no
+findAndModify: on the embedded SecantusDB each of those scans the whole collection.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Callable, Mapping
+
+log = logging.getLogger(__name__)
+
+QUEUED = "queue"  # holder of a document whose queue message is on its way
+DEFAULT_LEASE_SECONDS = 15.0
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def nudged_until() -> dt.datetime:
+    """The due time of a document created together with its queue message."""
+    return now() + dt.timedelta(seconds=DEFAULT_LEASE_SECONDS)
+
+
+_token: tuple[int, str] | None = None
+
+
+def holder_token() -> str:
+    """This process's holder name (new after a fork)."""
+    global _token
+    if _token is None or _token[0] != os.getpid():
+        _token = (os.getpid(), f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}")
+    return _token[1]
+
+
+class TransitionError(ValueError):
+    pass
+
+
+class Machine:
+    def __init__(self, name: str, document, transitions: Mapping[str, frozenset[str] | set[str]], *,
+                 state_field: str = "state", due_field: str = "lease_until", holder_field: str = "holder",
+                 attempts_field: str | None = "attempts"):
+        self.name = name
+        self.document = document
+        self.transitions = {state: frozenset(moves) for state, moves in transitions.items()}
+        self.pending = tuple(state for state, moves in self.transitions.items() if moves)
+        self.state_field, self.due_field = state_field, due_field
+        self.holder_field, self.attempts_field = holder_field, attempts_field
+        self._held: set = set()
+        self._lock = threading.Lock()
+        MACHINES.append(self)
+
+    # -- names in the database -------------------------------------------------
+    def _db(self, field: str) -> str:
+        return self.document._fields[field].db_field
+
+    def _key(self, key):
+        """The stored ``_id`` of a key given as a string (a queue message's argument)."""
+        return self.document._fields[self.document._meta["id_field"]].to_mongo(key)
+
+    def _collection(self):
+        return self.document._get_collection()
+
+    def _set(self, fields: Mapping) -> dict:
+        return {self._db(name): value for name, value in fields.items()}
+
+    # -- the life of one document ---------------------------------------------------
+    def claim(self, key, lease_seconds: float = DEFAULT_LEASE_SECONDS):
+        """Take the document if it is pending and nudged or due; None if another has it."""
+        key = self._key(key)
+        current = now()
+        update = {"$set": {self._db(self.holder_field): holder_token(),
+                           self._db(self.due_field): current + dt.timedelta(seconds=lease_seconds)}}
+        if self.attempts_field:
+            update["$inc"] = {self._db(self.attempts_field): 1}
+        collection = self._collection()
+        for state in self.pending:
+            for condition in ({self._db(self.holder_field): QUEUED}, {self._db(self.due_field): {"$lte": current}}):
+                if collection.update_one({"_id": key, self._db(self.state_field): state, **condition},
+                                         update).modified_count:
+                    with self._lock:
+                        self._held.add(key)
+                    return self.document.objects(pk=key).first()
+        return None
+
+    def finish(self, doc, new_state: str, **fields) -> bool:
+        """Move a held (or, with no holder check, any) document along a declared transition."""
+        current = getattr(doc, self.state_field)
+        if new_state not in self.transitions.get(current, ()):
+            raise TransitionError(f"{self.name}: cannot go from {current} to {new_state}")
+        return self._release(doc, {self.state_field: new_state, **fields}, {self.state_field: current})
+
+    def reschedule(self, doc, at: dt.datetime, **fields) -> bool:
+        """Give a held document back, due again at ``at`` (a retry's backoff; ``now()`` to free it)."""
+        return self._release(doc, {self.due_field: at, **fields}, {})
+
+    def _release(self, doc, fields: Mapping, condition: Mapping) -> bool:
+        key = doc.pk
+        filter_ = {"_id": key, **self._set(condition)}
+        held = getattr(doc, self.holder_field, None)
+        if held and held != QUEUED:
+            filter_[self._db(self.holder_field)] = held  # lost the lease? then another has it
+        result = self._collection().update_one(
+            filter_, {"$set": {**self._set(fields), self._db(self.holder_field): ""}})
+        with self._lock:
+            self._held.discard(key)
+        return bool(result.modified_count)
+
+    def initial(self, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> dict:
+        """Engine fields of a new document whose creator enqueues it at once."""
+        return {self.holder_field: QUEUED, self.due_field: now() + dt.timedelta(seconds=lease_seconds)}
+
+    def queued(self, key, sent: bool) -> None:
+        """After its creator's enqueue: if the queue was unreachable, the next sweep sends it."""
+        if not sent:
+            self.free(key)
+
+    def free(self, key) -> None:
+        """A document marked queued whose message was not sent is due now."""
+        self._collection().update_one({"_id": self._key(key), self._db(self.holder_field): QUEUED},
+                                      {"$set": {self._db(self.due_field): now()}})
+
+    # -- what a worker process does around its tasks ------------------------------------
+    def due(self, limit: int = 200) -> list:
+        """Keys of pending documents that are due (nobody holds them, or a lease lapsed)."""
+        current, keys = now(), []
+        for state in self.pending:
+            cursor = self._collection().find({self._db(self.state_field): state,
+                                              self._db(self.due_field): {"$lte": current}},
+                                             {"_id": 1}).limit(limit - len(keys))
+            keys += [doc["_id"] for doc in cursor]
+            if len(keys) >= limit:
+                break
+        return keys
+
+    def sweep(self, nudge: Callable[[str], object], lease_seconds: float = DEFAULT_LEASE_SECONDS,
+              limit: int = 200) -> int:
+        """Nudge what is due, once: it stays marked as queued for one lease."""
+        keys = self.due(limit)
+        if not keys:
+            return 0
+        current = now()
+        for state in self.pending:
+            self._collection().update_many(
+                {"_id": {"$in": keys}, self._db(self.state_field): state, self._db(self.due_field): {"$lte": current}},
+                {"$set": {self._db(self.holder_field): QUEUED,
+                          self._db(self.due_field): current + dt.timedelta(seconds=lease_seconds)}})
+        for key in keys:
+            nudge(str(key))
+        return len(keys)
+
+    def heartbeat(self, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> int:
+        """Renew the leases this process holds."""
+        with self._lock:
+            keys = list(self._held)
+        if not keys:
+            return 0
+        return self._collection().update_many(
+            {"_id": {"$in": keys}, self._db(self.holder_field): holder_token()},
+            {"$set": {self._db(self.due_field): now() + dt.timedelta(seconds=lease_seconds)}}).modified_count
+
+    def backfill(self) -> None:
+        """Documents stored before the engine: a pending one without a due time is due."""
+        for state in self.pending:
+            self._collection().update_many({self._db(self.state_field): state, self._db(self.due_field): None},
+                                           {"$set": {self._db(self.due_field): EPOCH}})
+
+
+MACHINES: list[Machine] = []
+
+
+def start_heartbeat(lease_seconds: float, stop: threading.Event) -> threading.Thread:
+    """Renew every held lease three times per lease, until ``stop`` is set."""
+
+    def beat():
+        while not stop.wait(lease_seconds / 3):
+            for machine in MACHINES:
+                try:
+                    machine.heartbeat(lease_seconds)
+                except Exception:  # the database restarts: the next beat tries again
+                    log.warning("lease heartbeat of %s failed", machine.name, exc_info=True)
+
+    thread = threading.Thread(target=beat, name="lease-heartbeat", daemon=True)
+    thread.start()
+    return thread
+
+
+def run_single_cycle(*work: tuple[Machine, Callable[[str], object]], limit: int = 200) -> int:
+    """Run, in this process, each machine's pending documents that are queued or due, by its
+    handler (which claims them), in the order given: what the workers' queues and sweeps
+    would do, without them. Tests drive the pipeline deterministically with it. Returns how
+    many handlers did something (did not return None)."""
+    done = 0
+    for machine, handle in work:
+        for state in machine.pending:
+            keys = [doc["_id"] for doc in machine._collection().find(
+                {machine._db(machine.state_field): state}, {"_id": 1}).limit(limit)]
+            done += sum(handle(str(key)) is not None for key in keys)
+    return done
