@@ -85,7 +85,7 @@ class InternalClient:
 
     def __init__(self, config: Config):
         self.config = config
-        self.session = cookieless_session()
+        self.session = cookieless_session(internal=True)
         # A kept-alive connection the service has just closed fails on reuse (connection
         # reset): retry once on a new one. Internal calls are idempotent by design (ids).
         retry = Retry(total=2, connect=2, read=1, status=0, other=0, allowed_methods=None,
