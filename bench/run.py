@@ -147,6 +147,15 @@ def bench_inbox_path(mongo: MongoClient, nodes: dict[str, Node], data_dir: Path)
     print(f"    raw RSA-2048 PKCS#1 v1.5 verify in this process: {verify_rate:,.0f}/s")
 
 
+def issue_token(db, username: str, token: str) -> None:
+    """An app token for ``username`` as the node stores it (its SHA-256 digest only)."""
+    from services.identity.credentials import digest
+
+    db.oauth_tokens.insert_one({"_id": digest(token), "client_id": "bench", "username": username,
+                                "scope": "read write", "token_type": "Bearer", "issued_at": int(time.time()),
+                                "expires_in": 0, "revoked": False, "hashed": True})
+
+
 def seed_followers(node: Node, mongo: MongoClient, count: int, prefix: str) -> list[str]:
     """Accounts with a ready token each (set-up, not timed)."""
     env = node.env
@@ -154,6 +163,7 @@ def seed_followers(node: Node, mongo: MongoClient, count: int, prefix: str) -> l
     from fedkit.config import Config
     from fedkit.db import connect_db
     from services.identity.accounts import create_account
+    from services.identity.credentials import digest
     from services.identity.models import OAuthToken
 
     config = Config.from_env()
@@ -163,7 +173,8 @@ def seed_followers(node: Node, mongo: MongoClient, count: int, prefix: str) -> l
         username = f"{prefix}{i:04d}"
         create_account(config, username, display_name=username)
         token = secrets.token_urlsafe(32)
-        OAuthToken(access_token=token, client_id="bench", username=username, scope="read write follow").save()
+        OAuthToken(access_token_hash=digest(token), client_id="bench", username=username,
+                   scope="read write follow").save()
         tokens.append((username, token))
         if (i + 1) % 250 == 0:
             print(f"      {prefix}: {i + 1} accounts", flush=True)
@@ -268,9 +279,7 @@ def bench_followers_and_community(nodes: dict[str, Node], mongo: MongoClient, al
 
     print(f"    (set-up took {time.perf_counter() - setup_start:.0f} s)", flush=True)
     token = secrets.token_urlsafe(32)
-    fr_db.oauth_tokens.insert_one({"_id": token, "client_id": "bench", "username": "alice",
-                                   "scope": "read write", "token_type": "Bearer", "issued_at": int(time.time()),
-                                   "expires_in": 0, "revoked": False})
+    issue_token(fr_db, "alice", token)
     start = time.perf_counter()
     resp = requests.post(f"{alice}/outbox", headers={"Authorization": f"Bearer {token}"},
                          json={"type": "Note", "content": "All hands at 3pm",
@@ -289,9 +298,7 @@ def bench_followers_and_community(nodes: dict[str, Node], mongo: MongoClient, al
     print(f"    HTTP deliveries: {http_deliveries} (shared inbox), plus 1 local fan-out on fr; "
           f"inbox items written: {FOLLOWERS}")
     bob_token = secrets.token_urlsafe(32)
-    de_db.oauth_tokens.insert_one({"_id": bob_token, "client_id": "bench", "username": "bob",
-                                   "scope": "read write", "token_type": "Bearer", "issued_at": int(time.time()),
-                                   "expires_in": 0, "revoked": False})
+    issue_token(de_db, "bob", bob_token)
     elapsed, deliveries = bench_community(fr_db, de_db, fr_followers, de_followers, nodes["fr"].spec.base_url,
                                           nodes["de"].spec.base_url, token, bob_token)
     print(f"\n(3) one post of bob@de to a community of alice@fr with {FOLLOWERS} members over two nodes: "

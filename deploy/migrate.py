@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from fedkit.actors import CachedActor
 from fedkit.config import Config
-from fedkit.db import connect_db, ensure_indexes
+from fedkit.db import connect_db, ensure_indexes, ensure_ttl
 from fedkit.keystore import ActorKey
 from gateway.audit import AuditRecord, ensure_retention
 from services.communities.models import Community, CommunityPost, Membership
+from services.identity.credentials import hash_clear_credentials
 from services.identity.lifecycle import AccountChange
-from services.identity.models import Account, AuthorizationCode, OAuthClient, OAuthToken
+from services.identity.models import (
+    Account,
+    LoginFailures,
+    OAuthClient,
+    OAuthCode,
+    OAuthToken,
+    WebSession,
+)
 from services.identity.scim_audit import ScimChange
 from services.identity.scim_audit import ensure_retention as ensure_scim_retention
 from services.inbox.models import (
@@ -27,7 +35,7 @@ from services.outbox.models import Delivery, HeldPost, HostHealth, LocalObject, 
 
 DOCUMENTS = (
     ActorKey, CachedActor, AuditRecord,
-    Account, OAuthClient, AuthorizationCode, OAuthToken,
+    Account, OAuthClient, OAuthCode, OAuthToken, WebSession, LoginFailures,
     InboundActivity, FollowRelation, ReceivedObject, Interaction, InboxItem,
     OutboxActivity, LocalObject, Delivery, HostHealth, HeldPost,
     Community, Membership, CommunityPost, ScimChange, AccountChange,
@@ -39,6 +47,10 @@ def migrate(config: Config) -> None:
     backfill_leases()
     ensure_retention(config.audit_retention_days)
     ensure_scim_retention(config.audit_retention_days)
+    # Ended sign-in windows and sessions go away by themselves (both are also checked on use).
+    ensure_ttl(LoginFailures, "expires_at", 0, "login_failures_ttl")
+    ensure_ttl(WebSession, "expires_at", 0, "web_sessions_ttl")
+    hash_clear_credentials(Account._get_db())  # clear secrets and tokens of an older node
 
 
 def backfill_leases() -> None:

@@ -6,6 +6,9 @@ tests, so that what the tests exercise is exactly what ``make run`` starts.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import os
 import secrets
 import signal
@@ -270,12 +273,13 @@ class Node:
             "ARCHIPEL_DB_NAME": f"archipel_{spec.name}",
             "REDIS_URL": infra.redis_url,
             "ARCHIPEL_QUEUE_PREFIX": spec.name,
-            "ARCHIPEL_INTERNAL_SECRET": secrets_["internal_secret"],
-            "ARCHIPEL_SECRET_KEY": secrets_["secret_key"],
+            "ARCHIPEL_INTERNAL_SECRET": node_secret(secrets_, "internal_secret", spec.name),
+            "ARCHIPEL_SECRET_KEY": node_secret(secrets_, "secret_key", spec.name),
             "ARCHIPEL_DEV_MODE": "1",
             "ARCHIPEL_PASSWORD_LOGIN": "1",
             "ARCHIPEL_DEMO_PASSWORD": secrets_["demo_password"],
-            "ARCHIPEL_SCIM_TOKEN": secrets_["scim_token"],  # SCIM provisioning's bearer secret
+            # SCIM provisioning's bearer secret
+            "ARCHIPEL_SCIM_TOKEN": node_secret(secrets_, "scim_token", spec.name),
             "PYTHONUNBUFFERED": "1",
         })
         for service in SERVICES:
@@ -371,7 +375,7 @@ class GroupIdP:
         if not port_is_free(self.port):
             raise RuntimeError(f"port {self.port} for the identity provider is already in use (ARCHIPEL_IDP_PORT)")
         self._manage("migrate")
-        self._manage("seed-demo", "--password", self.secrets["demo_password"])
+        self._manage("seed-demo")  # the password comes from ARCHIPEL_DEMO_PASSWORD, never from argv
         for spec in member_nodes:
             client = oidc_client_env(spec.name, self.secrets)
             self._manage("add-client", "--client-id", client["ARCHIPEL_OIDC_CLIENT_ID"], "--redirect-uri",
@@ -392,6 +396,14 @@ def oidc_client_env(node_name: str, secrets_: dict[str, str]) -> dict[str, str]:
     """A member node's client registration at the group's OpenID provider (demo, tests)."""
     return {"ARCHIPEL_OIDC_CLIENT_ID": f"archipel-{node_name}",
             "ARCHIPEL_OIDC_CLIENT_SECRET": f"{secrets_['oidc_secret']}-{node_name}"}
+
+
+def node_secret(secrets_: dict[str, str], name: str, node_name: str) -> str:
+    """One node's own value of an installation secret (HMAC-SHA256 of the node's name):
+    no node of the demo, the outside partner least of all, holds another's internal
+    secret, session key or SCIM token, and secrets.json keeps one value of each."""
+    mac = hmac.new(secrets_[name].encode(), f"{name}:{node_name}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
 
 
 def load_or_create_secrets(path: Path) -> dict[str, str]:

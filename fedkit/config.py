@@ -62,6 +62,13 @@ class Config:
     lease_seconds: float = 15.0
     password_login: bool = False
     demo_password: str = ""
+    # Password sign-in (login page, password grant): after this many failures for one
+    # account name, or from one client address, it is refused for the lockout's length.
+    login_max_failures: int = 5
+    login_max_failures_per_address: int = 50
+    login_lockout_minutes: float = 15.0
+    # A web session (login page, single sign-on) ends after this long, or at sign-out.
+    session_hours: float = 12.0
     audit_retention_days: int = 365
     # Number of reverse proxies (TLS terminator, ingress) in front of the gateway whose
     # X-Forwarded-For/-Proto the gateway trusts; 0 when clients connect to it directly.
@@ -135,6 +142,11 @@ class Config:
             lease_seconds=float(env_str("ARCHIPEL_LEASE_SECONDS", str(cls.lease_seconds))),
             password_login=env_bool("ARCHIPEL_PASSWORD_LOGIN", False),
             demo_password=env_str("ARCHIPEL_DEMO_PASSWORD", ""),
+            login_max_failures=int(env_str("ARCHIPEL_LOGIN_MAX_FAILURES", str(cls.login_max_failures))),
+            login_max_failures_per_address=int(env_str("ARCHIPEL_LOGIN_MAX_FAILURES_PER_ADDRESS",
+                                                       str(cls.login_max_failures_per_address))),
+            login_lockout_minutes=float(env_str("ARCHIPEL_LOGIN_LOCKOUT_MINUTES", str(cls.login_lockout_minutes))),
+            session_hours=float(env_str("ARCHIPEL_SESSION_HOURS", str(cls.session_hours))),
             audit_retention_days=int(env_str("ARCHIPEL_AUDIT_RETENTION_DAYS", str(cls.audit_retention_days))),
             trusted_proxies=int(env_str("ARCHIPEL_TRUSTED_PROXIES", str(cls.trusted_proxies))),
             group_registry=env_str("ARCHIPEL_GROUP_REGISTRY", ""),

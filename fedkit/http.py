@@ -115,11 +115,16 @@ def signed_post(url: str, body: bytes, config: Config, *, key_id: str, private_p
                                      allow_redirects=False)
 
 
-def cookieless_session() -> requests.Session:
+def cookieless_session(*, internal: bool = False) -> requests.Session:
     """A keep-alive session that never stores cookies: a proxy or a server-to-server
-    client must not carry one requester's cookies into another's request."""
+    client must not carry one requester's cookies into another's request.
+
+    ``internal``: calls between the gateway and the services of one node, which never go
+    through a proxy named in the environment (nor read ~/.netrc): requests would scan the
+    whole environment on every call for it, 15 % of an accepted delivery's time."""
     session = requests.Session()
     session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+    session.trust_env = not internal
     return session
 
 

@@ -25,6 +25,7 @@ from fedkit import inproc
 from fedkit.config import Config
 from fedkit.http import cookieless_session
 from fedkit.responses import error
+from fedkit.scopes import grants
 
 HEADER_PREFIX = "X-Archipel-"
 INTERNAL = "X-Archipel-Internal"
@@ -42,11 +43,9 @@ class Requester:
     viewer_kind: str = "anonymous"
 
     def has_scope(self, scope: str) -> bool:
-        """Mastodon's rule: "write" covers "write:statuses"; a granular "write:statuses"
-        token may use what asks for the "write" family."""
-        family = scope.split(":", 1)[0]
-        return scope in self.scopes or family in self.scopes or \
-            any(s.startswith(scope + ":") for s in self.scopes)
+        """Does the token allow what needs ``scope`` (a granular scope)? Mastodon's rule,
+        fedkit.scopes.grants: "write" covers "write:statuses", never the reverse."""
+        return grants(self.scopes, scope)
 
 
 def install_internal_guard(app) -> None:
@@ -86,7 +85,7 @@ class InternalClient:
 
     def __init__(self, config: Config):
         self.config = config
-        self.session = cookieless_session()
+        self.session = cookieless_session(internal=True)
         # A kept-alive connection the service has just closed fails on reuse (connection
         # reset): retry once on a new one. Internal calls are idempotent by design (ids).
         retry = Retry(total=2, connect=2, read=1, status=0, other=0, allowed_methods=None,

@@ -70,7 +70,7 @@ class Viewer:
 
 def viewer_of(requester, config: Config) -> Viewer:
     """The Viewer behind a service's ``g.requester`` (see fedkit.internal.Requester)."""
-    if requester.user and requester.has_scope("read"):
+    if requester.user and requester.has_scope("read:statuses"):
         return Viewer(LOCAL, local_actor_id(config.base_url, requester.user))
     if requester.signer:
         kind = requester.viewer_kind if requester.viewer_kind in (LOCAL, INSIDE, OUTSIDE) else OUTSIDE

@@ -58,7 +58,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     check_policy_file(cfg)
     internal = InternalClient(cfg)
     limiter = RateLimiter(cfg)
-    upstream = cookieless_session()
+    upstream = cookieless_session(internal=True)
     # A reset on a reused connection is retried: always before the request was sent,
     # after it only for GET/HEAD (a POST may have been applied).
     retry = Retry(total=2, connect=2, read=1, status=0, other=0, backoff_factor=0.05, raise_on_status=False,

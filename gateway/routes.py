@@ -17,7 +17,7 @@ SERVICE = "service"  # the service authenticates the request itself (SCIM's bear
 ROUTES: list[tuple[frozenset[str] | None, re.Pattern, str, str]] = [
     (None, re.compile(r"^/\.well-known/(webfinger|host-meta|nodeinfo)$"), "identity", IGNORED),
     (None, re.compile(r"^/nodeinfo/2\.1$"), "identity", IGNORED),
-    (None, re.compile(r"^/(api/v1/apps|oauth/(token|authorize|revoke)|login(/sso(/callback)?)?)$"), "identity", IGNORED),
+    (None, re.compile(r"^/(api/v1/apps|oauth/(token|authorize|revoke)|login(/sso(/callback)?)?|logout)$"), "identity", IGNORED),
     (frozenset({"POST"}), re.compile(r"^/(inbox|users/[^/]+/inbox|actor/inbox|communities/[^/]+/inbox)$"),
      "inbox", REQUIRED),
     (frozenset({"GET", "HEAD"}), re.compile(r"^/users/[^/]+/(inbox|followers|following)$"), "inbox", OPTIONAL),

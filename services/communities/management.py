@@ -46,7 +46,7 @@ def _choice(data: dict, key: str, allowed, default):
 
 
 @bp.post("/communities")
-@require_user("write")
+@require_user("write:accounts")
 def create():
     data = request_json()
     name = data.get("name")
@@ -95,7 +95,7 @@ def create():
 
 
 @bp.patch("/communities/<slug>")
-@require_user("write")
+@require_user("write:accounts")
 def update_settings(slug: str):
     """Managers change what the community is: name, description, tags, purpose,
     openness, visibility, who may post. Members' nodes get the Group's Update."""
@@ -141,7 +141,7 @@ def update_settings(slug: str):
 
 
 @bp.post("/communities/<slug>/transfer")
-@require_user("write")
+@require_user("write:accounts")
 def transfer(slug: str):
     community, me_, failure = acting_as(slug, ("owner",))
     if failure:
@@ -159,7 +159,7 @@ def transfer(slug: str):
 
 
 @bp.post("/communities/<slug>/archive")
-@require_user("write")
+@require_user("write:accounts")
 def archive(slug: str):
     community, _, failure = acting_as(slug, ("owner",))
     if failure:
@@ -169,7 +169,7 @@ def archive(slug: str):
 
 
 @bp.post("/communities/<slug>/posts/remove")
-@require_user("write")
+@require_user("write:statuses")
 def moderate_post(slug: str):
     community, me_, failure = acting_as(slug, MODERATING_ROLES)
     if failure:

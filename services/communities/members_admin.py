@@ -4,7 +4,7 @@ set roles, and see pending requests. Effects on other nodes are federated by the
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, g, jsonify
 
 from fedkit.internal import internal_client, require_user
 from fedkit.jsonbody import request_json
@@ -18,15 +18,23 @@ from services.communities.sending import send_as_group
 bp = Blueprint("members_admin", __name__)
 
 
+# Joining is following the Group: managing members is answering follow requests
+# (Mastodon: write:follows), banning is blocking (write:blocks).
+ACTION_SCOPES = {"ban": "write:blocks", "unban": "write:blocks"}
+
+
 @bp.post("/communities/<slug>/members")
-@require_user("write")
+@require_user()
 def manage_member(slug: str):
     """{"action": invite|approve|reject|remove|ban|unban|renew|role, "actor": <actor id>, "role": …}"""
+    data = request_json()
+    action, target = data.get("action"), target_actor(data)
+    needed = ACTION_SCOPES.get(action, "write:follows") if isinstance(action, str) else "write:follows"
+    if not g.requester.has_scope(needed):
+        return error(403, "insufficient_scope", f"needs scope {needed}")
     community, me_, failure = acting_as(slug, MANAGING_ROLES)
     if failure:
         return failure
-    data = request_json()
-    action, target = data.get("action"), target_actor(data)
     if target is None:
         return error(422, "actor_missing", "name the member by actor id")
     if target == community.owner and action != "invite":
@@ -93,7 +101,7 @@ def manage_member(slug: str):
 
 
 @bp.get("/communities/<slug>/requests")
-@require_user("read")
+@require_user("read:follows")
 def pending_requests(slug: str):
     community, _, failure = acting_as(slug, MANAGING_ROLES)
     if failure:

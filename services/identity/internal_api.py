@@ -47,6 +47,8 @@ def update_profile(username: str):
 def create():
     data = request_json(required=False)
     username = string_value(data.get("username")).lower()
+    if not Account._fields["username"].regex.match(username):
+        return jsonify(error="invalid_username"), 422
     if Account.objects(username=username).first():
         return jsonify(error="exists"), 409
     try:

@@ -49,7 +49,7 @@ from fedkit.internal import InternalClient
 from fedkit.registry import load_registry, origin_of
 from fedkit.vocab import PUBLIC, UPDATE, activity_url, local_actor_id
 from services.identity.converter import person_json
-from services.identity.models import Account, AuthorizationCode, OAuthToken
+from services.identity.models import Account, OAuthCode, OAuthToken
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +126,7 @@ def _apply(config: Config, account: Account, *, suspend: bool, by: str,
 def _revoke_access(username: str) -> int:
     """Every token of the account refused from now on, no code can become one."""
     revoked = OAuthToken.objects(username=username, revoked=False).update(set__revoked=True)
-    AuthorizationCode.objects(username=username).delete()
+    OAuthCode.objects(username=username).delete()
     return revoked or 0
 
 

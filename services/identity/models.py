@@ -1,8 +1,11 @@
-"""Identity-owned collections: accounts, OAuth clients, codes and tokens."""
+"""Identity-owned collections: accounts, OAuth clients, codes, tokens, web sessions and
+failed sign-ins. Client secrets, codes, tokens and session ids are stored only as SHA-256
+digests (services/identity/credentials.py): a copy of the database opens nothing."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import time
 
 import mongoengine as me
@@ -11,8 +14,7 @@ from authlib.oauth2.rfc6749.util import list_to_scope, scope_to_list
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from fedkit.db import Document
-
-SCOPES = ("read", "write", "follow", "push", "profile")
+from services.identity.credentials import digest
 
 
 def _now() -> dt.datetime:
@@ -64,9 +66,12 @@ class Account(Document):
 
 
 class OAuthClient(Document, ClientMixin):
+    """A registered app (POST /api/v1/apps). Every app gets a secret: all are confidential
+    clients; the secret is shown once, at registration."""
+
     meta = {"collection": "oauth_clients"}
     client_id = me.StringField(primary_key=True)
-    client_secret = me.StringField(required=True)
+    client_secret_hash = me.StringField(required=True)
     client_name = me.StringField(required=True)
     website = me.StringField()
     redirect_uris = me.ListField(me.StringField())
@@ -88,13 +93,15 @@ class OAuthClient(Document, ClientMixin):
     def check_redirect_uri(self, redirect_uri):
         return redirect_uri in self.redirect_uris
 
-    def check_client_secret(self, client_secret):
-        import hmac
+    def set_secret(self, client_secret: str) -> None:
+        self.client_secret_hash = digest(client_secret)
 
-        return hmac.compare_digest(self.client_secret, client_secret or "")
+    def check_client_secret(self, client_secret):
+        return isinstance(client_secret, str) and hmac.compare_digest(self.client_secret_hash, digest(client_secret))
 
     def check_endpoint_auth_method(self, method, endpoint):
-        # Mastodon clients send the secret in the body; PKCE public clients send none.
+        # Mastodon clients send the secret in the body; an app that keeps no secret (a
+        # phone app using PKCE) may redeem a code without it (grants say which allow "none").
         return method in ("client_secret_post", "client_secret_basic", "none")
 
     def check_response_type(self, response_type):
@@ -104,9 +111,11 @@ class OAuthClient(Document, ClientMixin):
         return grant_type in ("authorization_code", "password")
 
 
-class AuthorizationCode(Document, AuthorizationCodeMixin):
+class OAuthCode(Document, AuthorizationCodeMixin):
+    # Not "AuthorizationCode": the group provider has a document of that name, and
+    # mongoengine keeps one class per name in its registry (disconnect() resets only that one).
     meta = {"collection": "oauth_codes"}
-    code = me.StringField(primary_key=True)
+    code_hash = me.StringField(primary_key=True)
     client_id = me.StringField(required=True)
     username = me.StringField(required=True)
     redirect_uri = me.StringField()
@@ -114,6 +123,7 @@ class AuthorizationCode(Document, AuthorizationCodeMixin):
     code_challenge = me.StringField()
     code_challenge_method = me.StringField()
     auth_time = me.IntField(default=lambda: int(time.time()))
+    hashed = me.BooleanField(default=True)
 
     def is_expired(self):
         return self.auth_time + 300 < time.time()
@@ -129,9 +139,9 @@ class AuthorizationCode(Document, AuthorizationCodeMixin):
 
 
 class OAuthToken(Document, TokenMixin):
-    meta = {"collection": "oauth_tokens", "indexes": ["username", "refresh_token"]}
-    access_token = me.StringField(primary_key=True)
-    refresh_token = me.StringField()
+    meta = {"collection": "oauth_tokens", "indexes": ["username", "refresh_token_hash"]}
+    access_token_hash = me.StringField(primary_key=True)
+    refresh_token_hash = me.StringField()
     client_id = me.StringField(required=True)
     username = me.StringField()
     scope = me.StringField(default="")
@@ -139,6 +149,7 @@ class OAuthToken(Document, TokenMixin):
     issued_at = me.IntField(default=lambda: int(time.time()))
     expires_in = me.IntField(default=0)  # 0: no expiry, as Mastodon's app tokens
     revoked = me.BooleanField(default=False)
+    hashed = me.BooleanField(default=True)  # records written before hashing have none (credentials.py)
 
     def check_client(self, client):
         return self.client_id == client.get_client_id()
@@ -154,3 +165,25 @@ class OAuthToken(Document, TokenMixin):
 
     def is_expired(self):
         return bool(self.expires_in) and self.issued_at + self.expires_in < time.time()
+
+
+class WebSession(Document):
+    """A signed-in browser (the login page, single sign-on). The cookie carries the id;
+    signing out or the end of its lifetime (ARCHIPEL_SESSION_HOURS) ends it here, so a
+    copied cookie dies with it."""
+
+    meta = {"collection": "web_sessions", "indexes": ["username"]}
+    sid_hash = me.StringField(primary_key=True)
+    username = me.StringField(required=True)
+    created_at = me.DateTimeField(default=_now)
+    expires_at = me.DateTimeField(required=True)
+
+
+class LoginFailures(Document):
+    """Failed password sign-ins of one account name or one client address in the current
+    window (services/identity/throttle.py); the TTL index drops ended windows."""
+
+    meta = {"collection": "login_failures"}
+    key = me.StringField(primary_key=True)
+    count = me.IntField(default=0)
+    expires_at = me.DateTimeField(required=True)

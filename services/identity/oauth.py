@@ -1,34 +1,35 @@
-"""OAuth 2 (Authlib): Mastodon-style app registration, password grant for local
-accounts, authorization code with PKCE through a login page, token introspection."""
+"""OAuth 2 (Authlib): Mastodon-style app registration, the password grant for local
+accounts, authorization code with PKCE (S256) through the login page, revocation
+(RFC 7009) and token introspection for the gateway.
+
+Every registered app is a confidential client (it gets a secret); the password grant and
+revocation require it. Secrets, codes and tokens are stored as digests (credentials.py).
+"""
 
 from __future__ import annotations
 
 import secrets
-import time
-from urllib.parse import urlsplit
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
+from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Payload, FlaskOAuth2Request
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import grants
 from authlib.oauth2.rfc6749.errors import InvalidGrantError, UnauthorizedClientError
+from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
-from flask import (
-    Blueprint,
-    current_app,
-    jsonify,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask import request as flask_request
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
 
 from fedkit.jsonbody import request_json
 from fedkit.responses import error
-from services.identity.models import SCOPES, Account, AuthorizationCode, OAuthClient, OAuthToken
+from fedkit.scopes import KNOWN as KNOWN_SCOPES
+from services.identity import passwords
+from services.identity.credentials import digest, new_secret
+from services.identity.models import Account, OAuthClient, OAuthCode, OAuthToken
+from services.identity.signin import csrf_ok, csrf_token, session_account
 
 bp = Blueprint("oauth", __name__)
-server = AuthorizationServer()
 OOB = "urn:ietf:wg:oauth:2.0:oob"
 
 
@@ -43,32 +44,106 @@ def _active_account(username: str) -> Account | None:
     return account
 
 
+# -- requests: form or JSON ---------------------------------------------------------------
+def _json_fields() -> MultiDict | None:
+    """A JSON object body whose values are all strings, as form fields (Mastodon's clients
+    send either); None when the body is JSON of any other shape."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
+        return None
+    return MultiDict(data)
+
+
+class _JsonPayload(FlaskOAuth2Payload):
+    def __init__(self, req, fields: MultiDict):
+        super().__init__(req)
+        self._fields = CombinedMultiDict([req.args, fields])
+
+    @property
+    def data(self):
+        return self._fields
+
+
+class _JsonBodyRequest(FlaskOAuth2Request):
+    def __init__(self, req, fields: MultiDict):
+        super().__init__(req)
+        self.payload = _JsonPayload(req, fields)
+        self._fields = fields
+
+    @property
+    def form(self):
+        return self._fields
+
+
+class NodeAuthorizationServer(AuthorizationServer):
+    def create_oauth2_request(self, request):
+        if flask_request.is_json:
+            return _JsonBodyRequest(flask_request, _json_fields() or MultiDict())
+        return super().create_oauth2_request(request)
+
+
+server = NodeAuthorizationServer()
+
+
+def _flat_body() -> bool:
+    """A form, or a JSON object of strings: anything else (``{"token": {"$regex": …}}``)
+    is refused before it reaches a grant or a query."""
+    return not request.is_json or _json_fields() is not None
+
+
+# -- grants --------------------------------------------------------------------------------
+class TooManyAttempts(OAuth2Error):
+    """Throttled password guessing: 429 with Retry-After (RFC 6585 §4)."""
+
+    error = "invalid_grant"
+    status_code = 429
+
+    def __init__(self, retry_after: int):
+        super().__init__(description="too many failed sign-ins; try again later")
+        self.retry_after = retry_after
+
+    def get_headers(self):
+        return super().get_headers() + [("Retry-After", str(self.retry_after))]
+
+
 class PasswordGrant(grants.ResourceOwnerPasswordCredentialsGrant):
-    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+    # Only with the app's secret: the grant is a password oracle for anyone otherwise.
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 
     def authenticate_user(self, username, password):
         if not _config().password_login:
             raise UnauthorizedClientError(description="password sign-in is disabled on this node")
-        account = _active_account((username or "").lower())
-        if account and account.check_password(password or ""):
-            return account
-        # RFC 6749 §5.2: wrong resource-owner credentials are an invalid_grant.
-        raise InvalidGrantError(description="unknown user or wrong password")
+        try:
+            return passwords.verify(_config(), username, password, request.remote_addr)
+        except passwords.Throttled as exc:
+            raise TooManyAttempts(exc.retry_after) from None
+        except passwords.WrongCredentials:
+            # RFC 6749 §5.2: wrong resource-owner credentials are an invalid_grant.
+            raise InvalidGrantError(description="unknown user or wrong password") from None
+
+
+class S256Only(CodeChallenge):
+    """PKCE with S256 only: ``plain`` sends the verifier itself through the browser
+    (RFC 7636 §4.2; OAuth 2.0 Security BCP, RFC 9700 §2.1.1)."""
+
+    SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
 
 
 class CodeGrant(grants.AuthorizationCodeGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
 
     def save_authorization_code(self, code, request):
-        AuthorizationCode(
-            code=code, client_id=request.client.client_id, username=request.user.username,
+        OAuthCode(
+            code_hash=digest(code), client_id=request.client.client_id, username=request.user.username,
             redirect_uri=request.payload.redirect_uri, scope=request.payload.scope,
             code_challenge=request.payload.data.get("code_challenge"),
             code_challenge_method=request.payload.data.get("code_challenge_method"),
         ).save()
 
     def query_authorization_code(self, code, client):
-        item = AuthorizationCode.objects(code=code, client_id=client.client_id).first()
+        if not isinstance(code, str):
+            return None
+        item = OAuthCode.objects(code_hash=digest(code), client_id=client.client_id).first()
         if item and not item.is_expired():
             return item
         return None
@@ -80,13 +155,38 @@ class CodeGrant(grants.AuthorizationCodeGrant):
         return _active_account(authorization_code.username)
 
 
+class Revocation(RevocationEndpoint):
+    """RFC 7009: the app authenticates with its secret; a token it was not issued, or an
+    unknown one, is answered 200 like a revoked one (§2.2) and left alone."""
+
+    CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+
+    def query_token(self, token_string, token_type_hint):
+        if not isinstance(token_string, str):
+            return None
+        hashed = digest(token_string)
+        if token_type_hint == "refresh_token":
+            return OAuthToken.objects(refresh_token_hash=hashed).first()
+        return OAuthToken.objects(access_token_hash=hashed).first() or \
+            OAuthToken.objects(refresh_token_hash=hashed).first()
+
+    def authenticate_token(self, request, client):
+        self.check_params(request, client)
+        token = self.query_token(request.form["token"], request.form.get("token_type_hint"))
+        return token if token is not None and token.check_client(client) else None
+
+    def revoke_token(self, token, request):
+        token.update(set__revoked=True)
+
+
 def _save_token(token, request):
+    refresh = token.get("refresh_token")
     OAuthToken(
-        access_token=token["access_token"], refresh_token=token.get("refresh_token"),
+        access_token_hash=digest(token["access_token"]), refresh_token_hash=digest(refresh) if refresh else None,
         client_id=request.client.client_id,
         username=request.user.username if request.user else None,
         scope=token.get("scope", ""), expires_in=0,
-    ).save()
+    ).save(force_insert=True)
 
 
 def init_oauth(app) -> None:
@@ -94,12 +194,15 @@ def init_oauth(app) -> None:
     app.config["OAUTH2_TOKEN_EXPIRES_IN"] = {"password": 0, "authorization_code": 0}
     server.init_app(
         app,
-        query_client=lambda client_id: OAuthClient.objects(client_id=client_id).first(),
+        query_client=lambda client_id: OAuthClient.objects(client_id=client_id).first()
+        if isinstance(client_id, str) else None,
         save_token=_save_token,
     )
     server.register_grant(PasswordGrant)
-    # PKCE is optional for confidential clients (Mastodon apps) and required for public ones.
-    server.register_grant(CodeGrant, [CodeChallenge(required=True)])
+    # PKCE is optional for a code redeemed with the app's secret (Mastodon apps) and
+    # required for one redeemed without it.
+    server.register_grant(CodeGrant, [S256Only(required=True)])
+    server.register_endpoint(Revocation)
 
 
 def _form_or_json() -> dict:
@@ -128,62 +231,53 @@ def register_app():
     if not isinstance(scopes_value, str):
         return jsonify(error="scopes must be a space-separated string"), 422
     scopes = scopes_value.split()
-    bad = [s for s in scopes if s.split(":")[0] not in SCOPES]
+    bad = [s for s in scopes if s not in KNOWN_SCOPES]
     if bad:
         return jsonify(error=f"unknown scopes: {' '.join(bad)}"), 422
+    secret = new_secret()  # shown this once; only its digest is kept
     client = OAuthClient(
-        client_id=secrets.token_urlsafe(24), client_secret=secrets.token_urlsafe(32),
-        client_name=name[:200], website=website, redirect_uris=redirect_uris,
+        client_id=secrets.token_urlsafe(24), client_name=name[:200], website=website, redirect_uris=redirect_uris,
         scope=" ".join(scopes),
     )
-    client.save()
+    client.set_secret(secret)
+    client.save(force_insert=True)
     return jsonify(
         id=client.client_id, name=client.client_name, website=client.website,
         redirect_uri=" ".join(client.redirect_uris), redirect_uris=client.redirect_uris,
-        client_id=client.client_id, client_secret=client.client_secret, scopes=scopes,
+        client_id=client.client_id, client_secret=secret, scopes=scopes,
         vapid_key="",
     )
 
 
 @bp.post("/oauth/token")
 def issue_token():
+    if not _flat_body():
+        return error(400, "invalid_request", "the body must be a form or a JSON object of strings")
     return server.create_token_response()
 
 
 @bp.post("/oauth/revoke")
 def revoke_token():
-    data = _form_or_json()
-    token = OAuthToken.objects(access_token=data.get("token", "")).first()
-    if token:
-        token.update(set__revoked=True)
-    return jsonify({})
-
-
-def _session_account() -> Account | None:
-    """The signed-in account of the web session, unless suspended or signed in before its
-    sessions were invalidated (account closure: services/identity/lifecycle.py)."""
-    username = session.get("username")
-    account = _active_account(username) if username else None
-    if account is not None and account.sessions_valid_after is not None:
-        login_at = session.get("login_at")
-        if not isinstance(login_at, int | float) or login_at < account.sessions_valid_after.timestamp():
-            return None
-    return account
+    """RFC 7009 token revocation (Mastodon: POST /oauth/revoke with client_id, client_secret,
+    token)."""
+    if not _flat_body():
+        return error(400, "invalid_request", "token must be a string")
+    return server.create_endpoint_response(Revocation.ENDPOINT_NAME)
 
 
 @bp.route("/oauth/authorize", methods=["GET", "POST"])
 def authorize():
-    account = _session_account()
+    account = session_account()
     if account is None:
-        return redirect(url_for("oauth.login", next=request.full_path))
+        return redirect(url_for("signin.login", next=request.full_path))
     try:
         grant = server.get_consent_grant(end_user=account)
     except OAuth2Error as exc:
-        return jsonify(exc.get_body()), 400
+        return error(400, exc.error, exc.description or "the authorization request is not valid")
     if request.method == "GET":
         return render_template("authorize.html", client=grant.client, scope=grant.request.payload.scope,
-                               account=account, csrf=_csrf_token())
-    if not secrets.compare_digest(request.form.get("csrf", ""), session.get("csrf", "")) or not session.get("csrf"):
+                               account=account, csrf=csrf_token())
+    if not csrf_ok():
         return error(400, "csrf", "the consent form expired; reload it")
     if request.form.get("confirm") != "yes":
         return server.create_authorization_response(grant_user=None)
@@ -196,48 +290,14 @@ def authorize():
     return response
 
 
-def _safe_next(value: str | None) -> str:
-    """A same-site path only: no scheme, no host, no backslash tricks (no open redirects)."""
-    if not value or "\\" in value or any(ord(c) < 32 for c in value):
-        return "/"
-    parts = urlsplit(value)
-    if parts.scheme or parts.netloc or not value.startswith("/") or value.startswith("//"):
-        return "/"
-    return value
-
-
-def _csrf_token() -> str:
-    if "csrf" not in session:
-        session["csrf"] = secrets.token_urlsafe(24)
-    return session["csrf"]
-
-
-@bp.route("/login", methods=["GET", "POST"])
-def login():
-    problem = None
-    next_url = _safe_next(request.args.get("next"))
-    if request.method == "POST":
-        if not _config().password_login:
-            problem = "Password sign-in is disabled on this node."
-        else:
-            account = _active_account(request.form.get("username", "").lower())
-            if account and account.check_password(request.form.get("password", "")):
-                session.clear()
-                session["username"] = account.username
-                session["login_at"] = time.time()
-                return redirect(next_url)
-            problem = "Unknown user or wrong password."
-    from services.identity.sso import sso_available
-
-    return render_template("login.html", error=problem, next=next_url, sso=sso_available(_config())), \
-        (401 if problem else 200)
-
-
 @bp.post("/internal/introspect")
 def introspect():
     """Token introspection for the gateway (RFC 7662 shape); internal only."""
-    token_value = (request.get_json(silent=True) or {}).get("token", "")
-    token = OAuthToken.objects(access_token=token_value).first()
+    data = request.get_json(silent=True)
+    token_value = data.get("token") if isinstance(data, dict) else None
+    if not isinstance(token_value, str) or not token_value:
+        return jsonify(active=False)
+    token = OAuthToken.objects(access_token_hash=digest(token_value)).first()
     if token is None or token.revoked or token.is_expired() or not token.username:
         return jsonify(active=False)
     account = _active_account(token.username)

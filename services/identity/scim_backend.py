@@ -146,6 +146,19 @@ def _stored_attributes(resource: Resource) -> str | None:
     return json.dumps(data, sort_keys=True) if data else None
 
 
+def _node_roles(resource: Resource) -> list[str] | None:
+    """The node roles the directory gives in the User's ``roles`` (RFC 7643 §4.1.2: their
+    ``value``s), so a change reaches the node at once and not only at the next sign-in;
+    None when the request carries no roles (for a directory that never sends them, the
+    ID token's claim at sign-in stays the only source)."""
+    from services.identity.sso import KNOWN_ROLES
+
+    roles = getattr(resource, "roles", None)
+    if roles is None:
+        return None
+    return [r.value for r in roles if getattr(r, "value", None) in KNOWN_ROLES]
+
+
 def _changed_attributes(before: Resource, after: Resource) -> set[str]:
     old, new = before.model_dump(mode="json"), after.model_dump(mode="json")
     return {key for key in set(old) | set(new)
@@ -266,8 +279,10 @@ class AccountStorage(ScimStorage):
             raise UniquenessException(detail="this userName or externalId is taken") from None
         except ValidationError as exc:
             raise InvalidValueException(detail=str(exc)) from None
+        roles = _node_roles(resource)
         Account.objects(username=username).update_one(
-            set__scim_attributes=_stored_attributes(resource), set__scim_modified_at=_now())
+            set__scim_attributes=_stored_attributes(resource), set__scim_modified_at=_now(),
+            **({"set__roles": roles} if roles is not None else {}))
         scim_audit.record(scim_audit.CREATE, username, client_address=_client_address())
         if resource.active is False:
             self._set_status(account.reload(), active=False)
@@ -301,6 +316,11 @@ class AccountStorage(ScimStorage):
                 raise PreconditionFailedException(detail="the account changed meanwhile; read it again")
             scim_audit.record(scim_audit.UPDATE, account.username, client_address=_client_address(),
                               attributes=_changed_attributes(current, self.to_resource(account.reload())))
+        roles = _node_roles(resource)
+        if roles is None and getattr(current, "roles", None):
+            roles = []  # the directory, which gave roles, took them all away
+        if roles is not None and roles != list(account.reload().roles or []):
+            Account.objects(username=account.username).update_one(set__roles=roles, set__scim_modified_at=_now())
         # active absent (a PUT that leaves it out) keeps the account's status.
         if resource.active is not None:
             self._set_status(account.reload(), active=resource.active)

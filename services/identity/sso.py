@@ -21,7 +21,7 @@ import time
 import requests
 from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
-from flask import Blueprint, current_app, redirect, render_template, request, session
+from flask import Blueprint, current_app, redirect, request, session
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
@@ -30,6 +30,7 @@ from fedkit.config import Config
 from fedkit.registry import load_registry
 from services.identity.accounts import create_account
 from services.identity.models import Account
+from services.identity.signin import login_page, open_session, safe_next
 
 log = logging.getLogger(__name__)
 bp = Blueprint("sso", __name__)
@@ -86,19 +87,17 @@ def _client(config: Config, **kwargs) -> OAuth2Session:
 
 @bp.get("/login/sso")
 def start():
-    from services.identity.oauth import _safe_next
-
     config = _config()
     try:
         metadata = provider_metadata(config)
     except SSOError as exc:
-        return render_template("login.html", error=str(exc), next="/", sso=False), 503
+        return login_page(str(exc), "/", 503)
     verifier, nonce = generate_token(48), generate_token(24)
     extra = {"acr_values": " ".join(config.oidc_required_acr)} if config.oidc_required_acr else {}
     uri, state = _client(config).create_authorization_url(
         metadata["authorization_endpoint"], code_verifier=verifier, nonce=nonce, **extra)
     session["sso"] = {"state": state, "nonce": nonce, "verifier": verifier,
-                      "next": _safe_next(request.args.get("next"))}
+                      "next": safe_next(request.args.get("next"))}
     return redirect(uri)
 
 
@@ -116,11 +115,8 @@ def callback():
             return redirect(f"{home}/login/sso")  # an employee of another subsidiary: sent home
         account = _account_for(_config(), claims)
     except SSOError as exc:
-        return render_template("login.html", error=str(exc), next="/", sso=sso_available(_config())), 403
-    session.clear()
-    session["username"] = account.username
-    session["login_at"] = time.time()
-    session["acr"] = claims.get("acr")
+        return login_page(str(exc), "/", 403)
+    open_session(account, acr=claims.get("acr"))
     return redirect(pending["next"])
 
 

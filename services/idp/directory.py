@@ -52,35 +52,33 @@ def find_active(subject: str | None = None, username: str | None = None) -> Empl
     return None
 
 
-def _locked(employee: Employee) -> bool:
-    until = employee.locked_until
-    if until is None:
-        return False
-    if until.tzinfo is None:
-        until = until.replace(tzinfo=dt.UTC)
-    return until > now_utc()
+def _reserve(config: IdPConfig, employee: Employee) -> bool:
+    """Count the attempt *before* the password is hashed, atomically, and only while the
+    employee is not locked out and has attempts left: concurrent guesses cannot all pass
+    a check made while the first hashes run (at most ``lockout_after`` passwords are ever
+    checked between two lockouts). A success or a right password still waiting for its
+    code gives the attempt back."""
+    taken = Employee.objects(subject=employee.subject, failed_logins__lt=config.lockout_after, __raw__={
+        "$or": [{"locked_until": None}, {"locked_until": {"$lte": now_utc()}}]},
+    ).update_one(inc__failed_logins=1)
+    return bool(taken)
 
 
 def _failure(config: IdPConfig, employee: Employee) -> SignIn:
-    Employee.objects(subject=employee.subject).update_one(inc__failed_logins=1)
-    count = Employee.objects(subject=employee.subject).only("failed_logins").first().failed_logins
-    if count >= config.lockout_after:
-        Employee.objects(subject=employee.subject).update_one(
-            set__failed_logins=0,
-            set__locked_until=now_utc() + dt.timedelta(seconds=config.lockout_seconds))
-        log.warning("sign-in locked for %s after %d failures", employee.username, count)
+    """The counted attempt failed; the one that used the last attempt locks the sign-in."""
+    locked = Employee.objects(subject=employee.subject, failed_logins__gte=config.lockout_after).update_one(
+        set__failed_logins=0, set__locked_until=now_utc() + dt.timedelta(seconds=config.lockout_seconds))
+    if locked:
+        log.warning("sign-in locked for %s after %d failures", employee.username, config.lockout_after)
     return SignIn(problem=FAILED)
 
 
 def authenticate(config: IdPConfig, username: str, password: str, code: str = "") -> SignIn:
     """Check a login form. Wrong credentials give one message whatever was wrong (an
-    unknown user costs the same hashing time); an employee enrolled in MFA whose
-    password is right is asked for the code."""
+    unknown or locked-out user costs the same hashing time); an employee enrolled in MFA
+    whose password is right is asked for the code."""
     employee = find_active(username=username or "")
-    if employee is None:
-        check_password_hash(_DUMMY_HASH, password or "")
-        return SignIn(problem=FAILED)
-    if _locked(employee):
+    if employee is None or not _reserve(config, employee):
         check_password_hash(_DUMMY_HASH, password or "")
         return SignIn(problem=FAILED)
     if not employee.check_password(password or ""):
@@ -89,6 +87,7 @@ def authenticate(config: IdPConfig, username: str, password: str, code: str = ""
         amr = AMR_PWD
     else:
         if not (code or "").strip():
+            Employee.objects(subject=employee.subject, failed_logins__gt=0).update_one(dec__failed_logins=1)
             return SignIn(problem=NEED_CODE)
         step = totp.verify(employee.mfa_secret, code, employee.mfa_last_step)
         if step is None:
@@ -100,8 +99,7 @@ def authenticate(config: IdPConfig, username: str, password: str, code: str = ""
         if not taken:
             return _failure(config, employee)
         amr = AMR_MFA
-    if employee.failed_logins or employee.locked_until:
-        Employee.objects(subject=employee.subject).update_one(set__failed_logins=0, unset__locked_until=True)
+    Employee.objects(subject=employee.subject).update_one(set__failed_logins=0, unset__locked_until=True)
     return SignIn(employee=employee, amr=list(amr))
 
 

@@ -10,8 +10,11 @@
     python -m services.idp.manage rotate-signing-key
     python -m services.idp.manage current-code USERNAME  # dev mode only: the TOTP code now
 
-Passwords and secrets may come from the environment instead of the command line
-(``ARCHIPEL_DEMO_PASSWORD``, ``ARCHIPEL_NEW_USER_PASSWORD``, ``ARCHIPEL_IDP_CLIENT_SECRET``).
+Passwords and secrets should come from the environment rather than the command line,
+where every local user can read them (``ARCHIPEL_DEMO_PASSWORD``,
+``ARCHIPEL_NEW_USER_PASSWORD``, ``ARCHIPEL_IDP_CLIENT_SECRET``). On the command line, the
+word after ``--password`` or ``--secret`` is always its value, even when it starts with
+``-`` as a random secret may.
 """
 
 from __future__ import annotations
@@ -87,7 +90,20 @@ def add_client(client_id: str, secret: str, redirect_uris: list[str], name: str,
     print(f"{'registered' if created else 'updated'} client {client_id}: {' '.join(client.redirect_uris)}")
 
 
-def main(argv: list[str] | None = None) -> int:
+# Options whose value is a secret: argparse would read a value starting with "-" as an
+# option and fail ("expected one argument"), so the value is glued to its option first.
+SECRET_OPTIONS = ("--password", "--secret")
+
+
+def _glued(argv: list[str]) -> list[str]:
+    out, words = [], iter(argv)
+    for word in words:
+        value = next(words, None) if word in SECRET_OPTIONS else None
+        out.append(f"{word}={value}" if value is not None else word)
+    return out
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m services.idp.manage")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="create the indexes and the first signing key")
@@ -111,8 +127,11 @@ def main(argv: list[str] | None = None) -> int:
     for command in ("deactivate-employee", "activate-employee", "current-code"):
         sub.add_parser(command).add_argument("username")
     sub.add_parser("rotate-signing-key")
-    args = parser.parse_args(argv)
+    return parser.parse_args(_glued(sys.argv[1:] if argv is None else list(argv)))
 
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     config = _connect()
     if args.command == "migrate":
         migrate()

@@ -187,8 +187,8 @@ def inbox(username: str):
         if g.requester.user is None:
             return error(401, "unauthorized", "a bearer token is required")
         return error(403, "forbidden", "only the owner reads an inbox")
-    if not g.requester.has_scope("read"):
-        return error(403, "insufficient_scope", "needs scope read")
+    if not g.requester.has_scope("read:statuses"):
+        return error(403, "insufficient_scope", "needs scope read:statuses")
     actor = local_actor_id(_config().base_url, username)
     query = InboxItem.objects(username=username)
     return _paged(f"{actor}/inbox", query, lambda r: render_inbox_activity(r.activity_id, actor), "-seq", "seq")

@@ -149,7 +149,7 @@ def _not_found():
 
 
 @bp.get("/api/archipel/held")
-@require_user("read")
+@require_user("read:statuses")
 def list_held():
     state = request.args.get("state", "held")
     if state not in (*STATES, "all"):
@@ -164,7 +164,7 @@ def list_held():
 
 
 @bp.get("/api/archipel/held/<held_id>")
-@require_user("read")
+@require_user("read:statuses")
 def get_held(held_id: str):
     found, _ = _visible(held_id)
     if found is None:
@@ -188,7 +188,7 @@ def _decide(held_id: str):
 
 
 @bp.post("/api/archipel/held/<held_id>/release")
-@require_user("write")
+@require_user("write:statuses")
 def release(held_id: str):
     from services.outbox.web import publish_as
 
@@ -215,7 +215,7 @@ def release(held_id: str):
 
 
 @bp.post("/api/archipel/held/<held_id>/reject")
-@require_user("write")
+@require_user("write:statuses")
 def reject(held_id: str):
     body = request_json(required=False)
     reason = string_value(body.get("reason"))

@@ -16,13 +16,20 @@ from fedkit.internal import internal_client, require_user
 from fedkit.jsonbody import request_json
 from fedkit.queue import enqueue
 from fedkit.responses import activity_json, error
+from fedkit.scopes import activity_scope
 from fedkit.ssrf import UnsafeURL
 from fedkit.vocab import (
     AP_CONTENT_TYPE,
+    CREATABLE_TYPES,
+    CREATE,
+    UNDO,
+    UPDATE,
     activity_url,
+    id_of,
     is_activitystreams,
     local_actor_id,
     object_url,
+    type_of,
 )
 from services.outbox import dlp_rules, held
 from services.outbox.addressing import username_of
@@ -73,12 +80,30 @@ def publish_as(username: str, data: dict, *, guard: bool = True) -> OutboxActivi
     return record
 
 
+def _needed_scope(username: str, data: dict) -> str:
+    """The scope this activity needs (fedkit.scopes): an Undo needs the scope of what it
+    undoes, an Update of the user's own actor write:accounts."""
+    kind = type_of(data)
+    if kind in CREATABLE_TYPES:
+        kind = CREATE  # a bare object is wrapped in a Create (publishing.py)
+    undone = None
+    if kind == UNDO:
+        own = OutboxActivity.objects(activity_id=id_of(data.get("object")) or "",
+                                     actor=local_actor_id(_config().base_url, username)).only("activity_type").first()
+        undone = own.activity_type if own else None
+    updates_profile = kind == UPDATE and id_of(data.get("object")) == local_actor_id(_config().base_url, username)
+    return activity_scope(kind, undone_type=undone, updates_profile=updates_profile)
+
+
 @bp.post("/users/<username>/outbox")
-@require_user("write")
+@require_user()
 def post_outbox(username: str):
     if g.requester.user != username:
         return error(403, "forbidden", "you can only post to your own outbox")
     data = request_json()
+    needed = _needed_scope(username, data)
+    if not g.requester.has_scope(needed):
+        return error(403, "insufficient_scope", f"needs scope {needed}")
     try:
         record = publish_as(username, data)
     except held.GuardStop as exc:  # blocked (422), held for review (202), rules unreadable (503)
@@ -145,7 +170,7 @@ def get_activity(activity_uuid: str):
 
 
 @bp.post("/proxy")
-@require_user("read")
+@require_user("read:statuses")
 def proxy():
     """ActivityPub ``endpoints.proxyUrl``: fetch a document signed as the user. Only an
     ActivityStreams document is relayed (ActivityPub §3.2 media type and an AS2 context)."""

@@ -9,6 +9,7 @@ what she wrote; ``manage reactivate`` restores all of it (she signs in again).
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import uuid
@@ -35,7 +36,8 @@ def web_session(fr, app: dict) -> tuple[requests.Session, str]:
     authorize = requests.Request("GET", f"{fr.base}/oauth/authorize", params={
         "response_type": "code", "client_id": app["client_id"], "redirect_uri": OOB,
         "scope": "read"}).prepare().url
-    resp = browser.post(f"{fr.base}/login", data={"username": "alice", "password": fr.password},
+    csrf = re.search(r'name="csrf" value="([^"]+)"', browser.get(f"{fr.base}/login").text).group(1)
+    resp = browser.post(f"{fr.base}/login", data={"username": "alice", "password": fr.password, "csrf": csrf},
                         params={"next": authorize[len(fr.base):]}, allow_redirects=False)
     assert resp.status_code == 302, resp.text
     return browser, authorize

@@ -27,10 +27,12 @@ from deploy.processes import ProcessSet, free_port
 from services.idp import totp
 from tests.plugin import REPO, wait_until
 
-PASSWORD = "demo-" + secrets.token_hex(8)
+# Random secrets may start with "-" (a fresh-clone CI once drew "-7dAz…"): these always do,
+# so the operator commands must never read them as options.
+PASSWORD = "-demo-" + secrets.token_hex(8)
 MFA_SECRET = totp.new_secret()
 CLIENT_ID = "fr"
-CLIENT_SECRET = secrets.token_urlsafe(32)
+CLIENT_SECRET = "-" + secrets.token_urlsafe(32)
 REDIRECT = "http://127.0.0.1:9/oidc/callback"
 ACR_PWD = "urn:archipel:acr:pwd"
 ACR_MFA = "urn:archipel:acr:mfa"
@@ -67,7 +69,7 @@ def _answers(url: str, proc: subprocess.Popen) -> bool:
         raise RuntimeError(f"the provider exited with {proc.returncode}")
     try:
         return requests.get(url, timeout=2).status_code == 200
-    except requests.ConnectionError:
+    except requests.RequestException:  # not listening yet, or still starting (busy machine)
         return False
 
 
@@ -81,7 +83,8 @@ def idp(infra, request):
            "PYTHONUNBUFFERED": "1"}
     provider = IdP(base, env, "")
     provider.manage("migrate")
-    provider.seed_output = provider.manage("seed-demo", "--password", PASSWORD, "--mfa-secret", MFA_SECRET).stdout
+    provider.seed_output = provider.manage("seed-demo", "--mfa-secret", MFA_SECRET,
+                                           ARCHIPEL_DEMO_PASSWORD=PASSWORD).stdout  # as the launcher does
     provider.manage("add-client", "--client-id", CLIENT_ID, "--secret", CLIENT_SECRET, "--redirect-uri", REDIRECT,
                     "--name", "Node fr")
     processes = ProcessSet(infra.data_dir / "logs" / "idp")

@@ -27,8 +27,11 @@ def authorize(client, app, challenge, password):
     resp = browser.get(f"{client.base}/oauth/authorize", params=params, allow_redirects=False)
     assert resp.status_code == 302 and "/login" in resp.headers["Location"]
     login_url = urljoin(client.base, resp.headers["Location"])
-    assert browser.get(login_url).status_code == 200
-    resp = browser.post(login_url, data={"username": "alice", "password": password}, allow_redirects=False)
+    page = browser.get(login_url)
+    assert page.status_code == 200
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    resp = browser.post(login_url, data={"username": "alice", "password": password, "csrf": csrf},
+                        allow_redirects=False)
     assert resp.status_code == 302, resp.text
     consent_url = urljoin(client.base, resp.headers["Location"])
     page = browser.get(consent_url)
@@ -87,16 +90,25 @@ def test_public_client_must_use_pkce(group):
     assert resp.status_code == 400
 
 
+def login_form(fr) -> tuple[requests.Session, str]:
+    """A browser that opened the login page, and the page's CSRF token."""
+    browser = requests.Session()
+    page = browser.get(f"{fr.base}/login")
+    return browser, re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+
+
 def test_login_refuses_open_redirects(group):
     fr = group["fr"]
     for target in ("//evil.example/x", "/\\evil.example", "https://evil.example/", "/\tevil"):
-        resp = requests.post(f"{fr.base}/login", params={"next": target},
-                             data={"username": "alice", "password": fr.password}, allow_redirects=False)
+        browser, csrf = login_form(fr)
+        resp = browser.post(f"{fr.base}/login", params={"next": target},
+                            data={"username": "alice", "password": fr.password, "csrf": csrf}, allow_redirects=False)
         assert resp.status_code == 302 and resp.headers["Location"] == "/", target
 
 
 def test_wrong_password_on_login_page(group):
     fr = group["fr"]
-    resp = requests.post(f"{fr.base}/login", data={"username": "alice", "password": "nope"},
-                         allow_redirects=False)
+    browser, csrf = login_form(fr)
+    resp = browser.post(f"{fr.base}/login", data={"username": "alice", "password": "nope", "csrf": csrf},
+                        allow_redirects=False)
     assert resp.status_code == 401 and re.search(r"wrong password", resp.text)

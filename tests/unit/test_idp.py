@@ -63,3 +63,15 @@ def test_claims_follow_the_scope_and_always_carry_the_group_claims():
 def test_acr_from_amr():
     assert acr_for(["pwd"]) == ACR_PWD
     assert acr_for(["pwd", "otp"]) == ACR_MFA
+
+
+@pytest.mark.parametrize("argv, field", [
+    (["add-client", "--client-id", "fr", "--secret", "-7dAzq1", "--redirect-uri", "http://x/cb"], "secret"),
+    (["add-client", "--client-id", "fr", "--secret=-7dAzq1", "--redirect-uri", "http://x/cb"], "secret"),
+    (["seed-demo", "--password", "-7dAzq1"], "password"),
+    (["seed-demo", "--password", "--7dAzq1", "--mfa-secret", "ABC"], "password"),
+])
+def test_a_secret_starting_with_a_dash_is_a_value_not_an_option(argv, field):
+    from services.idp.manage import parse_args
+
+    assert getattr(parse_args(argv), field).endswith("7dAzq1")

@@ -4,6 +4,8 @@ trail, idempotence and a retry when the outbox could not be reached."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import requests
 
@@ -11,8 +13,9 @@ from fedkit.config import Config
 from fedkit.registry import write_registry
 from services.identity import lifecycle
 from services.identity.accounts import create_account
+from services.identity.credentials import digest
 from services.identity.lifecycle import AccountChange, AnnounceError, deactivate, reactivate
-from services.identity.models import Account, AuthorizationCode, OAuthClient, OAuthToken
+from services.identity.models import Account, OAuthClient, OAuthCode, OAuthToken
 
 FR, DE = "http://fr.test", "http://de.test"
 ALICE = f"{FR}/users/alice"
@@ -60,8 +63,8 @@ def alice(config):
     account = create_account(config, "alice", display_name="Alice", password="pw", summary="Plant manager")
     create_account(config, "alain", password="pw")
     for value, owner in (("t1", "alice"), ("t2", "alice"), ("t3", "alain")):
-        OAuthToken(access_token=value, client_id="c", username=owner, scope="read").save()
-    AuthorizationCode(code="code1", client_id="c", username="alice").save()
+        OAuthToken(access_token_hash=digest(value), client_id="c", username=owner, scope="read").save()
+    OAuthCode(code_hash=digest("code1"), client_id="c", username="alice").save()
     return account
 
 
@@ -69,8 +72,8 @@ def test_deactivate_closes_everything_and_federates_once(config, internal, alice
     deactivate(config, alice, by="admin:root")
     assert alice.suspended and alice.suspended_at is not None and alice.sessions_valid_after is not None
     assert not alice.suspension_unannounced
-    assert {t.access_token for t in OAuthToken.objects(revoked=True)} == {"t1", "t2"}
-    assert AuthorizationCode.objects(username="alice").count() == 0
+    assert {t.access_token_hash for t in OAuthToken.objects(revoked=True)} == {digest("t1"), digest("t2")}
+    assert OAuthCode.objects(username="alice").count() == 0
 
     [sent] = internal.sent
     update, person = sent["activity"], sent["activity"]["object"]
@@ -123,14 +126,20 @@ def test_identity_refuses_tokens_sessions_and_the_actor_of_a_closed_account(conf
     from services.identity.app import create_app
 
     app = create_app(config)
-    OAuthClient(client_id="web", client_secret="s", client_name="Web", redirect_uris=[OOB], scope="read").save()
+    OAuthClient(client_id="web", client_secret_hash=digest("s"), client_name="Web", redirect_uris=[OOB],
+                scope="read").save()
     web = app.test_client()
+
+    def login():
+        page = web.get("/login", headers=INTERNAL).get_data(as_text=True)
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+        return web.post("/login", data={"username": "alice", "password": "pw", "csrf": csrf}, headers=INTERNAL)
 
     def introspect(token):
         return web.post("/internal/introspect", json={"token": token}, headers=INTERNAL).get_json()["active"]
 
     authorize = f"/oauth/authorize?response_type=code&client_id=web&redirect_uri={OOB}&scope=read"
-    assert web.post("/login", data={"username": "alice", "password": "pw"}, headers=INTERNAL).status_code == 302
+    assert login().status_code == 302
     assert web.get(authorize, headers=INTERNAL).status_code == 200
     assert introspect("t1") and web.get("/users/alice", headers=INTERNAL).status_code == 200
 
@@ -140,14 +149,14 @@ def test_identity_refuses_tokens_sessions_and_the_actor_of_a_closed_account(conf
     assert resp.status_code == 410 and resp.get_json()["type"] == "Tombstone"
     assert resp.get_json()["id"] == ALICE and "Plant manager" not in resp.get_data(as_text=True)
     assert web.get(authorize, headers=INTERNAL).status_code == 302
-    assert web.post("/login", data={"username": "alice", "password": "pw"}, headers=INTERNAL).status_code == 401
+    assert login().status_code == 401
 
     reactivate(config, Account.objects.get(username="alice"), by="admin:root")
     assert not introspect("t1")  # revoked for good
     assert web.get("/users/alice", headers=INTERNAL).status_code == 200
     resp = web.get(authorize, headers=INTERNAL)  # the session opened before the closure
     assert resp.status_code == 302 and "/login" in resp.headers["Location"]
-    assert web.post("/login", data={"username": "alice", "password": "pw"}, headers=INTERNAL).status_code == 302
+    assert login().status_code == 302
     assert web.get(authorize, headers=INTERNAL).status_code == 200
 
 

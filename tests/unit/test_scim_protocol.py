@@ -217,3 +217,26 @@ def test_what_entra_id_and_okta_send(scim):
     assert user["emails"] == [{"primary": True, "value": "ines.roux@corp.test", "type": "work"}]
     assert user["addresses"] == [{"type": "work", "locality": "Lyon"}]
     assert Account.objects(username="ines.roux").get().suspended
+
+
+def test_roles_from_the_directory_apply_at_once_not_only_at_the_next_sign_in(scim):
+    resp = scim("POST", "/Users", {"schemas": [USER_SCHEMA], "userName": "rita", "externalId": "idp-77",
+                                   "roles": [{"value": "node_admin"}, {"value": "astronaut"}]})
+    assert resp.status_code == 201, resp.json
+    assert Account.objects(username="rita").get().roles == ["node_admin"]  # unknown roles dropped
+    # The directory takes the administrator role away: the node knows it now.
+    resp = scim("PATCH", "/Users/rita", patch(("replace", "roles", [{"value": "moderator"}])))
+    assert resp.status_code in (200, 204), resp.json
+    assert Account.objects(username="rita").get().roles == ["moderator"]
+    resp = scim("PATCH", "/Users/rita", patch(("remove", "roles")))
+    assert resp.status_code in (200, 204), resp.json
+    assert Account.objects(username="rita").get().roles == []
+
+    # A directory that never sends roles leaves those of the ID token's claim alone.
+    resp = scim("POST", "/Users", {"schemas": [USER_SCHEMA], "userName": "sam", "externalId": "idp-78"})
+    assert resp.status_code == 201, resp.json
+    Account.objects(username="sam").update_one(set__roles=["moderator"])  # from the last sign-in
+    resp = scim("PUT", "/Users/sam", {"schemas": [USER_SCHEMA], "userName": "sam", "externalId": "idp-78",
+                                      "displayName": "Sam"})
+    assert resp.status_code == 200, resp.json
+    assert Account.objects(username="sam").get().roles == ["moderator"]

@@ -1,0 +1,76 @@
+"""Throttling of password guesses: a fixed window per key (an account name, a client
+address) that allows ``limit`` attempts; the failure that reaches the limit locks the
+key for the lockout's length.
+
+Kept in MongoDB (collection ``login_failures``): every gunicorn worker and every identity
+replica sees the same counts, and identity needs no store it does not already depend on
+for the sign-in itself (Redis carries only queue nudges on a node and may be down
+without losing anything; a throttle there would fail open or lock everyone out).
+
+An attempt is reserved *before* the password is hashed (an atomic ``$inc``), so
+concurrent guesses cannot all pass the check while the first hashes run: at most
+``limit`` passwords are ever checked per key and window. A success gives its reservation
+back (an address) or clears the account's count, so correct sign-ins are never throttled.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from services.identity.models import LoginFailures
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _collection():
+    return LoginFailures._get_collection()
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def reserve(key: str, limit: int, lockout: dt.timedelta) -> float | None:
+    """Take one attempt for ``key``; None when it may go ahead, else the seconds until the
+    key may try again (nothing is taken then)."""
+    now = _now()
+    coll = _collection()
+    coll.delete_one({"_id": key, "expires_at": {"$lte": now}})  # an ended window starts afresh
+    update = {"$inc": {"count": 1}, "$setOnInsert": {"expires_at": now + lockout}}
+    try:
+        doc = coll.find_one_and_update({"_id": key}, update, upsert=True, return_document=ReturnDocument.AFTER)
+    except DuplicateKeyError:  # another worker created it at the same instant
+        doc = coll.find_one_and_update({"_id": key}, {"$inc": {"count": 1}}, return_document=ReturnDocument.AFTER)
+    if doc is None:
+        # SecantusDB (the demo's database) may answer None to an upsert that raced another
+        # one's insert, its $inc applied: read the count (at least ours; if higher, refuse).
+        doc = coll.find_one({"_id": key})
+        if doc is None:
+            return 1.0  # vanished meanwhile: refuse this once rather than guess
+    if doc["count"] <= limit:
+        return None
+    coll.update_one({"_id": key}, {"$inc": {"count": -1}})  # a refused attempt checked nothing
+    return max(1.0, math.ceil((_aware(doc["expires_at"]) - now).total_seconds()))
+
+
+def release(key: str) -> None:
+    """Give back a reservation (the attempt succeeded or never checked a password)."""
+    _collection().update_one({"_id": key, "count": {"$gt": 0}}, {"$inc": {"count": -1}})
+
+
+def clear(key: str) -> None:
+    _collection().delete_one({"_id": key})
+
+
+def failed(key: str, limit: int, lockout: dt.timedelta) -> bool:
+    """The reserved attempt failed: it stays counted; the one that reaches the limit
+    starts the lockout (True then)."""
+    locked = _collection().update_one({"_id": key, "count": {"$gte": limit}},
+                                      {"$set": {"expires_at": _now() + lockout}})
+    return bool(locked.modified_count)
