@@ -26,6 +26,7 @@ import time
 import uuid
 from pathlib import Path
 
+import redis
 import requests
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
@@ -117,33 +118,58 @@ def accepted_rate(url: str, prepared: list[tuple[bytes, dict]]) -> tuple[float, 
     return accepted / elapsed, len(statuses) - accepted
 
 
+def applied_after_restart(node: Node, db, prepared: list[tuple[bytes, dict]]) -> float:
+    """Start the node's inbox worker again and wait until it has stored and applied every
+    activity of ``prepared``; returns activities applied per second."""
+    start = time.perf_counter()
+    node.start_worker("inbox-worker")
+    # Nothing else arrives meanwhile: done when the intake stream is empty and nothing is
+    # left to apply (an indexed count: a $in over the ids would scan on SecantusDB).
+    intake = redis.Redis.from_url(node.env["REDIS_URL"])
+    wait_until(lambda: intake.xlen(f"archipel-{node.spec.name}:inbox-intake") == 0
+               and db.inbound_activities.count_documents({"state": "received"}) == 0,
+               900, "the worker to apply the backlog", interval=0.5)
+    return len(prepared) / (time.perf_counter() - start)
+
+
 def bench_inbox_path(mongo: MongoClient, nodes: dict[str, Node], data_dir: Path) -> None:
     """(1): the inbox path of each node (fr: split layout, de: compact) beside a bare Flask
     202 endpoint under the same gunicorn settings (bench/bare.py), with the same signed
-    load (Creates of the other node's user), in this run."""
-    senders = {"fr": ("de", "bob"), "de": ("fr", "alice")}
-    rates = {}
-    for name, (sender_node, sender) in senders.items():
-        node = nodes[name]
-        actor = f"{nodes[sender_node].spec.base_url}/users/{sender}"
-        prepared = signed_load(mongo[f"archipel_{sender_node}"], f"{node.spec.base_url}/inbox", actor)
-        rates[name] = accepted_rate(f"{node.spec.base_url}/inbox", prepared)
+    load (Creates of the other node's user), in this run.
+
+    Each node is measured twice: with its inbox worker paused (the path alone: verify,
+    append to the intake stream, 202), then the worker applies that backlog (applied/s),
+    then with the worker running (the path sharing the two cores with the work of applying
+    what it accepted, as during a real burst)."""
     bare = ProcessSet(data_dir / "logs" / "bare", supervise=False)
     port = free_port()
     proc = bare.start("bare", nodes["de"].gunicorn_argv("bench.bare", port), nodes["de"].env)
+    alice = f"{nodes['fr'].spec.base_url}/users/alice"
     try:
         wait_for_port(port, 60, proc)
-        bare_rate, _ = accepted_rate(f"http://127.0.0.1:{port}/inbox", prepared)
+        bare_rate, _ = accepted_rate(f"http://127.0.0.1:{port}/inbox",
+                                     signed_load(mongo["archipel_fr"], f"http://127.0.0.1:{port}/inbox", alice))
     finally:
         bare.stop()
-    alice = f"{nodes['fr'].spec.base_url}/users/alice"
-    verify_rate = raw_verify_rate(mongo["archipel_fr"].actor_keys.find_one({"_id": alice})["private_pem"])
-    print(f"\n(1) inbox path: signed Creates accepted per second ({len(prepared) - 1} requests, "
+    print(f"\n(1) inbox path: signed Creates accepted per second ({INBOX_REQUESTS - 1} requests, "
           f"{CONCURRENCY} concurrent clients), beside a bare Flask 202 endpoint under the same gunicorn "
-          f"settings and load: {bare_rate:,.0f}/s")
-    for name, (rate, refused) in rates.items():
-        print(f"    {name} ({nodes[name].layout} layout): {rate:,.0f}/s -> ratio {rate / bare_rate:.2f}"
-              f"{f' ({refused} refused)' if refused else ''}")
+          f"settings and load: {bare_rate:,.0f}/s", flush=True)
+    senders = {"fr": ("de", "bob"), "de": ("fr", "alice")}
+    for name, (sender_node, sender) in senders.items():
+        node, db = nodes[name], mongo[f"archipel_{name}"]
+        actor = f"{nodes[sender_node].spec.base_url}/users/{sender}"
+        url = f"{node.spec.base_url}/inbox"
+        accepted_rate(url, signed_load(mongo[f"archipel_{sender_node}"], url, actor)[:50])  # warm-up
+        node.stop_process("inbox-worker")
+        paused_load = signed_load(mongo[f"archipel_{sender_node}"], url, actor)
+        paused, refused = accepted_rate(url, paused_load)
+        applied = applied_after_restart(node, db, paused_load)
+        busy, busy_refused = accepted_rate(url, signed_load(mongo[f"archipel_{sender_node}"], url, actor))
+        print(f"    {name} ({node.layout} layout): path alone {paused:,.0f}/s -> ratio {paused / bare_rate:.2f}; "
+              f"applied by the worker afterwards {applied:,.0f}/s; path while the worker applies "
+              f"{busy:,.0f}/s -> ratio {busy / bare_rate:.2f}"
+              f"{f' ({refused + busy_refused} refused)' if refused + busy_refused else ''}", flush=True)
+    verify_rate = raw_verify_rate(mongo["archipel_fr"].actor_keys.find_one({"_id": alice})["private_pem"])
     print(f"    raw RSA-2048 PKCS#1 v1.5 verify in this process: {verify_rate:,.0f}/s")
 
 
