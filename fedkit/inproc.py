@@ -34,6 +34,28 @@ def unmount_all() -> None:
         _MOUNTED.clear()
 
 
+def app_for(base_url: str):
+    """The application mounted at ``base_url``, or None (then it is reached over HTTP)."""
+    with _LOCK:
+        return _MOUNTED.get(base_url.rstrip("/"))
+
+
+def call(wsgi_app, method: str, url: str, headers, body: bytes) -> tuple[int, str, list[tuple[str, str]], bytes]:
+    """Run one request through ``wsgi_app``: (status code, reason, headers, body)."""
+    environ = EnvironBuilder(method=method, base_url=_origin(url), path=_path(url),
+                             headers=list(headers.items()) if hasattr(headers, "items") else list(headers),
+                             data=body or b"").get_environ()
+    app_iter, status, response_headers = run_wsgi_app(wsgi_app, environ, buffered=True)
+    try:
+        content = b"".join(app_iter)
+    finally:
+        close = getattr(app_iter, "close", None)
+        if close is not None:
+            close()
+    code, _, reason = status.partition(" ")
+    return int(code), reason, list(response_headers.items()), content
+
+
 def mount_into(session: requests.Session) -> requests.Session:
     """Route the session's requests to mounted applications (no-op when none is mounted)."""
     with _LOCK:
@@ -56,17 +78,8 @@ class InProcessAdapter(BaseAdapter):
         body = request.body or b""
         if isinstance(body, str):
             body = body.encode()
-        environ = EnvironBuilder(method=request.method, base_url=_origin(request.url), path=_path(request.url),
-                                 headers=list(request.headers.items()), data=body).get_environ()
-        app_iter, status, headers = run_wsgi_app(self.wsgi_app, environ, buffered=True)
-        try:
-            content = b"".join(app_iter)
-        finally:
-            close = getattr(app_iter, "close", None)
-            if close is not None:
-                close()
-        raw = HTTPResponse(body=io.BytesIO(content), headers=HTTPHeaderDict(list(headers.items())),
-                           status=int(status.split(" ", 1)[0]), reason=status.split(" ", 1)[-1],
+        status, reason, headers, content = call(self.wsgi_app, request.method, request.url, request.headers, body)
+        raw = HTTPResponse(body=io.BytesIO(content), headers=HTTPHeaderDict(headers), status=status, reason=reason,
                            preload_content=False, decode_content=False)
         return self._builder.build_response(request, raw)
 

@@ -65,7 +65,6 @@ def create_app(config: Config | dict | None = None) -> Flask:
                   allowed_methods=frozenset({"GET", "HEAD", "OPTIONS"}))
     adapter = requests.adapters.HTTPAdapter(pool_connections=8, pool_maxsize=32, max_retries=retry)
     upstream.mount("http://", adapter)
-    inproc.mount_into(upstream)  # the compact layout: services in this process (deploy/compact_node.py)
 
     @app.route("/", defaults={"path": ""}, methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
     @app.route("/<path:path>", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
@@ -107,15 +106,21 @@ def create_app(config: Config | dict | None = None) -> Flask:
             headers[SCOPES] = identity.scopes
         headers[VIEWER] = viewer_kind(identity.signer, identity.user, cfg, load_registry(cfg))
         base = getattr(cfg, f"{service}_url")
-        try:
-            query = request.query_string.decode("latin-1")
-            resp = upstream.request(request.method, base + upstream_path + (f"?{query}" if query else ""), data=body,
-                                    headers=headers, allow_redirects=False, timeout=60)
-        except requests.RequestException as exc:
-            log.error("%s unavailable: %s", service, type(exc).__name__)
-            return error(503, "service_unavailable", f"the {service} service is not answering")
-        out_headers = [(k, v) for k, v in resp.raw.headers.items() if k.lower() not in HOP_HEADERS]
-        return Response(resp.content, status=resp.status_code, headers=out_headers)
+        query = request.query_string.decode("latin-1")
+        url = base + upstream_path + (f"?{query}" if query else "")
+        mounted = inproc.app_for(base)
+        if mounted is not None:  # the compact layout: the service runs in this process
+            status, _reason, resp_headers, content = inproc.call(mounted, request.method, url, headers, body)
+        else:
+            try:
+                resp = upstream.request(request.method, url, data=body, headers=headers, allow_redirects=False,
+                                        timeout=60)
+            except requests.RequestException as exc:
+                log.error("%s unavailable: %s", service, type(exc).__name__)
+                return error(503, "service_unavailable", f"the {service} service is not answering")
+            status, resp_headers, content = resp.status_code, resp.raw.headers.items(), resp.content
+        out_headers = [(k, v) for k, v in resp_headers if k.lower() not in HOP_HEADERS]
+        return Response(content, status=status, headers=out_headers)
 
     def authenticate(body: bytes, signature_mode: str) -> Identity:
         if signature_mode == SERVICE:  # the service checks its own credential (routes.py)
