@@ -10,6 +10,20 @@ import os
 from dataclasses import dataclass, field, fields, replace
 
 
+def read_json_file(path: str, error: type[Exception]):
+    """The JSON in an operator's file (DLP rules, federation policy), or ``error`` saying
+    in words why it cannot be read."""
+    import json
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except OSError as exc:
+        raise error(f"cannot read it: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise error(f"not valid JSON: {exc}") from None
+
+
 def env_str(name: str, default: str) -> str:
     return os.environ.get(name, default)
 

@@ -33,7 +33,6 @@ one *what*.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import threading
@@ -41,7 +40,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from fedkit import httpsig
-from fedkit.config import Config
+from fedkit.config import Config, read_json_file
 from fedkit.registry import GroupRegistry, load_registry, origin_of
 from fedkit.ssrf import UnsafeURL
 from fedkit.vocab import as_list, id_of
@@ -199,14 +198,7 @@ def parse_policy(data) -> FederationPolicy:
 
 
 def _read(path: str) -> FederationPolicy:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
-    except OSError as exc:
-        raise PolicyError(f"cannot read it: {exc.strerror or exc}") from None
-    except ValueError as exc:
-        raise PolicyError(f"not valid JSON: {exc}") from None
-    return parse_policy(data)
+    return parse_policy(read_json_file(path, PolicyError))
 
 
 _lock = threading.Lock()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -10,7 +9,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from fedkit.config import Config
+from fedkit.config import Config, read_json_file
 
 log = logging.getLogger(__name__)
 
@@ -103,14 +102,7 @@ def parse_rules(data) -> RuleSet:
 
 @lru_cache(maxsize=4)
 def _load(path: str, mtime: float) -> RuleSet:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
-    except OSError as exc:
-        raise RulesError(f"cannot read it: {exc.strerror or exc}") from None
-    except ValueError as exc:
-        raise RulesError(f"not valid JSON: {exc}") from None
-    return parse_rules(data)
+    return parse_rules(read_json_file(path, RulesError))
 
 
 def load_rules(config: Config) -> RuleSet:
