@@ -34,6 +34,10 @@ TEST_NODE_ENV = {
     "ARCHIPEL_HOST_PROBE_INTERVAL": "2",
     "ARCHIPEL_MAX_BODY_BYTES": "200000",
     "ARCHIPEL_LOG_LEVEL": "INFO",
+    # A first key fetch between test nodes may be slow on a loaded machine: a longer fetch,
+    # and a failure remembered for 2 s instead of a minute (the compressed retries come back).
+    "ARCHIPEL_KEY_FETCH_TIMEOUT": "8",
+    "ARCHIPEL_KEY_FETCH_FAILURE_SECONDS": "2",
     # Rate limits stay on but raised: the suite makes many requests from one address, one
     # user and one host (tests/e2e/test_rate_limits.py proves them with low limits).
     "ARCHIPEL_RATE_LIMIT_USER": "100000",
