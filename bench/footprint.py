@@ -17,7 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from deploy.processes import LAYOUTS, Infra, Node, NodeSpec, free_port, load_or_create_secrets
+from deploy.processes import LAYOUTS, Infra, Node, NodeSpec, load_or_create_secrets
+from deploy.supervision import free_port
 
 IDLE_SECONDS = float(os.environ.get("BENCH_IDLE_SECONDS", "10"))
 

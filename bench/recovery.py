@@ -24,7 +24,8 @@ from pathlib import Path
 
 import redis
 
-from deploy.processes import Infra, Node, NodeSpec, free_port, load_or_create_secrets
+from deploy.processes import Infra, Node, NodeSpec, load_or_create_secrets
+from deploy.supervision import free_port
 from fedkit.registry import write_registry
 from tests.plugin import Group, wait_until
 

@@ -33,15 +33,8 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from pymongo import MongoClient
 
-from deploy.processes import (
-    Infra,
-    Node,
-    NodeSpec,
-    ProcessSet,
-    free_port,
-    load_or_create_secrets,
-    wait_for_port,
-)
+from deploy.processes import Infra, Node, NodeSpec, load_or_create_secrets
+from deploy.supervision import ProcessSet, free_port, wait_for_port
 from fedkit import httpsig
 from fedkit.registry import write_registry
 

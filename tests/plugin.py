@@ -19,10 +19,10 @@ from deploy.processes import (
     Infra,
     Node,
     NodeSpec,
-    free_port,
     load_or_create_secrets,
     oidc_client_env,
 )
+from deploy.supervision import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import contextlib
 
-from deploy.processes import Node, NodeSpec, free_port, load_or_create_secrets
+from deploy.processes import Node, NodeSpec, load_or_create_secrets
+from deploy.supervision import free_port
 from tests.plugin import TEST_NODE_ENV, NodeClient
 
 

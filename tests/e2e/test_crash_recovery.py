@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from deploy.processes import Infra, Node, NodeSpec, free_port, load_or_create_secrets
+from deploy.processes import Infra, Node, NodeSpec, load_or_create_secrets
+from deploy.supervision import free_port
 from tests.plugin import TEST_NODE_ENV, Group, wait_until
 
 BURST = 20  # posts before the kill, and as many after it

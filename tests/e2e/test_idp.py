@@ -23,7 +23,7 @@ from authlib.oidc.discovery import OpenIDProviderMetadata
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from deploy.processes import ProcessSet, free_port
+from deploy.supervision import ProcessSet, free_port
 from services.idp import totp
 from tests.plugin import REPO, wait_until
 

@@ -12,7 +12,7 @@ import time
 
 import requests
 
-from deploy.processes import free_port, port_is_free
+from deploy.supervision import free_port, port_is_free
 from tests.plugin import REPO, wait_until
 
 

@@ -10,7 +10,7 @@ import sys
 import pytest
 import requests
 
-from deploy.processes import free_port, wait_for_port
+from deploy.supervision import free_port, wait_for_port
 from tests.e2e.sso_support import follow_to_node, point_registry_at, start_sso, token_for_signed_in
 
 CLAIMS = [

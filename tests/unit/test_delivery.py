@@ -99,7 +99,7 @@ def test_gives_up_after_max_attempts(config, activity, peer):
 
 
 def test_unreachable_host_is_marked_unavailable_then_resumed(config, activity, peer):
-    from deploy.processes import free_port
+    from deploy.supervision import free_port
 
     dead_inbox = f"http://127.0.0.1:{free_port()}/inbox"
     first = make_delivery(dead_inbox)

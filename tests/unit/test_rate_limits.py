@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from deploy.processes import free_port
+from deploy.supervision import free_port
 from fedkit.config import Config
 from fedkit.registry import GroupRegistry, MemberNode
 from gateway.limits import Bucket, RateLimiter, Verdict, bucket_for

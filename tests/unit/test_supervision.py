@@ -6,7 +6,7 @@ import os
 import signal
 import sys
 
-from deploy.processes import ProcessSet
+from deploy.supervision import ProcessSet
 from tests.plugin import wait_until
 
 SLEEPER = [sys.executable, "-c", "import time; time.sleep(600)"]
