@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 
-import mongoengine as me
 from flask import Blueprint, current_app, g, request
 from pymongo import WriteConcern
 from pymongo.errors import BulkWriteError
@@ -28,34 +27,18 @@ def _activity_id(raw: dict, doc) -> str:
     return doc.id or "urn:sha256:" + hashlib.sha256(json.dumps(raw, sort_keys=True).encode()).hexdigest()
 
 
-def accept_activity(raw: dict, signer: str | None, *, broker, local: bool = False,
-                    also_to: list[str] | None = None) -> tuple[str, bool]:
-    """Store once and queue; returns (activity id, newly stored). For local activities
-    (this node's outbox) and deliveries the intake stream could not take."""
+def _inbound_document(raw: dict, signer: str | None, also_to: list[str], local: bool = False) -> tuple[str, dict]:
+    """(activity id, the document to store) for a delivery; DocumentError if it is none."""
     doc = parse_document(raw)
     activity_id = _activity_id(raw, doc)
-    try:
-        InboundActivity(activity_id=activity_id, raw=raw, activity_type=doc.type, signer=signer,
-                        local=local, also_to=also_to or []).save(force_insert=True, write_concern=ACKNOWLEDGED)
-    except me.NotUniqueError:
-        return activity_id, False  # a replay or a repeated delivery: no second effect
-    INBOUND.queued(activity_id, enqueue(broker, QUEUE, "process_inbound", activity_id))
-    return activity_id, True
+    return activity_id, InboundActivity(activity_id=activity_id, raw=raw, activity_type=doc.type, signer=signer,
+                                        local=local, also_to=also_to).to_mongo().to_dict()
 
 
-def accept_batch(deliveries: list[tuple[dict, str, list[str]]], broker) -> list[str]:
-    """Store verified deliveries from the intake stream in one journaled write (each id
-    once: replays and repeats have no second effect) and queue the new ones; returns
-    their ids. Raises when the database does not take them (the stream keeps them)."""
-    documents: dict[str, dict] = {}
-    for raw, signer, also_to in deliveries:
-        doc = parse_document(raw)
-        activity_id = _activity_id(raw, doc)
-        documents.setdefault(activity_id, InboundActivity(
-            activity_id=activity_id, raw=raw, activity_type=doc.type, signer=signer,
-            also_to=also_to).to_mongo().to_dict())
-    if not documents:
-        return []
+def _store(documents: dict[str, dict], broker) -> list[str]:
+    """Insert the documents in one journaled write (each id once: a replay or a repeated
+    delivery has no second effect) and queue the new ones; returns their ids. Raises when
+    the database does not take them."""
     ids = list(documents)
     collection = InboundActivity._get_collection().with_options(write_concern=WriteConcern(**ACKNOWLEDGED))
     try:
@@ -70,6 +53,25 @@ def accept_batch(deliveries: list[tuple[dict, str, list[str]]], broker) -> list[
     for activity_id in new:
         INBOUND.queued(activity_id, enqueue(broker, QUEUE, "process_inbound", activity_id))
     return new
+
+
+def accept_activity(raw: dict, signer: str | None, *, broker, local: bool = False,
+                    also_to: list[str] | None = None) -> tuple[str, bool]:
+    """Store once and queue; returns (activity id, newly stored). For local activities
+    (this node's outbox) and deliveries the intake stream could not take."""
+    activity_id, document = _inbound_document(raw, signer, also_to or [], local)
+    return activity_id, bool(_store({activity_id: document}, broker))
+
+
+def accept_batch(deliveries: list[tuple[dict, str, list[str]]], broker) -> list[str]:
+    """Store verified deliveries from the intake stream (intake.py) and queue the new
+    ones; returns their ids. Raises when the database does not take them (the stream
+    keeps them)."""
+    documents: dict[str, dict] = {}
+    for raw, signer, also_to in deliveries:
+        activity_id, document = _inbound_document(raw, signer, also_to)
+        documents.setdefault(activity_id, document)
+    return _store(documents, broker) if documents else []
 
 
 @bp.post("/inbox")
