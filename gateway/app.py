@@ -24,7 +24,7 @@ from fedkit.http import cookieless_session
 from fedkit.internal import HEADER_PREFIX, INTERNAL, SCOPES, SIGNER, USER, VIEWER, InternalClient
 from fedkit.logs import setup_logging
 from fedkit.policy import viewer_kind
-from fedkit.registry import load_registry
+from fedkit.registry import GroupRegistry, load_registry
 from fedkit.responses import error
 from gateway import audit
 from gateway.auth import AuthError, Identity, bearer_identity, verify_signature
@@ -81,15 +81,16 @@ def create_app(config: Config | dict | None = None) -> Flask:
         if length is not None and length > cfg.max_body_bytes:
             return error(413, "body_too_large", f"bodies are limited to {cfg.max_body_bytes} bytes")
         body = request.get_data(cache=True)  # werkzeug enforces MAX_CONTENT_LENGTH while reading
+        registry = load_registry(cfg)  # once per request: the rate limit and the viewer's kind
 
         try:
             identity = authenticate(body, signature_mode)
         except AuthError as exc:
             g.audit_error = exc.code
             # Failed credentials count against the client address, like anonymous requests.
-            return rate_limited(Identity(), signature_mode) or exc.response()
+            return rate_limited(Identity(), signature_mode, registry) or exc.response()
         g.identity = identity
-        throttled = rate_limited(identity, signature_mode)
+        throttled = rate_limited(identity, signature_mode, registry)
         if throttled is not None:
             return throttled
 
@@ -104,7 +105,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
         if identity.user:
             headers[USER] = identity.user
             headers[SCOPES] = identity.scopes
-        headers[VIEWER] = viewer_kind(identity.signer, identity.user, cfg, load_registry(cfg))
+        headers[VIEWER] = viewer_kind(identity.signer, identity.user, cfg, registry)
         base = getattr(cfg, f"{service}_url")
         query = request.query_string.decode("latin-1")
         url = base + upstream_path + (f"?{query}" if query else "")
@@ -138,14 +139,14 @@ def create_app(config: Config | dict | None = None) -> Flask:
             return Identity(signer=verify_signature(request, body, cfg))
         return bearer_identity(request, internal) or Identity()
 
-    def rate_limited(identity: Identity, signature_mode: str) -> Response | None:
+    def rate_limited(identity: Identity, signature_mode: str, registry: GroupRegistry) -> Response | None:
         """429 when the requester's bucket is spent (gateway/limits.py); else None, with the
         counters kept for the response headers. SCIM (SERVICE) is the group directory's
         provisioning with its own secret: a directory sync may send thousands of requests."""
         if signature_mode == SERVICE:
             return None
         bucket = bucket_for(signer=identity.signer, user=identity.user, address=request.remote_addr,
-                            config=cfg, registry=load_registry(cfg))
+                            config=cfg, registry=registry)
         verdict = limiter.hit(bucket) if bucket is not None else None
         g.rate_limit = verdict
         if verdict is None or verdict.allowed:
