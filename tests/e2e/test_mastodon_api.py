@@ -4,7 +4,11 @@ the node's login page, the instance document, credentials, lookups, follows."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
+import sys
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
@@ -148,3 +152,26 @@ def test_errors_and_tokens(group):
     assert meta["issuer"] == fr.base + "/" and meta["token_endpoint"] == fr.base + "/oauth/token"
     assert {"read:statuses", "write:follows", "profile"} <= set(meta["scopes_supported"])
     assert meta["code_challenge_methods_supported"] == ["S256"]
+
+
+@pytest.mark.parametrize("node", ["fr", "de"])
+def test_toot_logs_in_non_interactively(group, tmp_path, node):
+    """toot (PyPI), a command-line Mastodon client: login_cli reads the instance document,
+    registers itself, signs in with the password grant (the demo allows it), then whoami
+    reads the account and instance prints the node's description."""
+    client, username = group[node], USERS[node]
+    env = dict(os.environ, XDG_CONFIG_HOME=str(tmp_path))
+    toot = [sys.executable, "-m", "toot"]
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([*toot, *args], env=env, capture_output=True, text=True, timeout=120)
+
+    login = run("login_cli", "--instance", client.base, "--email", username, "--password", client.password)
+    assert login.returncode == 0, login.stdout + login.stderr
+    assert "Successfully logged in" in login.stdout
+    whoami = run("whoami", "--json")
+    assert whoami.returncode == 0, whoami.stdout + whoami.stderr
+    assert json.loads(whoami.stdout)["username"] == username
+    instance = run("instance")
+    assert instance.returncode == 0, instance.stdout + instance.stderr
+    assert f"Archipel {node}" in instance.stdout and "4.3.0 (compatible; Archipel" in instance.stdout
