@@ -155,6 +155,26 @@ def test_errors_and_tokens(group):
 
 
 @pytest.mark.parametrize("node", ["fr", "de"])
+def test_browser_apps_may_call_the_api_cross_origin(group, node):
+    """Elk or Phanpy run on their own origin: the API, the token endpoint and discovery
+    answer them (Mastodon's CORS rules); the cookie-authenticated pages do not."""
+    client = group[node]
+    origin = {"Origin": "https://elk.example"}
+    preflight = client.api("OPTIONS", "/api/v1/accounts/verify_credentials", headers={
+        **origin, "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "authorization"})
+    assert preflight.status_code == 204
+    assert preflight.headers["Access-Control-Allow-Origin"] == "*"
+    assert "authorization" in preflight.headers["Access-Control-Allow-Headers"]
+    me = client.api("GET", "/api/v1/accounts/verify_credentials", USERS[node], headers=origin)
+    assert me.status_code == 200 and me.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Link" in me.headers["Access-Control-Expose-Headers"]
+    token = client.api("POST", "/oauth/token", headers=origin, data={"grant_type": "password"})
+    assert token.headers.get("Access-Control-Allow-Origin") == "*"
+    login = client.api("GET", "/login", headers=origin)
+    assert "Access-Control-Allow-Origin" not in login.headers
+
+
+@pytest.mark.parametrize("node", ["fr", "de"])
 def test_toot_logs_in_non_interactively(group, tmp_path, node):
     """toot (PyPI), a command-line Mastodon client: login_cli reads the instance document,
     registers itself, signs in with the password grant (the demo allows it), then whoami
