@@ -12,7 +12,7 @@ import uuid
 from fedkit.config import Config
 from fedkit.internal import InternalClient
 from fedkit.vocab import CREATE, NOTE, object_url
-from services.communities.models import MANAGING_ROLES, Community, Membership, now
+from services.communities.models import MANAGING_ROLES, MEMBER, Community, Membership, now
 from services.communities.sending import send_as_group
 
 
@@ -25,7 +25,7 @@ def flag_dormant(config: Config, internal: InternalClient) -> list[str]:
         if not Community.objects(slug=community.slug, dormant_flagged_at=None).update_one(
                 set__dormant_flagged_at=now()):
             continue
-        managers = [m.actor for m in Membership.objects(community=community.slug, state="member",
+        managers = [m.actor for m in Membership.objects(community=community.slug, state=MEMBER,
                                                          role__in=MANAGING_ROLES)]
         days = max(1, round(config.community_dormant_after / 86400))
         note = {
