@@ -16,11 +16,16 @@ from services.communities.models import MANAGING_ROLES, MEMBER, Community, Membe
 from services.communities.sending import send_as_group
 
 
+def newly_dormant(threshold: dt.datetime):
+    """Communities quiet since before ``threshold`` and not flagged yet (an indexed query)."""
+    return Community.objects(archived=False, dormant_flagged_at=None, last_activity_at__lt=threshold)
+
+
 def flag_dormant(config: Config, internal: InternalClient) -> list[str]:
     """Flag the newly dormant communities; returns their slugs."""
     threshold = now() - dt.timedelta(seconds=config.community_dormant_after)
     flagged = []
-    for community in Community.objects(archived=False, last_activity_at__lt=threshold, dormant_flagged_at=None):
+    for community in newly_dormant(threshold):
         # Claim it first: two sweepers never send the notice twice.
         if not Community.objects(slug=community.slug, dormant_flagged_at=None).update_one(
                 set__dormant_flagged_at=now()):

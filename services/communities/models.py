@@ -49,7 +49,9 @@ def partner_expiry(config) -> dt.datetime:
 class Community(Document):
     """A community hosted on this node, published as a Group actor."""
 
-    meta = {"collection": "communities", "indexes": ["actor_id", "visibility"]}
+    # The last index serves the dormancy sweep (dormancy.py), an equality on null included.
+    meta = {"collection": "communities",
+            "indexes": ["actor_id", "visibility", ("archived", "dormant_flagged_at", "last_activity_at")]}
     slug = me.StringField(primary_key=True)
     actor_id = me.StringField(required=True, unique=True)
     name = me.StringField(required=True, max_length=200)

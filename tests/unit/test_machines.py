@@ -138,6 +138,15 @@ def test_partner_expiry_sweeps_use_the_migrated_indexes(db, monkeypatch):
             assert list(plan["inputStage"]["keyPattern"]) == list(query), plan
 
 
+def test_the_dormancy_sweep_uses_an_index(db):
+    from services.communities.dormancy import newly_dormant
+
+    query = newly_dormant(leases.now())._query
+    plan = cm.Community._get_collection().find(query).explain()["queryPlanner"]["winningPlan"]
+    assert plan["stage"] == "FETCH" and plan["inputStage"]["stage"] == "IXSCAN", plan
+    assert list(plan["inputStage"]["keyPattern"]) == list(query), plan
+
+
 # -- no state literal outside the declarations ----------------------------------------------
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
