@@ -202,3 +202,49 @@ def test_the_literal_finder_finds_each_kind_of_literal():
     assert sorted(hit.split(": ")[1] for hit in in_handler) == sorted(
         ["'held'", "'member'", "'processed'", "'queued'", "'done'", "'pending'"])
     assert len(_state_literals(sample, "services/outbox/x.py", states)) == 4  # returns are not states there
+
+
+# -- every move written in the code is declared ---------------------------------------------
+
+UNRESOLVED = object()
+
+
+def _moves_in_code():
+    """(place, machine, target state) of each engine move in services/: ``M.create(S)``,
+    ``M.move(doc, S)``, ``M.finish(doc, S)`` and the helpers ``transition`` (deliveries) and
+    ``set_membership``; S resolved in the calling module (UNRESOLVED when it is a variable)."""
+    import importlib
+
+    machines = {"INBOUND": im.INBOUND, "FANOUT": om.FANOUT, "DELIVERY": om.DELIVERY, "HELD_POST": om.HELD_POST,
+                "MEMBERSHIP": cm.MEMBERSHIP}
+    helpers = {"transition": om.DELIVERY, "set_membership": cm.MEMBERSHIP}
+    for path in sorted((ROOT / "services").rglob("*.py")):
+        rel = path.relative_to(ROOT).as_posix()
+        module = importlib.import_module(rel[:-3].replace("/", "."))
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            func, machine, arg = node.func, None, None
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in machines:
+                machine = machines[func.value.id]
+                position = {"create": 0, "move": 1, "finish": 1}.get(func.attr)
+                arg = node.args[position] if position is not None and len(node.args) > position else None
+            elif isinstance(func, ast.Name) and func.id in helpers and len(node.args) > 1:
+                machine, arg = helpers[func.id], node.args[1]
+            if machine is None or arg is None:
+                continue
+            state = getattr(module, arg.id, UNRESOLVED) if isinstance(arg, ast.Name) else \
+                arg.value if isinstance(arg, ast.Constant) else UNRESOLVED
+            yield f"{rel}:{node.lineno}", machine, state
+
+
+def test_every_move_in_the_code_goes_to_a_declared_target():
+    moves = list(_moves_in_code())
+    assert len(moves) >= 30  # the finder sees the code's moves
+    targets = {machine.name: {s for to in machine.transitions.values() for s in to} for machine in
+               leases.machines().values()}
+    undeclared = [f"{place}: {machine.name} -> {state}" for place, machine, state in moves
+                  if state is not UNRESOLVED and state not in targets[machine.name]]
+    assert undeclared == []
+    resolved = [state for _, _, state in moves if state is not UNRESOLVED]
+    assert len(resolved) >= 25  # only a few are variables (a handler's result)
