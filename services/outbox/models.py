@@ -136,7 +136,7 @@ class HeldPost(Document):
     leaving = me.ListField(me.StringField())  # the addressees that take it out of the group
     rule = me.StringField(required=True)
     message = me.StringField(required=True)
-    state = me.StringField(default=HELD, choices=tuple(s for s in HELD_TRANSITIONS if s))  # HELD_TRANSITIONS
+    state = me.StringField(default=HELD, choices=(HELD, RELEASING, RELEASED, REJECTED, RELEASE_FAILED))
     decided_by = me.StringField()
     decided_at = me.DateTimeField()
     reason = me.StringField()  # a rejection's reason, or why the release failed
