@@ -19,9 +19,14 @@ from services.communities.access import acting_as, config, target_actor
 from services.communities.converter import group_json, listing_json
 from services.communities.federation import remove_post
 from services.communities.models import (
+    INVITED,
     MANAGING_ROLES,
+    MEMBER,
+    MEMBERSHIP,
     MODERATING_ROLES,
     OPENNESS,
+    OWNER,
+    PENDING,
     PURPOSES,
     Community,
     CommunityPost,
@@ -87,8 +92,8 @@ def create():
                           tags=[t.lstrip("#").lower() for t in tags], purpose=purpose, openness=openness,
                           visibility=visibility, posting=posting, owner=owner, admits_partners=admits_partners)
     community.save(force_insert=True)
-    Membership(community=slug, actor=owner, role="owner", state="member").save()
-    resp = jsonify(listing_json(community, cfg, 1, "member", "owner"))
+    MEMBERSHIP.create(MEMBER, community=slug, actor=owner, role=OWNER)
+    resp = jsonify(listing_json(community, cfg, 1, MEMBER, OWNER))
     resp.status_code = 201
     resp.headers["Location"] = actor
     return resp
@@ -126,7 +131,7 @@ def update_settings(slug: str):
         community.tags = [t.lstrip("#").lower() for t in tags]
     cfg = config()
     if community.visibility == "node":
-        outside = [m.actor for m in Membership.objects(community=slug, state__in=("member", "pending", "invited"))
+        outside = [m.actor for m in Membership.objects(community=slug, state__in=(MEMBER, PENDING, INVITED))
                    if not m.actor.startswith(cfg.base_url + "/")]
         if outside:
             return error(409, "members_elsewhere", f"a node community stays on its node: first remove the "
@@ -136,8 +141,8 @@ def update_settings(slug: str):
     document = {k: v for k, v in group_json(community, key.public_pem, cfg).items() if k != "@context"}
     send_as_group(community, {"type": UPDATE, "object": document, "to": [f"{community.actor_id}/followers"]},
                   members_of(community), cfg, internal_client())
-    members = Membership.objects(community=slug, state="member").count()
-    return jsonify(listing_json(community, cfg, members, "member", me_.role))
+    members = Membership.objects(community=slug, state=MEMBER).count()
+    return jsonify(listing_json(community, cfg, members, MEMBER, me_.role))
 
 
 @bp.post("/communities/<slug>/transfer")
@@ -147,7 +152,7 @@ def transfer(slug: str):
     if failure:
         return failure
     target = target_actor(request_json())
-    heir = Membership.objects(community=slug, actor=target or "", state="member").first()
+    heir = Membership.objects(community=slug, actor=target or "", state=MEMBER).first()
     if heir is None:
         return error(422, "not_a_member", "ownership goes to a member of the community")
     if not heir.actor.startswith(config().base_url + "/"):

@@ -11,7 +11,7 @@ from fedkit.internal import InternalClient
 from fedkit.policy import node_audience
 from fedkit.registry import load_registry
 from fedkit.vocab import ANNOUNCE, PUBLIC, activity_url, audience_of, is_public
-from services.communities.models import Community, Membership
+from services.communities.models import MEMBER, Community, Membership
 
 
 def _now_iso() -> str:
@@ -19,7 +19,7 @@ def _now_iso() -> str:
 
 
 def members_of(community: Community) -> list[str]:
-    return [m.actor for m in Membership.objects(community=community.slug, state="member").only("actor")]
+    return [m.actor for m in Membership.objects(community=community.slug, state=MEMBER).only("actor")]
 
 
 def send_as_group(community: Community, activity: dict, recipients: list[str], config: Config,

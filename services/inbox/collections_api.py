@@ -14,7 +14,13 @@ from fedkit.policy import LOCAL, Viewer, may_see_object
 from fedkit.registry import load_registry
 from fedkit.responses import activity_json, error
 from fedkit.vocab import TOMBSTONE, audience_of, id_of, local_actor_id
-from services.inbox.models import FollowRelation, InboundActivity, InboxItem, ReceivedObject
+from services.inbox.models import (
+    FOLLOW_ACCEPTED,
+    FollowRelation,
+    InboundActivity,
+    InboxItem,
+    ReceivedObject,
+)
 from services.inbox.objects import attributed_to
 
 log = logging.getLogger(__name__)
@@ -66,7 +72,7 @@ def follow_collection(username: str, which: str):
         return _not_found()
     actor = local_actor_id(_config().base_url, username)
     mine, theirs = ("followee", "follower") if which == "followers" else ("follower", "followee")
-    query = FollowRelation.objects(**{mine: actor, "state": "accepted"})
+    query = FollowRelation.objects(**{mine: actor, "state": FOLLOW_ACCEPTED})
     return _paged(f"{actor}/{which}", query, lambda r: getattr(r, theirs), f"-{theirs}", theirs)
 
 
@@ -82,7 +88,7 @@ def _followers_collection(author: str) -> str | None:
 
 
 def _follows_accepted(follower: str, followee: str) -> bool:
-    return FollowRelation.objects(follower=follower, followee=followee, state="accepted").first() is not None
+    return FollowRelation.objects(follower=follower, followee=followee, state=FOLLOW_ACCEPTED).first() is not None
 
 
 def _community_admits(addressee: str, viewer: Viewer) -> bool | None:

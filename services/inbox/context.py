@@ -13,7 +13,7 @@ import mongoengine as me
 from fedkit.config import Config
 from fedkit.internal import InternalClient
 from fedkit.vocab import Document
-from services.inbox.models import FollowRelation, InboxItem
+from services.inbox.models import FOLLOW_ACCEPTED, FollowRelation, InboxItem
 
 log = logging.getLogger(__name__)
 _seq = itertools.count()
@@ -60,7 +60,7 @@ class HandlerContext:
 
     def local_followers_of(self, actor_id: str) -> list[str]:
         usernames = []
-        for rel in FollowRelation.objects(followee=actor_id, state="accepted").only("follower"):
+        for rel in FollowRelation.objects(followee=actor_id, state=FOLLOW_ACCEPTED).only("follower"):
             name = self.local_username(rel.follower)
             if name:
                 usernames.append(name)

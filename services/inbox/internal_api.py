@@ -10,7 +10,7 @@ from fedkit.jsonbody import request_json
 from fedkit.responses import error
 from fedkit.vocab import INVITE, DocumentError, id_of, local_actor_id
 from services.inbox.acceptance import accept_activity
-from services.inbox.models import FollowRelation, InboundActivity
+from services.inbox.models import FOLLOW_ACCEPTED, FollowRelation, InboundActivity
 
 bp = Blueprint("inbox_internal", __name__, url_prefix="/internal")
 
@@ -18,7 +18,7 @@ bp = Blueprint("inbox_internal", __name__, url_prefix="/internal")
 @bp.get("/users/<username>/followers")
 def follower_ids(username: str):
     actor = local_actor_id(current_app.config["ARCHIPEL"].base_url, username)
-    ids = [r.follower for r in FollowRelation.objects(followee=actor, state="accepted").only("follower")]
+    ids = [r.follower for r in FollowRelation.objects(followee=actor, state=FOLLOW_ACCEPTED).only("follower")]
     return jsonify(followers=ids)
 
 
@@ -26,7 +26,7 @@ def follower_ids(username: str):
 def is_follower(username: str):
     actor = local_actor_id(current_app.config["ARCHIPEL"].base_url, username)
     candidate = request.args.get("actor", "")
-    found = FollowRelation.objects(followee=actor, follower=candidate, state="accepted").first()
+    found = FollowRelation.objects(followee=actor, follower=candidate, state=FOLLOW_ACCEPTED).first()
     return jsonify(follower=found is not None)
 
 
@@ -60,7 +60,7 @@ def follow_accepted():
     """Does ``follower`` follow ``followee`` (accepted)? E.g. a viewer and a remote Group."""
     follower, followee = request.args.get("follower", ""), request.args.get("followee", "")
     found = follower and followee and FollowRelation.objects(
-        follower=follower, followee=followee, state="accepted").first() is not None
+        follower=follower, followee=followee, state=FOLLOW_ACCEPTED).first() is not None
     return jsonify(accepted=bool(found))
 
 

@@ -11,14 +11,14 @@ from fedkit.internal import InternalClient
 from fedkit.vocab import parse_document
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handler_for
-from services.inbox.models import FAILED, IGNORED, INBOUND, now
+from services.inbox.models import FAILED, IGNORED, INBOUND, PROCESSED, now
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 
 
 def _no_local_effect(_ctx: HandlerContext) -> str:
-    return "processed"
+    return PROCESSED
 
 
 def process_inbound(activity_id: str, config: Config, internal: InternalClient) -> str | None:
@@ -44,7 +44,7 @@ def process_inbound(activity_id: str, config: Config, internal: InternalClient) 
             # (a failure retries the whole activity; both sides are idempotent).
             internal.post_json("communities", "/internal/inbox",
                                {"activity": claimed.raw, "also_to": list(claimed.also_to or ())})
-            result = "processed"
+            result = PROCESSED
     except Exception as exc:
         log.exception("handler for %s %s failed", doc.type, activity_id)
         backoff = dt.timedelta(seconds=5 * 2 ** claimed.attempts)

@@ -7,7 +7,7 @@ import mongoengine as me
 from fedkit.vocab import LIKE
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handles
-from services.inbox.models import Interaction, ReceivedObject
+from services.inbox.models import PROCESSED, Interaction, ReceivedObject
 
 
 def record_interaction(ctx: HandlerContext, kind: str) -> str | None:
@@ -33,4 +33,4 @@ def on_like(ctx: HandlerContext) -> str:
     author = record_interaction(ctx, LIKE)
     if author and ctx.local_username(ctx.activity.actor_id) != author:
         ctx.deliver_to_inbox([author])
-    return "processed"
+    return PROCESSED
