@@ -23,6 +23,8 @@ DEFAULT_AVATAR = "/avatars/original/missing.png"
 DEFAULT_HEADER = "/headers/original/missing.png"
 # A new post's audience when an app names none: the node's default is followers-only.
 DEFAULT_PRIVACY = "private"
+# The follow states as the inbox's internal API names them (services/inbox/models.py).
+FOLLOW_ACCEPTED, FOLLOW_PENDING = "accepted", "pending"
 
 
 @dataclass(frozen=True)
@@ -168,17 +170,17 @@ def relationship(account_id: str, state: dict) -> dict:
     following, followed_by = state.get("following"), state.get("followed_by")
     return {
         "id": account_id,
-        "following": following == "accepted",
-        "showing_reblogs": following == "accepted",
+        "following": following == FOLLOW_ACCEPTED,
+        "showing_reblogs": following == FOLLOW_ACCEPTED,
         "notifying": False,
         "languages": None,
-        "followed_by": followed_by == "accepted",
+        "followed_by": followed_by == FOLLOW_ACCEPTED,
         "blocking": False,
         "blocked_by": False,
         "muting": False,
         "muting_notifications": False,
-        "requested": following == "pending",
-        "requested_by": followed_by == "pending",
+        "requested": following == FOLLOW_PENDING,
+        "requested_by": followed_by == FOLLOW_PENDING,
         "domain_blocking": False,
         "endorsed": False,
         "note": "",

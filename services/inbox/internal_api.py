@@ -10,7 +10,7 @@ from fedkit.jsonbody import request_json
 from fedkit.responses import error
 from fedkit.vocab import INVITE, DocumentError, id_of, local_actor_id
 from services.inbox.acceptance import accept_activity
-from services.inbox.models import FOLLOW_ACCEPTED, FollowRelation, InboundActivity
+from services.inbox.models import FOLLOW_ACCEPTED, FOLLOW_PENDING, FollowRelation, InboundActivity
 
 bp = Blueprint("inbox_internal", __name__, url_prefix="/internal")
 
@@ -84,9 +84,9 @@ def _sides(which: str) -> tuple[str, str]:
 @bp.get("/follows/counts")
 def follow_counts():
     actor = request.args.get("actor", "")
-    return jsonify(followers=FollowRelation.objects(followee=actor, state="accepted").count(),
-                   following=FollowRelation.objects(follower=actor, state="accepted").count(),
-                   follow_requests=FollowRelation.objects(followee=actor, state="pending").count())
+    return jsonify(followers=FollowRelation.objects(followee=actor, state=FOLLOW_ACCEPTED).count(),
+                   following=FollowRelation.objects(follower=actor, state=FOLLOW_ACCEPTED).count(),
+                   follow_requests=FollowRelation.objects(followee=actor, state=FOLLOW_PENDING).count())
 
 
 def _cursor(name: str) -> ObjectId | None:
@@ -114,7 +114,7 @@ def follows_page():
     except ValueError as exc:
         return error(400, "invalid_cursor", f"{exc}: not a cursor this node gave out")
     mine, theirs = _sides(which)
-    query = FollowRelation.objects(**{mine: request.args.get("actor", ""), "state": "accepted"})
+    query = FollowRelation.objects(**{mine: request.args.get("actor", ""), "state": FOLLOW_ACCEPTED})
     if max_id:
         query = query.filter(id__lt=max_id)
     if since_id:
