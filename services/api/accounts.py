@@ -39,16 +39,27 @@ def actor_document(actor: str) -> dict | None:
     return upstream.remote_actor(actor)
 
 
-def account_entity(actor: str, document: dict | None = None) -> dict | None:
-    """The Account entity of an actor URI, or None when it cannot be shown."""
+def account_entity(actor: str, document: dict | None = None, *, closed_too: bool = False) -> dict | None:
+    """The Account entity of an actor URI, or None when it cannot be shown. With
+    ``closed_too``, a closed local account is shown as Mastodon shows a suspended one
+    (a colleague who left: apps that kept the id still open it)."""
     document = document if document is not None else actor_document(actor)
     if document is None:
-        return None
+        return _closed_entity(actor) if closed_too else None
     follows = upstream.follow_counts(actor)
     statuses = upstream.statuses_count(actor) if _local_username(actor) else 0
     return converter.account(document, account_id=ids.account_id(actor), base_url=_config().base_url,
                              counts=converter.Counts(statuses=statuses, followers=follows["followers"],
                                                      following=follows["following"]))
+
+
+def _closed_entity(actor: str) -> dict | None:
+    username = _local_username(actor)
+    record = upstream.local_account(username) if username else None
+    if record is None or not record.get("suspended"):
+        return None
+    return converter.closed_account(actor, record["username"], account_id=ids.account_id(actor),
+                                    base_url=_config().base_url)
 
 
 def _actor_of_id(account_id: str) -> str | None:
@@ -86,7 +97,7 @@ def lookup():
         return not_found()
     if not host or host.lower() == config.host.lower():
         actor = local_actor_id(config.base_url, username.lower())
-        entity = account_entity(actor)
+        entity = account_entity(actor, closed_too=True)
     else:
         document = upstream.known_remote_actor(username, host)
         entity = account_entity(document["id"], document) if document and isinstance(document.get("id"), str) \
@@ -109,7 +120,7 @@ def relationships():
 @bp.get("/api/v1/accounts/<account_id>")
 def show(account_id: str):
     actor = _actor_of_id(account_id)
-    entity = account_entity(actor) if actor else None
+    entity = account_entity(actor, closed_too=True) if actor else None
     return jsonify(entity) if entity is not None else not_found("no such account")
 
 
@@ -126,7 +137,7 @@ def follow_list(account_id: str, which: str):
     entities = []
     for item in items:
         entity = account_entity(item["actor"])
-        if entity is not None:  # an account that cannot be shown now (closed, unreachable)
+        if entity is not None:  # not one that cannot be shown now (closed, unreachable), as Mastodon
             entities.append(entity)
     return paged_response(jsonify(entities), [item["cursor"] for item in items])
 

@@ -131,6 +131,14 @@ def account(actor: dict, *, account_id: str, base_url: str, counts: Counts = Cou
     }
 
 
+def closed_account(actor_id: str, username: str, *, account_id: str, base_url: str) -> dict:
+    """A closed (deprovisioned) account as Mastodon shows a suspended one: its names, nothing
+    of its profile, and ``suspended: true`` (REST::AccountSerializer for suspended accounts)."""
+    entity = account({"id": actor_id, "type": "Person", "preferredUsername": username}, account_id=account_id,
+                     base_url=base_url)
+    return {**entity, "display_name": "", "discoverable": False, "suspended": True}
+
+
 ROLE_NAMES = {"node_admin": "Admin", "moderator": "Moderator"}
 
 

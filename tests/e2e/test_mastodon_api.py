@@ -195,3 +195,27 @@ def test_toot_logs_in_non_interactively(group, tmp_path, node):
     instance = run("instance")
     assert instance.returncode == 0, instance.stdout + instance.stderr
     assert f"Archipel {node}" in instance.stdout and "4.3.0 (compatible; Archipel" in instance.stdout
+
+
+def test_a_closed_account_shows_as_suspended(group):
+    """An employee who left: their account id still opens, as Mastodon shows a suspended
+    account (names only, ``suspended: true``); their follow lists are gone."""
+    fr = group["fr"]
+
+    def manage(*args: str):
+        done = subprocess.run([sys.executable, "-m", "services.identity.manage", *args],
+                              env={**fr.node.env, "ARCHIPEL_NEW_USER_PASSWORD": "a-long-test-password"},
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+    manage("create-user", "leaver", "--display-name", "Lea Ver")
+    before = fr.api("GET", "/api/v1/accounts/lookup", params={"acct": "leaver"}).json()
+    assert before["display_name"] == "Lea Ver" and "suspended" not in before
+    manage("deactivate", "leaver", "--by", "admin:tests")
+    for resp in (fr.api("GET", "/api/v1/accounts/lookup", params={"acct": "leaver"}),
+                 fr.api("GET", f"/api/v1/accounts/{before['id']}")):
+        assert resp.status_code == 200, resp.text
+        closed = resp.json()
+        assert closed["id"] == before["id"] and closed["acct"] == "leaver"
+        assert closed["suspended"] is True and closed["display_name"] == ""
+    assert fr.api("GET", f"/api/v1/accounts/{before['id']}/followers").status_code == 404

@@ -263,3 +263,12 @@ def test_gateway_routes(method, path, service):
     from gateway.routes import IGNORED, route_for
 
     assert route_for(method, path) == (service, IGNORED)
+
+
+def test_closed_account_shows_as_suspended():
+    from services.api.converter import closed_account
+
+    entity = closed_account(f"{BASE}/users/leaver", "leaver", account_id="9", base_url=BASE)
+    assert_shape(entity, ACCOUNT, extra=frozenset({"suspended"}))
+    assert entity["suspended"] is True and entity["acct"] == "leaver"
+    assert entity["display_name"] == "" and entity["note"] == "" and entity["fields"] == []
