@@ -22,6 +22,8 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/python -m deploy.lint_contracts
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
