@@ -157,7 +157,8 @@ def known_by(config: Config, username: str, internal: InternalClient) -> list[st
     member node of the group (its instance actor; one copy per server's shared inbox)."""
     local = config.base_url + "/"
     own = origin_of(config.base_url)
-    followers = [f for f in InboxClient(internal).followers(username) if isinstance(f, str) and not f.startswith(local)]
+    followers = [f for f in InboxClient(internal).followers(username)
+                 if isinstance(f, str) and not f.startswith(local)]
     nodes = [n.instance_actor for n in load_registry(config).nodes if origin_of(n.base_url) != own]
     return list(dict.fromkeys(followers + nodes))
 
