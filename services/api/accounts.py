@@ -56,9 +56,9 @@ def account_entity(actor: str, document: dict | None = None, *, closed_too: bool
 def _closed_entity(actor: str) -> dict | None:
     username = _local_username(actor)
     record = upstream.local_account(username) if username else None
-    if record is None or not record.get("suspended"):
+    if record is None or not record.suspended:
         return None
-    return converter.closed_account(actor, record["username"], account_id=ids.account_id(actor),
+    return converter.closed_account(actor, record.username, account_id=ids.account_id(actor),
                                     base_url=_config().base_url)
 
 
@@ -75,12 +75,12 @@ def _me() -> str:
 def verify_credentials():
     """The signed-in user's CredentialAccount (with ``source`` and ``role``)."""
     username = g.requester.user
-    identity_account = upstream.local_account(username)
+    record = upstream.local_account(username)
     entity = account_entity(_me())
-    if entity is None or identity_account is None:
+    if entity is None or record is None:
         return api_error(401, "The access token is invalid", "this account is closed")
     follow_requests = upstream.follow_counts(_me())["follow_requests"]
-    return jsonify(converter.credential_account(entity, identity_account=identity_account,
+    return jsonify(converter.credential_account(entity, summary=record.summary, roles=list(record.roles),
                                                 follow_requests=follow_requests))
 
 

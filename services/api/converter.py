@@ -150,13 +150,13 @@ def role(roles: list[str]) -> dict:
             "highlighted": bool(name)}
 
 
-def credential_account(entity: dict, *, identity_account: dict, follow_requests: int) -> dict:
+def credential_account(entity: dict, *, summary: str, roles: list[str], follow_requests: int) -> dict:
     """The CredentialAccount: the Account plus ``source`` and ``role``
     (docs.joinmastodon.org/entities/Account/#CredentialAccount)."""
     return {
         **entity,
         "source": {
-            "note": plain_text(_text(identity_account.get("summary"))),
+            "note": plain_text(_text(summary)),
             "fields": [{"name": f["name"], "value": plain_text(f["value"]), "verified_at": None}
                        for f in entity["fields"]],
             "privacy": DEFAULT_PRIVACY,
@@ -168,7 +168,7 @@ def credential_account(entity: dict, *, identity_account: dict, follow_requests:
             "hide_collections": entity["hide_collections"],
             "attribution_domains": [],
         },
-        "role": role(list(identity_account.get("roles") or [])),
+        "role": role(roles),
     }
 
 

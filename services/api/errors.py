@@ -8,7 +8,7 @@ from werkzeug.exceptions import HTTPException
 
 from fedkit.responses import error
 from services.api.pagination import BadPage
-from services.api.upstream import Refused, Unavailable
+from services.api.upstream import BadCursor, Unavailable
 
 NOT_FOUND = "Record not found"  # Mastodon's words for any missing or hidden record
 
@@ -38,8 +38,6 @@ def install_error_handlers(app) -> None:
         resp.headers["Retry-After"] = "5"
         return resp
 
-    @app.errorhandler(Refused)
-    def _refused(exc: Refused):
-        if exc.status in (404, 410):
-            return not_found()
-        return api_error(exc.status if exc.status in (400, 403, 409, 422, 429) else 422, exc.code)
+    @app.errorhandler(BadCursor)
+    def _bad_cursor(exc: BadCursor):
+        return api_error(400, str(exc))

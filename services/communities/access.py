@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import requests
 from flask import current_app, g
 
 from fedkit.config import Config
+from fedkit.contracts.identity import IdentityClient
 from fedkit.policy import ANONYMOUS, KINDS, Viewer, may_see_community, viewer_kind, viewer_of
 from fedkit.registry import load_registry, origin_of
 from fedkit.responses import error
@@ -78,8 +80,11 @@ def node_roles() -> list[str]:
 
     if not g.requester.user:
         return []
-    resp = internal_client().request("GET", "identity", f"/internal/accounts/{g.requester.user}")
-    return resp.json().get("roles", []) if resp.status_code == 200 else []
+    try:
+        account = IdentityClient(internal_client()).account(g.requester.user)
+    except requests.HTTPError:
+        return []
+    return list(account.roles) if account is not None else []
 
 
 # Node roles that stand in for community roles in every community of the node.

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import re
 
+import requests
 from flask import Blueprint, g, jsonify
 
 from fedkit import keystore
+from fedkit.contracts.identity import IdentityClient
 from fedkit.internal import internal_client, require_user
 from fedkit.jsonbody import request_json
 from fedkit.keys import generate_rsa_keypair
@@ -75,11 +77,17 @@ def create():
     if not isinstance(tags, list) or not all(isinstance(t, str) and 0 < len(t) <= 64 for t in tags):
         return error(422, "invalid_tags", "tags: a list of short strings")
     cfg = config()
-    creator = internal_client().get_json("identity", f"/internal/accounts/{g.requester.user}")
-    if creator.get("signs_in_with_group") and "community_creator" not in creator.get("roles", []):
+    identity = IdentityClient(internal_client())
+    creator = identity.account(g.requester.user)
+    if creator is None:  # the gateway vouched for a user identity no longer knows (closed meanwhile)
+        return error(403, "not_allowed", "your account cannot create communities")
+    if creator.signs_in_with_group and "community_creator" not in creator.roles:
         # The group directory says who may create communities (the "roles" claim).
         return error(403, "not_allowed", "your directory entry does not allow creating communities")
-    taken = internal_client().request("GET", "identity", f"/internal/accounts/{slug}").status_code != 404
+    try:
+        taken = identity.account(slug) is not None
+    except requests.HTTPError:
+        taken = True  # identity cannot say: the name is not offered
     if taken or Community.objects(slug=slug).first():
         # Hidden communities' names must not leak either: the answer does not say which.
         return error(409, "name_taken", "this name is not available; choose another slug")

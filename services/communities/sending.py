@@ -7,6 +7,7 @@ import datetime as dt
 import uuid
 
 from fedkit.config import Config
+from fedkit.contracts.outbox import OutboxClient
 from fedkit.internal import InternalClient
 from fedkit.policy import node_audience
 from fedkit.registry import load_registry
@@ -27,7 +28,7 @@ def send_as_group(community: Community, activity: dict, recipients: list[str], c
     activity = {"id": activity_url(config.base_url, uuid.uuid4().hex), "actor": community.actor_id,
                 "published": _now_iso(), **activity}
     recipients = sorted({r for r in recipients if r and r != community.actor_id})
-    internal.post_json("outbox", "/internal/actors/send", {"activity": activity, "recipients": recipients})
+    OutboxClient(internal).send_for_actor(activity, recipients)
     return activity
 
 

@@ -12,6 +12,7 @@ import requests
 from flask import Blueprint, g, jsonify, request
 
 from fedkit import keystore
+from fedkit.contracts import communities as contract
 from fedkit.http import read_capped, signed_get
 from fedkit.registry import load_registry, origin_of
 from fedkit.responses import activity_json, error
@@ -106,7 +107,7 @@ def directory():
     return jsonify(items=items, unreachable=unreachable)
 
 
-@bp.get("/communities/<slug>")
+@bp.get(contract.COMMUNITY)
 def group_actor(slug: str):
     community = Community.objects(slug=slug).first()
     if community is None or not can_fetch_actor_document(community, current_viewer()):

@@ -5,12 +5,13 @@ from __future__ import annotations
 import mongoengine as me
 from flask import Blueprint, current_app, jsonify
 
+from fedkit.contracts import identity as contract
 from fedkit.jsonbody import request_json, string_value
 from services.identity.accounts import LOCAL_ISSUER, create_account
 from services.identity.credentials import digest
 from services.identity.models import Account, OAuthClient, OAuthToken
 
-bp = Blueprint("identity_internal", __name__, url_prefix="/internal")
+bp = Blueprint("identity_internal", __name__)
 
 
 def account_json(account: Account) -> dict:
@@ -20,7 +21,7 @@ def account_json(account: Account) -> dict:
             "summary": account.summary or ""}
 
 
-@bp.get("/accounts/<username>")
+@bp.get(contract.ACCOUNT)
 def get_account(username: str):
     account = Account.objects(username=username).first()
     if account is None:
@@ -28,7 +29,7 @@ def get_account(username: str):
     return jsonify(account_json(account))
 
 
-@bp.post("/accounts/<username>/profile")
+@bp.post(contract.ACCOUNT_PROFILE)
 def update_profile(username: str):
     """Update of the Person from a C2S Update (outbox asks; identity owns the profile)."""
     account = Account.objects(username=username).first()
@@ -45,7 +46,7 @@ def update_profile(username: str):
     return jsonify(account_json(account))
 
 
-@bp.post("/apps/of-token")
+@bp.post(contract.APP_OF_TOKEN)
 def app_of_token():
     """The registered app behind a live access token (the api's apps/verify_credentials)."""
     token_value = request_json(required=False).get("token")
@@ -60,7 +61,7 @@ def app_of_token():
                    redirect_uris=list(client.redirect_uris or []), scopes=client.scope.split())
 
 
-@bp.post("/accounts")
+@bp.post(contract.ACCOUNTS)
 def create():
     data = request_json(required=False)
     username = string_value(data.get("username")).lower()
@@ -79,7 +80,7 @@ def create():
 
 
 # -- account closure (services/identity/lifecycle.py), for the node's other services ---------
-@bp.post("/accounts/<username>/<any(deactivate, reactivate):change>")
+@bp.post(contract.ACCOUNT_CHANGE)
 def change_account(username: str, change: str):
     """Body ``{"by": "<who asked>"}``; answers the account, and ``announced`` false when
     the change is in force here but not federated yet (post again to announce it)."""

@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, g, has_app_context, request
 
 from fedkit.actors import CachedActor, is_suspended
 from fedkit.community_facts import community_admits
+from fedkit.contracts.identity import IdentityClient
 from fedkit.internal import internal_client
 from fedkit.policy import LOCAL, Viewer, may_see_object
 from fedkit.registry import load_registry
@@ -39,7 +40,7 @@ def _not_found():
 
 
 def _account_exists(username: str) -> bool:
-    return internal_client().active_account(username) is not None
+    return IdentityClient(internal_client()).active_account(username) is not None
 
 
 def _paged(collection_id: str, query, item_of, order_field: str, cursor_field: str):
@@ -106,13 +107,14 @@ def _author_suspended(actor: str | None) -> bool:
         name = actor[len(prefix):] if actor.startswith(prefix) else None
         if name is not None:
             try:
-                resp = internal_client().request("GET", "identity", f"/internal/accounts/{name}") \
-                    if name and "/" not in name else None
+                if name and "/" not in name:
+                    account = IdentityClient(internal_client()).account(name)
+                    memo[actor] = account is None or account.suspended  # gone counts as closed
+                else:
+                    memo[actor] = False
             except requests.RequestException as exc:  # identity down: the inbox still reads
                 log.warning("cannot tell whether %s is suspended: %s", actor, type(exc).__name__)
-                resp = None
-            memo[actor] = resp is not None and (resp.status_code == 404 or (
-                resp.status_code == 200 and bool(resp.json().get("suspended"))))
+                memo[actor] = False
         else:
             memo[actor] = is_suspended(actor)
     return memo[actor]

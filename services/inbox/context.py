@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import mongoengine as me
 
 from fedkit.config import Config
+from fedkit.contracts.outbox import OutboxClient
 from fedkit.internal import InternalClient
 from fedkit.vocab import Document
 from services.inbox.models import FOLLOW_ACCEPTED, FollowRelation, InboxItem
@@ -68,4 +69,4 @@ class HandlerContext:
 
     def send_as(self, username: str, activity: dict) -> None:
         """Ask the outbox to publish an activity as a local actor (e.g. an Accept)."""
-        self.internal.post_json("outbox", f"/internal/users/{username}/send", activity)
+        OutboxClient(self.internal).send_as(username, activity)

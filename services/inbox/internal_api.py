@@ -6,23 +6,24 @@ from bson import ObjectId
 from bson.errors import InvalidId
 from flask import Blueprint, current_app, jsonify, request
 
+from fedkit.contracts import inbox as contract
 from fedkit.jsonbody import request_json
 from fedkit.responses import error
 from fedkit.vocab import INVITE, DocumentError, id_of, local_actor_id
 from services.inbox.acceptance import accept_activity
 from services.inbox.models import FOLLOW_ACCEPTED, FOLLOW_PENDING, FollowRelation, InboundActivity
 
-bp = Blueprint("inbox_internal", __name__, url_prefix="/internal")
+bp = Blueprint("inbox_internal", __name__)
 
 
-@bp.get("/users/<username>/followers")
+@bp.get(contract.FOLLOWERS)
 def follower_ids(username: str):
     actor = local_actor_id(current_app.config["ARCHIPEL"].base_url, username)
     ids = [r.follower for r in FollowRelation.objects(followee=actor, state=FOLLOW_ACCEPTED).only("follower")]
     return jsonify(followers=ids)
 
 
-@bp.get("/users/<username>/is-follower")
+@bp.get(contract.IS_FOLLOWER)
 def is_follower(username: str):
     actor = local_actor_id(current_app.config["ARCHIPEL"].base_url, username)
     candidate = request.args.get("actor", "")
@@ -30,7 +31,7 @@ def is_follower(username: str):
     return jsonify(follower=found is not None)
 
 
-@bp.post("/local-delivery")
+@bp.post(contract.LOCAL_DELIVERY)
 def local_delivery():
     """An activity published by a local actor: applied here like a received one, so
     local followers and addressees get it and follow state is recorded."""
@@ -44,7 +45,7 @@ def local_delivery():
     return jsonify(id=activity_id, created=created), 202
 
 
-@bp.get("/follow-request")
+@bp.get(contract.FOLLOW_REQUEST)
 def follow_request():
     """The Follow activity behind a (pending or accepted) relation, for Accept/Reject."""
     follow_id = request.args.get("id", "")
@@ -55,7 +56,7 @@ def follow_request():
     return jsonify(inbound.raw)
 
 
-@bp.get("/follows/accepted")
+@bp.get(contract.FOLLOWS_ACCEPTED)
 def follow_accepted():
     """Does ``follower`` follow ``followee`` (accepted)? E.g. a viewer and a remote Group."""
     follower, followee = request.args.get("follower", ""), request.args.get("followee", "")
@@ -64,7 +65,7 @@ def follow_accepted():
     return jsonify(accepted=bool(found))
 
 
-@bp.get("/invitation")
+@bp.get(contract.INVITATION)
 def invitation():
     """An Invite this node received for a local user (the outbox asks when the user
     answers it with Accept or Reject)."""
@@ -81,7 +82,7 @@ def _sides(which: str) -> tuple[str, str]:
     return ("followee", "follower") if which == "followers" else ("follower", "followee")
 
 
-@bp.get("/follows/counts")
+@bp.get(contract.FOLLOW_COUNTS)
 def follow_counts():
     actor = request.args.get("actor", "")
     return jsonify(followers=FollowRelation.objects(followee=actor, state=FOLLOW_ACCEPTED).count(),
@@ -99,7 +100,7 @@ def _cursor(name: str) -> ObjectId | None:
         raise ValueError(name) from None
 
 
-@bp.get("/follows")
+@bp.get(contract.FOLLOWS_PAGE)
 def follows_page():
     """One page of an actor's accepted followers (``which=followers``) or followees,
     newest first, each with its relation's id as the cursor: ``max_id`` (older than),
@@ -126,7 +127,7 @@ def follows_page():
     return jsonify(items=[{"actor": getattr(r, theirs), "cursor": str(r.id)} for r in rows])
 
 
-@bp.get("/relationships")
+@bp.get(contract.RELATIONSHIPS)
 def relationships():
     """Follow state between ``actor`` and each ``other``: {other: {following, followed_by}}."""
     actor, others = request.args.get("actor", ""), request.args.getlist("other")[:80]

@@ -7,6 +7,7 @@ import logging
 
 from fedkit.community_facts import community_slugs_named
 from fedkit.config import Config
+from fedkit.contracts.communities import CommunitiesClient
 from fedkit.internal import InternalClient
 from fedkit.vocab import parse_document
 from services.inbox.context import HandlerContext
@@ -42,8 +43,7 @@ def process_inbound(activity_id: str, config: Config, internal: InternalClient) 
         if concerns_local_community(claimed.raw, claimed.also_to or (), config):
             # The communities service owns Group actors: it gets what is addressed to them
             # (a failure retries the whole activity; both sides are idempotent).
-            internal.post_json("communities", "/internal/inbox",
-                               {"activity": claimed.raw, "also_to": list(claimed.also_to or ())})
+            CommunitiesClient(internal).deliver(claimed.raw, list(claimed.also_to or ()))
             result = PROCESSED
     except Exception as exc:
         log.exception("handler for %s %s failed", doc.type, activity_id)

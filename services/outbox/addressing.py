@@ -11,6 +11,7 @@ import logging
 
 from fedkit.actors import FetchError, get_actor
 from fedkit.config import Config
+from fedkit.contracts.inbox import InboxClient
 from fedkit.federation_policy import refused
 from fedkit.internal import InternalClient
 from fedkit.policy import node_audience
@@ -48,8 +49,8 @@ def _followers_of(actor_id: str, config: Config, internal: InternalClient) -> li
     username = username_of(actor_id, config)
     if username is None:
         return []
-    data = internal.get_json("inbox", f"/internal/users/{username}/followers")
-    return [f for f in data["followers"] if not f.startswith(config.base_url + "/")]
+    followers = InboxClient(internal).followers(username)
+    return [f for f in followers if not f.startswith(config.base_url + "/")]
 
 
 # Activities about relations and reactions, not content: they may cross the perimeter.

@@ -23,6 +23,7 @@ import requests
 
 from fedkit import keystore, leases
 from fedkit.config import Config
+from fedkit.contracts.identity import IdentityClient
 from fedkit.http import signed_post
 from fedkit.internal import InternalClient
 from fedkit.ssrf import UnsafeURL
@@ -145,9 +146,11 @@ def _signer_closed(actor: str, activity: dict, config: Config) -> bool:
         return hit[1]
     try:
         client = _identity.setdefault(config.identity_url, InternalClient(config))
-        resp = client.request("GET", "identity", f"/internal/accounts/{actor[len(prefix):]}",
-                                              timeout=5)
-        closed = resp.status_code == 200 and bool(resp.json().get("suspended"))
+        try:
+            account = IdentityClient(client).account(actor[len(prefix):], timeout=5)
+        except requests.HTTPError:  # identity answered, but cannot say: taken as open
+            account = None
+        closed = account is not None and account.suspended
     except (requests.RequestException, ValueError):
         return False
     _closed_memo[actor] = (time.monotonic() + CLOSED_RECHECK_SECONDS, closed)

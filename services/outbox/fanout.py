@@ -7,6 +7,7 @@ import datetime as dt
 
 from fedkit import leases
 from fedkit.config import Config
+from fedkit.contracts.inbox import InboxClient
 from fedkit.internal import InternalClient
 from fedkit.queue import enqueue
 from fedkit.vocab import as_list, id_of
@@ -44,7 +45,7 @@ def _fan_out(activity: OutboxActivity, config: Config, internal: InternalClient,
         actors = [a for a in activity.recipients if not a.startswith(local_prefix)]
     else:
         actors = remote_recipient_actors(activity.raw, activity.actor, config, internal)
-    internal.post_json("inbox", "/internal/local-delivery", {"activity": local, "also_to": hidden})
+    InboxClient(internal).deliver_locally(local, hidden)
     inboxes = target_inboxes(actors, config, personal=frozenset(hidden))
     create_deliveries(activity_id, activity.actor, inboxes)
     FANOUT.finish(activity, FANOUT_DONE)

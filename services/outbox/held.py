@@ -22,6 +22,7 @@ import uuid
 from flask import Blueprint, current_app, g, jsonify, request
 
 from fedkit.config import Config
+from fedkit.contracts.identity import IdentityClient
 from fedkit.db import ACKNOWLEDGED
 from fedkit.internal import InternalClient, internal_client, require_user
 from fedkit.jsonbody import request_json, string_value
@@ -140,8 +141,8 @@ def held_json(held: HeldPost, config: Config) -> dict:
 
 
 def _is_admin(username: str) -> bool:
-    account = internal_client().active_account(username)
-    return account is not None and ADMIN_ROLE in (account.get("roles") or [])
+    account = IdentityClient(internal_client()).active_account(username)
+    return account is not None and ADMIN_ROLE in account.roles
 
 
 def _visible(held_id: str) -> tuple[HeldPost | None, bool]:
@@ -205,7 +206,7 @@ def release(held_id: str):
     if failure:
         return failure
     config = _config()
-    if internal_client().active_account(held.username) is None:  # closed or suspended meanwhile: nothing goes out in their name
+    if IdentityClient(internal_client()).active_account(held.username) is None:  # closed or suspended meanwhile: nothing goes out in their name
         HELD_POST.move(held, HELD, unset=("decided_by", "decided_at"))
         return error(409, "author_unavailable", "the author's account is suspended or closed; reject the post")
     try:

@@ -11,6 +11,7 @@ from fedkit import keystore
 from fedkit.actors import CachedActor, FetchError, get_actor
 from fedkit.authority import COMMUNITY, may_delete
 from fedkit.community_facts import is_group_actor
+from fedkit.contracts import outbox as contract
 from fedkit.db import ACKNOWLEDGED
 from fedkit.jsonbody import request_json
 from fedkit.queue import enqueue
@@ -20,10 +21,10 @@ from services.outbox.fanout import FANOUT, QUEUE
 from services.outbox.models import LocalObject, OutboxActivity
 from services.outbox.publishing import PublishError
 
-bp = Blueprint("outbox_internal", __name__, url_prefix="/internal")
+bp = Blueprint("outbox_internal", __name__)
 
 
-@bp.post("/users/<username>/send")
+@bp.post(contract.SEND)
 def send(username: str):
     from services.outbox.web import publish_as
 
@@ -34,7 +35,7 @@ def send(username: str):
     return jsonify(id=record.activity_id), 201
 
 
-@bp.post("/actors/send")
+@bp.post(contract.ACTORS_SEND)
 def send_for_actor():
     """Publish an activity prepared by another service for a node actor it owns (a
     community's Accept, Announce, Invite, Delete): stored, then fanned out to exactly
@@ -63,7 +64,7 @@ def send_for_actor():
     return jsonify(id=record.activity_id), 201
 
 
-@bp.post("/objects/remove")
+@bp.post(contract.OBJECTS_REMOVE)
 def remove_by_community():
     """A community's moderators removed a local user's post addressed to it (the inbox
     saw the Group's Delete): the object becomes a Tombstone here too. Checked again here,
@@ -84,7 +85,7 @@ def remove_by_community():
     return jsonify(removed=found.object_id)
 
 
-@bp.get("/objects/author")
+@bp.get(contract.OBJECT_AUTHOR)
 def object_author():
     """Who wrote a local object (the inbox asks when a Like or Announce of it arrives
     before its own copy of the Create was applied)."""
@@ -94,7 +95,7 @@ def object_author():
     return jsonify(author=found.author)
 
 
-@bp.get("/stats")
+@bp.get(contract.STATS)
 def stats():
     """The node's local posts; with ``author``, also that local actor's own (``posts``)."""
     author = request.args.get("author")
@@ -103,7 +104,7 @@ def stats():
     return jsonify(local_posts=LocalObject.objects(deleted=False).count())
 
 
-@bp.get("/actors")
+@bp.get(contract.REMOTE_ACTOR)
 def remote_actor():
     """A remote actor's document, from the node's cache or fetched (signed by the
     instance actor, through the SSRF guard): the api shows it as an account."""
@@ -120,7 +121,7 @@ def remote_actor():
     return jsonify(actor.raw)
 
 
-@bp.get("/actors/known")
+@bp.get(contract.KNOWN_ACTOR)
 def known_actor():
     """A remote actor already in the node's cache, by preferredUsername and host
     (Mastodon's accounts/lookup resolves only known accounts)."""

@@ -136,8 +136,7 @@ def test_credential_account():
     from services.api.converter import account, credential_account
 
     entity = account(local_person(), account_id="7", base_url=BASE)
-    creds = credential_account(entity, identity_account={"summary": "Welder <b>in</b> Lyon &amp; Paris",
-                                                          "roles": ["node_admin"]},
+    creds = credential_account(entity, summary="Welder <b>in</b> Lyon &amp; Paris", roles=["node_admin"],
                                follow_requests=2)
     assert_shape(creds, ACCOUNT, extra=frozenset({"source", "role"}))
     assert_shape(creds["source"], SOURCE)
@@ -146,7 +145,7 @@ def test_credential_account():
     assert creds["source"]["privacy"] == "private"  # the node's default audience: followers only
     assert creds["source"]["follow_requests_count"] == 2
     assert creds["role"]["name"] == "Admin" and creds["role"]["permissions"] == "0"
-    assert credential_account(entity, identity_account={}, follow_requests=0)["role"]["name"] == ""
+    assert credential_account(entity, summary="", roles=[], follow_requests=0)["role"]["name"] == ""
 
 
 @pytest.mark.parametrize(("state", "expected"), [

@@ -5,32 +5,22 @@ is ignored (fedkit.authority.may_delete)."""
 
 from __future__ import annotations
 
-import logging
-
 from fedkit.actors import mark_suspended
 from fedkit.authority import COMMUNITY, may_delete
 from fedkit.community_facts import is_group_actor
+from fedkit.contracts.outbox import OutboxClient
 from fedkit.vocab import DELETE, audience_of
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handles
 from services.inbox.models import IGNORED, PROCESSED, FollowRelation, Interaction, ReceivedObject
 from services.inbox.objects import local_recipients, tombstone
 
-log = logging.getLogger(__name__)
-
 
 def _outbox_removes(ctx: HandlerContext, object_id: str, community: str) -> bool:
     """A community's moderators removed our user's post from it: the original goes too.
     The outbox checks the community's right again (defence in depth); False when it
     refuses. A failure to reach it raises, and the whole activity is retried."""
-    resp = ctx.internal.request("POST", "outbox", "/internal/objects/remove",
-                                json={"id": object_id, "community": community})
-    if resp.status_code >= 500:
-        resp.raise_for_status()
-    if resp.status_code == 403:
-        log.warning("the outbox refused %s's removal of %s: %s", community, object_id, resp.text[:200])
-        return False
-    return True  # removed, or already gone (404)
+    return OutboxClient(ctx.internal).remove_for_community(object_id, community)
 
 
 @handles(DELETE)

@@ -7,6 +7,7 @@ A local actor's own Follow (seen here from the outbox) records the pending relat
 
 from __future__ import annotations
 
+from fedkit.contracts.identity import IdentityClient
 from fedkit.vocab import ACCEPT, FOLLOW
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handles
@@ -32,18 +33,14 @@ def on_follow(ctx: HandlerContext) -> str:
                 set_on_insert__state=FOLLOW_PENDING, set__follow_activity_id=activity.id, upsert=True)
             return PROCESSED
         return IGNORED
-    resp = ctx.internal.request("GET", "identity", f"/internal/accounts/{username}")
-    if resp.status_code == 404:
-        return IGNORED
-    resp.raise_for_status()
-    account = resp.json()
-    if account.get("suspended"):
+    account = IdentityClient(ctx.internal).account(username)  # an answer other than 404 raises: retried
+    if account is None or account.suspended:
         return IGNORED
     existing = FollowRelation.objects(follower=follower, followee=followee).first()
     if existing and existing.state == FOLLOW_ACCEPTED:
         state = FOLLOW_ACCEPTED  # a re-sent Follow is accepted again (the other side may have lost it)
     else:
-        state = FOLLOW_PENDING if account.get("locked") else FOLLOW_ACCEPTED
+        state = FOLLOW_PENDING if account.locked else FOLLOW_ACCEPTED
     FollowRelation.objects(follower=follower, followee=followee).update_one(
         set__state=state, set__follow_activity_id=activity.id, upsert=True)
     ctx.deliver_to_inbox([username])  # the followee is notified (or asked to approve)

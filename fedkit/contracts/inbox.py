@@ -1,0 +1,71 @@
+"""The inbox service's contract: follow state, received activities, local delivery."""
+
+from __future__ import annotations
+
+from fedkit.contracts import Transport, json_if_ok, path_of
+
+SERVICE = "inbox"
+
+FOLLOWERS = "/internal/users/<username>/followers"  # GET: accepted followers' ids
+IS_FOLLOWER = "/internal/users/<username>/is-follower"  # GET ?actor=
+FOLLOWS_ACCEPTED = "/internal/follows/accepted"  # GET ?follower=&followee=
+LOCAL_DELIVERY = "/internal/local-delivery"  # POST {activity, also_to}: a local actor's activity
+FOLLOW_REQUEST = "/internal/follow-request"  # GET ?id=: the Follow behind a relation
+INVITATION = "/internal/invitation"  # GET ?id=&invitee=: an Invite a local user received
+# For the client API (services/api):
+FOLLOW_COUNTS = "/internal/follows/counts"  # GET ?actor=: followers, following, follow requests
+FOLLOWS_PAGE = "/internal/follows"  # GET ?actor=&which=&limit=&max_id=&since_id=&min_id=
+RELATIONSHIPS = "/internal/relationships"  # GET ?actor=&other=…: follow state both ways
+
+
+class InboxClient:
+    def __init__(self, transport: Transport):
+        self.transport = transport
+
+    def followers(self, username: str) -> list[str]:
+        """Actor ids (local and remote) that follow the local user, accepted."""
+        return list(self.transport.get_json(SERVICE, path_of(FOLLOWERS, username=username))["followers"])
+
+    def is_follower(self, username: str, actor: str) -> bool:
+        data = self.transport.get_json(SERVICE, path_of(IS_FOLLOWER, username=username), params={"actor": actor})
+        return bool(data.get("follower"))
+
+    def follows_accepted(self, follower: str, followee: str) -> bool:
+        data = self.transport.get_json(SERVICE, FOLLOWS_ACCEPTED,
+                                       params={"follower": follower, "followee": followee})
+        return bool(data.get("accepted"))
+
+    def deliver_locally(self, activity: dict, also_to: list[str]) -> dict | None:
+        """Apply a local actor's activity here as if received; ``also_to``: hidden addressees."""
+        return self.transport.post_json(SERVICE, LOCAL_DELIVERY, {"activity": activity, "also_to": also_to})
+
+    def follow_request(self, follow_id: str) -> dict | None:
+        """The Follow activity behind a pending or accepted relation; None if unknown."""
+        return json_if_ok(self.transport.request("GET", SERVICE, FOLLOW_REQUEST, params={"id": follow_id}))
+
+    def invitation(self, invite_id: str, invitee: str) -> dict | None:
+        """An Invite of ``invitee`` this node received; None if there is none."""
+        return json_if_ok(self.transport.request("GET", SERVICE, INVITATION,
+                                                 params={"id": invite_id, "invitee": invitee}))
+
+    def follow_counts(self, actor: str) -> dict:
+        """{"followers", "following", "follow_requests"} of an actor, as this node knows them."""
+        return self.transport.get_json(SERVICE, FOLLOW_COUNTS, params={"actor": actor})
+
+    def follows_page(self, actor: str, which: str, *, limit: int, max_id: str | None = None,
+                     since_id: str | None = None, min_id: str | None = None) -> list[dict] | None:
+        """One page of an actor's accepted followers (``which="followers"``) or followees,
+        newest first: [{"actor", "cursor"}]; None when a cursor is not one this node gave."""
+        params = {"actor": actor, "which": which, "limit": limit, "max_id": max_id, "since_id": since_id,
+                  "min_id": min_id}
+        resp = self.transport.request("GET", SERVICE, FOLLOWS_PAGE,
+                                      params={k: v for k, v in params.items() if v is not None})
+        if resp.status_code == 400:
+            return None
+        resp.raise_for_status()
+        return list(resp.json()["items"])
+
+    def relationships(self, actor: str, others: list[str]) -> dict:
+        """{other: {"following": state|None, "followed_by": state|None}} between ``actor``
+        and each of ``others`` (state: "accepted" or "pending")."""
+        return self.transport.get_json(SERVICE, RELATIONSHIPS, params={"actor": actor, "other": others})
