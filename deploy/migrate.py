@@ -11,7 +11,7 @@ from fedkit.config import Config
 from fedkit.db import connect_db, ensure_indexes, ensure_ttl
 from fedkit.keystore import ActorKey
 from gateway.audit import AuditRecord, ensure_retention
-from services.api.models import AccountId
+from services.api.models import AccountId, IdempotentPost, StatusId
 from services.communities.models import Community, CommunityPost, Membership
 from services.identity.credentials import hash_clear_credentials
 from services.identity.lifecycle import AccountChange
@@ -39,7 +39,7 @@ DOCUMENTS = (
     Account, OAuthClient, OAuthCode, OAuthToken, WebSession, LoginFailures,
     InboundActivity, FollowRelation, ReceivedObject, Interaction, InboxItem,
     OutboxActivity, LocalObject, Delivery, HostHealth, HeldPost,
-    Community, Membership, CommunityPost, ScimChange, AccountChange, AccountId,
+    Community, Membership, CommunityPost, ScimChange, AccountChange, AccountId, StatusId, IdempotentPost,
 )
 
 
@@ -51,6 +51,8 @@ def migrate(config: Config) -> None:
     # Ended sign-in windows and sessions go away by themselves (both are also checked on use).
     ensure_ttl(LoginFailures, "expires_at", 0, "login_failures_ttl")
     ensure_ttl(WebSession, "expires_at", 0, "web_sessions_ttl")
+    # An Idempotency-Key holds for an hour (checked on use); the records go after a day.
+    ensure_ttl(IdempotentPost, "created_at", 1, "api_idempotent_posts_ttl")
     hash_clear_credentials(Account._get_db())  # clear secrets and tokens of an older node
 
 

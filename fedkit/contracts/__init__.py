@@ -18,6 +18,8 @@ from urllib.parse import quote
 
 import requests
 
+from fedkit.internal import identity_headers
+
 _VARIABLE = re.compile(r"<(?:[^:<>]+:)?(\w+)>")  # <name> or <converter:name> in a Flask rule
 
 
@@ -34,6 +36,15 @@ class Transport(Protocol):
     def get_json(self, service: str, path: str, **kwargs: Any) -> Any: ...
 
     def post_json(self, service: str, path: str, payload: Any, **kwargs: Any) -> Any: ...
+
+
+def as_reader(user: str | None, scopes) -> dict[str, str]:
+    """The identity headers of a request made for a local user (their username and token
+    scopes; none: anonymous), so the service asks the visibility policy about them exactly
+    as it does for their own requests."""
+    if not user:
+        return identity_headers(viewer="anonymous")
+    return identity_headers(user=user, scopes=" ".join(sorted(scopes)), viewer="local")
 
 
 def json_if_ok(resp: requests.Response) -> Any | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fedkit.contracts import Transport, json_if_ok, path_of
+from fedkit.contracts import Transport, as_reader, json_if_ok, path_of
 
 SERVICE = "inbox"
 
@@ -16,6 +16,11 @@ INVITATION = "/internal/invitation"  # GET ?id=&invitee=: an Invite a local user
 FOLLOW_COUNTS = "/internal/follows/counts"  # GET ?actor=: followers, following, follow requests
 FOLLOWS_PAGE = "/internal/follows"  # GET ?actor=&which=&limit=&max_id=&since_id=&min_id=
 RELATIONSHIPS = "/internal/relationships"  # GET ?actor=&other=…: follow state both ways
+# Read as the requester (fedkit.contracts.as_reader):
+OBJECT = "/internal/objects"  # GET ?id=: an object this node received, if the requester may see it
+REPLIES = "/internal/replies"  # GET ?id=: the objects answering it that the requester may see
+HOME = "/internal/users/<username>/home"  # GET ?limit=&max_id=&since_id=&min_id=: posts in the inbox
+POSTS = "/internal/posts"  # GET ?author=&stream=&exclude_replies=&limit=&max_id=…: posts this node has
 
 
 class InboxClient:
@@ -69,3 +74,51 @@ class InboxClient:
         """{other: {"following": state|None, "followed_by": state|None}} between ``actor``
         and each of ``others`` (state: "accepted" or "pending")."""
         return self.transport.get_json(SERVICE, RELATIONSHIPS, params={"actor": actor, "other": others})
+
+    def received_object(self, object_id: str, *, user: str | None, scopes=()) -> tuple[int, dict | None]:
+        """(200, object) if this reader may see it, (410, Tombstone) once deleted, (404, None)
+        when this node does not know it or hides it from them."""
+        resp = self.transport.request("GET", SERVICE, OBJECT, params={"id": object_id},
+                                      headers=as_reader(user, scopes))
+        if resp.status_code in (200, 410):
+            return resp.status_code, resp.json()
+        if resp.status_code == 404:
+            return 404, None
+        resp.raise_for_status()
+        return 404, None
+
+    def replies(self, object_id: str, *, user: str | None, scopes=()) -> list[dict]:
+        """The objects answering ``object_id`` that this reader may see, oldest first."""
+        resp = self.transport.request("GET", SERVICE, REPLIES, params={"id": object_id},
+                                      headers=as_reader(user, scopes))
+        resp.raise_for_status()
+        return list(resp.json()["items"])
+
+    def home(self, username: str, *, scopes=(), limit: int = 20, max_id: str | None = None,
+             since_id: str | None = None, min_id: str | None = None) -> list[dict] | None:
+        """The posts in a user's inbox (Create, Announce), newest first, as the inbox
+        collection shows them to its owner: [{"activity", "cursor"}]; None for a bad cursor."""
+        params = {"limit": limit, "max_id": max_id, "since_id": since_id, "min_id": min_id}
+        resp = self.transport.request("GET", SERVICE, path_of(HOME, username=username),
+                                      params={k: v for k, v in params.items() if v is not None},
+                                      headers=as_reader(username, scopes))
+        if resp.status_code == 400:
+            return None
+        resp.raise_for_status()
+        return list(resp.json()["items"])
+
+    def posts(self, *, user: str | None, scopes=(), author: str | None = None, stream: bool = False,
+              exclude_replies: bool = False, limit: int = 20, max_id: str | None = None,
+              since_id: str | None = None, min_id: str | None = None) -> list[dict] | None:
+        """Posts this node received or delivered locally that this reader may see, newest
+        first: one author's, or (``stream``) those addressed to the public or the group:
+        [{"object", "cursor"}]; None when a cursor is not one this node gave out."""
+        params = {"author": author, "stream": "1" if stream else None,
+                  "exclude_replies": "1" if exclude_replies else None, "limit": limit, "max_id": max_id,
+                  "since_id": since_id, "min_id": min_id}
+        resp = self.transport.request("GET", SERVICE, POSTS, params={k: v for k, v in params.items() if v},
+                                      headers=as_reader(user, scopes))
+        if resp.status_code == 400:
+            return None
+        resp.raise_for_status()
+        return list(resp.json()["items"])

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
-from fedkit.contracts import Transport, path_of
+from fedkit.contracts import Transport, as_reader, path_of
 
 log = logging.getLogger(__name__)
 
@@ -17,6 +18,20 @@ OBJECT_AUTHOR = "/internal/objects/author"  # GET ?id=: who wrote a local object
 STATS = "/internal/stats"  # GET: counts for NodeInfo; ?author=: one local actor's posts
 REMOTE_ACTOR = "/internal/actors"  # GET ?id=: a remote actor's document, cached or fetched
 KNOWN_ACTOR = "/internal/actors/known"  # GET ?username=&host=: a remote actor already cached
+# For the client API (services/api), each read as the requester (fedkit.contracts.as_reader):
+PUBLISH = "/internal/users/<username>/publish"  # POST: what a C2S POST to the user's outbox does
+OBJECT = "/internal/objects"  # GET ?id=: a local object, if the requester may see it
+POSTS = "/internal/posts"  # GET ?author=&stream=&exclude_replies=&limit=&max_id=&since_id=&min_id=
+
+
+@dataclass(frozen=True)
+class Published:
+    """What publishing as a user gave: the activity (``status`` 201), or the data-loss
+    prevention guard's answer — blocked (422), held for review (202) — or another refusal;
+    ``body`` is the outbox's JSON answer."""
+
+    status: int
+    body: dict
 
 
 class OutboxClient:
@@ -70,3 +85,40 @@ class OutboxClient:
             return None
         resp.raise_for_status()
         return resp.json()
+
+    def publish(self, username: str, activity: dict) -> Published:
+        """Publish as the local user exactly as a C2S POST to their outbox does (the DLP
+        guard, ids, addressing, audiences); a 5xx other than the guard's 503 raises."""
+        resp = self.transport.request("POST", SERVICE, path_of(PUBLISH, username=username), json=activity)
+        body = resp.json() if resp.headers.get("Content-Type", "").startswith("application/json") else {}
+        if resp.status_code >= 500 and body.get("error") != "dlp_unavailable":
+            resp.raise_for_status()
+        return Published(resp.status_code, body if isinstance(body, dict) else {})
+
+    def local_object(self, object_id: str, *, user: str | None, scopes=()) -> tuple[int, dict | None]:
+        """(200, object) if this reader may see the local object, (410, Tombstone) once it is
+        deleted, (404, None) when it is missing or hidden from them."""
+        resp = self.transport.request("GET", SERVICE, OBJECT, params={"id": object_id},
+                                      headers=as_reader(user, scopes))
+        if resp.status_code in (200, 410):
+            return resp.status_code, resp.json()
+        if resp.status_code == 404:
+            return 404, None
+        resp.raise_for_status()
+        return 404, None
+
+    def posts(self, *, user: str | None, scopes=(), author: str | None = None, stream: bool = False,
+              exclude_replies: bool = False, limit: int = 20, max_id: str | None = None,
+              since_id: str | None = None, min_id: str | None = None) -> list[dict] | None:
+        """Local posts this reader may see, newest first: one author's (``author``) or the
+        node's stream (``stream``: public, group and node posts): [{"object", "cursor"}];
+        None when a cursor is not one this node gave out."""
+        params = {"author": author, "stream": "1" if stream else None,
+                  "exclude_replies": "1" if exclude_replies else None, "limit": limit, "max_id": max_id,
+                  "since_id": since_id, "min_id": min_id}
+        resp = self.transport.request("GET", SERVICE, POSTS, params={k: v for k, v in params.items() if v},
+                                      headers=as_reader(user, scopes))
+        if resp.status_code == 400:
+            return None
+        resp.raise_for_status()
+        return list(resp.json()["items"])

@@ -1,73 +1,24 @@
-"""Accounts (docs.joinmastodon.org/methods/accounts/) and the user's preferences.
-
-An account is any actor, local or remote, named by the Mastodon id the api gave its
-actor URI (services/api/ids.py). What an account says comes from the service that owns
-it: identity for this node's people, the outbox's actor cache for everyone else, the
-inbox for follow state.
-"""
+"""Accounts (docs.joinmastodon.org/methods/accounts/) and the user's preferences; an actor
+becomes an Account entity in services/api/entities.py."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, g, jsonify, request
 
 from fedkit.vocab import local_actor_id
 from services.api import converter, ids, upstream
 from services.api.auth import require_scope
+from services.api.entities import account_entity, actor_document
+from services.api.entities import config as _config
+from services.api.entities import me as _me
 from services.api.errors import api_error, not_found
 from services.api.pagination import page_params, paged_response
 
 bp = Blueprint("accounts", __name__)
 
 
-def _config():
-    return current_app.config["ARCHIPEL"]
-
-
-def _local_username(actor: str) -> str | None:
-    prefix = _config().base_url + "/users/"
-    name = actor[len(prefix):] if actor.startswith(prefix) else None
-    return name if name and "/" not in name else None
-
-
-def actor_document(actor: str) -> dict | None:
-    """The AS2 document of an actor URI, from the service that owns it; None if none."""
-    username = _local_username(actor)
-    if username is not None:
-        return upstream.local_person(username)
-    if actor.startswith(_config().base_url + "/"):
-        return None  # communities as accounts come later
-    return upstream.remote_actor(actor)
-
-
-def account_entity(actor: str, document: dict | None = None, *, closed_too: bool = False) -> dict | None:
-    """The Account entity of an actor URI, or None when it cannot be shown. With
-    ``closed_too``, a closed local account is shown as Mastodon shows a suspended one
-    (a colleague who left: apps that kept the id still open it)."""
-    document = document if document is not None else actor_document(actor)
-    if document is None:
-        return _closed_entity(actor) if closed_too else None
-    follows = upstream.follow_counts(actor)
-    statuses = upstream.statuses_count(actor) if _local_username(actor) else 0
-    return converter.account(document, account_id=ids.account_id(actor), base_url=_config().base_url,
-                             counts=converter.Counts(statuses=statuses, followers=follows["followers"],
-                                                     following=follows["following"]))
-
-
-def _closed_entity(actor: str) -> dict | None:
-    username = _local_username(actor)
-    record = upstream.local_account(username) if username else None
-    if record is None or not record.suspended:
-        return None
-    return converter.closed_account(actor, record.username, account_id=ids.account_id(actor),
-                                    base_url=_config().base_url)
-
-
 def _actor_of_id(account_id: str) -> str | None:
     return ids.actor_of(account_id)
-
-
-def _me() -> str:
-    return local_actor_id(_config().base_url, g.requester.user)
 
 
 @bp.get("/api/v1/accounts/verify_credentials")
@@ -140,6 +91,27 @@ def follow_list(account_id: str, which: str):
         if entity is not None:  # not one that cannot be shown now (closed, unreachable), as Mastodon
             entities.append(entity)
     return paged_response(jsonify(entities), [item["cursor"] for item in items])
+
+
+@bp.post("/api/v1/accounts/<account_id>/follow")
+@require_scope("write:follows", "follow")
+def follow(account_id: str):
+    """Follow an account (docs.joinmastodon.org/methods/accounts/#follow): a Follow through
+    the user's outbox, as a C2S client sends it; the Relationship says ``requested`` until
+    the account's server accepts. Following again changes nothing."""
+    actor = _actor_of_id(account_id)
+    if not actor or actor == _me() or actor_document(actor) is None:
+        return not_found("no such account")
+    state = upstream.relationships(_me(), [actor]).get(actor, {})
+    if state.get("following") is None:
+        published = upstream.publish(g.requester.user, {"type": "Follow", "object": actor})
+        if published.status != 201:
+            return api_error(published.status if published.status >= 400 else 422,
+                             published.body.get("error_description") or "the follow was refused")
+        state = upstream.relationships(_me(), [actor]).get(actor, {})
+        if state.get("following") is None:  # the local pipeline records it a moment later
+            state = {**state, "following": converter.FOLLOW_PENDING}
+    return jsonify(converter.relationship(account_id, state))
 
 
 @bp.get("/api/v1/preferences")

@@ -10,12 +10,22 @@ from __future__ import annotations
 import datetime as dt
 import html as html_lib
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import nh3
 
 from fedkit.sanitize import sanitize_html
-from fedkit.vocab import APPLICATION, GROUP, SERVICE, id_of, type_of
+from fedkit.vocab import (
+    APPLICATION,
+    GROUP,
+    HASHTAG,
+    MENTION,
+    PUBLIC_ALIASES,
+    SERVICE,
+    as_list,
+    id_of,
+    type_of,
+)
 
 # What the node shows for an account with no avatar or header image (served by the api,
 # services/api/media_defaults.py), at the paths Mastodon uses for its own defaults.
@@ -23,6 +33,7 @@ DEFAULT_AVATAR = "/avatars/original/missing.png"
 DEFAULT_HEADER = "/headers/original/missing.png"
 # A new post's audience when an app names none: the node's default is followers-only.
 DEFAULT_PRIVACY = "private"
+MAX_CHARACTERS = 5000  # a status's longest text (the instance documents say so)
 # The follow states as the inbox's internal API names them (services/inbox/models.py).
 FOLLOW_ACCEPTED, FOLLOW_PENDING = "accepted", "pending"
 
@@ -201,3 +212,161 @@ def application(app: dict) -> dict:
     uris = list(app.get("redirect_uris") or [])
     return {"name": app.get("name", ""), "website": app.get("website"), "scopes": list(app.get("scopes") or []),
             "redirect_uri": " ".join(uris), "redirect_uris": uris, "vapid_key": ""}
+
+
+# -- statuses ------------------------------------------------------------------------------
+# Mastodon's four visibilities (docs.joinmastodon.org/entities/Status/#visibility) and
+# Archipel's two audiences, which apps may name as visibilities too (README "The group,
+# and the group and node audiences").
+PUBLIC, UNLISTED, PRIVATE, DIRECT, GROUP_VISIBILITY, NODE_VISIBILITY = (
+    "public", "unlisted", "private", "direct", "group", "node")
+VISIBILITIES = (PUBLIC, UNLISTED, PRIVATE, DIRECT, GROUP_VISIBILITY, NODE_VISIBILITY)
+
+
+@dataclass(frozen=True)
+class Audiences:
+    """The IRIs that stand for the restricted audiences on this node."""
+
+    group: str
+    node: str
+
+
+def visibility_of(obj: dict, author: str | None, audiences: Audiences) -> str:
+    """The visibility an AS2 object was addressed with: ``public`` (as:Public in ``to``),
+    ``unlisted`` (only in ``cc``), then ``node``, ``group``, ``private`` (the author's
+    followers), else ``direct`` — the order Mastodon reads addressing in
+    (ActivityPub::Activity::Create#visibility_from_audience), with the narrower of the
+    two restricted audiences first."""
+    to, cc = _addresses(obj.get("to")), _addresses(obj.get("cc"))
+    everyone = to + cc + _addresses(obj.get("audience"))
+    if any(a in PUBLIC_ALIASES for a in to):
+        return PUBLIC
+    if any(a in PUBLIC_ALIASES for a in cc):
+        return UNLISTED
+    if audiences.node in everyone:
+        return NODE_VISIBILITY
+    if audiences.group in everyone:
+        return GROUP_VISIBILITY
+    if author and (author + "/followers") in everyone:
+        return PRIVATE
+    return DIRECT
+
+
+def _addresses(value) -> list[str]:
+    return [a for a in (id_of(v) for v in as_list(value)) if a]
+
+
+def _iso_time(value) -> str:
+    """An AS2 date as Mastodon writes its times: UTC with milliseconds."""
+    when = None
+    if isinstance(value, str):
+        try:
+            when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            when = None
+    if when is None:
+        when = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+
+
+def _language(obj: dict) -> str | None:
+    content_map = obj.get("contentMap")
+    if isinstance(content_map, dict):
+        return next((k for k in content_map if isinstance(k, str) and k and k != "und"), None)
+    return None
+
+
+def _content(obj: dict) -> str:
+    content = obj.get("content")
+    if not isinstance(content, str):
+        content_map = obj.get("contentMap")
+        content = next(iter(content_map.values()), "") if isinstance(content_map, dict) and content_map else ""
+    return sanitize_html(_text(content))
+
+
+def mention_uris(obj: dict) -> list[str]:
+    """The actors an object mentions (AS2 ``Mention`` tags), in order, once each."""
+    hrefs = [id_of(t.get("href")) for t in as_list(obj.get("tag")) if isinstance(t, dict) and type_of(t) == MENTION]
+    return list(dict.fromkeys(h for h in hrefs if h))
+
+
+def _mentions(obj: dict, accounts: dict[str, dict]) -> list[dict]:
+    """Mention entities (docs.joinmastodon.org/entities/Status/#Mention) of the mentioned
+    actors the api could show as accounts."""
+    out = []
+    for uri in mention_uris(obj):
+        entity = accounts.get(uri)
+        if entity is not None:
+            out.append({"id": entity["id"], "username": entity["username"], "url": entity["url"],
+                        "acct": entity["acct"]})
+    return out
+
+
+def _tags(obj: dict, base_url: str) -> list[dict]:
+    """Tag entities of the object's ``Hashtag`` tags (name without ``#``, the node's tag URL)."""
+    out, seen = [], set()
+    for tag in as_list(obj.get("tag")):
+        if isinstance(tag, dict) and type_of(tag) == HASHTAG and isinstance(tag.get("name"), str):
+            name = tag["name"].lstrip("#")
+            if name and name.lower() not in seen:
+                seen.add(name.lower())
+                out.append({"name": name, "url": f"{base_url}/tags/{quote(name.lower())}"})
+    return out
+
+
+@dataclass(frozen=True)
+class StatusCounts:
+    replies: int = 0
+    reblogs: int = 0
+    favourites: int = 0
+
+
+def status(obj: dict, *, status_id: str, account: dict, visibility: str, base_url: str,
+           in_reply_to_id: str | None = None, in_reply_to_account_id: str | None = None,
+           mentioned: dict[str, dict] | None = None, counts: StatusCounts = StatusCounts(),
+           pinned: bool = False) -> dict:
+    """The Status entity of an AS2 object (docs.joinmastodon.org/entities/Status/), in the
+    order of Mastodon's REST::StatusSerializer. ``account``: the author's Account entity;
+    ``mentioned``: Account entities of mentioned actors by URI. What does not exist here
+    yet (media, polls, cards, favourites and boosts by the requester) is empty or false."""
+    uri = id_of(obj) or ""
+    return {
+        "id": status_id,
+        "created_at": _iso_time(obj.get("published")),
+        "in_reply_to_id": in_reply_to_id,
+        "in_reply_to_account_id": in_reply_to_account_id,
+        "sensitive": obj.get("sensitive") is True or bool(_text(obj.get("summary"))),
+        "spoiler_text": plain_text(_text(obj.get("summary"))),
+        "visibility": visibility,
+        "language": _language(obj),
+        "uri": uri,
+        "url": _url_of(obj.get("url")) or uri,
+        "replies_count": counts.replies,
+        "reblogs_count": counts.reblogs,
+        "favourites_count": counts.favourites,
+        "edited_at": _iso_time(obj["updated"]) if isinstance(obj.get("updated"), str) else None,
+        "favourited": False,
+        "reblogged": False,
+        "muted": False,
+        "bookmarked": False,
+        "pinned": pinned,
+        "content": _content(obj),
+        "filtered": [],
+        "reblog": None,
+        "application": None,
+        "account": account,
+        "media_attachments": [],
+        "mentions": _mentions(obj, mentioned or {}),
+        "tags": _tags(obj, base_url),
+        "emojis": [],
+        "card": None,
+        "poll": None,
+    }
+
+
+def with_source(entity: dict, obj: dict) -> dict:
+    """A deleted status as Mastodon answers DELETE: with ``text`` (the source an app puts
+    back in the composer to "delete and redraft")."""
+    return {**entity, "text": plain_text(_content(obj))}

@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, jsonify
 
 from fedkit.scopes import KNOWN as KNOWN_SCOPES
 from services.api import upstream
+from services.api.converter import MAX_CHARACTERS, VISIBILITIES
 
 bp = Blueprint("instance", __name__)
 
@@ -17,13 +18,12 @@ ARCHIPEL_VERSION = "0.1.0"
 VERSION = f"4.3.0 (compatible; Archipel {ARCHIPEL_VERSION})"
 MASTODON_API_VERSION = 2  # api_versions.mastodon of Mastodon 4.3
 
-# The audiences an app may choose: Mastodon's four, and Archipel's "group" (every employee
-# of the group's member nodes) and "node" (this node only, never federated). Akkoma lists
-# its extra features in pleroma.metadata.features; the same place names these.
-VISIBILITIES = ("public", "unlisted", "private", "direct", "group", "node")
+# The audiences an app may choose (converter.VISIBILITIES): Mastodon's four, and Archipel's
+# "group" (every employee of the group's member nodes) and "node" (this node only, never
+# federated). Akkoma lists its extra features in pleroma.metadata.features; the same place
+# names these.
 
 # The limits apps use to shape their composer (configuration.statuses/media/polls).
-MAX_CHARACTERS = 5000
 MAX_MEDIA_ATTACHMENTS = 4
 CHARACTERS_RESERVED_PER_URL = 23
 MEDIA = {

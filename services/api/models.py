@@ -24,3 +24,26 @@ class AccountId(Document):
     actor = me.StringField(primary_key=True)  # the actor URI
     number = me.StringField(required=True)  # the Mastodon id: decimal digits
     created_at = me.DateTimeField(default=_now)
+
+
+class StatusId(Document):
+    """The Mastodon id of a status (an AS2 object, local or remote), keyed by its URI:
+    allocated at first sight from its ``published`` time, so ids sort as Mastodon's do."""
+
+    meta = {"collection": "api_status_ids",
+            "indexes": [{"fields": ["number"], "unique": True}]}
+    uri = me.StringField(primary_key=True)  # the object URI
+    number = me.StringField(required=True)
+    created_at = me.DateTimeField(default=_now)
+
+
+class IdempotentPost(Document):
+    """``Idempotency-Key`` of a posted status (docs.joinmastodon.org/methods/statuses/#create):
+    the same key from the same user within an hour gives the same status, not a second one."""
+
+    meta = {"collection": "api_idempotent_posts",
+            "indexes": [{"fields": ["user", "key"], "unique": True}]}
+    user = me.StringField(required=True)
+    key = me.StringField(required=True)
+    status = me.DictField()  # the Status entity answered the first time; empty while posting
+    created_at = me.DateTimeField(default=_now)

@@ -121,3 +121,71 @@ def relationships(actor: str, others: list[str]) -> dict:
     and each of ``others`` (state: "accepted" or "pending")."""
     with _answering("inbox"):
         return _inbox().relationships(actor, others)
+
+
+# -- statuses: each read as the requester (the services ask the visibility policy) ---------
+def _reader() -> tuple[str | None, frozenset[str]]:
+    from flask import g
+
+    return g.requester.user, g.requester.scopes
+
+
+def publish(username: str, activity: dict):
+    """Publish as the user through the outbox's C2S path (``Published``: status and body)."""
+    with _answering("outbox"):
+        return _outbox().publish(username, activity)
+
+
+def local_object(object_id: str) -> tuple[int, dict | None]:
+    user, scopes = _reader()
+    with _answering("outbox"):
+        return _outbox().local_object(object_id, user=user, scopes=scopes)
+
+
+def received_object(object_id: str) -> tuple[int, dict | None]:
+    user, scopes = _reader()
+    with _answering("inbox"):
+        return _inbox().received_object(object_id, user=user, scopes=scopes)
+
+
+def replies(object_id: str) -> list[dict]:
+    user, scopes = _reader()
+    with _answering("inbox"):
+        return _inbox().replies(object_id, user=user, scopes=scopes)
+
+
+def local_posts(*, author: str | None = None, stream: bool = False, exclude_replies: bool = False,
+                limit: int, max_id: str | None = None, since_id: str | None = None,
+                min_id: str | None = None) -> list[dict]:
+    user, scopes = _reader()
+    with _answering("outbox"):
+        items = _outbox().posts(user=user, scopes=scopes, author=author, stream=stream,
+                                exclude_replies=exclude_replies, limit=limit, max_id=max_id,
+                                since_id=since_id, min_id=min_id)
+    if items is None:
+        raise BadCursor("max_id, since_id and min_id must be ids from a Link header")
+    return items
+
+
+def home(*, limit: int, max_id: str | None = None, since_id: str | None = None,
+         min_id: str | None = None) -> list[dict]:
+    user, scopes = _reader()
+    with _answering("inbox"):
+        items = _inbox().home(user, scopes=scopes, limit=limit, max_id=max_id, since_id=since_id,
+                              min_id=min_id)
+    if items is None:
+        raise BadCursor("max_id, since_id and min_id must be ids from a Link header")
+    return items
+
+
+def received_posts(*, author: str | None = None, stream: bool = False, exclude_replies: bool = False,
+                   limit: int, max_id: str | None = None, since_id: str | None = None,
+                   min_id: str | None = None) -> list[dict]:
+    user, scopes = _reader()
+    with _answering("inbox"):
+        items = _inbox().posts(user=user, scopes=scopes, author=author, stream=stream,
+                               exclude_replies=exclude_replies, limit=limit, max_id=max_id,
+                               since_id=since_id, min_id=min_id)
+    if items is None:
+        raise BadCursor("max_id, since_id and min_id must be ids from a Link header")
+    return items

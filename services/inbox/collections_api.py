@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 import requests
-from flask import Blueprint, current_app, g, has_app_context, request
+from flask import Blueprint, current_app, g, has_app_context, jsonify, request
 
 from fedkit.actors import CachedActor, is_suspended
 from fedkit.community_facts import community_admits
+from fedkit.contracts import inbox as contract
 from fedkit.contracts.identity import IdentityClient
 from fedkit.internal import internal_client
-from fedkit.policy import LOCAL, Viewer, may_see_object
+from fedkit.policy import LOCAL, Viewer, may_see_object, viewer_of
 from fedkit.registry import load_registry
 from fedkit.responses import activity_json, error
-from fedkit.vocab import TOMBSTONE, audience_of, id_of, local_actor_id
+from fedkit.vocab import ANNOUNCE, CREATE, PUBLIC, TOMBSTONE, audience_of, id_of, local_actor_id
 from services.inbox.models import (
     FOLLOW_ACCEPTED,
+    PROCESSED,
     FollowRelation,
     InboundActivity,
     InboxItem,
@@ -129,6 +132,11 @@ def reader_may_see(obj: dict, reader: str) -> bool:
     """May the inbox owner (a local user) see this stored object? fedkit.policy decides,
     as for serving it; the inbox brings the follow state it owns. Nothing of a suspended
     author is shown (it comes back if the account is reactivated)."""
+    return viewer_may_see(obj, Viewer(LOCAL, reader))
+
+
+def viewer_may_see(obj: dict, viewer: Viewer) -> bool:
+    """``reader_may_see`` for any viewer (fedkit.policy.viewer_of a request)."""
     if obj.get("type") == TOMBSTONE:
         return True
     config = _config()
@@ -146,7 +154,7 @@ def reader_may_see(obj: dict, reader: str) -> bool:
     def is_follower_of_author(actor: str) -> bool:
         return _follows_accepted(actor, author)
 
-    return may_see_object(author=author, addressees=addressees, viewer=Viewer(LOCAL, reader), config=config,
+    return may_see_object(author=author, addressees=addressees, viewer=viewer, config=config,
                           registry=load_registry(config), is_follower_of_author=is_follower_of_author,
                           community_admits=_community_admits)
 
@@ -200,3 +208,130 @@ def inbox(username: str):
     actor = local_actor_id(_config().base_url, username)
     query = InboxItem.objects(username=username)
     return _paged(f"{actor}/inbox", query, lambda r: render_inbox_activity(r.activity_id, actor), "-seq", "seq")
+
+
+# -- for the client API (services/api), read as the requester it forwards ---------------------
+REPLIES_LIMIT = 200
+
+
+def _viewer() -> Viewer:
+    return viewer_of(g.requester, _config())
+
+
+@bp.get(contract.OBJECT)
+def received_object():
+    """An object this node received (or delivered locally), if the requester may see it:
+    the policy as for the inbox collection; 404 alike for missing and hidden, 410 deleted."""
+    found = ReceivedObject.objects(object_id=request.args.get("id", "")).first()
+    if found is None:
+        return _not_found()
+    if found.deleted:
+        return jsonify(found.raw), 410
+    if not viewer_may_see(found.raw, _viewer()):
+        return _not_found()
+    return jsonify(_without_hidden(found.raw))
+
+
+@bp.get(contract.REPLIES)
+def replies():
+    """The objects answering one (``inReplyTo``) that the requester may see, oldest first."""
+    viewer = _viewer()
+    rows = ReceivedObject.objects(in_reply_to=request.args.get("id", ""), deleted=False).limit(REPLIES_LIMIT)
+    items = [_without_hidden(r.raw) for r in rows if viewer_may_see(r.raw, viewer)]
+    items.sort(key=lambda o: str(o.get("published", "")))
+    return jsonify(items=items)
+
+
+def _seq_cursor(name: str) -> int | None:
+    value = request.args.get(name)
+    if not value:
+        return None
+    if not (value.isascii() and value.isdigit() and len(value) <= 18):
+        raise ValueError(name)
+    return int(value)
+
+
+@bp.get(contract.HOME)
+def home(username: str):
+    """The posts (Create, Announce) in a user's inbox, newest first, rendered as the inbox
+    collection renders them for its owner; cursors are the items' ``seq``. Mastodon's paging:
+    ``max_id`` older than, ``since_id`` newer than, ``min_id`` just newer than."""
+    if g.requester.user != username or not g.requester.has_scope("read:statuses"):
+        return error(403, "forbidden", "only the owner reads an inbox, with read:statuses")
+    try:
+        limit = max(1, min(int(request.args.get("limit", "20")), 80))
+        max_id, since_id, min_id = _seq_cursor("max_id"), _seq_cursor("since_id"), _seq_cursor("min_id")
+    except ValueError as exc:
+        return error(400, "invalid_cursor", f"{exc}: not a cursor this node gave out")
+    query = InboxItem.objects(username=username)
+    if max_id is not None:
+        query = query.filter(seq__lt=max_id)
+    if since_id is not None:
+        query = query.filter(seq__gt=since_id)
+    oldest_first = min_id is not None
+    query = query.filter(seq__gt=min_id).order_by("seq") if oldest_first else query.order_by("-seq")
+    reader = local_actor_id(_config().base_url, username)
+    items = []
+    # Follows, likes and notices share the inbox: look a few pages deep for posts.
+    rows = list(query.limit(limit * 5))
+    kinds = {a.activity_id: a.activity_type for a in
+             InboundActivity.objects(activity_id__in=[r.activity_id for r in rows]).only("activity_type")}
+    for row in rows:
+        if kinds.get(row.activity_id) not in (CREATE, ANNOUNCE):
+            continue
+        activity = render_inbox_activity(row.activity_id, reader)
+        if activity is not None:
+            items.append({"activity": activity, "cursor": str(row.seq)})
+        if len(items) == limit:
+            break
+    if oldest_first:
+        items.reverse()
+    return jsonify(items=items)
+
+
+def _millis(when) -> int:
+    return int(when.replace(tzinfo=when.tzinfo or dt.UTC).timestamp() * 1000)
+
+
+@bp.get(contract.POSTS)
+def posts():
+    """Posts (Creates) this node received or delivered locally that the requester may see,
+    newest first by arrival: one author's (``author``), or the group's stream (``stream``:
+    posts addressed to the public or to the group). Cursors: arrival times in milliseconds."""
+    config = _config()
+    try:
+        limit = max(1, min(int(request.args.get("limit", "20")), 80))
+        max_id, since_id, min_id = (_seq_cursor(n) for n in ("max_id", "since_id", "min_id"))
+    except ValueError as exc:
+        return error(400, "invalid_cursor", f"{exc}: not a cursor this node gave out")
+    as_time = lambda ms: dt.datetime.fromtimestamp(ms / 1000, dt.UTC)  # noqa: E731
+    query = InboundActivity.objects(state=PROCESSED, activity_type=CREATE)
+    author = request.args.get("author")
+    if author:
+        query = query.filter(__raw__={"raw.actor": author})
+    if max_id is not None:
+        query = query.filter(received_at__lt=as_time(max_id))
+    if since_id is not None:
+        query = query.filter(received_at__gt=as_time(since_id))
+    oldest_first = min_id is not None
+    query = query.filter(received_at__gt=as_time(min_id)).order_by("received_at") if oldest_first \
+        else query.order_by("-received_at")
+    stream_audiences = {PUBLIC, load_registry(config).audience}
+    viewer, exclude_replies = _viewer(), bool(request.args.get("exclude_replies"))
+    items, seen = [], set()
+    for inbound in query.only("raw", "received_at").limit(limit * 5):
+        object_id = id_of(inbound.raw.get("object"))
+        found = ReceivedObject.objects(object_id=object_id or "").first() if object_id not in seen else None
+        seen.add(object_id)
+        if found is None or found.deleted or (exclude_replies and found.in_reply_to):
+            continue
+        if request.args.get("stream") and not stream_audiences & set(audience_of(found.raw)):
+            continue
+        if not viewer_may_see(found.raw, viewer):
+            continue
+        items.append({"object": _without_hidden(found.raw), "cursor": str(_millis(inbound.received_at))})
+        if len(items) == limit:
+            break
+    if oldest_first:
+        items.reverse()
+    return jsonify(items=items)

@@ -70,10 +70,11 @@ class FollowRelation(Document):
 class ReceivedObject(Document):
     """The latest known state of an object (Note…) seen in an activity; Tombstone once deleted."""
 
-    meta = {"collection": "received_objects", "indexes": ["attributed_to"]}
+    meta = {"collection": "received_objects", "indexes": ["attributed_to", "in_reply_to"]}
     object_id = me.StringField(primary_key=True)
     raw = JSONDictField(required=True)
     attributed_to = me.StringField()
+    in_reply_to = me.StringField()  # the id of the object it answers (a thread's context)
     deleted = me.BooleanField(default=False)
     updated_at = me.DateTimeField(default=now)
 

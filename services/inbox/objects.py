@@ -32,7 +32,7 @@ def attributed_to(obj: dict) -> str | None:
 
 def store_object(obj: dict) -> ReceivedObject:
     record = ReceivedObject(object_id=id_of(obj), raw=sanitized(obj), attributed_to=attributed_to(obj),
-                            deleted=False, updated_at=now())
+                            in_reply_to=id_of(obj.get("inReplyTo")), deleted=False, updated_at=now())
     record.save()
     return record
 

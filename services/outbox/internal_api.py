@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import urlsplit
 
 import mongoengine as me
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 
 from fedkit import keystore
 from fedkit.actors import CachedActor, FetchError, get_actor
@@ -13,13 +14,18 @@ from fedkit.authority import COMMUNITY, may_delete
 from fedkit.community_facts import is_group_actor
 from fedkit.contracts import outbox as contract
 from fedkit.db import ACKNOWLEDGED
+from fedkit.internal import internal_client
 from fedkit.jsonbody import request_json
+from fedkit.policy import node_audience
 from fedkit.queue import enqueue
+from fedkit.registry import load_registry
 from fedkit.responses import error
-from fedkit.vocab import TOMBSTONE, audience_of, id_of, type_of
+from fedkit.vocab import CREATE, PUBLIC, TOMBSTONE, audience_of, id_of, type_of
+from services.outbox.delivery import public_form
 from services.outbox.fanout import FANOUT, QUEUE
 from services.outbox.models import LocalObject, OutboxActivity
 from services.outbox.publishing import PublishError
+from services.outbox.visibility import can_see
 
 bp = Blueprint("outbox_internal", __name__)
 
@@ -132,3 +138,102 @@ def known_actor():
         if urlsplit(actor.actor_id).netloc.lower() == host:
             return jsonify(actor.raw)
     return error(404, "not_found", "no such known actor")
+
+
+# -- for the client API (services/api) -------------------------------------------------------
+@bp.post(contract.PUBLISH)
+def publish(username: str):
+    """What a C2S POST to the user's outbox does (the DLP guard first), for the client API:
+    201 with the published activity, or the guard's answer as the outbox gives it to a C2S
+    client (blocked 422, held 202, rules unreadable 503), or the publisher's refusal."""
+    from services.outbox.web import publish_as
+
+    try:
+        record = publish_as(username, request_json())
+    except PublishError as exc:
+        # The guard's stops (services/outbox/held.py GuardStop: blocked, held, unavailable)
+        # carry the answer a C2S client gets; other refusals are plain errors.
+        answer = getattr(exc, "response", None)
+        return answer() if callable(answer) else error(exc.status, exc.code, str(exc))
+    return jsonify(activity=public_form(record.raw)), 201
+
+
+@bp.get(contract.OBJECT)
+def local_object():
+    """A local object as ``GET /objects/<id>`` serves it to the same requester (the
+    identity headers the api forwards): 404 alike for missing and hidden, 410 once deleted."""
+    config = current_app.config["ARCHIPEL"]
+    found = LocalObject.objects(object_id=request.args.get("id", "")).first()
+    if found is None or not can_see(found.author, found.addressees, g.requester, config, internal_client()) \
+            or not _author_open(found.author):
+        return error(404, "not_found", "no such object")
+    if found.deleted:
+        return jsonify(found.raw), 410
+    return jsonify(public_form(found.raw))
+
+
+def _author_open(actor: str) -> bool:
+    from services.outbox.web import _closed_author
+
+    return not _closed_author(actor)
+
+
+def _cursor(name: str) -> int | None:
+    """A cursor of ``POSTS``: the post's creation, in milliseconds since the epoch."""
+    value = request.args.get(name)
+    if not value:
+        return None
+    if not (value.isascii() and value.isdigit() and len(value) <= 15):
+        raise ValueError(name)
+    return int(value)
+
+
+def _millis(when) -> int:
+    return int(when.replace(tzinfo=when.tzinfo or dt.UTC).timestamp() * 1000)
+
+
+@bp.get(contract.POSTS)
+def posts():
+    """Local posts the requester may see (the policy, as for ``GET /objects/<id>``), newest
+    first: one author's (``author``), or the node's stream (``stream``: posts to the public,
+    the group or the node). Paged as Mastodon pages (max_id, since_id, min_id), cursors being
+    the posts' creation times."""
+    config = current_app.config["ARCHIPEL"]
+    try:
+        limit = max(1, min(int(request.args.get("limit", "20")), 80))
+        max_id, since_id, min_id = _cursor("max_id"), _cursor("since_id"), _cursor("min_id")
+    except ValueError as exc:
+        return error(400, "invalid_cursor", f"{exc}: not a cursor this node gave out")
+    query = OutboxActivity.objects(activity_type=CREATE)
+    author = request.args.get("author")
+    if author:
+        query = query.filter(actor=author)
+    if request.args.get("stream"):
+        query = query.filter(addressees__in=[PUBLIC, load_registry(config).audience,
+                                             node_audience(config.base_url)])
+    as_time = lambda ms: dt.datetime.fromtimestamp(ms / 1000, dt.UTC)  # noqa: E731
+    if max_id is not None:
+        query = query.filter(created_at__lt=as_time(max_id))
+    if since_id is not None:
+        query = query.filter(created_at__gt=as_time(since_id))
+    oldest_first = min_id is not None
+    if oldest_first:
+        query = query.filter(created_at__gt=as_time(min_id)).order_by("created_at")
+    else:
+        query = query.order_by("-created_at")
+    exclude_replies = bool(request.args.get("exclude_replies"))
+    items, internal = [], internal_client()
+    for record in query.limit(limit * 5):
+        if not can_see(record.actor, record.addressees, g.requester, config, internal):
+            continue
+        found = LocalObject.objects(object_id=record.object_id or "").first()
+        if found is None or found.deleted or (exclude_replies and found.raw.get("inReplyTo")):
+            continue
+        if not _author_open(found.author):
+            continue
+        items.append({"object": public_form(found.raw), "cursor": str(_millis(record.created_at))})
+        if len(items) == limit:
+            break
+    if oldest_first:
+        items.reverse()
+    return jsonify(items=items)

@@ -1,0 +1,147 @@
+"""The api's use cases shared by its HTTP modules: an actor as an Account entity, an
+object as a Status entity, each read from the service that owns it, as the requester.
+
+An account is any actor, local or remote, named by the Mastodon id the api gave its actor
+URI (services/api/ids.py). What an account says comes from the service that owns it:
+identity for this node's people, the outbox's actor cache for everyone else, the inbox for
+follow state. A status is an AS2 object read from the service that holds it — the outbox
+for this node's posts, the inbox for what the node received — as the requester, so the
+visibility policy (fedkit/policy.py) decides exactly as on the ActivityPub paths.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, g
+
+from fedkit.policy import node_audience
+from fedkit.registry import load_registry
+from fedkit.vocab import ANNOUNCE, CREATE, TOMBSTONE, as_list, id_of, local_actor_id, type_of
+from services.api import converter, ids, upstream
+
+
+def config():
+    return current_app.config["ARCHIPEL"]
+
+
+def _local_username(actor: str) -> str | None:
+    prefix = config().base_url + "/users/"
+    name = actor[len(prefix):] if actor.startswith(prefix) else None
+    return name if name and "/" not in name else None
+
+
+def actor_document(actor: str) -> dict | None:
+    """The AS2 document of an actor URI, from the service that owns it; None if none."""
+    username = _local_username(actor)
+    if username is not None:
+        return upstream.local_person(username)
+    if actor.startswith(config().base_url + "/"):
+        return None  # communities as accounts come later
+    return upstream.remote_actor(actor)
+
+
+def account_entity(actor: str, document: dict | None = None, *, closed_too: bool = False) -> dict | None:
+    """The Account entity of an actor URI, or None when it cannot be shown. With
+    ``closed_too``, a closed local account is shown as Mastodon shows a suspended one
+    (a colleague who left: apps that kept the id still open it)."""
+    document = document if document is not None else actor_document(actor)
+    if document is None:
+        return _closed_entity(actor) if closed_too else None
+    follows = upstream.follow_counts(actor)
+    statuses = upstream.statuses_count(actor) if _local_username(actor) else 0
+    return converter.account(document, account_id=ids.account_id(actor), base_url=config().base_url,
+                             counts=converter.Counts(statuses=statuses, followers=follows["followers"],
+                                                     following=follows["following"]))
+
+
+def _closed_entity(actor: str) -> dict | None:
+    username = _local_username(actor)
+    record = upstream.local_account(username) if username else None
+    if record is None or not record.suspended:
+        return None
+    return converter.closed_account(actor, record.username, account_id=ids.account_id(actor),
+                                    base_url=config().base_url)
+
+
+def me() -> str:
+    return local_actor_id(config().base_url, g.requester.user)
+
+
+def audiences() -> converter.Audiences:
+    node = config()
+    return converter.Audiences(group=load_registry(node).audience, node=node_audience(node.base_url))
+
+
+def visible_object(uri: str) -> dict | None:
+    """The object at ``uri`` if the requester may see it, from the service that holds it;
+    None when missing, deleted or hidden (the caller answers 404 for all three)."""
+    if uri.startswith(config().base_url + "/"):
+        status, obj = upstream.local_object(uri)
+    else:
+        status, obj = upstream.received_object(uri)
+    if status != 200 or not isinstance(obj, dict) or obj.get("type") == TOMBSTONE:
+        return None
+    return obj
+
+
+def author_of(obj: dict) -> str | None:
+    return next((a for a in (id_of(r) for r in as_list(obj.get("attributedTo"))) if a), None)
+
+
+def account_of(actor: str) -> dict | None:
+    """An actor's Account entity, once per request (a page names the same authors often)."""
+    memo = g.setdefault("api_accounts", {})
+    if actor not in memo:
+        memo[actor] = account_entity(actor)
+    return memo[actor]
+
+
+def status_entity(obj: dict) -> dict | None:
+    """The Status entity of a visible object; None when its author cannot be shown."""
+    uri, author = id_of(obj), author_of(obj)
+    account = account_of(author) if author and uri else None
+    if account is None:
+        return None
+    parent = id_of(obj.get("inReplyTo"))
+    parent_author = None
+    if parent:
+        parent_obj = visible_object(parent)
+        parent_author = author_of(parent_obj) if parent_obj else None
+    mentioned = {m: account_of(m) for m in converter.mention_uris(obj)}
+    return converter.status(
+        obj, status_id=ids.status_id(uri, obj.get("published")), account=account,
+        visibility=converter.visibility_of(obj, author, audiences()), base_url=config().base_url,
+        in_reply_to_id=ids.status_id(parent) if parent else None,
+        in_reply_to_account_id=ids.account_id(parent_author) if parent_author else None,
+        mentioned={m: e for m, e in mentioned.items() if e is not None})
+
+
+def _reblog_entity(activity: dict, inner: dict) -> dict | None:
+    """An Announce (a boost, or a community's relay, FEP-1b12) as Mastodon shows a reblog:
+    a status of the booster whose ``reblog`` is the boosted one."""
+    booster, uri = id_of(activity.get("actor")), id_of(activity)
+    shown = status_entity(inner)
+    account = account_of(booster) if booster else None
+    if shown is None or account is None or not uri:
+        return None
+    entity = converter.status({"id": uri, "type": ANNOUNCE, "published": activity.get("published"),
+                               "to": activity.get("to"), "cc": activity.get("cc")},
+                              status_id=ids.status_id(uri, activity.get("published")), account=account,
+                              visibility=shown["visibility"], base_url=config().base_url)
+    return {**entity, "reblog": shown}
+
+
+def home_entity(activity: dict) -> dict | None:
+    """A post in a user's inbox as a Status: a Create's object, or an Announce as a reblog."""
+    kind, inner = type_of(activity), activity.get("object")
+    if kind == CREATE and isinstance(inner, dict) and type_of(inner) not in (None, TOMBSTONE):
+        return status_entity(inner)
+    if kind == ANNOUNCE:
+        if isinstance(inner, dict) and type_of(inner) == CREATE:  # a community relays the Create
+            inner = inner.get("object")
+        if isinstance(inner, str):
+            inner = visible_object(inner)
+        if isinstance(inner, dict) and type_of(inner) not in (None, TOMBSTONE):
+            return _reblog_entity(activity, inner)
+    return None
+
+

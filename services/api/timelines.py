@@ -1,0 +1,73 @@
+"""Timelines (docs.joinmastodon.org/methods/timelines/) and an account's statuses.
+
+- ``home``: the user's inbox (what reached them: their follows' posts, mentions, community
+  relays), as the inbox collection shows it to them;
+- ``public?local=true``: this node's stream, its users' posts to the public, the group or
+  the node; ``public``: the group's stream as this node knows it;
+- ``accounts/:id/statuses``: one account's posts.
+
+Only what the visibility policy lets the requester see, on every one.
+
+Each page carries Mastodon's ``Link`` header; its cursors are the services' own (opaque).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from services.api import ids, upstream
+from services.api.auth import require_scope
+from services.api.entities import account_of, home_entity, status_entity
+from services.api.entities import config as _config
+from services.api.errors import not_found
+from services.api.pagination import page_params, paged_response
+
+bp = Blueprint("timelines", __name__)
+
+
+def _flag(name: str) -> bool:
+    return request.args.get(name, "").lower() in ("true", "1", "on")
+
+
+def _page(items: list[dict], entity_of):
+    entities = [e for e in (entity_of(item) for item in items) if e is not None]
+    return paged_response(jsonify(entities), [item["cursor"] for item in items])
+
+
+@bp.get("/api/v1/timelines/home")
+@require_scope("read:statuses")
+def home():
+    page = page_params(default=20, maximum=40)
+    items = upstream.home(limit=page.limit, max_id=page.max_id, since_id=page.since_id, min_id=page.min_id)
+    return _page(items, lambda item: home_entity(item["activity"]))
+
+
+@bp.get("/api/v1/timelines/public")
+def public():
+    """``local=true``: this node's stream (its users' posts to the public, the group or the
+    node); otherwise the group's stream as this node knows it (posts it received or sent to
+    the public or the group). Only what the policy lets the requester see, in both."""
+    page = page_params(default=20, maximum=40)
+    cursors = {"limit": page.limit, "max_id": page.max_id, "since_id": page.since_id, "min_id": page.min_id}
+    if _flag("local"):
+        items = upstream.local_posts(stream=True, **cursors)
+    else:
+        items = upstream.received_posts(stream=True, **cursors)
+    return _page(items, lambda item: status_entity(item["object"]))
+
+
+@bp.get("/api/v1/accounts/<account_id>/statuses")
+def account_statuses(account_id: str):
+    """An account's statuses the requester may see, newest first (``exclude_replies``;
+    ``pinned=true`` is an empty list: nothing is pinned here). A local account's come from
+    the outbox, a remote one's from what this node received of them."""
+    actor = ids.actor_of(account_id)
+    if not actor or account_of(actor) is None:
+        return not_found("no such account")
+    if _flag("pinned"):
+        return jsonify([])
+    page = page_params(default=20, maximum=40)
+    cursors = {"limit": page.limit, "max_id": page.max_id, "since_id": page.since_id, "min_id": page.min_id}
+    read = upstream.local_posts if actor.startswith(_config().base_url + "/") else upstream.received_posts
+    items = read(author=actor, exclude_replies=_flag("exclude_replies"), **cursors)
+    return _page(items, lambda item: status_entity(item["object"]))
