@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
+from fedkit.vocab import CREATE
 from services.api import ids, upstream
 from services.api.auth import require_scope
-from services.api.entities import account_of, home_entity, status_entity
+from services.api.entities import account_of, home_entity, me, status_entity
 from services.api.entities import config as _config
 from services.api.errors import not_found
 from services.api.pagination import page_params, paged_response
@@ -37,9 +38,29 @@ def _page(items: list[dict], entity_of):
 @bp.get("/api/v1/timelines/home")
 @require_scope("read:statuses")
 def home():
+    """What reached the user (their inbox) and, as on Mastodon, their own posts. The two are
+    merged on one clock: an inbox item's cursor is its ``seq`` (microseconds × 100, see
+    services/inbox/context.py), an own post's its creation in milliseconds × 100,000."""
     page = page_params(default=20, maximum=40)
-    items = upstream.home(limit=page.limit, max_id=page.max_id, since_id=page.since_id, min_id=page.min_id)
+    received = [{**item, "cursor": int(item["cursor"])} for item in
+                upstream.home(limit=page.limit, max_id=page.max_id, since_id=page.since_id, min_id=page.min_id)]
+    own = [{"activity": {"type": CREATE, "object": item["object"]}, "cursor": int(item["cursor"]) * OWN_SCALE}
+           for item in upstream.local_posts(author=me(), limit=page.limit, **_as_own_cursors(page))]
+    merged = sorted(received + own, key=lambda item: item["cursor"], reverse=True)
+    # min_id asks for the page just newer than the cursor: the oldest of what is newer.
+    merged = merged[-page.limit:] if page.min_id else merged[:page.limit]
+    items = [{**item, "cursor": str(item["cursor"])} for item in merged]
     return _page(items, lambda item: home_entity(item["activity"]))
+
+
+OWN_SCALE = 100_000  # an inbox seq per millisecond
+
+
+def _as_own_cursors(page) -> dict:
+    """The home timeline's cursors (already checked to be digits by the inbox) as the
+    outbox's (milliseconds)."""
+    return {name: str(int(value) // OWN_SCALE) for name, value in
+            (("max_id", page.max_id), ("since_id", page.since_id), ("min_id", page.min_id)) if value}
 
 
 @bp.get("/api/v1/timelines/public")

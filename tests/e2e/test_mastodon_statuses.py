@@ -123,6 +123,7 @@ def test_statuses_and_timelines_across_two_nodes(group, people, alice_follows_bo
     reply = alice.status_post(f"reply {tag}", in_reply_to_id=on_fr["public"].id, visibility="public")
     assert reply.in_reply_to_id == on_fr["public"].id
     assert reply.in_reply_to_account_id == alice_follows_bob.id
+    assert reply.uri in [s.uri for s in alice.timeline_home(limit=5)]  # her own posts too, as on Mastodon
     wait_until(lambda: reply.uri in [s.uri for s in alice.status_context(on_fr["public"].id).descendants],
                message="the reply in its thread on fr")
     assert [s.uri for s in alice.status_context(reply.id).ancestors] == [posted["public"]["uri"]]
