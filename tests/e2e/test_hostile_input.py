@@ -220,6 +220,9 @@ def targets(group, communities) -> list[Target]:
         Target("apps", "POST", f"{fr.base}/api/v1/apps",
                {"client_name": "fuzz", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob", "scopes": "read",
                 "website": "https://example.com"}, {}, form=True),
+        Target("status", "POST", f"{fr.base}/api/v1/statuses",
+               {"status": "fuzz @alice", "visibility": "direct", "spoiler_text": "s", "sensitive": "true",
+                "language": "en"}, c2s, form=True),
         Target("token", "POST", f"{fr.base}/oauth/token",
                {"grant_type": "password", "username": "alice", "password": "not-her-password",
                 "client_id": app["client_id"], "client_secret": app["client_secret"], "scope": "read"},
@@ -274,7 +277,14 @@ def collection_urls(group, communities) -> list[tuple[str, dict]]:
             (f"{fr.base}/api/v1/accounts/{alice_id}/following?min_id={{v}}&since_id={{v}}", {}),
             (f"{fr.base}/api/v1/accounts/lookup?acct={{v}}", {}),
             (f"{fr.base}/api/v1/accounts/relationships?id[]={{v}}&id={{v}}", fr.auth("alice")),
-            (f"{fr.base}/api/v1/accounts/{{v}}", fr.auth("alice"))]
+            (f"{fr.base}/api/v1/accounts/{{v}}", fr.auth("alice")),
+            (f"{fr.base}/api/v1/accounts/{alice_id}/statuses?max_id={{v}}&exclude_replies={{v}}", fr.auth("alice")),
+            (f"{fr.base}/api/v1/statuses/{{v}}", fr.auth("alice")),
+            (f"{fr.base}/api/v1/statuses/{{v}}/context", {}),
+            (f"{fr.base}/api/v1/timelines/home?max_id={{v}}&limit={{v}}", fr.auth("alice")),
+            (f"{fr.base}/api/v1/timelines/home?min_id={{v}}&since_id={{v}}", fr.auth("alice")),
+            (f"{fr.base}/api/v1/timelines/public?local={{v}}&since_id={{v}}", {}),
+            (f"{fr.base}/api/v1/timelines/public?min_id={{v}}&limit={{v}}", fr.auth("alice"))]
 
 
 def send(target: Target, body: bytes, content_type: str | None, key, rng: random.Random) -> requests.Response:
