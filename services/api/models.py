@@ -46,4 +46,5 @@ class IdempotentPost(Document):
     user = me.StringField(required=True)
     key = me.StringField(required=True)
     status = me.DictField()  # the Status entity answered the first time; empty while posting
+    code = me.IntField(default=200)  # and its status code (202: held for review)
     created_at = me.DateTimeField(default=_now)

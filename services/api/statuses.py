@@ -210,7 +210,7 @@ def create():
     if earlier is not None:
         if not earlier.status:
             return api_error(409, "Another request with this Idempotency-Key is in progress")
-        return jsonify(earlier.status)
+        return jsonify(earlier.status), earlier.code
     try:
         answer = _create(_params())
     except BaseException:
@@ -218,8 +218,8 @@ def create():
             claim.delete()
         raise
     if claim is not None:
-        if answer.status_code == 200:
-            claim.update(set__status=answer.get_json())
+        if answer.status_code in (200, 202):  # published, or held for review: the same again
+            claim.update(set__status=answer.get_json(), set__code=answer.status_code)
         else:
             claim.delete()
     return answer

@@ -177,6 +177,11 @@ def test_data_loss_prevention_answers_reach_the_app(group):
     body = held.json()
     assert body["pending"] is True and body["archipel"]["held"]["state"] == "held"
     assert "Project Osprey is confidential" in body["archipel"]["held"]["message"]
+    # The same request again (an app retrying with its Idempotency-Key) holds nothing more.
+    key = {"Idempotency-Key": uuid.uuid4().hex}
+    first, again = (de.api("POST", "/api/v1/statuses", "bob", headers=key,
+                           data={"status": "Project Osprey again", "visibility": "public"}) for _ in range(2))
+    assert first.status_code == again.status_code == 202 and first.json()["id"] == again.json()["id"]
     assert body["visibility"] == "public" and "Osprey" in body["content"]
     # Inside the group, the rules do not apply (README "Data-loss prevention").
     assert _post(de, "bob", "About Project Osprey, group only", "group")["visibility"] == "group"

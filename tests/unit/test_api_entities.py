@@ -252,6 +252,10 @@ def test_link_header_pagination(api_app):
     ("GET", "/api/v2/instance", "api"),
     ("GET", "/api/v1/accounts/123/followers", "api"),
     ("GET", "/api/v1/apps/verify_credentials", "api"),
+    ("POST", "/api/v1/statuses", "api"),
+    ("DELETE", "/api/v1/statuses/123", "api"),
+    ("GET", "/api/v1/timelines/public", "api"),
+    ("POST", "/api/v1/accounts/123/follow", "api"),
     ("GET", "/.well-known/oauth-authorization-server", "api"),
     ("GET", "/avatars/original/missing.png", "api"),
     ("POST", "/api/v1/apps", "identity"),  # registering an app stays with identity (OAuth)
