@@ -234,3 +234,30 @@ def test_another_actor_of_a_members_node_is_not_enough(group, matrix):
     url = f"{fr.base}/communities/{slug}"
     resp = signed_get(url, SIGNING, key_id=outside["key_id"], private_pem=outside["private_pem"])
     assert resp.status_code == 404
+
+
+API_REQUESTERS = ("member_local", "employee_same_node", "anonymous")  # who reaches fr's client API
+
+
+@pytest.mark.parametrize(("visibility", "openness"), list(itertools.product(VISIBILITIES, OPENNESS)))
+def test_the_client_api_agrees_with_the_matrix(group, matrix, visibility, openness):
+    """The same post through the Mastodon client API (GET /api/v1/statuses/:id, its context):
+    visible exactly to whom the ActivityPub paths show it, else the 404 of a missing status."""
+    fr = group["fr"]
+    built = matrix[(visibility, openness)]
+    post, reply = built["post"], built["reply"]
+    amelie_id = fr.api("GET", "/api/v1/accounts/verify_credentials", "amelie").json()["id"]
+    own = fr.api("GET", f"/api/v1/accounts/{amelie_id}/statuses", "amelie", params={"limit": 40}).json()
+    [status_id] = [s["id"] for s in own if s["uri"] == post["id"]]
+    missing = fr.api("GET", "/api/v1/statuses/1")
+    for requester in API_REQUESTERS:
+        user = WHO[requester][1]
+        visible = expected_visible(visibility, requester)
+        shown = fr.api("GET", f"/api/v1/statuses/{status_id}", user)
+        thread = fr.api("GET", f"/api/v1/statuses/{status_id}/context", user)
+        if visible:
+            assert shown.status_code == 200 and shown.json()["uri"] == post["id"], (requester, shown.text)
+            assert [s["uri"] for s in thread.json()["descendants"]] == [reply["id"]]
+        else:
+            for resp in (shown, thread):
+                assert resp.status_code == 404 and resp.json() == missing.json(), (requester, resp.text)
