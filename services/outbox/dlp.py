@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from fedkit.actors import get_actor
+from fedkit.audience import Node, leaving
 from fedkit.config import Config
 from fedkit.internal import InternalClient
 from fedkit.policy import node_audience
@@ -46,7 +47,6 @@ from fedkit.vocab import (
     CREATABLE_TYPES,
     CREATE,
     GROUP,
-    PUBLIC_ALIASES,
     UPDATE,
     as_list,
     audience_of,
@@ -147,37 +147,15 @@ def outside_reach(addressees: list[str] | tuple[str, ...], author: str, config: 
                   followers_of_author: Callable[[], list[str]],
                   admits_partners: Callable[[str], bool | None]) -> list[str]:
     """The addressees through which a post by local ``author`` would leave the group
-    (empty: it stays inside). Pure: the two lookups are given.
+    (empty: it stays inside), as fedkit.audience.leaving decides. Pure: the two lookups are given.
 
     ``followers_of_author()``: the author's accepted followers (actor ids).
     ``admits_partners(iri)``: for an addressee inside the group, True when it is a
     community that admits partners (or cannot be told apart from one), False for a
     community that does not, None when it is no community.
     """
-    def inside(iri: str) -> bool:
-        return iri.startswith(config.base_url + "/") or registry.is_inside(iri)
-
-    # The restricted audiences are a ceiling: delivery drops every actor outside them.
-    ceiling = node_audience(config.base_url) in addressees or \
-        (registry.audience in addressees and not is_public(addressees))
-    leaving = []
-    for addressee in addressees:
-        if addressee in PUBLIC_ALIASES:
-            leaving.append(addressee)
-        elif addressee in (registry.audience, node_audience(config.base_url)):
-            continue
-        elif addressee == author + "/followers":
-            if not ceiling and any(not inside(f) for f in followers_of_author()):
-                leaving.append(addressee)
-        elif not addressee.startswith(("http://", "https://")):
-            continue  # no actor: nothing is delivered to it
-        elif inside(addressee):
-            # A community relays to all its members, partners included, whatever the ceiling.
-            if admits_partners(addressee):
-                leaving.append(addressee)
-        elif not ceiling:
-            leaving.append(addressee)
-    return leaving
+    return leaving(addressees, author, Node.of(config, registry), followers_of_author=followers_of_author,
+                   admits_partners=admits_partners)
 
 
 def _local_community_admits_partners(iri: str, username: str, config: Config, internal: InternalClient) -> bool:
@@ -247,13 +225,15 @@ class RulesUnavailable(Exception):
 def check_outgoing(username: str, data: dict, config: Config, internal: InternalClient) -> Verdict | None:
     """The rule that stops this post, or None when it may go. Raises RulesUnavailable when
     the rules cannot be read and the post would leave the group."""
-    outgoing = outgoing_post(data, username, config)
-    if outgoing is None:
-        return None
     try:
         ruleset, broken = load_rules(config), None
     except RulesError as exc:
         ruleset, broken = RuleSet(), exc
+    if broken is None and not ruleset.rules:
+        return None  # no rule to apply: the post's addressing is not worked out here at all
+    outgoing = outgoing_post(data, username, config)
+    if outgoing is None:
+        return None
     rule = ruleset.first_match(outgoing.text, outgoing.tags)
     if rule is None and broken is None:
         return None

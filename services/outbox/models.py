@@ -30,6 +30,8 @@ class OutboxActivity(Document):
     # the exact actors to reach, decided by the service that owns that actor.
     explicit_recipients = me.BooleanField(default=False)
     recipients = me.ListField(me.StringField())
+    # Who receives it and who may see it, decided once when published (fedkit.audience.AudiencePlan).
+    plan = JSONDictField()
     # Fan-out (local delivery + one Delivery per remote inbox) runs in the worker;
     # "pending" until done, so a crash in between is picked up by the sweeper.
     fanout = me.StringField(default="pending", choices=("pending", "done"))

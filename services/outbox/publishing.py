@@ -11,6 +11,7 @@ import datetime as dt
 import uuid
 
 from fedkit.actors import FetchError, fetch_json
+from fedkit.audience import Node, followers_url, plan_post
 from fedkit.config import Config
 from fedkit.db import ACKNOWLEDGED
 from fedkit.internal import InternalClient
@@ -39,7 +40,6 @@ from fedkit.vocab import (
     object_url,
     type_of,
 )
-from services.outbox.addressing import followers_url
 from services.outbox.models import LocalObject, OutboxActivity
 
 ADDRESS_FIELDS = ("to", "cc", "bto", "bcc", "audience")
@@ -114,9 +114,12 @@ class Publisher:
         if prepare is None:
             raise PublishError(422, "unsupported_type", f"{type_of(activity)} cannot be posted to an outbox")
         prepare(activity)
+        # Who receives it and who may see it, decided once (fan-out, the inbox and the read side use it).
+        plan = plan_post(activity, self.actor, Node.of(self.config, load_registry(self.config)))
         record = OutboxActivity(
             activity_id=activity["id"], actor=self.actor, activity_type=type_of(activity),
-            object_id=id_of(activity.get("object")), raw=activity, addressees=audience_of(activity),
+            object_id=id_of(activity.get("object")), raw=activity, addressees=list(plan.addressees),
+            plan=plan.as_dict(),
         )
         record.save(force_insert=True, write_concern=ACKNOWLEDGED)
         return record
