@@ -30,11 +30,13 @@ from fedkit.policy import node_audience
 from fedkit.registry import GroupRegistry, origin_of
 from fedkit.vocab import (
     ACCEPT,
+    CREATE,
     FOLLOW,
     LIKE,
     PUBLIC_ALIASES,
     REJECT,
     UNDO,
+    UPDATE,
     as_list,
     audience_of,
     id_of,
@@ -94,7 +96,7 @@ class AudiencePlan:
     hidden: tuple[str, ...] = ()  # bto/bcc addressees: reached, and stripped before it leaves
     ceiling: str | None = None  # "node" or "group": a restricted audience bounds everything else
     public: bool = False
-    followers: bool = False  # the author's followers are reached (on this node: the inbox lists them)
+    followers: bool = False  # the author's local followers are reached (the inbox lists them)
     expand_followers: bool = False  # the author's remote followers are delivered to (``recipients``)
     inside_only: bool = False  # only actors inside the group receive it
     remote: tuple[str, ...] = ()  # remote actors named (and member nodes), before followers are added
@@ -167,7 +169,7 @@ def plan_post(activity: dict, author: str, node: Node) -> AudiencePlan:
         remote.pop(author, None)
     return AudiencePlan(
         author=author, addressees=tuple(addressees), hidden=tuple(hidden), ceiling=ceiling,
-        public=is_public(addressees), followers=reaches_followers(author, addressees, node, own_followers),
+        public=is_public(addressees), followers=reaches_followers(author, _with_object(activity), node, own_followers),
         expand_followers=ceiling != NODE_CEILING and (own_followers in addressees or ceiling == GROUP_CEILING),
         inside_only=inside_only, remote=tuple(remote), local=tuple(a for a in hidden if node.is_local(a)))
 
@@ -192,8 +194,18 @@ def plan_explicit(activity: dict, author: str, listed: Iterable[str], node: Node
     local = [a for a in hidden if node.is_local(a)] + [r for r in listed if node.is_local(r)]
     return AudiencePlan(
         author=author, addressees=tuple(addressees), hidden=tuple(hidden), ceiling=ceiling_of(addressees, node),
-        public=is_public(addressees), remote=tuple(r for r in listed if not node.is_local(r)),
-        local=tuple(dict.fromkeys(local)), explicit=True)
+        public=is_public(addressees),
+        followers=reaches_followers(author, _with_object(activity), node, followers_url(author)),
+        remote=tuple(r for r in listed if not node.is_local(r)), local=tuple(dict.fromkeys(local)), explicit=True)
+
+
+def _with_object(activity: dict) -> list[str]:
+    """The addressees of an activity and of the object it creates or updates: the inbox
+    reaches local followers on either's addressing (services/inbox/objects.py)."""
+    obj = activity.get("object")
+    if type_of(activity) in (CREATE, UPDATE) and isinstance(obj, dict):
+        return list(dict.fromkeys(audience_of(activity) + audience_of(obj)))
+    return audience_of(activity)
 
 
 def choose_inboxes(plan: AudiencePlan, actors: Iterable[str], resolved: Mapping[str, Recipient | None],

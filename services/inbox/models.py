@@ -25,6 +25,8 @@ class InboundActivity(Document):
     local = me.BooleanField(default=False)  # produced by this node's outbox
     # Local actors it was bto/bcc'd to: kept out of ``raw`` so no recipient sees the list.
     also_to = me.ListField(me.StringField())
+    # A local activity's audience plan (fedkit.audience.AudiencePlan), as its outbox decided it.
+    plan = JSONDictField(default=None)
     state = me.StringField(default="received", choices=("received", "processed", "ignored", "failed"))
     error = me.StringField()
     attempts = me.IntField(default=0)

@@ -73,7 +73,8 @@ def local_recipients(ctx: HandlerContext, activity: dict, obj: dict | None = Non
     names = {n for n in (ctx.local_username(a) for a in addressees) if n}
     actor = ctx.activity.actor_id
     if actor:
-        if reaches_followers(ctx, actor, addressees):
+        # A local activity's plan already says whether the author's followers are reached.
+        if ctx.plan.followers if ctx.plan is not None else reaches_followers(ctx, actor, addressees):
             names.update(ctx.local_followers_of(actor))
     author = ctx.local_username(actor)
     names.discard(author)  # nobody needs their own post in their inbox

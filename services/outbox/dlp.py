@@ -34,7 +34,7 @@ from __future__ import annotations
 import copy
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from fedkit.actors import get_actor
@@ -73,13 +73,18 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Outgoing:
-    """What a Create or Update would publish: the object as it would read, and where it goes."""
+    """What a Create or Update would publish: the object as it would read, and where it goes
+    (worked out only when asked: only a post that matches a rule needs it)."""
 
     activity_type: str
     obj: dict
-    addressees: tuple[str, ...]
+    addressing: Callable[[], list[str]] = field(repr=False, compare=False)
     object_id: str | None = None  # an Update's object
     activity: dict | None = None  # the activity's own fields (all but its object)
+
+    @cached_property
+    def addressees(self) -> tuple[str, ...]:
+        return tuple(self.addressing())
 
     @cached_property
     def text(self) -> str:
@@ -119,24 +124,27 @@ def outgoing_post(data: dict, username: str, config: Config) -> Outgoing | None:
     actor = local_actor_id(config.base_url, username)
     followers = actor + "/followers"
     if type_of(data) == CREATE and type_of(obj) in CREATABLE_TYPES:
-        doc = {k: data.get(k) for k in ADDRESS_FIELDS if k in data}
-        if not audience_of(doc):
-            doc = {k: obj.get(k) for k in ADDRESS_FIELDS if k in obj}
-        if not audience_of(doc):
-            doc = {"to": [followers]}
-        doc = {k: _expand(as_list(v), config) for k, v in doc.items()}
-        obj_doc = {k: _expand(as_list(obj.get(k)), config) for k in ADDRESS_FIELDS if k in obj}
-        addressees = list(dict.fromkeys(audience_of(doc) + audience_of(obj_doc)))
-        if is_public(addressees) and followers not in addressees:
-            addressees.append(followers)
-        return Outgoing(CREATE, obj, tuple(addressees), activity=_activity_fields(data))
+        def addressing() -> list[str]:
+            doc = {k: data.get(k) for k in ADDRESS_FIELDS if k in data}
+            if not audience_of(doc):
+                doc = {k: obj.get(k) for k in ADDRESS_FIELDS if k in obj}
+            if not audience_of(doc):
+                doc = {"to": [followers]}
+            doc = {k: _expand(as_list(v), config) for k, v in doc.items()}
+            obj_doc = {k: _expand(as_list(obj.get(k)), config) for k in ADDRESS_FIELDS if k in obj}
+            addressees = list(dict.fromkeys(audience_of(doc) + audience_of(obj_doc)))
+            if is_public(addressees) and followers not in addressees:
+                addressees.append(followers)
+            return addressees
+
+        return Outgoing(CREATE, obj, addressing, activity=_activity_fields(data))
     if type_of(data) == UPDATE and id_of(obj) and id_of(obj) != actor:
         found = LocalObject.objects(object_id=id_of(obj), author=actor, deleted=False).first()
         if found is None:
             return None
         merged = dict(found.raw)
         merged.update({k: obj[k] for k in EDITABLE_FIELDS if k in obj})
-        return Outgoing(UPDATE, merged, tuple(audience_of(found.raw)), object_id=found.object_id,
+        return Outgoing(UPDATE, merged, lambda: audience_of(found.raw), object_id=found.object_id,
                         activity=_activity_fields(data))
     return None
 
@@ -225,18 +233,16 @@ class RulesUnavailable(Exception):
 def check_outgoing(username: str, data: dict, config: Config, internal: InternalClient) -> Verdict | None:
     """The rule that stops this post, or None when it may go. Raises RulesUnavailable when
     the rules cannot be read and the post would leave the group."""
+    outgoing = outgoing_post(data, username, config)
+    if outgoing is None:
+        return None
     try:
         ruleset, broken = load_rules(config), None
     except RulesError as exc:
         ruleset, broken = RuleSet(), exc
-    if broken is None and not ruleset.rules:
-        return None  # no rule to apply: the post's addressing is not worked out here at all
-    outgoing = outgoing_post(data, username, config)
-    if outgoing is None:
-        return None
     rule = ruleset.first_match(outgoing.text, outgoing.tags)
     if rule is None and broken is None:
-        return None
+        return None  # its addressing was never worked out (Outgoing.addressees is lazy)
     leaving = leaving_addressees(outgoing, username, config, internal)
     if not leaving:
         return None

@@ -42,7 +42,8 @@ def _fan_out(activity: OutboxActivity, config: Config, internal: InternalClient,
     local = public_form(activity.raw)
     hidden = list(dict.fromkeys(plan.hidden + plan.local))
     actors = remote_recipient_actors(plan, config, internal)
-    internal.post_json("inbox", "/internal/local-delivery", {"activity": local, "also_to": hidden})
+    internal.post_json("inbox", "/internal/local-delivery", {"activity": local, "also_to": hidden,
+                                                             "plan": plan.as_dict()})
     inboxes = target_inboxes(actors, config, plan=plan)
     create_deliveries(activity_id, activity.actor, inboxes)
     FANOUT.finish(activity, DONE)

@@ -91,10 +91,12 @@ def _sanitize_fields(obj: dict) -> None:
 
 
 class Publisher:
-    def __init__(self, config: Config, internal: InternalClient, username: str):
+    def __init__(self, config: Config, internal: InternalClient, username: str,
+                 author_active_at: dt.datetime | None = None):
         self.config = config
         self.internal = internal
         self.username = username
+        self.author_active_at = author_active_at  # when identity last said the account is active
         self.actor = local_actor_id(config.base_url, username)
 
     # -- entry point -------------------------------------------------------------------
@@ -119,7 +121,7 @@ class Publisher:
         record = OutboxActivity(
             activity_id=activity["id"], actor=self.actor, activity_type=type_of(activity),
             object_id=id_of(activity.get("object")), raw=activity, addressees=list(plan.addressees),
-            plan=plan.as_dict(),
+            plan=plan.as_dict(), author_active_at=self.author_active_at,
         )
         record.save(force_insert=True, write_concern=ACKNOWLEDGED)
         return record
