@@ -44,6 +44,9 @@ from fedkit.vocab import (
     type_of,
 )
 
+ADDRESS_FIELDS = ("to", "cc", "bto", "bcc", "audience")
+# Shorthands a client may write in a post's addressing for the restricted audiences.
+GROUP_SHORTHAND, NODE_SHORTHAND = "group", "node"
 # Activities about relations and reactions, not content: they may cross the perimeter.
 METADATA_TYPES = frozenset({FOLLOW, UNDO, ACCEPT, REJECT, LIKE})
 HIDDEN_FIELDS = ("bto", "bcc")
@@ -117,6 +120,51 @@ class AudiencePlan:
             if key in known:
                 known[key] = tuple(known[key])
         return cls(**known)
+
+
+def expand_shorthands(addresses, node: Node) -> list:
+    """``"group"`` and ``"node"`` stand for the group audience and this node's audience."""
+    shorthands = {GROUP_SHORTHAND: node.registry.audience, NODE_SHORTHAND: node.audience}
+    return [shorthands.get(a, a) if isinstance(a, str) else a for a in as_list(addresses)]
+
+
+def has_addressing(doc: dict) -> bool:
+    return any(as_list(doc.get(key)) for key in ADDRESS_FIELDS)
+
+
+def address_create(activity: dict, obj: dict, author: str, node: Node) -> tuple[dict, dict]:
+    """The addressing fields of a new post's Create and of its object, as published.
+
+    Addressing is shared by the activity and its object (AP §6.2): the activity's, else
+    the object's; with none, the author's followers only. A public post also goes to the
+    author's followers, as every microblog does. Shorthands are expanded; the object
+    gets the activity's fields (and keeps those the activity lacks).
+    """
+    act = {k: activity[k] for k in ADDRESS_FIELDS if k in activity}
+    if has_addressing(obj) and not has_addressing(activity):
+        act.update({k: obj[k] for k in ADDRESS_FIELDS if k in obj})
+    elif not has_addressing(activity):
+        act["to"] = [followers_url(author)]
+    if is_public(audience_of(act)) and followers_url(author) not in audience_of(act):
+        act["cc"] = as_list(act.get("cc")) + [followers_url(author)]
+    act = {k: expand_shorthands(v, node) for k, v in act.items()}
+    return act, {**{k: expand_shorthands(obj[k], node) for k in ADDRESS_FIELDS if k in obj}, **act}
+
+
+def audience_conflict(addressees: list[str], node: Node) -> str | None:
+    """Why these addressees cannot go together, or None: a ``node`` post names nothing
+    outside this node; a ``group`` post nothing outside the group (its data must not
+    leave the group)."""
+    if node.audience in addressees:
+        outside = [a for a in addressees if not node.is_local(a)]
+        if outside:
+            return ("a post to the node audience stays on this node: it cannot also be "
+                    f"addressed to {', '.join(outside)}")
+    if node.registry.audience in addressees and not is_public(addressees):
+        outside = [a for a in addressees if a != node.registry.audience and not node.inside(a)]
+        if outside:
+            return f"a post to the group audience must not leave the group: {', '.join(outside)} is outside it"
+    return None
 
 
 def ceiling_of(addressees: Iterable[str], node: Node) -> str | None:

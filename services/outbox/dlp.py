@@ -38,10 +38,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from fedkit.actors import get_actor
-from fedkit.audience import Node, leaving
+from fedkit.audience import ADDRESS_FIELDS, Node, expand_shorthands, leaving
 from fedkit.config import Config
 from fedkit.internal import InternalClient
-from fedkit.policy import node_audience
 from fedkit.registry import GroupRegistry, load_registry
 from fedkit.vocab import (
     CREATABLE_TYPES,
@@ -58,12 +57,7 @@ from fedkit.vocab import (
 from services.outbox.dlp_rules import Rule, RulesError, RuleSet, load_rules
 from services.outbox.dlp_text import post_tags, post_text
 from services.outbox.models import LocalObject
-from services.outbox.publishing import (
-    ADDRESS_FIELDS,
-    EDITABLE_FIELDS,
-    GROUP_SHORTHAND,
-    NODE_SHORTHAND,
-)
+from services.outbox.publishing import EDITABLE_FIELDS
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +90,7 @@ class Outgoing:
 
 
 def _expand(addresses: list, config: Config) -> list[str]:
-    shorthands = {GROUP_SHORTHAND: load_registry(config).audience, NODE_SHORTHAND: node_audience(config.base_url)}
-    return [shorthands.get(a, a) if isinstance(a, str) else a for a in addresses]
+    return expand_shorthands(addresses, Node.of(config, load_registry(config)))
 
 
 def _activity_fields(data: dict) -> dict:

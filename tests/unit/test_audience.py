@@ -17,6 +17,8 @@ from fedkit.audience import (
     AudiencePlan,
     Node,
     Recipient,
+    address_create,
+    audience_conflict,
     choose_inboxes,
     leaving,
     plan_explicit,
@@ -69,6 +71,35 @@ def post(to=(), cc=(), bcc=(), kind="Create") -> dict:
 def delivered(activity: dict, node: Node, refused=lambda _url: False) -> set[str]:
     plan = plan_post(activity, ALICE, node)
     return set(choose_inboxes(plan, recipients(plan, ALICE_FOLLOWERS, node), RESOLVED, refused))
+
+
+# -- a new post's addressing (the publisher's Create) --------------------------------------------
+
+@pytest.mark.parametrize(("activity", "obj", "expected_activity", "expected_object"), [
+    ({}, {}, {"to": [FOLLOWERS]}, {"to": [FOLLOWERS]}),  # none: followers only
+    ({}, {"to": [BOB]}, {"to": [BOB]}, {"to": [BOB]}),  # the object's, shared with the activity
+    ({"to": [BOB]}, {"cc": [ALAIN]}, {"to": [BOB]}, {"to": [BOB], "cc": [ALAIN]}),
+    ({"to": "public"}, {}, {"to": ["public"]}, {"to": ["public"]}),  # not a shorthand
+    ({"to": [PUBLIC]}, {}, {"to": [PUBLIC], "cc": [FOLLOWERS]}, {"to": [PUBLIC], "cc": [FOLLOWERS]}),
+    ({"to": ["group"], "bcc": "node"}, {}, {"to": [GROUP], "bcc": [NODE]}, {"to": [GROUP], "bcc": [NODE]}),
+    ({"to": []}, {"to": ["node"]}, {"to": [NODE]}, {"to": [NODE]}),
+])
+def test_address_create(activity, obj, expected_activity, expected_object):
+    assert address_create(activity, obj, ALICE, STRICT) == (expected_activity, expected_object)
+
+
+@pytest.mark.parametrize(("addressees", "conflict"), [
+    ([NODE, FOLLOWERS, ALAIN], None),
+    ([NODE, BOB], "node"),
+    ([NODE, PUBLIC], "node"),
+    ([GROUP, FOLLOWERS, BOB, f"{IT}/users/x"], None),
+    ([GROUP, PAULA], "group"),
+    ([GROUP, PAULA, PUBLIC], None),  # public: the group audience is no ceiling
+    ([PUBLIC, PAULA], None),
+])
+def test_audience_conflict(addressees, conflict):
+    found = audience_conflict(addressees, STRICT)
+    assert (found is None) if conflict is None else (f"the {conflict} audience" in found)
 
 
 # -- who receives it: audience x inside/outside/partner recipients x bcc x perimeter -------------
