@@ -103,7 +103,9 @@ class AudiencePlan:
     expand_followers: bool = False  # the author's remote followers are delivered to (``recipients``)
     inside_only: bool = False  # only actors inside the group receive it
     remote: tuple[str, ...] = ()  # remote actors named (and member nodes), before followers are added
-    local: tuple[str, ...] = ()  # local actors named (bto/bcc, a community's local members)
+    # Local IRIs it reaches by name, on this node's inbox pipeline: its (and a created or
+    # updated object's) addressees here, bto/bcc included, and a community's local members.
+    local: tuple[str, ...] = ()
     explicit: bool = False  # recipients listed by the service that owns the (non-Person) actor
 
     @property
@@ -219,7 +221,7 @@ def plan_post(activity: dict, author: str, node: Node) -> AudiencePlan:
         author=author, addressees=tuple(addressees), hidden=tuple(hidden), ceiling=ceiling,
         public=is_public(addressees), followers=reaches_followers(author, _with_object(activity), node, own_followers),
         expand_followers=ceiling != NODE_CEILING and (own_followers in addressees or ceiling == GROUP_CEILING),
-        inside_only=inside_only, remote=tuple(remote), local=tuple(a for a in hidden if node.is_local(a)))
+        inside_only=inside_only, remote=tuple(remote), local=_named_here(activity, node))
 
 
 def recipients(plan: AudiencePlan, followers: Iterable[str], node: Node) -> list[str]:
@@ -239,12 +241,19 @@ def plan_explicit(activity: dict, author: str, listed: Iterable[str], node: Node
     listed = list(dict.fromkeys(listed))
     addressees = audience_of(activity)
     hidden = hidden_of(activity)
-    local = [a for a in hidden if node.is_local(a)] + [r for r in listed if node.is_local(r)]
     return AudiencePlan(
         author=author, addressees=tuple(addressees), hidden=tuple(hidden), ceiling=ceiling_of(addressees, node),
         public=is_public(addressees),
         followers=reaches_followers(author, _with_object(activity), node, followers_url(author)),
-        remote=tuple(r for r in listed if not node.is_local(r)), local=tuple(dict.fromkeys(local)), explicit=True)
+        remote=tuple(r for r in listed if not node.is_local(r)),
+        local=tuple(dict.fromkeys(_named_here(activity, node) + tuple(r for r in listed if node.is_local(r)))),
+        explicit=True)
+
+
+def _named_here(activity: dict, node: Node) -> tuple[str, ...]:
+    """Local actors an activity names (not this node's audience, nor a followers collection)."""
+    return tuple(a for a in _with_object(activity)
+                 if node.is_local(a) and a != node.audience and not a.endswith("/followers"))
 
 
 def _with_object(activity: dict) -> list[str]:

@@ -67,15 +67,27 @@ def local_recipients(ctx: HandlerContext, activity: dict, obj: dict | None = Non
     """Local users an activity is for: those addressed by name, and the author's local
     followers when the post is public, addressed to the author's followers, or to the
     group audience (or, for a local author, the node audience)."""
+    if ctx.plan is not None:  # a local activity: its outbox decided who it reaches here
+        return planned_recipients(ctx)
     addressees = audience_of(activity) + list(ctx.also_to)
     if obj:
         addressees += [a for a in audience_of(obj) if a not in addressees]
     names = {n for n in (ctx.local_username(a) for a in addressees) if n}
     actor = ctx.activity.actor_id
     if actor:
-        # A local activity's plan already says whether the author's followers are reached.
-        if ctx.plan.followers if ctx.plan is not None else reaches_followers(ctx, actor, addressees):
+        if reaches_followers(ctx, actor, addressees):
             names.update(ctx.local_followers_of(actor))
     author = ctx.local_username(actor)
     names.discard(author)  # nobody needs their own post in their inbox
+    return names
+
+
+def planned_recipients(ctx: HandlerContext) -> set[str]:
+    """Local users a local activity is for, as its plan says (fedkit.audience.AudiencePlan):
+    those it names here, and the author's local followers when it reaches them."""
+    names = {n for n in (ctx.local_username(a) for a in ctx.plan.local) if n}
+    actor = ctx.activity.actor_id
+    if actor and ctx.plan.followers:
+        names.update(ctx.local_followers_of(actor))
+    names.discard(ctx.local_username(actor))  # nobody needs their own post in their inbox
     return names

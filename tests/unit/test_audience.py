@@ -207,6 +207,16 @@ def test_plan_facts(activity, ceiling, public, followers, expand):
     assert (plan.ceiling, plan.public, plan.followers, plan.expand_followers) == (ceiling, public, followers, expand)
 
 
+@pytest.mark.parametrize(("activity", "local"), [
+    (post([FOLLOWERS, ALAIN, BOB]), (ALAIN,)),
+    (post([NODE], bcc=[ALAIN, f"{FR}/users/amelie"]), (ALAIN, f"{FR}/users/amelie")),
+    (post([f"{FR}/communities/club", f"{FR}/communities/club/followers"]), (f"{FR}/communities/club",)),
+    ({**post([BOB]), "object": {**post([BOB])["object"], "cc": [ALAIN]}}, (ALAIN,)),  # the object's own
+])
+def test_local_actors_it_names(activity, local):
+    assert plan_post(activity, ALICE, STRICT).local == local
+
+
 def test_the_plan_round_trips_through_a_dict():
     plan = plan_post(post([GROUP], bcc=[ALAIN]), ALICE, STRICT)
     stored = json.loads(json.dumps(plan.as_dict()))
@@ -222,6 +232,7 @@ def test_explicit_plan_of_a_community_relay():
     announce = {"id": f"{FR}/activities/2", "type": "Announce", "actor": club, "to": [f"{club}/followers"]}
     plan = plan_explicit(announce, club, [ALAIN, BOB, PAULA, BOB], STRICT)
     assert plan.explicit and plan.remote == (BOB, PAULA) and plan.local == (ALAIN,)
+    assert plan.followers  # the Group's followers here (its members) get it from the inbox
     # exactly the listed members (partners too), shared inboxes, no followers added
     assert recipients(plan, ALICE_FOLLOWERS, STRICT) == [BOB, PAULA]
     assert choose_inboxes(plan, [BOB, PAULA], RESOLVED) == [de, partner]
