@@ -4,10 +4,16 @@ fedkit/policy.py, which decides who may see it).
 Pure: it imports no service and does no I/O. The services give it the facts they own
 (the node and its group registry, the author's followers, the recipient actors as
 resolved, whether a community admits partners, the federation policy as a predicate)
-and store what it decides. The publisher plans a post once (``plan_post``) and stores
-the plan with it; fan-out reads it, adds the author's followers as they are then
-(``recipients``) and resolves the actors to inboxes (``choose_inboxes``); data-loss prevention asks ``leaving``; the inbox asks
-``reaches_followers``; a community's relay asks ``within_audience``.
+and store what it decides:
+- the publisher addresses a new post (``address_create``, ``audience_conflict``), plans
+  it once (``plan_post``; a node actor's activity to listed recipients: ``plan_explicit``)
+  and stores the plan with it;
+- fan-out reads the plan, adds the author's followers as they are then (``recipients``)
+  and resolves the actors to inboxes (``choose_inboxes``);
+- the inbox reads a local activity's plan for its local recipients, and asks
+  ``reaches_followers`` about a received one;
+- data-loss prevention asks ``leaving`` (does it leave the group?); a community's relay
+  asks ``within_audience``; the read side (fedkit/policy.py) reads the stored audience.
 
 Audiences (see DESIGN.md "A group of nodes"):
 - ``public`` (``as:Public``): everyone, as far as the federation policy allows;
@@ -107,10 +113,6 @@ class AudiencePlan:
     # updated object's) addressees here, bto/bcc included, and a community's local members.
     local: tuple[str, ...] = ()
     explicit: bool = False  # recipients listed by the service that owns the (non-Person) actor
-
-    @property
-    def federated(self) -> bool:
-        return bool(self.remote)
 
     def as_dict(self) -> dict:
         return asdict(self)
