@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 from fedkit.actors import CachedActor, FetchError, fetch_json, get_actor
 from fedkit.config import Config
+from fedkit.contracts.communities import CommunitiesClient
 from fedkit.internal import InternalClient
 from fedkit.policy import Viewer
 from fedkit.vocab import GROUP, audience_of, id_of
@@ -76,11 +77,7 @@ def community_admits(addressee: str, viewer: Viewer, config: Config, internal: I
     (the inbox owns it; other services ask the inbox)."""
     community = local_community_of(addressee, config)
     if community is not None:
-        resp = internal.request("GET", "communities", "/internal/admits", params={
-            "community": community, "actor": viewer.actor or "", "kind": viewer.kind})
-        if resp.status_code not in (200, 404):
-            log.warning("communities /internal/admits answered %s for %s", resp.status_code, community)
-        return resp.status_code == 200 and bool(resp.json().get("admits"))  # closed by default
+        return CommunitiesClient(internal).admission(community, viewer.actor or "", viewer.kind).admits
     group = remote_group_of(addressee)
     if group is None:
         return None

@@ -1,5 +1,6 @@
 """How the gateway passes a verified identity to the services of its node, and how
-services call each other over internal HTTP.
+services call each other over internal HTTP (each service's typed client, on this
+transport, is declared in fedkit.contracts).
 
 The gateway strips every ``X-Archipel-*`` header that came from outside, then sets:
 - ``X-Archipel-Internal``: the node's internal secret (services refuse requests without it)
@@ -33,6 +34,15 @@ SIGNER = "X-Archipel-Signer"
 USER = "X-Archipel-User"
 SCOPES = "X-Archipel-Scopes"
 VIEWER = "X-Archipel-Viewer"
+
+
+def identity_headers(*, secret: str | None = None, signer: str | None = None, user: str | None = None,
+                     scopes: str | None = None, viewer: str | None = None) -> dict[str, str]:
+    """The internal identity headers, the only place they are built: the node's secret
+    (proves the call comes from inside), then whoever the caller vouches for. Empty
+    values are left out (the service reads them as absent)."""
+    headers = {INTERNAL: secret, SIGNER: signer, USER: user, SCOPES: scopes, VIEWER: viewer}
+    return {name: value for name, value in headers.items() if value}
 
 
 @dataclass(frozen=True)
@@ -99,8 +109,7 @@ class InternalClient:
         return base + path
 
     def request(self, method: str, service: str, path: str, **kwargs) -> requests.Response:
-        headers = kwargs.pop("headers", {}) or {}
-        headers[INTERNAL] = self.config.internal_secret
+        headers = {**(kwargs.pop("headers", {}) or {}), **identity_headers(secret=self.config.internal_secret)}
         kwargs.setdefault("timeout", 30)
         return self.session.request(method, self._url(service, path), headers=headers, **kwargs)
 
@@ -108,14 +117,6 @@ class InternalClient:
         resp = self.request("GET", service, path, **kwargs)
         resp.raise_for_status()
         return resp.json()
-
-    def active_account(self, username: str) -> dict | None:
-        """The local account (identity's internal view) if it exists and is not closed."""
-        resp = self.request("GET", "identity", f"/internal/accounts/{username}")
-        if resp.status_code != 200:
-            return None
-        account = resp.json()
-        return None if account.get("suspended") else account
 
     def post_json(self, service: str, path: str, payload, **kwargs):
         resp = self.request("POST", service, path, json=payload, **kwargs)

@@ -1,7 +1,13 @@
 """One engine for everything that is leased, retried or swept (DESIGN.md convention 12).
 
 A ``Machine`` declares a stored document's states and allowed transitions; pending
-states are those with a way out. Each document carries two engine fields:
+states are those with a way out. ``ABSENT`` stands for a document not stored (yet, or
+any more): creating and deleting one are transitions too. Every move is checked against
+the declaration (``TransitionError``, nothing written) and is a compare-and-set on the
+state read, so two writers never both move the same document. ``machines()`` lists the
+declared machines.
+
+Documents a worker takes (inbound activities, fan-outs, deliveries) carry two engine fields:
 
 * a *due* time (always set): nobody takes the document before it. While a worker
   holds it, due is the end of its lease; while it waits for a retry, the next attempt;
@@ -17,8 +23,9 @@ claims from those of a live replica; a lapsed lease shows its holder stopped.) `
 what is due and marks it nudged for one lease, so a document waiting in the queue is
 not enqueued again at every sweep.
 
-Every query is an equality on ``_id``, or ``{state: S, due: {$lte: now}}`` served by a
-(state, due) index (deploy/migrate.py). No ``$or``, no ``$in`` on the state and no
+Documents with a deadline but no worker (memberships that expire) are found by
+``due_by``. Every query is an equality on ``_id``, or ``{state: S, <time>: {$lte: now}}``
+served by a (state, time) index (deploy/migrate.py). No ``$or``, no ``$in`` on the state and no
 findAndModify: on the embedded SecantusDB each of those scans the whole collection.
 """
 
@@ -34,6 +41,7 @@ from collections.abc import Callable, Mapping
 
 log = logging.getLogger(__name__)
 
+ABSENT = None  # the "state" of a document that is not stored
 QUEUED = "queue"  # holder of a document whose queue message is on its way
 DEFAULT_LEASE_SECONDS = 15.0
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -64,18 +72,33 @@ class TransitionError(ValueError):
 
 
 class Machine:
-    def __init__(self, name: str, document, transitions: Mapping[str, frozenset[str] | set[str]], *,
+    def __init__(self, name: str, document, transitions: Mapping[str | None, frozenset | set], *,
                  state_field: str = "state", due_field: str = "lease_until", holder_field: str = "holder",
                  attempts_field: str | None = "attempts"):
         self.name = name
         self.document = document
         self.transitions = {state: frozenset(moves) for state, moves in transitions.items()}
-        self.pending = tuple(state for state, moves in self.transitions.items() if moves)
+        undeclared = {s for moves in self.transitions.values() for s in moves} - set(self.transitions) - {ABSENT}
+        if undeclared:
+            raise ValueError(f"{name}: transitions to undeclared states {sorted(undeclared)}")
+        self.states = tuple(state for state in self.transitions if state is not ABSENT)
+        self.pending = tuple(state for state in self.states if self.transitions[state])
         self.state_field, self.due_field = state_field, due_field
         self.holder_field, self.attempts_field = holder_field, attempts_field
         self._held: set = set()
         self._lock = threading.Lock()
         MACHINES.append(self)
+
+    def __repr__(self) -> str:
+        return f"Machine({self.name!r})"
+
+    # -- the declaration ---------------------------------------------------------------
+    def allows(self, current: str | None, new_state: str | None) -> bool:
+        return new_state in self.transitions.get(current, ())
+
+    def check(self, current: str | None, new_state: str | None) -> None:
+        if not self.allows(current, new_state):
+            raise TransitionError(f"{self.name}: cannot go from {current or 'absent'} to {new_state or 'absent'}")
 
     # -- names in the database -------------------------------------------------
     def _db(self, field: str) -> str:
@@ -90,6 +113,11 @@ class Machine:
 
     def _set(self, fields: Mapping) -> dict:
         return {self._db(name): value for name, value in fields.items()}
+
+    def _values(self, fields: Mapping) -> dict:
+        """Values to store, as their fields store them (a JSONDictField's escapes)."""
+        return {self._db(name): None if value is None else self.document._fields[name].to_mongo(value)
+                for name, value in fields.items()}
 
     # -- the life of one document ---------------------------------------------------
     def claim(self, key, lease_seconds: float = DEFAULT_LEASE_SECONDS):
@@ -113,8 +141,7 @@ class Machine:
     def finish(self, doc, new_state: str, **fields) -> bool:
         """Move a held (or, with no holder check, any) document along a declared transition."""
         current = getattr(doc, self.state_field)
-        if new_state not in self.transitions.get(current, ()):
-            raise TransitionError(f"{self.name}: cannot go from {current} to {new_state}")
+        self.check(current, new_state)
         return self._release(doc, {self.state_field: new_state, **fields}, {self.state_field: current})
 
     def reschedule(self, doc, at: dt.datetime, **fields) -> bool:
@@ -146,6 +173,52 @@ class Machine:
         """A document marked queued whose message was not sent is due now."""
         self._collection().update_one({"_id": self._key(key), self._db(self.holder_field): QUEUED},
                                       {"$set": {self._db(self.due_field): now()}})
+
+    # -- documents nobody leases (held posts, memberships) -----------------------------------
+    def create(self, new_state: str, *, write_concern: Mapping | None = None, **fields):
+        """Store a new document in ``new_state`` (declared from ABSENT); None if one with its
+        unique keys exists already (another writer came first)."""
+        from mongoengine import NotUniqueError
+
+        self.check(ABSENT, new_state)
+        doc = self.document(**{self.state_field: new_state}, **fields)
+        try:
+            doc.save(force_insert=True, write_concern=write_concern)
+        except NotUniqueError:
+            return None
+        return doc
+
+    def move(self, doc, new_state: str | None, *, where: Mapping | None = None, unset=(), **fields) -> bool:
+        """Move ``doc`` from the state it was read in to ``new_state`` (ABSENT deletes it), if
+        that is still its stored state and ``where`` (extra conditions, raw values) holds;
+        False if another writer moved it first. Sets ``fields``, removes ``unset``."""
+        current = getattr(doc, self.state_field)
+        self.check(current, new_state)
+        filter_ = {"_id": doc.pk, self._db(self.state_field): current, **self._set(where or {})}
+        if new_state is ABSENT:
+            return bool(self._collection().delete_one(filter_).deleted_count)
+        update = {"$set": self._values({self.state_field: new_state, **fields})}
+        if unset:
+            update["$unset"] = {self._db(name): "" for name in unset}
+        if not self._collection().update_one(filter_, update).matched_count:
+            return False
+        for name, value in {self.state_field: new_state, **fields, **dict.fromkeys(unset)}.items():
+            setattr(doc, name, value)
+        return True
+
+    def due_by(self, field: str, before: dt.datetime, *, states=None, where: Mapping | None = None,
+               limit: int = 200) -> list:
+        """Documents in ``states`` (all pending ones by default) whose time ``field`` is at or
+        before ``before`` and that match the equalities ``where``: one query per state, served
+        by a (state, *where, field) index. Nothing else in the query: the embedded database
+        scans the whole collection for a field its index does not hold."""
+        found: list = []
+        for state in states or self.pending:
+            query = {self._db(self.state_field): state, **self._set(where or {}), self._db(field): {"$lte": before}}
+            found += list(self.document.objects(__raw__=query).limit(limit - len(found)))
+            if len(found) >= limit:
+                break
+        return found
 
     # -- what a worker process does around its tasks ------------------------------------
     def due(self, limit: int = 200) -> list:
@@ -194,6 +267,11 @@ class Machine:
 
 
 MACHINES: list[Machine] = []
+
+
+def machines() -> dict[str, Machine]:
+    """The declared machines by name (those of the modules imported so far)."""
+    return {machine.name: machine for machine in MACHINES}
 
 
 def start_heartbeat(lease_seconds: float, stop: threading.Event) -> threading.Thread:

@@ -21,7 +21,7 @@ from fedkit.config import Config, load_config
 from fedkit.db import connect_db
 from fedkit.federation_policy import check_policy_file, signer_refusal
 from fedkit.http import cookieless_session
-from fedkit.internal import HEADER_PREFIX, INTERNAL, SCOPES, SIGNER, USER, VIEWER, InternalClient
+from fedkit.internal import HEADER_PREFIX, InternalClient, identity_headers
 from fedkit.logs import setup_logging
 from fedkit.policy import viewer_kind
 from fedkit.registry import GroupRegistry, load_registry
@@ -96,16 +96,13 @@ def create_app(config: Config | dict | None = None) -> Flask:
 
         headers = {k: v for k, v in request.headers.items()
                    if k.lower() not in HOP_HEADERS and not k.startswith(HEADER_PREFIX)}
-        headers[INTERNAL] = cfg.internal_secret
         headers["X-Forwarded-For"] = request.remote_addr or ""
         headers["X-Forwarded-Proto"] = cfg.base_url.split("://", 1)[0]
         headers["X-Forwarded-Host"] = cfg.host
-        if identity.signer:
-            headers[SIGNER] = identity.signer
-        if identity.user:
-            headers[USER] = identity.user
-            headers[SCOPES] = identity.scopes
-        headers[VIEWER] = viewer_kind(identity.signer, identity.user, cfg, registry)
+        headers.update(identity_headers(
+            secret=cfg.internal_secret, signer=identity.signer, user=identity.user,
+            scopes=identity.scopes if identity.user else None,
+            viewer=viewer_kind(identity.signer, identity.user, cfg, registry)))
         base = getattr(cfg, f"{service}_url")
         query = request.query_string.decode("latin-1")
         url = base + upstream_path + (f"?{query}" if query else "")

@@ -16,6 +16,7 @@ from flask import Request
 from fedkit import httpsig
 from fedkit.actors import resolve_key
 from fedkit.config import Config
+from fedkit.contracts.identity import IdentityClient
 from fedkit.internal import InternalClient
 from fedkit.key_fetch import KeyFetchRefused
 from fedkit.responses import error
@@ -78,7 +79,7 @@ def bearer_identity(req: Request, internal: InternalClient) -> Identity | None:
         return None
     token = header[7:].strip()
     try:
-        info = internal.post_json("identity", "/internal/introspect", {"token": token})
+        info = IdentityClient(internal).introspect(token)
     except Exception as exc:
         log.error("token introspection failed: %s", type(exc).__name__)
         raise AuthError(503, "identity_unavailable", "cannot check the token now") from None

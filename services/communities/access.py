@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import requests
 from flask import current_app, g
 
 from fedkit.config import Config
+from fedkit.contracts.identity import IdentityClient
 from fedkit.policy import ANONYMOUS, KINDS, Viewer, may_see_community, viewer_kind, viewer_of
 from fedkit.registry import load_registry, origin_of
 from fedkit.responses import error
 from fedkit.vocab import id_of
-from services.communities.models import Community, Membership
+from services.communities.models import MEMBER, SEEING, Community, Membership
 
 
 def config() -> Config:
@@ -49,7 +51,7 @@ def member_hosts(community: Community) -> set[str]:
     """Origins of the nodes that host a member or an invitee (they must be able to fetch
     the Group's document and key to deliver to it and verify what it sends)."""
     return {origin_of(m.actor) for m in Membership.objects(community=community.slug,
-                                                          state__in=("member", "invited")).only("actor")}
+                                                          state__in=SEEING).only("actor")}
 
 
 def can_fetch_actor_document(community: Community, viewer: Viewer) -> bool:
@@ -78,8 +80,11 @@ def node_roles() -> list[str]:
 
     if not g.requester.user:
         return []
-    resp = internal_client().request("GET", "identity", f"/internal/accounts/{g.requester.user}")
-    return resp.json().get("roles", []) if resp.status_code == 200 else []
+    try:
+        account = IdentityClient(internal_client()).account(g.requester.user)
+    except requests.HTTPError:
+        return []
+    return list(account.roles) if account is not None else []
 
 
 # Node roles that stand in for community roles in every community of the node.
@@ -94,11 +99,11 @@ def acting_as(slug: str, roles) -> tuple[Community | None, Membership | None, ob
     if community is None:
         return None, None, error(404, "not_found", "no such community")
     actor = current_viewer().actor or ""
-    me_ = Membership.objects(community=slug, actor=actor, state="member").first()
+    me_ = Membership.objects(community=slug, actor=actor, state=MEMBER).first()
     if me_ is not None and me_.role in roles:
         return community, me_, None
     if any(NODE_ROLE_STANDS_FOR.get(r) in roles for r in node_roles()):
-        return community, Membership(community=slug, actor=actor, role="manager", state="member"), None
+        return community, Membership(community=slug, actor=actor, role="manager", state=MEMBER), None
     return None, None, error(403, "forbidden", f"this needs one of the roles: {', '.join(roles)}")
 
 

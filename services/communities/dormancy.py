@@ -12,20 +12,25 @@ import uuid
 from fedkit.config import Config
 from fedkit.internal import InternalClient
 from fedkit.vocab import CREATE, NOTE, object_url
-from services.communities.models import MANAGING_ROLES, Community, Membership, now
+from services.communities.models import MANAGING_ROLES, MEMBER, Community, Membership, now
 from services.communities.sending import send_as_group
+
+
+def newly_dormant(threshold: dt.datetime):
+    """Communities quiet since before ``threshold`` and not flagged yet (an indexed query)."""
+    return Community.objects(archived=False, dormant_flagged_at=None, last_activity_at__lt=threshold)
 
 
 def flag_dormant(config: Config, internal: InternalClient) -> list[str]:
     """Flag the newly dormant communities; returns their slugs."""
     threshold = now() - dt.timedelta(seconds=config.community_dormant_after)
     flagged = []
-    for community in Community.objects(archived=False, last_activity_at__lt=threshold, dormant_flagged_at=None):
+    for community in newly_dormant(threshold):
         # Claim it first: two sweepers never send the notice twice.
         if not Community.objects(slug=community.slug, dormant_flagged_at=None).update_one(
                 set__dormant_flagged_at=now()):
             continue
-        managers = [m.actor for m in Membership.objects(community=community.slug, state="member",
+        managers = [m.actor for m in Membership.objects(community=community.slug, state=MEMBER,
                                                          role__in=MANAGING_ROLES)]
         days = max(1, round(config.community_dormant_after / 86400))
         note = {

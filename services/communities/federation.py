@@ -31,7 +31,22 @@ from fedkit.vocab import (
     type_of,
 )
 from services.communities.access import viewer_for_actor
-from services.communities.models import Community, CommunityPost, Membership, now
+from services.communities.models import (
+    ABSENT,
+    BANNED,
+    INVITED,
+    MEMBER,
+    MEMBER_ROLE,
+    MEMBERSHIP,
+    OWNER,
+    PENDING,
+    SEEING,
+    Community,
+    CommunityPost,
+    Membership,
+    now,
+    set_membership,
+)
 from services.communities.sending import announce_to_members, send_as_group
 
 log = logging.getLogger(__name__)
@@ -68,13 +83,6 @@ def _answer(community, answer_type: str, follow: dict, config, internal) -> None
                   [id_of(follow.get("actor"))], config, internal)
 
 
-def _set_state(community, actor: str, state: str, **fields) -> Membership:
-    updates = {f"set__{k}": v for k, v in fields.items()}
-    Membership.objects(community=community.slug, actor=actor).update_one(
-        set__state=state, set__updated_at=now(), set_on_insert__created_at=now(), upsert=True, **updates)
-    return Membership.objects(community=community.slug, actor=actor).first()
-
-
 def on_follow(community, actor, activity, config, internal) -> str:
     if id_of(activity.get("object")) != community.actor_id:
         return "ignored"
@@ -83,15 +91,15 @@ def on_follow(community, actor, activity, config, internal) -> str:
     if not may_join_community(community.visibility, viewer_for_actor(actor, config), state):
         return "ignored"  # it cannot know the community exists: no answer at all
     follow = {k: v for k, v in activity.items() if k != "@context"}
-    if state == "banned" or community.archived:
+    if state == BANNED or community.archived:
         _answer(community, REJECT, follow, config, internal)
-        return "refused: banned" if state == "banned" else "refused: archived"
-    if state in ("member", "invited") or community.openness == "free":
-        _set_state(community, actor, "member", follow=follow)
+        return "refused: banned" if state == BANNED else "refused: archived"
+    if state in SEEING or community.openness == "free":
+        set_membership(membership, MEMBER, community=community.slug, actor=actor, follow=follow)
         _answer(community, ACCEPT, follow, config, internal)
         return "accepted"
     if community.openness == "open":
-        _set_state(community, actor, "pending", follow=follow)
+        set_membership(membership, PENDING, community=community.slug, actor=actor, follow=follow)
         return "pending"
     _answer(community, REJECT, follow, config, internal)  # closed: invitation only
     return "refused: closed"
@@ -102,23 +110,23 @@ def on_leave(community, actor, activity, config, internal) -> str:
     if not isinstance(follow, dict) or id_of(follow.get("object")) != community.actor_id:
         return "ignored"
     membership = Membership.objects(community=community.slug, actor=actor).first()
-    if membership is None or membership.state == "banned":
+    if membership is None or membership.state == BANNED:
         return "ignored"  # leaving does not lift a ban
-    if membership.role == "owner":
+    if membership.role == OWNER:
         return "refused: the owner transfers ownership before leaving"
-    membership.delete()
+    MEMBERSHIP.move(membership, ABSENT)
     return "left"
 
 
 def on_invite_answer(community, actor, activity, config, internal) -> str:
     """Accept(Invite): the invitee joins; Reject(Invite): the invitation is withdrawn."""
-    membership = Membership.objects(community=community.slug, actor=actor, state="invited").first()
+    membership = Membership.objects(community=community.slug, actor=actor, state=INVITED).first()
     if membership is None:
         return "ignored"
     if type_of(activity) == ACCEPT:
-        membership.update(set__state="member", set__updated_at=now())
+        set_membership(membership, MEMBER, community=community.slug, actor=actor)
         return "accepted"
-    membership.delete()
+    MEMBERSHIP.move(membership, ABSENT)
     return "declined"
 
 
@@ -127,9 +135,9 @@ def may_post(community, actor) -> str | None:
     if community.archived:
         return "archived"
     membership = Membership.objects(community=community.slug, actor=actor).first()
-    if membership is None or membership.state != "member":
-        return "banned" if membership and membership.state == "banned" else "not a member"
-    if community.posting == "moderators" and membership.role == "member":
+    if membership is None or membership.state != MEMBER:
+        return "banned" if membership and membership.state == BANNED else "not a member"
+    if community.posting == "moderators" and membership.role == MEMBER_ROLE:
         return "posting is restricted to moderators"
     return None
 
@@ -179,7 +187,7 @@ def on_delete(community, actor, activity, config, internal) -> str:
 
 
 def on_like(community, actor, activity, config, internal) -> str:
-    membership = Membership.objects(community=community.slug, actor=actor, state="member").first()
+    membership = Membership.objects(community=community.slug, actor=actor, state=MEMBER).first()
     if membership is None:
         return "ignored"
     community.update(set__last_activity_at=now(), unset__dormant_flagged_at=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
+from fedkit.contracts import communities as contract
 from fedkit.internal import internal_client
 from fedkit.jsonbody import request_json
 from fedkit.responses import error
@@ -16,7 +17,7 @@ from services.communities.access import (
 from services.communities.federation import handle
 from services.communities.models import Community
 
-bp = Blueprint("communities_internal", __name__, url_prefix="/internal")
+bp = Blueprint("communities_internal", __name__)
 
 
 def _community_by_id(iri: str) -> Community | None:
@@ -26,7 +27,7 @@ def _community_by_id(iri: str) -> Community | None:
     return Community.objects(slug=iri[len(prefix):].split("/", 1)[0]).first()
 
 
-@bp.post("/inbox")
+@bp.post(contract.INBOX)
 def inbox():
     """An activity for a local community, verified and stored by the inbox service."""
     data = request_json(required=False)
@@ -37,7 +38,7 @@ def inbox():
     return jsonify(outcomes=handle(activity, config(), internal_client(), also_to))
 
 
-@bp.get("/admits")
+@bp.get(contract.ADMITS)
 def admits():
     """May this viewer see this community (and what is addressed to it)?"""
     community = _community_by_id(request.args.get("community", ""))
@@ -48,7 +49,7 @@ def admits():
                    actor_document=can_fetch_actor_document(community, viewer))
 
 
-@bp.get("/webfinger")
+@bp.get(contract.WEBFINGER)
 def webfinger():
     """The community behind acct:<slug>@host, if this viewer may see it."""
     community = Community.objects(slug=request.args.get("name", "")).first()

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import re
 
+import requests
 from flask import Blueprint, g, jsonify
 
 from fedkit import keystore
+from fedkit.contracts.identity import IdentityClient
 from fedkit.internal import internal_client, require_user
 from fedkit.jsonbody import request_json
 from fedkit.keys import generate_rsa_keypair
@@ -19,9 +21,14 @@ from services.communities.access import acting_as, config, target_actor
 from services.communities.converter import group_json, listing_json
 from services.communities.federation import remove_post
 from services.communities.models import (
+    INVITED,
     MANAGING_ROLES,
+    MEMBER,
+    MEMBERSHIP,
     MODERATING_ROLES,
     OPENNESS,
+    OWNER,
+    PENDING,
     PURPOSES,
     Community,
     CommunityPost,
@@ -70,11 +77,17 @@ def create():
     if not isinstance(tags, list) or not all(isinstance(t, str) and 0 < len(t) <= 64 for t in tags):
         return error(422, "invalid_tags", "tags: a list of short strings")
     cfg = config()
-    creator = internal_client().get_json("identity", f"/internal/accounts/{g.requester.user}")
-    if creator.get("signs_in_with_group") and "community_creator" not in creator.get("roles", []):
+    identity = IdentityClient(internal_client())
+    creator = identity.account(g.requester.user)
+    if creator is None:  # the gateway vouched for a user identity no longer knows (closed meanwhile)
+        return error(403, "not_allowed", "your account cannot create communities")
+    if creator.signs_in_with_group and "community_creator" not in creator.roles:
         # The group directory says who may create communities (the "roles" claim).
         return error(403, "not_allowed", "your directory entry does not allow creating communities")
-    taken = internal_client().request("GET", "identity", f"/internal/accounts/{slug}").status_code != 404
+    try:
+        taken = identity.account(slug) is not None
+    except requests.HTTPError:
+        taken = True  # identity cannot say: the name is not offered
     if taken or Community.objects(slug=slug).first():
         # Hidden communities' names must not leak either: the answer does not say which.
         return error(409, "name_taken", "this name is not available; choose another slug")
@@ -87,8 +100,8 @@ def create():
                           tags=[t.lstrip("#").lower() for t in tags], purpose=purpose, openness=openness,
                           visibility=visibility, posting=posting, owner=owner, admits_partners=admits_partners)
     community.save(force_insert=True)
-    Membership(community=slug, actor=owner, role="owner", state="member").save()
-    resp = jsonify(listing_json(community, cfg, 1, "member", "owner"))
+    MEMBERSHIP.create(MEMBER, community=slug, actor=owner, role=OWNER)
+    resp = jsonify(listing_json(community, cfg, 1, MEMBER, OWNER))
     resp.status_code = 201
     resp.headers["Location"] = actor
     return resp
@@ -126,7 +139,7 @@ def update_settings(slug: str):
         community.tags = [t.lstrip("#").lower() for t in tags]
     cfg = config()
     if community.visibility == "node":
-        outside = [m.actor for m in Membership.objects(community=slug, state__in=("member", "pending", "invited"))
+        outside = [m.actor for m in Membership.objects(community=slug, state__in=(MEMBER, PENDING, INVITED))
                    if not m.actor.startswith(cfg.base_url + "/")]
         if outside:
             return error(409, "members_elsewhere", f"a node community stays on its node: first remove the "
@@ -136,8 +149,8 @@ def update_settings(slug: str):
     document = {k: v for k, v in group_json(community, key.public_pem, cfg).items() if k != "@context"}
     send_as_group(community, {"type": UPDATE, "object": document, "to": [f"{community.actor_id}/followers"]},
                   members_of(community), cfg, internal_client())
-    members = Membership.objects(community=slug, state="member").count()
-    return jsonify(listing_json(community, cfg, members, "member", me_.role))
+    members = Membership.objects(community=slug, state=MEMBER).count()
+    return jsonify(listing_json(community, cfg, members, MEMBER, me_.role))
 
 
 @bp.post("/communities/<slug>/transfer")
@@ -147,7 +160,7 @@ def transfer(slug: str):
     if failure:
         return failure
     target = target_actor(request_json())
-    heir = Membership.objects(community=slug, actor=target or "", state="member").first()
+    heir = Membership.objects(community=slug, actor=target or "", state=MEMBER).first()
     if heir is None:
         return error(422, "not_a_member", "ownership goes to a member of the community")
     if not heir.actor.startswith(config().base_url + "/"):

@@ -12,7 +12,21 @@ from fedkit.registry import load_registry
 from fedkit.responses import error
 from fedkit.vocab import ACCEPT, INVITE, REJECT
 from services.communities.access import acting_as, config, target_actor
-from services.communities.models import MANAGING_ROLES, ROLES, Membership, now, partner_expiry
+from services.communities.models import (
+    ABSENT,
+    BANNED,
+    INVITED,
+    MANAGING_ROLES,
+    MEMBER,
+    MEMBER_ROLE,
+    MEMBERSHIP,
+    PENDING,
+    ROLES,
+    SEEING,
+    Membership,
+    partner_expiry,
+    set_membership,
+)
 from services.communities.sending import send_as_group
 
 bp = Blueprint("members_admin", __name__)
@@ -49,49 +63,48 @@ def manage_member(slug: str):
         send_as_group(community, {"type": kind, "object": follow, "to": [target]}, [target], cfg, internal)
 
     if action == "invite":
-        if state in ("member", "banned"):
+        if state in (MEMBER, BANNED):
             return error(409, "conflict", f"that actor is {state}")
         partner = not load_registry(cfg).is_inside(target)
         if partner and not community.admits_partners:
             return error(422, "no_partners", "this community does not admit partners from outside the group")
-        expiry = {"set__expires_at": partner_expiry(cfg), "set__expiry_notice_sent": False} if partner else {}
-        Membership.objects(community=slug, actor=target).update_one(
-            set__state="invited", set__invited_by=me_.actor, set__partner=partner, set__updated_at=now(),
-            upsert=True, **expiry)
+        expiry = {"expires_at": partner_expiry(cfg), "expiry_notice_sent": False} if partner else {}
+        set_membership(current, INVITED, community=slug, actor=target, invited_by=me_.actor, partner=partner,
+                       **expiry)
         send_as_group(community, {"type": INVITE, "object": community.actor_id, "target": target,
                                   "to": [target]}, [target], cfg, internal)
     elif action == "approve":
-        if state != "pending":
+        if state != PENDING:
             return error(409, "conflict", "no pending request from that actor")
-        current.update(set__state="member", set__updated_at=now())
+        set_membership(current, MEMBER, community=slug, actor=target)
         answer_follow(ACCEPT)
     elif action in ("reject", "remove"):
-        if state is None or state == "banned":
+        if state is None or state == BANNED:
             return error(404, "not_found", "no such member or request")
         answer_follow(REJECT)  # Mastodon reads a Reject of an accepted Follow as a removal
-        current.delete()
+        MEMBERSHIP.move(current, ABSENT)
     elif action == "ban":
-        if state == "member":
+        if state == MEMBER:
             answer_follow(REJECT)
-        Membership.objects(community=slug, actor=target).update_one(
-            set__state="banned", set__role="member", set__updated_at=now(), upsert=True)
+        set_membership(current, BANNED, community=slug, actor=target, role=MEMBER_ROLE)
     elif action == "renew":
-        if current is None or not current.partner or state not in ("member", "invited"):
+        if current is None or not current.partner or state not in SEEING:
             return error(409, "conflict", "only a partner's membership or invitation is renewed")
-        current.update(set__expires_at=partner_expiry(cfg), set__expiry_notice_sent=False, set__updated_at=now())
+        set_membership(current, state, community=slug, actor=target, expires_at=partner_expiry(cfg),
+                       expiry_notice_sent=False)
     elif action == "unban":
-        if state != "banned":
+        if state != BANNED:
             return error(409, "conflict", "that actor is not banned")
-        current.delete()
+        MEMBERSHIP.move(current, ABSENT)
     elif action == "role":
         role = data.get("role")
         if role not in ROLES or role == "owner":
             return error(422, "invalid_role", "role: manager, moderator or member (ownership is transferred)")
         if role == "manager" and me_.role != "owner":
             return error(403, "forbidden", "only the owner appoints managers")
-        if state != "member":
+        if state != MEMBER:
             return error(409, "conflict", "roles are for members")
-        current.update(set__role=role, set__updated_at=now())
+        set_membership(current, MEMBER, community=slug, actor=target, role=role)
     else:
         return error(422, "invalid_action", "action: invite, approve, reject, remove, ban, unban, renew or role")
     found = Membership.objects(community=slug, actor=target).first()
@@ -106,5 +119,5 @@ def pending_requests(slug: str):
     community, _, failure = acting_as(slug, MANAGING_ROLES)
     if failure:
         return failure
-    pending = Membership.objects(community=slug, state__in=("pending", "invited")).order_by("created_at")
+    pending = Membership.objects(community=slug, state__in=(PENDING, INVITED)).order_by("created_at")
     return jsonify(items=[{"actor": m.actor, "state": m.state} for m in pending])

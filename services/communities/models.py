@@ -6,15 +6,35 @@ import datetime as dt
 
 import mongoengine as me
 
+from fedkit import leases
 from fedkit.db import Document, JSONDictField
 from fedkit.policy import VISIBILITIES
 
 OPENNESS = ("free", "open", "closed")  # free: joined at once; open: a manager approves; closed: invitation only
 PURPOSES = ("professional", "social")
-ROLES = ("owner", "manager", "moderator", "member")
-STATES = ("member", "pending", "invited", "banned")
-MANAGING_ROLES = ("owner", "manager")
-MODERATING_ROLES = ("owner", "manager", "moderator")
+OWNER, MANAGER, MODERATOR, MEMBER_ROLE = "owner", "manager", "moderator", "member"
+ROLES = (OWNER, MANAGER, MODERATOR, MEMBER_ROLE)
+MANAGING_ROLES = (OWNER, MANAGER)
+MODERATING_ROLES = (OWNER, MANAGER, MODERATOR)
+
+# A membership's states (the machine MEMBERSHIP, below). ABSENT: no membership (never
+# asked, or removed, left, declined, expired, unbanned).
+MEMBER, PENDING, INVITED, BANNED = "member", "pending", "invited", "banned"
+ABSENT = leases.ABSENT
+MEMBERSHIP_TRANSITIONS = {
+    # joined (a free community, or its creator), asked to join (open), invited, banned
+    ABSENT: {MEMBER, PENDING, INVITED, BANNED},
+    # approved (or the community became free), asked again, invited, banned, refused or withdrawn
+    PENDING: {MEMBER, PENDING, INVITED, BANNED, ABSENT},
+    # accepted, invited again or renewed, banned, declined, withdrawn or expired
+    INVITED: {MEMBER, INVITED, BANNED, ABSENT},
+    # joined again, a new role or a renewal, banned, removed, left or expired
+    MEMBER: {MEMBER, BANNED, ABSENT},
+    # banned again, unbanned (a ban is never lifted by leaving or joining)
+    BANNED: {BANNED, ABSENT},
+}
+STATES = tuple(s for s in MEMBERSHIP_TRANSITIONS if s is not ABSENT)
+SEEING = (MEMBER, INVITED)  # fedkit.policy.SEEING_STATES: they may see a hidden community
 
 
 def now() -> dt.datetime:
@@ -29,7 +49,9 @@ def partner_expiry(config) -> dt.datetime:
 class Community(Document):
     """A community hosted on this node, published as a Group actor."""
 
-    meta = {"collection": "communities", "indexes": ["actor_id", "visibility"]}
+    # The last index serves the dormancy sweep (dormancy.py), an equality on null included.
+    meta = {"collection": "communities",
+            "indexes": ["actor_id", "visibility", ("archived", "dormant_flagged_at", "last_activity_at")]}
     slug = me.StringField(primary_key=True)
     actor_id = me.StringField(required=True, unique=True)
     name = me.StringField(required=True, max_length=200)
@@ -53,10 +75,11 @@ class Membership(Document):
 
     meta = {"collection": "memberships",
             "indexes": [{"fields": ["community", "actor"], "unique": True}, ("community", "state"), "actor",
-                        ("partner", "expires_at")]}
+                        ("state", "expires_at"),
+                        ("state", "expiry_notice_sent", "expires_at")]}
     community = me.StringField(required=True)  # slug
     actor = me.StringField(required=True)
-    role = me.StringField(choices=ROLES, default="member")
+    role = me.StringField(choices=ROLES, default=MEMBER_ROLE)
     state = me.StringField(choices=STATES, required=True)
     follow = JSONDictField()  # the Follow that asked to join, answered by Accept/Reject
     invited_by = me.StringField()
@@ -81,3 +104,15 @@ class CommunityPost(Document):
     removed = me.BooleanField(default=False)
     removed_by = me.StringField()
     created_at = me.DateTimeField(default=now)
+
+
+MEMBERSHIP = leases.Machine("membership", Membership, MEMBERSHIP_TRANSITIONS)
+
+
+def set_membership(membership: Membership | None, new_state: str, *, community: str, actor: str,
+                   **fields) -> Membership | None:
+    """Move ``membership`` (as read; None when there is none) to ``new_state`` along a declared
+    transition, or create it; None when another writer changed it first."""
+    if membership is None:
+        return MEMBERSHIP.create(new_state, community=community, actor=actor, updated_at=now(), **fields)
+    return membership if MEMBERSHIP.move(membership, new_state, updated_at=now(), **fields) else None

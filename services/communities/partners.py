@@ -10,12 +10,21 @@ import uuid
 from fedkit.config import Config
 from fedkit.internal import InternalClient
 from fedkit.vocab import CREATE, FOLLOW, NOTE, REJECT, object_url
-from services.communities.models import MANAGING_ROLES, Community, Membership, now
+from services.communities.models import (
+    ABSENT,
+    MANAGING_ROLES,
+    MEMBER,
+    MEMBERSHIP,
+    SEEING,
+    Community,
+    Membership,
+    now,
+)
 from services.communities.sending import send_as_group
 
 
 def _tell_managers(community: Community, text: str, config: Config, internal: InternalClient) -> None:
-    managers = [m.actor for m in Membership.objects(community=community.slug, state="member",
+    managers = [m.actor for m in Membership.objects(community=community.slug, state=MEMBER,
                                                      role__in=MANAGING_ROLES)]
     note = {"id": object_url(config.base_url, uuid.uuid4().hex), "type": NOTE, "attributedTo": community.actor_id,
             "to": managers, "content": f"<p>{text}</p>"}
@@ -23,12 +32,15 @@ def _tell_managers(community: Community, text: str, config: Config, internal: In
 
 
 def expire_partners(config: Config, internal: InternalClient) -> tuple[int, int]:
-    """(notices sent, memberships ended)."""
+    """(notices sent, memberships ended). What is due is found by (state, expires_at)."""
     current = now()
     notices = ended = 0
     soon = current + dt.timedelta(days=config.partner_expiry_notice_days)
-    for membership in Membership.objects(partner=True, expires_at__lt=soon, expiry_notice_sent=False,
-                                         state__in=("member", "invited")):
+    # Only indexed fields in the queries (the embedded database scans for any other): the
+    # partner flag is read from each document.
+    for membership in MEMBERSHIP.due_by("expires_at", soon, states=SEEING, where={"expiry_notice_sent": False}):
+        if not membership.partner:
+            continue
         # Claimed first: two sweepers never send the notice twice.
         if not Membership.objects(id=membership.id, expiry_notice_sent=False).update_one(
                 set__expiry_notice_sent=True):
@@ -40,8 +52,8 @@ def expire_partners(config: Config, internal: InternalClient) -> tuple[int, int]
                                       f"{ends}. Renew it to keep them: POST /communities/{community.slug}/members "
                                       '{"action": "renew", "actor": …}.', config, internal)
             notices += 1
-    for membership in Membership.objects(partner=True, expires_at__lt=current, state__in=("member", "invited")):
-        if not Membership.objects(id=membership.id, expires_at__lt=current).delete():
+    for membership in MEMBERSHIP.due_by("expires_at", current, states=SEEING):
+        if not membership.partner or not MEMBERSHIP.move(membership, ABSENT, where={"expires_at": {"$lte": current}}):
             continue  # renewed meanwhile, or another sweeper ended it
         community = Community.objects(slug=membership.community).first()
         if community is None:

@@ -8,10 +8,11 @@ import uuid
 
 from fedkit import audience
 from fedkit.config import Config
+from fedkit.contracts.outbox import OutboxClient
 from fedkit.internal import InternalClient
 from fedkit.registry import load_registry
 from fedkit.vocab import ANNOUNCE, PUBLIC, activity_url, audience_of
-from services.communities.models import Community, Membership
+from services.communities.models import MEMBER, Community, Membership
 
 
 def _now_iso() -> str:
@@ -19,7 +20,7 @@ def _now_iso() -> str:
 
 
 def members_of(community: Community) -> list[str]:
-    return [m.actor for m in Membership.objects(community=community.slug, state="member").only("actor")]
+    return [m.actor for m in Membership.objects(community=community.slug, state=MEMBER).only("actor")]
 
 
 def send_as_group(community: Community, activity: dict, recipients: list[str], config: Config,
@@ -27,7 +28,7 @@ def send_as_group(community: Community, activity: dict, recipients: list[str], c
     activity = {"id": activity_url(config.base_url, uuid.uuid4().hex), "actor": community.actor_id,
                 "published": _now_iso(), **activity}
     recipients = sorted({r for r in recipients if r and r != community.actor_id})
-    internal.post_json("outbox", "/internal/actors/send", {"activity": activity, "recipients": recipients})
+    OutboxClient(internal).send_for_actor(activity, recipients)
     return activity
 
 

@@ -12,6 +12,7 @@ import requests
 from flask import Blueprint, g, jsonify, request
 
 from fedkit import keystore
+from fedkit.contracts import communities as contract
 from fedkit.http import read_capped, signed_get
 from fedkit.registry import load_registry, origin_of
 from fedkit.responses import activity_json, error
@@ -26,7 +27,13 @@ from services.communities.access import (
     visible_community,
 )
 from services.communities.converter import GROUP_CONTEXT, group_json, listing_json
-from services.communities.models import MODERATING_ROLES, Community, CommunityPost, Membership
+from services.communities.models import (
+    MEMBER,
+    MODERATING_ROLES,
+    Community,
+    CommunityPost,
+    Membership,
+)
 
 log = logging.getLogger(__name__)
 bp = Blueprint("communities", __name__)
@@ -57,7 +64,7 @@ def visible_listing(tag: str = "", purpose: str = "", query: str = "") -> list[d
         if not can_see(community, viewer) or not _matches(community, tag, purpose, query):
             continue
         membership = mine.get(community.slug)
-        members = Membership.objects(community=community.slug, state="member").count()
+        members = Membership.objects(community=community.slug, state=MEMBER).count()
         items.append(listing_json(community, cfg, members, membership.state if membership else None,
                                   membership.role if membership else None))
     return items
@@ -100,7 +107,7 @@ def directory():
     return jsonify(items=items, unreachable=unreachable)
 
 
-@bp.get("/communities/<slug>")
+@bp.get(contract.COMMUNITY)
 def group_actor(slug: str):
     community = Community.objects(slug=slug).first()
     if community is None or not can_fetch_actor_document(community, current_viewer()):
@@ -121,7 +128,7 @@ def member_collection(slug: str, which: str):
     community = visible_community(slug)
     if community is None:
         return not_found()
-    query = Membership.objects(community=slug, state="member")
+    query = Membership.objects(community=slug, state=MEMBER)
     if which == "moderators":
         query = query.filter(role__in=MODERATING_ROLES)
     actors = [m.actor for m in query.order_by("created_at")]
@@ -172,5 +179,5 @@ def membership_check(slug: str):
     if community is None or not origin or asker != f"{origin}/actor" or origin not in member_hosts(community):
         return not_found()  # only a member's node asks; nobody else learns who is in
     actor = request.args.get("actor", "")
-    found = Membership.objects(community=slug, actor=actor, state="member").first()
+    found = Membership.objects(community=slug, actor=actor, state=MEMBER).first()
     return jsonify(actor=actor, member=found is not None)

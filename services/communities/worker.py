@@ -23,10 +23,15 @@ def build(config: Config, broker):
     def sweep() -> None:
         if time.monotonic() - last_run[0] >= config.dormancy_check_interval:
             last_run[0] = time.monotonic()
-            flag_dormant(config, internal)
-            expire_partners(config, internal)
+            run_single_cycle(config, internal)
 
     return sweep
+
+
+def run_single_cycle(config: Config, internal: InternalClient) -> tuple[list[str], tuple[int, int]]:
+    """One round of the periodic checks, now, in this process (tests drive the worker with
+    it): (communities flagged dormant, (partner expiry notices sent, memberships ended))."""
+    return flag_dormant(config, internal), expire_partners(config, internal)
 
 
 def main() -> None:

@@ -5,6 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, g, jsonify, request
 
 from fedkit import keystore
+from fedkit.contracts import identity as contract
+from fedkit.contracts.communities import CommunitiesClient
+from fedkit.contracts.outbox import OutboxClient
 from fedkit.internal import internal_client
 from fedkit.policy import node_audience, viewer_of
 from fedkit.registry import load_registry
@@ -49,11 +52,10 @@ def _community_resource(resource: str) -> tuple[str, str] | None:
     if not name:
         return None
     viewer = viewer_of(g.requester, config)
-    resp = internal_client().request("GET", "communities", "/internal/webfinger",
-                                     params={"name": name, "actor": viewer.actor or "", "kind": viewer.kind})
-    if resp.status_code != 200:
+    found = CommunitiesClient(internal_client()).webfinger(name, viewer.actor or "", viewer.kind)
+    if found is None:
         return None
-    return resp.json()["actor"], f"acct:{resp.json()['slug']}@{config.host}"
+    return found["actor"], f"acct:{found['slug']}@{config.host}"
 
 
 @bp.get("/.well-known/webfinger")
@@ -112,7 +114,7 @@ def nodeinfo():
     config = _config()
     users = Account.objects(suspended=False).count()
     try:
-        local_posts = internal_client().get_json("outbox", "/internal/stats").get("local_posts", 0)
+        local_posts = OutboxClient(internal_client()).local_posts()
     except Exception:
         local_posts = 0
     resp = jsonify({
@@ -133,7 +135,7 @@ def nodeinfo():
     return resp
 
 
-@bp.get("/users/<username>")
+@bp.get(contract.PERSON)
 def actor(username: str):
     account = Account.objects(username=username).first()
     if account is None:

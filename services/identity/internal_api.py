@@ -5,11 +5,12 @@ from __future__ import annotations
 import mongoengine as me
 from flask import Blueprint, current_app, jsonify
 
+from fedkit.contracts import identity as contract
 from fedkit.jsonbody import request_json, string_value
 from services.identity.accounts import LOCAL_ISSUER, create_account
 from services.identity.models import Account
 
-bp = Blueprint("identity_internal", __name__, url_prefix="/internal")
+bp = Blueprint("identity_internal", __name__)
 
 
 def account_json(account: Account) -> dict:
@@ -18,7 +19,7 @@ def account_json(account: Account) -> dict:
             "roles": list(account.roles or []), "signs_in_with_group": account.issuer != LOCAL_ISSUER}
 
 
-@bp.get("/accounts/<username>")
+@bp.get(contract.ACCOUNT)
 def get_account(username: str):
     account = Account.objects(username=username).first()
     if account is None:
@@ -26,7 +27,7 @@ def get_account(username: str):
     return jsonify(account_json(account))
 
 
-@bp.post("/accounts/<username>/profile")
+@bp.post(contract.ACCOUNT_PROFILE)
 def update_profile(username: str):
     """Update of the Person from a C2S Update (outbox asks; identity owns the profile)."""
     account = Account.objects(username=username).first()
@@ -43,7 +44,7 @@ def update_profile(username: str):
     return jsonify(account_json(account))
 
 
-@bp.post("/accounts")
+@bp.post(contract.ACCOUNTS)
 def create():
     data = request_json(required=False)
     username = string_value(data.get("username")).lower()
@@ -62,7 +63,7 @@ def create():
 
 
 # -- account closure (services/identity/lifecycle.py), for the node's other services ---------
-@bp.post("/accounts/<username>/<any(deactivate, reactivate):change>")
+@bp.post(contract.ACCOUNT_CHANGE)
 def change_account(username: str, change: str):
     """Body ``{"by": "<who asked>"}``; answers the account, and ``announced`` false when
     the change is in force here but not federated yet (post again to announce it)."""

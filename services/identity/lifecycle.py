@@ -44,6 +44,8 @@ import requests
 
 from fedkit import keystore
 from fedkit.config import Config
+from fedkit.contracts.inbox import InboxClient
+from fedkit.contracts.outbox import OutboxClient
 from fedkit.db import Document
 from fedkit.internal import InternalClient
 from fedkit.registry import load_registry, origin_of
@@ -153,16 +155,15 @@ def suspension_update(config: Config, account: Account) -> dict:
 def known_by(config: Config, username: str, internal: InternalClient) -> list[str]:
     """Remote actors whose servers know the account: its remote followers and every other
     member node of the group (its instance actor; one copy per server's shared inbox)."""
-    data = internal.get_json("inbox", f"/internal/users/{username}/followers")
     local = config.base_url + "/"
     own = origin_of(config.base_url)
-    followers = [f for f in data.get("followers", []) if isinstance(f, str) and not f.startswith(local)]
+    followers = [f for f in InboxClient(internal).followers(username)
+                 if isinstance(f, str) and not f.startswith(local)]
     nodes = [n.instance_actor for n in load_registry(config).nodes if origin_of(n.base_url) != own]
     return list(dict.fromkeys(followers + nodes))
 
 
 def _announce(config: Config, account: Account, internal: InternalClient) -> int:
     recipients = known_by(config, account.username, internal)
-    internal.post_json("outbox", "/internal/actors/send",
-                       {"activity": suspension_update(config, account), "recipients": recipients})
+    OutboxClient(internal).send_for_actor(suspension_update(config, account), recipients)
     return len(recipients)

@@ -21,6 +21,7 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from flask import request as flask_request
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 
+from fedkit.contracts import identity as contract
 from fedkit.jsonbody import request_json
 from fedkit.responses import error
 from fedkit.scopes import KNOWN as KNOWN_SCOPES
@@ -290,7 +291,7 @@ def authorize():
     return response
 
 
-@bp.post("/internal/introspect")
+@bp.post(contract.INTROSPECT)
 def introspect():
     """Token introspection for the gateway (RFC 7662 shape); internal only."""
     data = request.get_json(silent=True)

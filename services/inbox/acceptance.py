@@ -10,6 +10,8 @@ from flask import Blueprint, current_app, g, request
 from pymongo import WriteConcern
 from pymongo.errors import BulkWriteError
 
+from fedkit.contracts.communities import CommunitiesClient
+from fedkit.contracts.identity import IdentityClient
 from fedkit.db import ACKNOWLEDGED
 from fedkit.internal import internal_client
 from fedkit.queue import enqueue
@@ -85,14 +87,12 @@ def receive(username: str | None = None, community: str | None = None):
         return error(401, "signature_missing", "deliveries must be signed")
     base_url = current_app.config["ARCHIPEL"].base_url
     if username is not None:
-        if internal_client().active_account(username) is None:
+        if IdentityClient(internal_client()).active_account(username) is None:
             return error(404, "not_found", "no such inbox")
     if community is not None:
         # A community the signer may not see does not exist for it (fedkit.policy).
-        resp = internal_client().request("GET", "communities", "/internal/admits", params={
-            "community": f"{base_url}/communities/{community}", "actor": signer,
-            "kind": g.requester.viewer_kind})
-        if resp.status_code != 200 or not resp.json().get("admits"):
+        if not CommunitiesClient(internal_client()).admission(
+                f"{base_url}/communities/{community}", signer, g.requester.viewer_kind).admits:
             return error(404, "not_found", "no such inbox")
     try:
         doc = parse_document(request.get_data())

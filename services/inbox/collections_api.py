@@ -9,12 +9,19 @@ from flask import Blueprint, current_app, g, has_app_context, request
 
 from fedkit.actors import CachedActor, is_suspended
 from fedkit.community_facts import community_admits
+from fedkit.contracts.identity import IdentityClient
 from fedkit.internal import internal_client
 from fedkit.policy import LOCAL, Viewer, may_see_object
 from fedkit.registry import load_registry
 from fedkit.responses import activity_json, error
 from fedkit.vocab import TOMBSTONE, audience_of, id_of, local_actor_id
-from services.inbox.models import FollowRelation, InboundActivity, InboxItem, ReceivedObject
+from services.inbox.models import (
+    FOLLOW_ACCEPTED,
+    FollowRelation,
+    InboundActivity,
+    InboxItem,
+    ReceivedObject,
+)
 from services.inbox.objects import attributed_to
 
 log = logging.getLogger(__name__)
@@ -33,7 +40,7 @@ def _not_found():
 
 
 def _account_exists(username: str) -> bool:
-    return internal_client().active_account(username) is not None
+    return IdentityClient(internal_client()).active_account(username) is not None
 
 
 def _paged(collection_id: str, query, item_of, order_field: str, cursor_field: str):
@@ -66,7 +73,7 @@ def follow_collection(username: str, which: str):
         return _not_found()
     actor = local_actor_id(_config().base_url, username)
     mine, theirs = ("followee", "follower") if which == "followers" else ("follower", "followee")
-    query = FollowRelation.objects(**{mine: actor, "state": "accepted"})
+    query = FollowRelation.objects(**{mine: actor, "state": FOLLOW_ACCEPTED})
     return _paged(f"{actor}/{which}", query, lambda r: getattr(r, theirs), f"-{theirs}", theirs)
 
 
@@ -82,7 +89,7 @@ def _followers_collection(author: str) -> str | None:
 
 
 def _follows_accepted(follower: str, followee: str) -> bool:
-    return FollowRelation.objects(follower=follower, followee=followee, state="accepted").first() is not None
+    return FollowRelation.objects(follower=follower, followee=followee, state=FOLLOW_ACCEPTED).first() is not None
 
 
 def _community_admits(addressee: str, viewer: Viewer) -> bool | None:
@@ -100,13 +107,14 @@ def _author_suspended(actor: str | None) -> bool:
         name = actor[len(prefix):] if actor.startswith(prefix) else None
         if name is not None:
             try:
-                resp = internal_client().request("GET", "identity", f"/internal/accounts/{name}") \
-                    if name and "/" not in name else None
+                if name and "/" not in name:
+                    account = IdentityClient(internal_client()).account(name)
+                    memo[actor] = account is None or account.suspended  # gone counts as closed
+                else:
+                    memo[actor] = False
             except requests.RequestException as exc:  # identity down: the inbox still reads
                 log.warning("cannot tell whether %s is suspended: %s", actor, type(exc).__name__)
-                resp = None
-            memo[actor] = resp is not None and (resp.status_code == 404 or (
-                resp.status_code == 200 and bool(resp.json().get("suspended"))))
+                memo[actor] = False
         else:
             memo[actor] = is_suspended(actor)
     return memo[actor]

@@ -12,9 +12,10 @@ import mongoengine as me
 
 from fedkit.audience import AudiencePlan
 from fedkit.config import Config
+from fedkit.contracts.outbox import OutboxClient
 from fedkit.internal import InternalClient
 from fedkit.vocab import Document
-from services.inbox.models import FollowRelation, InboxItem
+from services.inbox.models import FOLLOW_ACCEPTED, FollowRelation, InboxItem
 
 log = logging.getLogger(__name__)
 _seq = itertools.count()
@@ -62,7 +63,7 @@ class HandlerContext:
 
     def local_followers_of(self, actor_id: str) -> list[str]:
         usernames = []
-        for rel in FollowRelation.objects(followee=actor_id, state="accepted").only("follower"):
+        for rel in FollowRelation.objects(followee=actor_id, state=FOLLOW_ACCEPTED).only("follower"):
             name = self.local_username(rel.follower)
             if name:
                 usernames.append(name)
@@ -70,4 +71,4 @@ class HandlerContext:
 
     def send_as(self, username: str, activity: dict) -> None:
         """Ask the outbox to publish an activity as a local actor (e.g. an Accept)."""
-        self.internal.post_json("outbox", f"/internal/users/{username}/send", activity)
+        OutboxClient(self.internal).send_as(username, activity)

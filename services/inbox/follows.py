@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fedkit.vocab import FOLLOW, id_of, type_of
-from services.inbox.models import FollowRelation, InboundActivity
+from services.inbox.models import FOLLOW_PENDING, FollowRelation, InboundActivity
 
 
 def follow_relation_for(follow_ref) -> FollowRelation | None:
@@ -36,5 +36,5 @@ def relation_for_answer(follow_ref) -> FollowRelation | None:
     if not follower or not followee:
         return None
     FollowRelation.objects(follower=follower, followee=followee).update_one(
-        set_on_insert__state="pending", set__follow_activity_id=own.activity_id, upsert=True)
+        set_on_insert__state=FOLLOW_PENDING, set__follow_activity_id=own.activity_id, upsert=True)
     return FollowRelation.objects(follower=follower, followee=followee).first()

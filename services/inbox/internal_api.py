@@ -4,30 +4,31 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
+from fedkit.contracts import inbox as contract
 from fedkit.jsonbody import request_json
 from fedkit.vocab import INVITE, DocumentError, id_of, local_actor_id
 from services.inbox.acceptance import accept_activity
-from services.inbox.models import FollowRelation, InboundActivity
+from services.inbox.models import FOLLOW_ACCEPTED, FollowRelation, InboundActivity
 
-bp = Blueprint("inbox_internal", __name__, url_prefix="/internal")
+bp = Blueprint("inbox_internal", __name__)
 
 
-@bp.get("/users/<username>/followers")
+@bp.get(contract.FOLLOWERS)
 def follower_ids(username: str):
     actor = local_actor_id(current_app.config["ARCHIPEL"].base_url, username)
-    ids = [r.follower for r in FollowRelation.objects(followee=actor, state="accepted").only("follower")]
+    ids = [r.follower for r in FollowRelation.objects(followee=actor, state=FOLLOW_ACCEPTED).only("follower")]
     return jsonify(followers=ids)
 
 
-@bp.get("/users/<username>/is-follower")
+@bp.get(contract.IS_FOLLOWER)
 def is_follower(username: str):
     actor = local_actor_id(current_app.config["ARCHIPEL"].base_url, username)
     candidate = request.args.get("actor", "")
-    found = FollowRelation.objects(followee=actor, follower=candidate, state="accepted").first()
+    found = FollowRelation.objects(followee=actor, follower=candidate, state=FOLLOW_ACCEPTED).first()
     return jsonify(follower=found is not None)
 
 
-@bp.post("/local-delivery")
+@bp.post(contract.LOCAL_DELIVERY)
 def local_delivery():
     """An activity published by a local actor: applied here like a received one, so
     local followers and addressees get it and follow state is recorded."""
@@ -42,7 +43,7 @@ def local_delivery():
     return jsonify(id=activity_id, created=created), 202
 
 
-@bp.get("/follow-request")
+@bp.get(contract.FOLLOW_REQUEST)
 def follow_request():
     """The Follow activity behind a (pending or accepted) relation, for Accept/Reject."""
     follow_id = request.args.get("id", "")
@@ -53,16 +54,16 @@ def follow_request():
     return jsonify(inbound.raw)
 
 
-@bp.get("/follows/accepted")
+@bp.get(contract.FOLLOWS_ACCEPTED)
 def follow_accepted():
     """Does ``follower`` follow ``followee`` (accepted)? E.g. a viewer and a remote Group."""
     follower, followee = request.args.get("follower", ""), request.args.get("followee", "")
     found = follower and followee and FollowRelation.objects(
-        follower=follower, followee=followee, state="accepted").first() is not None
+        follower=follower, followee=followee, state=FOLLOW_ACCEPTED).first() is not None
     return jsonify(accepted=bool(found))
 
 
-@bp.get("/invitation")
+@bp.get(contract.INVITATION)
 def invitation():
     """An Invite this node received for a local user (the outbox asks when the user
     answers it with Accept or Reject)."""

@@ -14,6 +14,16 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+# An inbound activity (processing.py): received, then applied by its handler (processed),
+# of no concern here (ignored), or given up after its attempts (failed).
+RECEIVED, PROCESSED, IGNORED, FAILED = "received", "processed", "ignored", "failed"
+INBOUND_TRANSITIONS = {RECEIVED: {PROCESSED, IGNORED, FAILED}, PROCESSED: set(), IGNORED: set(), FAILED: set()}
+
+# A follow relation: pending until the followee accepts (a Reject or an Undo deletes it).
+# Its writes are idempotent upserts keyed by (follower, followee), not engine moves.
+FOLLOW_PENDING, FOLLOW_ACCEPTED = "pending", "accepted"
+
+
 class InboundActivity(Document):
     """One accepted activity, stored raw before any processing (dedupe by id)."""
 
@@ -28,7 +38,7 @@ class InboundActivity(Document):
     also_to = me.ListField(me.StringField())
     # A local activity's audience plan (fedkit.audience.AudiencePlan), as its outbox decided it.
     plan = JSONDictField(default=None)
-    state = me.StringField(default="received", choices=("received", "processed", "ignored", "failed"))
+    state = me.StringField(default=RECEIVED, choices=tuple(INBOUND_TRANSITIONS))
     error = me.StringField()
     attempts = me.IntField(default=0)
     # The lease engine's fields (fedkit/leases.py): stored together with its queue message,
@@ -39,11 +49,7 @@ class InboundActivity(Document):
     processed_at = me.DateTimeField()
 
 
-RECEIVED, PROCESSED, IGNORED, FAILED = "received", "processed", "ignored", "failed"
-INBOUND = leases.Machine("inbound activity", InboundActivity, {
-    RECEIVED: {PROCESSED, IGNORED, FAILED},
-    PROCESSED: set(), IGNORED: set(), FAILED: set(),
-})
+INBOUND = leases.Machine("inbound activity", InboundActivity, INBOUND_TRANSITIONS)
 
 
 class FollowRelation(Document):
@@ -60,7 +66,7 @@ class FollowRelation(Document):
     follower = me.StringField(required=True)
     followee = me.StringField(required=True)
     follow_activity_id = me.StringField()
-    state = me.StringField(default="pending", choices=("pending", "accepted"))
+    state = me.StringField(default=FOLLOW_PENDING, choices=(FOLLOW_PENDING, FOLLOW_ACCEPTED))
     created_at = me.DateTimeField(default=now)
 
 

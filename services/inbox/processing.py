@@ -8,18 +8,19 @@ import logging
 from fedkit.audience import AudiencePlan
 from fedkit.community_facts import community_slugs_named
 from fedkit.config import Config
+from fedkit.contracts.communities import CommunitiesClient
 from fedkit.internal import InternalClient
 from fedkit.vocab import parse_document
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handler_for
-from services.inbox.models import FAILED, IGNORED, INBOUND, now
+from services.inbox.models import FAILED, IGNORED, INBOUND, PROCESSED, now
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 
 
 def _no_local_effect(_ctx: HandlerContext) -> str:
-    return "processed"
+    return PROCESSED
 
 
 def process_inbound(activity_id: str, config: Config, internal: InternalClient) -> str | None:
@@ -44,9 +45,8 @@ def process_inbound(activity_id: str, config: Config, internal: InternalClient) 
         if concerns_local_community(claimed.raw, claimed.also_to or (), config):
             # The communities service owns Group actors: it gets what is addressed to them
             # (a failure retries the whole activity; both sides are idempotent).
-            internal.post_json("communities", "/internal/inbox",
-                               {"activity": claimed.raw, "also_to": list(claimed.also_to or ())})
-            result = "processed"
+            CommunitiesClient(internal).deliver(claimed.raw, list(claimed.also_to or ()))
+            result = PROCESSED
     except Exception as exc:
         log.exception("handler for %s %s failed", doc.type, activity_id)
         backoff = dt.timedelta(seconds=5 * 2 ** claimed.attempts)

@@ -6,6 +6,7 @@ Run as ``python -m services.inbox.worker``; SIGTERM stops it after the current t
 
 from __future__ import annotations
 
+from fedkit import leases
 from fedkit.config import Config
 from fedkit.internal import InternalClient
 from fedkit.queue import enqueue, register, worker_main
@@ -32,6 +33,12 @@ def build(config: Config, broker):
                       config.lease_seconds)
 
     return sweep
+
+
+def run_single_cycle(config: Config, internal: InternalClient) -> int:
+    """Apply, in this process, every stored activity that is queued or due, as the worker's
+    queue and sweep would (tests drive the inbox with it); returns how many were applied."""
+    return leases.run_single_cycle((INBOUND, lambda activity_id: process_inbound(activity_id, config, internal)))
 
 
 def main() -> None:

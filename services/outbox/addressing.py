@@ -21,6 +21,7 @@ from fedkit.audience import (
     recipients,
 )
 from fedkit.config import Config
+from fedkit.contracts.inbox import InboxClient
 from fedkit.federation_policy import refused
 from fedkit.internal import InternalClient
 from fedkit.registry import load_registry
@@ -42,8 +43,8 @@ def _followers_of(actor_id: str, config: Config, internal: InternalClient) -> li
     username = username_of(actor_id, config)
     if username is None:
         return []
-    data = internal.get_json("inbox", f"/internal/users/{username}/followers")
-    return [f for f in data["followers"] if not f.startswith(config.base_url + "/")]
+    followers = InboxClient(internal).followers(username)
+    return [f for f in followers if not f.startswith(config.base_url + "/")]
 
 
 def node_facts(config: Config) -> Node:

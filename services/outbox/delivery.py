@@ -1,11 +1,7 @@
 """The persistent delivery state machine.
 
-One ``Delivery`` per (activity, target inbox). States and their allowed moves:
-
-    queued   --2xx--> delivered
-    queued   --408/429/5xx/network--> retrying   (attempts+1, next_attempt_at = backoff)
-    queued   --other 4xx, or attempts exhausted--> failed
-    retrying --same as queued-->
+One ``Delivery`` per (activity, target inbox); its states and their allowed moves are
+declared in models.py (``DELIVERY_TRANSITIONS``).
 
 A worker claims a due delivery with a lease (fedkit/leases.py: a lost message or a
 killed worker only delays it by one lease); ``Retry-After`` is honoured; after ``host_unavailable_after``
@@ -27,24 +23,29 @@ import requests
 
 from fedkit import keystore, leases
 from fedkit.config import Config
+from fedkit.contracts.identity import IdentityClient
 from fedkit.http import signed_post
 from fedkit.internal import InternalClient
 from fedkit.ssrf import UnsafeURL
 from fedkit.vocab import UPDATE, with_context
-from services.outbox.models import Delivery, HostHealth, OutboxActivity, now
+from services.outbox.models import (
+    DELIVERED,
+    DELIVERY,
+    DELIVERY_TRANSITIONS,
+    FAILED,
+    QUEUED,
+    RETRYING,
+    Delivery,
+    HostHealth,
+    OutboxActivity,
+    now,
+)
 
 log = logging.getLogger(__name__)
 
-QUEUED, RETRYING, DELIVERED, FAILED = "queued", "retrying", "delivered", "failed"
-TRANSITIONS: dict[str, frozenset[str]] = {
-    QUEUED: frozenset({DELIVERED, RETRYING, FAILED}),
-    RETRYING: frozenset({DELIVERED, RETRYING, FAILED}),
-    DELIVERED: frozenset(),
-    FAILED: frozenset(),
-}
-PENDING = (QUEUED, RETRYING)
+TRANSITIONS = DELIVERY_TRANSITIONS
+PENDING = DELIVERY.pending
 RETRYABLE_4XX = {408, 429}
-DELIVERY = leases.Machine("delivery", Delivery, TRANSITIONS, due_field="next_attempt_at", attempts_field=None)
 
 
 def transition(delivery: Delivery, new_state: str, **fields) -> bool:
@@ -148,9 +149,11 @@ def _signer_closed(actor: str, activity: dict, config: Config, active_at: dt.dat
         return hit[1]
     try:
         client = _identity.setdefault(config.identity_url, InternalClient(config))
-        resp = client.request("GET", "identity", f"/internal/accounts/{actor[len(prefix):]}",
-                                              timeout=5)
-        closed = resp.status_code == 200 and bool(resp.json().get("suspended"))
+        try:
+            account = IdentityClient(client).account(actor[len(prefix):], timeout=5)
+        except requests.HTTPError:  # identity answered, but cannot say: taken as open
+            account = None
+        closed = account is not None and account.suspended
     except (requests.RequestException, ValueError):
         return False
     _closed_memo[actor] = (time.monotonic() + CLOSED_RECHECK_SECONDS, closed)

@@ -40,6 +40,8 @@ from functools import cached_property
 from fedkit.actors import get_actor
 from fedkit.audience import ADDRESS_FIELDS, Node, expand_shorthands, leaving
 from fedkit.config import Config
+from fedkit.contracts.communities import CommunitiesClient
+from fedkit.contracts.inbox import InboxClient
 from fedkit.internal import InternalClient
 from fedkit.registry import GroupRegistry, load_registry
 from fedkit.vocab import (
@@ -163,12 +165,10 @@ def _local_community_admits_partners(iri: str, username: str, config: Config, in
     """A community of this node, read as its author sees it (the communities service
     applies its visibility policy). One the author may not see counts as admitting partners."""
     slug = iri[len(config.base_url + "/communities/"):].split("/", 1)[0]
-    resp = internal.request("GET", "communities", f"/communities/{slug}", headers={
-        "X-Archipel-User": username, "X-Archipel-Scopes": "read",
-        "X-Archipel-Viewer": "local", "Accept": "application/activity+json"})
-    if resp.status_code != 200:
+    document = CommunitiesClient(internal).document_as_seen_by(slug, username)
+    if document is None:
         return True
-    return bool(resp.json().get("admitsPartners"))
+    return bool(document.get("admitsPartners"))
 
 
 def admits_partners_lookup(username: str, config: Config, internal: InternalClient) -> Callable[[str], bool | None]:
@@ -196,7 +196,7 @@ UNKNOWN_FOLLOWER = "urn:archipel:dlp:unknown-follower"
 def followers_lookup(username: str, internal: InternalClient) -> Callable[[], list[str]]:
     def followers() -> list[str]:
         try:
-            return list(internal.get_json("inbox", f"/internal/users/{username}/followers")["followers"])
+            return InboxClient(internal).followers(username)
         except Exception as exc:
             log.warning("dlp: cannot list the followers of %s (%s): counted as outside", username, exc)
             return [UNKNOWN_FOLLOWER]  # not inside: the safe answer

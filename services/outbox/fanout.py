@@ -7,16 +7,14 @@ import datetime as dt
 
 from fedkit import leases
 from fedkit.config import Config
+from fedkit.contracts.inbox import InboxClient
 from fedkit.internal import InternalClient
 from fedkit.queue import enqueue
 from services.outbox.addressing import plan_of, remote_recipient_actors, target_inboxes
 from services.outbox.delivery import DELIVERY, create_deliveries, public_form
-from services.outbox.models import Delivery, OutboxActivity, now
+from services.outbox.models import FANOUT, FANOUT_DONE, QUEUED, Delivery, OutboxActivity, now
 
 QUEUE = "delivery"
-PENDING, DONE = "pending", "done"
-FANOUT = leases.Machine("fan-out", OutboxActivity, {PENDING: {DONE}, DONE: set()},
-                        state_field="fanout", attempts_field=None)
 
 
 def fanout(activity_id: str, config: Config, internal: InternalClient, broker) -> int:
@@ -42,13 +40,12 @@ def _fan_out(activity: OutboxActivity, config: Config, internal: InternalClient,
     local = public_form(activity.raw)
     hidden = list(dict.fromkeys(plan.hidden + plan.local))
     actors = remote_recipient_actors(plan, config, internal)
-    internal.post_json("inbox", "/internal/local-delivery", {"activity": local, "also_to": hidden,
-                                                             "plan": plan.as_dict()})
+    InboxClient(internal).deliver_locally(local, hidden, plan.as_dict())
     inboxes = target_inboxes(actors, config, plan=plan)
     create_deliveries(activity_id, activity.actor, inboxes)
-    FANOUT.finish(activity, DONE)
+    FANOUT.finish(activity, FANOUT_DONE)
     # New deliveries are stored as queued (holder "queue"); a retried fan-out sends them
     # again, the claim takes each once.
-    for delivery in Delivery.objects(activity_id=activity_id, state="queued", holder=leases.QUEUED).only("id"):
+    for delivery in Delivery.objects(activity_id=activity_id, state=QUEUED, holder=leases.QUEUED).only("id"):
         DELIVERY.queued(delivery.id, enqueue(broker, QUEUE, "deliver", str(delivery.id)))
     return len(inboxes)

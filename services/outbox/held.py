@@ -22,6 +22,7 @@ import uuid
 from flask import Blueprint, current_app, g, jsonify, request
 
 from fedkit.config import Config
+from fedkit.contracts.identity import IdentityClient
 from fedkit.db import ACKNOWLEDGED
 from fedkit.internal import InternalClient, internal_client, require_user
 from fedkit.jsonbody import request_json, string_value
@@ -31,12 +32,22 @@ from fedkit.sanitize import sanitize_html
 from fedkit.vocab import CREATE, NOTE, activity_url, instance_actor_id, local_actor_id, object_url
 from services.outbox import dlp, dlp_rules, dlp_text
 from services.outbox.fanout import FANOUT, QUEUE
-from services.outbox.models import HeldPost, OutboxActivity, now
+from services.outbox.models import (
+    HELD,
+    HELD_POST,
+    REJECTED,
+    RELEASE_FAILED,
+    RELEASED,
+    RELEASING,
+    HeldPost,
+    OutboxActivity,
+    now,
+)
 from services.outbox.publishing import PublishError
 
 bp = Blueprint("held", __name__)
 ADMIN_ROLE = "node_admin"
-STATES = ("held", "releasing", "released", "rejected", "failed")
+STATES = HELD_POST.states  # declared in models.py
 LIST_LIMIT = 200
 
 
@@ -95,13 +106,13 @@ def guard(username: str, data: dict, config: Config, internal: InternalClient) -
         return
     if verdict.rule.action == dlp_rules.BLOCK:
         raise Blocked(verdict.rule)
-    held = HeldPost(held_id=uuid.uuid4().hex, author=local_actor_id(config.base_url, username), username=username,
-                    request_json=json.dumps(data), post_json=json.dumps(verdict.outgoing.obj),
-                    text=verdict.outgoing.text,
-                    activity_type=verdict.outgoing.activity_type, object_id=verdict.outgoing.object_id,
-                    addressees=list(verdict.outgoing.addressees), leaving=list(verdict.leaving),
-                    rule=verdict.rule.name, message=verdict.rule.message)
-    held.save(force_insert=True, write_concern=ACKNOWLEDGED)
+    held = HELD_POST.create(HELD, write_concern=ACKNOWLEDGED, held_id=uuid.uuid4().hex,
+                            author=local_actor_id(config.base_url, username), username=username,
+                            request_json=json.dumps(data), post_json=json.dumps(verdict.outgoing.obj),
+                            text=verdict.outgoing.text,
+                            activity_type=verdict.outgoing.activity_type, object_id=verdict.outgoing.object_id,
+                            addressees=list(verdict.outgoing.addressees), leaving=list(verdict.leaving),
+                            rule=verdict.rule.name, message=verdict.rule.message)
     raise Held(held, config)
 
 
@@ -130,8 +141,8 @@ def held_json(held: HeldPost, config: Config) -> dict:
 
 
 def _is_admin(username: str) -> bool:
-    account = internal_client().active_account(username)
-    return account is not None and ADMIN_ROLE in (account.get("roles") or [])
+    account = IdentityClient(internal_client()).active_account(username)
+    return account is not None and ADMIN_ROLE in account.roles
 
 
 def _visible(held_id: str) -> tuple[HeldPost | None, bool]:
@@ -151,7 +162,7 @@ def _not_found():
 @bp.get("/api/archipel/held")
 @require_user("read:statuses")
 def list_held():
-    state = request.args.get("state", "held")
+    state = request.args.get("state", HELD)
     if state not in (*STATES, "all"):
         return error(400, "invalid_state", f"state: one of {', '.join(STATES)} or all")
     query = HeldPost.objects() if state == "all" else HeldPost.objects(state=state)
@@ -179,12 +190,11 @@ def _decide(held_id: str):
         return None, _not_found()
     if not admin:
         return None, error(403, "forbidden", f"reviewing held posts needs the role {ADMIN_ROLE}")
-    claimed = HeldPost.objects(held_id=held_id, state="held").modify(
-        set__state="releasing", set__decided_by=local_actor_id(_config().base_url, g.requester.user),
-        set__decided_at=now(), new=True)
-    if claimed is None:
+    # Claimed by a compare-and-set on its state: of two decisions at once, one wins.
+    if found.state != HELD or not HELD_POST.move(
+            found, RELEASING, decided_by=local_actor_id(_config().base_url, g.requester.user), decided_at=now()):
         return None, error(409, "conflict", f"this post is already {found.state}")
-    return claimed, None
+    return found, None
 
 
 @bp.post("/api/archipel/held/<held_id>/release")
@@ -196,18 +206,18 @@ def release(held_id: str):
     if failure:
         return failure
     config = _config()
-    if internal_client().active_account(held.username) is None:  # closed or suspended meanwhile: nothing goes out in their name
-        held.update(set__state="held", unset__decided_by=True, unset__decided_at=True)
+    if IdentityClient(internal_client()).active_account(held.username) is None:  # closed or suspended meanwhile: nothing goes out in their name
+        HELD_POST.move(held, HELD, unset=("decided_by", "decided_at"))
         return error(409, "author_unavailable", "the author's account is suspended or closed; reject the post")
     try:
         record = publish_as(held.username, json.loads(held.request_json), guard=False)
     except PublishError as exc:
-        held.update(set__state="failed", set__reason=f"{exc.code}: {exc}")
+        HELD_POST.move(held, RELEASE_FAILED, reason=f"{exc.code}: {exc}")
         return error(409, "release_failed", f"the post could not be published: {exc}")
     except Exception:
-        held.update(set__state="held", unset__decided_by=True, unset__decided_at=True)
+        HELD_POST.move(held, HELD, unset=("decided_by", "decided_at"))
         raise
-    held.update(set__state="released", set__activity_id=record.activity_id)
+    HELD_POST.move(held, RELEASED, activity_id=record.activity_id)
     held.reload()
     tell_author(held, f"Your post held by the rule “{held.rule}” was reviewed and published: "
                       f"{record.activity_id}", config)
@@ -223,7 +233,7 @@ def reject(held_id: str):
     if failure:
         return failure
     config = _config()
-    held.update(set__state="rejected", set__reason=reason.strip()[:2000] or None)
+    HELD_POST.move(held, REJECTED, reason=reason.strip()[:2000] or None)
     held.reload()
     tell_author(held, f"Your post held by the rule “{held.rule}” ({held.message}) was not published."
                       + (f" Reason: {held.reason}" if held.reason else ""), config)

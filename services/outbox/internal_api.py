@@ -9,6 +9,7 @@ from fedkit import keystore
 from fedkit.audience import plan_explicit
 from fedkit.authority import COMMUNITY, may_delete
 from fedkit.community_facts import is_group_actor
+from fedkit.contracts import outbox as contract
 from fedkit.db import ACKNOWLEDGED
 from fedkit.jsonbody import request_json
 from fedkit.queue import enqueue
@@ -19,10 +20,10 @@ from services.outbox.fanout import FANOUT, QUEUE
 from services.outbox.models import LocalObject, OutboxActivity
 from services.outbox.publishing import PublishError
 
-bp = Blueprint("outbox_internal", __name__, url_prefix="/internal")
+bp = Blueprint("outbox_internal", __name__)
 
 
-@bp.post("/users/<username>/send")
+@bp.post(contract.SEND)
 def send(username: str):
     from services.outbox.web import publish_as
 
@@ -33,7 +34,7 @@ def send(username: str):
     return jsonify(id=record.activity_id), 201
 
 
-@bp.post("/actors/send")
+@bp.post(contract.ACTORS_SEND)
 def send_for_actor():
     """Publish an activity prepared by another service for a node actor it owns (a
     community's Accept, Announce, Invite, Delete): stored, then fanned out to exactly
@@ -64,7 +65,7 @@ def send_for_actor():
     return jsonify(id=record.activity_id), 201
 
 
-@bp.post("/objects/remove")
+@bp.post(contract.OBJECTS_REMOVE)
 def remove_by_community():
     """A community's moderators removed a local user's post addressed to it (the inbox
     saw the Group's Delete): the object becomes a Tombstone here too. Checked again here,
@@ -85,7 +86,7 @@ def remove_by_community():
     return jsonify(removed=found.object_id)
 
 
-@bp.get("/objects/author")
+@bp.get(contract.OBJECT_AUTHOR)
 def object_author():
     """Who wrote a local object (the inbox asks when a Like or Announce of it arrives
     before its own copy of the Create was applied)."""
@@ -95,6 +96,6 @@ def object_author():
     return jsonify(author=found.author)
 
 
-@bp.get("/stats")
+@bp.get(contract.STATS)
 def stats():
     return jsonify(local_posts=LocalObject.objects(deleted=False).count())

@@ -1,4 +1,5 @@
-"""Outbox-owned collections: local activities and objects, deliveries, host health."""
+"""Outbox-owned collections: local activities and objects, deliveries, host health, held
+posts; and the state machines of fan-outs, deliveries and held posts (fedkit/leases.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,35 @@ from fedkit.db import Document, JSONDictField
 
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+# Fan-out of a published activity (fanout.py): pending until every target has its delivery.
+FANOUT_PENDING, FANOUT_DONE = "pending", "done"
+FANOUT_TRANSITIONS = {FANOUT_PENDING: {FANOUT_DONE}, FANOUT_DONE: set()}
+
+# One delivery (delivery.py):
+#     queued   --2xx--> delivered
+#     queued   --408/429/5xx/network--> retrying   (attempts+1, next_attempt_at = backoff)
+#     queued   --other 4xx, or attempts exhausted--> failed
+#     retrying --same as queued-->
+QUEUED, RETRYING, DELIVERED, FAILED = "queued", "retrying", "delivered", "failed"
+DELIVERY_TRANSITIONS = {
+    QUEUED: {DELIVERED, RETRYING, FAILED},
+    RETRYING: {DELIVERED, RETRYING, FAILED},
+    DELIVERED: set(),
+    FAILED: set(),
+}
+
+# A post the DLP guard holds (held.py): an administrator's decision claims it (releasing),
+# then it is published (released) or refused by the publisher (failed), or rejected; a
+# release that cannot go on (the author is gone, an error) gives it back (held).
+HELD, RELEASING, RELEASED, REJECTED, RELEASE_FAILED = "held", "releasing", "released", "rejected", "failed"
+HELD_TRANSITIONS = {
+    leases.ABSENT: {HELD},
+    HELD: {RELEASING},
+    RELEASING: {RELEASED, RELEASE_FAILED, REJECTED, HELD},
+    RELEASED: set(), REJECTED: set(), RELEASE_FAILED: set(),
+}
 
 
 class OutboxActivity(Document):
@@ -37,7 +67,7 @@ class OutboxActivity(Document):
     author_active_at = me.DateTimeField()
     # Fan-out (local delivery + one Delivery per remote inbox) runs in the worker;
     # "pending" until done, so a crash in between is picked up by the sweeper.
-    fanout = me.StringField(default="pending", choices=("pending", "done"))
+    fanout = me.StringField(default=FANOUT_PENDING, choices=tuple(FANOUT_TRANSITIONS))
     # The lease engine's fields (fedkit/leases.py); every creator enqueues the fan-out at once.
     lease_until = me.DateTimeField(default=leases.nudged_until)
     holder = me.StringField(default=leases.QUEUED)
@@ -71,7 +101,7 @@ class Delivery(Document):
     actor = me.StringField(required=True)
     inbox = me.StringField(required=True)
     host = me.StringField(required=True)
-    state = me.StringField(required=True, default="queued")
+    state = me.StringField(required=True, default=QUEUED)
     attempts = me.IntField(default=0)
     # The lease engine's due time (fedkit/leases.py): the next attempt, or a worker's lease.
     next_attempt_at = me.DateTimeField(default=now)
@@ -111,10 +141,14 @@ class HeldPost(Document):
     leaving = me.ListField(me.StringField())  # the addressees that take it out of the group
     rule = me.StringField(required=True)
     message = me.StringField(required=True)
-    # held -> releasing -> released | failed (the publisher refused it); held -> rejected
-    state = me.StringField(default="held", choices=("held", "releasing", "released", "rejected", "failed"))
+    state = me.StringField(default=HELD, choices=(HELD, RELEASING, RELEASED, REJECTED, RELEASE_FAILED))
     decided_by = me.StringField()
     decided_at = me.DateTimeField()
     reason = me.StringField()  # a rejection's reason, or why the release failed
     activity_id = me.StringField()  # once released
     created_at = me.DateTimeField(default=now)
+
+
+FANOUT = leases.Machine("fan-out", OutboxActivity, FANOUT_TRANSITIONS, state_field="fanout", attempts_field=None)
+DELIVERY = leases.Machine("delivery", Delivery, DELIVERY_TRANSITIONS, due_field="next_attempt_at", attempts_field=None)
+HELD_POST = leases.Machine("held post", HeldPost, HELD_TRANSITIONS)

@@ -21,6 +21,8 @@ from fedkit.audience import (
     plan_post,
 )
 from fedkit.config import Config
+from fedkit.contracts.identity import IdentityClient
+from fedkit.contracts.inbox import InboxClient
 from fedkit.db import ACKNOWLEDGED
 from fedkit.internal import InternalClient
 from fedkit.registry import load_registry
@@ -222,7 +224,7 @@ class Publisher:
         if not isinstance(obj, dict):
             raise PublishError(422, "invalid_object", "Update needs the new object embedded")
         if id_of(obj) == self.actor:
-            self.internal.post_json("identity", f"/internal/accounts/{self.username}/profile", obj)
+            IdentityClient(self.internal).update_profile(self.username, obj)
             activity["object"] = self._current_person()
             activity["to"] = [PUBLIC]
             activity["cc"] = [followers_url(self.actor)]
@@ -239,9 +241,7 @@ class Publisher:
         _readdress_as(found.raw, activity)
 
     def _current_person(self) -> dict:
-        resp = self.internal.request("GET", "identity", f"/users/{self.username}")
-        resp.raise_for_status()
-        person = resp.json()
+        person = IdentityClient(self.internal).person(self.username)
         person.pop("@context", None)
         return person
 
@@ -250,10 +250,9 @@ class Publisher:
         of a follow request to the user."""
         invite_id = id_of(activity.get("object"))
         if invite_id:
-            resp = self.internal.request("GET", "inbox", "/internal/invitation",
-                                         params={"id": invite_id, "invitee": self.actor})
-            if resp.status_code == 200:
-                invite = {k: v for k, v in resp.json().items() if k not in ("@context", "bto", "bcc")}
+            found = InboxClient(self.internal).invitation(invite_id, self.actor)
+            if found is not None:
+                invite = {k: v for k, v in found.items() if k not in ("@context", "bto", "bcc")}
                 activity["object"] = invite
                 activity["to"] = [id_of(invite.get("actor"))]
                 return
@@ -263,11 +262,9 @@ class Publisher:
         follow_ref = activity.get("object")
         follow = follow_ref if isinstance(follow_ref, dict) and id_of(follow_ref.get("actor")) else None
         if follow is None:
-            resp = self.internal.request("GET", "inbox", "/internal/follow-request",
-                                         params={"id": id_of(follow_ref) or ""})
-            if resp.status_code != 200:
+            follow = InboxClient(self.internal).follow_request(id_of(follow_ref) or "")
+            if follow is None:
                 raise PublishError(422, "invalid_object", "no such follow request")
-            follow = resp.json()
         if id_of(follow.get("object")) != self.actor:
             raise PublishError(422, "invalid_object", "that follow request is not addressed to you")
         follow = {k: v for k, v in follow.items() if k != "@context"}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from fedkit.community_facts import community_admits
 from fedkit.config import Config
+from fedkit.contracts.inbox import InboxClient
 from fedkit.internal import InternalClient, Requester
 from fedkit.policy import Viewer, may_see_object, viewer_of
 from fedkit.registry import load_registry
@@ -27,14 +28,10 @@ class _Facts:
         username = username_of(self.author, self.config)
         if username is None:
             return False  # only local Person authors have a follower list here
-        data = self.internal.get_json("inbox", f"/internal/users/{username}/is-follower",
-                                      params={"actor": actor})
-        return bool(data.get("follower"))
+        return InboxClient(self.internal).is_follower(username, actor)
 
     def follows_accepted(self, follower: str, followee: str) -> bool:
-        data = self.internal.get_json("inbox", "/internal/follows/accepted",
-                                      params={"follower": follower, "followee": followee})
-        return bool(data.get("accepted"))
+        return InboxClient(self.internal).follows_accepted(follower, followee)
 
     def community_admits(self, addressee: str, viewer: Viewer) -> bool | None:
         return community_admits(addressee, viewer, self.config, self.internal, self.follows_accepted)

@@ -11,6 +11,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 
 from fedkit import keystore
 from fedkit.actors import MAX_DOCUMENT_BYTES
+from fedkit.contracts.identity import Account, IdentityClient
 from fedkit.http import read_capped, signed_get
 from fedkit.internal import internal_client, require_user
 from fedkit.jsonbody import request_json
@@ -55,8 +56,8 @@ def _config():
 
 
 
-def _account(username: str) -> dict | None:
-    return internal_client().active_account(username)
+def _account(username: str) -> Account | None:
+    return IdentityClient(internal_client()).active_account(username)
 
 
 def _closed_author(actor: str) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 
+from fedkit import leases
 from fedkit.config import Config
 from fedkit.internal import InternalClient
 from fedkit.queue import enqueue, register, worker_main
@@ -33,6 +34,15 @@ def build(config: Config, broker):
                        limit=500)
 
     return sweep
+
+
+def run_single_cycle(config: Config, internal: InternalClient, broker) -> int:
+    """Fan out, then deliver, in this process, what is queued or due, as the worker's queue
+    and sweep would (tests drive the outbox with it; ``broker`` only receives the nudges
+    of the deliveries a fan-out creates, made here in the same cycle). Returns how many
+    delivery attempts it made."""
+    leases.run_single_cycle((FANOUT, lambda activity_id: fanout(activity_id, config, internal, broker)))
+    return leases.run_single_cycle((DELIVERY, lambda delivery_id: deliver(delivery_id, config)))
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ from fedkit.vocab import ACCEPT, FOLLOW, GROUP, INVITE, id_of
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handles
 from services.inbox.follows import relation_for_answer
-from services.inbox.models import FollowRelation
+from services.inbox.models import FOLLOW_ACCEPTED, IGNORED, PROCESSED, FollowRelation
 
 
 @handles(ACCEPT, FOLLOW)
@@ -15,12 +15,12 @@ from services.inbox.models import FollowRelation
 def on_accept(ctx: HandlerContext) -> str:
     relation = relation_for_answer(ctx.activity.object)
     if relation is None or relation.followee != ctx.activity.actor_id:
-        return "ignored"
-    relation.update(set__state="accepted")
+        return IGNORED
+    relation.update(set__state=FOLLOW_ACCEPTED)
     username = ctx.local_username(relation.follower)
     if username:
         ctx.deliver_to_inbox([username])
-    return "processed"
+    return PROCESSED
 
 
 
@@ -32,16 +32,16 @@ def on_accept_invite(ctx: HandlerContext) -> str:
     accepter = ctx.activity.actor_id
     if not isinstance(invite, dict) or ctx.local_username(accepter) is None or \
             id_of(invite.get("target")) != accepter:
-        return "ignored"  # a remote actor's answer is the inviting community's business
+        return IGNORED  # a remote actor's answer is the inviting community's business
     community = id_of(invite.get("actor"))
     if not community or id_of(invite.get("object")) != community:
-        return "ignored"
+        return IGNORED
     if not ctx.is_local(community):
         try:  # only a community's invitation makes the user follow its inviter
             if get_actor(community, ctx.config).actor_type != GROUP:
-                return "ignored"
+                return IGNORED
         except FetchError:
-            return "ignored"
+            return IGNORED
     FollowRelation.objects(follower=accepter, followee=community).update_one(
-        set__state="accepted", set__follow_activity_id=ctx.activity.id, upsert=True)
-    return "processed"
+        set__state=FOLLOW_ACCEPTED, set__follow_activity_id=ctx.activity.id, upsert=True)
+    return PROCESSED

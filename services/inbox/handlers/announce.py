@@ -21,7 +21,7 @@ from fedkit.vocab import ANNOUNCE, CREATE, DELETE, UPDATE, audience_of, id_of, t
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handles
 from services.inbox.handlers.like import record_interaction
-from services.inbox.models import ReceivedObject
+from services.inbox.models import IGNORED, PROCESSED, ReceivedObject
 from services.inbox.objects import (
     attributed_to,
     local_recipients,
@@ -106,7 +106,7 @@ def on_announce(ctx: HandlerContext) -> str:
     inner = ctx.activity.object
     if isinstance(inner, dict) and type_of(inner) in RELAYED_TYPES:
         if not apply_relayed(ctx, ctx.activity.actor_id, inner):
-            return "ignored"  # a refused relay reaches nobody's inbox
+            return IGNORED  # a refused relay reaches nobody's inbox
         author = None
     else:
         author = record_interaction(ctx, ANNOUNCE)
@@ -114,4 +114,4 @@ def on_announce(ctx: HandlerContext) -> str:
     if author and ctx.local_username(ctx.activity.actor_id) != author:
         recipients.add(author)
     ctx.deliver_to_inbox(recipients)
-    return "processed"
+    return PROCESSED

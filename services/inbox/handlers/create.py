@@ -6,7 +6,7 @@ from fedkit.federation_policy import admit_object
 from fedkit.vocab import CREATE, id_of
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handles
-from services.inbox.models import ReceivedObject
+from services.inbox.models import IGNORED, PROCESSED, ReceivedObject
 from services.inbox.objects import attributed_to, local_recipients, same_origin, store_object
 
 
@@ -15,17 +15,17 @@ def on_create(ctx: HandlerContext) -> str:
     obj = ctx.activity.object
     actor = ctx.activity.actor_id
     if not isinstance(obj, dict) or not id_of(obj):
-        return "ignored"  # a bare reference would need a fetch; Mastodon always embeds
+        return IGNORED  # a bare reference would need a fetch; Mastodon always embeds
     # The author is the one who signed: no creating objects in someone else's name or host.
     if attributed_to(obj) != actor or not same_origin(id_of(obj), actor):
-        return "ignored"
+        return IGNORED
     existing = ReceivedObject.objects(object_id=id_of(obj)).first()
     if existing is not None and existing.attributed_to != actor:
-        return "ignored"  # another actor's object: no overwriting it
+        return IGNORED  # another actor's object: no overwriting it
     obj = admit_object(obj, ctx.config)  # the federation policy's media rules (and blocks)
     if obj is None:
-        return "ignored"
+        return IGNORED
     if existing is None or not existing.deleted:
         store_object(obj)
     ctx.deliver_to_inbox(local_recipients(ctx, ctx.activity.raw, obj))
-    return "processed"
+    return PROCESSED

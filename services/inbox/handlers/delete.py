@@ -5,32 +5,22 @@ is ignored (fedkit.authority.may_delete)."""
 
 from __future__ import annotations
 
-import logging
-
 from fedkit.actors import mark_suspended
 from fedkit.authority import COMMUNITY, may_delete
 from fedkit.community_facts import is_group_actor
+from fedkit.contracts.outbox import OutboxClient
 from fedkit.vocab import DELETE, audience_of
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handles
-from services.inbox.models import FollowRelation, Interaction, ReceivedObject
+from services.inbox.models import IGNORED, PROCESSED, FollowRelation, Interaction, ReceivedObject
 from services.inbox.objects import local_recipients, tombstone
-
-log = logging.getLogger(__name__)
 
 
 def _outbox_removes(ctx: HandlerContext, object_id: str, community: str) -> bool:
     """A community's moderators removed our user's post from it: the original goes too.
     The outbox checks the community's right again (defence in depth); False when it
     refuses. A failure to reach it raises, and the whole activity is retried."""
-    resp = ctx.internal.request("POST", "outbox", "/internal/objects/remove",
-                                json={"id": object_id, "community": community})
-    if resp.status_code >= 500:
-        resp.raise_for_status()
-    if resp.status_code == 403:
-        log.warning("the outbox refused %s's removal of %s: %s", community, object_id, resp.text[:200])
-        return False
-    return True  # removed, or already gone (404)
+    return OutboxClient(ctx.internal).remove_for_community(object_id, community)
 
 
 @handles(DELETE)
@@ -38,7 +28,7 @@ def on_delete(ctx: HandlerContext) -> str:
     actor = ctx.activity.actor_id
     object_id = ctx.activity.object_id
     if not object_id:
-        return "ignored"
+        return IGNORED
     if object_id == actor:
         FollowRelation.objects(follower=actor).delete()
         FollowRelation.objects(followee=actor).delete()
@@ -47,22 +37,22 @@ def on_delete(ctx: HandlerContext) -> str:
         # process at once (a dropped entry stayed usable in the gateways' key memo), nothing
         # is delivered to it and what it wrote is hidden; a refetch finding it again clears it.
         mark_suspended(actor)
-        return "processed"
+        return PROCESSED
     record = ReceivedObject.objects(object_id=object_id).first()
     if record is None:
-        return "ignored"
+        return IGNORED
     authority = may_delete(actor, author=record.attributed_to, object_id=object_id,
                            addressees=audience_of(record.raw),  # a Tombstone's: none
                            is_group=lambda a: is_group_actor(a, ctx.config))
     if authority is None:
-        return "ignored"
+        return IGNORED
     if record.deleted:
-        return "processed"  # already gone
+        return PROCESSED  # already gone
     # The original first: if the outbox cannot be reached, nothing has changed yet and the
     # retried activity still finds the post addressed to the community.
     if authority == COMMUNITY and ctx.is_local(object_id) and not _outbox_removes(ctx, object_id, actor):
-        return "ignored"
+        return IGNORED
     tombstone(record)
     if authority == COMMUNITY:
         ctx.deliver_to_inbox(local_recipients(ctx, ctx.activity.raw))
-    return "processed"
+    return PROCESSED

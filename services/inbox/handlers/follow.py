@@ -7,10 +7,17 @@ A local actor's own Follow (seen here from the outbox) records the pending relat
 
 from __future__ import annotations
 
+from fedkit.contracts.identity import IdentityClient
 from fedkit.vocab import ACCEPT, FOLLOW
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handles
-from services.inbox.models import FollowRelation
+from services.inbox.models import (
+    FOLLOW_ACCEPTED,
+    FOLLOW_PENDING,
+    IGNORED,
+    PROCESSED,
+    FollowRelation,
+)
 
 
 @handles(FOLLOW)
@@ -18,29 +25,25 @@ def on_follow(ctx: HandlerContext) -> str:
     activity = ctx.activity
     follower, followee = activity.actor_id, activity.object_id
     if not follower or not followee:
-        return "ignored"
+        return IGNORED
     username = ctx.local_username(followee)
     if username is None:
         if ctx.local_username(follower):  # our user follows someone elsewhere: pending until Accept
             FollowRelation.objects(follower=follower, followee=followee).update_one(
-                set_on_insert__state="pending", set__follow_activity_id=activity.id, upsert=True)
-            return "processed"
-        return "ignored"
-    resp = ctx.internal.request("GET", "identity", f"/internal/accounts/{username}")
-    if resp.status_code == 404:
-        return "ignored"
-    resp.raise_for_status()
-    account = resp.json()
-    if account.get("suspended"):
-        return "ignored"
+                set_on_insert__state=FOLLOW_PENDING, set__follow_activity_id=activity.id, upsert=True)
+            return PROCESSED
+        return IGNORED
+    account = IdentityClient(ctx.internal).account(username)  # an answer other than 404 raises: retried
+    if account is None or account.suspended:
+        return IGNORED
     existing = FollowRelation.objects(follower=follower, followee=followee).first()
-    if existing and existing.state == "accepted":
-        state = "accepted"  # a re-sent Follow is accepted again (the other side may have lost it)
+    if existing and existing.state == FOLLOW_ACCEPTED:
+        state = FOLLOW_ACCEPTED  # a re-sent Follow is accepted again (the other side may have lost it)
     else:
-        state = "pending" if account.get("locked") else "accepted"
+        state = FOLLOW_PENDING if account.locked else FOLLOW_ACCEPTED
     FollowRelation.objects(follower=follower, followee=followee).update_one(
         set__state=state, set__follow_activity_id=activity.id, upsert=True)
     ctx.deliver_to_inbox([username])  # the followee is notified (or asked to approve)
-    if state == "accepted":
+    if state == FOLLOW_ACCEPTED:
         ctx.send_as(username, {"type": ACCEPT, "object": activity.raw, "to": [follower]})
-    return "processed"
+    return PROCESSED

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fedkit.vocab import INVITE, id_of
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handles
+from services.inbox.models import IGNORED, PROCESSED
 from services.inbox.objects import local_recipients
 
 
@@ -14,6 +15,6 @@ def on_invite(ctx: HandlerContext) -> str:
     invitee = ctx.local_username(id_of(ctx.activity.raw.get("target")))
     recipients = local_recipients(ctx, ctx.activity.raw)
     if invitee is None or invitee not in recipients:
-        return "ignored"  # an invitation is for the user it names, addressed to them
+        return IGNORED  # an invitation is for the user it names, addressed to them
     ctx.deliver_to_inbox([invitee])
-    return "processed"
+    return PROCESSED

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import mongoengine as me
 
+from fedkit.contracts.outbox import OutboxClient
 from fedkit.vocab import LIKE
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handles
-from services.inbox.models import Interaction, ReceivedObject
+from services.inbox.models import PROCESSED, Interaction, ReceivedObject
 
 
 def record_interaction(ctx: HandlerContext, kind: str) -> str | None:
@@ -23,8 +24,7 @@ def record_interaction(ctx: HandlerContext, kind: str) -> str | None:
     author = received.attributed_to if received else None
     if author is None and ctx.is_local(object_id):
         # The outbox owns local objects; our copy of the Create may not be applied yet.
-        resp = ctx.internal.request("GET", "outbox", "/internal/objects/author", params={"id": object_id})
-        author = resp.json().get("author") if resp.status_code == 200 else None
+        author = OutboxClient(ctx.internal).object_author(object_id)
     return ctx.local_username(author)
 
 
@@ -33,4 +33,4 @@ def on_like(ctx: HandlerContext) -> str:
     author = record_interaction(ctx, LIKE)
     if author and ctx.local_username(ctx.activity.actor_id) != author:
         ctx.deliver_to_inbox([author])
-    return "processed"
+    return PROCESSED

@@ -6,7 +6,7 @@ from fedkit.vocab import ANNOUNCE, FOLLOW, LIKE, UNDO, id_of, type_of
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handles
 from services.inbox.follows import follow_relation_for
-from services.inbox.models import Interaction
+from services.inbox.models import IGNORED, PROCESSED, Interaction
 
 
 @handles(UNDO)
@@ -18,7 +18,7 @@ def on_undo(ctx: HandlerContext) -> str:
         relation = follow_relation_for(inner)
         if relation is not None and relation.follower == actor:
             relation.delete()
-            return "processed"
+            return PROCESSED
     if inner_type in (LIKE, ANNOUNCE) or inner_type is None:
         query = {"actor": actor}
         if isinstance(inner, dict) and id_of(inner.get("object")):
@@ -26,7 +26,7 @@ def on_undo(ctx: HandlerContext) -> str:
         elif id_of(inner):
             query["activity_id"] = id_of(inner)
         else:
-            return "ignored"
+            return IGNORED
         if Interaction.objects(**query).delete():
-            return "processed"
-    return "ignored"
+            return PROCESSED
+    return IGNORED

@@ -8,7 +8,7 @@ from fedkit.federation_policy import admit_object
 from fedkit.vocab import ACTOR_TYPES, UPDATE, id_of, type_of
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handles
-from services.inbox.models import ReceivedObject
+from services.inbox.models import IGNORED, PROCESSED, ReceivedObject
 from services.inbox.objects import attributed_to, local_recipients, store_object
 
 GONE = (404, 410)
@@ -37,17 +37,17 @@ def on_update(ctx: HandlerContext) -> str:
     if object_id == actor:
         if type_of(obj) in ACTOR_TYPES and not ctx.is_local(actor):
             _refresh_actor(ctx, actor, obj if isinstance(obj, dict) else {})
-        return "processed"
+        return PROCESSED
     if not isinstance(obj, dict):
-        return "ignored"
+        return IGNORED
     existing = ReceivedObject.objects(object_id=object_id).first()
     # Only the author edits, and never hands the object to someone else (fedkit.authority).
     if existing is None or existing.deleted or not may_update(
             actor, author=existing.attributed_to, object_id=object_id, new_author=attributed_to(obj)):
-        return "ignored"
+        return IGNORED
     obj = admit_object(obj, ctx.config)  # the federation policy's media rules (and blocks)
     if obj is None:
-        return "ignored"
+        return IGNORED
     store_object(obj)
     ctx.deliver_to_inbox(local_recipients(ctx, ctx.activity.raw, obj))
-    return "processed"
+    return PROCESSED

@@ -1,0 +1,41 @@
+"""The declared contracts between the services of one node.
+
+Services never import each other (import-linter checks it, [tool.importlinter] in
+pyproject.toml); they talk over internal HTTP. Each module here is one service's
+contract: its internal paths as constants — Flask rules, which the server routes on
+— and a typed client with one method per endpoint, which every caller uses. A path
+is written once, here (``deploy/lint_contracts.py`` fails on one written elsewhere).
+
+The clients ride on the node's transport, ``fedkit.internal.InternalClient``: real
+HTTP in the split layout, in-process WSGI calls in the compact one (fedkit.inproc).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Protocol
+from urllib.parse import quote
+
+import requests
+
+_VARIABLE = re.compile(r"<(?:[^:<>]+:)?(\w+)>")  # <name> or <converter:name> in a Flask rule
+
+
+def path_of(rule: str, **values: str) -> str:
+    """The path a Flask ``rule`` gives for ``values`` (each quoted as one segment)."""
+    return _VARIABLE.sub(lambda m: quote(str(values[m.group(1)]), safe="@"), rule)
+
+
+class Transport(Protocol):
+    """What a contract's client needs of ``fedkit.internal.InternalClient``."""
+
+    def request(self, method: str, service: str, path: str, **kwargs: Any) -> requests.Response: ...
+
+    def get_json(self, service: str, path: str, **kwargs: Any) -> Any: ...
+
+    def post_json(self, service: str, path: str, payload: Any, **kwargs: Any) -> Any: ...
+
+
+def json_if_ok(resp: requests.Response) -> Any | None:
+    """The answer's JSON when it is a 200, else None (a not-found, or a refusal)."""
+    return resp.json() if resp.status_code == 200 else None

@@ -1,0 +1,72 @@
+"""The identity service's contract: local accounts, token introspection, actor documents."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import requests
+
+from fedkit.contracts import Transport, path_of
+
+SERVICE = "identity"
+
+ACCOUNTS = "/internal/accounts"  # POST: create an account
+ACCOUNT = "/internal/accounts/<username>"  # GET: the account (404: none)
+ACCOUNT_PROFILE = "/internal/accounts/<username>/profile"  # POST: a C2S Update of the Person
+ACCOUNT_CHANGE = "/internal/accounts/<username>/<any(deactivate, reactivate):change>"  # POST {by}
+INTROSPECT = "/internal/introspect"  # POST {token}: RFC 7662 shape, for the gateway
+PERSON = "/users/<username>"  # GET: the public actor document
+
+
+@dataclass(frozen=True)
+class Account:
+    """A local account as identity shows it to the node's other services."""
+
+    username: str
+    display_name: str = ""
+    locked: bool = False
+    suspended: bool = False
+    roles: tuple[str, ...] = ()
+    signs_in_with_group: bool = False
+
+    @classmethod
+    def from_json(cls, data: dict) -> Account:
+        return cls(username=data.get("username", ""), display_name=data.get("display_name") or "",
+                   locked=bool(data.get("locked")), suspended=bool(data.get("suspended")),
+                   roles=tuple(data.get("roles") or ()),
+                   signs_in_with_group=bool(data.get("signs_in_with_group")))
+
+
+class IdentityClient:
+    def __init__(self, transport: Transport):
+        self.transport = transport
+
+    def account(self, username: str, **kwargs) -> Account | None:
+        """The account, closed or not; None if there is none. Another answer raises
+        ``requests.HTTPError``."""
+        resp = self.transport.request("GET", SERVICE, path_of(ACCOUNT, username=username), **kwargs)
+        if resp.status_code == 404:
+            return None
+        resp.raise_for_status()
+        return Account.from_json(resp.json())
+
+    def active_account(self, username: str) -> Account | None:
+        """The account if it exists and is not closed; None too when identity cannot say."""
+        try:
+            account = self.account(username)
+        except requests.HTTPError:
+            return None
+        return None if account is None or account.suspended else account
+
+    def update_profile(self, username: str, person: dict) -> dict:
+        return self.transport.post_json(SERVICE, path_of(ACCOUNT_PROFILE, username=username), person)
+
+    def person(self, username: str) -> dict:
+        """The actor document of a local user, as served publicly."""
+        resp = self.transport.request("GET", SERVICE, path_of(PERSON, username=username))
+        resp.raise_for_status()
+        return resp.json()
+
+    def introspect(self, token: str) -> dict:
+        """``{"active": bool, "username", "scope", "client_id"}`` for an access token."""
+        return self.transport.post_json(SERVICE, INTROSPECT, {"token": token})

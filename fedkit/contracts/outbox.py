@@ -1,0 +1,49 @@
+"""The outbox service's contract: publishing for local actors, local objects."""
+
+from __future__ import annotations
+
+import logging
+
+from fedkit.contracts import Transport, path_of
+
+log = logging.getLogger(__name__)
+
+SERVICE = "outbox"
+
+SEND = "/internal/users/<username>/send"  # POST: publish an activity as a local user
+ACTORS_SEND = "/internal/actors/send"  # POST {activity, recipients}: for a node actor
+OBJECTS_REMOVE = "/internal/objects/remove"  # POST {id, community}: a community removed a post
+OBJECT_AUTHOR = "/internal/objects/author"  # GET ?id=: who wrote a local object
+STATS = "/internal/stats"  # GET: counts for NodeInfo
+
+
+class OutboxClient:
+    def __init__(self, transport: Transport):
+        self.transport = transport
+
+    def send_as(self, username: str, activity: dict) -> dict | None:
+        """Publish ``activity`` as the local user (e.g. an Accept the inbox answers with)."""
+        return self.transport.post_json(SERVICE, path_of(SEND, username=username), activity)
+
+    def send_for_actor(self, activity: dict, recipients: list[str]) -> dict | None:
+        """Store and fan out an activity another service prepared for a node actor it owns,
+        to exactly ``recipients`` (actor ids)."""
+        return self.transport.post_json(SERVICE, ACTORS_SEND, {"activity": activity, "recipients": recipients})
+
+    def remove_for_community(self, object_id: str, community: str) -> bool:
+        """A community removed a local post addressed to it: the original goes too. False
+        when the outbox refuses (not that community's right); a 5xx raises."""
+        resp = self.transport.request("POST", SERVICE, OBJECTS_REMOVE, json={"id": object_id, "community": community})
+        if resp.status_code >= 500:
+            resp.raise_for_status()
+        if resp.status_code == 403:
+            log.warning("the outbox refused %s's removal of %s: %s", community, object_id, resp.text[:200])
+            return False
+        return True  # removed, or already gone (404)
+
+    def object_author(self, object_id: str) -> str | None:
+        resp = self.transport.request("GET", SERVICE, OBJECT_AUTHOR, params={"id": object_id})
+        return resp.json().get("author") if resp.status_code == 200 else None
+
+    def local_posts(self) -> int:
+        return self.transport.get_json(SERVICE, STATS).get("local_posts", 0)
