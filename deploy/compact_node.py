@@ -1,6 +1,6 @@
 """The compact layout: one node in two processes, for a small subsidiary.
 
-``deploy.compact_node:create_app()`` is the gateway with the four services mounted in
+``deploy.compact_node:create_app()`` is the gateway with the five services mounted in
 the same WSGI process (``fedkit.inproc``: the service contracts are unchanged — same
 paths, headers and internal secret — only the socket is gone), and ``python -m
 deploy.compact_node`` is one worker process running the inbox, delivery and communities
@@ -18,7 +18,7 @@ from flask import Flask
 from fedkit import inproc
 from fedkit.config import Config, load_config
 
-SERVICES = ("identity", "inbox", "outbox", "communities")
+SERVICES = ("identity", "inbox", "outbox", "communities", "api")
 WORKER_THREADS = 8
 
 
@@ -27,7 +27,8 @@ def in_process_url(service: str) -> str:
 
 
 def mount_services(config: Config) -> Config:
-    """Mount the four services in this process; returns the config that calls them there."""
+    """Mount the services in this process; returns the config that calls them there."""
+    from services.api.app import create_app as api_app
     from services.communities.app import create_app as communities_app
     from services.identity.app import create_app as identity_app
     from services.inbox.app import create_app as inbox_app
@@ -35,7 +36,7 @@ def mount_services(config: Config) -> Config:
 
     cfg = replace(config, **{f"{name}_url": in_process_url(name) for name in SERVICES})
     for name, factory in (("identity", identity_app), ("inbox", inbox_app), ("outbox", outbox_app),
-                          ("communities", communities_app)):
+                          ("communities", communities_app), ("api", api_app)):
         inproc.mount(in_process_url(name), factory(cfg))
     return cfg
 

@@ -11,6 +11,7 @@ from fedkit.config import Config
 from fedkit.db import connect_db, ensure_indexes, ensure_ttl
 from fedkit.keystore import ActorKey
 from gateway.audit import AuditRecord, ensure_retention
+from services.api.models import AccountId
 from services.communities.models import Community, CommunityPost, Membership
 from services.identity.credentials import hash_clear_credentials
 from services.identity.lifecycle import AccountChange
@@ -38,7 +39,7 @@ DOCUMENTS = (
     Account, OAuthClient, OAuthCode, OAuthToken, WebSession, LoginFailures,
     InboundActivity, FollowRelation, ReceivedObject, Interaction, InboxItem,
     OutboxActivity, LocalObject, Delivery, HostHealth, HeldPost,
-    Community, Membership, CommunityPost, ScimChange, AccountChange,
+    Community, Membership, CommunityPost, ScimChange, AccountChange, AccountId,
 )
 
 

@@ -25,7 +25,7 @@ from deploy.supervision import (
     wait_for_ports_free,
 )
 
-SERVICES = ("identity", "inbox", "outbox", "communities")
+SERVICES = ("identity", "inbox", "outbox", "communities", "api")
 WORKERS = {"inbox-worker": "services.inbox.worker", "delivery-worker": "services.outbox.worker",
            "communities-worker": "services.communities.worker"}
 # How a node's processes are laid out (ARCHIPEL_LAYOUT for the demo):
@@ -97,7 +97,7 @@ class NodeSpec:
 
 
 class Node:
-    """Every process of one node: gateway, four services and three workers in the split
+    """Every process of one node: gateway, five services and three workers in the split
     layout; one web process and one worker process in the compact layout."""
 
     def __init__(self, spec: NodeSpec, infra: Infra, secrets_: dict[str, str], extra_env: dict[str, str] | None = None,

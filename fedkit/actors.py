@@ -32,7 +32,7 @@ class FetchError(Exception):
 
 
 class CachedActor(Document):
-    meta = {"collection": "remote_actors", "indexes": ["key_id", "shared_inbox"]}
+    meta = {"collection": "remote_actors", "indexes": ["key_id", "shared_inbox", "preferred_username"]}
     actor_id = me.StringField(primary_key=True)
     key_id = me.StringField()
     public_pem = me.StringField()

@@ -53,6 +53,7 @@ class Config:
     inbox_url: str = "http://127.0.0.1:9102"
     outbox_url: str = "http://127.0.0.1:9103"
     communities_url: str = "http://127.0.0.1:9104"
+    api_url: str = "http://127.0.0.1:9105"
     # Dev mode allows http:// and loopback peers; production refuses them unless allowlisted.
     dev_mode: bool = False
     fetch_allowlist: tuple[str, ...] = field(default_factory=tuple)
@@ -121,6 +122,8 @@ class Config:
     rate_limit_address: int = 300
     rate_limit_remote: int = 1500
     rate_limit_member: int = 15000
+    # The address apps show as the node's contact (Mastodon's instance contact.email).
+    contact_email: str = ""
 
     @classmethod
     def from_env(cls) -> Config:
@@ -138,6 +141,7 @@ class Config:
             inbox_url=env_str("ARCHIPEL_INBOX_URL", cls.inbox_url),
             outbox_url=env_str("ARCHIPEL_OUTBOX_URL", cls.outbox_url),
             communities_url=env_str("ARCHIPEL_COMMUNITIES_URL", cls.communities_url),
+            api_url=env_str("ARCHIPEL_API_URL", cls.api_url),
             dev_mode=env_bool("ARCHIPEL_DEV_MODE", False),
             fetch_allowlist=env_list("ARCHIPEL_FETCH_ALLOWLIST"),
             max_body_bytes=int(env_str("ARCHIPEL_MAX_BODY_BYTES", str(cls.max_body_bytes))),
@@ -185,6 +189,7 @@ class Config:
             rate_limit_address=int(env_str("ARCHIPEL_RATE_LIMIT_ADDRESS", str(cls.rate_limit_address))),
             rate_limit_remote=int(env_str("ARCHIPEL_RATE_LIMIT_REMOTE", str(cls.rate_limit_remote))),
             rate_limit_member=int(env_str("ARCHIPEL_RATE_LIMIT_MEMBER", str(cls.rate_limit_member))),
+            contact_email=env_str("ARCHIPEL_CONTACT_EMAIL", ""),
         )
 
     def check(self, needs_secret_key: bool = False) -> Config:

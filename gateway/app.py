@@ -28,6 +28,7 @@ from fedkit.registry import GroupRegistry, load_registry
 from fedkit.responses import error
 from gateway import audit
 from gateway.auth import AuthError, Identity, bearer_identity, verify_signature
+from gateway.cors import install_cors
 from gateway.limits import RateLimiter, bucket_for
 from gateway.routes import IGNORED, REQUIRED, SERVICE, route_for
 
@@ -54,6 +55,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=cfg.trusted_proxies, x_proto=cfg.trusted_proxies)
     app.config["ARCHIPEL"] = cfg
     app.config["MAX_CONTENT_LENGTH"] = cfg.max_body_bytes
+    install_cors(app)  # browser apps (Mastodon's CORS rules, gateway/cors.py)
     connect_db(cfg)
     check_policy_file(cfg)
     internal = InternalClient(cfg)

@@ -18,6 +18,11 @@ ROUTES: list[tuple[frozenset[str] | None, re.Pattern, str, str]] = [
     (None, re.compile(r"^/\.well-known/(webfinger|host-meta|nodeinfo)$"), "identity", IGNORED),
     (None, re.compile(r"^/nodeinfo/2\.1$"), "identity", IGNORED),
     (None, re.compile(r"^/(api/v1/apps|oauth/(token|authorize|revoke)|login(/sso(/callback)?)?|logout)$"), "identity", IGNORED),
+    # The Mastodon client API (services/api): bearer tokens only, no HTTP signatures. Registering
+    # an app (POST /api/v1/apps, above) stays with identity, which owns OAuth.
+    (None, re.compile(r"^/api/v[12]/.+$"), "api", IGNORED),
+    (frozenset({"GET", "HEAD"}), re.compile(r"^/\.well-known/oauth-authorization-server/?$"), "api", IGNORED),
+    (frozenset({"GET", "HEAD"}), re.compile(r"^/(avatars|headers)/original/missing\.png$"), "api", IGNORED),
     (frozenset({"POST"}), re.compile(r"^/(inbox|users/[^/]+/inbox|actor/inbox|communities/[^/]+/inbox)$"),
      "inbox", REQUIRED),
     (frozenset({"GET", "HEAD"}), re.compile(r"^/users/[^/]+/(inbox|followers|following)$"), "inbox", OPTIONAL),

@@ -16,6 +16,8 @@ ACCOUNT_PROFILE = "/internal/accounts/<username>/profile"  # POST: a C2S Update 
 ACCOUNT_CHANGE = "/internal/accounts/<username>/<any(deactivate, reactivate):change>"  # POST {by}
 INTROSPECT = "/internal/introspect"  # POST {token}: RFC 7662 shape, for the gateway
 PERSON = "/users/<username>"  # GET: the public actor document
+APP_OF_TOKEN = "/internal/apps/of-token"  # POST {token}: the app that holds a live access token
+NODEINFO = "/nodeinfo/2.1"  # GET: the public NodeInfo document (usage counts)
 
 
 @dataclass(frozen=True)
@@ -28,13 +30,15 @@ class Account:
     suspended: bool = False
     roles: tuple[str, ...] = ()
     signs_in_with_group: bool = False
+    summary: str = ""  # the profile text as its owner wrote it
 
     @classmethod
     def from_json(cls, data: dict) -> Account:
         return cls(username=data.get("username", ""), display_name=data.get("display_name") or "",
                    locked=bool(data.get("locked")), suspended=bool(data.get("suspended")),
                    roles=tuple(data.get("roles") or ()),
-                   signs_in_with_group=bool(data.get("signs_in_with_group")))
+                   signs_in_with_group=bool(data.get("signs_in_with_group")),
+                   summary=data.get("summary") or "")
 
 
 class IdentityClient:
@@ -66,6 +70,27 @@ class IdentityClient:
         resp = self.transport.request("GET", SERVICE, path_of(PERSON, username=username))
         resp.raise_for_status()
         return resp.json()
+
+    def find_person(self, username: str) -> dict | None:
+        """The actor document of a local user; None if there is none or it is closed
+        (404, 410). Another answer raises ``requests.HTTPError``."""
+        resp = self.transport.request("GET", SERVICE, path_of(PERSON, username=username))
+        if resp.status_code in (404, 410):
+            return None
+        resp.raise_for_status()
+        return resp.json()
+
+    def app_of_token(self, token: str) -> dict | None:
+        """``{"client_id", "name", "website", "redirect_uris", "scopes"}`` of the app that
+        holds this live access token; None for an unknown, revoked or expired one."""
+        resp = self.transport.request("POST", SERVICE, APP_OF_TOKEN, json={"token": token})
+        if resp.status_code == 404:
+            return None
+        resp.raise_for_status()
+        return resp.json()
+
+    def nodeinfo(self) -> dict:
+        return self.transport.get_json(SERVICE, NODEINFO)
 
     def introspect(self, token: str) -> dict:
         """``{"active": bool, "username", "scope", "client_id"}`` for an access token."""

@@ -12,6 +12,10 @@ FOLLOWS_ACCEPTED = "/internal/follows/accepted"  # GET ?follower=&followee=
 LOCAL_DELIVERY = "/internal/local-delivery"  # POST {activity, also_to, plan}: a local actor's activity
 FOLLOW_REQUEST = "/internal/follow-request"  # GET ?id=: the Follow behind a relation
 INVITATION = "/internal/invitation"  # GET ?id=&invitee=: an Invite a local user received
+# For the client API (services/api):
+FOLLOW_COUNTS = "/internal/follows/counts"  # GET ?actor=: followers, following, follow requests
+FOLLOWS_PAGE = "/internal/follows"  # GET ?actor=&which=&limit=&max_id=&since_id=&min_id=
+RELATIONSHIPS = "/internal/relationships"  # GET ?actor=&other=…: follow state both ways
 
 
 class InboxClient:
@@ -47,3 +51,25 @@ class InboxClient:
         """An Invite of ``invitee`` this node received; None if there is none."""
         return json_if_ok(self.transport.request("GET", SERVICE, INVITATION,
                                                  params={"id": invite_id, "invitee": invitee}))
+
+    def follow_counts(self, actor: str) -> dict:
+        """{"followers", "following", "follow_requests"} of an actor, as this node knows them."""
+        return self.transport.get_json(SERVICE, FOLLOW_COUNTS, params={"actor": actor})
+
+    def follows_page(self, actor: str, which: str, *, limit: int, max_id: str | None = None,
+                     since_id: str | None = None, min_id: str | None = None) -> list[dict] | None:
+        """One page of an actor's accepted followers (``which="followers"``) or followees,
+        newest first: [{"actor", "cursor"}]; None when a cursor is not one this node gave."""
+        params = {"actor": actor, "which": which, "limit": limit, "max_id": max_id, "since_id": since_id,
+                  "min_id": min_id}
+        resp = self.transport.request("GET", SERVICE, FOLLOWS_PAGE,
+                                      params={k: v for k, v in params.items() if v is not None})
+        if resp.status_code == 400:
+            return None
+        resp.raise_for_status()
+        return list(resp.json()["items"])
+
+    def relationships(self, actor: str, others: list[str]) -> dict:
+        """{other: {"following": state|None, "followed_by": state|None}} between ``actor``
+        and each of ``others`` (state: "accepted" or "pending")."""
+        return self.transport.get_json(SERVICE, RELATIONSHIPS, params={"actor": actor, "other": others})

@@ -14,7 +14,9 @@ SEND = "/internal/users/<username>/send"  # POST: publish an activity as a local
 ACTORS_SEND = "/internal/actors/send"  # POST {activity, recipients}: for a node actor
 OBJECTS_REMOVE = "/internal/objects/remove"  # POST {id, community}: a community removed a post
 OBJECT_AUTHOR = "/internal/objects/author"  # GET ?id=: who wrote a local object
-STATS = "/internal/stats"  # GET: counts for NodeInfo
+STATS = "/internal/stats"  # GET: counts for NodeInfo; ?author=: one local actor's posts
+REMOTE_ACTOR = "/internal/actors"  # GET ?id=: a remote actor's document, cached or fetched
+KNOWN_ACTOR = "/internal/actors/known"  # GET ?username=&host=: a remote actor already cached
 
 
 class OutboxClient:
@@ -47,3 +49,24 @@ class OutboxClient:
 
     def local_posts(self) -> int:
         return self.transport.get_json(SERVICE, STATS).get("local_posts", 0)
+
+    def posts_of(self, author: str) -> int:
+        """How many posts (not deleted) a local actor wrote."""
+        return int(self.transport.get_json(SERVICE, STATS, params={"author": author}).get("posts", 0))
+
+    def remote_actor(self, actor_id: str) -> dict | None:
+        """A remote actor's document (the node's cache, or fetched through the SSRF guard);
+        None when it cannot be had or is suspended at its origin."""
+        resp = self.transport.request("GET", SERVICE, REMOTE_ACTOR, params={"id": actor_id})
+        if resp.status_code in (404, 410):
+            return None
+        resp.raise_for_status()
+        return resp.json()
+
+    def known_actor(self, username: str, host: str) -> dict | None:
+        """A remote actor this node already knows by preferredUsername and host, or None."""
+        resp = self.transport.request("GET", SERVICE, KNOWN_ACTOR, params={"username": username, "host": host})
+        if resp.status_code in (400, 404):
+            return None
+        resp.raise_for_status()
+        return resp.json()

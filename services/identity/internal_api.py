@@ -8,7 +8,8 @@ from flask import Blueprint, current_app, jsonify
 from fedkit.contracts import identity as contract
 from fedkit.jsonbody import request_json, string_value
 from services.identity.accounts import LOCAL_ISSUER, create_account
-from services.identity.models import Account
+from services.identity.credentials import digest
+from services.identity.models import Account, OAuthClient, OAuthToken
 
 bp = Blueprint("identity_internal", __name__)
 
@@ -16,7 +17,8 @@ bp = Blueprint("identity_internal", __name__)
 def account_json(account: Account) -> dict:
     return {"username": account.username, "display_name": account.display_name,
             "locked": account.locked, "suspended": account.suspended,
-            "roles": list(account.roles or []), "signs_in_with_group": account.issuer != LOCAL_ISSUER}
+            "roles": list(account.roles or []), "signs_in_with_group": account.issuer != LOCAL_ISSUER,
+            "summary": account.summary or ""}
 
 
 @bp.get(contract.ACCOUNT)
@@ -42,6 +44,21 @@ def update_profile(username: str):
         account.locked = data["manuallyApprovesFollowers"]
     account.save()
     return jsonify(account_json(account))
+
+
+@bp.post(contract.APP_OF_TOKEN)
+def app_of_token():
+    """The registered app behind a live access token (the api's apps/verify_credentials)."""
+    token_value = request_json(required=False).get("token")
+    token = OAuthToken.objects(access_token_hash=digest(token_value)).first() \
+        if isinstance(token_value, str) and token_value else None
+    if token is None or token.revoked or token.is_expired():
+        return jsonify(error="not_found"), 404
+    client = OAuthClient.objects(client_id=token.client_id).first()
+    if client is None:
+        return jsonify(error="not_found"), 404
+    return jsonify(client_id=client.client_id, name=client.client_name, website=client.website,
+                   redirect_uris=list(client.redirect_uris or []), scopes=client.scope.split())
 
 
 @bp.post(contract.ACCOUNTS)

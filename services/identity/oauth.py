@@ -21,6 +21,7 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from flask import request as flask_request
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 
+from fedkit import jsonbody
 from fedkit.contracts import identity as contract
 from fedkit.jsonbody import request_json
 from fedkit.responses import error
@@ -49,7 +50,10 @@ def _active_account(username: str) -> Account | None:
 def _json_fields() -> MultiDict | None:
     """A JSON object body whose values are all strings, as form fields (Mastodon's clients
     send either); None when the body is JSON of any other shape."""
-    data = request.get_json(silent=True)
+    try:  # fedkit.jsonbody: depth, size and number limits, as on every other JSON path
+        data = jsonbody.loads(request.get_data(cache=True)) if request.is_json else None
+    except jsonbody.JSONInputError:
+        return None
     if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
         return None
     return MultiDict(data)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from bson import ObjectId
+from bson.errors import InvalidId
 from flask import Blueprint, current_app, jsonify, request
 
 from fedkit.contracts import inbox as contract
 from fedkit.jsonbody import request_json
+from fedkit.responses import error
 from fedkit.vocab import INVITE, DocumentError, id_of, local_actor_id
 from services.inbox.acceptance import accept_activity
-from services.inbox.models import FOLLOW_ACCEPTED, FollowRelation, InboundActivity
+from services.inbox.models import FOLLOW_ACCEPTED, FOLLOW_PENDING, FollowRelation, InboundActivity
 
 bp = Blueprint("inbox_internal", __name__)
 
@@ -72,3 +75,66 @@ def invitation():
     if found is None or id_of(found.raw.get("target")) != request.args.get("invitee"):
         return jsonify(error="not_found"), 404
     return jsonify(found.raw)
+
+
+# -- follow state for the client API (services/api) ----------------------------------------
+def _sides(which: str) -> tuple[str, str]:
+    """(the field holding the actor asked about, the field holding the listed actors)."""
+    return ("followee", "follower") if which == "followers" else ("follower", "followee")
+
+
+@bp.get(contract.FOLLOW_COUNTS)
+def follow_counts():
+    actor = request.args.get("actor", "")
+    return jsonify(followers=FollowRelation.objects(followee=actor, state=FOLLOW_ACCEPTED).count(),
+                   following=FollowRelation.objects(follower=actor, state=FOLLOW_ACCEPTED).count(),
+                   follow_requests=FollowRelation.objects(followee=actor, state=FOLLOW_PENDING).count())
+
+
+def _cursor(name: str) -> ObjectId | None:
+    value = request.args.get(name)
+    if not value:
+        return None
+    try:
+        return ObjectId(value)
+    except (InvalidId, TypeError):
+        raise ValueError(name) from None
+
+
+@bp.get(contract.FOLLOWS_PAGE)
+def follows_page():
+    """One page of an actor's accepted followers (``which=followers``) or followees,
+    newest first, each with its relation's id as the cursor: ``max_id`` (older than),
+    ``since_id`` (newer than, newest first), ``min_id`` (just newer than, oldest first,
+    returned newest first) — Mastodon's paging (docs.joinmastodon.org/api/guidelines/#pagination)."""
+    which = request.args.get("which")
+    if which not in ("followers", "following"):
+        return error(400, "invalid_request", "which: followers or following")
+    try:
+        limit = max(1, min(int(request.args.get("limit", "40")), 80))
+        max_id, since_id, min_id = _cursor("max_id"), _cursor("since_id"), _cursor("min_id")
+    except ValueError as exc:
+        return error(400, "invalid_cursor", f"{exc}: not a cursor this node gave out")
+    mine, theirs = _sides(which)
+    query = FollowRelation.objects(**{mine: request.args.get("actor", ""), "state": FOLLOW_ACCEPTED})
+    if max_id:
+        query = query.filter(id__lt=max_id)
+    if since_id:
+        query = query.filter(id__gt=since_id)
+    if min_id:
+        rows = list(query.filter(id__gt=min_id).order_by("id").limit(limit))[::-1]
+    else:
+        rows = list(query.order_by("-id").limit(limit))
+    return jsonify(items=[{"actor": getattr(r, theirs), "cursor": str(r.id)} for r in rows])
+
+
+@bp.get(contract.RELATIONSHIPS)
+def relationships():
+    """Follow state between ``actor`` and each ``other``: {other: {following, followed_by}}."""
+    actor, others = request.args.get("actor", ""), request.args.getlist("other")[:80]
+    out = {other: {"following": None, "followed_by": None} for other in others}
+    for r in FollowRelation.objects(follower=actor, followee__in=others):
+        out[r.followee]["following"] = r.state
+    for r in FollowRelation.objects(followee=actor, follower__in=others):
+        out[r.follower]["followed_by"] = r.state
+    return jsonify(out)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import mongoengine as me
 from flask import Blueprint, current_app, jsonify, request
 
 from fedkit import keystore
+from fedkit.actors import CachedActor, FetchError, get_actor
 from fedkit.audience import plan_explicit
 from fedkit.authority import COMMUNITY, may_delete
 from fedkit.community_facts import is_group_actor
@@ -98,4 +101,38 @@ def object_author():
 
 @bp.get(contract.STATS)
 def stats():
+    """The node's local posts; with ``author``, also that local actor's own (``posts``)."""
+    author = request.args.get("author")
+    if author:
+        return jsonify(posts=LocalObject.objects(author=author, deleted=False).count())
     return jsonify(local_posts=LocalObject.objects(deleted=False).count())
+
+
+@bp.get(contract.REMOTE_ACTOR)
+def remote_actor():
+    """A remote actor's document, from the node's cache or fetched (signed by the
+    instance actor, through the SSRF guard): the api shows it as an account."""
+    actor_id = request.args.get("id", "")
+    config = current_app.config["ARCHIPEL"]
+    if not actor_id.startswith(("https://", "http://")) or actor_id.startswith(config.base_url + "/"):
+        return error(404, "not_found", "not a remote actor id")
+    try:
+        actor = get_actor(actor_id, config)
+    except FetchError as exc:
+        return error(404, "not_found", f"cannot resolve that actor: {exc.code}")
+    if actor.suspended:
+        return error(410, "gone", "that actor is suspended at its origin")
+    return jsonify(actor.raw)
+
+
+@bp.get(contract.KNOWN_ACTOR)
+def known_actor():
+    """A remote actor already in the node's cache, by preferredUsername and host
+    (Mastodon's accounts/lookup resolves only known accounts)."""
+    username, host = request.args.get("username", ""), request.args.get("host", "").lower()
+    if not username or not host:
+        return error(400, "invalid_request", "username and host are required")
+    for actor in CachedActor.objects(preferred_username=username, suspended__ne=True):
+        if urlsplit(actor.actor_id).netloc.lower() == host:
+            return jsonify(actor.raw)
+    return error(404, "not_found", "no such known actor")

@@ -261,13 +261,20 @@ def collection_urls(group, communities) -> list[tuple[str, dict]]:
     fr, de = group["fr"], group["de"]
     _, on_fr = communities
     alice = fr.actor("alice")
+    alice_id = fr.api("GET", "/api/v1/accounts/verify_credentials", "alice").json()["id"]
     return [(f"{alice}/inbox?page=true&max={{v}}", fr.auth("alice")), (f"{alice}/followers?page=true&max={{v}}", {}),
             (f"{alice}/following?page={{v}}&max={{v}}", {}), (f"{alice}/outbox?page=true&max={{v}}", {}),
             (f"{de.actor('bob')}/outbox?page=true&max={{v}}", {}),
             (f"{fr.base}/communities/{on_fr['slug']}/posts?replies_to={{v}}", fr.auth("alice")),
             (f"{fr.base}/communities/{on_fr['slug']}/followers?page=true&max={{v}}", fr.auth("alice")),
             (f"{fr.base}/communities?tag={{v}}&purpose={{v}}&q={{v}}", fr.auth("alice")),
-            (f"{fr.base}/api/archipel/held?state={{v}}", fr.auth("alice"))]
+            (f"{fr.base}/api/archipel/held?state={{v}}", fr.auth("alice")),
+            # The client API (services/api): ids, cursors, limits and accts from the query string.
+            (f"{fr.base}/api/v1/accounts/{alice_id}/followers?max_id={{v}}&limit={{v}}", {}),
+            (f"{fr.base}/api/v1/accounts/{alice_id}/following?min_id={{v}}&since_id={{v}}", {}),
+            (f"{fr.base}/api/v1/accounts/lookup?acct={{v}}", {}),
+            (f"{fr.base}/api/v1/accounts/relationships?id[]={{v}}&id={{v}}", fr.auth("alice")),
+            (f"{fr.base}/api/v1/accounts/{{v}}", fr.auth("alice"))]
 
 
 def send(target: Target, body: bytes, content_type: str | None, key, rng: random.Random) -> requests.Response:

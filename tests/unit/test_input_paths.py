@@ -133,6 +133,12 @@ def test_app_registration_refuses_deep_json(identity):
     assert resp.status_code == 422 and resp.get_json()["error"] == "too_deep"  # was 500 RecursionError
 
 
+def test_token_endpoint_refuses_deep_json_with_a_400(identity):
+    # was 500: the JSON form of /oauth/token parsed its body without fedkit.jsonbody's limits
+    body = b'{"grant_type": "password", "scope": ' + deep(5000) + b"}"
+    resp = identity.post("/oauth/token", data=body, content_type="application/json", headers={INTERNAL: SECRET})
+    assert resp.status_code == 400 and "error" in resp.get_json()
+
 @pytest.mark.parametrize("body, scim_type", [
     (b'{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "x", "n": 1e999}', "invalidValue"),
     (b'{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "\\ud800"}', "invalidValue"),

@@ -1,0 +1,36 @@
+"""The client API service: the Mastodon REST API (docs.joinmastodon.org/methods/) that
+every phone and desktop app speaks, behind the gateway (which checked the bearer token).
+It owns no protocol logic: it reads and writes through the other services
+(``services/api/upstream.py``)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from fedkit.config import Config
+from fedkit.service import create_service_app
+
+
+class TrailingSlashTolerant:
+    """``/api/v1/instance/`` is ``/api/v1/instance``: some apps (Mastodon.py) add a slash."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if len(path) > 1 and path.endswith("/"):
+            environ["PATH_INFO"] = path.rstrip("/") or "/"
+        return self.wsgi_app(environ, start_response)
+
+
+def create_app(config: Config | dict | None = None) -> Flask:
+    from services.api import accounts, apps, instance, media_defaults
+    from services.api.errors import install_error_handlers
+
+    app = create_service_app(__name__, "api", config,
+                             blueprints=(instance.bp, apps.bp, accounts.bp, media_defaults.bp))
+    app.json.sort_keys = False  # entities keep Mastodon's documented field order
+    install_error_handlers(app)
+    app.wsgi_app = TrailingSlashTolerant(app.wsgi_app)
+    return app

@@ -1,0 +1,203 @@
+"""AS2 documents to Mastodon entities (docs.joinmastodon.org/entities/), in one place.
+
+Every entity id is a string; timestamps are ISO 8601 in UTC. The converter is given what
+the other services said (an actor document, counts, follow state) and the ids the api
+allocated; it fetches nothing itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html as html_lib
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import nh3
+
+from fedkit.sanitize import sanitize_html
+from fedkit.vocab import APPLICATION, GROUP, SERVICE, id_of, type_of
+
+# What the node shows for an account with no avatar or header image (served by the api,
+# services/api/media_defaults.py), at the paths Mastodon uses for its own defaults.
+DEFAULT_AVATAR = "/avatars/original/missing.png"
+DEFAULT_HEADER = "/headers/original/missing.png"
+# A new post's audience when an app names none: the node's default is followers-only.
+DEFAULT_PRIVACY = "private"
+# The follow states as the inbox's internal API names them (services/inbox/models.py).
+FOLLOW_ACCEPTED, FOLLOW_PENDING = "accepted", "pending"
+
+
+@dataclass(frozen=True)
+class Counts:
+    statuses: int = 0
+    followers: int = 0
+    following: int = 0
+
+
+def _text(value) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _url_of(value) -> str | None:
+    """The URL of an AS2 link, Image or list of them (the first usable one)."""
+    if isinstance(value, list):
+        value = next((v for v in value if _url_of(v)), None)
+    if isinstance(value, str):
+        return value if value.startswith(("https://", "http://")) else None
+    if isinstance(value, dict):
+        return _url_of(value.get("url") if "url" in value else value.get("href"))
+    return None
+
+
+def plain_text(html: str) -> str:
+    """Text of an HTML fragment (a profile's summary as the author would edit it)."""
+    with_breaks = html.replace("<br>", "\n").replace("<br/>", "\n").replace("<br />", "\n").replace("</p><p>", "\n\n")
+    return html_lib.unescape(nh3.clean(with_breaks, tags=set())).strip()
+
+
+def _day(value) -> str:
+    """Mastodon gives an account's creation as midnight UTC of its day
+    (REST::AccountSerializer#created_at: ``object.created_at.midnight.as_json``)."""
+    when = None
+    if isinstance(value, str):
+        try:
+            when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            when = None
+    if when is None:
+        when = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT00:00:00.000Z")
+
+
+def _fields(actor: dict) -> list[dict]:
+    """Profile metadata: AS2 ``attachment`` PropertyValues (schema.org, as Mastodon)."""
+    attachments = actor.get("attachment")
+    if isinstance(attachments, dict):
+        attachments = [attachments]
+    out = []
+    for item in attachments if isinstance(attachments, list) else []:
+        if isinstance(item, dict) and type_of(item) == "PropertyValue" and isinstance(item.get("name"), str):
+            out.append({"name": item["name"][:255], "value": sanitize_html(_text(item.get("value"))),
+                        "verified_at": None})
+    return out
+
+
+def acct_of(actor: dict, local_base_url: str) -> tuple[str, str]:
+    """(username, acct): ``acct`` is the bare username for a local account and
+    ``username@host`` for any other (Account#acct)."""
+    actor_id = id_of(actor) or ""
+    username = _text(actor.get("preferredUsername")) or actor_id.rstrip("/").rsplit("/", 1)[-1]
+    if actor_id.startswith(local_base_url + "/"):
+        return username, username
+    return username, f"{username}@{urlsplit(actor_id).netloc}"
+
+
+def account(actor: dict, *, account_id: str, base_url: str, counts: Counts = Counts()) -> dict:
+    """The Account entity of an AS2 actor (docs.joinmastodon.org/entities/Account/)."""
+    username, acct = acct_of(actor, base_url)
+    actor_type = type_of(actor)
+    avatar = _url_of(actor.get("icon")) or base_url + DEFAULT_AVATAR
+    header = _url_of(actor.get("image")) or base_url + DEFAULT_HEADER
+    discoverable = actor.get("discoverable")
+    return {
+        "id": account_id,
+        "username": username,
+        "acct": acct,
+        "url": _url_of(actor.get("url")) or id_of(actor),
+        "uri": id_of(actor),
+        "display_name": _text(actor.get("name"))[:200] or username,
+        "note": sanitize_html(_text(actor.get("summary"))),
+        "avatar": avatar,
+        "avatar_static": avatar,
+        "header": header,
+        "header_static": header,
+        "locked": actor.get("manuallyApprovesFollowers") is True,
+        "fields": _fields(actor),
+        "emojis": [],
+        "bot": actor_type in (SERVICE, APPLICATION),
+        "group": actor_type == GROUP,
+        "discoverable": discoverable if isinstance(discoverable, bool) else None,
+        "indexable": actor.get("indexable") is True,
+        "hide_collections": False,
+        "noindex": False,
+        "roles": [],
+        "created_at": _day(actor.get("published")),
+        "last_status_at": None,
+        "statuses_count": counts.statuses,
+        "followers_count": counts.followers,
+        "following_count": counts.following,
+    }
+
+
+def closed_account(actor_id: str, username: str, *, account_id: str, base_url: str) -> dict:
+    """A closed (deprovisioned) account as Mastodon shows a suspended one: its names, nothing
+    of its profile, and ``suspended: true`` (REST::AccountSerializer for suspended accounts)."""
+    entity = account({"id": actor_id, "type": "Person", "preferredUsername": username}, account_id=account_id,
+                     base_url=base_url)
+    return {**entity, "display_name": "", "discoverable": False, "suspended": True}
+
+
+ROLE_NAMES = {"node_admin": "Admin", "moderator": "Moderator"}
+
+
+def role(roles: list[str]) -> dict:
+    """The Role entity of a local account. Permissions stay "0" (none of Mastodon's admin
+    API exists here): an app must not offer admin screens that would only fail."""
+    name = next((ROLE_NAMES[r] for r in ROLE_NAMES if r in roles), "")
+    return {"id": "-99" if not name else name.lower(), "name": name, "color": "", "permissions": "0",
+            "highlighted": bool(name)}
+
+
+def credential_account(entity: dict, *, summary: str, roles: list[str], follow_requests: int) -> dict:
+    """The CredentialAccount: the Account plus ``source`` and ``role``
+    (docs.joinmastodon.org/entities/Account/#CredentialAccount)."""
+    return {
+        **entity,
+        "source": {
+            "note": plain_text(_text(summary)),
+            "fields": [{"name": f["name"], "value": plain_text(f["value"]), "verified_at": None}
+                       for f in entity["fields"]],
+            "privacy": DEFAULT_PRIVACY,
+            "sensitive": False,
+            "language": None,
+            "follow_requests_count": follow_requests,
+            "discoverable": entity["discoverable"],
+            "indexable": entity["indexable"],
+            "hide_collections": entity["hide_collections"],
+            "attribution_domains": [],
+        },
+        "role": role(roles),
+    }
+
+
+def relationship(account_id: str, state: dict) -> dict:
+    """The Relationship entity (docs.joinmastodon.org/entities/Relationship/) from the
+    follow state in both directions ("accepted", "pending" or None)."""
+    following, followed_by = state.get("following"), state.get("followed_by")
+    return {
+        "id": account_id,
+        "following": following == FOLLOW_ACCEPTED,
+        "showing_reblogs": following == FOLLOW_ACCEPTED,
+        "notifying": False,
+        "languages": None,
+        "followed_by": followed_by == FOLLOW_ACCEPTED,
+        "blocking": False,
+        "blocked_by": False,
+        "muting": False,
+        "muting_notifications": False,
+        "requested": following == FOLLOW_PENDING,
+        "requested_by": followed_by == FOLLOW_PENDING,
+        "domain_blocking": False,
+        "endorsed": False,
+        "note": "",
+    }
+
+
+def application(app: dict) -> dict:
+    """The Application entity as apps/verify_credentials shows it: no client id or secret
+    (docs.joinmastodon.org/entities/Application/)."""
+    uris = list(app.get("redirect_uris") or [])
+    return {"name": app.get("name", ""), "website": app.get("website"), "scopes": list(app.get("scopes") or []),
+            "redirect_uri": " ".join(uris), "redirect_uris": uris, "vapid_key": ""}

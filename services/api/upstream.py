@@ -1,0 +1,123 @@
+"""Every call the api service makes to another service of its node, in one place.
+
+The api owns no protocol logic: it reads and writes through identity, inbox and outbox,
+each through its declared contract (``fedkit/contracts/``: the paths and a typed client;
+real HTTP in the split layout, in-process in the compact one). This module adds what the
+api needs on top: a service that does not answer becomes ``Unavailable`` (503).
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+
+import requests
+
+from fedkit.contracts.identity import IdentityClient
+from fedkit.contracts.inbox import InboxClient
+from fedkit.contracts.outbox import OutboxClient
+from fedkit.internal import internal_client
+
+log = logging.getLogger(__name__)
+
+
+class Unavailable(Exception):
+    """Another service did not answer as its contract says (the api answers 503)."""
+
+    def __init__(self, service: str, detail: str):
+        super().__init__(f"the {service} service is not answering ({detail})")
+        self.service = service
+
+
+class BadCursor(ValueError):
+    """A paging cursor the node never gave out (the api answers 400)."""
+
+
+@contextmanager
+def _answering(service: str):
+    try:
+        yield
+    except (requests.RequestException, ValueError, KeyError) as exc:
+        log.error("a call to %s failed: %s", service, type(exc).__name__)
+        raise Unavailable(service, type(exc).__name__) from None
+
+
+def _identity() -> IdentityClient:
+    return IdentityClient(internal_client())
+
+
+def _inbox() -> InboxClient:
+    return InboxClient(internal_client())
+
+
+def _outbox() -> OutboxClient:
+    return OutboxClient(internal_client())
+
+
+# -- identity ------------------------------------------------------------------------------
+def local_person(username: str) -> dict | None:
+    """A local account's AS2 Person, as identity serves it; None if unknown or closed."""
+    with _answering("identity"):
+        return _identity().find_person(username)
+
+
+def local_account(username: str):
+    """Identity's view of a local account (``fedkit.contracts.identity.Account``), or None."""
+    with _answering("identity"):
+        return _identity().account(username)
+
+
+def app_of_token(token: str) -> dict | None:
+    """The registered app that holds this access token; None for an unknown token."""
+    with _answering("identity"):
+        return _identity().app_of_token(token)
+
+
+def node_usage() -> dict:
+    """What NodeInfo says of this node (``usage``: users, local posts)."""
+    with _answering("identity"):
+        return _identity().nodeinfo()
+
+
+# -- outbox --------------------------------------------------------------------------------
+def remote_actor(actor: str) -> dict | None:
+    """A remote actor's document (the node's cache, or fetched); None if not to be had."""
+    with _answering("outbox"):
+        return _outbox().remote_actor(actor)
+
+
+def known_remote_actor(username: str, host: str) -> dict | None:
+    """A remote actor this node already knows by its username and host, or None."""
+    with _answering("outbox"):
+        return _outbox().known_actor(username, host)
+
+
+def statuses_count(actor: str) -> int:
+    with _answering("outbox"):
+        return _outbox().posts_of(actor)
+
+
+# -- inbox ---------------------------------------------------------------------------------
+def follow_counts(actor: str) -> dict:
+    """{"followers", "following", "follow_requests"} of an actor, as this node knows them."""
+    with _answering("inbox"):
+        return _inbox().follow_counts(actor)
+
+
+def follow_page(actor: str, which: str, *, limit: int, max_id: str | None = None,
+                since_id: str | None = None, min_id: str | None = None) -> list[dict]:
+    """One page of an actor's accepted followers or following, newest first:
+    [{"actor": <uri>, "cursor": <opaque id>}]."""
+    with _answering("inbox"):
+        items = _inbox().follows_page(actor, which, limit=limit, max_id=max_id, since_id=since_id,
+                                      min_id=min_id)
+    if items is None:
+        raise BadCursor("max_id, since_id and min_id must be ids from a Link header")
+    return items
+
+
+def relationships(actor: str, others: list[str]) -> dict:
+    """{other: {"following": state|None, "followed_by": state|None}} between ``actor``
+    and each of ``others`` (state: "accepted" or "pending")."""
+    with _answering("inbox"):
+        return _inbox().relationships(actor, others)
