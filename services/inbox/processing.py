@@ -25,9 +25,11 @@ def _no_local_effect(_ctx: HandlerContext) -> str:
 
 def process_inbound(activity_id: str, config: Config, internal: InternalClient) -> str | None:
     # Claim the activity: only one worker applies it, even if the queue delivers twice.
-    claimed = INBOUND.claim(activity_id, config.lease_seconds)
-    if claimed is None:
-        return None
+    with INBOUND.claimed(activity_id, config.lease_seconds) as claimed:
+        return None if claimed is None else _apply(claimed, activity_id, config, internal)
+
+
+def _apply(claimed, activity_id: str, config: Config, internal: InternalClient) -> str:
     if claimed.attempts > MAX_ATTEMPTS + 1:
         INBOUND.finish(claimed, FAILED)
         return FAILED

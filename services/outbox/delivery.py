@@ -162,9 +162,11 @@ def _signer_closed(actor: str, activity: dict, config: Config, active_at: dt.dat
 
 def deliver(delivery_id: str, config: Config) -> str | None:
     """Attempt one delivery; returns the state it ends in (None if not due or taken)."""
-    delivery = DELIVERY.claim(delivery_id, config.lease_seconds)
-    if delivery is None:
-        return None
+    with DELIVERY.claimed(delivery_id, config.lease_seconds) as delivery:
+        return None if delivery is None else _attempt(delivery, config)
+
+
+def _attempt(delivery, config: Config) -> str:
     probe_at = _host_waiting(delivery.host, config)
     if probe_at is not None:
         DELIVERY.reschedule(delivery, probe_at)

@@ -19,15 +19,15 @@ QUEUE = "delivery"
 
 def fanout(activity_id: str, config: Config, internal: InternalClient, broker) -> int:
     # Claimed with a lease: the sweeper may enqueue it again, only one worker runs it.
-    activity = FANOUT.claim(activity_id, config.lease_seconds)
-    if activity is None:
-        return 0
-    try:
-        return _fan_out(activity, config, internal, broker)
-    except Exception:
-        # Let the sweeper retry soon rather than after the whole lease.
-        FANOUT.reschedule(activity, now() + dt.timedelta(seconds=2))
-        raise
+    with FANOUT.claimed(activity_id, config.lease_seconds) as activity:
+        if activity is None:
+            return 0
+        try:
+            return _fan_out(activity, config, internal, broker)
+        except Exception:
+            # Let the sweeper retry soon rather than after the whole lease.
+            FANOUT.reschedule(activity, now() + dt.timedelta(seconds=2))
+            raise
 
 
 def _fan_out(activity: OutboxActivity, config: Config, internal: InternalClient, broker) -> int:
