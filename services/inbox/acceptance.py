@@ -29,12 +29,13 @@ def _activity_id(raw: dict, doc) -> str:
     return doc.id or "urn:sha256:" + hashlib.sha256(json.dumps(raw, sort_keys=True).encode()).hexdigest()
 
 
-def _inbound_document(raw: dict, signer: str | None, also_to: list[str], local: bool = False) -> tuple[str, dict]:
+def _inbound_document(raw: dict, signer: str | None, also_to: list[str], local: bool = False,
+                      plan: dict | None = None) -> tuple[str, dict]:
     """(activity id, the document to store) for a delivery; DocumentError if it is none."""
     doc = parse_document(raw)
     activity_id = _activity_id(raw, doc)
     return activity_id, InboundActivity(activity_id=activity_id, raw=raw, activity_type=doc.type, signer=signer,
-                                        local=local, also_to=also_to).to_mongo().to_dict()
+                                        local=local, also_to=also_to, plan=plan).to_mongo().to_dict()
 
 
 def _store(documents: dict[str, dict], broker) -> list[str]:
@@ -58,10 +59,10 @@ def _store(documents: dict[str, dict], broker) -> list[str]:
 
 
 def accept_activity(raw: dict, signer: str | None, *, broker, local: bool = False,
-                    also_to: list[str] | None = None) -> tuple[str, bool]:
+                    also_to: list[str] | None = None, plan: dict | None = None) -> tuple[str, bool]:
     """Store once and queue; returns (activity id, newly stored). For local activities
-    (this node's outbox) and deliveries the intake stream could not take."""
-    activity_id, document = _inbound_document(raw, signer, also_to or [], local)
+    (this node's outbox, with its audience plan) and deliveries the intake stream could not take."""
+    activity_id, document = _inbound_document(raw, signer, also_to or [], local, plan)
     return activity_id, bool(_store({activity_id: document}, broker))
 
 
@@ -93,8 +94,9 @@ def receive(username: str | None = None, community: str | None = None):
         if not CommunitiesClient(internal_client()).admission(
                 f"{base_url}/communities/{community}", signer, g.requester.viewer_kind).admits:
             return error(404, "not_found", "no such inbox")
+    body = request.get_data()
     try:
-        doc = parse_document(request.get_data())
+        doc = parse_document(body)
     except DocumentError as exc:
         return error(exc.status, exc.code, str(exc))
     actor = id_of(doc.raw.get("actor"))
@@ -112,6 +114,6 @@ def receive(username: str | None = None, community: str | None = None):
     also_to = [local_actor_id(base_url, username)] if username else \
         [f"{base_url}/communities/{community}"] if community else []
     broker = current_app.extensions["archipel_broker"]
-    if not intake.offer(broker.client, current_app.config["ARCHIPEL"], doc.raw, signer, also_to):
+    if not intake.offer(broker.client, current_app.config["ARCHIPEL"], body, signer, also_to):
         accept_activity(doc.raw, signer, broker=broker, also_to=also_to)
     return "", 202

@@ -36,7 +36,7 @@ from services.outbox import dlp_rules, held
 from services.outbox.addressing import username_of
 from services.outbox.delivery import public_form
 from services.outbox.fanout import FANOUT, QUEUE
-from services.outbox.models import LocalObject, OutboxActivity
+from services.outbox.models import LocalObject, OutboxActivity, now
 from services.outbox.publishing import Publisher, PublishError
 from services.outbox.visibility import can_see
 
@@ -66,16 +66,19 @@ def _closed_author(actor: str) -> bool:
     return username is not None and _account(username) is None
 
 
-def publish_as(username: str, data: dict, *, guard: bool = True) -> OutboxActivity:
+def publish_as(username: str, data: dict, *, guard: bool = True, account_checked: bool = False) -> OutboxActivity:
     """Publish as a local user. ``guard``: the data-loss prevention guard first (it raises
-    held.GuardStop, a PublishError, for a blocked or held post); off for a released post."""
-    if _account(username) is None:
+    held.GuardStop, a PublishError, for a blocked or held post); off for a released post.
+    ``account_checked``: identity has just said the account is active (the gateway's token
+    introspection answers only for an active account), so it is not asked again."""
+    checked_at = now()
+    if not account_checked and _account(username) is None:
         # A closed (or unknown) account publishes nothing, by no path: not its own
         # requests, not an Accept sent on its behalf by a worker.
         raise PublishError(403, "account_closed", "this account is closed")
     if guard:
         held.guard(username, data, _config(), internal_client())
-    record = Publisher(_config(), internal_client(), username).publish(data)
+    record = Publisher(_config(), internal_client(), username, author_active_at=checked_at).publish(data)
     FANOUT.queued(record.activity_id, enqueue(current_app.extensions["archipel_broker"], QUEUE, "fanout",
                                               record.activity_id))
     return record
@@ -106,7 +109,7 @@ def post_outbox(username: str):
     if not g.requester.has_scope(needed):
         return error(403, "insufficient_scope", f"needs scope {needed}")
     try:
-        record = publish_as(username, data)
+        record = publish_as(username, data, account_checked=True)  # the gateway introspected the token
     except held.GuardStop as exc:  # blocked (422), held for review (202), rules unreadable (503)
         return exc.response()
     except PublishError as exc:
