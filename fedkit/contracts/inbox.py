@@ -75,8 +75,9 @@ class InboxClient:
         return list(resp.json()["items"])
 
     def relationships(self, actor: str, others: list[str]) -> dict:
-        """{other: {"following": state|None, "followed_by": state|None}} between ``actor``
-        and each of ``others`` (state: "accepted" or "pending")."""
+        """{other: {"following": state|None, "followed_by": state|None, "follow_id": id|None}}
+        between ``actor`` and each of ``others`` (state: "accepted" or "pending"; follow_id:
+        the id of ``actor``'s Follow of ``other``)."""
         return self.transport.get_json(SERVICE, RELATIONSHIPS, params={"actor": actor, "other": others})
 
     def received_object(self, object_id: str, *, user: str | None, scopes=()) -> tuple[int, dict | None]:

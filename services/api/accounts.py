@@ -114,6 +114,23 @@ def follow(account_id: str):
     return jsonify(converter.relationship(account_id, state))
 
 
+@bp.post("/api/v1/accounts/<account_id>/unfollow")
+@require_scope("write:follows", "follow")
+def unfollow(account_id: str):
+    """Stop following (or withdraw a request): an Undo of the user's Follow through their
+    outbox, as a C2S client sends it (docs.joinmastodon.org/methods/accounts/#unfollow)."""
+    actor = _actor_of_id(account_id)
+    if not actor or actor == _me():
+        return not_found("no such account")
+    state = upstream.relationships(_me(), [actor]).get(actor, {})
+    if state.get("following") is not None and state.get("follow_id"):
+        published = upstream.publish(g.requester.user, {"type": "Undo", "object": state["follow_id"]})
+        if published.status != 201:
+            return api_error(published.status if published.status >= 400 else 422,
+                             published.body.get("error_description") or "the unfollow was refused")
+    return jsonify(converter.relationship(account_id, {**state, "following": None}))
+
+
 @bp.get("/api/v1/preferences")
 @require_scope("read:accounts")
 def preferences():

@@ -206,3 +206,16 @@ def test_idempotency_key_and_bad_input(group, alice_follows_bob):
     fr_host = group["fr"].host
     resp = de.api("POST", "/api/v1/statuses", "bob", data={"status": f"@alice@{fr_host} hi", "visibility": "node"})
     assert resp.status_code == 422 and "node" in resp.json()["error"]
+
+
+def test_unfollow_with_the_api(group, people, alice_follows_bob):
+    """amelie@fr follows bob@de, then unfollows: an Undo of her Follow reaches de."""
+    fr, de = group["fr"], group["de"]
+    amelie = people["amelie"]
+    bob_id = amelie.account_lookup(f"bob@{de.host}").id
+    amelie.account_follow(bob_id)
+    wait_until(lambda: fr.actor("amelie") in de.followers("bob"), message="amelie following bob")
+    rel = amelie.account_unfollow(bob_id)
+    assert rel.following is False and rel.requested is False
+    wait_until(lambda: fr.actor("amelie") not in de.followers("bob"), message="the Undo to reach de")
+    wait_until(lambda: not amelie.account_relationships(bob_id)[0].following, message="fr to forget it")
