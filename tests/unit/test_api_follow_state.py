@@ -23,7 +23,8 @@ def inbox(infra, db):
     for follower in FOLLOWERS:
         FollowRelation(follower=follower, followee=BOB, state="accepted").save()
     FollowRelation(follower="https://fr.example/users/pending", followee=BOB, state="pending").save()
-    FollowRelation(follower=BOB, followee=FOLLOWERS[0], state="pending").save()
+    FollowRelation(follower=BOB, followee=FOLLOWERS[0], state="pending",
+                   follow_activity_id="https://de.example/activities/f1").save()
     client = app.test_client()
 
     def get(path, **params):
@@ -64,6 +65,8 @@ def test_counts_and_relationships(inbox):
                                                                   "follow_requests": 1})
     status, body = inbox("/internal/relationships", actor=BOB, other=[FOLLOWERS[0], FOLLOWERS[1], "x"])
     assert status == 200
-    assert body[FOLLOWERS[0]] == {"following": "pending", "followed_by": "accepted"}
-    assert body[FOLLOWERS[1]] == {"following": None, "followed_by": "accepted"}
-    assert body["x"] == {"following": None, "followed_by": None}
+    # follow_id: the Follow an unfollow undoes (POST /api/v1/accounts/:id/unfollow).
+    assert body[FOLLOWERS[0]] == {"following": "pending", "followed_by": "accepted",
+                                  "follow_id": "https://de.example/activities/f1"}
+    assert body[FOLLOWERS[1]] == {"following": None, "followed_by": "accepted", "follow_id": None}
+    assert body["x"] == {"following": None, "followed_by": None, "follow_id": None}
