@@ -13,6 +13,8 @@ Each page carries Mastodon's ``Link`` header; its cursors are the services' own 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Blueprint, jsonify, request
 
 from fedkit.vocab import CREATE
@@ -30,6 +32,22 @@ def _flag(name: str) -> bool:
     return request.args.get(name, "").lower() in ("true", "1", "on")
 
 
+def _timeline_page(per_ms: int):
+    """The request's paging, where a cursor may also be a status id: the Link header's
+    cursors are the services' own, but many apps page with the ids of the statuses they
+    hold (``max_id`` = the oldest shown). A status id carries its publication time
+    (services/api/ids.py), which becomes the service's cursor (``per_ms`` per millisecond):
+    what arrived before, or after, that status was published."""
+    page = page_params(default=20, maximum=40)
+    cursors = {}
+    for name in ("max_id", "since_id", "min_id"):
+        value = getattr(page, name)
+        if value and ids.uri_of_status(value):
+            value = str((int(value) >> 16) * per_ms)
+        cursors[name] = value
+    return replace(page, **cursors)
+
+
 def _page(items: list[dict], entity_of):
     entities = [e for e in (entity_of(item) for item in items) if e is not None]
     return paged_response(jsonify(entities), [item["cursor"] for item in items])
@@ -41,7 +59,7 @@ def home():
     """What reached the user (their inbox) and, as on Mastodon, their own posts. The two are
     merged on one clock: an inbox item's cursor is its ``seq`` (microseconds × 100, see
     services/inbox/context.py), an own post's its creation in milliseconds × 100,000."""
-    page = page_params(default=20, maximum=40)
+    page = _timeline_page(OWN_SCALE)
     received = [{**item, "cursor": int(item["cursor"])} for item in
                 upstream.home(limit=page.limit, max_id=page.max_id, since_id=page.since_id, min_id=page.min_id)]
     own = [{"activity": {"type": CREATE, "object": item["object"]}, "cursor": int(item["cursor"]) * OWN_SCALE}
@@ -68,7 +86,7 @@ def public():
     """``local=true``: this node's stream (its users' posts to the public, the group or the
     node); otherwise the group's stream as this node knows it (posts it received or sent to
     the public or the group). Only what the policy lets the requester see, in both."""
-    page = page_params(default=20, maximum=40)
+    page = _timeline_page(1)
     cursors = {"limit": page.limit, "max_id": page.max_id, "since_id": page.since_id, "min_id": page.min_id}
     if _flag("local"):
         items = upstream.local_posts(stream=True, **cursors)
@@ -87,7 +105,7 @@ def account_statuses(account_id: str):
         return not_found("no such account")
     if _flag("pinned"):
         return jsonify([])
-    page = page_params(default=20, maximum=40)
+    page = _timeline_page(1)
     cursors = {"limit": page.limit, "max_id": page.max_id, "since_id": page.since_id, "min_id": page.min_id}
     read = upstream.local_posts if actor.startswith(_config().base_url + "/") else upstream.received_posts
     items = read(author=actor, exclude_replies=_flag("exclude_replies"), **cursors)

@@ -164,6 +164,11 @@ def test_paging_of_the_home_timeline_through_link_headers(group, people, alice_f
     # All three, once each; in the order they reached alice's inbox (the delivery worker
     # may bring posts made in the same second in any order).
     assert sorted(text.split()[1] for text in seen if tag in text) == ["0", "1", "2"]
+    # Apps also page with the ids of the statuses they show: max_id = a status's id gives
+    # what reached alice before that status was published (here: earlier tests' posts).
+    newest = next(s for s in alice.timeline_home(limit=40) if tag in s.content)
+    older = alice.timeline_home(max_id=newest.id, limit=40)
+    assert older and not [s for s in older if tag in s.content]
 
 
 def test_data_loss_prevention_answers_reach_the_app(group):
