@@ -239,41 +239,60 @@ class InProcessNode:
 
 @pytest.fixture(scope="session")
 def _node_apps(infra, session_db, tmp_path_factory):
-    """The compact node's applications, built once (they hold no state of their own)."""
+    """The compact node's applications for a base URL, built once per session (they hold
+    no state of their own): ``build(base_url) -> (gateway, services)``."""
     from deploy.compact_node import SERVICES, create_app, in_process_url
     from fedkit.config import Config
     from fedkit.registry import write_registry
 
-    registry = tmp_path_factory.mktemp("inprocess-node") / "group-registry.json"
-    write_registry(registry, "unit", [("fr", BASE), ("de", MEMBER)])
-    config = Config(node_name="fr", base_url=BASE, mongodb_uri=infra.mongodb_uri, db_name=session_db,
-                    redis_url=infra.redis_url, queue_prefix=session_db, internal_secret=SECRET,
-                    secret_key="in-process-secret-key", dev_mode=True, group_registry=str(registry),
-                    rate_limit_user=0, rate_limit_address=0, rate_limit_remote=0, rate_limit_member=0)
-    gateway = create_app(config)
-    services = {name: inproc.app_for(in_process_url(name)) for name in SERVICES}
-    yield gateway, services
+    built: dict[str, tuple] = {}
+
+    def build(base_url: str):
+        if base_url not in built:
+            registry = tmp_path_factory.mktemp("inprocess-node") / "group-registry.json"
+            members = [("fr", base_url)] + ([("de", MEMBER)] if base_url != MEMBER else [])
+            write_registry(registry, "unit", members)
+            config = Config(node_name="fr", base_url=base_url, mongodb_uri=infra.mongodb_uri, db_name=session_db,
+                            redis_url=infra.redis_url, queue_prefix=session_db, internal_secret=SECRET,
+                            secret_key="in-process-secret-key", dev_mode=True, group_registry=str(registry),
+                            rate_limit_user=0, rate_limit_address=0, rate_limit_remote=0, rate_limit_member=0)
+            gateway = create_app(config)
+            built[base_url] = gateway, {name: inproc.app_for(in_process_url(name)) for name in SERVICES}
+        return built[base_url]
+
+    yield build
     inproc.unmount_all()
-    for app in services.values():
-        broker = app.extensions.get("archipel_broker")
-        if broker is not None:
-            broker.close()
+    for _gateway, services in built.values():
+        for app in services.values():
+            broker = app.extensions.get("archipel_broker")
+            if broker is not None:
+                broker.close()
 
 
 @pytest.fixture
-def node(db, _node_apps, local_keypair, rsa_keypair):
-    """This node in-process, empty but for its instance actor (see the module's docstring)."""
+def node_at(db, _node_apps, local_keypair, rsa_keypair):
+    """``node_at(base_url)``: this node in-process under that base URL (a real payload's
+    host), empty but for its instance actor (see the module's docstring)."""
     from deploy.compact_node import in_process_url
     from fedkit import keystore
     from fedkit.vocab import instance_actor_id, key_id_for
     from gateway import audit
 
-    gateway, services = _node_apps
-    for name, app in services.items():  # again: another test may have unmounted them
-        inproc.mount(in_process_url(name), app)
-    config = gateway.config["ARCHIPEL"]
-    instance = instance_actor_id(config.base_url)
-    keystore.store_key(instance, key_id_for(instance), *local_keypair)
-    yield InProcessNode(config, gateway, services, local_keypair, rsa_keypair)
+    def start(base_url: str) -> InProcessNode:
+        gateway, services = _node_apps(base_url)
+        for name, app in services.items():  # (again: another node or test may have replaced them)
+            inproc.mount(in_process_url(name), app)
+        config = gateway.config["ARCHIPEL"]
+        instance = instance_actor_id(config.base_url)
+        keystore.store_key(instance, key_id_for(instance), *local_keypair)
+        return InProcessNode(config, gateway, services, local_keypair, rsa_keypair)
+
+    yield start
     audit.flush()  # the gateway's audit trail is written now, not into the next test
     inproc.unmount_all()
+
+
+@pytest.fixture
+def node(node_at):
+    """This node (``BASE``, a member of a group with ``MEMBER``) in-process."""
+    return node_at(BASE)
