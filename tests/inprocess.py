@@ -144,12 +144,16 @@ class InProcessNode:
                                headers={"Content-Type": AP_CONTENT_TYPE})
         return self.gateway.post(path, data=body, headers=headers, base_url=self.base)
 
-    def publish(self, username: str, activity: dict) -> dict:
+    def send(self, username: str, activity: dict):
         """Publish as a local user through the outbox service (the publisher, the data-loss
-        prevention guard, the fan-out's queue); returns the stored activity."""
+        prevention guard, the fan-out's queue); returns the service's response."""
+        return self.internal.request("POST", "outbox", f"/internal/users/{username}/send", json=activity)
+
+    def publish(self, username: str, activity: dict) -> dict:
+        """``send`` that must succeed; returns the activity as stored (bto/bcc included)."""
         from services.outbox.models import OutboxActivity
 
-        resp = self.internal.request("POST", "outbox", f"/internal/users/{username}/send", json=activity)
+        resp = self.send(username, activity)
         assert resp.status_code == 201, resp.text
         return OutboxActivity.objects(activity_id=resp.json()["id"]).get().raw
 
