@@ -114,6 +114,12 @@ def test_a_followers_only_post_reaches_local_followers_and_one_inbox_per_member_
     assert world.deliveries(activity["id"]) == {f"{MEMBER}/inbox": "queued"}
 
 
+def test_the_author_never_gets_their_own_post_in_their_inbox(world):
+    activity = world.publish("alice", {"type": "Note", "content": "me", "to": [PUBLIC, world.actor("alice")]})
+    world.run()
+    assert world.inbox_of("alice") == [] and world.inbox_of("amelie") == [activity["id"]]
+
+
 def test_a_public_post_also_reaches_followers_outside_the_group(world):
     activity = world.publish("alice", {"type": "Note", "content": "public", "to": [PUBLIC]})
     world.run()
