@@ -9,10 +9,11 @@ it what a remote server or a local user would send and drives the workers itself
   gateway's signature check and the inbox's acceptance (answered 202, on the intake stream);
 - ``node.publish(username, activity)`` — a local user's post, through the outbox's
   publisher (the service call the C2S endpoint and the workers make);
-- ``node.run()`` — the workers' functions, called directly until nothing is left: the
-  intake stream stored (``accept_batch``), each stored activity applied by its handler
-  (``process_inbound``), each published activity fanned out (``fanout``); deliveries to
-  remote inboxes are only attempted by ``node.send_deliveries()`` (real HTTP, e.g. to the
+- ``node.run()`` — the workers in this process until nothing is left: the intake stream
+  stored (``accept_batch``), each stored activity applied by its handler (the inbox
+  worker's ``run_single_cycle``), each published activity fanned out (``fanout``, by
+  ``fedkit.leases.run_single_cycle``); deliveries to remote inboxes are only attempted by
+  ``node.send_deliveries()`` (the delivery worker's cycle: real HTTP, e.g. to the
   plugin's ``peer`` server).
 
 Remote actors are seeded in the actor cache (their key, inbox and type), as the gateway
@@ -146,8 +147,11 @@ class InProcessNode:
 
     def send(self, username: str, activity: dict):
         """Publish as a local user through the outbox service (the publisher, the data-loss
-        prevention guard, the fan-out's queue); returns the service's response."""
-        return self.internal.request("POST", "outbox", f"/internal/users/{username}/send", json=activity)
+        prevention guard, the fan-out's queue); returns the service's response (the typed
+        client's ``send_as`` raises on a refusal, which tests look at)."""
+        from fedkit.contracts import outbox, path_of
+
+        return self.internal.request("POST", outbox.SERVICE, path_of(outbox.SEND, username=username), json=activity)
 
     def publish(self, username: str, activity: dict) -> dict:
         """``send`` that must succeed; returns the activity as stored (bto/bcc included)."""
@@ -177,35 +181,24 @@ class InProcessNode:
         return total
 
     def _apply_inbound(self) -> int:
-        from fedkit import leases
-        from services.inbox.models import InboundActivity
-        from services.inbox.processing import process_inbound
+        from services.inbox.worker import run_single_cycle
 
-        due = [a.activity_id for a in InboundActivity.objects(state="received", holder=leases.QUEUED)
-               .order_by("received_at").only("activity_id")]
-        for activity_id in due:
-            process_inbound(activity_id, self.config, self.internal)
-        return len(due)
+        return run_single_cycle(self.config, self.internal)
 
     def _fan_out(self) -> int:
+        """The delivery worker's fan-outs only: its deliveries are sent by ``send_deliveries``."""
         from fedkit import leases
-        from services.outbox.fanout import fanout
-        from services.outbox.models import OutboxActivity
+        from services.outbox.fanout import FANOUT, fanout
 
-        due = [a.activity_id for a in OutboxActivity.objects(fanout="pending", holder=leases.QUEUED)
-               .order_by("created_at").only("activity_id")]
-        for activity_id in due:
-            fanout(activity_id, self.config, self.internal, self.broker)
-        return len(due)
+        return leases.run_single_cycle((FANOUT, lambda activity_id: fanout(activity_id, self.config, self.internal,
+                                                                            self.broker)))
 
     def send_deliveries(self) -> dict[str, str]:
-        """Attempt every queued delivery once (signed HTTP POSTs); {inbox: state after}."""
-        from fedkit import leases
-        from services.outbox.delivery import deliver
-        from services.outbox.models import Delivery
+        """One cycle of the delivery worker (signed HTTP POSTs); {inbox: state after}."""
+        from services.outbox.worker import run_single_cycle
 
-        return {d.inbox: deliver(str(d.id), self.config)
-                for d in Delivery.objects(state="queued", holder=leases.QUEUED).only("id", "inbox")}
+        run_single_cycle(self.config, self.internal, self.broker)
+        return self.deliveries()
 
     # -- what a test looks at --------------------------------------------------------------
     def inbox_of(self, username: str) -> list[str]:
