@@ -19,6 +19,7 @@ from fedkit.responses import error
 from fedkit.vocab import TOMBSTONE, audience_of, id_of, type_of
 from services.outbox.fanout import FANOUT, QUEUE
 from services.outbox.models import LocalObject, OutboxActivity
+from services.outbox.posting import publish_as
 from services.outbox.publishing import PublishError
 
 bp = Blueprint("outbox_internal", __name__)
@@ -26,8 +27,6 @@ bp = Blueprint("outbox_internal", __name__)
 
 @bp.post(contract.SEND)
 def send(username: str):
-    from services.outbox.web import publish_as
-
     try:
         record = publish_as(username, request_json())
     except PublishError as exc:

@@ -15,7 +15,6 @@ from fedkit.contracts.identity import Account, IdentityClient
 from fedkit.http import read_capped, signed_get
 from fedkit.internal import internal_client, require_user
 from fedkit.jsonbody import request_json
-from fedkit.queue import enqueue
 from fedkit.responses import activity_json, error
 from fedkit.scopes import activity_scope
 from fedkit.ssrf import UnsafeURL
@@ -32,28 +31,23 @@ from fedkit.vocab import (
     object_url,
     type_of,
 )
-from services.outbox import dlp_rules, held
+from services.outbox import dlp_rules
 from services.outbox.addressing import username_of
 from services.outbox.delivery import public_form
-from services.outbox.fanout import FANOUT, QUEUE
+from services.outbox.dlp_guard import GuardStop
 from services.outbox.models import LocalObject, OutboxActivity
-from services.outbox.publishing import Publisher, PublishError
+from services.outbox.posting import publish_as
+from services.outbox.publishing import PublishError
 from services.outbox.visibility import can_see
 
 bp = Blueprint("outbox", __name__)
 PAGE_SIZE = 20
-# Data-loss prevention (dlp.py, held.py): an unusable rules file stops the outbox at start;
-# the review of held posts is served under /api/archipel/held.
+# Data-loss prevention (dlp.py, dlp_guard.py): an unusable rules file stops the outbox at start.
 bp.record_once(lambda state: dlp_rules.check_rules_file(state.app.config["ARCHIPEL"]))
-bp.register_blueprint(held.bp)
 
 
 def _config():
     return current_app.config["ARCHIPEL"]
-
-
-
-
 
 
 def _account(username: str) -> Account | None:
@@ -64,21 +58,6 @@ def _closed_author(actor: str) -> bool:
     """A closed account's posts are not served any more (they come back if it reopens)."""
     username = username_of(actor, _config())
     return username is not None and _account(username) is None
-
-
-def publish_as(username: str, data: dict, *, guard: bool = True) -> OutboxActivity:
-    """Publish as a local user. ``guard``: the data-loss prevention guard first (it raises
-    held.GuardStop, a PublishError, for a blocked or held post); off for a released post."""
-    if _account(username) is None:
-        # A closed (or unknown) account publishes nothing, by no path: not its own
-        # requests, not an Accept sent on its behalf by a worker.
-        raise PublishError(403, "account_closed", "this account is closed")
-    if guard:
-        held.guard(username, data, _config(), internal_client())
-    record = Publisher(_config(), internal_client(), username).publish(data)
-    FANOUT.queued(record.activity_id, enqueue(current_app.extensions["archipel_broker"], QUEUE, "fanout",
-                                              record.activity_id))
-    return record
 
 
 def _needed_scope(username: str, data: dict) -> str:
@@ -107,7 +86,7 @@ def post_outbox(username: str):
         return error(403, "insufficient_scope", f"needs scope {needed}")
     try:
         record = publish_as(username, data)
-    except held.GuardStop as exc:  # blocked (422), held for review (202), rules unreadable (503)
+    except GuardStop as exc:  # blocked (422), held for review (202), rules unreadable (503)
         return exc.response()
     except PublishError as exc:
         return error(exc.status, exc.code, str(exc))
