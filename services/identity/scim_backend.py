@@ -151,7 +151,7 @@ def _node_roles(resource: Resource) -> list[str] | None:
     ``value``s), so a change reaches the node at once and not only at the next sign-in;
     None when the request carries no roles (for a directory that never sends them, the
     ID token's claim at sign-in stays the only source)."""
-    from services.identity.sso import KNOWN_ROLES
+    from services.identity.oidc import KNOWN_ROLES
 
     roles = getattr(resource, "roles", None)
     if roles is None:
