@@ -4,7 +4,6 @@ signed fetch (instance actor) with a cache in the ``remote_actors`` collection.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 import math
@@ -14,7 +13,7 @@ from urllib.parse import urlsplit
 import mongoengine as me
 import requests
 
-from fedkit import jsonbody, key_fetch, keystore
+from fedkit import clock, jsonbody, key_fetch, keystore
 from fedkit.config import Config
 from fedkit.db import Document
 from fedkit.http import read_capped, signed_get
@@ -52,10 +51,6 @@ class CachedActor(Document):
     @property
     def raw(self) -> dict:
         return json.loads(self.raw_json or "{}")
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def _instance_key(config: Config) -> tuple[str, str]:
@@ -128,7 +123,7 @@ def _cache_actor(data: dict, fetched_url: str, config: Config) -> CachedActor:
         actor_type=type_of(data),
         preferred_username=_text(data.get("preferredUsername")),
         raw_json=json.dumps(data),
-        fetched_at=_now(),
+        fetched_at=clock.now(),
         suspended=data.get("suspended") is True,
     )
     try:
@@ -160,7 +155,7 @@ def get_actor(actor_id: str, config: Config, *, refresh: bool = False) -> Cached
     cached = CachedActor.objects(actor_id=actor_id).first()
     if cached and not refresh:
         fetched = cached.fetched_at
-        if fetched and (_now() - fetched).total_seconds() < config.actor_cache_seconds:
+        if fetched and (clock.now() - fetched).total_seconds() < config.actor_cache_seconds:
             return cached
     return _cache_actor(fetch_json(actor_id, config), actor_id, config)
 

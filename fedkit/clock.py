@@ -14,6 +14,11 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def aware(value: dt.datetime) -> dt.datetime:
+    """A datetime read from MongoDB (naive, in UTC) made timezone-aware; an aware one as is."""
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
 def iso(value: dt.datetime | None) -> str | None:
     """``value`` as an AS2 date-time in UTC (None stays None); a naive value is taken as
     UTC (MongoDB returns naive UTC datetimes)."""

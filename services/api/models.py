@@ -7,15 +7,10 @@ once, at first sight (``services/api/ids.py``)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import mongoengine as me
 
+from fedkit import clock
 from fedkit.db import Document
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 class AccountId(Document):
@@ -23,4 +18,4 @@ class AccountId(Document):
             "indexes": [{"fields": ["number"], "unique": True}]}
     actor = me.StringField(primary_key=True)  # the actor URI
     number = me.StringField(required=True)  # the Mastodon id: decimal digits
-    created_at = me.DateTimeField(default=_now)
+    created_at = me.DateTimeField(default=clock.now)

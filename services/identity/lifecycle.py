@@ -35,14 +35,13 @@ same function again (a SCIM client retries; an operator reruns the command) anno
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import uuid
 
 import mongoengine as me
 import requests
 
-from fedkit import keystore
+from fedkit import clock, keystore
 from fedkit.config import Config
 from fedkit.contracts.inbox import InboxClient
 from fedkit.contracts.outbox import OutboxClient
@@ -78,10 +77,6 @@ class AnnounceError(RuntimeError):
     federation; calling the same function again announces it."""
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 def deactivate(config: Config, account: Account, *, by: str) -> None:
     """Close the account at once and everywhere (idempotent). See the module docstring."""
     _apply(config, account, suspend=True, by=by)
@@ -94,7 +89,7 @@ def reactivate(config: Config, account: Account, *, by: str) -> None:
 
 def _apply(config: Config, account: Account, *, suspend: bool, by: str,
            internal: InternalClient | None = None) -> None:
-    now = _now()
+    now = clock.now()
     updates = {"set__suspended": suspend, "set__suspension_unannounced": True}
     if suspend:
         updates.update(set__suspended_at=now, set__sessions_valid_after=now)
@@ -148,7 +143,7 @@ def suspension_update(config: Config, account: Account) -> dict:
     return {
         "id": activity_url(config.base_url, uuid.uuid4().hex), "type": UPDATE, "actor": actor,
         "object": person, "to": [PUBLIC], "cc": [f"{actor}/followers"],
-        "published": _now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "published": clock.now_iso(),
     }
 
 

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, render_template, request, session
 
-from fedkit.clock import now
+from fedkit.clock import aware, now
 from services.identity.credentials import digest
 from services.identity.models import Account, WebSession
 from services.identity.oidc import sso_available
@@ -24,10 +24,6 @@ from services.identity.oidc import sso_available
 
 def _config():
     return current_app.config["ARCHIPEL"]
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 # -- CSRF --------------------------------------------------------------------------------
@@ -69,7 +65,7 @@ def session_account() -> Account | None:
     if not isinstance(username, str) or not isinstance(sid, str):
         return None
     record = WebSession.objects(sid_hash=digest(sid), username=username).first()
-    if record is None or _aware(record.expires_at) <= now():
+    if record is None or aware(record.expires_at) <= now():
         return None
     account = Account.objects(username=username).first()
     if account is None or account.suspended:
