@@ -12,7 +12,8 @@ from fedkit.internal import internal_client
 from fedkit.policy import node_audience, viewer_of
 from fedkit.registry import load_registry
 from fedkit.responses import activity_json, error
-from fedkit.vocab import AP_CONTENT_TYPE, PERSON, TOMBSTONE, instance_actor_id, local_actor_id
+from fedkit.tombstone import tombstone
+from fedkit.vocab import AP_CONTENT_TYPE, PERSON, instance_actor_id, local_actor_id
 from services.identity.converter import instance_actor_json, person_json
 from services.identity.models import Account
 
@@ -148,7 +149,7 @@ def actor(username: str):
         # so fetching it fails and its key cannot be fetched anew. Peers learn the suspension
         # from the signed Update (services/identity/lifecycle.py); reactivation serves it again.
         actor_id = local_actor_id(_config().base_url, username)
-        return activity_json({"id": actor_id, "type": TOMBSTONE, "formerType": PERSON}, 410)
+        return activity_json(tombstone(actor_id, PERSON), 410)
     key = keystore.ActorKey.objects(actor_id=local_actor_id(_config().base_url, username)).first()
     if key is None:
         abort(500)

@@ -16,7 +16,8 @@ from fedkit.db import ACKNOWLEDGED
 from fedkit.jsonbody import request_json
 from fedkit.queue import enqueue
 from fedkit.responses import error
-from fedkit.vocab import TOMBSTONE, audience_of, id_of, type_of
+from fedkit.tombstone import tombstone
+from fedkit.vocab import audience_of, id_of, type_of
 from services.outbox.fanout import FANOUT, QUEUE
 from services.outbox.models import LocalObject, OutboxActivity
 from services.outbox.posting import publish_as
@@ -79,8 +80,7 @@ def remove_by_community():
                   is_group=lambda actor: is_group_actor(actor, config)) != COMMUNITY:
         return error(403, "not_a_group",
                      "only a community (Group actor) the post was addressed to removes it")
-    found.update(set__raw={"id": found.object_id, "type": TOMBSTONE, "formerType": type_of(found.raw)},
-                 set__deleted=True)
+    found.update(set__raw=tombstone(found.object_id, type_of(found.raw)), set__deleted=True)
     return jsonify(removed=found.object_id)
 
 

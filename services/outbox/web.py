@@ -15,6 +15,7 @@ from fedkit.contracts.identity import Account, IdentityClient
 from fedkit.http import read_capped, signed_get
 from fedkit.internal import internal_client, require_user
 from fedkit.jsonbody import request_json
+from fedkit.paging import ordered_collection, ordered_collection_page, page_url
 from fedkit.responses import activity_json, error
 from fedkit.scopes import activity_scope
 from fedkit.ssrf import UnsafeURL
@@ -104,8 +105,7 @@ def get_outbox(username: str):
     collection_id = f"{actor}/outbox"
     query = OutboxActivity.objects(actor=actor)
     if request.args.get("page") is None:
-        return activity_json({"id": collection_id, "type": "OrderedCollection",
-                    "first": f"{collection_id}?page=true"})
+        return activity_json(ordered_collection(collection_id, paged=True))
     before = request.args.get("max")
     if before:
         anchor = OutboxActivity.objects(activity_id=before, actor=actor).first()
@@ -119,11 +119,9 @@ def get_outbox(username: str):
             items.append(public_form(record.raw))
             if len(items) == PAGE_SIZE:
                 break
-    page = {"id": f"{collection_id}?page=true" + (f"&max={before}" if before else ""),
-            "type": "OrderedCollectionPage", "partOf": collection_id, "orderedItems": items}
-    if last is not None and (len(items) == PAGE_SIZE or scanned == PAGE_SIZE * 5):
-        page["next"] = f"{collection_id}?page=true&max={last.activity_id}"
-    return activity_json(page)
+    more = last is not None and (len(items) == PAGE_SIZE or scanned == PAGE_SIZE * 5)
+    return activity_json(ordered_collection_page(page_url(collection_id, before or None), collection_id, items,
+                                                 next_cursor=last.activity_id if more else None))
 
 
 @bp.get("/objects/<object_uuid>")
