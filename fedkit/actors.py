@@ -17,6 +17,7 @@ from fedkit import clock, jsonbody, key_fetch, keystore
 from fedkit.config import Config
 from fedkit.db import Document
 from fedkit.http import read_capped, signed_get
+from fedkit.local_ids import is_local
 from fedkit.ssrf import UnsafeURL
 from fedkit.vocab import ACTOR_TYPES, id_of, instance_actor_id, type_of
 
@@ -104,7 +105,7 @@ def _cache_actor(data: dict, fetched_url: str, config: Config) -> CachedActor:
     actor_id = id_of(data)
     if type_of(data) not in ACTOR_TYPES or not actor_id or actor_id != fetched_url.split("#", 1)[0]:
         raise FetchError("not_an_actor", f"{fetched_url} does not serve an actor with that id")
-    if actor_id.startswith(config.base_url + "/"):
+    if is_local(actor_id, config.base_url):
         raise FetchError("not_an_actor", "a remote document cannot stand for a local actor")
     key = data.get("publicKey")
     if isinstance(key, list):
@@ -198,7 +199,7 @@ def resolve_key(key_id: str, config: Config, *, refresh: bool = False) -> tuple[
     if not refresh:
         memo = _KEY_MEMO.get(key_id)
         if memo and memo[0] > now:
-            if key_id.startswith(config.base_url + "/") or not _recently_suspended(memo[1][0], now):
+            if is_local(key_id, config.base_url) or not _recently_suspended(memo[1][0], now):
                 return memo[1]
             _KEY_MEMO.pop(key_id, None)
     found = _resolve_key(key_id, config, refresh=refresh)
@@ -220,7 +221,7 @@ def _resolve_key(key_id: str, config: Config, *, refresh: bool = False) -> tuple
     A suspended actor has no key: only a refetch (``refresh``, the verifier's one retry)
     that finds it active again at its origin — its reactivation — gives one back.
     """
-    if key_id.startswith(config.base_url + "/"):
+    if is_local(key_id, config.base_url):
         return keystore.public_key_for_key_id(key_id)
     if not refresh:
         cached = CachedActor.objects(key_id=key_id).first()

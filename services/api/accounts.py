@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify, request
 
+from fedkit.local_ids import is_local, local_username
 from fedkit.vocab import local_actor_id
 from services.api import converter, ids, upstream
 from services.api.auth import require_scope
@@ -24,9 +25,7 @@ def _config():
 
 
 def _local_username(actor: str) -> str | None:
-    prefix = _config().base_url + "/users/"
-    name = actor[len(prefix):] if actor.startswith(prefix) else None
-    return name if name and "/" not in name else None
+    return local_username(actor, _config().base_url)
 
 
 def actor_document(actor: str) -> dict | None:
@@ -34,7 +33,7 @@ def actor_document(actor: str) -> dict | None:
     username = _local_username(actor)
     if username is not None:
         return upstream.local_person(username)
-    if actor.startswith(_config().base_url + "/"):
+    if is_local(actor, _config().base_url):
         return None  # communities as accounts come later
     return upstream.remote_actor(actor)
 

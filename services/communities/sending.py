@@ -9,6 +9,7 @@ from fedkit.clock import now_iso
 from fedkit.config import Config
 from fedkit.contracts.outbox import OutboxClient
 from fedkit.internal import InternalClient
+from fedkit.local_ids import is_local
 from fedkit.policy import node_audience
 from fedkit.registry import load_registry
 from fedkit.vocab import ANNOUNCE, PUBLIC, activity_url, audience_of, is_public
@@ -52,7 +53,7 @@ def within_audience(members: list[str], inner: dict, config: Config) -> list[str
     obj = inner.get("object") if isinstance(inner.get("object"), dict) else {}
     addressees = audience_of(inner) + audience_of(obj)
     if node_audience(config.base_url) in addressees:
-        return [m for m in members if m.startswith(config.base_url + "/")]
+        return [m for m in members if is_local(m, config.base_url)]
     registry = load_registry(config)
     if registry.audience in addressees and not is_public(addressees):
         return [m for m in members if registry.is_inside(m)]

@@ -47,6 +47,7 @@ from fedkit.contracts.inbox import InboxClient
 from fedkit.contracts.outbox import OutboxClient
 from fedkit.db import Document
 from fedkit.internal import InternalClient
+from fedkit.local_ids import is_local
 from fedkit.registry import load_registry, origin_of
 from fedkit.vocab import PUBLIC, UPDATE, activity_url, local_actor_id
 from services.identity.converter import person_json
@@ -150,10 +151,9 @@ def suspension_update(config: Config, account: Account) -> dict:
 def known_by(config: Config, username: str, internal: InternalClient) -> list[str]:
     """Remote actors whose servers know the account: its remote followers and every other
     member node of the group (its instance actor; one copy per server's shared inbox)."""
-    local = config.base_url + "/"
     own = origin_of(config.base_url)
     followers = [f for f in InboxClient(internal).followers(username)
-                 if isinstance(f, str) and not f.startswith(local)]
+                 if isinstance(f, str) and not is_local(f, config.base_url)]
     nodes = [n.instance_actor for n in load_registry(config).nodes if origin_of(n.base_url) != own]
     return list(dict.fromkeys(followers + nodes))
 

@@ -11,6 +11,7 @@ from fedkit.actors import CachedActor, is_suspended
 from fedkit.community_facts import community_admits
 from fedkit.contracts.identity import IdentityClient
 from fedkit.internal import internal_client
+from fedkit.local_ids import is_local
 from fedkit.paging import ordered_collection, ordered_collection_page
 from fedkit.policy import LOCAL, Viewer, may_see_object
 from fedkit.registry import load_registry
@@ -81,7 +82,7 @@ def _without_hidden(obj: dict) -> dict:
 
 
 def _followers_collection(author: str) -> str | None:
-    if author.startswith(_config().base_url + "/"):
+    if is_local(author, _config().base_url):
         return author + "/followers"
     cached = CachedActor.objects(actor_id=author).only("followers").first()
     return cached.followers if cached else None

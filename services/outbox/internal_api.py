@@ -14,6 +14,7 @@ from fedkit.community_facts import is_group_actor
 from fedkit.contracts import outbox as contract
 from fedkit.db import ACKNOWLEDGED
 from fedkit.jsonbody import request_json
+from fedkit.local_ids import is_local
 from fedkit.queue import enqueue
 from fedkit.responses import error
 from fedkit.tombstone import tombstone
@@ -42,9 +43,9 @@ def send_for_actor():
     ``recipients`` (actor ids). The activity's id must be new and on this node."""
     data = request_json(required=False)
     activity, recipients = data.get("activity"), data.get("recipients")
-    base = current_app.config["ARCHIPEL"].base_url + "/"
+    base_url = current_app.config["ARCHIPEL"].base_url
     if not isinstance(activity, dict) or not isinstance(recipients, list) or \
-            not str(activity.get("id", "")).startswith(base):
+            not is_local(str(activity.get("id", "")), base_url):
         return error(400, "invalid_request", "post {activity, recipients} with an id on this node")
     actor = id_of(activity.get("actor"))
     try:
@@ -109,7 +110,7 @@ def remote_actor():
     instance actor, through the SSRF guard): the api shows it as an account."""
     actor_id = request.args.get("id", "")
     config = current_app.config["ARCHIPEL"]
-    if not actor_id.startswith(("https://", "http://")) or actor_id.startswith(config.base_url + "/"):
+    if not actor_id.startswith(("https://", "http://")) or is_local(actor_id, config.base_url):
         return error(404, "not_found", "not a remote actor id")
     try:
         actor = get_actor(actor_id, config)
