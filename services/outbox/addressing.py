@@ -14,6 +14,7 @@ from fedkit.config import Config
 from fedkit.contracts.inbox import InboxClient
 from fedkit.federation_policy import refused
 from fedkit.internal import InternalClient
+from fedkit.local_ids import is_local, local_username
 from fedkit.policy import node_audience
 from fedkit.registry import load_registry, origin_of
 from fedkit.vocab import (
@@ -36,12 +37,7 @@ def followers_url(actor_id: str) -> str:
 
 
 def username_of(actor_id: str, config: Config) -> str | None:
-    prefix = config.base_url + "/users/"
-    if actor_id.startswith(prefix):
-        rest = actor_id[len(prefix):]
-        if rest and "/" not in rest:
-            return rest
-    return None
+    return local_username(actor_id, config.base_url)
 
 
 def _followers_of(actor_id: str, config: Config, internal: InternalClient) -> list[str]:
@@ -50,7 +46,7 @@ def _followers_of(actor_id: str, config: Config, internal: InternalClient) -> li
     if username is None:
         return []
     followers = InboxClient(internal).followers(username)
-    return [f for f in followers if not f.startswith(config.base_url + "/")]
+    return [f for f in followers if not is_local(f, config.base_url)]
 
 
 # Activities about relations and reactions, not content: they may cross the perimeter.
@@ -74,7 +70,7 @@ def remote_recipient_actors(activity: dict, actor_id: str, config: Config, inter
     for addressee in addressees:
         if addressee in PUBLIC_ALIASES or addressee in (registry.audience, followers_url(actor_id)):
             continue
-        if not addressee.startswith(config.base_url + "/"):
+        if not is_local(addressee, config.base_url):
             actors[addressee] = None  # a remote actor (remote collections are not expandable here)
     if group_only or followers_url(actor_id) in addressees:
         actors.update(dict.fromkeys(_followers_of(actor_id, config, internal)))

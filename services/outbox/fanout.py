@@ -9,6 +9,7 @@ from fedkit import leases
 from fedkit.config import Config
 from fedkit.contracts.inbox import InboxClient
 from fedkit.internal import InternalClient
+from fedkit.local_ids import is_local
 from fedkit.queue import enqueue
 from fedkit.vocab import as_list, id_of
 from services.outbox.addressing import remote_recipient_actors, target_inboxes
@@ -40,9 +41,8 @@ def _fan_out(activity: OutboxActivity, config: Config, internal: InternalClient,
     hidden = [id_of(a) for key in ("bto", "bcc") for a in as_list(activity.raw.get(key)) if id_of(a)]
     if activity.explicit_recipients:
         # A community's activity: its members, as the communities service listed them.
-        local_prefix = config.base_url + "/"
-        hidden += [a for a in activity.recipients if a.startswith(local_prefix)]
-        actors = [a for a in activity.recipients if not a.startswith(local_prefix)]
+        hidden += [a for a in activity.recipients if is_local(a, config.base_url)]
+        actors = [a for a in activity.recipients if not is_local(a, config.base_url)]
     else:
         actors = remote_recipient_actors(activity.raw, activity.actor, config, internal)
     InboxClient(internal).deliver_locally(local, hidden)

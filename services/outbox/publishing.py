@@ -7,18 +7,20 @@ else is refused with a clear error.
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
 from fedkit.actors import FetchError, fetch_json
+from fedkit.clock import now_iso
 from fedkit.config import Config
 from fedkit.contracts.identity import IdentityClient
 from fedkit.contracts.inbox import InboxClient
 from fedkit.db import ACKNOWLEDGED
 from fedkit.internal import InternalClient
+from fedkit.local_ids import is_local
 from fedkit.policy import node_audience
 from fedkit.registry import GroupRegistry, load_registry
 from fedkit.sanitize import sanitize_html, text_to_html
+from fedkit.tombstone import tombstone as make_tombstone
 from fedkit.vocab import (
     ACCEPT,
     ANNOUNCE,
@@ -29,7 +31,6 @@ from fedkit.vocab import (
     LIKE,
     PUBLIC,
     REJECT,
-    TOMBSTONE,
     UNDO,
     UPDATE,
     activity_url,
@@ -56,10 +57,6 @@ class PublishError(Exception):
         super().__init__(message)
         self.status = status
         self.code = code
-
-
-def _now_iso() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _copy_addressing(source: dict, target: dict) -> None:
@@ -107,7 +104,7 @@ class Publisher:
             data = {"type": CREATE, "object": data}  # AP §6.2.1: a bare object is wrapped
         activity = {k: v for k, v in data.items() if k not in ("@context", "id", "actor", "published")}
         activity.update(id=activity_url(self.config.base_url, uuid.uuid4().hex), actor=self.actor,
-                        published=_now_iso())
+                        published=now_iso())
         prepare = {
             CREATE: self._create, FOLLOW: self._follow, UNDO: self._undo, LIKE: self._like,
             ANNOUNCE: self._announce, DELETE: self._delete, UPDATE: self._update,
@@ -179,7 +176,7 @@ class Publisher:
                                    f"{', '.join(outside)} is outside it")
 
     def _is_local_iri(self, iri: str) -> bool:
-        return iri.startswith(self.config.base_url + "/")
+        return is_local(iri, self.config.base_url)
 
     def _in_group(self, iri: str, registry: GroupRegistry) -> bool:
         return iri == registry.audience or self._is_local_iri(iri) or registry.is_inside(iri)
@@ -250,8 +247,7 @@ class Publisher:
 
     def _delete(self, activity: dict) -> None:
         found = self._own_object(activity.get("object"))
-        tombstone = {"id": found.object_id, "type": TOMBSTONE, "formerType": type_of(found.raw),
-                     "deleted": activity["published"]}
+        tombstone = make_tombstone(found.object_id, type_of(found.raw), activity["published"])
         found.update(set__raw=tombstone, set__deleted=True)
         activity["object"] = tombstone
         _readdress_as(found.raw, activity)  # the Delete reaches whoever got the object
