@@ -10,13 +10,14 @@ every call goes over the network as before; the code that calls is the same.
 from __future__ import annotations
 
 import io
+import sys
 import threading
+from urllib.parse import unquote
 
 import requests
 from requests.adapters import BaseAdapter, HTTPAdapter
 from urllib3 import HTTPResponse
 from urllib3._collections import HTTPHeaderDict
-from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 _MOUNTED: dict[str, object] = {}  # base URL ("http://identity.inproc") -> WSGI application
 _LOCK = threading.Lock()
@@ -42,18 +43,59 @@ def app_for(base_url: str):
 
 def call(wsgi_app, method: str, url: str, headers, body: bytes) -> tuple[int, str, list[tuple[str, str]], bytes]:
     """Run one request through ``wsgi_app``: (status code, reason, headers, body)."""
-    environ = EnvironBuilder(method=method, base_url=_origin(url), path=_path(url),
-                             headers=list(headers.items()) if hasattr(headers, "items") else list(headers),
-                             data=body or b"").get_environ()
-    app_iter, status, response_headers = run_wsgi_app(wsgi_app, environ, buffered=True)
+    environ = _environ(method, url, headers.items() if hasattr(headers, "items") else headers, body or b"")
+    started: list = []
+    written: list[bytes] = []
+
+    def start_response(status, response_headers, exc_info=None):
+        if exc_info is not None and started:
+            raise exc_info[1].with_traceback(exc_info[2])
+        started[:] = [status, response_headers]
+        return written.append
+
+    app_iter = wsgi_app(environ, start_response)
     try:
-        content = b"".join(app_iter)
+        content = b"".join([*written, *app_iter])
     finally:
         close = getattr(app_iter, "close", None)
         if close is not None:
             close()
+    status, response_headers = started
     code, _, reason = status.partition(" ")
-    return int(code), reason, list(response_headers.items()), content
+    return int(code), reason, list(response_headers), content
+
+
+def _environ(method: str, url: str, headers, body: bytes) -> dict:
+    """The WSGI environ (PEP 3333) of a request, as a server builds it from the wire: built
+    here directly, werkzeug's EnvironBuilder (for tests) cost a fifth of an in-process call."""
+    scheme, rest = url.split("://", 1)
+    authority, _, target = rest.partition("/")
+    target = "/" + target
+    path, _, query = target.partition("?")
+    host, _, port = authority.partition(":")
+    environ = {
+        "REQUEST_METHOD": method.upper(),
+        "SCRIPT_NAME": "",
+        # PEP 3333: native strings holding the bytes as latin-1 (the path unquoted, as UTF-8).
+        "PATH_INFO": unquote(path).encode("utf-8").decode("latin-1"),
+        "QUERY_STRING": query.encode("utf-8").decode("latin-1"),
+        "REQUEST_URI": target, "RAW_URI": target,
+        "SERVER_NAME": host, "SERVER_PORT": port or ("443" if scheme == "https" else "80"),
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "wsgi.version": (1, 0), "wsgi.url_scheme": scheme, "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr, "wsgi.multithread": True, "wsgi.multiprocess": False, "wsgi.run_once": False,
+    }
+    if body:
+        environ["CONTENT_LENGTH"] = str(len(body))
+    for name, value in headers:
+        key = name.upper().replace("-", "_")
+        if key == "CONTENT_LENGTH":
+            continue  # the body's own length
+        if key != "CONTENT_TYPE":
+            key = "HTTP_" + key
+        environ[key] = f"{environ[key]}, {value}" if key in environ and key != "HTTP_HOST" else value
+    environ.setdefault("HTTP_HOST", authority)
+    return environ
 
 
 def mount_into(session: requests.Session) -> requests.Session:

@@ -37,7 +37,8 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 
 from fedkit.clock import now
 
@@ -133,8 +134,30 @@ class Machine:
                                          update).modified_count:
                     with self._lock:
                         self._held.add(key)
-                    return self.document.objects(pk=key).first()
+                    try:
+                        return self.document.objects(pk=key).first()
+                    except BaseException:
+                        self.forget(key)
+                        raise
         return None
+
+    @contextmanager
+    def claimed(self, key, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> Iterator:
+        """``claim`` for a ``with`` block: whatever ends the block (a finish, a reschedule, or
+        an error — the database gone mid-way), this process stops renewing the lease, so a
+        document it could not release lapses and the next sweep hands it out again instead of
+        the heartbeat keeping it here for ever."""
+        doc = self.claim(key, lease_seconds)
+        try:
+            yield doc
+        finally:
+            if doc is not None:
+                self.forget(doc.pk)
+
+    def forget(self, key) -> None:
+        """Stop renewing ``key``'s lease (it lapses at its due time unless released)."""
+        with self._lock:
+            self._held.discard(self._key(key))
 
     def finish(self, doc, new_state: str, **fields) -> bool:
         """Move a held (or, with no holder check, any) document along a declared transition."""
@@ -152,10 +175,11 @@ class Machine:
         held = getattr(doc, self.holder_field, None)
         if held and held != QUEUED:
             filter_[self._db(self.holder_field)] = held  # lost the lease? then another has it
-        result = self._collection().update_one(
-            filter_, {"$set": {**self._set(fields), self._db(self.holder_field): ""}})
-        with self._lock:
-            self._held.discard(key)
+        try:
+            result = self._collection().update_one(
+                filter_, {"$set": {**self._set(fields), self._db(self.holder_field): ""}})
+        finally:  # released or not (the database may be gone), the heartbeat stops renewing it
+            self.forget(key)
         return bool(result.modified_count)
 
     def initial(self, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> dict:

@@ -8,6 +8,7 @@ request, sign, and check the cryptography. The Archipel federation policy lives 
 from __future__ import annotations
 
 import base64
+import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -92,8 +93,13 @@ def _int_param(params: dict[str, str], name: str) -> int | None:
 def parse_cavage_signature(headers: Any) -> CavageParams | None:
     """Parse the ``Signature`` header (or ``Authorization: Signature ...``); None if absent."""
     raw = _raw_signature_value(normalize_headers(headers))
-    if raw is None:
-        return None
+    return None if raw is None else _parse_signature_value(raw)
+
+
+# The gateway reads a request's keyId (federation policy) before verifying it: the same
+# header is parsed twice per request, the second time from here. Frozen results only.
+@functools.lru_cache(maxsize=64)
+def _parse_signature_value(raw: str) -> CavageParams:
     params = parse_cavage_params(raw)
     if not params.get("keyId") or not params.get("signature"):
         raise SignatureError("signature_malformed", "Signature lacks keyId or signature")

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import uuid
 
+from fedkit import audience
 from fedkit.clock import now_iso
 from fedkit.config import Config
 from fedkit.contracts.outbox import OutboxClient
 from fedkit.internal import InternalClient
-from fedkit.local_ids import is_local
-from fedkit.policy import node_audience
 from fedkit.registry import load_registry
-from fedkit.vocab import ANNOUNCE, PUBLIC, activity_url, audience_of, is_public
+from fedkit.vocab import ANNOUNCE, PUBLIC, activity_url, audience_of
 from services.communities.models import MEMBER, Community, Membership
 
 
@@ -49,12 +48,8 @@ def announce_to_members(community: Community, inner: dict, config: Config, inter
 
 def within_audience(members: list[str], inner: dict, config: Config) -> list[str]:
     """A post that is also addressed to the ``node`` or ``group`` audience stays there,
-    even in a community with members elsewhere (partners): the narrower audience wins."""
+    even in a community with members elsewhere (partners): the narrower audience wins
+    (fedkit.audience.within_audience)."""
     obj = inner.get("object") if isinstance(inner.get("object"), dict) else {}
-    addressees = audience_of(inner) + audience_of(obj)
-    if node_audience(config.base_url) in addressees:
-        return [m for m in members if is_local(m, config.base_url)]
-    registry = load_registry(config)
-    if registry.audience in addressees and not is_public(addressees):
-        return [m for m in members if registry.is_inside(m)]
-    return members
+    return audience.within_audience(members, audience_of(inner) + audience_of(obj),
+                                    audience.Node.of(config, load_registry(config)))

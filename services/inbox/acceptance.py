@@ -34,8 +34,9 @@ def receive(username: str | None = None, community: str | None = None):
         if not CommunitiesClient(internal_client()).admission(
                 f"{base_url}/communities/{community}", signer, g.requester.viewer_kind).admits:
             return error(404, "not_found", "no such inbox")
+    body = request.get_data()
     try:
-        doc = parse_document(request.get_data())
+        doc = parse_document(body)
     except DocumentError as exc:
         return error(exc.status, exc.code, str(exc))
     actor = id_of(doc.raw.get("actor"))
@@ -53,6 +54,6 @@ def receive(username: str | None = None, community: str | None = None):
     also_to = [local_actor_id(base_url, username)] if username else \
         [f"{base_url}/communities/{community}"] if community else []
     broker = current_app.extensions["archipel_broker"]
-    if not intake.offer(broker.client, current_app.config["ARCHIPEL"], doc.raw, signer, also_to):
+    if not intake.offer(broker.client, current_app.config["ARCHIPEL"], body, signer, also_to):
         accept_activity(doc.raw, signer, broker=broker, also_to=also_to)
     return "", 202

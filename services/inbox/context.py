@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import mongoengine as me
 
+from fedkit.audience import AudiencePlan
 from fedkit.config import Config
 from fedkit.contracts.outbox import OutboxClient
 from fedkit.internal import InternalClient
@@ -33,6 +34,7 @@ class HandlerContext:
     activity: Document
     also_to: tuple[str, ...] = ()  # bto/bcc addressees of a local activity
     stored_id: str | None = None  # the id it is stored under (a hash when it had none)
+    plan: AudiencePlan | None = None  # a local activity's audience plan (fedkit.audience)
 
     @property
     def users_prefix(self) -> str:

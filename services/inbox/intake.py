@@ -41,10 +41,13 @@ def stream_name(config: Config) -> str:
     return f"archipel-{config.queue_prefix}:inbox-intake"
 
 
-def offer(client: redis.Redis, config: Config, raw: dict, signer: str, also_to: list[str]) -> bool:
-    """Append a verified delivery to the stream; False when Redis cannot take it."""
+def offer(client: redis.Redis, config: Config, raw: dict | bytes, signer: str, also_to: list[str]) -> bool:
+    """Append a verified delivery to the stream; False when Redis cannot take it. ``raw``
+    is the activity, or the JSON body it was parsed from (kept as received: no second
+    serialisation on the request path; the worker parses it to the same document)."""
     try:
-        client.xadd(stream_name(config), {"raw": json.dumps(raw), "signer": signer, "also_to": json.dumps(also_to)})
+        client.xadd(stream_name(config), {"raw": raw if isinstance(raw, bytes) else json.dumps(raw), "signer": signer,
+                                          "also_to": json.dumps(also_to)})
         return True
     except redis.RedisError as exc:
         log.warning("intake stream unavailable (%s): storing the delivery directly", type(exc).__name__)

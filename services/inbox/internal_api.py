@@ -37,9 +37,10 @@ def local_delivery():
     local followers and addressees get it and follow state is recorded."""
     data = request_json(required=False)
     also_to = [a for a in data.get("also_to", []) if isinstance(a, str)]
+    plan = data.get("plan") if isinstance(data.get("plan"), dict) else None  # who it reaches, decided once
     try:
         activity_id, created = accept_activity(data.get("activity"), signer=None, local=True, also_to=also_to,
-                                              broker=current_app.extensions["archipel_broker"])
+                                              broker=current_app.extensions["archipel_broker"], plan=plan)
     except DocumentError as exc:
         return jsonify(error=exc.code), 400
     return jsonify(id=activity_id, created=created), 202

@@ -27,8 +27,11 @@ class InboundActivity(Document):
     activity_type = me.StringField()
     signer = me.StringField()
     local = me.BooleanField(default=False)  # produced by this node's outbox
-    # Local actors it was bto/bcc'd to: kept out of ``raw`` so no recipient sees the list.
+    # Local actors it was bto/bcc'd to: kept out of ``raw`` so no recipient sees the list
+    # (for a local activity: every local actor its plan names).
     also_to = me.ListField(me.StringField())
+    # A local activity's audience plan (fedkit.audience.AudiencePlan), as its outbox decided it.
+    plan = JSONDictField(default=None)
     state = me.StringField(default=RECEIVED, choices=tuple(INBOUND_TRANSITIONS))
     error = me.StringField()
     attempts = me.IntField(default=0)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from fedkit import audience
 from fedkit.actors import FetchError, get_actor
+from fedkit.audience import Node
 from fedkit.authority import same_origin  # noqa: F401  (defined once there; handlers import it here)
 from fedkit.clock import now_iso
-from fedkit.policy import node_audience
 from fedkit.registry import load_registry
 from fedkit.sanitize import sanitize_html
 from fedkit.tombstone import tombstone as make_tombstone
-from fedkit.vocab import as_list, audience_of, id_of, is_public, type_of
+from fedkit.vocab import as_list, audience_of, id_of, type_of
 from services.inbox.context import HandlerContext
 from services.inbox.models import ReceivedObject, now
 
@@ -56,30 +57,38 @@ def followers_collection_of(ctx: HandlerContext, actor_id: str) -> str | None:
 
 
 def reaches_followers(ctx: HandlerContext, actor: str, addressees: list[str]) -> bool:
-    """Does a non-public post reach its author's local followers? When it names the
-    author's followers, the group audience (an author inside the group), or this node's
-    audience (a local author)."""
-    registry = load_registry(ctx.config)
-    if registry.audience in addressees and (ctx.is_local(actor) or registry.is_inside(actor)):
-        return True
-    if node_audience(ctx.config.base_url) in addressees and ctx.is_local(actor):
-        return True
-    followers_url = followers_collection_of(ctx, actor)
-    return bool(followers_url) and followers_url in addressees
+    """Does a post reach its author's local followers? (fedkit.audience.reaches_followers)"""
+    node = Node.of(ctx.config, load_registry(ctx.config))
+    if audience.reaches_followers(actor, addressees, node, None):
+        return True  # public, or a restricted audience of the author's: no need to look the actor up
+    return audience.reaches_followers(actor, addressees, node, followers_collection_of(ctx, actor))
 
 
 def local_recipients(ctx: HandlerContext, activity: dict, obj: dict | None = None) -> set[str]:
     """Local users an activity is for: those addressed by name, and the author's local
     followers when the post is public, addressed to the author's followers, or to the
     group audience (or, for a local author, the node audience)."""
+    if ctx.plan is not None:  # a local activity: its outbox decided who it reaches here
+        return planned_recipients(ctx)
     addressees = audience_of(activity) + list(ctx.also_to)
     if obj:
         addressees += [a for a in audience_of(obj) if a not in addressees]
     names = {n for n in (ctx.local_username(a) for a in addressees) if n}
     actor = ctx.activity.actor_id
     if actor:
-        if is_public(addressees) or reaches_followers(ctx, actor, addressees):
+        if reaches_followers(ctx, actor, addressees):
             names.update(ctx.local_followers_of(actor))
     author = ctx.local_username(actor)
     names.discard(author)  # nobody needs their own post in their inbox
+    return names
+
+
+def planned_recipients(ctx: HandlerContext) -> set[str]:
+    """Local users a local activity is for, as its plan says (fedkit.audience.AudiencePlan):
+    those it names here, and the author's local followers when it reaches them."""
+    names = {n for n in (ctx.local_username(a) for a in ctx.plan.local) if n}
+    actor = ctx.activity.actor_id
+    if actor and ctx.plan.followers:
+        names.update(ctx.local_followers_of(actor))
+    names.discard(ctx.local_username(actor))  # nobody needs their own post in their inbox
     return names

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from fedkit.audience import AudiencePlan
 from fedkit.community_facts import community_slugs_named
 from fedkit.config import Config
 from fedkit.contracts.communities import CommunitiesClient
@@ -24,9 +25,11 @@ def _no_local_effect(_ctx: HandlerContext) -> str:
 
 def process_inbound(activity_id: str, config: Config, internal: InternalClient) -> str | None:
     # Claim the activity: only one worker applies it, even if the queue delivers twice.
-    claimed = INBOUND.claim(activity_id, config.lease_seconds)
-    if claimed is None:
-        return None
+    with INBOUND.claimed(activity_id, config.lease_seconds) as claimed:
+        return None if claimed is None else _apply(claimed, activity_id, config, internal)
+
+
+def _apply(claimed, activity_id: str, config: Config, internal: InternalClient) -> str:
     if claimed.attempts > MAX_ATTEMPTS + 1:
         INBOUND.finish(claimed, FAILED)
         return FAILED
@@ -39,7 +42,8 @@ def process_inbound(activity_id: str, config: Config, internal: InternalClient) 
         return IGNORED
     try:
         result = handler(HandlerContext(config=config, internal=internal, activity=doc,
-                                        also_to=tuple(claimed.also_to or ()), stored_id=activity_id))
+                                        also_to=tuple(claimed.also_to or ()), stored_id=activity_id,
+                                        plan=AudiencePlan.from_dict(claimed.plan) if claimed.plan else None))
         if concerns_local_community(claimed.raw, claimed.also_to or (), config):
             # The communities service owns Group actors: it gets what is addressed to them
             # (a failure retries the whole activity; both sides are idempotent).

@@ -22,12 +22,13 @@ def _activity_id(raw: dict, doc) -> str:
     return doc.id or "urn:sha256:" + hashlib.sha256(json.dumps(raw, sort_keys=True).encode()).hexdigest()
 
 
-def _inbound_document(raw: dict, signer: str | None, also_to: list[str], local: bool = False) -> tuple[str, dict]:
+def _inbound_document(raw: dict, signer: str | None, also_to: list[str], local: bool = False,
+                      plan: dict | None = None) -> tuple[str, dict]:
     """(activity id, the document to store) for a delivery; DocumentError if it is none."""
     doc = parse_document(raw)
     activity_id = _activity_id(raw, doc)
     return activity_id, InboundActivity(activity_id=activity_id, raw=raw, activity_type=doc.type, signer=signer,
-                                        local=local, also_to=also_to).to_mongo().to_dict()
+                                        local=local, also_to=also_to, plan=plan).to_mongo().to_dict()
 
 
 def _store(documents: dict[str, dict], broker) -> list[str]:
@@ -51,10 +52,10 @@ def _store(documents: dict[str, dict], broker) -> list[str]:
 
 
 def accept_activity(raw: dict, signer: str | None, *, broker, local: bool = False,
-                    also_to: list[str] | None = None) -> tuple[str, bool]:
+                    also_to: list[str] | None = None, plan: dict | None = None) -> tuple[str, bool]:
     """Store once and queue; returns (activity id, newly stored). For local activities
-    (this node's outbox) and deliveries the intake stream could not take."""
-    activity_id, document = _inbound_document(raw, signer, also_to or [], local)
+    (this node's outbox, with its audience plan) and deliveries the intake stream could not take."""
+    activity_id, document = _inbound_document(raw, signer, also_to or [], local, plan)
     return activity_id, bool(_store({activity_id: document}, broker))
 
 

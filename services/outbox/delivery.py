@@ -131,13 +131,16 @@ _closed_memo: dict[str, tuple[float, bool]] = {}
 _identity: dict[str, InternalClient] = {}  # one keep-alive client per identity URL
 
 
-def _signer_closed(actor: str, activity: dict, config: Config) -> bool:
+def _signer_closed(actor: str, activity: dict, config: Config, active_at: dt.datetime | None = None) -> bool:
     """Is the signer a local account that has been closed? Its closure announcement (an
     Update of itself with ``suspended``) still goes out. Asked of identity, remembered a
-    few seconds; if identity does not answer, the delivery proceeds (receivers refuse a
-    closed actor's signature anyway)."""
+    few seconds (``active_at``: identity's answer when the activity was published counts
+    too); if identity does not answer, the delivery proceeds (receivers refuse a closed
+    actor's signature anyway)."""
     username = local_username(actor, config.base_url)
     if username is None:
+        return False
+    if active_at is not None and (now() - active_at).total_seconds() < CLOSED_RECHECK_SECONDS:
         return False
     obj = activity.get("object")
     if activity.get("type") == UPDATE and isinstance(obj, dict) and obj.get("id") == actor and "suspended" in obj:
@@ -160,9 +163,11 @@ def _signer_closed(actor: str, activity: dict, config: Config) -> bool:
 
 def deliver(delivery_id: str, config: Config) -> str | None:
     """Attempt one delivery; returns the state it ends in (None if not due or taken)."""
-    delivery = DELIVERY.claim(delivery_id, config.lease_seconds)
-    if delivery is None:
-        return None
+    with DELIVERY.claimed(delivery_id, config.lease_seconds) as delivery:
+        return None if delivery is None else _attempt(delivery, config)
+
+
+def _attempt(delivery, config: Config) -> str:
     probe_at = _host_waiting(delivery.host, config)
     if probe_at is not None:
         DELIVERY.reschedule(delivery, probe_at)
@@ -171,7 +176,7 @@ def deliver(delivery_id: str, config: Config) -> str | None:
     if activity is None:
         transition(delivery, FAILED, last_error="activity_missing")
         return FAILED
-    if _signer_closed(delivery.actor, activity.raw, config):
+    if _signer_closed(delivery.actor, activity.raw, config, activity.author_active_at):
         # Queued before the account was closed: it is not sent in its name any more.
         transition(delivery, FAILED, last_error="account_closed")
         return FAILED

@@ -34,22 +34,21 @@ from __future__ import annotations
 import copy
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from fedkit.actors import get_actor
+from fedkit.audience import ADDRESS_FIELDS, Node, expand_shorthands, leaving
 from fedkit.config import Config
 from fedkit.contracts.communities import CommunitiesClient
 from fedkit.contracts.inbox import InboxClient
 from fedkit.internal import InternalClient
 from fedkit.local_ids import is_local, local_community
-from fedkit.policy import node_audience
 from fedkit.registry import GroupRegistry, load_registry
 from fedkit.vocab import (
     CREATABLE_TYPES,
     CREATE,
     GROUP,
-    PUBLIC_ALIASES,
     UPDATE,
     as_list,
     audience_of,
@@ -61,12 +60,7 @@ from fedkit.vocab import (
 from services.outbox.dlp_rules import Rule, RulesError, RuleSet, load_rules
 from services.outbox.dlp_text import post_tags, post_text
 from services.outbox.models import LocalObject
-from services.outbox.publishing import (
-    ADDRESS_FIELDS,
-    EDITABLE_FIELDS,
-    GROUP_SHORTHAND,
-    NODE_SHORTHAND,
-)
+from services.outbox.publishing import EDITABLE_FIELDS
 
 log = logging.getLogger(__name__)
 
@@ -76,13 +70,18 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Outgoing:
-    """What a Create or Update would publish: the object as it would read, and where it goes."""
+    """What a Create or Update would publish: the object as it would read, and where it goes
+    (worked out only when asked: only a post that matches a rule needs it)."""
 
     activity_type: str
     obj: dict
-    addressees: tuple[str, ...]
+    addressing: Callable[[], list[str]] = field(repr=False, compare=False)
     object_id: str | None = None  # an Update's object
     activity: dict | None = None  # the activity's own fields (all but its object)
+
+    @cached_property
+    def addressees(self) -> tuple[str, ...]:
+        return tuple(self.addressing())
 
     @cached_property
     def text(self) -> str:
@@ -94,8 +93,7 @@ class Outgoing:
 
 
 def _expand(addresses: list, config: Config) -> list[str]:
-    shorthands = {GROUP_SHORTHAND: load_registry(config).audience, NODE_SHORTHAND: node_audience(config.base_url)}
-    return [shorthands.get(a, a) if isinstance(a, str) else a for a in addresses]
+    return expand_shorthands(addresses, Node.of(config, load_registry(config)))
 
 
 def _activity_fields(data: dict) -> dict:
@@ -122,24 +120,27 @@ def outgoing_post(data: dict, username: str, config: Config) -> Outgoing | None:
     actor = local_actor_id(config.base_url, username)
     followers = actor + "/followers"
     if type_of(data) == CREATE and type_of(obj) in CREATABLE_TYPES:
-        doc = {k: data.get(k) for k in ADDRESS_FIELDS if k in data}
-        if not audience_of(doc):
-            doc = {k: obj.get(k) for k in ADDRESS_FIELDS if k in obj}
-        if not audience_of(doc):
-            doc = {"to": [followers]}
-        doc = {k: _expand(as_list(v), config) for k, v in doc.items()}
-        obj_doc = {k: _expand(as_list(obj.get(k)), config) for k in ADDRESS_FIELDS if k in obj}
-        addressees = list(dict.fromkeys(audience_of(doc) + audience_of(obj_doc)))
-        if is_public(addressees) and followers not in addressees:
-            addressees.append(followers)
-        return Outgoing(CREATE, obj, tuple(addressees), activity=_activity_fields(data))
+        def addressing() -> list[str]:
+            doc = {k: data.get(k) for k in ADDRESS_FIELDS if k in data}
+            if not audience_of(doc):
+                doc = {k: obj.get(k) for k in ADDRESS_FIELDS if k in obj}
+            if not audience_of(doc):
+                doc = {"to": [followers]}
+            doc = {k: _expand(as_list(v), config) for k, v in doc.items()}
+            obj_doc = {k: _expand(as_list(obj.get(k)), config) for k in ADDRESS_FIELDS if k in obj}
+            addressees = list(dict.fromkeys(audience_of(doc) + audience_of(obj_doc)))
+            if is_public(addressees) and followers not in addressees:
+                addressees.append(followers)
+            return addressees
+
+        return Outgoing(CREATE, obj, addressing, activity=_activity_fields(data))
     if type_of(data) == UPDATE and id_of(obj) and id_of(obj) != actor:
         found = LocalObject.objects(object_id=id_of(obj), author=actor, deleted=False).first()
         if found is None:
             return None
         merged = dict(found.raw)
         merged.update({k: obj[k] for k in EDITABLE_FIELDS if k in obj})
-        return Outgoing(UPDATE, merged, tuple(audience_of(found.raw)), object_id=found.object_id,
+        return Outgoing(UPDATE, merged, lambda: audience_of(found.raw), object_id=found.object_id,
                         activity=_activity_fields(data))
     return None
 
@@ -150,37 +151,15 @@ def outside_reach(addressees: list[str] | tuple[str, ...], author: str, config: 
                   followers_of_author: Callable[[], list[str]],
                   admits_partners: Callable[[str], bool | None]) -> list[str]:
     """The addressees through which a post by local ``author`` would leave the group
-    (empty: it stays inside). Pure: the two lookups are given.
+    (empty: it stays inside), as fedkit.audience.leaving decides. Pure: the two lookups are given.
 
     ``followers_of_author()``: the author's accepted followers (actor ids).
     ``admits_partners(iri)``: for an addressee inside the group, True when it is a
     community that admits partners (or cannot be told apart from one), False for a
     community that does not, None when it is no community.
     """
-    def inside(iri: str) -> bool:
-        return is_local(iri, config.base_url) or registry.is_inside(iri)
-
-    # The restricted audiences are a ceiling: delivery drops every actor outside them.
-    ceiling = node_audience(config.base_url) in addressees or \
-        (registry.audience in addressees and not is_public(addressees))
-    leaving = []
-    for addressee in addressees:
-        if addressee in PUBLIC_ALIASES:
-            leaving.append(addressee)
-        elif addressee in (registry.audience, node_audience(config.base_url)):
-            continue
-        elif addressee == author + "/followers":
-            if not ceiling and any(not inside(f) for f in followers_of_author()):
-                leaving.append(addressee)
-        elif not addressee.startswith(("http://", "https://")):
-            continue  # no actor: nothing is delivered to it
-        elif inside(addressee):
-            # A community relays to all its members, partners included, whatever the ceiling.
-            if admits_partners(addressee):
-                leaving.append(addressee)
-        elif not ceiling:
-            leaving.append(addressee)
-    return leaving
+    return leaving(addressees, author, Node.of(config, registry), followers_of_author=followers_of_author,
+                   admits_partners=admits_partners)
 
 
 def _local_community_admits_partners(iri: str, username: str, config: Config, internal: InternalClient) -> bool:
@@ -257,7 +236,7 @@ def check_outgoing(username: str, data: dict, config: Config, internal: Internal
         ruleset, broken = RuleSet(), exc
     rule = ruleset.first_match(outgoing.text, outgoing.tags)
     if rule is None and broken is None:
-        return None
+        return None  # its addressing was never worked out (Outgoing.addressees is lazy)
     leaving = leaving_addressees(outgoing, username, config, internal)
     if not leaving:
         return None

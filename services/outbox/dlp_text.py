@@ -9,9 +9,9 @@ import unicodedata
 
 import nh3
 
+from fedkit.audience import ADDRESS_FIELDS
 from fedkit.vocab import HASHTAG, as_list, type_of
 from services.outbox.dlp_rules import normalise_tag
-from services.outbox.publishing import ADDRESS_FIELDS
 
 # Block-level elements separate words; inline ones (<b>, <span>…) do not ("Kes<b>trel</b>").
 _BLOCK_TAG = re.compile(r"<\s*/?\s*(p|br|li|ul|ol|div|blockquote|pre|h[1-6]|tr|td|th|hr)\b[^>]*>", re.IGNORECASE)

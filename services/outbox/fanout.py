@@ -9,10 +9,8 @@ from fedkit import leases
 from fedkit.config import Config
 from fedkit.contracts.inbox import InboxClient
 from fedkit.internal import InternalClient
-from fedkit.local_ids import is_local
 from fedkit.queue import enqueue
-from fedkit.vocab import as_list, id_of
-from services.outbox.addressing import remote_recipient_actors, target_inboxes
+from services.outbox.addressing import plan_of, remote_recipient_actors, target_inboxes
 from services.outbox.delivery import DELIVERY, create_deliveries, public_form
 from services.outbox.models import FANOUT, FANOUT_DONE, QUEUED, Delivery, OutboxActivity, now
 
@@ -21,32 +19,29 @@ QUEUE = "delivery"
 
 def fanout(activity_id: str, config: Config, internal: InternalClient, broker) -> int:
     # Claimed with a lease: the sweeper may enqueue it again, only one worker runs it.
-    activity = FANOUT.claim(activity_id, config.lease_seconds)
-    if activity is None:
-        return 0
-    try:
-        return _fan_out(activity, config, internal, broker)
-    except Exception:
-        # Let the sweeper retry soon rather than after the whole lease.
-        FANOUT.reschedule(activity, now() + dt.timedelta(seconds=2))
-        raise
+    with FANOUT.claimed(activity_id, config.lease_seconds) as activity:
+        if activity is None:
+            return 0
+        try:
+            return _fan_out(activity, config, internal, broker)
+        except Exception:
+            # Let the sweeper retry soon rather than after the whole lease.
+            FANOUT.reschedule(activity, now() + dt.timedelta(seconds=2))
+            raise
 
 
 def _fan_out(activity: OutboxActivity, config: Config, internal: InternalClient, broker) -> int:
     activity_id = activity.activity_id
     # Every step is idempotent: the inbox dedupes by activity id, deliveries by (activity, inbox).
-    # Local recipients see what remote ones see: no bto/bcc (AP §6.1). The inbox works out
-    # local recipients from to/cc, and bto/bcc addressees are added by the local-delivery call.
+    # Who receives it was planned when it was published (fedkit.audience): local recipients
+    # see what remote ones see, no bto/bcc (AP §6.1); the planned local ones (bto/bcc, a
+    # community's members here) are named to the local-delivery call.
+    plan = plan_of(activity, config)
     local = public_form(activity.raw)
-    hidden = [id_of(a) for key in ("bto", "bcc") for a in as_list(activity.raw.get(key)) if id_of(a)]
-    if activity.explicit_recipients:
-        # A community's activity: its members, as the communities service listed them.
-        hidden += [a for a in activity.recipients if is_local(a, config.base_url)]
-        actors = [a for a in activity.recipients if not is_local(a, config.base_url)]
-    else:
-        actors = remote_recipient_actors(activity.raw, activity.actor, config, internal)
-    InboxClient(internal).deliver_locally(local, hidden)
-    inboxes = target_inboxes(actors, config, personal=frozenset(hidden))
+    hidden = list(dict.fromkeys(plan.hidden + plan.local))
+    actors = remote_recipient_actors(plan, config, internal)
+    InboxClient(internal).deliver_locally(local, hidden, plan.as_dict())
+    inboxes = target_inboxes(actors, config, plan=plan)
     create_deliveries(activity_id, activity.actor, inboxes)
     FANOUT.finish(activity, FANOUT_DONE)
     # New deliveries are stored as queued (holder "queue"); a retried fan-out sends them

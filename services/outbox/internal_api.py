@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from fedkit import keystore
 from fedkit.actors import CachedActor, FetchError, get_actor
+from fedkit.audience import plan_explicit
 from fedkit.authority import COMMUNITY, may_delete
 from fedkit.community_facts import is_group_actor
 from fedkit.contracts import outbox as contract
@@ -18,7 +19,8 @@ from fedkit.local_ids import is_local
 from fedkit.queue import enqueue
 from fedkit.responses import error
 from fedkit.tombstone import tombstone
-from fedkit.vocab import audience_of, id_of, type_of
+from fedkit.vocab import id_of, type_of
+from services.outbox.addressing import node_facts
 from services.outbox.fanout import FANOUT, QUEUE
 from services.outbox.models import LocalObject, OutboxActivity
 from services.outbox.posting import publish_as
@@ -52,10 +54,12 @@ def send_for_actor():
         keystore.signing_key(actor or "")
     except KeyError:
         return error(422, "unknown_actor", "the activity's actor has no key on this node")
+    recipients = [r for r in recipients if isinstance(r, str)]
+    plan = plan_explicit(activity, actor, recipients, node_facts(current_app.config["ARCHIPEL"]))
     record = OutboxActivity(activity_id=activity["id"], actor=actor, activity_type=type_of(activity),
                             object_id=id_of(activity.get("object")), raw=activity,
-                            addressees=audience_of(activity), explicit_recipients=True,
-                            recipients=[r for r in recipients if isinstance(r, str)])
+                            addressees=list(plan.addressees), explicit_recipients=True,
+                            recipients=recipients, plan=plan.as_dict())
     try:
         record.save(force_insert=True, write_concern=ACKNOWLEDGED)
     except me.NotUniqueError:  # the same activity sent twice (a retried call): nothing more to do

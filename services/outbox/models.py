@@ -54,6 +54,11 @@ class OutboxActivity(Document):
     # the exact actors to reach, decided by the service that owns that actor.
     explicit_recipients = me.BooleanField(default=False)
     recipients = me.ListField(me.StringField())
+    # Who receives it and who may see it, decided once when published (fedkit.audience.AudiencePlan).
+    plan = JSONDictField()
+    # When identity last said its local author's account is active (publishing checks it);
+    # delivery trusts that answer as long as it trusts its own (delivery.CLOSED_RECHECK_SECONDS).
+    author_active_at = me.DateTimeField()
     # Fan-out (local delivery + one Delivery per remote inbox) runs in the worker;
     # "pending" until done, so a crash in between is picked up by the sweeper.
     fanout = me.StringField(default=FANOUT_PENDING, choices=tuple(FANOUT_TRANSITIONS))

@@ -12,7 +12,7 @@ from fedkit.internal import internal_client
 from fedkit.queue import enqueue
 from services.outbox import dlp_guard
 from services.outbox.fanout import FANOUT, QUEUE
-from services.outbox.models import OutboxActivity
+from services.outbox.models import OutboxActivity, now
 from services.outbox.publishing import Publisher, PublishError
 
 
@@ -20,16 +20,19 @@ def _config():
     return current_app.config["ARCHIPEL"]
 
 
-def publish_as(username: str, data: dict, *, guard: bool = True) -> OutboxActivity:
+def publish_as(username: str, data: dict, *, guard: bool = True, account_checked: bool = False) -> OutboxActivity:
     """Publish as a local user. ``guard``: the data-loss prevention guard first (it raises
-    dlp_guard.GuardStop, a PublishError, for a blocked or held post); off for a released post."""
-    if IdentityClient(internal_client()).active_account(username) is None:
+    dlp_guard.GuardStop, a PublishError, for a blocked or held post); off for a released post.
+    ``account_checked``: identity has just said the account is active (the gateway's token
+    introspection answers only for an active account), so it is not asked again."""
+    checked_at = now()
+    if not account_checked and IdentityClient(internal_client()).active_account(username) is None:
         # A closed (or unknown) account publishes nothing, by no path: not its own
         # requests, not an Accept sent on its behalf by a worker.
         raise PublishError(403, "account_closed", "this account is closed")
     if guard:
         dlp_guard.guard(username, data, _config(), internal_client())
-    record = Publisher(_config(), internal_client(), username).publish(data)
+    record = Publisher(_config(), internal_client(), username, author_active_at=checked_at).publish(data)
     FANOUT.queued(record.activity_id, enqueue(current_app.extensions["archipel_broker"], QUEUE, "fanout",
                                               record.activity_id))
     return record

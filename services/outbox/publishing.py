@@ -7,18 +7,26 @@ else is refused with a clear error.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from fedkit.actors import FetchError, fetch_json
+from fedkit.audience import (
+    ADDRESS_FIELDS,
+    Node,
+    address_create,
+    audience_conflict,
+    followers_url,
+    has_addressing,
+    plan_post,
+)
 from fedkit.clock import now_iso
 from fedkit.config import Config
 from fedkit.contracts.identity import IdentityClient
 from fedkit.contracts.inbox import InboxClient
 from fedkit.db import ACKNOWLEDGED
 from fedkit.internal import InternalClient
-from fedkit.local_ids import is_local
-from fedkit.policy import node_audience
-from fedkit.registry import GroupRegistry, load_registry
+from fedkit.registry import load_registry
 from fedkit.sanitize import sanitize_html, text_to_html
 from fedkit.tombstone import tombstone as make_tombstone
 from fedkit.vocab import (
@@ -42,13 +50,8 @@ from fedkit.vocab import (
     object_url,
     type_of,
 )
-from services.outbox.addressing import followers_url
 from services.outbox.models import LocalObject, OutboxActivity
 
-ADDRESS_FIELDS = ("to", "cc", "bto", "bcc", "audience")
-# Shorthands a client may write in a Create's addressing for the restricted audiences.
-GROUP_SHORTHAND = "group"
-NODE_SHORTHAND = "node"
 EDITABLE_FIELDS = ("content", "contentMap", "summary", "name", "sensitive", "tag", "attachment")
 
 
@@ -59,14 +62,6 @@ class PublishError(Exception):
         self.code = code
 
 
-def _copy_addressing(source: dict, target: dict) -> None:
-    for key in ADDRESS_FIELDS:
-        if key in source:
-            target[key] = source[key]
-
-
-def _has_addressing(obj: dict) -> bool:
-    return any(as_list(obj.get(key)) for key in ADDRESS_FIELDS)
 
 
 def _readdress_as(original: dict, activity: dict) -> None:
@@ -90,10 +85,13 @@ def _sanitize_fields(obj: dict) -> None:
 
 
 class Publisher:
-    def __init__(self, config: Config, internal: InternalClient, username: str):
+    def __init__(self, config: Config, internal: InternalClient, username: str,
+                 author_active_at: dt.datetime | None = None):
         self.config = config
         self.internal = internal
         self.username = username
+        self.author_active_at = author_active_at  # when identity last said the account is active
+        self.node = Node.of(config, load_registry(config))  # the planner's facts about this node
         self.actor = local_actor_id(config.base_url, username)
 
     # -- entry point -------------------------------------------------------------------
@@ -113,9 +111,12 @@ class Publisher:
         if prepare is None:
             raise PublishError(422, "unsupported_type", f"{type_of(activity)} cannot be posted to an outbox")
         prepare(activity)
+        # Who receives it and who may see it, decided once (fan-out, the inbox and the read side use it).
+        plan = plan_post(activity, self.actor, self.node)
         record = OutboxActivity(
             activity_id=activity["id"], actor=self.actor, activity_type=type_of(activity),
-            object_id=id_of(activity.get("object")), raw=activity, addressees=audience_of(activity),
+            object_id=id_of(activity.get("object")), raw=activity, addressees=list(plan.addressees),
+            plan=plan.as_dict(), author_active_at=self.author_active_at,
         )
         record.save(force_insert=True, write_concern=ACKNOWLEDGED)
         return record
@@ -131,55 +132,19 @@ class Publisher:
         if isinstance(obj.get("content"), str) and "<" not in obj["content"]:
             obj["content"] = text_to_html(obj["content"])
         _sanitize_fields(obj)
-        # Addressing is shared by the activity and its object (AP §6.2); with none, followers only.
-        if _has_addressing(obj) and not _has_addressing(activity):
-            _copy_addressing(obj, activity)
-        elif not _has_addressing(activity):
-            activity["to"] = [followers_url(self.actor)]
-        if is_public(audience_of(activity)) and followers_url(self.actor) not in audience_of(activity):
-            # A public post also goes to the author's followers, as every microblog does.
-            activity["cc"] = as_list(activity.get("cc")) + [followers_url(self.actor)]
-        self._expand_audiences(activity)
-        self._expand_audiences(obj)
-        _copy_addressing(activity, obj)
-        self._check_restricted_audiences(audience_of(activity) + audience_of(obj))
+        # Where it goes is the planner's rule (fedkit.audience), shared by activity and object.
+        activity_addressing, object_addressing = address_create(activity, obj, self.actor, self.node)
+        activity.update(activity_addressing)
+        obj.update(object_addressing)
+        conflict = audience_conflict(audience_of(activity) + audience_of(obj), self.node)
+        if conflict:
+            raise PublishError(422, "audience_conflict", conflict)
         in_reply_to = id_of(obj.get("inReplyTo"))
         if in_reply_to:
             obj["inReplyTo"] = in_reply_to
         activity["object"] = obj
         LocalObject(object_id=obj["id"], author=self.actor, raw=obj, addressees=audience_of(obj)).save(
             force_insert=True)
-
-    def _expand_audiences(self, doc: dict) -> None:
-        """``"group"`` and ``"node"`` stand for the group audience and this node's audience."""
-        shorthands = {GROUP_SHORTHAND: load_registry(self.config).audience,
-                      NODE_SHORTHAND: node_audience(self.config.base_url)}
-        for key in ADDRESS_FIELDS:
-            if key in doc:
-                doc[key] = [shorthands.get(a, a) if isinstance(a, str) else a for a in as_list(doc[key])]
-
-    def _check_restricted_audiences(self, addressees: list[str]) -> None:
-        """A ``node`` post names nothing outside this node; a ``group`` post nothing outside
-        the group (its data must not leave the group)."""
-        registry = load_registry(self.config)
-        if node_audience(self.config.base_url) in addressees:
-            outside = [a for a in addressees if not self._is_local_iri(a)]
-            if outside:
-                raise PublishError(422, "audience_conflict",
-                                   "a post to the node audience stays on this node: it cannot also be "
-                                   f"addressed to {', '.join(outside)}")
-        if registry.audience in addressees and not is_public(addressees):
-            outside = [a for a in addressees if not self._in_group(a, registry)]
-            if outside:
-                raise PublishError(422, "audience_conflict",
-                                   "a post to the group audience must not leave the group: "
-                                   f"{', '.join(outside)} is outside it")
-
-    def _is_local_iri(self, iri: str) -> bool:
-        return is_local(iri, self.config.base_url)
-
-    def _in_group(self, iri: str, registry: GroupRegistry) -> bool:
-        return iri == registry.audience or self._is_local_iri(iri) or registry.is_inside(iri)
 
     def _follow(self, activity: dict) -> None:
         target = id_of(activity.get("object"))
@@ -221,7 +186,7 @@ class Publisher:
         if not target:
             raise PublishError(422, "invalid_object", "Like needs the id of an object")
         activity["object"] = target
-        if not _has_addressing(activity):
+        if not has_addressing(activity):
             author = self._author_of(target)
             if author:
                 activity["to"] = [author]
@@ -235,7 +200,7 @@ class Publisher:
         if author != self.actor and not is_public(addressees):
             # Boosting shows the post to new people: only public posts may be boosted.
             raise PublishError(422, "not_public", "only public posts can be announced")
-        if not _has_addressing(activity):
+        if not has_addressing(activity):
             activity["to"] = [PUBLIC]
             activity["cc"] = [followers_url(self.actor)] + ([author] if author else [])
 

@@ -86,7 +86,7 @@ def post_outbox(username: str):
     if not g.requester.has_scope(needed):
         return error(403, "insufficient_scope", f"needs scope {needed}")
     try:
-        record = publish_as(username, data)
+        record = publish_as(username, data, account_checked=True)  # the gateway introspected the token
     except GuardStop as exc:  # blocked (422), held for review (202), rules unreadable (503)
         return exc.response()
     except PublishError as exc:

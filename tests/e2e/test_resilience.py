@@ -37,7 +37,9 @@ def test_note_sent_while_a_node_is_down_arrives_after_restart(group, berta_follo
         de_node.start()
     wait_until(lambda: find(de.inbox("berta"), create["id"]), timeout=60,
                message="the note to reach berta after de restarted")
-    assert fr.db.deliveries.find_one({"activity_id": create["id"]})["state"] == "delivered"
+    # de may apply the note before fr's worker has recorded de's 202: wait for the record.
+    wait_until(lambda: fr.db.deliveries.find_one({"activity_id": create["id"]})["state"] == "delivered",
+               message="fr to record the delivery as delivered")
 
 
 def test_killed_delivery_worker_loses_nothing(group, berta_follows_alain):

@@ -144,9 +144,12 @@ class _Identity:
         import threading
 
         answer = json.dumps({"username": "alice", "suspended": suspended}).encode()
+        self.asked = 0
+        stand_in = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802
+                stand_in.asked += 1
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(answer)))
@@ -182,6 +185,28 @@ def test_a_delivery_queued_before_the_account_closed_is_not_sent(config, activit
         announce = Delivery.objects(activity_id=update["id"]).get()
         assert dl.deliver(str(announce.id), closed) == dl.DELIVERED
         assert json.loads(peer.received[0]["body"])["object"]["suspended"] is True
+    finally:
+        dl._closed_memo.clear()
+        identity.close()
+
+
+def test_identity_is_not_asked_again_right_after_publishing(config, activity, peer):
+    """Publishing has just asked identity (author_active_at): within the recheck window the
+    delivery trusts that answer, as it trusts its own; older than that, it asks again."""
+    identity = _Identity(suspended=True)  # would refuse, if asked
+    dl._closed_memo.clear()
+    try:
+        closed = config.with_overrides({"identity_url": identity.url})
+        record = OutboxActivity.objects.get(activity_id="http://node.test/activities/1")
+        record.update(set__author_active_at=dt.datetime.now(dt.UTC))
+        delivery = make_delivery(peer.inbox)
+        assert dl.deliver(str(delivery.id), closed) == dl.DELIVERED
+        assert identity.asked == 0
+        stale = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=dl.CLOSED_RECHECK_SECONDS + 1)
+        record.update(set__author_active_at=stale)
+        second = make_delivery(peer.inbox + "?again")
+        assert dl.deliver(str(second.id), closed) == dl.FAILED
+        assert identity.asked == 1
     finally:
         dl._closed_memo.clear()
         identity.close()

@@ -47,3 +47,24 @@ def test_unknown_path_is_the_applications_404(session):
 def test_unmounted_hosts_still_use_the_network(session):
     with pytest.raises(requests.ConnectionError):
         session.get("http://127.0.0.1:9/", timeout=2)
+
+
+@pytest.mark.parametrize(("method", "url", "headers", "body"), [
+    ("POST", "http://inbox.inproc/users/al%C3%AFce/inbox?x=%26&y=1", [("Content-Type", "application/activity+json"),
+                                                                    ("Signature", 'keyId="k"'), ("Accept", "a/b"),
+                                                                    ("Accept", "c/d")], b'{"k": 1}'),
+    ("get", "http://identity.inproc:8080/", [("X-Archipel-Internal", "s")], b""),
+    ("GET", "http://outbox.inproc/a%20b/c", [("Host", "fr.example"), ("Content-Length", "99")], b""),
+])
+def test_the_environ_is_the_one_a_wsgi_server_would_build(method, url, headers, body):
+    """What the application sees equals werkzeug's reference builder, key for key."""
+    from werkzeug.test import EnvironBuilder
+
+    rest = url.split("://", 1)[1]
+    path = "/" + rest.split("/", 1)[1]
+    expected = EnvironBuilder(method=method.upper(), base_url=url[:url.index("/", 8)], path=path,
+                              headers=[h for h in headers if h[0] != "Content-Length"], data=body, multithread=True).get_environ()
+    built = inproc._environ(method, url, headers, body)
+    assert built.pop("wsgi.input").read() == expected.pop("wsgi.input").read() == body
+    expected.pop("wsgi.errors"), built.pop("wsgi.errors")
+    assert built == expected

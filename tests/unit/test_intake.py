@@ -4,6 +4,7 @@ taken over, and a failed store keeps them."""
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -83,3 +84,12 @@ def test_offer_says_so_when_redis_is_away():
     config = Config(queue_prefix="t")
     client = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.5)
     assert intake.offer(client, config, activity(5), ACTOR, []) is False
+
+
+def test_a_body_offered_as_received_is_stored_as_its_document(setting):
+    """The inbox offers the request body itself (no second serialisation on the path)."""
+    config, broker, client = setting
+    body = json.dumps(activity(6), indent=1).encode()  # as a sender formats it
+    assert intake.offer(client, config, body, ACTOR, [])
+    assert intake.drain_once(client, config, store_into(broker), consumer="c1", block_ms=10) == 1
+    assert InboundActivity.objects(activity_id=f"{ACTOR}/activities/6").get().raw == activity(6)

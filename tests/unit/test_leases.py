@@ -129,3 +129,30 @@ def test_claim_and_sweep_queries_use_the_migrated_indexes(db):
             plan = machine._collection().find(query).explain()["queryPlanner"]["winningPlan"]
             assert plan["stage"] == "FETCH" and plan["inputStage"]["stage"] == "IXSCAN", (machine.name, plan)
             assert list(plan["inputStage"]["keyPattern"]) == list(query), (machine.name, plan)
+
+
+def test_a_lease_the_worker_could_not_release_lapses_instead_of_being_renewed(tasks, monkeypatch):
+    """The database dies while a worker gives a task back: the heartbeat must not keep the
+    task for ever (it did: the key stayed in the process's held set), so it lapses and the
+    sweep hands it out again."""
+    Task(key="lost").save()
+
+    def database_gone(*_args, **_kwargs):
+        raise ConnectionError("database gone")
+
+    with pytest.raises(ConnectionError), TASK.claimed("lost", lease_seconds=0.5) as task:
+        assert task is not None
+        monkeypatch.setattr(TASK, "_collection", lambda: type("Gone", (), {"update_one": database_gone})())
+        TASK.reschedule(task, leases.now())
+    monkeypatch.undo()
+    assert TASK.heartbeat(lease_seconds=60) == 0
+    wait_until(lambda: TASK.claim("lost", lease_seconds=60) is not None, timeout=10,
+               message="the unreleased lease to lapse and the task to be claimable again")
+
+
+def test_an_error_inside_a_claimed_block_stops_the_renewal(tasks):
+    Task(key="raises").save()
+    with pytest.raises(RuntimeError), TASK.claimed("raises") as task:
+        assert task is not None and TASK.heartbeat() == 1
+        raise RuntimeError("handler bug")
+    assert TASK.heartbeat() == 0

@@ -73,3 +73,40 @@ def test_redis_down_serves_unlimited_and_warns_once(caplog):
         assert limiter.hit(bucket, now=1010.0) is None  # retried, still down: no second warning
     warnings = [r for r in caplog.records if "Redis is not answering" in r.getMessage()]
     assert len(warnings) == 1
+
+
+def test_large_limits_are_leased_so_most_requests_cost_no_redis_round_trip(infra):
+    """A process takes 1 % of a large limit at once: the requests of that lease are
+    counted in memory (here Redis disappears after the first and they are still limited)."""
+    limiter = RateLimiter(Config(redis_url=infra.redis_url, queue_prefix=f"t{uuid.uuid4().hex[:8]}",
+                                 rate_limit_period=60))
+    bucket = Bucket("member", "de.example", 1000)  # leases of 10
+    first = limiter.hit(bucket, now=60.0)
+    assert first.allowed and first.remaining == 990 + 9  # the lease's other 9 are this process's
+    limiter.redis = type(limiter.redis).from_url(f"redis://127.0.0.1:{free_port()}/0", socket_timeout=0.2,
+                                                 socket_connect_timeout=0.2)
+    verdicts = [limiter.hit(bucket, now=61.0) for _ in range(9)]
+    assert all(v is not None and v.allowed for v in verdicts)
+    assert [v.remaining for v in verdicts] == list(range(998, 989, -1))
+    assert limiter.hit(bucket, now=62.0) is None  # the lease is spent: Redis again (down: unlimited)
+
+
+def test_leases_never_admit_more_than_the_limit_across_processes(infra):
+    config = Config(redis_url=infra.redis_url, queue_prefix=f"t{uuid.uuid4().hex[:8]}", rate_limit_period=60)
+    limiters = [RateLimiter(config) for _ in range(3)]
+    bucket = Bucket("remote", "out.example", 1000)  # leases of 10
+    allowed = sum(limiters[i % 3].hit(bucket, now=120.0 + i / 1000).allowed for i in range(1100))
+    # Tokens the other processes still hold are lost to this window, never added to it.
+    assert 1000 - 3 * 9 <= allowed <= 1000
+    refused = [limiter.hit(bucket, now=121.5) for limiter in limiters]
+    assert not any(v.allowed for v in refused) and {v.remaining for v in refused} == {0}
+    assert all(limiter.hit(bucket, now=180.0).allowed for limiter in limiters)  # a new window
+
+
+def test_small_limits_are_counted_exactly_across_processes(infra):
+    config = Config(redis_url=infra.redis_url, queue_prefix=f"t{uuid.uuid4().hex[:8]}", rate_limit_period=60)
+    one, two = RateLimiter(config), RateLimiter(config)
+    bucket = Bucket("user", "alice", 5)
+    verdicts = [(one if i % 2 else two).hit(bucket, now=60.0 + i) for i in range(6)]
+    assert [v.allowed for v in verdicts] == [True] * 5 + [False]
+    assert [v.remaining for v in verdicts] == [4, 3, 2, 1, 0, 0]
