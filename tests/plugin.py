@@ -25,6 +25,9 @@ from deploy.processes import (
 from deploy.supervision import free_port
 
 REPO = Path(__file__).resolve().parents[1]
+# The node processes the tests start import this checkout whatever folder pytest runs from
+# (the editable install would otherwise give them another one).
+os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p)
 
 # Fast retry schedule for tests: the state machine is the same, the clock is compressed.
 TEST_NODE_ENV = {
@@ -206,26 +209,83 @@ def infra():
             shutil.rmtree(data_dir, ignore_errors=True)
 
 
-@pytest.fixture
-def db(infra):
-    """mongoengine connected to a fresh database of the test server, dropped afterwards."""
+@pytest.fixture(scope="session")
+def _session_mongo(infra):
+    client = MongoClient(infra.mongodb_uri, tz_aware=True)
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def session_db(infra, _session_mongo):
+    """One database of the test server for the whole session, its indexes made once."""
     import uuid
 
     import mongoengine
 
-    from fedkit import keystore
+    from deploy.migrate import DOCUMENTS
+    from fedkit.db import ensure_indexes
 
     name = f"unit_{uuid.uuid4().hex[:12]}"
     mongoengine.disconnect()
     mongoengine.connect(db=name, host=infra.mongodb_uri, uuidRepresentation="standard", tz_aware=True)
-    keystore._load.cache_clear()
-    from deploy.migrate import DOCUMENTS
-    from fedkit.db import ensure_indexes
-
     ensure_indexes(DOCUMENTS)
+    _COLLECTIONS[name] = set(_session_mongo[name].list_collection_names())
     yield name
-    mongoengine.get_connection().drop_database(name)
+    _session_mongo.drop_database(name)
     mongoengine.disconnect()
+
+
+_COLLECTIONS: dict[str, set[str]] = {}  # session database -> its collections once migrated
+
+
+def truncate(infra, name: str, client: MongoClient) -> None:
+    """Empty every collection of the session database (indexes kept) and the session's
+    Redis keys (queues and streams named after it): the next test starts clean."""
+    import redis
+
+    database = client[name]
+    present = set(database.list_collection_names())
+    for collection in present:
+        database[collection].delete_many({})
+    if not _COLLECTIONS[name] <= present:  # a test dropped a collection: its indexes went with it
+        from deploy.migrate import DOCUMENTS
+        from fedkit.db import ensure_indexes
+
+        ensure_indexes(DOCUMENTS)
+    keys = redis.Redis.from_url(infra.redis_url)
+    try:
+        stale = list(keys.scan_iter(f"archipel-{name}*", count=1000))
+        if stale:
+            keys.delete(*stale)
+    finally:
+        keys.close()
+
+
+def reset_process_memos() -> None:
+    """What a process remembers between requests about keys and actors (a new test's
+    database holds other ones under the same ids)."""
+    from fedkit import actors, key_fetch, keystore
+
+    keystore._load.cache_clear()
+    actors._KEY_MEMO.clear()
+    actors._SUSPENSION_MEMO.clear()
+    key_fetch.GATE.reset()
+
+
+@pytest.fixture
+def db(infra, session_db, _session_mongo):
+    """mongoengine connected to the session's database, emptied after the test (one
+    database and one set of indexes per session: a test pays a truncation, not a
+    createIndexes per collection)."""
+    import mongoengine
+
+    mongoengine.disconnect()
+    mongoengine.connect(db=session_db, host=infra.mongodb_uri, uuidRepresentation="standard", tz_aware=True)
+    reset_process_memos()
+    yield session_db
+    truncate(infra, session_db, _session_mongo)
+    reset_process_memos()
 
 
 @pytest.fixture(scope="session")
