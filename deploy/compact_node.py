@@ -67,7 +67,7 @@ def build_workers(config: Config, broker):
 def main() -> None:
     from fedkit.queue import worker_main
     from services.communities.worker import QUEUE as COMMUNITIES_QUEUE
-    from services.inbox.acceptance import QUEUE as INBOX_QUEUE
+    from services.inbox.storing import QUEUE as INBOX_QUEUE
     from services.outbox.fanout import QUEUE as DELIVERY_QUEUE
 
     threads = int(os.environ.get("ARCHIPEL_DELIVERY_THREADS", str(WORKER_THREADS)))

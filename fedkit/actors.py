@@ -4,7 +4,6 @@ signed fetch (instance actor) with a cache in the ``remote_actors`` collection.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 import math
@@ -14,10 +13,11 @@ from urllib.parse import urlsplit
 import mongoengine as me
 import requests
 
-from fedkit import jsonbody, key_fetch, keystore
+from fedkit import clock, jsonbody, key_fetch, keystore
 from fedkit.config import Config
 from fedkit.db import Document
 from fedkit.http import read_capped, signed_get
+from fedkit.local_ids import is_local
 from fedkit.ssrf import UnsafeURL
 from fedkit.vocab import ACTOR_TYPES, id_of, instance_actor_id, type_of
 
@@ -52,10 +52,6 @@ class CachedActor(Document):
     @property
     def raw(self) -> dict:
         return json.loads(self.raw_json or "{}")
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def _instance_key(config: Config) -> tuple[str, str]:
@@ -109,7 +105,7 @@ def _cache_actor(data: dict, fetched_url: str, config: Config) -> CachedActor:
     actor_id = id_of(data)
     if type_of(data) not in ACTOR_TYPES or not actor_id or actor_id != fetched_url.split("#", 1)[0]:
         raise FetchError("not_an_actor", f"{fetched_url} does not serve an actor with that id")
-    if actor_id.startswith(config.base_url + "/"):
+    if is_local(actor_id, config.base_url):
         raise FetchError("not_an_actor", "a remote document cannot stand for a local actor")
     key = data.get("publicKey")
     if isinstance(key, list):
@@ -128,7 +124,7 @@ def _cache_actor(data: dict, fetched_url: str, config: Config) -> CachedActor:
         actor_type=type_of(data),
         preferred_username=_text(data.get("preferredUsername")),
         raw_json=json.dumps(data),
-        fetched_at=_now(),
+        fetched_at=clock.now(),
         suspended=data.get("suspended") is True,
     )
     try:
@@ -160,7 +156,7 @@ def get_actor(actor_id: str, config: Config, *, refresh: bool = False) -> Cached
     cached = CachedActor.objects(actor_id=actor_id).first()
     if cached and not refresh:
         fetched = cached.fetched_at
-        if fetched and (_now() - fetched).total_seconds() < config.actor_cache_seconds:
+        if fetched and (clock.now() - fetched).total_seconds() < config.actor_cache_seconds:
             return cached
     return _cache_actor(fetch_json(actor_id, config), actor_id, config)
 
@@ -203,7 +199,7 @@ def resolve_key(key_id: str, config: Config, *, refresh: bool = False) -> tuple[
     if not refresh:
         memo = _KEY_MEMO.get(key_id)
         if memo and memo[0] > now:
-            if key_id.startswith(config.base_url + "/") or not _recently_suspended(memo[1][0], now):
+            if is_local(key_id, config.base_url) or not _recently_suspended(memo[1][0], now):
                 return memo[1]
             _KEY_MEMO.pop(key_id, None)
     found = _resolve_key(key_id, config, refresh=refresh)
@@ -225,7 +221,7 @@ def _resolve_key(key_id: str, config: Config, *, refresh: bool = False) -> tuple
     A suspended actor has no key: only a refetch (``refresh``, the verifier's one retry)
     that finds it active again at its origin — its reactivation — gives one back.
     """
-    if key_id.startswith(config.base_url + "/"):
+    if is_local(key_id, config.base_url):
         return keystore.public_key_for_key_id(key_id)
     if not refresh:
         cached = CachedActor.objects(key_id=key_id).first()

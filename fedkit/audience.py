@@ -31,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 
+from fedkit import local_ids
 from fedkit.config import Config
 from fedkit.policy import node_audience
 from fedkit.registry import GroupRegistry, origin_of
@@ -76,7 +77,7 @@ class Node:
         return node_audience(self.base_url)
 
     def is_local(self, iri: str | None) -> bool:
-        return bool(iri) and iri.startswith(self.base_url + "/")
+        return local_ids.is_local(iri, self.base_url)
 
     def inside(self, iri: str) -> bool:
         return self.is_local(iri) or self.registry.is_inside(iri)

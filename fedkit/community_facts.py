@@ -18,6 +18,7 @@ from fedkit.actors import CachedActor, FetchError, fetch_json, get_actor
 from fedkit.config import Config
 from fedkit.contracts.communities import CommunitiesClient
 from fedkit.internal import InternalClient
+from fedkit.local_ids import COMMUNITIES, is_local, local_community
 from fedkit.policy import Viewer
 from fedkit.vocab import GROUP, audience_of, id_of
 
@@ -27,20 +28,16 @@ GROUP_WIDE_VISIBILITIES = ("group", "public")
 
 def local_community_of(addressee: str, config: Config) -> str | None:
     """The community actor id when ``addressee`` is a local community or its followers."""
-    prefix = config.base_url + "/communities/"
-    if not addressee.startswith(prefix):
-        return None
-    parts = addressee[len(prefix):].split("/")
-    if parts[0] and (len(parts) == 1 or (len(parts) == 2 and parts[1] == "followers")):
-        return prefix + parts[0]
-    return None
+    slug = local_community(addressee, config.base_url)
+    actor = f"{config.base_url}/{COMMUNITIES}/{slug}"
+    return actor if slug and addressee in (actor, actor + "/followers") else None
 
 
 def is_group_actor(actor_id: str, config: Config) -> bool:
     """Is this actor a community's Group (FEP-1b12)? One of this node's communities by its
     id; a remote actor by its document's type (the cached copy — the gateway cached it when
     it checked the actor's signature — or fetched). Unreachable: not a Group."""
-    if actor_id.startswith(config.base_url + "/"):
+    if is_local(actor_id, config.base_url):
         return local_community_of(actor_id, config) == actor_id
     try:
         return get_actor(actor_id, config).actor_type == GROUP
@@ -53,12 +50,11 @@ def community_slugs_named(activity: dict, also_to, config: Config) -> set[str]:
     """Slugs of this node's communities an activity names: in its (or its object's)
     audience, in ``also_to`` (delivered to a community's inbox), as its object, or as the
     object's actor/object (a Follow being undone, an Invite being accepted)."""
-    prefix = config.base_url + "/communities/"
     obj = activity.get("object")
     ids = [*audience_of(activity), *also_to, id_of(obj)]
     if isinstance(obj, dict):
         ids += [*audience_of(obj), id_of(obj.get("object")), id_of(obj.get("actor"))]
-    return {i[len(prefix):].split("/", 1)[0] for i in ids if isinstance(i, str) and i.startswith(prefix)}
+    return {slug for slug in (local_community(i, config.base_url) for i in ids) if slug is not None}
 
 
 def remote_group_of(addressee: str) -> CachedActor | None:

@@ -40,16 +40,14 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 
+from fedkit.clock import now
+
 log = logging.getLogger(__name__)
 
 ABSENT = None  # the "state" of a document that is not stored
 QUEUED = "queue"  # holder of a document whose queue message is on its way
 DEFAULT_LEASE_SECONDS = 15.0
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def nudged_until() -> dt.datetime:

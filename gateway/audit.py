@@ -14,13 +14,13 @@ normal stop flushes them); the activities themselves are never in this buffer.
 from __future__ import annotations
 
 import atexit
-import datetime as dt
 import logging
 import threading
 
 import mongoengine as me
 from pymongo.errors import BulkWriteError
 
+from fedkit import clock
 from fedkit.db import Document, ensure_ttl
 
 log = logging.getLogger(__name__)
@@ -99,7 +99,7 @@ atexit.register(_buffer.flush)
 
 def record(**fields) -> None:
     """Queue one audit record (written within ``FLUSH_SECONDS``)."""
-    doc = {"at": dt.datetime.now(dt.UTC), **{k: v for k, v in fields.items() if v is not None}}
+    doc = {"at": clock.now(), **{k: v for k, v in fields.items() if v is not None}}
     _buffer.add(doc)
 
 

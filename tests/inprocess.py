@@ -171,7 +171,7 @@ class InProcessNode:
 
     def _drain_intake(self) -> int:
         from services.inbox import intake
-        from services.inbox.acceptance import accept_batch
+        from services.inbox.storing import accept_batch
 
         broker = self.services["inbox"].extensions["archipel_broker"]
         total = 0

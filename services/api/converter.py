@@ -14,6 +14,7 @@ from urllib.parse import quote, urlsplit
 
 import nh3
 
+from fedkit.local_ids import is_local
 from fedkit.sanitize import sanitize_html
 from fedkit.vocab import (
     APPLICATION,
@@ -100,7 +101,7 @@ def acct_of(actor: dict, local_base_url: str) -> tuple[str, str]:
     ``username@host`` for any other (Account#acct)."""
     actor_id = id_of(actor) or ""
     username = _text(actor.get("preferredUsername")) or actor_id.rstrip("/").rsplit("/", 1)[-1]
-    if actor_id.startswith(local_base_url + "/"):
+    if is_local(actor_id, local_base_url):
         return username, username
     return username, f"{username}@{urlsplit(actor_id).netloc}"
 

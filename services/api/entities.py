@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from flask import current_app, g
 
+from fedkit.local_ids import is_local, local_username
 from fedkit.policy import node_audience
 from fedkit.registry import load_registry
 from fedkit.vocab import ANNOUNCE, CREATE, TOMBSTONE, as_list, id_of, local_actor_id, type_of
@@ -24,9 +25,7 @@ def config():
 
 
 def _local_username(actor: str) -> str | None:
-    prefix = config().base_url + "/users/"
-    name = actor[len(prefix):] if actor.startswith(prefix) else None
-    return name if name and "/" not in name else None
+    return local_username(actor, config().base_url)
 
 
 def actor_document(actor: str) -> dict | None:
@@ -34,7 +33,7 @@ def actor_document(actor: str) -> dict | None:
     username = _local_username(actor)
     if username is not None:
         return upstream.local_person(username)
-    if actor.startswith(config().base_url + "/"):
+    if is_local(actor, config().base_url):
         return None  # communities as accounts come later
     return upstream.remote_actor(actor)
 
@@ -74,7 +73,7 @@ def audiences() -> converter.Audiences:
 def visible_object(uri: str) -> dict | None:
     """The object at ``uri`` if the requester may see it, from the service that holds it;
     None when missing, deleted or hidden (the caller answers 404 for all three)."""
-    if uri.startswith(config().base_url + "/"):
+    if is_local(uri, config().base_url):
         status, obj = upstream.local_object(uri)
     else:
         status, obj = upstream.received_object(uri)

@@ -7,15 +7,10 @@ once, at first sight (``services/api/ids.py``)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import mongoengine as me
 
+from fedkit import clock
 from fedkit.db import Document
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 class AccountId(Document):
@@ -23,7 +18,7 @@ class AccountId(Document):
             "indexes": [{"fields": ["number"], "unique": True}]}
     actor = me.StringField(primary_key=True)  # the actor URI
     number = me.StringField(required=True)  # the Mastodon id: decimal digits
-    created_at = me.DateTimeField(default=_now)
+    created_at = me.DateTimeField(default=clock.now)
 
 
 class StatusId(Document):
@@ -34,7 +29,7 @@ class StatusId(Document):
             "indexes": [{"fields": ["number"], "unique": True}]}
     uri = me.StringField(primary_key=True)  # the object URI
     number = me.StringField(required=True)
-    created_at = me.DateTimeField(default=_now)
+    created_at = me.DateTimeField(default=clock.now)
 
 
 class IdempotentPost(Document):
@@ -47,4 +42,4 @@ class IdempotentPost(Document):
     key = me.StringField(required=True)
     status = me.DictField()  # the Status entity answered the first time; empty while posting
     code = me.IntField(default=200)  # and its status code (202: held for review)
-    created_at = me.DateTimeField(default=_now)
+    created_at = me.DateTimeField(default=clock.now)

@@ -17,6 +17,7 @@ from dataclasses import replace
 
 from flask import Blueprint, jsonify, request
 
+from fedkit.local_ids import is_local
 from fedkit.vocab import CREATE
 from services.api import ids, upstream
 from services.api.auth import require_scope
@@ -107,6 +108,6 @@ def account_statuses(account_id: str):
         return jsonify([])
     page = _timeline_page(1)
     cursors = {"limit": page.limit, "max_id": page.max_id, "since_id": page.since_id, "min_id": page.min_id}
-    read = upstream.local_posts if actor.startswith(_config().base_url + "/") else upstream.received_posts
+    read = upstream.local_posts if is_local(actor, _config().base_url) else upstream.received_posts
     items = read(author=actor, exclude_replies=_flag("exclude_replies"), **cursors)
     return _page(items, lambda item: status_entity(item["object"]))

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
+from fedkit import clock
 from fedkit.config import Config
 from fedkit.sanitize import sanitize_html
 from fedkit.vocab import DEFAULT_CONTEXT, GROUP, HASHTAG, key_id_for, shared_inbox_url
@@ -19,11 +18,9 @@ GROUP_CONTEXT = [*DEFAULT_CONTEXT, {
 
 
 def is_dormant(community, config: Config) -> bool:
-    last = community.last_activity_at
-    if last.tzinfo is None:
-        last = last.replace(tzinfo=dt.UTC)
+    last = clock.aware(community.last_activity_at)
     return not community.archived and \
-        (dt.datetime.now(dt.UTC) - last).total_seconds() > config.community_dormant_after
+        (clock.now() - last).total_seconds() > config.community_dormant_after
 
 
 def group_json(community, public_pem: str, config: Config) -> dict:
@@ -43,7 +40,7 @@ def group_json(community, public_pem: str, config: Config) -> dict:
         "manuallyApprovesFollowers": community.openness != "free",
         "postingRestrictedToMods": community.posting == "moderators",
         "discoverable": community.visibility in ("public", "group"),
-        "published": community.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "published": clock.iso(community.created_at),
         "tag": [{"type": HASHTAG, "name": f"#{t}"} for t in community.tags],
         "visibility": community.visibility,
         "openness": community.openness,
@@ -72,7 +69,7 @@ def listing_json(community, config: Config, members: int, my_state: str | None, 
         "dormant": is_dormant(community, config),
         "archived": community.archived,
         "admits_partners": community.admits_partners,
-        "last_activity_at": community.last_activity_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "last_activity_at": clock.iso(community.last_activity_at),
         "membership": my_state,
         "role": my_role,
     }

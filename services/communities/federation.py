@@ -15,6 +15,7 @@ from fedkit.community_facts import community_slugs_named
 from fedkit.config import Config
 from fedkit.internal import InternalClient
 from fedkit.policy import may_join_community
+from fedkit.tombstone import tombstone
 from fedkit.vocab import (
     ACCEPT,
     CREATE,
@@ -23,7 +24,6 @@ from fedkit.vocab import (
     INVITE,
     LIKE,
     REJECT,
-    TOMBSTONE,
     UNDO,
     UPDATE,
     as_list,
@@ -199,6 +199,6 @@ def remove_post(community, post: CommunityPost, moderator: str, config, internal
     post.update(set__removed=True, set__removed_by=moderator)
     from services.communities.sending import community_addressing, members_of
 
-    return send_as_group(community, {"type": DELETE, "object": {"id": post.object_id, "type": TOMBSTONE},
+    return send_as_group(community, {"type": DELETE, "object": tombstone(post.object_id),
                                      **community_addressing(community)},
                          members_of(community) + [post.author], config, internal)

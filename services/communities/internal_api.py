@@ -7,6 +7,7 @@ from flask import Blueprint, jsonify, request
 from fedkit.contracts import communities as contract
 from fedkit.internal import internal_client
 from fedkit.jsonbody import request_json
+from fedkit.local_ids import local_community
 from fedkit.responses import error
 from services.communities.access import (
     can_fetch_actor_document,
@@ -21,10 +22,8 @@ bp = Blueprint("communities_internal", __name__)
 
 
 def _community_by_id(iri: str) -> Community | None:
-    prefix = config().base_url + "/communities/"
-    if not iri.startswith(prefix):
-        return None
-    return Community.objects(slug=iri[len(prefix):].split("/", 1)[0]).first()
+    slug = local_community(iri, config().base_url)
+    return None if slug is None else Community.objects(slug=slug).first()
 
 
 @bp.post(contract.INBOX)

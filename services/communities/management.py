@@ -14,6 +14,7 @@ from fedkit.contracts.identity import IdentityClient
 from fedkit.internal import internal_client, require_user
 from fedkit.jsonbody import request_json
 from fedkit.keys import generate_rsa_keypair
+from fedkit.local_ids import is_local
 from fedkit.policy import VISIBILITIES
 from fedkit.responses import error
 from fedkit.vocab import UPDATE, id_of, key_id_for, local_actor_id
@@ -140,7 +141,7 @@ def update_settings(slug: str):
     cfg = config()
     if community.visibility == "node":
         outside = [m.actor for m in Membership.objects(community=slug, state__in=(MEMBER, PENDING, INVITED))
-                   if not m.actor.startswith(cfg.base_url + "/")]
+                   if not is_local(m.actor, cfg.base_url)]
         if outside:
             return error(409, "members_elsewhere", f"a node community stays on its node: first remove the "
                                                    f"{len(outside)} members, requests or invitations of other nodes")
@@ -163,7 +164,7 @@ def transfer(slug: str):
     heir = Membership.objects(community=slug, actor=target or "", state=MEMBER).first()
     if heir is None:
         return error(422, "not_a_member", "ownership goes to a member of the community")
-    if not heir.actor.startswith(config().base_url + "/"):
+    if not is_local(heir.actor, config().base_url):
         return error(422, "not_local", "the owner is an employee of the hosting node")
     heir.update(set__role="owner")
     me_.update(set__role="manager")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify
 
+from fedkit import clock
 from fedkit.internal import internal_client, require_user
 from fedkit.jsonbody import request_json
 from fedkit.registry import load_registry
@@ -110,7 +111,7 @@ def manage_member(slug: str):
     found = Membership.objects(community=slug, actor=target).first()
     return jsonify(actor=target, state=found.state if found else None, role=found.role if found else None,
                    partner=bool(found and found.partner),
-                   expires_at=found.expires_at.strftime("%Y-%m-%dT%H:%M:%SZ") if found and found.expires_at else None)
+                   expires_at=clock.iso(found.expires_at) if found else None)
 
 
 @bp.get("/communities/<slug>/requests")

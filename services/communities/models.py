@@ -7,6 +7,7 @@ import datetime as dt
 import mongoengine as me
 
 from fedkit import leases
+from fedkit.clock import now
 from fedkit.db import Document, JSONDictField
 from fedkit.policy import VISIBILITIES
 
@@ -35,10 +36,6 @@ MEMBERSHIP_TRANSITIONS = {
 }
 STATES = tuple(s for s in MEMBERSHIP_TRANSITIONS if s is not ABSENT)
 SEEING = (MEMBER, INVITED)  # fedkit.policy.SEEING_STATES: they may see a hidden community
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def partner_expiry(config) -> dt.datetime:

@@ -3,20 +3,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
 from fedkit import audience
+from fedkit.clock import now_iso
 from fedkit.config import Config
 from fedkit.contracts.outbox import OutboxClient
 from fedkit.internal import InternalClient
 from fedkit.registry import load_registry
 from fedkit.vocab import ANNOUNCE, PUBLIC, activity_url, audience_of
 from services.communities.models import MEMBER, Community, Membership
-
-
-def _now_iso() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def members_of(community: Community) -> list[str]:
@@ -26,7 +22,7 @@ def members_of(community: Community) -> list[str]:
 def send_as_group(community: Community, activity: dict, recipients: list[str], config: Config,
                   internal: InternalClient) -> dict:
     activity = {"id": activity_url(config.base_url, uuid.uuid4().hex), "actor": community.actor_id,
-                "published": _now_iso(), **activity}
+                "published": now_iso(), **activity}
     recipients = sorted({r for r in recipients if r and r != community.actor_id})
     OutboxClient(internal).send_for_actor(activity, recipients)
     return activity

@@ -14,10 +14,11 @@ from flask import Blueprint, g, jsonify, request
 from fedkit import keystore
 from fedkit.contracts import communities as contract
 from fedkit.http import read_capped, signed_get
+from fedkit.paging import ordered_collection
 from fedkit.registry import load_registry, origin_of
 from fedkit.responses import activity_json, error
 from fedkit.ssrf import UnsafeURL
-from fedkit.vocab import ANNOUNCE, CREATE, ORDERED_COLLECTION, local_actor_id
+from fedkit.vocab import ANNOUNCE, CREATE, local_actor_id
 from services.communities.access import (
     can_fetch_actor_document,
     can_see,
@@ -118,8 +119,7 @@ def group_actor(slug: str):
 
 
 def _collection(collection_id: str, items: list) -> dict:
-    return {"@context": GROUP_CONTEXT, "id": collection_id, "type": ORDERED_COLLECTION,
-            "totalItems": len(items), "orderedItems": items}
+    return {"@context": GROUP_CONTEXT, **ordered_collection(collection_id, total=len(items), items=items)}
 
 
 @bp.get("/communities/<slug>/<any(followers, moderators):which>")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fedkit import clock
 from fedkit.config import Config
 from fedkit.sanitize import sanitize_html
 from fedkit.vocab import (
@@ -30,7 +31,7 @@ def person_json(account, public_pem: str, config: Config) -> dict:
         "following": f"{actor}/following",
         "manuallyApprovesFollowers": bool(account.locked),
         "discoverable": True,
-        "published": account.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "published": clock.iso(account.created_at),
         "endpoints": {
             "sharedInbox": shared_inbox_url(config.base_url),
             "proxyUrl": f"{config.base_url}/proxy",

@@ -9,10 +9,12 @@ from fedkit.contracts import identity as contract
 from fedkit.contracts.communities import CommunitiesClient
 from fedkit.contracts.outbox import OutboxClient
 from fedkit.internal import internal_client
+from fedkit.local_ids import USERS, local_community, local_name
 from fedkit.policy import node_audience, viewer_of
 from fedkit.registry import load_registry
 from fedkit.responses import activity_json, error
-from fedkit.vocab import AP_CONTENT_TYPE, PERSON, TOMBSTONE, instance_actor_id, local_actor_id
+from fedkit.tombstone import tombstone
+from fedkit.vocab import AP_CONTENT_TYPE, PERSON, instance_actor_id, local_actor_id
 from services.identity.converter import instance_actor_json, person_json
 from services.identity.models import Account
 
@@ -32,23 +34,16 @@ def _username_from_resource(resource: str) -> str | None:
     if resource.startswith("acct:"):
         name, _, host = resource[5:].lstrip("@").rpartition("@")
         return name.lower() if host.lower() == config.host.lower() else None
-    prefix = config.base_url + "/users/"
-    if resource.startswith(prefix):
-        return resource[len(prefix):].split("/", 1)[0]
-    return None
+    return local_name(resource, config.base_url, USERS)
 
 
 def _community_resource(resource: str) -> tuple[str, str] | None:
     """(actor id, subject) of the community named by acct:<slug>@host or its actor id,
     if the requester may see it (a hidden community is not found, as if absent)."""
     config = _config()
-    prefix = config.base_url + "/communities/"
-    if resource.startswith(prefix):
-        name = resource[len(prefix):].split("/", 1)[0]
-    elif resource.startswith("acct:"):
+    name = local_community(resource, config.base_url)
+    if name is None and resource.startswith("acct:"):
         name = _username_from_resource(resource)
-    else:
-        return None
     if not name:
         return None
     viewer = viewer_of(g.requester, config)
@@ -148,7 +143,7 @@ def actor(username: str):
         # so fetching it fails and its key cannot be fetched anew. Peers learn the suspension
         # from the signed Update (services/identity/lifecycle.py); reactivation serves it again.
         actor_id = local_actor_id(_config().base_url, username)
-        return activity_json({"id": actor_id, "type": TOMBSTONE, "formerType": PERSON}, 410)
+        return activity_json(tombstone(actor_id, PERSON), 410)
     key = keystore.ActorKey.objects(actor_id=local_actor_id(_config().base_url, username)).first()
     if key is None:
         abort(500)

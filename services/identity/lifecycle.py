@@ -35,19 +35,19 @@ same function again (a SCIM client retries; an operator reruns the command) anno
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import uuid
 
 import mongoengine as me
 import requests
 
-from fedkit import keystore
+from fedkit import clock, keystore
 from fedkit.config import Config
 from fedkit.contracts.inbox import InboxClient
 from fedkit.contracts.outbox import OutboxClient
 from fedkit.db import Document
 from fedkit.internal import InternalClient
+from fedkit.local_ids import is_local
 from fedkit.registry import load_registry, origin_of
 from fedkit.vocab import PUBLIC, UPDATE, activity_url, local_actor_id
 from services.identity.converter import person_json
@@ -78,10 +78,6 @@ class AnnounceError(RuntimeError):
     federation; calling the same function again announces it."""
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 def deactivate(config: Config, account: Account, *, by: str) -> None:
     """Close the account at once and everywhere (idempotent). See the module docstring."""
     _apply(config, account, suspend=True, by=by)
@@ -94,7 +90,7 @@ def reactivate(config: Config, account: Account, *, by: str) -> None:
 
 def _apply(config: Config, account: Account, *, suspend: bool, by: str,
            internal: InternalClient | None = None) -> None:
-    now = _now()
+    now = clock.now()
     updates = {"set__suspended": suspend, "set__suspension_unannounced": True}
     if suspend:
         updates.update(set__suspended_at=now, set__sessions_valid_after=now)
@@ -148,17 +144,16 @@ def suspension_update(config: Config, account: Account) -> dict:
     return {
         "id": activity_url(config.base_url, uuid.uuid4().hex), "type": UPDATE, "actor": actor,
         "object": person, "to": [PUBLIC], "cc": [f"{actor}/followers"],
-        "published": _now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "published": clock.now_iso(),
     }
 
 
 def known_by(config: Config, username: str, internal: InternalClient) -> list[str]:
     """Remote actors whose servers know the account: its remote followers and every other
     member node of the group (its instance actor; one copy per server's shared inbox)."""
-    local = config.base_url + "/"
     own = origin_of(config.base_url)
     followers = [f for f in InboxClient(internal).followers(username)
-                 if isinstance(f, str) and not f.startswith(local)]
+                 if isinstance(f, str) and not is_local(f, config.base_url)]
     nodes = [n.instance_actor for n in load_registry(config).nodes if origin_of(n.base_url) != own]
     return list(dict.fromkeys(followers + nodes))
 

@@ -4,7 +4,6 @@ digests (services/identity/credentials.py): a copy of the database opens nothing
 
 from __future__ import annotations
 
-import datetime as dt
 import hmac
 import time
 
@@ -13,12 +12,9 @@ from authlib.oauth2.rfc6749 import AuthorizationCodeMixin, ClientMixin, TokenMix
 from authlib.oauth2.rfc6749.util import list_to_scope, scope_to_list
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from fedkit import clock
 from fedkit.db import Document
 from services.identity.credentials import digest
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 class Account(Document):
@@ -40,7 +36,7 @@ class Account(Document):
     # From the group provider's ``roles`` claim at each sign-in: node_admin, moderator,
     # community_creator (local break-glass and demo accounts have none).
     roles = me.ListField(me.StringField())
-    created_at = me.DateTimeField(default=_now)
+    created_at = me.DateTimeField(default=clock.now)
     # Account closure (services/identity/lifecycle.py): when it was suspended; web sessions
     # opened before ``sessions_valid_after`` no longer count; a change of ``suspended`` not
     # yet announced to the other servers leaves ``suspension_unannounced`` set.
@@ -76,7 +72,7 @@ class OAuthClient(Document, ClientMixin):
     website = me.StringField()
     redirect_uris = me.ListField(me.StringField())
     scope = me.StringField(default="read")
-    created_at = me.DateTimeField(default=_now)
+    created_at = me.DateTimeField(default=clock.now)
 
     def get_client_id(self):
         return self.client_id
@@ -175,7 +171,7 @@ class WebSession(Document):
     meta = {"collection": "web_sessions", "indexes": ["username"]}
     sid_hash = me.StringField(primary_key=True)
     username = me.StringField(required=True)
-    created_at = me.DateTimeField(default=_now)
+    created_at = me.DateTimeField(default=clock.now)
     expires_at = me.DateTimeField(required=True)
 
 

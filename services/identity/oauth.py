@@ -29,7 +29,7 @@ from fedkit.scopes import KNOWN as KNOWN_SCOPES
 from services.identity import passwords
 from services.identity.credentials import digest, new_secret
 from services.identity.models import Account, OAuthClient, OAuthCode, OAuthToken
-from services.identity.signin import csrf_ok, csrf_token, session_account
+from services.identity.web_sessions import csrf_ok, csrf_token, session_account
 
 bp = Blueprint("oauth", __name__)
 OOB = "urn:ietf:wg:oauth:2.0:oob"

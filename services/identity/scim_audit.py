@@ -10,11 +10,11 @@ still written; this one says what the request did to the account.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 
 import mongoengine as me
 
+from fedkit import clock
 from fedkit.db import Document, ensure_ttl
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ class ScimChange(Document):
 
 def record(operation: str, username: str, *, attributes=(), client_address: str | None = None) -> None:
     try:
-        ScimChange(at=dt.datetime.now(dt.UTC), operation=operation, username=username,
+        ScimChange(at=clock.now(), operation=operation, username=username,
                    attributes=sorted(attributes), client_address=client_address).save()
     except Exception:
         log.exception("SCIM change record not written (%s %s)", operation, username)

@@ -24,7 +24,6 @@ stored account is still the one the request started from (else 412).
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import logging
@@ -49,6 +48,7 @@ from scim2_models import (
 from scim2_models.path import CompareOperator, Comparison
 from scim2_server.storage import ScimStorage, SearchPage
 
+from fedkit import clock
 from fedkit.config import Config
 from fedkit.registry import load_registry
 from services.identity import scim_audit
@@ -94,10 +94,6 @@ class NotAnnounced(SCIMException):
 
     status = 503
     _default_detail = "the change is in force here but not yet announced to the group; retry"
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def _client_address() -> str | None:
@@ -151,7 +147,7 @@ def _node_roles(resource: Resource) -> list[str] | None:
     ``value``s), so a change reaches the node at once and not only at the next sign-in;
     None when the request carries no roles (for a directory that never sends them, the
     ID token's claim at sign-in stays the only source)."""
-    from services.identity.sso import KNOWN_ROLES
+    from services.identity.oidc import KNOWN_ROLES
 
     roles = getattr(resource, "roles", None)
     if roles is None:
@@ -281,7 +277,7 @@ class AccountStorage(ScimStorage):
             raise InvalidValueException(detail=str(exc)) from None
         roles = _node_roles(resource)
         Account.objects(username=username).update_one(
-            set__scim_attributes=_stored_attributes(resource), set__scim_modified_at=_now(),
+            set__scim_attributes=_stored_attributes(resource), set__scim_modified_at=clock.now(),
             **({"set__roles": roles} if roles is not None else {}))
         scim_audit.record(scim_audit.CREATE, username, client_address=_client_address())
         if resource.active is False:
@@ -309,7 +305,7 @@ class AccountStorage(ScimStorage):
             unchanged = {key: getattr(account, key) for key in fields}
             try:
                 written = self._listed().filter(username=account.username, **unchanged).update_one(
-                    **{f"set__{key}": value for key, value in fields.items()}, set__scim_modified_at=_now())
+                    **{f"set__{key}": value for key, value in fields.items()}, set__scim_modified_at=clock.now())
             except NotUniqueError:
                 raise UniquenessException(detail="this externalId belongs to another account") from None
             if not written:
@@ -320,7 +316,7 @@ class AccountStorage(ScimStorage):
         if roles is None and getattr(current, "roles", None):
             roles = []  # the directory, which gave roles, took them all away
         if roles is not None and roles != list(account.reload().roles or []):
-            Account.objects(username=account.username).update_one(set__roles=roles, set__scim_modified_at=_now())
+            Account.objects(username=account.username).update_one(set__roles=roles, set__scim_modified_at=clock.now())
         # active absent (a PUT that leaves it out) keeps the account's status.
         if resource.active is not None:
             self._set_status(account.reload(), active=resource.active)
@@ -335,7 +331,7 @@ class AccountStorage(ScimStorage):
         # Closed first: if that fails the resource is still there for the directory to retry.
         self._set_status(account, active=False, record=False)
         self._listed().filter(username=account.username).update_one(
-            set__scim_deleted=True, set__scim_modified_at=_now())
+            set__scim_deleted=True, set__scim_modified_at=clock.now())
         scim_audit.record(scim_audit.DELETE, account.username, client_address=_client_address())
 
     def settle(self, resource_id: str) -> None:

@@ -1,107 +1,28 @@
-"""Web sessions of the node: the login page (password sign-in, when enabled), sign-out,
-and what every HTML form needs (a CSRF token bound to the session).
-
-A session is a record (``web_sessions``) named by a random id in the signed cookie: it
-ends at sign-out, after ``ARCHIPEL_SESSION_HOURS``, or when the account is closed
-(``sessions_valid_after``, services/identity/lifecycle.py).
+"""The sign-in pages of the node: the login page (password sign-in, when enabled) and
+sign-out. The sessions they open and end, and the CSRF token of their forms:
+web_sessions.py.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import secrets
-import time
-from urllib.parse import urlsplit
-
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
 from services.identity import passwords
-from services.identity.credentials import digest
-from services.identity.models import Account, WebSession
+from services.identity.web_sessions import (
+    csrf_ok,
+    csrf_token,
+    end_session,
+    login_page,
+    open_session,
+    safe_next,
+    session_account,
+)
 
 bp = Blueprint("signin", __name__)
 
 
 def _config():
     return current_app.config["ARCHIPEL"]
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
-# -- CSRF --------------------------------------------------------------------------------
-def csrf_token() -> str:
-    if "csrf" not in session:
-        session["csrf"] = secrets.token_urlsafe(24)
-    return session["csrf"]
-
-
-def csrf_ok() -> bool:
-    expected = session.get("csrf")
-    sent = request.form.get("csrf", "")
-    return bool(expected) and isinstance(expected, str) and secrets.compare_digest(sent, expected)
-
-
-# -- sessions ----------------------------------------------------------------------------
-def open_session(account: Account, **extra) -> None:
-    """A new session for ``account`` (a fresh cookie: no fixation of an earlier one)."""
-    sid = secrets.token_urlsafe(32)
-    hours = _config().session_hours
-    WebSession(sid_hash=digest(sid), username=account.username,
-               expires_at=_now() + dt.timedelta(hours=hours)).save(force_insert=True)
-    session.clear()
-    session.permanent = True  # the cookie lives as long as the session (PERMANENT_SESSION_LIFETIME)
-    session.update(sid=sid, username=account.username, login_at=time.time(), **extra)
-
-
-def end_session() -> None:
-    sid = session.get("sid")
-    if isinstance(sid, str):
-        WebSession.objects(sid_hash=digest(sid)).delete()
-    session.clear()
-
-
-def session_account() -> Account | None:
-    """The signed-in account of this browser: its session record exists and has not
-    expired, the account is active and was not closed since the sign-in."""
-    username, sid = session.get("username"), session.get("sid")
-    if not isinstance(username, str) or not isinstance(sid, str):
-        return None
-    record = WebSession.objects(sid_hash=digest(sid), username=username).first()
-    if record is None or _aware(record.expires_at) <= _now():
-        return None
-    account = Account.objects(username=username).first()
-    if account is None or account.suspended:
-        return None
-    if account.sessions_valid_after is not None:
-        login_at = session.get("login_at")
-        if not isinstance(login_at, int | float) or login_at < account.sessions_valid_after.timestamp():
-            return None
-    return account
-
-
-def safe_next(value: str | None) -> str:
-    """A same-site path only: no scheme, no host, no backslash tricks (no open redirects)."""
-    if not value or "\\" in value or any(ord(c) < 32 for c in value):
-        return "/"
-    parts = urlsplit(value)
-    if parts.scheme or parts.netloc or not value.startswith("/") or value.startswith("//"):
-        return "/"
-    return value
-
-
-# -- pages -------------------------------------------------------------------------------
-def login_page(problem: str | None, next_url: str, status: int, headers: dict | None = None):
-    from services.identity.sso import sso_available
-
-    html = render_template("login.html", error=problem, next=next_url, sso=sso_available(_config()),
-                           csrf=csrf_token(), password_login=_config().password_login)
-    return html, status, headers or {}
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -1,88 +1,30 @@
-"""Single sign-on: employees sign in with the group's OpenID provider (authorization
-code + PKCE, Authlib's client; ID token checked with joserfc).
-
-The provider is named in the group registry by its discovery URL; this node's client
-id and secret are ``ARCHIPEL_OIDC_CLIENT_ID``/``_SECRET``. Accounts are keyed by
-(issuer, subject); the username is derived once from ``preferred_username`` and never
-changes. The ``home_node`` claim names the employee's subsidiary: signing in at
-another member node sends them home. The ``roles`` claim maps to node roles. Required
-``acr``/``amr`` values (``ARCHIPEL_OIDC_REQUIRED_ACR``/``_AMR``) are checked on the ID
-token: strong authentication is the provider's job, the node only insists on it.
-"""
+"""Single sign-on's pages: ``/login/sso`` sends the browser to the group's OpenID
+provider, ``/login/sso/callback`` takes it back and opens the session (the checks of
+the provider's answer: oidc.py)."""
 
 from __future__ import annotations
 
-import logging
-import re
 import secrets
-import threading
-import time
 
-import requests
 from authlib.common.security import generate_token
-from authlib.integrations.requests_client import OAuth2Session
 from flask import Blueprint, current_app, redirect, request, session
-from joserfc import jwt
-from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
 
 from fedkit.config import Config
-from fedkit.registry import load_registry
-from services.identity.accounts import create_account
-from services.identity.models import Account
-from services.identity.signin import login_page, open_session, safe_next
+from services.identity.oidc import (
+    SSOError,
+    account_for,
+    authorization_client,
+    home_elsewhere,
+    provider_metadata,
+    verified_claims,
+)
+from services.identity.web_sessions import login_page, open_session, safe_next
 
-log = logging.getLogger(__name__)
 bp = Blueprint("sso", __name__)
-KNOWN_ROLES = ("node_admin", "moderator", "community_creator")
-METADATA_SECONDS = 600
-_cache: dict[str, tuple[float, dict]] = {}
-_cache_lock = threading.Lock()
-
-
-class SSOError(Exception):
-    """A sign-in that cannot complete; the message is shown to the person."""
 
 
 def _config() -> Config:
     return current_app.config["ARCHIPEL"]
-
-
-def _cached_json(url: str, timeout: float) -> dict:
-    with _cache_lock:
-        hit = _cache.get(url)
-        if hit and time.monotonic() - hit[0] < METADATA_SECONDS:
-            return hit[1]
-    resp = requests.get(url, timeout=timeout, headers={"Accept": "application/json"})
-    resp.raise_for_status()
-    data = resp.json()
-    with _cache_lock:
-        _cache[url] = (time.monotonic(), data)
-    return data
-
-
-def provider_metadata(config: Config) -> dict:
-    discovery = load_registry(config).identity_provider
-    if not discovery or not config.oidc_client_id:
-        raise SSOError("Single sign-on is not configured on this node.")
-    try:
-        metadata = _cached_json(discovery, config.http_timeout)
-    except (requests.RequestException, ValueError) as exc:
-        log.warning("the group's identity provider is not answering: %s", type(exc).__name__)
-        raise SSOError("The group's sign-in service is not answering; try again shortly.") from None
-    if not all(metadata.get(k) for k in ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri")):
-        raise SSOError("The group's sign-in service published incomplete metadata.")
-    return metadata
-
-
-def sso_available(config: Config) -> bool:
-    return bool(load_registry(config).identity_provider and config.oidc_client_id)
-
-
-def _client(config: Config, **kwargs) -> OAuth2Session:
-    return OAuth2Session(config.oidc_client_id, config.oidc_client_secret, scope="openid profile email",
-                         redirect_uri=f"{config.base_url}/login/sso/callback", code_challenge_method="S256",
-                         token_endpoint_auth_method="client_secret_basic", **kwargs)
 
 
 @bp.get("/login/sso")
@@ -94,7 +36,7 @@ def start():
         return login_page(str(exc), "/", 503)
     verifier, nonce = generate_token(48), generate_token(24)
     extra = {"acr_values": " ".join(config.oidc_required_acr)} if config.oidc_required_acr else {}
-    uri, state = _client(config).create_authorization_url(
+    uri, state = authorization_client(config).create_authorization_url(
         metadata["authorization_endpoint"], code_verifier=verifier, nonce=nonce, **extra)
     session["sso"] = {"state": state, "nonce": nonce, "verifier": verifier,
                       "next": safe_next(request.args.get("next"))}
@@ -109,81 +51,12 @@ def callback():
             raise SSOError("This sign-in link expired; start again.")
         if request.args.get("error"):
             raise SSOError(f"The group's sign-in service refused: {request.args.get('error')}.")
-        claims = _verified_claims(_config(), pending)
-        home = _home_elsewhere(_config(), claims)
+        claims = verified_claims(_config(), pending, request.args.get("code"))
+        home = home_elsewhere(_config(), claims)
         if home:
             return redirect(f"{home}/login/sso")  # an employee of another subsidiary: sent home
-        account = _account_for(_config(), claims)
+        account = account_for(_config(), claims)
     except SSOError as exc:
         return login_page(str(exc), "/", 403)
     open_session(account, acr=claims.get("acr"))
     return redirect(pending["next"])
-
-
-def _verified_claims(config: Config, pending: dict) -> dict:
-    metadata = provider_metadata(config)
-    code = request.args.get("code")
-    if not code:
-        raise SSOError("The sign-in service sent no code.")
-    try:
-        token = _client(config).fetch_token(metadata["token_endpoint"], grant_type="authorization_code",
-                                            code=code, code_verifier=pending["verifier"])
-        keys = KeySet.import_key_set(_cached_json(metadata["jwks_uri"], config.http_timeout))
-        decoded = jwt.decode(token["id_token"], keys, algorithms=["RS256", "ES256"])
-        jwt.JWTClaimsRegistry(
-            iss={"essential": True, "value": metadata["issuer"]},
-            aud={"essential": True, "value": config.oidc_client_id},
-            sub={"essential": True}, exp={"essential": True},
-            nonce={"essential": True, "value": pending["nonce"]},
-        ).validate(decoded.claims)
-    except (requests.RequestException, KeyError, ValueError, JoseError) as exc:
-        log.warning("SSO: the ID token was refused: %s", type(exc).__name__)
-        raise SSOError("The sign-in could not be verified; start again.") from None
-    claims = dict(decoded.claims)
-    check_strength(config, claims)
-    return claims
-
-
-def check_strength(config: Config, claims: dict) -> None:
-    """The node's strong-authentication requirement: one of the required ``acr`` values,
-    and every required ``amr`` method (OIDC Core §2)."""
-    if config.oidc_required_acr and claims.get("acr") not in config.oidc_required_acr:
-        raise SSOError("This node requires a stronger sign-in (for example with a second factor).")
-    amr = claims.get("amr") if isinstance(claims.get("amr"), list) else []
-    if any(method not in amr for method in config.oidc_required_amr):
-        raise SSOError("This node requires a stronger sign-in (for example with a second factor).")
-
-
-def _home_elsewhere(config: Config, claims: dict) -> str | None:
-    """The base URL of the employee's home node when it is another member node."""
-    home = claims.get("home_node")
-    if not isinstance(home, str) or not home or home == config.node_name:
-        return None
-    node = load_registry(config).node_named(home)
-    if node is None:
-        raise SSOError("Your home subsidiary has no node in this group.")
-    return node.base_url
-
-
-def _derived_username(claims: dict) -> str:
-    wanted = claims.get("preferred_username") or str(claims.get("email", "")).split("@", 1)[0] or "user"
-    base = re.sub(r"[^a-z0-9_.-]", "", str(wanted).lower()).lstrip(".-")[:48] or "user"
-    candidate, n = base, 1
-    while Account.objects(username=candidate).first() is not None:
-        n += 1
-        candidate = f"{base}{n}"
-    return candidate
-
-
-def _account_for(config: Config, claims: dict) -> Account:
-    """The account of (issuer, subject), created at the first sign-in; roles follow the claims."""
-    issuer, subject = claims["iss"], str(claims["sub"])
-    account = Account.objects(issuer=issuer, subject=subject).first()
-    if account is None:
-        account = create_account(config, _derived_username(claims), display_name=str(claims.get("name", ""))[:200],
-                                 issuer=issuer, subject=subject)
-    if account.suspended:
-        raise SSOError("This account is closed.")
-    roles = claims.get("roles") if isinstance(claims.get("roles"), list) else []
-    account.update(set__roles=[r for r in roles if r in KNOWN_ROLES])
-    return account

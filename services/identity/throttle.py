@@ -21,25 +21,18 @@ import math
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from fedkit import clock
 from services.identity.models import LoginFailures
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def _collection():
     return LoginFailures._get_collection()
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
 def reserve(key: str, limit: int, lockout: dt.timedelta) -> float | None:
     """Take one attempt for ``key``; None when it may go ahead, else the seconds until the
     key may try again (nothing is taken then)."""
-    now = _now()
+    now = clock.now()
     coll = _collection()
     coll.delete_one({"_id": key, "expires_at": {"$lte": now}})  # an ended window starts afresh
     update = {"$inc": {"count": 1}, "$setOnInsert": {"expires_at": now + lockout}}
@@ -56,7 +49,7 @@ def reserve(key: str, limit: int, lockout: dt.timedelta) -> float | None:
     if doc["count"] <= limit:
         return None
     coll.update_one({"_id": key}, {"$inc": {"count": -1}})  # a refused attempt checked nothing
-    return max(1.0, math.ceil((_aware(doc["expires_at"]) - now).total_seconds()))
+    return max(1.0, math.ceil((clock.aware(doc["expires_at"]) - now).total_seconds()))
 
 
 def release(key: str) -> None:
@@ -72,5 +65,5 @@ def failed(key: str, limit: int, lockout: dt.timedelta) -> bool:
     """The reserved attempt failed: it stays counted; the one that reaches the limit
     starts the lockout (True then)."""
     locked = _collection().update_one({"_id": key, "count": {"$gte": limit}},
-                                      {"$set": {"expires_at": _now() + lockout}})
+                                      {"$set": {"expires_at": clock.now() + lockout}})
     return bool(locked.modified_count)

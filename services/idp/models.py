@@ -4,7 +4,6 @@ and the provider's signing keys."""
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import hmac
 import logging
@@ -18,6 +17,8 @@ from authlib.oidc.core import AuthorizationCodeMixin
 from pymongo.errors import PyMongoError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from fedkit.clock import aware
+from fedkit.clock import now as now_utc
 from fedkit.db import Document
 
 log = logging.getLogger(__name__)
@@ -25,10 +26,6 @@ log = logging.getLogger(__name__)
 ROLES = ("node_admin", "moderator", "community_creator")
 DEFAULT_CLIENT_SCOPE = "openid profile email"
 USERNAME_PATTERN = r"^[a-z0-9_][a-z0-9_.-]{0,63}$"
-
-
-def now_utc() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def _secret_digest(secret: str) -> str:
@@ -141,10 +138,7 @@ class AuthorizationCode(Document, AuthorizationCodeMixin):
     used = me.BooleanField(default=False)
 
     def is_expired(self) -> bool:
-        expires = self.expires_at
-        if expires.tzinfo is None:
-            expires = expires.replace(tzinfo=dt.UTC)
-        return expires <= now_utc()
+        return aware(self.expires_at) <= now_utc()
 
     def get_redirect_uri(self):
         return self.redirect_uri

@@ -13,9 +13,12 @@ from fedkit.community_facts import community_admits
 from fedkit.contracts import inbox as contract
 from fedkit.contracts.identity import IdentityClient
 from fedkit.internal import internal_client
+from fedkit.local_ids import is_local
+from fedkit.paging import ordered_collection, ordered_collection_page
 from fedkit.policy import LOCAL, Viewer, may_see_object, viewer_of
 from fedkit.registry import load_registry
 from fedkit.responses import activity_json, error
+from fedkit.tombstone import tombstone
 from fedkit.vocab import ANNOUNCE, CREATE, PUBLIC, TOMBSTONE, audience_of, id_of, local_actor_id
 from services.inbox.models import (
     FOLLOW_ACCEPTED,
@@ -50,8 +53,7 @@ def _paged(collection_id: str, query, item_of, order_field: str, cursor_field: s
     """OrderedCollection with a first page; pages continue with ?page=true&max=<cursor>."""
     total = query.count()
     if request.args.get("page") is None:
-        return activity_json({"id": collection_id, "type": "OrderedCollection", "totalItems": total,
-                    "first": f"{collection_id}?page=true"})
+        return activity_json(ordered_collection(collection_id, total=total, paged=True))
     max_cursor = request.args.get("max")
     if max_cursor:
         value: str | int = max_cursor
@@ -61,12 +63,10 @@ def _paged(collection_id: str, query, item_of, order_field: str, cursor_field: s
             value = int(max_cursor)
         query = query.filter(**{f"{cursor_field}__lt": value})
     rows = list(query.order_by(order_field).limit(PAGE_SIZE))
-    page = {"id": request.url.replace(request.host_url.rstrip("/"), _config().base_url),
-            "type": "OrderedCollectionPage", "partOf": collection_id, "totalItems": total,
-            "orderedItems": [item_of(r) for r in rows]}
-    if len(rows) == PAGE_SIZE:
-        page["next"] = f"{collection_id}?page=true&max={getattr(rows[-1], cursor_field)}"
-    return activity_json(page)
+    page_id = request.url.replace(request.host_url.rstrip("/"), _config().base_url)
+    return activity_json(ordered_collection_page(
+        page_id, collection_id, [item_of(r) for r in rows], total=total,
+        next_cursor=getattr(rows[-1], cursor_field) if len(rows) == PAGE_SIZE else None))
 
 
 @bp.get("/users/<username>/<any(followers, following):which>")
@@ -85,7 +85,7 @@ def _without_hidden(obj: dict) -> dict:
 
 
 def _followers_collection(author: str) -> str | None:
-    if author.startswith(_config().base_url + "/"):
+    if is_local(author, _config().base_url):
         return author + "/followers"
     cached = CachedActor.objects(actor_id=author).only("followers").first()
     return cached.followers if cached else None
@@ -125,7 +125,7 @@ def _author_suspended(actor: str | None) -> bool:
 
 def _withheld(object_id) -> dict:
     """What stands for a post of a suspended author: its id, nothing of its content."""
-    return {"id": object_id, "type": TOMBSTONE} if isinstance(object_id, str) else {"type": TOMBSTONE}
+    return tombstone(object_id if isinstance(object_id, str) else None)
 
 
 def reader_may_see(obj: dict, reader: str) -> bool:

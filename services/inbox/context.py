@@ -14,6 +14,7 @@ from fedkit.audience import AudiencePlan
 from fedkit.config import Config
 from fedkit.contracts.outbox import OutboxClient
 from fedkit.internal import InternalClient
+from fedkit.local_ids import is_local, local_username
 from fedkit.vocab import Document
 from services.inbox.models import FOLLOW_ACCEPTED, FollowRelation, InboxItem
 
@@ -41,14 +42,10 @@ class HandlerContext:
 
     def local_username(self, actor_id: str | None) -> str | None:
         """The username of a local Person actor id, or None for anything else."""
-        if actor_id and actor_id.startswith(self.users_prefix):
-            rest = actor_id[len(self.users_prefix):]
-            if rest and "/" not in rest and "#" not in rest:
-                return rest
-        return None
+        return local_username(actor_id, self.config.base_url)
 
     def is_local(self, iri: str | None) -> bool:
-        return bool(iri) and iri.startswith(self.config.base_url + "/")
+        return is_local(iri, self.config.base_url)
 
     def deliver_to_inbox(self, usernames, activity_id: str | None = None) -> int:
         activity_id = activity_id or self.stored_id or self.activity.id

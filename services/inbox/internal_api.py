@@ -10,8 +10,8 @@ from fedkit.contracts import inbox as contract
 from fedkit.jsonbody import request_json
 from fedkit.responses import error
 from fedkit.vocab import INVITE, DocumentError, id_of, local_actor_id
-from services.inbox.acceptance import accept_activity
 from services.inbox.models import FOLLOW_ACCEPTED, FOLLOW_PENDING, FollowRelation, InboundActivity
+from services.inbox.storing import accept_activity
 
 bp = Blueprint("inbox_internal", __name__)
 

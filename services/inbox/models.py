@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import mongoengine as me
 
 from fedkit import leases
+from fedkit.clock import now
 from fedkit.db import Document, JSONDictField
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
 
 # An inbound activity (processing.py): received, then applied by its handler (processed),
 # of no concern here (ignored), or given up after its attempts (failed).

@@ -6,9 +6,11 @@ from fedkit import audience
 from fedkit.actors import FetchError, get_actor
 from fedkit.audience import Node
 from fedkit.authority import same_origin  # noqa: F401  (defined once there; handlers import it here)
+from fedkit.clock import now_iso
 from fedkit.registry import load_registry
 from fedkit.sanitize import sanitize_html
-from fedkit.vocab import TOMBSTONE, as_list, audience_of, id_of, type_of
+from fedkit.tombstone import tombstone as make_tombstone
+from fedkit.vocab import as_list, audience_of, id_of, type_of
 from services.inbox.context import HandlerContext
 from services.inbox.models import ReceivedObject, now
 
@@ -39,8 +41,7 @@ def store_object(obj: dict) -> ReceivedObject:
 
 
 def tombstone(record: ReceivedObject) -> None:
-    record.raw = {"id": record.object_id, "type": TOMBSTONE, "formerType": type_of(record.raw),
-                  "deleted": now().strftime("%Y-%m-%dT%H:%M:%SZ")}
+    record.raw = make_tombstone(record.object_id, type_of(record.raw), now_iso())
     record.deleted = True
     record.updated_at = now()
     record.save()

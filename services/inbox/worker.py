@@ -11,9 +11,9 @@ from fedkit.config import Config
 from fedkit.internal import InternalClient
 from fedkit.queue import enqueue, register, worker_main
 from services.inbox import intake
-from services.inbox.acceptance import QUEUE, accept_batch
 from services.inbox.models import INBOUND
 from services.inbox.processing import process_inbound
+from services.inbox.storing import QUEUE, accept_batch
 
 
 def build(config: Config, broker):

@@ -24,18 +24,14 @@ from fedkit.config import Config
 from fedkit.contracts.inbox import InboxClient
 from fedkit.federation_policy import refused
 from fedkit.internal import InternalClient
+from fedkit.local_ids import is_local, local_username
 from fedkit.registry import load_registry
 
 log = logging.getLogger(__name__)
 
 
 def username_of(actor_id: str, config: Config) -> str | None:
-    prefix = config.base_url + "/users/"
-    if actor_id.startswith(prefix):
-        rest = actor_id[len(prefix):]
-        if rest and "/" not in rest:
-            return rest
-    return None
+    return local_username(actor_id, config.base_url)
 
 
 def _followers_of(actor_id: str, config: Config, internal: InternalClient) -> list[str]:
@@ -44,7 +40,7 @@ def _followers_of(actor_id: str, config: Config, internal: InternalClient) -> li
     if username is None:
         return []
     followers = InboxClient(internal).followers(username)
-    return [f for f in followers if not f.startswith(config.base_url + "/")]
+    return [f for f in followers if not is_local(f, config.base_url)]
 
 
 def node_facts(config: Config) -> Node:

@@ -26,6 +26,7 @@ from fedkit.config import Config
 from fedkit.contracts.identity import IdentityClient
 from fedkit.http import signed_post
 from fedkit.internal import InternalClient
+from fedkit.local_ids import local_username
 from fedkit.ssrf import UnsafeURL
 from fedkit.vocab import UPDATE, with_context
 from services.outbox.models import (
@@ -136,8 +137,8 @@ def _signer_closed(actor: str, activity: dict, config: Config, active_at: dt.dat
     few seconds (``active_at``: identity's answer when the activity was published counts
     too); if identity does not answer, the delivery proceeds (receivers refuse a closed
     actor's signature anyway)."""
-    prefix = config.base_url + "/users/"
-    if not actor.startswith(prefix):
+    username = local_username(actor, config.base_url)
+    if username is None:
         return False
     if active_at is not None and (now() - active_at).total_seconds() < CLOSED_RECHECK_SECONDS:
         return False
@@ -150,7 +151,7 @@ def _signer_closed(actor: str, activity: dict, config: Config, active_at: dt.dat
     try:
         client = _identity.setdefault(config.identity_url, InternalClient(config))
         try:
-            account = IdentityClient(client).account(actor[len(prefix):], timeout=5)
+            account = IdentityClient(client).account(username, timeout=5)
         except requests.HTTPError:  # identity answered, but cannot say: taken as open
             account = None
         closed = account is not None and account.suspended

@@ -43,6 +43,7 @@ from fedkit.config import Config
 from fedkit.contracts.communities import CommunitiesClient
 from fedkit.contracts.inbox import InboxClient
 from fedkit.internal import InternalClient
+from fedkit.local_ids import is_local, local_community
 from fedkit.registry import GroupRegistry, load_registry
 from fedkit.vocab import (
     CREATABLE_TYPES,
@@ -164,7 +165,7 @@ def outside_reach(addressees: list[str] | tuple[str, ...], author: str, config: 
 def _local_community_admits_partners(iri: str, username: str, config: Config, internal: InternalClient) -> bool:
     """A community of this node, read as its author sees it (the communities service
     applies its visibility policy). One the author may not see counts as admitting partners."""
-    slug = iri[len(config.base_url + "/communities/"):].split("/", 1)[0]
+    slug = local_community(iri, config.base_url)
     document = CommunitiesClient(internal).document_as_seen_by(slug, username)
     if document is None:
         return True
@@ -174,8 +175,8 @@ def _local_community_admits_partners(iri: str, username: str, config: Config, in
 def admits_partners_lookup(username: str, config: Config, internal: InternalClient) -> Callable[[str], bool | None]:
     def admits(iri: str) -> bool | None:
         try:
-            if iri.startswith(config.base_url + "/"):
-                if iri.startswith(config.base_url + "/communities/"):
+            if is_local(iri, config.base_url):
+                if local_community(iri, config.base_url) is not None:
                     return _local_community_admits_partners(iri, username, config, internal)
                 return None  # local users, collections and audiences stay on this node
             actor = get_actor(iri, config)

@@ -1,8 +1,5 @@
-"""What the data-loss prevention guard decides, and the review of held posts.
+"""The review of posts the data-loss prevention guard held (dlp_guard.py).
 
-``guard`` runs before a local user's post is published (services/outbox/web.py): a
-``block`` rule refuses it (422 ``dlp_blocked``), a ``hold`` rule keeps the request as a
-HeldPost (202) — nothing is published, stored as an activity or object, or fanned out.
 Node administrators (role ``node_admin``) review held posts:
 
     GET  /api/archipel/held[?state=held|released|rejected|failed|all]   admins: every author's; others: their own
@@ -21,16 +18,16 @@ import uuid
 
 from flask import Blueprint, current_app, g, jsonify, request
 
+from fedkit.clock import iso
 from fedkit.config import Config
 from fedkit.contracts.identity import IdentityClient
 from fedkit.db import ACKNOWLEDGED
-from fedkit.internal import InternalClient, internal_client, require_user
+from fedkit.internal import internal_client, require_user
 from fedkit.jsonbody import request_json, string_value
 from fedkit.queue import enqueue
 from fedkit.responses import error
-from fedkit.sanitize import sanitize_html
 from fedkit.vocab import CREATE, NOTE, activity_url, instance_actor_id, local_actor_id, object_url
-from services.outbox import dlp, dlp_rules, dlp_text
+from services.outbox.dlp_guard import held_json
 from services.outbox.fanout import FANOUT, QUEUE
 from services.outbox.models import (
     HELD,
@@ -43,6 +40,7 @@ from services.outbox.models import (
     OutboxActivity,
     now,
 )
+from services.outbox.posting import publish_as
 from services.outbox.publishing import PublishError
 
 bp = Blueprint("held", __name__)
@@ -51,93 +49,10 @@ STATES = HELD_POST.states  # declared in models.py
 LIST_LIMIT = 200
 
 
-# -- the guard's answers ---------------------------------------------------------------------
-
-class GuardStop(PublishError):
-    """The guard stopped a post; ``response()`` is the answer to its author."""
-
-    def response(self):
-        return error(self.status, self.code, str(self))
-
-
-class Blocked(GuardStop):
-    def __init__(self, rule: dlp_rules.Rule):
-        super().__init__(422, "dlp_blocked", rule.message)
-        self.rule = rule
-
-    def response(self):
-        resp = jsonify(error=self.code, error_description=str(self), rule=self.rule.name)
-        resp.status_code = self.status
-        return resp
-
-
-class Held(GuardStop):
-    def __init__(self, held: HeldPost, config: Config):
-        super().__init__(202, "dlp_held", held.message)
-        self.held = held
-        self.config = config
-
-    def response(self):
-        body = held_json(self.held, self.config)
-        resp = jsonify(held=True, error=self.code, error_description=held_message(self.held), **body)
-        resp.status_code = 202
-        resp.headers["Location"] = body["url"]
-        return resp
-
-
-class Unavailable(GuardStop):
-    def __init__(self):
-        super().__init__(503, "dlp_unavailable", "the node cannot check what leaves the group right now: "
-                                                 "this post would leave it, try again later or address it "
-                                                 "inside the group")
-
-
-def held_message(held: HeldPost) -> str:
-    return f"{held.message} (held for review by an administrator before it leaves the group)"
-
-
-def guard(username: str, data: dict, config: Config, internal: InternalClient) -> None:
-    """Let the post through, or raise Blocked, Held (after storing it) or Unavailable."""
-    try:
-        verdict = dlp.check_outgoing(username, data, config, internal)
-    except dlp.RulesUnavailable:
-        raise Unavailable() from None
-    if verdict is None:
-        return
-    if verdict.rule.action == dlp_rules.BLOCK:
-        raise Blocked(verdict.rule)
-    held = HELD_POST.create(HELD, write_concern=ACKNOWLEDGED, held_id=uuid.uuid4().hex,
-                            author=local_actor_id(config.base_url, username), username=username,
-                            request_json=json.dumps(data), post_json=json.dumps(verdict.outgoing.obj),
-                            text=verdict.outgoing.text,
-                            activity_type=verdict.outgoing.activity_type, object_id=verdict.outgoing.object_id,
-                            addressees=list(verdict.outgoing.addressees), leaving=list(verdict.leaving),
-                            rule=verdict.rule.name, message=verdict.rule.message)
-    raise Held(held, config)
-
-
 # -- review ------------------------------------------------------------------------------------
 
 def _config() -> Config:
     return current_app.config["ARCHIPEL"]
-
-
-def _iso(value) -> str | None:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
-
-
-def held_json(held: HeldPost, config: Config) -> dict:
-    post = json.loads(held.post_json)
-    text = held.text or dlp_text.post_text(post)
-    shown = {k: sanitize_html(post[k]) for k in ("name", "summary", "content") if isinstance(post.get(k), str)}
-    return {
-        "id": held.held_id, "url": f"{config.base_url}/api/archipel/held/{held.held_id}", "state": held.state,
-        "rule": held.rule, "message": held.message, "author": held.author, "type": held.activity_type,
-        "object_id": held.object_id, "addressees": list(held.addressees), "leaving": list(held.leaving),
-        "post": {"type": post.get("type"), **shown, "tags": sorted(dlp_text.post_tags(post, text))}, "text": text,
-        "created_at": _iso(held.created_at), "decided_by": held.decided_by, "decided_at": _iso(held.decided_at),
-        "reason": held.reason, "activity_id": held.activity_id,
-    }
 
 
 def _is_admin(username: str) -> bool:
@@ -200,8 +115,6 @@ def _decide(held_id: str):
 @bp.post("/api/archipel/held/<held_id>/release")
 @require_user("write:statuses")
 def release(held_id: str):
-    from services.outbox.web import publish_as
-
     held, failure = _decide(held_id)
     if failure:
         return failure
@@ -245,7 +158,7 @@ def tell_author(held: HeldPost, text: str, config: Config) -> None:
     sender = instance_actor_id(config.base_url)
     url = f"{config.base_url}/api/archipel/held/{held.held_id}"
     note = {"id": object_url(config.base_url, uuid.uuid4().hex), "type": NOTE, "attributedTo": sender,
-            "to": [held.author], "published": _iso(now()),
+            "to": [held.author], "published": iso(now()),
             "content": f"<p>{html.escape(text)}</p><p>{html.escape(url)}</p>"}
     activity = {"id": activity_url(config.base_url, uuid.uuid4().hex), "type": CREATE, "actor": sender,
                 "to": [held.author], "published": note["published"], "object": note}

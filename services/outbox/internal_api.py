@@ -14,18 +14,23 @@ from fedkit.audience import plan_explicit
 from fedkit.authority import COMMUNITY, may_delete
 from fedkit.community_facts import is_group_actor
 from fedkit.contracts import outbox as contract
+from fedkit.contracts.identity import IdentityClient
 from fedkit.db import ACKNOWLEDGED
 from fedkit.internal import internal_client
 from fedkit.jsonbody import request_json
+from fedkit.local_ids import is_local, local_username
 from fedkit.policy import node_audience
 from fedkit.queue import enqueue
 from fedkit.registry import load_registry
 from fedkit.responses import error
-from fedkit.vocab import CREATE, PUBLIC, TOMBSTONE, id_of, type_of
+from fedkit.tombstone import tombstone
+from fedkit.vocab import CREATE, PUBLIC, id_of, type_of
 from services.outbox.addressing import node_facts
 from services.outbox.delivery import public_form
+from services.outbox.dlp_guard import GuardStop
 from services.outbox.fanout import FANOUT, QUEUE
 from services.outbox.models import LocalObject, OutboxActivity
+from services.outbox.posting import publish_as
 from services.outbox.publishing import PublishError
 from services.outbox.visibility import can_see
 
@@ -34,8 +39,6 @@ bp = Blueprint("outbox_internal", __name__)
 
 @bp.post(contract.SEND)
 def send(username: str):
-    from services.outbox.web import publish_as
-
     try:
         record = publish_as(username, request_json())
     except PublishError as exc:
@@ -50,9 +53,9 @@ def send_for_actor():
     ``recipients`` (actor ids). The activity's id must be new and on this node."""
     data = request_json(required=False)
     activity, recipients = data.get("activity"), data.get("recipients")
-    base = current_app.config["ARCHIPEL"].base_url + "/"
+    base_url = current_app.config["ARCHIPEL"].base_url
     if not isinstance(activity, dict) or not isinstance(recipients, list) or \
-            not str(activity.get("id", "")).startswith(base):
+            not is_local(str(activity.get("id", "")), base_url):
         return error(400, "invalid_request", "post {activity, recipients} with an id on this node")
     actor = id_of(activity.get("actor"))
     try:
@@ -90,8 +93,7 @@ def remove_by_community():
                   is_group=lambda actor: is_group_actor(actor, config)) != COMMUNITY:
         return error(403, "not_a_group",
                      "only a community (Group actor) the post was addressed to removes it")
-    found.update(set__raw={"id": found.object_id, "type": TOMBSTONE, "formerType": type_of(found.raw)},
-                 set__deleted=True)
+    found.update(set__raw=tombstone(found.object_id, type_of(found.raw)), set__deleted=True)
     return jsonify(removed=found.object_id)
 
 
@@ -120,7 +122,7 @@ def remote_actor():
     instance actor, through the SSRF guard): the api shows it as an account."""
     actor_id = request.args.get("id", "")
     config = current_app.config["ARCHIPEL"]
-    if not actor_id.startswith(("https://", "http://")) or actor_id.startswith(config.base_url + "/"):
+    if not actor_id.startswith(("https://", "http://")) or is_local(actor_id, config.base_url):
         return error(404, "not_found", "not a remote actor id")
     try:
         actor = get_actor(actor_id, config)
@@ -150,15 +152,12 @@ def publish(username: str):
     """What a C2S POST to the user's outbox does (the DLP guard first), for the client API:
     201 with the published activity, or the guard's answer as the outbox gives it to a C2S
     client (blocked 422, held 202, rules unreadable 503), or the publisher's refusal."""
-    from services.outbox.web import publish_as
-
     try:
         record = publish_as(username, request_json())
+    except GuardStop as exc:  # blocked, held for review, rules unreadable: as a C2S client hears it
+        return exc.response()
     except PublishError as exc:
-        # The guard's stops (services/outbox/held.py GuardStop: blocked, held, unavailable)
-        # carry the answer a C2S client gets; other refusals are plain errors.
-        answer = getattr(exc, "response", None)
-        return answer() if callable(answer) else error(exc.status, exc.code, str(exc))
+        return error(exc.status, exc.code, str(exc))
     return jsonify(activity=public_form(record.raw)), 201
 
 
@@ -177,9 +176,9 @@ def local_object():
 
 
 def _author_open(actor: str) -> bool:
-    from services.outbox.web import _closed_author
-
-    return not _closed_author(actor)
+    """Not a closed local account (whose posts are not served any more, as GET /objects)."""
+    username = local_username(actor, current_app.config["ARCHIPEL"].base_url)
+    return username is None or IdentityClient(internal_client()).active_account(username) is not None
 
 
 def _cursor(name: str) -> int | None:

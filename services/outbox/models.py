@@ -3,17 +3,11 @@ posts; and the state machines of fan-outs, deliveries and held posts (fedkit/lea
 
 from __future__ import annotations
 
-import datetime as dt
-
 import mongoengine as me
 
 from fedkit import leases
+from fedkit.clock import now
 from fedkit.db import Document, JSONDictField
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
 
 # Fan-out of a published activity (fanout.py): pending until every target has its delivery.
 FANOUT_PENDING, FANOUT_DONE = "pending", "done"

@@ -20,6 +20,7 @@ from fedkit.audience import (
     has_addressing,
     plan_post,
 )
+from fedkit.clock import now_iso
 from fedkit.config import Config
 from fedkit.contracts.identity import IdentityClient
 from fedkit.contracts.inbox import InboxClient
@@ -27,6 +28,7 @@ from fedkit.db import ACKNOWLEDGED
 from fedkit.internal import InternalClient
 from fedkit.registry import load_registry
 from fedkit.sanitize import sanitize_html, text_to_html
+from fedkit.tombstone import tombstone as make_tombstone
 from fedkit.vocab import (
     ACCEPT,
     ANNOUNCE,
@@ -37,7 +39,6 @@ from fedkit.vocab import (
     LIKE,
     PUBLIC,
     REJECT,
-    TOMBSTONE,
     UNDO,
     UPDATE,
     activity_url,
@@ -61,8 +62,6 @@ class PublishError(Exception):
         self.code = code
 
 
-def _now_iso() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _readdress_as(original: dict, activity: dict) -> None:
@@ -103,7 +102,7 @@ class Publisher:
             data = {"type": CREATE, "object": data}  # AP §6.2.1: a bare object is wrapped
         activity = {k: v for k, v in data.items() if k not in ("@context", "id", "actor", "published")}
         activity.update(id=activity_url(self.config.base_url, uuid.uuid4().hex), actor=self.actor,
-                        published=_now_iso())
+                        published=now_iso())
         prepare = {
             CREATE: self._create, FOLLOW: self._follow, UNDO: self._undo, LIKE: self._like,
             ANNOUNCE: self._announce, DELETE: self._delete, UPDATE: self._update,
@@ -213,8 +212,7 @@ class Publisher:
 
     def _delete(self, activity: dict) -> None:
         found = self._own_object(activity.get("object"))
-        tombstone = {"id": found.object_id, "type": TOMBSTONE, "formerType": type_of(found.raw),
-                     "deleted": activity["published"]}
+        tombstone = make_tombstone(found.object_id, type_of(found.raw), activity["published"])
         found.update(set__raw=tombstone, set__deleted=True)
         activity["object"] = tombstone
         _readdress_as(found.raw, activity)  # the Delete reaches whoever got the object

@@ -15,7 +15,7 @@ from fedkit.contracts.identity import Account, IdentityClient
 from fedkit.http import read_capped, signed_get
 from fedkit.internal import internal_client, require_user
 from fedkit.jsonbody import request_json
-from fedkit.queue import enqueue
+from fedkit.paging import ordered_collection, ordered_collection_page, page_url
 from fedkit.responses import activity_json, error
 from fedkit.scopes import activity_scope
 from fedkit.ssrf import UnsafeURL
@@ -32,28 +32,23 @@ from fedkit.vocab import (
     object_url,
     type_of,
 )
-from services.outbox import dlp_rules, held
+from services.outbox import dlp_rules
 from services.outbox.addressing import username_of
 from services.outbox.delivery import public_form
-from services.outbox.fanout import FANOUT, QUEUE
-from services.outbox.models import LocalObject, OutboxActivity, now
-from services.outbox.publishing import Publisher, PublishError
+from services.outbox.dlp_guard import GuardStop
+from services.outbox.models import LocalObject, OutboxActivity
+from services.outbox.posting import publish_as
+from services.outbox.publishing import PublishError
 from services.outbox.visibility import can_see
 
 bp = Blueprint("outbox", __name__)
 PAGE_SIZE = 20
-# Data-loss prevention (dlp.py, held.py): an unusable rules file stops the outbox at start;
-# the review of held posts is served under /api/archipel/held.
+# Data-loss prevention (dlp.py, dlp_guard.py): an unusable rules file stops the outbox at start.
 bp.record_once(lambda state: dlp_rules.check_rules_file(state.app.config["ARCHIPEL"]))
-bp.register_blueprint(held.bp)
 
 
 def _config():
     return current_app.config["ARCHIPEL"]
-
-
-
-
 
 
 def _account(username: str) -> Account | None:
@@ -64,24 +59,6 @@ def _closed_author(actor: str) -> bool:
     """A closed account's posts are not served any more (they come back if it reopens)."""
     username = username_of(actor, _config())
     return username is not None and _account(username) is None
-
-
-def publish_as(username: str, data: dict, *, guard: bool = True, account_checked: bool = False) -> OutboxActivity:
-    """Publish as a local user. ``guard``: the data-loss prevention guard first (it raises
-    held.GuardStop, a PublishError, for a blocked or held post); off for a released post.
-    ``account_checked``: identity has just said the account is active (the gateway's token
-    introspection answers only for an active account), so it is not asked again."""
-    checked_at = now()
-    if not account_checked and _account(username) is None:
-        # A closed (or unknown) account publishes nothing, by no path: not its own
-        # requests, not an Accept sent on its behalf by a worker.
-        raise PublishError(403, "account_closed", "this account is closed")
-    if guard:
-        held.guard(username, data, _config(), internal_client())
-    record = Publisher(_config(), internal_client(), username, author_active_at=checked_at).publish(data)
-    FANOUT.queued(record.activity_id, enqueue(current_app.extensions["archipel_broker"], QUEUE, "fanout",
-                                              record.activity_id))
-    return record
 
 
 def _needed_scope(username: str, data: dict) -> str:
@@ -110,7 +87,7 @@ def post_outbox(username: str):
         return error(403, "insufficient_scope", f"needs scope {needed}")
     try:
         record = publish_as(username, data, account_checked=True)  # the gateway introspected the token
-    except held.GuardStop as exc:  # blocked (422), held for review (202), rules unreadable (503)
+    except GuardStop as exc:  # blocked (422), held for review (202), rules unreadable (503)
         return exc.response()
     except PublishError as exc:
         return error(exc.status, exc.code, str(exc))
@@ -128,8 +105,7 @@ def get_outbox(username: str):
     collection_id = f"{actor}/outbox"
     query = OutboxActivity.objects(actor=actor)
     if request.args.get("page") is None:
-        return activity_json({"id": collection_id, "type": "OrderedCollection",
-                    "first": f"{collection_id}?page=true"})
+        return activity_json(ordered_collection(collection_id, paged=True))
     before = request.args.get("max")
     if before:
         anchor = OutboxActivity.objects(activity_id=before, actor=actor).first()
@@ -143,11 +119,9 @@ def get_outbox(username: str):
             items.append(public_form(record.raw))
             if len(items) == PAGE_SIZE:
                 break
-    page = {"id": f"{collection_id}?page=true" + (f"&max={before}" if before else ""),
-            "type": "OrderedCollectionPage", "partOf": collection_id, "orderedItems": items}
-    if last is not None and (len(items) == PAGE_SIZE or scanned == PAGE_SIZE * 5):
-        page["next"] = f"{collection_id}?page=true&max={last.activity_id}"
-    return activity_json(page)
+    more = last is not None and (len(items) == PAGE_SIZE or scanned == PAGE_SIZE * 5)
+    return activity_json(ordered_collection_page(page_url(collection_id, before or None), collection_id, items,
+                                                 next_cursor=last.activity_id if more else None))
 
 
 @bp.get("/objects/<object_uuid>")

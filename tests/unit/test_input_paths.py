@@ -43,7 +43,7 @@ def inbox(db, infra):
 def store_intake(inbox) -> None:
     """What the inbox worker does with the intake stream (services/inbox/intake.py)."""
     from services.inbox import intake
-    from services.inbox.acceptance import accept_batch
+    from services.inbox.storing import accept_batch
 
     app = inbox.application
     broker, cfg = app.extensions["archipel_broker"], app.config["ARCHIPEL"]

@@ -13,8 +13,8 @@ import redis
 from fedkit.config import Config
 from fedkit.queue import make_broker
 from services.inbox import intake
-from services.inbox.acceptance import accept_batch
 from services.inbox.models import InboundActivity
+from services.inbox.storing import accept_batch
 
 ACTOR = "https://peer.example/users/p"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fedkit.config import Config
-from services.identity.sso import SSOError, check_strength
+from services.identity.oidc import SSOError, check_strength
 
 MFA = "urn:archipel:acr:mfa"
 
