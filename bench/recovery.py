@@ -26,7 +26,7 @@ import redis
 
 from deploy.processes import Infra, Node, NodeSpec, load_or_create_secrets
 from deploy.supervision import free_port
-from fedkit.registry import write_registry
+from fedkit.rules.registry import write_registry
 from tests.plugin import Group, wait_until
 
 

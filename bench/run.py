@@ -35,8 +35,8 @@ from pymongo import MongoClient
 
 from deploy.processes import Infra, Node, NodeSpec, load_or_create_secrets
 from deploy.supervision import ProcessSet, free_port, wait_for_port
-from fedkit import httpsig
-from fedkit.registry import write_registry
+from fedkit.protocol import httpsig
+from fedkit.rules.registry import write_registry
 
 INBOX_REQUESTS = int(os.environ.get("BENCH_INBOX_REQUESTS", "2000"))
 FOLLOWERS = int(os.environ.get("BENCH_FOLLOWERS", "1000"))
@@ -181,8 +181,8 @@ def seed_followers(node: Node, mongo: MongoClient, count: int, prefix: str) -> l
     """Accounts with a ready token each (set-up, not timed)."""
     env = node.env
     os.environ.update({k: v for k, v in env.items() if k.startswith(("ARCHIPEL_", "MONGODB_", "REDIS_"))})
-    from fedkit.config import Config
-    from fedkit.db import connect_db
+    from fedkit.runtime.config import Config
+    from fedkit.runtime.db import connect_db
     from services.identity.accounts import create_account
     from services.identity.credentials import digest
     from services.identity.models import OAuthToken

@@ -1,7 +1,7 @@
 """The compact layout: one node in two processes, for a small subsidiary.
 
 ``deploy.compact_node:create_app()`` is the gateway with the five services mounted in
-the same WSGI process (``fedkit.inproc``: the service contracts are unchanged — same
+the same WSGI process (``fedkit.runtime.inproc``: the service contracts are unchanged — same
 paths, headers and internal secret — only the socket is gone), and ``python -m
 deploy.compact_node`` is one worker process running the inbox, delivery and communities
 workers' tasks and sweeps. The scaled-out layout (one process per service, several
@@ -15,8 +15,8 @@ from dataclasses import replace
 
 from flask import Flask
 
-from fedkit import inproc
-from fedkit.config import Config, load_config
+from fedkit.runtime import inproc
+from fedkit.runtime.config import Config, load_config
 
 SERVICES = ("identity", "inbox", "outbox", "communities", "api")
 WORKER_THREADS = 8
@@ -65,7 +65,7 @@ def build_workers(config: Config, broker):
 
 
 def main() -> None:
-    from fedkit.queue import worker_main
+    from fedkit.runtime.queue import worker_main
     from services.communities.worker import QUEUE as COMMUNITIES_QUEUE
     from services.inbox.storing import QUEUE as INBOX_QUEUE
     from services.outbox.fanout import QUEUE as DELIVERY_QUEUE

@@ -26,7 +26,7 @@ from deploy.processes import (
     load_or_create_secrets,
     oidc_client_env,
 )
-from fedkit.registry import write_registry
+from fedkit.rules.registry import write_registry
 
 # (name, port variable, default port, accounts, member of the group, layout)
 # fr runs a process per service (how a large subsidiary scales out); de and the partner

@@ -28,7 +28,7 @@ PACKAGES = ("fedkit", "services", "gateway", "deploy")
 ALLOWED = Path("fedkit/contracts")
 INTERNAL_PATH = re.compile(r"/internal(/|$)")
 SERVICES = frozenset({"identity", "inbox", "outbox", "communities", "api"})
-# The transport's methods (fedkit.internal.InternalClient) and where they take the service.
+# The transport's methods (fedkit.runtime.internal.InternalClient) and where they take the service.
 TRANSPORT_CALLS = {"request": 1, "get_json": 0, "post_json": 0}
 
 

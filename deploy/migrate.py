@@ -6,10 +6,10 @@ services start (the demo launcher runs it; in Kubernetes, the init Job).
 
 from __future__ import annotations
 
-from fedkit.actors import CachedActor
-from fedkit.config import Config
-from fedkit.db import connect_db, ensure_indexes, ensure_ttl
-from fedkit.keystore import ActorKey
+from fedkit.protocol.actors import CachedActor
+from fedkit.runtime.config import Config
+from fedkit.runtime.db import connect_db, ensure_indexes, ensure_ttl
+from fedkit.runtime.keystore import ActorKey
 from gateway.audit import AuditRecord, ensure_retention
 from services.api.models import AccountId, IdempotentPost, StatusId
 from services.communities.models import Community, CommunityPost, Membership
@@ -57,7 +57,7 @@ def migrate(config: Config) -> None:
 
 
 def backfill_leases() -> None:
-    """Documents stored before the lease engine (fedkit/leases.py) get its fields."""
+    """Documents stored before the lease engine (fedkit/runtime/leases.py) get its fields."""
     from services.inbox.models import INBOUND
     from services.outbox.delivery import DELIVERY
     from services.outbox.fanout import FANOUT

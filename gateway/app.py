@@ -16,15 +16,15 @@ from flask import Flask, Response, g, request
 from urllib3.util.retry import Retry
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from fedkit import inproc
-from fedkit.config import Config, load_config
-from fedkit.db import connect_db
-from fedkit.federation_policy import check_policy_file, signer_refusal
-from fedkit.internal import HEADER_PREFIX, InternalClient, identity_headers
-from fedkit.logs import setup_logging
-from fedkit.policy import viewer_kind
-from fedkit.registry import GroupRegistry, load_registry
-from fedkit.responses import error
+from fedkit.rules.federation_policy import check_policy_file, signer_refusal
+from fedkit.rules.policy import viewer_kind
+from fedkit.rules.registry import GroupRegistry, load_registry
+from fedkit.runtime import inproc
+from fedkit.runtime.config import Config, load_config
+from fedkit.runtime.db import connect_db
+from fedkit.runtime.internal import HEADER_PREFIX, InternalClient, identity_headers
+from fedkit.runtime.logs import setup_logging
+from fedkit.runtime.responses import error
 from gateway import audit
 from gateway.auth import AuthError, Identity, bearer_identity, verify_signature
 from gateway.cors import install_cors
@@ -126,7 +126,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     def authenticate(body: bytes, signature_mode: str) -> Identity:
         if signature_mode == SERVICE:  # the service checks its own credential (routes.py)
             return Identity()
-        # A server this node does not federate with (fedkit/federation_policy.py) is refused
+        # A server this node does not federate with (fedkit/rules/federation_policy.py) is refused
         # on the keyId it claims, before its key is fetched (GoToSocial answers 403 too).
         refused = signer_refusal(request.headers, cfg)
         if refused:

@@ -20,8 +20,8 @@ import threading
 import mongoengine as me
 from pymongo.errors import BulkWriteError
 
-from fedkit import clock
-from fedkit.db import Document, ensure_ttl
+from fedkit.runtime import clock
+from fedkit.runtime.db import Document, ensure_ttl
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@ tokens (client-to-server). Returns who the requester is; never trusts a header
 that names an identity.
 
 Resolving an unknown signature key means a fetch from wherever its ``keyId`` points:
-those fetches are bounded (``fedkit.key_fetch``), and when none may run now the request
+those fetches are bounded (``fedkit.protocol.key_fetch``), and when none may run now the request
 is answered 503 with ``Retry-After`` at once rather than waiting."""
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ from dataclasses import dataclass
 
 from flask import Request
 
-from fedkit import httpsig
-from fedkit.actors import resolve_key
-from fedkit.config import Config
 from fedkit.contracts.identity import IdentityClient
-from fedkit.internal import InternalClient
-from fedkit.key_fetch import KeyFetchRefused
-from fedkit.responses import error
+from fedkit.protocol import httpsig
+from fedkit.protocol.actors import resolve_key
+from fedkit.protocol.key_fetch import KeyFetchRefused
+from fedkit.runtime.config import Config
+from fedkit.runtime.internal import InternalClient
+from fedkit.runtime.responses import error
 
 log = logging.getLogger(__name__)
 

@@ -41,8 +41,8 @@ from dataclasses import dataclass
 
 import redis
 
-from fedkit.config import Config
-from fedkit.registry import GroupRegistry, origin_of
+from fedkit.rules.registry import GroupRegistry, origin_of
+from fedkit.runtime.config import Config
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """The fast in-process test layer: one node, no process of its own.
 
 The ``node`` fixture is the compact layout (deploy/compact_node.py: the gateway with the
-four services mounted in-process by fedkit/inproc.py) built once per session on the
+four services mounted in-process by fedkit/runtime/inproc.py) built once per session on the
 session's database and Redis (tests/plugin.py), emptied after every test. A test feeds
 it what a remote server or a local user would send and drives the workers itself:
 
@@ -12,7 +12,7 @@ it what a remote server or a local user would send and drives the workers itself
 - ``node.run()`` — the workers in this process until nothing is left: the intake stream
   stored (``accept_batch``), each stored activity applied by its handler (the inbox
   worker's ``run_single_cycle``), each published activity fanned out (``fanout``, by
-  ``fedkit.leases.run_single_cycle``); deliveries to remote inboxes are only attempted by
+  ``fedkit.runtime.leases.run_single_cycle``); deliveries to remote inboxes are only attempted by
   ``node.send_deliveries()`` (the delivery worker's cycle: real HTTP, e.g. to the
   plugin's ``peer`` server).
 
@@ -27,7 +27,7 @@ import json
 
 import pytest
 
-from fedkit import inproc
+from fedkit.runtime import inproc
 
 BASE = "http://fr.test"  # this node
 MEMBER = "http://de.test"  # another member node of the group
@@ -38,7 +38,7 @@ SECRET = "in-process-internal-secret"
 @pytest.fixture(scope="session")
 def local_keypair():
     """The key of this node's actors (one for all: generating RSA keys is what costs)."""
-    from fedkit.keys import generate_rsa_keypair
+    from fedkit.protocol.keys import generate_rsa_keypair
 
     return generate_rsa_keypair()
 
@@ -63,7 +63,7 @@ class InProcessNode:
     """This node, its gateway behind a Flask test client, and its workers as functions."""
 
     def __init__(self, config, gateway, services, local_keypair, remote_keypair):
-        from fedkit.internal import InternalClient
+        from fedkit.runtime.internal import InternalClient
 
         self.config = config
         self.base = config.base_url
@@ -80,8 +80,8 @@ class InProcessNode:
 
     def local_user(self, username: str, *, locked: bool = False) -> str:
         """A local account with its key; returns its actor id."""
-        from fedkit import keystore
-        from fedkit.vocab import key_id_for
+        from fedkit.protocol.vocab import key_id_for
+        from fedkit.runtime import keystore
         from services.identity.models import Account
 
         Account(username=username, issuer="local", subject=username, locked=locked).save(force_insert=True)
@@ -95,7 +95,7 @@ class InProcessNode:
         shared inbox, type); it signs with the plugin's ``rsa_keypair``."""
         import datetime as dt
 
-        from fedkit.actors import CachedActor
+        from fedkit.protocol.actors import CachedActor
 
         private_pem, public_pem = self._remote_keypair
         origin = actor_id.split("/", 3)
@@ -112,8 +112,8 @@ class InProcessNode:
     def community(self, slug: str, *, owner: str, openness: str = "free", visibility: str = "group",
                   members: tuple[str, ...] = ()) -> str:
         """A local community (Group actor with its key), its owner and ``members``; returns its id."""
-        from fedkit import keystore
-        from fedkit.vocab import key_id_for
+        from fedkit.protocol.vocab import key_id_for
+        from fedkit.runtime import keystore
         from services.communities.models import Community, Membership
 
         actor = f"{self.base}/communities/{slug}"
@@ -136,8 +136,8 @@ class InProcessNode:
                 body: bytes | None = None):
         """POST a delivery signed by ``by`` (draft-cavage, as Mastodon signs) through the
         gateway; returns the response. ``private_pem``: sign with another key (a forgery)."""
-        from fedkit.httpsig import sign_request
-        from fedkit.vocab import AP_CONTENT_TYPE
+        from fedkit.protocol.httpsig import sign_request
+        from fedkit.protocol.vocab import AP_CONTENT_TYPE
 
         body = body if body is not None else json.dumps(activity).encode()
         headers = sign_request("POST", self.base + path, key_id=by.key_id,
@@ -187,7 +187,7 @@ class InProcessNode:
 
     def _fan_out(self) -> int:
         """The delivery worker's fan-outs only: its deliveries are sent by ``send_deliveries``."""
-        from fedkit import leases
+        from fedkit.runtime import leases
         from services.outbox.fanout import FANOUT, fanout
 
         return leases.run_single_cycle((FANOUT, lambda activity_id: fanout(activity_id, self.config, self.internal,
@@ -239,8 +239,8 @@ def _node_apps(infra, session_db, tmp_path_factory):
     """The compact node's applications for a base URL, built once per session (they hold
     no state of their own): ``build(base_url) -> (gateway, services)``."""
     from deploy.compact_node import SERVICES, create_app, in_process_url
-    from fedkit.config import Config
-    from fedkit.registry import write_registry
+    from fedkit.rules.registry import write_registry
+    from fedkit.runtime.config import Config
 
     built: dict[str, tuple] = {}
 
@@ -271,8 +271,8 @@ def node_at(db, _node_apps, local_keypair, rsa_keypair):
     """``node_at(base_url)``: this node in-process under that base URL (a real payload's
     host), empty but for its instance actor (see the module's docstring)."""
     from deploy.compact_node import in_process_url
-    from fedkit import keystore
-    from fedkit.vocab import instance_actor_id, key_id_for
+    from fedkit.protocol.vocab import instance_actor_id, key_id_for
+    from fedkit.runtime import keystore
     from gateway import audit
 
     def start(base_url: str) -> InProcessNode:

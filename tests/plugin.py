@@ -83,7 +83,7 @@ def find(items: list[dict], activity_id: str) -> dict | None:
 
 @pytest.fixture(scope="session")
 def rsa_keypair():
-    from fedkit.keys import generate_rsa_keypair
+    from fedkit.protocol.keys import generate_rsa_keypair
 
     return generate_rsa_keypair()
 
@@ -168,8 +168,7 @@ class NodeClient:
     def signed_fetch(self, username: str, url: str) -> requests.Response:
         """A GET signed as ``username`` with their key from this node's vault, as their node
         signs one: for JSON that is no ActivityStreams document (the proxy relays only those)."""
-        from fedkit import httpsig
-
+        from fedkit.protocol import httpsig
         key = self.db.actor_keys.find_one({"_id": self.actor(username)})
         headers = {"Accept": "application/json"}
         headers.update(httpsig.sign_request("GET", url, key_id=key["key_id"], private_key_pem=key["private_pem"]))
@@ -224,7 +223,7 @@ def session_db(infra, _session_mongo):
     import mongoengine
 
     from deploy.migrate import DOCUMENTS
-    from fedkit.db import ensure_indexes
+    from fedkit.runtime.db import ensure_indexes
 
     name = f"unit_{uuid.uuid4().hex[:12]}"
     mongoengine.disconnect()
@@ -250,7 +249,7 @@ def truncate(infra, name: str, client: MongoClient) -> None:
         database[collection].delete_many({})
     if not _COLLECTIONS[name] <= present:  # a test dropped a collection: its indexes went with it
         from deploy.migrate import DOCUMENTS
-        from fedkit.db import ensure_indexes
+        from fedkit.runtime.db import ensure_indexes
 
         ensure_indexes(DOCUMENTS)
     keys = redis.Redis.from_url(infra.redis_url)
@@ -265,8 +264,8 @@ def truncate(infra, name: str, client: MongoClient) -> None:
 def reset_process_memos() -> None:
     """What a process remembers between requests about keys and actors (a new test's
     database holds other ones under the same ids)."""
-    from fedkit import actors, key_fetch, keystore
-
+    from fedkit.protocol import actors, key_fetch
+    from fedkit.runtime import keystore
     keystore._load.cache_clear()
     actors._KEY_MEMO.clear()
     actors._SUSPENSION_MEMO.clear()
@@ -292,7 +291,7 @@ def db(infra, session_db, _session_mongo):
 def group(infra):
     """fr (alice, alain, amelie) and de (bob, berta), the group's member nodes, and partner
     (paula, pierre) outside it: every process real, on free loopback ports."""
-    from fedkit.registry import write_registry
+    from fedkit.rules.registry import write_registry
 
     secrets_ = load_or_create_secrets(infra.data_dir / "secrets.json")
     specs = {"fr": NodeSpec("fr", free_port(), ("alice", "alain", "amelie")),

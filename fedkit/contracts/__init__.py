@@ -6,8 +6,8 @@ contract: its internal paths as constants — Flask rules, which the server rout
 — and a typed client with one method per endpoint, which every caller uses. A path
 is written once, here (``deploy/lint_contracts.py`` fails on one written elsewhere).
 
-The clients ride on the node's transport, ``fedkit.internal.InternalClient``: real
-HTTP in the split layout, in-process WSGI calls in the compact one (fedkit.inproc).
+The clients ride on the node's transport, ``fedkit.runtime.internal.InternalClient``: real
+HTTP in the split layout, in-process WSGI calls in the compact one (fedkit.runtime.inproc).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 import requests
 
-from fedkit.internal import identity_headers
+from fedkit.runtime.internal import identity_headers
 
 _VARIABLE = re.compile(r"<(?:[^:<>]+:)?(\w+)>")  # <name> or <converter:name> in a Flask rule
 
@@ -29,7 +29,7 @@ def path_of(rule: str, **values: str) -> str:
 
 
 class Transport(Protocol):
-    """What a contract's client needs of ``fedkit.internal.InternalClient``."""
+    """What a contract's client needs of ``fedkit.runtime.internal.InternalClient``."""
 
     def request(self, method: str, service: str, path: str, **kwargs: Any) -> requests.Response: ...
 

@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 
 from fedkit.contracts import Transport, json_if_ok, path_of
-from fedkit.internal import identity_headers
+from fedkit.runtime.internal import identity_headers
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ class CommunitiesClient:
         return self.transport.post_json(SERVICE, INBOX, {"activity": activity, "also_to": also_to})
 
     def admission(self, community: str, actor: str, kind: str) -> Admission:
-        """May this viewer (actor id or "", fedkit.policy kind) see the community (its id)?
+        """May this viewer (actor id or "", fedkit.rules.policy kind) see the community (its id)?
         Closed by default: an unknown community or a failed answer admits no one."""
         resp = self.transport.request("GET", SERVICE, ADMITS,
                                       params={"community": community, "actor": actor, "kind": kind})

@@ -42,7 +42,7 @@ class InboxClient:
 
     def deliver_locally(self, activity: dict, also_to: list[str], plan: dict | None = None) -> dict | None:
         """Apply a local actor's activity here as if received; ``also_to``: the local actors
-        it names (bto/bcc included); ``plan``: its audience plan (fedkit.audience)."""
+        it names (bto/bcc included); ``plan``: its audience plan (fedkit.rules.audience)."""
         payload = {"activity": activity, "also_to": also_to}
         if plan is not None:
             payload["plan"] = plan

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request
 
-from fedkit.vocab import local_actor_id
+from fedkit.protocol.vocab import local_actor_id
 from services.api import converter, ids, upstream
 from services.api.auth import require_scope
 from services.api.entities import account_entity, actor_document

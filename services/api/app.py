@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from flask import Flask
 
-from fedkit.config import Config
-from fedkit.service import create_service_app
+from fedkit.runtime.config import Config
+from fedkit.runtime.service import create_service_app
 
 
 class TrailingSlashTolerant:

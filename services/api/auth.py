@@ -1,6 +1,6 @@
 """Who may call a method: the gateway verified the bearer token once and forwarded the
-user and scopes (fedkit/internal.py); here only Mastodon's per-method scope is checked
-(docs.joinmastodon.org/api/oauth-scopes/, fedkit/scopes.py for the rule)."""
+user and scopes (fedkit/runtime/internal.py); here only Mastodon's per-method scope is checked
+(docs.joinmastodon.org/api/oauth-scopes/, fedkit/rules/scopes.py for the rule)."""
 
 from __future__ import annotations
 

@@ -14,9 +14,9 @@ from urllib.parse import quote, urlsplit
 
 import nh3
 
-from fedkit.local_ids import is_local
-from fedkit.sanitize import sanitize_html
-from fedkit.vocab import (
+from fedkit.protocol.local_ids import is_local
+from fedkit.protocol.sanitize import sanitize_html
+from fedkit.protocol.vocab import (
     APPLICATION,
     GROUP,
     HASHTAG,

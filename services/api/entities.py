@@ -6,17 +6,25 @@ URI (services/api/ids.py). What an account says comes from the service that owns
 identity for this node's people, the outbox's actor cache for everyone else, the inbox for
 follow state. A status is an AS2 object read from the service that holds it — the outbox
 for this node's posts, the inbox for what the node received — as the requester, so the
-visibility policy (fedkit/policy.py) decides exactly as on the ActivityPub paths.
+visibility policy (fedkit/rules/policy.py) decides exactly as on the ActivityPub paths.
 """
 
 from __future__ import annotations
 
 from flask import current_app, g
 
-from fedkit.local_ids import is_local, local_username
-from fedkit.policy import node_audience
-from fedkit.registry import load_registry
-from fedkit.vocab import ANNOUNCE, CREATE, TOMBSTONE, as_list, id_of, local_actor_id, type_of
+from fedkit.protocol.local_ids import is_local, local_username
+from fedkit.protocol.vocab import (
+    ANNOUNCE,
+    CREATE,
+    TOMBSTONE,
+    as_list,
+    id_of,
+    local_actor_id,
+    type_of,
+)
+from fedkit.rules.policy import node_audience
+from fedkit.rules.registry import load_registry
 from services.api import converter, ids, upstream
 
 

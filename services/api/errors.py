@@ -1,12 +1,12 @@
 """Errors as Mastodon answers them: ``{"error": "<a sentence an app can show>"}`` with the
 right status (docs.joinmastodon.org/entities/Error/), plus the project's
-``error_description`` (fedkit/responses.py)."""
+``error_description`` (fedkit/runtime/responses.py)."""
 
 from __future__ import annotations
 
 from werkzeug.exceptions import HTTPException
 
-from fedkit.responses import error
+from fedkit.runtime.responses import error
 from services.api.pagination import BadPage
 from services.api.upstream import BadCursor, Unavailable
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 
-from fedkit.scopes import KNOWN as KNOWN_SCOPES
+from fedkit.rules.scopes import KNOWN as KNOWN_SCOPES
 from services.api import upstream
 from services.api.converter import MAX_CHARACTERS, VISIBILITIES
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import mongoengine as me
 
-from fedkit import clock
-from fedkit.db import Document
+from fedkit.runtime import clock
+from fedkit.runtime.db import Document
 
 
 class AccountId(Document):

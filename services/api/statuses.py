@@ -15,9 +15,9 @@ import re
 import mongoengine as me
 from flask import Blueprint, g, jsonify, request
 
-from fedkit.jsonbody import request_json
-from fedkit.sanitize import text_to_html
-from fedkit.vocab import NOTE, PUBLIC, id_of, local_actor_id
+from fedkit.protocol.jsonbody import request_json
+from fedkit.protocol.sanitize import text_to_html
+from fedkit.protocol.vocab import NOTE, PUBLIC, id_of, local_actor_id
 from services.api import converter, ids, upstream
 from services.api.auth import require_scope
 from services.api.entities import account_of, author_of, status_entity, visible_object

@@ -17,8 +17,8 @@ from dataclasses import replace
 
 from flask import Blueprint, jsonify, request
 
-from fedkit.local_ids import is_local
-from fedkit.vocab import CREATE
+from fedkit.protocol.local_ids import is_local
+from fedkit.protocol.vocab import CREATE
 from services.api import ids, upstream
 from services.api.auth import require_scope
 from services.api.entities import account_of, home_entity, me, status_entity

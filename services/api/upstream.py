@@ -16,7 +16,7 @@ import requests
 from fedkit.contracts.identity import IdentityClient
 from fedkit.contracts.inbox import InboxClient
 from fedkit.contracts.outbox import OutboxClient
-from fedkit.internal import internal_client
+from fedkit.runtime.internal import internal_client
 
 log = logging.getLogger(__name__)
 

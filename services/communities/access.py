@@ -5,12 +5,12 @@ from __future__ import annotations
 import requests
 from flask import current_app, g
 
-from fedkit.config import Config
 from fedkit.contracts.identity import IdentityClient
-from fedkit.policy import ANONYMOUS, KINDS, Viewer, may_see_community, viewer_kind, viewer_of
-from fedkit.registry import load_registry, origin_of
-from fedkit.responses import error
-from fedkit.vocab import id_of
+from fedkit.protocol.vocab import id_of
+from fedkit.rules.policy import ANONYMOUS, KINDS, Viewer, may_see_community, viewer_kind, viewer_of
+from fedkit.rules.registry import load_registry, origin_of
+from fedkit.runtime.config import Config
+from fedkit.runtime.responses import error
 from services.communities.models import MEMBER, SEEING, Community, Membership
 
 
@@ -76,7 +76,7 @@ def visible_community(slug: str) -> Community | None:
 
 def node_roles() -> list[str]:
     """The requester's node roles (from the group directory's claims at sign-in)."""
-    from fedkit.internal import internal_client
+    from fedkit.runtime.internal import internal_client
 
     if not g.requester.user:
         return []

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fedkit import clock
-from fedkit.config import Config
-from fedkit.sanitize import sanitize_html
-from fedkit.vocab import DEFAULT_CONTEXT, GROUP, HASHTAG, key_id_for, shared_inbox_url
+from fedkit.protocol.sanitize import sanitize_html
+from fedkit.protocol.vocab import DEFAULT_CONTEXT, GROUP, HASHTAG, key_id_for, shared_inbox_url
+from fedkit.runtime import clock
+from fedkit.runtime.config import Config
 
 # Archipel's extension terms, in the Group document's context (never fetched).
 ARCHIPEL_NS = "https://archipel.example/ns#"

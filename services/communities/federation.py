@@ -10,13 +10,8 @@ from __future__ import annotations
 
 import logging
 
-from fedkit.authority import is_author, may_update, same_origin
-from fedkit.community_facts import community_slugs_named
-from fedkit.config import Config
-from fedkit.internal import InternalClient
-from fedkit.policy import may_join_community
-from fedkit.tombstone import tombstone
-from fedkit.vocab import (
+from fedkit.protocol.tombstone import tombstone
+from fedkit.protocol.vocab import (
     ACCEPT,
     CREATE,
     DELETE,
@@ -30,6 +25,11 @@ from fedkit.vocab import (
     id_of,
     type_of,
 )
+from fedkit.rules.authority import is_author, may_update, same_origin
+from fedkit.rules.community_facts import community_slugs_named
+from fedkit.rules.policy import may_join_community
+from fedkit.runtime.config import Config
+from fedkit.runtime.internal import InternalClient
 from services.communities.access import viewer_for_actor
 from services.communities.models import (
     ABSENT,
@@ -53,7 +53,7 @@ log = logging.getLogger(__name__)
 
 
 def communities_addressed(activity: dict, config: Config, also_to=()) -> list[Community]:
-    """Local communities an activity concerns (fedkit.community_facts.community_slugs_named)."""
+    """Local communities an activity concerns (fedkit.rules.community_facts.community_slugs_named)."""
     slugs = community_slugs_named(activity, also_to, config)
     return list(Community.objects(slug__in=sorted(slugs))) if slugs else []
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from fedkit.contracts import communities as contract
-from fedkit.internal import internal_client
-from fedkit.jsonbody import request_json
-from fedkit.local_ids import local_community
-from fedkit.responses import error
+from fedkit.protocol.jsonbody import request_json
+from fedkit.protocol.local_ids import local_community
+from fedkit.runtime.internal import internal_client
+from fedkit.runtime.responses import error
 from services.communities.access import (
     can_fetch_actor_document,
     can_see,

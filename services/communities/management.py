@@ -9,15 +9,15 @@ import re
 import requests
 from flask import Blueprint, g, jsonify
 
-from fedkit import keystore
 from fedkit.contracts.identity import IdentityClient
-from fedkit.internal import internal_client, require_user
-from fedkit.jsonbody import request_json
-from fedkit.keys import generate_rsa_keypair
-from fedkit.local_ids import is_local
-from fedkit.policy import VISIBILITIES
-from fedkit.responses import error
-from fedkit.vocab import UPDATE, id_of, key_id_for, local_actor_id
+from fedkit.protocol.jsonbody import request_json
+from fedkit.protocol.keys import generate_rsa_keypair
+from fedkit.protocol.local_ids import is_local
+from fedkit.protocol.vocab import UPDATE, id_of, key_id_for, local_actor_id
+from fedkit.rules.policy import VISIBILITIES
+from fedkit.runtime import keystore
+from fedkit.runtime.internal import internal_client, require_user
+from fedkit.runtime.responses import error
 from services.communities.access import acting_as, config, target_actor
 from services.communities.converter import group_json, listing_json
 from services.communities.federation import remove_post

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify
 
-from fedkit import clock
-from fedkit.internal import internal_client, require_user
-from fedkit.jsonbody import request_json
-from fedkit.registry import load_registry
-from fedkit.responses import error
-from fedkit.vocab import ACCEPT, INVITE, REJECT
+from fedkit.protocol.jsonbody import request_json
+from fedkit.protocol.vocab import ACCEPT, INVITE, REJECT
+from fedkit.rules.registry import load_registry
+from fedkit.runtime import clock
+from fedkit.runtime.internal import internal_client, require_user
+from fedkit.runtime.responses import error
 from services.communities.access import acting_as, config, target_actor
 from services.communities.models import (
     ABSENT,

@@ -6,10 +6,10 @@ import datetime as dt
 
 import mongoengine as me
 
-from fedkit import leases
-from fedkit.clock import now
-from fedkit.db import Document, JSONDictField
-from fedkit.policy import VISIBILITIES
+from fedkit.rules.policy import VISIBILITIES
+from fedkit.runtime import leases
+from fedkit.runtime.clock import now
+from fedkit.runtime.db import Document, JSONDictField
 
 OPENNESS = ("free", "open", "closed")  # free: joined at once; open: a manager approves; closed: invitation only
 PURPOSES = ("professional", "social")
@@ -35,7 +35,7 @@ MEMBERSHIP_TRANSITIONS = {
     BANNED: {BANNED, ABSENT},
 }
 STATES = tuple(s for s in MEMBERSHIP_TRANSITIONS if s is not ABSENT)
-SEEING = (MEMBER, INVITED)  # fedkit.policy.SEEING_STATES: they may see a hidden community
+SEEING = (MEMBER, INVITED)  # fedkit.rules.policy.SEEING_STATES: they may see a hidden community
 
 
 def partner_expiry(config) -> dt.datetime:

@@ -7,9 +7,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from fedkit.config import Config
-from fedkit.internal import InternalClient
-from fedkit.vocab import CREATE, FOLLOW, NOTE, REJECT, object_url
+from fedkit.protocol.vocab import CREATE, FOLLOW, NOTE, REJECT, object_url
+from fedkit.runtime.config import Config
+from fedkit.runtime.internal import InternalClient
 from services.communities.models import (
     ABSENT,
     MANAGING_ROLES,

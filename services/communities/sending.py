@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import uuid
 
-from fedkit import audience
-from fedkit.clock import now_iso
-from fedkit.config import Config
 from fedkit.contracts.outbox import OutboxClient
-from fedkit.internal import InternalClient
-from fedkit.registry import load_registry
-from fedkit.vocab import ANNOUNCE, PUBLIC, activity_url, audience_of
+from fedkit.protocol.vocab import ANNOUNCE, PUBLIC, activity_url, audience_of
+from fedkit.rules import audience
+from fedkit.rules.registry import load_registry
+from fedkit.runtime.clock import now_iso
+from fedkit.runtime.config import Config
+from fedkit.runtime.internal import InternalClient
 from services.communities.models import MEMBER, Community, Membership
 
 
@@ -49,7 +49,7 @@ def announce_to_members(community: Community, inner: dict, config: Config, inter
 def within_audience(members: list[str], inner: dict, config: Config) -> list[str]:
     """A post that is also addressed to the ``node`` or ``group`` audience stays there,
     even in a community with members elsewhere (partners): the narrower audience wins
-    (fedkit.audience.within_audience)."""
+    (fedkit.rules.audience.within_audience)."""
     obj = inner.get("object") if isinstance(inner.get("object"), dict) else {}
     return audience.within_audience(members, audience_of(inner) + audience_of(obj),
                                     audience.Node.of(config, load_registry(config)))

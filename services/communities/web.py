@@ -1,6 +1,6 @@
 """Reading communities: the node's listing and search, the group-wide directory, the
 Group actor and its collections. Everything a requester may not see answers 404,
-exactly like something that does not exist (fedkit.policy)."""
+exactly like something that does not exist (fedkit.rules.policy)."""
 
 from __future__ import annotations
 
@@ -11,14 +11,14 @@ from urllib.parse import urlencode
 import requests
 from flask import Blueprint, g, jsonify, request
 
-from fedkit import keystore
 from fedkit.contracts import communities as contract
-from fedkit.http import read_capped, signed_get
-from fedkit.paging import ordered_collection
-from fedkit.registry import load_registry, origin_of
-from fedkit.responses import activity_json, error
-from fedkit.ssrf import UnsafeURL
-from fedkit.vocab import ANNOUNCE, CREATE, local_actor_id
+from fedkit.protocol.paging import ordered_collection
+from fedkit.protocol.vocab import ANNOUNCE, CREATE, local_actor_id
+from fedkit.rules.registry import load_registry, origin_of
+from fedkit.rules.ssrf import UnsafeURL
+from fedkit.runtime import keystore
+from fedkit.runtime.http import read_capped, signed_get
+from fedkit.runtime.responses import activity_json, error
 from services.communities.access import (
     can_fetch_actor_document,
     can_see,

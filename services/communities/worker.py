@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import time
 
-from fedkit.config import Config
-from fedkit.internal import InternalClient
-from fedkit.queue import worker_main
+from fedkit.runtime.config import Config
+from fedkit.runtime.internal import InternalClient
+from fedkit.runtime.queue import worker_main
 from services.communities.dormancy import flag_dormant
 from services.communities.partners import expire_partners
 

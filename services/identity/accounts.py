@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fedkit import keystore
-from fedkit.config import Config
-from fedkit.keys import generate_rsa_keypair
-from fedkit.vocab import instance_actor_id, key_id_for, local_actor_id
+from fedkit.protocol.keys import generate_rsa_keypair
+from fedkit.protocol.vocab import instance_actor_id, key_id_for, local_actor_id
+from fedkit.runtime import keystore
+from fedkit.runtime.config import Config
 from services.identity.models import Account
 
 LOCAL_ISSUER = "local"  # accounts created on the node itself, not by the group IdP

@@ -8,8 +8,8 @@ import os
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from fedkit.config import Config
-from fedkit.service import create_service_app
+from fedkit.runtime.config import Config
+from fedkit.runtime.service import create_service_app
 
 
 def create_app(config: Config | dict | None = None) -> Flask:

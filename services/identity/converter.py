@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from fedkit import clock
-from fedkit.config import Config
-from fedkit.sanitize import sanitize_html
-from fedkit.vocab import (
+from fedkit.protocol.sanitize import sanitize_html
+from fedkit.protocol.vocab import (
     APPLICATION,
     PERSON,
     instance_actor_id,
@@ -14,6 +12,8 @@ from fedkit.vocab import (
     shared_inbox_url,
     with_context,
 )
+from fedkit.runtime import clock
+from fedkit.runtime.config import Config
 
 
 def person_json(account, public_pem: str, config: Config) -> dict:

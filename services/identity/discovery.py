@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, g, jsonify, request
 
-from fedkit import keystore
 from fedkit.contracts import identity as contract
 from fedkit.contracts.communities import CommunitiesClient
 from fedkit.contracts.outbox import OutboxClient
-from fedkit.internal import internal_client
-from fedkit.local_ids import USERS, local_community, local_name
-from fedkit.policy import node_audience, viewer_of
-from fedkit.registry import load_registry
-from fedkit.responses import activity_json, error
-from fedkit.tombstone import tombstone
-from fedkit.vocab import AP_CONTENT_TYPE, PERSON, instance_actor_id, local_actor_id
+from fedkit.protocol.local_ids import USERS, local_community, local_name
+from fedkit.protocol.tombstone import tombstone
+from fedkit.protocol.vocab import AP_CONTENT_TYPE, PERSON, instance_actor_id, local_actor_id
+from fedkit.rules.policy import node_audience, viewer_of
+from fedkit.rules.registry import load_registry
+from fedkit.runtime import keystore
+from fedkit.runtime.internal import internal_client
+from fedkit.runtime.responses import activity_json, error
 from services.identity.converter import instance_actor_json, person_json
 from services.identity.models import Account
 

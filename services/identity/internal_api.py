@@ -6,7 +6,7 @@ import mongoengine as me
 from flask import Blueprint, current_app, jsonify
 
 from fedkit.contracts import identity as contract
-from fedkit.jsonbody import request_json, string_value
+from fedkit.protocol.jsonbody import request_json, string_value
 from services.identity.accounts import LOCAL_ISSUER, create_account
 from services.identity.credentials import digest
 from services.identity.models import Account, OAuthClient, OAuthToken

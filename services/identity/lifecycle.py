@@ -41,15 +41,15 @@ import uuid
 import mongoengine as me
 import requests
 
-from fedkit import clock, keystore
-from fedkit.config import Config
 from fedkit.contracts.inbox import InboxClient
 from fedkit.contracts.outbox import OutboxClient
-from fedkit.db import Document
-from fedkit.internal import InternalClient
-from fedkit.local_ids import is_local
-from fedkit.registry import load_registry, origin_of
-from fedkit.vocab import PUBLIC, UPDATE, activity_url, local_actor_id
+from fedkit.protocol.local_ids import is_local
+from fedkit.protocol.vocab import PUBLIC, UPDATE, activity_url, local_actor_id
+from fedkit.rules.registry import load_registry, origin_of
+from fedkit.runtime import clock, keystore
+from fedkit.runtime.config import Config
+from fedkit.runtime.db import Document
+from fedkit.runtime.internal import InternalClient
 from services.identity.converter import person_json
 from services.identity.models import Account, OAuthCode, OAuthToken
 

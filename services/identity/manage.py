@@ -17,9 +17,9 @@ import getpass
 import os
 import sys
 
-from fedkit.config import Config
-from fedkit.db import connect_db
-from fedkit.demo import demo_roles, demo_subject
+from fedkit.runtime.config import Config
+from fedkit.runtime.db import connect_db
+from fedkit.runtime.demo import demo_roles, demo_subject
 from services.identity.accounts import create_account, ensure_instance_actor
 from services.identity.models import Account
 

@@ -12,8 +12,8 @@ from authlib.oauth2.rfc6749 import AuthorizationCodeMixin, ClientMixin, TokenMix
 from authlib.oauth2.rfc6749.util import list_to_scope, scope_to_list
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from fedkit import clock
-from fedkit.db import Document
+from fedkit.runtime import clock
+from fedkit.runtime.db import Document
 from services.identity.credentials import digest
 
 

@@ -21,11 +21,11 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from flask import request as flask_request
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 
-from fedkit import jsonbody
 from fedkit.contracts import identity as contract
-from fedkit.jsonbody import request_json
-from fedkit.responses import error
-from fedkit.scopes import KNOWN as KNOWN_SCOPES
+from fedkit.protocol import jsonbody
+from fedkit.protocol.jsonbody import request_json
+from fedkit.rules.scopes import KNOWN as KNOWN_SCOPES
+from fedkit.runtime.responses import error
 from services.identity import passwords
 from services.identity.credentials import digest, new_secret
 from services.identity.models import Account, OAuthClient, OAuthCode, OAuthToken
@@ -50,7 +50,7 @@ def _active_account(username: str) -> Account | None:
 def _json_fields() -> MultiDict | None:
     """A JSON object body whose values are all strings, as form fields (Mastodon's clients
     send either); None when the body is JSON of any other shape."""
-    try:  # fedkit.jsonbody: depth, size and number limits, as on every other JSON path
+    try:  # fedkit.protocol.jsonbody: depth, size and number limits, as on every other JSON path
         data = jsonbody.loads(request.get_data(cache=True)) if request.is_json else None
     except jsonbody.JSONInputError:
         return None

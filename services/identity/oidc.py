@@ -24,8 +24,8 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from fedkit.config import Config
-from fedkit.registry import load_registry
+from fedkit.rules.registry import load_registry
+from fedkit.runtime.config import Config
 from services.identity.accounts import create_account
 from services.identity.models import Account
 

@@ -9,7 +9,7 @@ import logging
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from fedkit.config import Config
+from fedkit.runtime.config import Config
 from services.identity import throttle
 from services.identity.models import Account
 

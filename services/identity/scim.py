@@ -56,8 +56,8 @@ from scim2_server.requests import ScimRequest
 from scim2_server.responses import SCIM_MEDIA_TYPE
 from scim2_server.service import ScimService
 
-from fedkit import jsonbody
-from fedkit.config import Config
+from fedkit.protocol import jsonbody
+from fedkit.runtime.config import Config
 from services.identity.scim_backend import AccountStorage
 
 PREFIX = "/scim/v2"

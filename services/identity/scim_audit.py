@@ -14,8 +14,8 @@ import logging
 
 import mongoengine as me
 
-from fedkit import clock
-from fedkit.db import Document, ensure_ttl
+from fedkit.runtime import clock
+from fedkit.runtime.db import Document, ensure_ttl
 
 log = logging.getLogger(__name__)
 

@@ -48,9 +48,9 @@ from scim2_models import (
 from scim2_models.path import CompareOperator, Comparison
 from scim2_server.storage import ScimStorage, SearchPage
 
-from fedkit import clock
-from fedkit.config import Config
-from fedkit.registry import load_registry
+from fedkit.rules.registry import load_registry
+from fedkit.runtime import clock
+from fedkit.runtime.config import Config
 from services.identity import scim_audit
 from services.identity.accounts import LOCAL_ISSUER, create_account
 from services.identity.models import Account

@@ -9,7 +9,7 @@ import secrets
 from authlib.common.security import generate_token
 from flask import Blueprint, current_app, redirect, request, session
 
-from fedkit.config import Config
+from fedkit.runtime.config import Config
 from services.identity.oidc import (
     SSOError,
     account_for,

@@ -21,7 +21,7 @@ import math
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from fedkit import clock
+from fedkit.runtime import clock
 from services.identity.models import LoginFailures
 
 

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, render_template, request, session
 
-from fedkit.clock import aware, now
+from fedkit.runtime.clock import aware, now
 from services.identity.credentials import digest
 from services.identity.models import Account, WebSession
 from services.identity.oidc import sso_available

@@ -15,8 +15,8 @@ from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from fedkit.db import connect_db
-from fedkit.logs import setup_logging
+from fedkit.runtime.db import connect_db
+from fedkit.runtime.logs import setup_logging
 from services.idp.config import IdPConfig, load_config
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 
-from fedkit.config import env_bool, env_str
+from fedkit.runtime.config import env_bool, env_str
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ import getpass
 import os
 import sys
 
-from fedkit.demo import demo_roles, demo_subject  # the nodes' demo accounts use the same
+from fedkit.runtime.demo import demo_roles, demo_subject  # the nodes' demo accounts use the same
 from services.idp import keys, totp
 from services.idp.config import IdPConfig
 
@@ -39,7 +39,7 @@ MIN_CLIENT_SECRET = 16
 
 
 def _connect() -> IdPConfig:
-    from fedkit.db import connect_db
+    from fedkit.runtime.db import connect_db
 
     config = IdPConfig.from_env()
     connect_db(config)

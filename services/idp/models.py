@@ -17,9 +17,9 @@ from authlib.oidc.core import AuthorizationCodeMixin
 from pymongo.errors import PyMongoError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from fedkit.clock import aware
-from fedkit.clock import now as now_utc
-from fedkit.db import Document
+from fedkit.runtime.clock import aware
+from fedkit.runtime.clock import now as now_utc
+from fedkit.runtime.db import Document
 
 log = logging.getLogger(__name__)
 

@@ -7,9 +7,9 @@ from flask import Blueprint, current_app, g, request
 
 from fedkit.contracts.communities import CommunitiesClient
 from fedkit.contracts.identity import IdentityClient
-from fedkit.internal import internal_client
-from fedkit.responses import error
-from fedkit.vocab import DocumentError, id_of, local_actor_id, parse_document
+from fedkit.protocol.vocab import DocumentError, id_of, local_actor_id, parse_document
+from fedkit.runtime.internal import internal_client
+from fedkit.runtime.responses import error
 from services.inbox import intake
 from services.inbox.objects import same_origin
 from services.inbox.storing import accept_activity
@@ -30,7 +30,7 @@ def receive(username: str | None = None, community: str | None = None):
         if IdentityClient(internal_client()).active_account(username) is None:
             return error(404, "not_found", "no such inbox")
     if community is not None:
-        # A community the signer may not see does not exist for it (fedkit.policy).
+        # A community the signer may not see does not exist for it (fedkit.rules.policy).
         if not CommunitiesClient(internal_client()).admission(
                 f"{base_url}/communities/{community}", signer, g.requester.viewer_kind).admits:
             return error(404, "not_found", "no such inbox")

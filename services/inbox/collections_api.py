@@ -8,18 +8,26 @@ import logging
 import requests
 from flask import Blueprint, current_app, g, has_app_context, jsonify, request
 
-from fedkit.actors import CachedActor, is_suspended
-from fedkit.community_facts import community_admits
 from fedkit.contracts import inbox as contract
 from fedkit.contracts.identity import IdentityClient
-from fedkit.internal import internal_client
-from fedkit.local_ids import is_local
-from fedkit.paging import ordered_collection, ordered_collection_page
-from fedkit.policy import LOCAL, Viewer, may_see_object, viewer_of
-from fedkit.registry import load_registry
-from fedkit.responses import activity_json, error
-from fedkit.tombstone import tombstone
-from fedkit.vocab import ANNOUNCE, CREATE, PUBLIC, TOMBSTONE, audience_of, id_of, local_actor_id
+from fedkit.protocol.actors import CachedActor, is_suspended
+from fedkit.protocol.local_ids import is_local
+from fedkit.protocol.paging import ordered_collection, ordered_collection_page
+from fedkit.protocol.tombstone import tombstone
+from fedkit.protocol.vocab import (
+    ANNOUNCE,
+    CREATE,
+    PUBLIC,
+    TOMBSTONE,
+    audience_of,
+    id_of,
+    local_actor_id,
+)
+from fedkit.rules.community_facts import community_admits
+from fedkit.rules.policy import LOCAL, Viewer, may_see_object, viewer_of
+from fedkit.rules.registry import load_registry
+from fedkit.runtime.internal import internal_client
+from fedkit.runtime.responses import activity_json, error
 from services.inbox.models import (
     FOLLOW_ACCEPTED,
     PROCESSED,
@@ -129,14 +137,14 @@ def _withheld(object_id) -> dict:
 
 
 def reader_may_see(obj: dict, reader: str) -> bool:
-    """May the inbox owner (a local user) see this stored object? fedkit.policy decides,
+    """May the inbox owner (a local user) see this stored object? fedkit.rules.policy decides,
     as for serving it; the inbox brings the follow state it owns. Nothing of a suspended
     author is shown (it comes back if the account is reactivated)."""
     return viewer_may_see(obj, Viewer(LOCAL, reader))
 
 
 def viewer_may_see(obj: dict, viewer: Viewer) -> bool:
-    """``reader_may_see`` for any viewer (fedkit.policy.viewer_of a request)."""
+    """``reader_may_see`` for any viewer (fedkit.rules.policy.viewer_of a request)."""
     if obj.get("type") == TOMBSTONE:
         return True
     config = _config()

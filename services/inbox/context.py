@@ -10,12 +10,12 @@ from dataclasses import dataclass
 
 import mongoengine as me
 
-from fedkit.audience import AudiencePlan
-from fedkit.config import Config
 from fedkit.contracts.outbox import OutboxClient
-from fedkit.internal import InternalClient
-from fedkit.local_ids import is_local, local_username
-from fedkit.vocab import Document
+from fedkit.protocol.local_ids import is_local, local_username
+from fedkit.protocol.vocab import Document
+from fedkit.rules.audience import AudiencePlan
+from fedkit.runtime.config import Config
+from fedkit.runtime.internal import InternalClient
 from services.inbox.models import FOLLOW_ACCEPTED, FollowRelation, InboxItem
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ class HandlerContext:
     activity: Document
     also_to: tuple[str, ...] = ()  # bto/bcc addressees of a local activity
     stored_id: str | None = None  # the id it is stored under (a hash when it had none)
-    plan: AudiencePlan | None = None  # a local activity's audience plan (fedkit.audience)
+    plan: AudiencePlan | None = None  # a local activity's audience plan (fedkit.rules.audience)
 
     @property
     def users_prefix(self) -> str:

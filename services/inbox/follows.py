@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fedkit.vocab import FOLLOW, id_of, type_of
+from fedkit.protocol.vocab import FOLLOW, id_of, type_of
 from services.inbox.models import FOLLOW_PENDING, FollowRelation, InboundActivity
 
 

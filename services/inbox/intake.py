@@ -29,7 +29,7 @@ import time
 
 import redis
 
-from fedkit.config import Config
+from fedkit.runtime.config import Config
 
 log = logging.getLogger(__name__)
 

@@ -7,9 +7,9 @@ from bson.errors import InvalidId
 from flask import Blueprint, current_app, jsonify, request
 
 from fedkit.contracts import inbox as contract
-from fedkit.jsonbody import request_json
-from fedkit.responses import error
-from fedkit.vocab import INVITE, DocumentError, id_of, local_actor_id
+from fedkit.protocol.jsonbody import request_json
+from fedkit.protocol.vocab import INVITE, DocumentError, id_of, local_actor_id
+from fedkit.runtime.responses import error
 from services.inbox.models import FOLLOW_ACCEPTED, FOLLOW_PENDING, FollowRelation, InboundActivity
 from services.inbox.storing import accept_activity
 

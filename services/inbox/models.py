@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import mongoengine as me
 
-from fedkit import leases
-from fedkit.clock import now
-from fedkit.db import Document, JSONDictField
+from fedkit.runtime import leases
+from fedkit.runtime.clock import now
+from fedkit.runtime.db import Document, JSONDictField
 
 # An inbound activity (processing.py): received, then applied by its handler (processed),
 # of no concern here (ignored), or given up after its attempts (failed).
@@ -30,12 +30,12 @@ class InboundActivity(Document):
     # Local actors it was bto/bcc'd to: kept out of ``raw`` so no recipient sees the list
     # (for a local activity: every local actor its plan names).
     also_to = me.ListField(me.StringField())
-    # A local activity's audience plan (fedkit.audience.AudiencePlan), as its outbox decided it.
+    # A local activity's audience plan (fedkit.rules.audience.AudiencePlan), as its outbox decided it.
     plan = JSONDictField(default=None)
     state = me.StringField(default=RECEIVED, choices=tuple(INBOUND_TRANSITIONS))
     error = me.StringField()
     attempts = me.IntField(default=0)
-    # The lease engine's fields (fedkit/leases.py): stored together with its queue message,
+    # The lease engine's fields (fedkit/runtime/leases.py): stored together with its queue message,
     # so it is "queued" for one lease; then held by a worker, or due again.
     lease_until = me.DateTimeField(default=leases.nudged_until)
     holder = me.StringField(default=leases.QUEUED)

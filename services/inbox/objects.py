@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from fedkit import audience
-from fedkit.actors import FetchError, get_actor
-from fedkit.audience import Node
-from fedkit.authority import same_origin  # noqa: F401  (defined once there; handlers import it here)
-from fedkit.clock import now_iso
-from fedkit.registry import load_registry
-from fedkit.sanitize import sanitize_html
-from fedkit.tombstone import tombstone as make_tombstone
-from fedkit.vocab import as_list, audience_of, id_of, type_of
+from fedkit.protocol.actors import FetchError, get_actor
+from fedkit.protocol.sanitize import sanitize_html
+from fedkit.protocol.tombstone import tombstone as make_tombstone
+from fedkit.protocol.vocab import as_list, audience_of, id_of, type_of
+from fedkit.rules import audience
+from fedkit.rules.audience import Node
+from fedkit.rules.authority import same_origin  # noqa: F401  (defined once there; handlers import it here)
+from fedkit.rules.registry import load_registry
+from fedkit.runtime.clock import now_iso
 from services.inbox.context import HandlerContext
 from services.inbox.models import ReceivedObject, now
 
@@ -57,7 +57,7 @@ def followers_collection_of(ctx: HandlerContext, actor_id: str) -> str | None:
 
 
 def reaches_followers(ctx: HandlerContext, actor: str, addressees: list[str]) -> bool:
-    """Does a post reach its author's local followers? (fedkit.audience.reaches_followers)"""
+    """Does a post reach its author's local followers? (fedkit.rules.audience.reaches_followers)"""
     node = Node.of(ctx.config, load_registry(ctx.config))
     if audience.reaches_followers(actor, addressees, node, None):
         return True  # public, or a restricted audience of the author's: no need to look the actor up
@@ -84,7 +84,7 @@ def local_recipients(ctx: HandlerContext, activity: dict, obj: dict | None = Non
 
 
 def planned_recipients(ctx: HandlerContext) -> set[str]:
-    """Local users a local activity is for, as its plan says (fedkit.audience.AudiencePlan):
+    """Local users a local activity is for, as its plan says (fedkit.rules.audience.AudiencePlan):
     those it names here, and the author's local followers when it reaches them."""
     names = {n for n in (ctx.local_username(a) for a in ctx.plan.local) if n}
     actor = ctx.activity.actor_id

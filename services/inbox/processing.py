@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from fedkit.audience import AudiencePlan
-from fedkit.community_facts import community_slugs_named
-from fedkit.config import Config
 from fedkit.contracts.communities import CommunitiesClient
-from fedkit.internal import InternalClient
-from fedkit.vocab import parse_document
+from fedkit.protocol.vocab import parse_document
+from fedkit.rules.audience import AudiencePlan
+from fedkit.rules.community_facts import community_slugs_named
+from fedkit.runtime.config import Config
+from fedkit.runtime.internal import InternalClient
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handler_for
 from services.inbox.models import FAILED, IGNORED, INBOUND, PROCESSED, now

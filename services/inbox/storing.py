@@ -10,9 +10,9 @@ import json
 from pymongo import WriteConcern
 from pymongo.errors import BulkWriteError
 
-from fedkit.db import ACKNOWLEDGED
-from fedkit.queue import enqueue
-from fedkit.vocab import parse_document
+from fedkit.protocol.vocab import parse_document
+from fedkit.runtime.db import ACKNOWLEDGED
+from fedkit.runtime.queue import enqueue
 from services.inbox.models import INBOUND, InboundActivity
 
 QUEUE = "inbox"

@@ -6,10 +6,10 @@ Run as ``python -m services.inbox.worker``; SIGTERM stops it after the current t
 
 from __future__ import annotations
 
-from fedkit import leases
-from fedkit.config import Config
-from fedkit.internal import InternalClient
-from fedkit.queue import enqueue, register, worker_main
+from fedkit.runtime import leases
+from fedkit.runtime.config import Config
+from fedkit.runtime.internal import InternalClient
+from fedkit.runtime.queue import enqueue, register, worker_main
 from services.inbox import intake
 from services.inbox.models import INBOUND
 from services.inbox.processing import process_inbound

@@ -1,4 +1,4 @@
-"""Who an activity goes to: the facts fedkit.audience's plan needs at fan-out time
+"""Who an activity goes to: the facts fedkit.rules.audience's plan needs at fan-out time
 (the author's followers, the recipients' actor documents, the federation policy).
 
 Local addressees are reached through the node's own inbox pipeline (one local
@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import logging
 
-from fedkit.actors import FetchError, get_actor
-from fedkit.audience import (
+from fedkit.contracts.inbox import InboxClient
+from fedkit.protocol.actors import FetchError, get_actor
+from fedkit.protocol.local_ids import is_local, local_username
+from fedkit.rules.audience import (
     AudiencePlan,
     Node,
     Recipient,
@@ -20,12 +22,10 @@ from fedkit.audience import (
     plan_post,
     recipients,
 )
-from fedkit.config import Config
-from fedkit.contracts.inbox import InboxClient
-from fedkit.federation_policy import refused
-from fedkit.internal import InternalClient
-from fedkit.local_ids import is_local, local_username
-from fedkit.registry import load_registry
+from fedkit.rules.federation_policy import refused
+from fedkit.rules.registry import load_registry
+from fedkit.runtime.config import Config
+from fedkit.runtime.internal import InternalClient
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def plan_of(record, config: Config) -> AudiencePlan:
 
 def remote_recipient_actors(plan: AudiencePlan, config: Config, internal: InternalClient) -> list[str]:
     """Remote actor ids the plan reaches, the author's followers listed now (the inbox
-    owns the follow state) when it reaches them (fedkit.audience.recipients)."""
+    owns the follow state) when it reaches them (fedkit.rules.audience.recipients)."""
     followers = _followers_of(plan.author, config, internal) if plan.expand_followers else []
     return recipients(plan, followers, node_facts(config))
 

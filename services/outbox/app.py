@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Flask
 
-from fedkit.config import Config
-from fedkit.service import create_service_app
+from fedkit.runtime.config import Config
+from fedkit.runtime.service import create_service_app
 
 
 def create_app(config: Config | dict | None = None, broker=None) -> Flask:

@@ -3,7 +3,7 @@
 One ``Delivery`` per (activity, target inbox); its states and their allowed moves are
 declared in models.py (``DELIVERY_TRANSITIONS``).
 
-A worker claims a due delivery with a lease (fedkit/leases.py: a lost message or a
+A worker claims a due delivery with a lease (fedkit/runtime/leases.py: a lost message or a
 killed worker only delays it by one lease); ``Retry-After`` is honoured; after ``host_unavailable_after``
 consecutive failures a host is marked unavailable and its deliveries wait for the
 next probe; the first success resumes every waiting delivery to it.
@@ -21,14 +21,14 @@ from urllib.parse import urlsplit
 
 import requests
 
-from fedkit import keystore, leases
-from fedkit.config import Config
 from fedkit.contracts.identity import IdentityClient
-from fedkit.http import signed_post
-from fedkit.internal import InternalClient
-from fedkit.local_ids import local_username
-from fedkit.ssrf import UnsafeURL
-from fedkit.vocab import UPDATE, with_context
+from fedkit.protocol.local_ids import local_username
+from fedkit.protocol.vocab import UPDATE, with_context
+from fedkit.rules.ssrf import UnsafeURL
+from fedkit.runtime import keystore, leases
+from fedkit.runtime.config import Config
+from fedkit.runtime.http import signed_post
+from fedkit.runtime.internal import InternalClient
 from services.outbox.models import (
     DELIVERED,
     DELIVERY,

@@ -37,15 +37,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from fedkit.actors import get_actor
-from fedkit.audience import ADDRESS_FIELDS, Node, expand_shorthands, leaving
-from fedkit.config import Config
 from fedkit.contracts.communities import CommunitiesClient
 from fedkit.contracts.inbox import InboxClient
-from fedkit.internal import InternalClient
-from fedkit.local_ids import is_local, local_community
-from fedkit.registry import GroupRegistry, load_registry
-from fedkit.vocab import (
+from fedkit.protocol.actors import get_actor
+from fedkit.protocol.local_ids import is_local, local_community
+from fedkit.protocol.vocab import (
     CREATABLE_TYPES,
     CREATE,
     GROUP,
@@ -57,6 +53,10 @@ from fedkit.vocab import (
     local_actor_id,
     type_of,
 )
+from fedkit.rules.audience import ADDRESS_FIELDS, Node, expand_shorthands, leaving
+from fedkit.rules.registry import GroupRegistry, load_registry
+from fedkit.runtime.config import Config
+from fedkit.runtime.internal import InternalClient
 from services.outbox.dlp_rules import Rule, RulesError, RuleSet, load_rules
 from services.outbox.dlp_text import post_tags, post_text
 from services.outbox.models import LocalObject
@@ -151,7 +151,7 @@ def outside_reach(addressees: list[str] | tuple[str, ...], author: str, config: 
                   followers_of_author: Callable[[], list[str]],
                   admits_partners: Callable[[str], bool | None]) -> list[str]:
     """The addressees through which a post by local ``author`` would leave the group
-    (empty: it stays inside), as fedkit.audience.leaving decides. Pure: the two lookups are given.
+    (empty: it stays inside), as fedkit.rules.audience.leaving decides. Pure: the two lookups are given.
 
     ``followers_of_author()``: the author's accepted followers (actor ids).
     ``admits_partners(iri)``: for an addressee inside the group, True when it is a

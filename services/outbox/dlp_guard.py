@@ -13,13 +13,13 @@ import uuid
 
 from flask import jsonify
 
-from fedkit.clock import iso
-from fedkit.config import Config
-from fedkit.db import ACKNOWLEDGED
-from fedkit.internal import InternalClient
-from fedkit.responses import error
-from fedkit.sanitize import sanitize_html
-from fedkit.vocab import local_actor_id
+from fedkit.protocol.sanitize import sanitize_html
+from fedkit.protocol.vocab import local_actor_id
+from fedkit.runtime.clock import iso
+from fedkit.runtime.config import Config
+from fedkit.runtime.db import ACKNOWLEDGED
+from fedkit.runtime.internal import InternalClient
+from fedkit.runtime.responses import error
 from services.outbox import dlp, dlp_rules, dlp_text
 from services.outbox.models import HELD, HELD_POST, HeldPost
 from services.outbox.publishing import PublishError

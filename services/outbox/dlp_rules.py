@@ -9,7 +9,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from fedkit.config import Config, read_json_file
+from fedkit.runtime.config import Config, read_json_file
 
 log = logging.getLogger(__name__)
 

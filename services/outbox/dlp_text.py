@@ -9,8 +9,8 @@ import unicodedata
 
 import nh3
 
-from fedkit.audience import ADDRESS_FIELDS
-from fedkit.vocab import HASHTAG, as_list, type_of
+from fedkit.protocol.vocab import HASHTAG, as_list, type_of
+from fedkit.rules.audience import ADDRESS_FIELDS
 from services.outbox.dlp_rules import normalise_tag
 
 # Block-level elements separate words; inline ones (<b>, <span>…) do not ("Kes<b>trel</b>").

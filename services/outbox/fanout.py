@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from fedkit import leases
-from fedkit.config import Config
 from fedkit.contracts.inbox import InboxClient
-from fedkit.internal import InternalClient
-from fedkit.queue import enqueue
+from fedkit.runtime import leases
+from fedkit.runtime.config import Config
+from fedkit.runtime.internal import InternalClient
+from fedkit.runtime.queue import enqueue
 from services.outbox.addressing import plan_of, remote_recipient_actors, target_inboxes
 from services.outbox.delivery import DELIVERY, create_deliveries, public_form
 from services.outbox.models import FANOUT, FANOUT_DONE, QUEUED, Delivery, OutboxActivity, now
@@ -33,7 +33,7 @@ def fanout(activity_id: str, config: Config, internal: InternalClient, broker) -
 def _fan_out(activity: OutboxActivity, config: Config, internal: InternalClient, broker) -> int:
     activity_id = activity.activity_id
     # Every step is idempotent: the inbox dedupes by activity id, deliveries by (activity, inbox).
-    # Who receives it was planned when it was published (fedkit.audience): local recipients
+    # Who receives it was planned when it was published (fedkit.rules.audience): local recipients
     # see what remote ones see, no bto/bcc (AP §6.1); the planned local ones (bto/bcc, a
     # community's members here) are named to the local-delivery call.
     plan = plan_of(activity, config)

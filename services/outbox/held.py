@@ -18,15 +18,22 @@ import uuid
 
 from flask import Blueprint, current_app, g, jsonify, request
 
-from fedkit.clock import iso
-from fedkit.config import Config
 from fedkit.contracts.identity import IdentityClient
-from fedkit.db import ACKNOWLEDGED
-from fedkit.internal import internal_client, require_user
-from fedkit.jsonbody import request_json, string_value
-from fedkit.queue import enqueue
-from fedkit.responses import error
-from fedkit.vocab import CREATE, NOTE, activity_url, instance_actor_id, local_actor_id, object_url
+from fedkit.protocol.jsonbody import request_json, string_value
+from fedkit.protocol.vocab import (
+    CREATE,
+    NOTE,
+    activity_url,
+    instance_actor_id,
+    local_actor_id,
+    object_url,
+)
+from fedkit.runtime.clock import iso
+from fedkit.runtime.config import Config
+from fedkit.runtime.db import ACKNOWLEDGED
+from fedkit.runtime.internal import internal_client, require_user
+from fedkit.runtime.queue import enqueue
+from fedkit.runtime.responses import error
 from services.outbox.dlp_guard import held_json
 from services.outbox.fanout import FANOUT, QUEUE
 from services.outbox.models import (

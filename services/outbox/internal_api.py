@@ -8,23 +8,23 @@ from urllib.parse import urlsplit
 import mongoengine as me
 from flask import Blueprint, current_app, g, jsonify, request
 
-from fedkit import keystore
-from fedkit.actors import CachedActor, FetchError, get_actor
-from fedkit.audience import plan_explicit
-from fedkit.authority import COMMUNITY, may_delete
-from fedkit.community_facts import is_group_actor
 from fedkit.contracts import outbox as contract
 from fedkit.contracts.identity import IdentityClient
-from fedkit.db import ACKNOWLEDGED
-from fedkit.internal import internal_client
-from fedkit.jsonbody import request_json
-from fedkit.local_ids import is_local, local_username
-from fedkit.policy import node_audience
-from fedkit.queue import enqueue
-from fedkit.registry import load_registry
-from fedkit.responses import error
-from fedkit.tombstone import tombstone
-from fedkit.vocab import CREATE, PUBLIC, id_of, type_of
+from fedkit.protocol.actors import CachedActor, FetchError, get_actor
+from fedkit.protocol.jsonbody import request_json
+from fedkit.protocol.local_ids import is_local, local_username
+from fedkit.protocol.tombstone import tombstone
+from fedkit.protocol.vocab import CREATE, PUBLIC, id_of, type_of
+from fedkit.rules.audience import plan_explicit
+from fedkit.rules.authority import COMMUNITY, may_delete
+from fedkit.rules.community_facts import is_group_actor
+from fedkit.rules.policy import node_audience
+from fedkit.rules.registry import load_registry
+from fedkit.runtime import keystore
+from fedkit.runtime.db import ACKNOWLEDGED
+from fedkit.runtime.internal import internal_client
+from fedkit.runtime.queue import enqueue
+from fedkit.runtime.responses import error
 from services.outbox.addressing import node_facts
 from services.outbox.delivery import public_form
 from services.outbox.dlp_guard import GuardStop
@@ -81,7 +81,7 @@ def send_for_actor():
 def remove_by_community():
     """A community's moderators removed a local user's post addressed to it (the inbox
     saw the Group's Delete): the object becomes a Tombstone here too. Checked again here,
-    whoever asks (fedkit.authority.may_delete): ``community`` must be a Group the post was
+    whoever asks (fedkit.rules.authority.may_delete): ``community`` must be a Group the post was
     addressed to — being addressed (a mention) gives a Person no such right."""
     data = request_json(required=False)
     object_id, community = str(data.get("id", "")), str(data.get("community", ""))

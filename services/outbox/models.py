@@ -1,13 +1,13 @@
 """Outbox-owned collections: local activities and objects, deliveries, host health, held
-posts; and the state machines of fan-outs, deliveries and held posts (fedkit/leases.py)."""
+posts; and the state machines of fan-outs, deliveries and held posts (fedkit/runtime/leases.py)."""
 
 from __future__ import annotations
 
 import mongoengine as me
 
-from fedkit import leases
-from fedkit.clock import now
-from fedkit.db import Document, JSONDictField
+from fedkit.runtime import leases
+from fedkit.runtime.clock import now
+from fedkit.runtime.db import Document, JSONDictField
 
 # Fan-out of a published activity (fanout.py): pending until every target has its delivery.
 FANOUT_PENDING, FANOUT_DONE = "pending", "done"
@@ -54,7 +54,7 @@ class OutboxActivity(Document):
     # the exact actors to reach, decided by the service that owns that actor.
     explicit_recipients = me.BooleanField(default=False)
     recipients = me.ListField(me.StringField())
-    # Who receives it and who may see it, decided once when published (fedkit.audience.AudiencePlan).
+    # Who receives it and who may see it, decided once when published (fedkit.rules.audience.AudiencePlan).
     plan = JSONDictField()
     # When identity last said its local author's account is active (publishing checks it);
     # delivery trusts that answer as long as it trusts its own (delivery.CLOSED_RECHECK_SECONDS).
@@ -62,7 +62,7 @@ class OutboxActivity(Document):
     # Fan-out (local delivery + one Delivery per remote inbox) runs in the worker;
     # "pending" until done, so a crash in between is picked up by the sweeper.
     fanout = me.StringField(default=FANOUT_PENDING, choices=tuple(FANOUT_TRANSITIONS))
-    # The lease engine's fields (fedkit/leases.py); every creator enqueues the fan-out at once.
+    # The lease engine's fields (fedkit/runtime/leases.py); every creator enqueues the fan-out at once.
     lease_until = me.DateTimeField(default=leases.nudged_until)
     holder = me.StringField(default=leases.QUEUED)
     created_at = me.DateTimeField(default=now)
@@ -97,7 +97,7 @@ class Delivery(Document):
     host = me.StringField(required=True)
     state = me.StringField(required=True, default=QUEUED)
     attempts = me.IntField(default=0)
-    # The lease engine's due time (fedkit/leases.py): the next attempt, or a worker's lease.
+    # The lease engine's due time (fedkit/runtime/leases.py): the next attempt, or a worker's lease.
     next_attempt_at = me.DateTimeField(default=now)
     holder = me.StringField(default="")
     last_status = me.IntField()

@@ -8,8 +8,8 @@ from __future__ import annotations
 from flask import current_app
 
 from fedkit.contracts.identity import IdentityClient
-from fedkit.internal import internal_client
-from fedkit.queue import enqueue
+from fedkit.runtime.internal import internal_client
+from fedkit.runtime.queue import enqueue
 from services.outbox import dlp_guard
 from services.outbox.fanout import FANOUT, QUEUE
 from services.outbox.models import OutboxActivity, now

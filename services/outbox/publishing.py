@@ -10,26 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from fedkit.actors import FetchError, fetch_json
-from fedkit.audience import (
-    ADDRESS_FIELDS,
-    Node,
-    address_create,
-    audience_conflict,
-    followers_url,
-    has_addressing,
-    plan_post,
-)
-from fedkit.clock import now_iso
-from fedkit.config import Config
 from fedkit.contracts.identity import IdentityClient
 from fedkit.contracts.inbox import InboxClient
-from fedkit.db import ACKNOWLEDGED
-from fedkit.internal import InternalClient
-from fedkit.registry import load_registry
-from fedkit.sanitize import sanitize_html, text_to_html
-from fedkit.tombstone import tombstone as make_tombstone
-from fedkit.vocab import (
+from fedkit.protocol.actors import FetchError, fetch_json
+from fedkit.protocol.sanitize import sanitize_html, text_to_html
+from fedkit.protocol.tombstone import tombstone as make_tombstone
+from fedkit.protocol.vocab import (
     ACCEPT,
     ANNOUNCE,
     CREATABLE_TYPES,
@@ -50,6 +36,20 @@ from fedkit.vocab import (
     object_url,
     type_of,
 )
+from fedkit.rules.audience import (
+    ADDRESS_FIELDS,
+    Node,
+    address_create,
+    audience_conflict,
+    followers_url,
+    has_addressing,
+    plan_post,
+)
+from fedkit.rules.registry import load_registry
+from fedkit.runtime.clock import now_iso
+from fedkit.runtime.config import Config
+from fedkit.runtime.db import ACKNOWLEDGED
+from fedkit.runtime.internal import InternalClient
 from services.outbox.models import LocalObject, OutboxActivity
 
 EDITABLE_FIELDS = ("content", "contentMap", "summary", "name", "sensitive", "tag", "attachment")
@@ -132,7 +132,7 @@ class Publisher:
         if isinstance(obj.get("content"), str) and "<" not in obj["content"]:
             obj["content"] = text_to_html(obj["content"])
         _sanitize_fields(obj)
-        # Where it goes is the planner's rule (fedkit.audience), shared by activity and object.
+        # Where it goes is the planner's rule (fedkit.rules.audience), shared by activity and object.
         activity_addressing, object_addressing = address_create(activity, obj, self.actor, self.node)
         activity.update(activity_addressing)
         obj.update(object_addressing)

@@ -1,18 +1,18 @@
-"""May this requester see this object or activity? The outbox asks fedkit.policy.
+"""May this requester see this object or activity? The outbox asks fedkit.rules.policy.
 
 The policy module decides (public, the ``group`` and ``node`` audiences, addressees,
 followers, communities); this module only gathers the facts the outbox does not own:
-the follow state (the inbox service) and communities (fedkit.community_facts).
+the follow state (the inbox service) and communities (fedkit.rules.community_facts).
 """
 
 from __future__ import annotations
 
-from fedkit.community_facts import community_admits
-from fedkit.config import Config
 from fedkit.contracts.inbox import InboxClient
-from fedkit.internal import InternalClient, Requester
-from fedkit.policy import Viewer, may_see_object, viewer_of
-from fedkit.registry import load_registry
+from fedkit.rules.community_facts import community_admits
+from fedkit.rules.policy import Viewer, may_see_object, viewer_of
+from fedkit.rules.registry import load_registry
+from fedkit.runtime.config import Config
+from fedkit.runtime.internal import InternalClient, Requester
 from services.outbox.addressing import username_of
 
 

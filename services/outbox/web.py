@@ -9,17 +9,11 @@ import time
 import requests
 from flask import Blueprint, current_app, g, jsonify, request
 
-from fedkit import keystore
-from fedkit.actors import MAX_DOCUMENT_BYTES
 from fedkit.contracts.identity import Account, IdentityClient
-from fedkit.http import read_capped, signed_get
-from fedkit.internal import internal_client, require_user
-from fedkit.jsonbody import request_json
-from fedkit.paging import ordered_collection, ordered_collection_page, page_url
-from fedkit.responses import activity_json, error
-from fedkit.scopes import activity_scope
-from fedkit.ssrf import UnsafeURL
-from fedkit.vocab import (
+from fedkit.protocol.actors import MAX_DOCUMENT_BYTES
+from fedkit.protocol.jsonbody import request_json
+from fedkit.protocol.paging import ordered_collection, ordered_collection_page, page_url
+from fedkit.protocol.vocab import (
     AP_CONTENT_TYPE,
     CREATABLE_TYPES,
     CREATE,
@@ -32,6 +26,12 @@ from fedkit.vocab import (
     object_url,
     type_of,
 )
+from fedkit.rules.scopes import activity_scope
+from fedkit.rules.ssrf import UnsafeURL
+from fedkit.runtime import keystore
+from fedkit.runtime.http import read_capped, signed_get
+from fedkit.runtime.internal import internal_client, require_user
+from fedkit.runtime.responses import activity_json, error
 from services.outbox import dlp_rules
 from services.outbox.addressing import username_of
 from services.outbox.delivery import public_form
@@ -62,7 +62,7 @@ def _closed_author(actor: str) -> bool:
 
 
 def _needed_scope(username: str, data: dict) -> str:
-    """The scope this activity needs (fedkit.scopes): an Undo needs the scope of what it
+    """The scope this activity needs (fedkit.rules.scopes): an Undo needs the scope of what it
     undoes, an Update of the user's own actor write:accounts."""
     kind = type_of(data)
     if kind in CREATABLE_TYPES:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import os
 
-from fedkit import leases
-from fedkit.config import Config
-from fedkit.internal import InternalClient
-from fedkit.queue import enqueue, register, worker_main
+from fedkit.runtime import leases
+from fedkit.runtime.config import Config
+from fedkit.runtime.internal import InternalClient
+from fedkit.runtime.queue import enqueue, register, worker_main
 from services.outbox.delivery import DELIVERY, deliver
 from services.outbox.fanout import FANOUT, QUEUE, fanout
 

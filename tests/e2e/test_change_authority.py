@@ -16,8 +16,8 @@ import uuid
 
 import pytest
 
-from fedkit.config import Config
-from fedkit.http import signed_post
+from fedkit.runtime.config import Config
+from fedkit.runtime.http import signed_post
 from tests.e2e.community_support import inbox_object, processed_on
 from tests.e2e.test_plain_activitypub_peer import AP, PlainActivityPubPeer
 from tests.e2e.test_relay_forgery import OutsideGroup

@@ -34,7 +34,7 @@ CASES = [("fr", "inbox-worker"), ("de", "delivery-worker"), ("fr", "communities-
 
 @pytest.fixture(scope="module")
 def crash_group():
-    from fedkit.registry import write_registry
+    from fedkit.rules.registry import write_registry
 
     data_dir = Path(tempfile.mkdtemp(prefix="archipel-crash-"))
     infra = Infra(data_dir, free_port(), free_port(), in_memory=False)

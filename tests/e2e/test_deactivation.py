@@ -17,8 +17,8 @@ import uuid
 import pytest
 import requests
 
-from fedkit.config import Config
-from fedkit.http import signed_post
+from fedkit.runtime.config import Config
+from fedkit.runtime.http import signed_post
 from tests.plugin import REPO, find, wait_until
 
 OOB = "urn:ietf:wg:oauth:2.0:oob"
@@ -116,7 +116,7 @@ def test_deactivation_takes_effect_at_once_everywhere_and_reactivation_restores(
                            key_id=key["key_id"], private_pem=key["private_pem"])
         return resp.json() if resp.status_code == 401 else None  # (a 4xx Response is falsy)
 
-    # de's gateway re-checks a remembered key's owner every few seconds (fedkit.actors)
+    # de's gateway re-checks a remembered key's owner every few seconds (fedkit.protocol.actors)
     answer = wait_until(refused, timeout=10, interval=0.5, message="de's gateway to refuse alice's key")
     assert answer["error"] == "key_unknown"  # parsed; no key for her
     assert de.db.inbound_activities.count_documents({"_id": forged["id"]}) == 0

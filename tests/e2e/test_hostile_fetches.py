@@ -21,8 +21,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from fedkit import httpsig
-from fedkit.keys import generate_rsa_keypair
+from fedkit.protocol import httpsig
+from fedkit.protocol.keys import generate_rsa_keypair
 from tests.plugin import SilentServer, wait_until
 
 ATTACK_REQUESTS = 40

@@ -22,7 +22,7 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from fedkit import httpsig
+from fedkit.protocol import httpsig
 from tests.plugin import find, wait_until
 
 # Fixed, so a failure replays; ARCHIPEL_FUZZ_SEED / _REQUESTS explore further by hand.

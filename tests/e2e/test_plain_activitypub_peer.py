@@ -18,10 +18,10 @@ import uuid
 import pytest
 import requests
 
-from fedkit import httpsig
-from fedkit.config import Config
-from fedkit.http import signed_post
-from fedkit.keys import generate_rsa_keypair
+from fedkit.protocol import httpsig
+from fedkit.protocol.keys import generate_rsa_keypair
+from fedkit.runtime.config import Config
+from fedkit.runtime.http import signed_post
 from tests.e2e.community_support import (
     inbox_object,
     join_and_wait,

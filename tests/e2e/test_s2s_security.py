@@ -14,7 +14,7 @@ import uuid
 import pytest
 import requests
 
-from fedkit import httpsig
+from fedkit.protocol import httpsig
 from tests.plugin import wait_until
 
 

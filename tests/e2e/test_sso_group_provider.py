@@ -7,7 +7,7 @@ import re
 
 import requests
 
-from fedkit.demo import demo_subject
+from fedkit.runtime.demo import demo_subject
 from tests.e2e.sso_support import follow_to_node, start_sso, token_for_signed_in
 
 

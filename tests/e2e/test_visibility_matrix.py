@@ -17,8 +17,8 @@ import uuid
 import pytest
 import requests
 
-from fedkit.config import Config
-from fedkit.http import signed_get, signed_post
+from fedkit.runtime.config import Config
+from fedkit.runtime.http import signed_get, signed_post
 from tests.e2e.community_support import join, membership_state, post_to
 from tests.plugin import wait_until
 

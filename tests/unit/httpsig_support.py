@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from fedkit.httpsig import SignatureError, sign_request, verify_request
+from fedkit.protocol.httpsig import SignatureError, sign_request, verify_request
 
 
 def vectors_dir() -> Path:

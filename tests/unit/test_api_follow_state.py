@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from fedkit.config import Config
+from fedkit.runtime.config import Config
 
 SECRET = "s" * 20
 BOB = "https://de.example/users/bob"

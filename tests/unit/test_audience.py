@@ -1,4 +1,4 @@
-"""The audience planner (fedkit/audience.py) as tables: no network, no database.
+"""The audience planner (fedkit/rules/audience.py) as tables: no network, no database.
 
 fr is this node; de and it are the other member nodes; partner is outside. alice@fr
 posts; her followers are alain (fr), bob (de) and paula (partner).
@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from fedkit.audience import (
+from fedkit.rules.audience import (
     GROUP_CEILING,
     METADATA_TYPES,
     NODE_CEILING,
@@ -27,9 +27,9 @@ from fedkit.audience import (
     recipients,
     within_audience,
 )
-from fedkit.config import Config
-from fedkit.policy import INSIDE, OUTSIDE, Viewer, may_see_object, node_audience
-from fedkit.registry import GroupRegistry, MemberNode
+from fedkit.rules.policy import INSIDE, OUTSIDE, Viewer, may_see_object, node_audience
+from fedkit.rules.registry import GroupRegistry, MemberNode
+from fedkit.runtime.config import Config
 
 FR, DE, IT, PARTNER = "https://fr.example", "https://de.example", "https://it.example", "https://partner.example"
 REGISTRY = GroupRegistry(name="test", audience="urn:archipel:group:test", nodes=(
@@ -138,7 +138,7 @@ def test_who_receives_it(label, activity, strict, open_):
 
 @pytest.mark.parametrize(("label", "activity", "strict", "open_"), DELIVERY_TABLE, ids=[r[0] for r in DELIVERY_TABLE])
 def test_the_read_side_admits_every_recipient(label, activity, strict, open_):
-    """fedkit.policy lets every actor the plan delivers to see the post (the two sides agree).
+    """fedkit.rules.policy lets every actor the plan delivers to see the post (the two sides agree).
     Not for a Like or Follow sent to a partner: delivered across the perimeter, but not served
     to the partner at its id under the strict perimeter (the read side is the stricter one)."""
     if activity["type"] in METADATA_TYPES:

@@ -1,4 +1,4 @@
-"""Who may delete, edit or relay an object (fedkit/authority.py), as tables; then the
+"""Who may delete, edit or relay an object (fedkit/rules/authority.py), as tables; then the
 inbox's Delete/Update/Announce handlers and the outbox's community removal applying
 it in-process, on a real database (the other services are stubbed)."""
 
@@ -9,10 +9,10 @@ import uuid
 
 import pytest
 
-from fedkit.actors import CachedActor
-from fedkit.authority import AUTHOR, COMMUNITY, may_delete, may_relay, may_update
-from fedkit.config import Config
-from fedkit.vocab import parse_document
+from fedkit.protocol.actors import CachedActor
+from fedkit.protocol.vocab import parse_document
+from fedkit.rules.authority import AUTHOR, COMMUNITY, may_delete, may_relay, may_update
+from fedkit.runtime.config import Config
 
 FR, DE, OUT = "http://fr.test", "http://de.test", "http://out.test"
 ALICE, ALAIN = f"{FR}/users/alice", f"{FR}/users/alain"
@@ -282,7 +282,7 @@ def test_a_group_relays_its_members_posts_and_deletes(config):
 
 @pytest.fixture
 def outbox(config, rsa_keypair):
-    from fedkit.keystore import store_key
+    from fedkit.runtime.keystore import store_key
     from services.outbox.app import create_app
 
     private_pem, public_pem = rsa_keypair  # the instance actor signs the outbox's fetches

@@ -1,4 +1,4 @@
-"""The node's clock (fedkit/clock.py): one now(), one way to write a time in AS2."""
+"""The node's clock (fedkit/runtime/clock.py): one now(), one way to write a time in AS2."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from fedkit import clock
+from fedkit.runtime import clock
 
 PARIS = dt.timezone(dt.timedelta(hours=2))
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from fedkit.vocab import PUBLIC
+from fedkit.protocol.vocab import PUBLIC
 from services.communities.models import CommunityPost, Membership
 from tests.inprocess import BASE, MEMBER, OUTSIDE
 

@@ -10,13 +10,21 @@ from pathlib import Path
 import pytest
 
 from deploy import lint_contracts
-from fedkit import inproc
-from fedkit.config import Config
 from fedkit.contracts import path_of
 from fedkit.contracts.communities import CommunitiesClient
 from fedkit.contracts.identity import Account, IdentityClient
 from fedkit.contracts.inbox import InboxClient
-from fedkit.internal import INTERNAL, SCOPES, SIGNER, USER, VIEWER, InternalClient, identity_headers
+from fedkit.runtime import inproc
+from fedkit.runtime.config import Config
+from fedkit.runtime.internal import (
+    INTERNAL,
+    SCOPES,
+    SIGNER,
+    USER,
+    VIEWER,
+    InternalClient,
+    identity_headers,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = "http://fr.test"

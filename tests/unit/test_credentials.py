@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 
-from fedkit.config import Config
+from fedkit.runtime.config import Config
 from services.identity.credentials import digest, hash_clear_credentials
 from services.identity.models import OAuthClient, OAuthToken
 
@@ -46,7 +46,7 @@ def test_identity_takes_only_strings_where_it_queries(db, infra):
         assert web.post("/internal/introspect", json={"token": odd}, headers=internal).get_json() == {"active": False}
     assert web.post("/internal/introspect", json=["real"], headers=internal).get_json() == {"active": False}
     for body in ({"username": {"$ne": ""}}, {"username": ["x"]}, ["x"], {"username": "Bad Name!"}):
-        # 400 for a body that is no object (fedkit.jsonbody), 422 for a bad username
+        # 400 for a body that is no object (fedkit.protocol.jsonbody), 422 for a bad username
         assert web.post("/internal/accounts", json=body, headers=internal).status_code in (400, 422), body
     for body in ({"token": {"$regex": "^"}}, {"token": 5}, ["x"], {"client_id": {"$ne": ""}, "token": "x"}):
         assert web.post("/oauth/revoke", json=body, headers=internal).status_code == 400, body

@@ -7,10 +7,11 @@ import json
 
 import pytest
 
-from fedkit import httpsig, keystore
-from fedkit.config import Config
-from fedkit.keys import generate_rsa_keypair
-from fedkit.vocab import PUBLIC
+from fedkit.protocol import httpsig
+from fedkit.protocol.keys import generate_rsa_keypair
+from fedkit.protocol.vocab import PUBLIC
+from fedkit.runtime import keystore
+from fedkit.runtime.config import Config
 from services.outbox import delivery as dl
 from services.outbox.models import Delivery, HostHealth, OutboxActivity
 

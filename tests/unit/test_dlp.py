@@ -8,9 +8,9 @@ import os
 
 import pytest
 
-from fedkit.config import Config
-from fedkit.policy import node_audience
-from fedkit.registry import GroupRegistry, MemberNode, write_registry
+from fedkit.rules.policy import node_audience
+from fedkit.rules.registry import GroupRegistry, MemberNode, write_registry
+from fedkit.runtime.config import Config
 from services.outbox import dlp, dlp_rules, dlp_text
 
 FR, DE, PARTNER = "https://fr.example", "https://de.example", "https://partner.example"

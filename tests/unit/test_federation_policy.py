@@ -1,4 +1,4 @@
-"""The federation policy per domain (fedkit/federation_policy.py) as tables: no network."""
+"""The federation policy per domain (fedkit/rules/federation_policy.py) as tables: no network."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ import json
 
 import pytest
 
-from fedkit.config import Config
-from fedkit.federation_policy import (
+from fedkit.rules.federation_policy import (
     ALLOWLIST,
     BLOCKED,
     NOT_ALLOWED,
@@ -25,7 +24,8 @@ from fedkit.federation_policy import (
     parse_policy,
     refusal,
 )
-from fedkit.registry import GroupRegistry, MemberNode
+from fedkit.rules.registry import GroupRegistry, MemberNode
+from fedkit.runtime.config import Config
 
 FR, DE = "https://fr.example", "https://de.example"
 CONFIG = Config(node_name="fr", base_url=FR)

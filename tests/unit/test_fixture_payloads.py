@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from fedkit import actors
-from fedkit.vocab import PUBLIC
+from fedkit.protocol import actors
+from fedkit.protocol.vocab import PUBLIC
 from services.inbox.models import FollowRelation, InboundActivity, Interaction
 from services.outbox.models import LocalObject
 
@@ -45,7 +45,7 @@ def deliver(node, name: str, by) -> dict:
 
 def assert_stored_whole(stored: dict, obj: dict) -> None:
     """The stored object has every field of the received one, equal except for the HTML
-    fields, which are sanitised (fedkit/sanitize.py) but still there."""
+    fields, which are sanitised (fedkit/protocol/sanitize.py) but still there."""
     assert set(stored) == set(obj)
     html = {"content", "summary", "contentMap"}
     assert {k: v for k, v in stored.items() if k not in html} == {k: v for k, v in obj.items() if k not in html}

@@ -7,7 +7,7 @@ be exactly the JSON that came in, and the routing fields (type, id, actor id,
 object id) have to match the raw payload. New fixture files are picked up
 automatically; test_fixture_payloads.py runs each through its handler.
 
-``fedkit.vocab`` is imported inside the tests, not at module level, so that a
+``fedkit.protocol.vocab`` is imported inside the tests, not at module level, so that a
 missing or broken converter fails these tests one by one instead of aborting
 collection of the whole suite.
 """
@@ -91,7 +91,7 @@ def _expected_id(value: object) -> str | None:
 
 
 def _parse(raw_bytes: bytes):
-    from fedkit.vocab import parse_document
+    from fedkit.protocol.vocab import parse_document
 
     return parse_document(raw_bytes)
 

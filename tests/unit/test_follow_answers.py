@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from fedkit.config import Config
-from fedkit.vocab import parse_document
+from fedkit.protocol.vocab import parse_document
+from fedkit.runtime.config import Config
 from services.inbox.context import HandlerContext
 from services.inbox.handlers.accept import on_accept
 from services.inbox.models import FollowRelation, InboundActivity, InboxItem

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from fedkit.config import Config
-from fedkit.sanitize import sanitize_html, text_to_html
-from fedkit.ssrf import UnsafeURL, check_url, vet_target
+from fedkit.protocol.sanitize import sanitize_html, text_to_html
+from fedkit.rules.ssrf import UnsafeURL, check_url, vet_target
+from fedkit.runtime.config import Config
 
 PROD = Config(dev_mode=False)
 
@@ -55,8 +55,8 @@ def test_production_refuses_placeholder_secrets():
 
 def test_remote_document_cannot_claim_another_actor():
     """A key whose document claims another actor's id (here: a local one) proves nothing."""
-    from fedkit.actors import FetchError, _cache_actor
-    from fedkit.config import Config
+    from fedkit.protocol.actors import FetchError, _cache_actor
+    from fedkit.runtime.config import Config
 
     config = Config(base_url="http://node.test", dev_mode=True)
     bob = "http://node.test/users/bob"

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from fedkit.httpsig import (
+from fedkit.protocol.httpsig import (
     SignatureError,
     VerifiedSignature,
     body_digest_header,

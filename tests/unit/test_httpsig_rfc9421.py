@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from fedkit.httpsig import (
+from fedkit.protocol.httpsig import (
     SignatureError,
     VerifiedSignature,
     check_content_digest,

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from fedkit.httpsig import (
+from fedkit.protocol.httpsig import (
     VerifiedSignature,
     parse_rfc9421_signatures,
     rfc9421_signature_base,

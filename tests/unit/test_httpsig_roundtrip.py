@@ -1,4 +1,4 @@
-"""fedkit.httpsig round trips: Archipel signs, Archipel verifies, and every policy rule refuses."""
+"""fedkit.protocol.httpsig round trips: Archipel signs, Archipel verifies, and every policy rule refuses."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
-from fedkit.httpsig import (
+from fedkit.protocol.httpsig import (
     VerifiedSignature,
     body_digest_header,
     cavage_signing_string,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from fedkit.vocab import PUBLIC
+from fedkit.protocol.vocab import PUBLIC
 from services.inbox.models import FollowRelation, Interaction
 from services.outbox.models import LocalObject
 from tests.inprocess import MEMBER, OUTSIDE

@@ -7,7 +7,7 @@ import pytest
 import requests
 from flask import Flask, jsonify, make_response, request
 
-from fedkit import inproc
+from fedkit.runtime import inproc
 
 
 @pytest.fixture

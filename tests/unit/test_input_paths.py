@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from fedkit.config import Config
-from fedkit.internal import INTERNAL, SCOPES, SIGNER, USER, VIEWER
+from fedkit.runtime.config import Config
+from fedkit.runtime.internal import INTERNAL, SCOPES, SIGNER, USER, VIEWER
 
 SECRET = "internal-secret"
 BASE = "http://fr.test"
@@ -31,7 +31,7 @@ def deep(depth: int) -> bytes:
 
 @pytest.fixture
 def inbox(db, infra):
-    from fedkit.queue import make_broker
+    from fedkit.runtime.queue import make_broker
     from services.inbox.app import create_app
 
     app = create_app({**config(db, infra), "redis_url": infra.redis_url, "queue_prefix": db},
@@ -134,7 +134,7 @@ def test_app_registration_refuses_deep_json(identity):
 
 
 def test_token_endpoint_refuses_deep_json_with_a_400(identity):
-    # was 500: the JSON form of /oauth/token parsed its body without fedkit.jsonbody's limits
+    # was 500: the JSON form of /oauth/token parsed its body without fedkit.protocol.jsonbody's limits
     body = b'{"grant_type": "password", "scope": ' + deep(5000) + b"}"
     resp = identity.post("/oauth/token", data=body, content_type="application/json", headers={INTERNAL: SECRET})
     assert resp.status_code == 400 and "error" in resp.get_json()

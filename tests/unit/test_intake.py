@@ -10,8 +10,8 @@ import uuid
 import pytest
 import redis
 
-from fedkit.config import Config
-from fedkit.queue import make_broker
+from fedkit.runtime.config import Config
+from fedkit.runtime.queue import make_broker
 from services.inbox import intake
 from services.inbox.models import InboundActivity
 from services.inbox.storing import accept_batch

@@ -5,8 +5,8 @@ from __future__ import annotations
 import socket
 import threading
 
-from fedkit.config import Config
-from fedkit.internal import InternalClient
+from fedkit.runtime.config import Config
+from fedkit.runtime.internal import InternalClient
 
 
 def test_a_reset_connection_is_retried_once_on_a_new_one():

@@ -1,4 +1,4 @@
-"""Hostile and odd JSON: the one loader (fedkit.jsonbody) refuses what cannot be kept
+"""Hostile and odd JSON: the one loader (fedkit.protocol.jsonbody) refuses what cannot be kept
 with a 4xx, and what is kept (JSONDictField) reads back exactly as received."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ import json
 import pytest
 from flask import Flask
 
-from fedkit import jsonbody
-from fedkit.jsonbody import MAX_DEPTH, JSONInputError, loads, request_json
-from fedkit.vocab import DocumentError, parse_document
+from fedkit.protocol import jsonbody
+from fedkit.protocol.jsonbody import MAX_DEPTH, JSONInputError, loads, request_json
+from fedkit.protocol.vocab import DocumentError, parse_document
 
 
 def nested(depth: int) -> str:

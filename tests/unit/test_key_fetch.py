@@ -1,4 +1,4 @@
-"""Key resolution at the gateway cannot be used to hold it (fedkit/key_fetch.py).
+"""Key resolution at the gateway cannot be used to hold it (fedkit/protocol/key_fetch.py).
 
 The gateway runs in-process (Flask test client, a real database); the remote key servers
 are real sockets on loopback: one that accepts and never answers, one that answers 404.
@@ -13,10 +13,10 @@ import time
 
 import pytest
 
-from fedkit import httpsig, key_fetch
-from fedkit.config import Config
-from fedkit.key_fetch import KeyFetchGate, KeyFetchRefused
-from fedkit.keys import generate_rsa_keypair
+from fedkit.protocol import httpsig, key_fetch
+from fedkit.protocol.key_fetch import KeyFetchGate, KeyFetchRefused
+from fedkit.protocol.keys import generate_rsa_keypair
+from fedkit.runtime.config import Config
 from tests.plugin import SilentServer
 
 SECRET = "s" * 32
@@ -37,7 +37,7 @@ def fresh_gate():
 
 def gateway(db, infra, **overrides):
     """The gateway of node gw.test (its instance actor signs the key fetches)."""
-    from fedkit import keystore
+    from fedkit.runtime import keystore
     from gateway.app import create_app
 
     private_pem, public_pem = generate_rsa_keypair()

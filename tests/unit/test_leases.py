@@ -8,8 +8,8 @@ import time
 import mongoengine as me
 import pytest
 
-from fedkit import leases
-from fedkit.db import Document
+from fedkit.runtime import leases
+from fedkit.runtime.db import Document
 from tests.plugin import wait_until
 
 

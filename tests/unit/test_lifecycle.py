@@ -9,8 +9,8 @@ import re
 import pytest
 import requests
 
-from fedkit.config import Config
-from fedkit.registry import write_registry
+from fedkit.rules.registry import write_registry
+from fedkit.runtime.config import Config
 from services.identity import lifecycle
 from services.identity.accounts import create_account
 from services.identity.credentials import digest

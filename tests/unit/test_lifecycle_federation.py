@@ -8,10 +8,16 @@ import json
 import pytest
 from flask import Flask
 
-from fedkit import actors
-from fedkit.actors import CachedActor, FetchError, _cache_actor, mark_suspended, resolve_key
-from fedkit.config import Config
-from fedkit.vocab import parse_document
+from fedkit.protocol import actors
+from fedkit.protocol.actors import (
+    CachedActor,
+    FetchError,
+    _cache_actor,
+    mark_suspended,
+    resolve_key,
+)
+from fedkit.protocol.vocab import parse_document
+from fedkit.runtime.config import Config
 from services.inbox.context import HandlerContext
 from services.inbox.handlers.delete import on_delete
 from services.inbox.handlers.update import on_update

@@ -1,13 +1,11 @@
-"""Which ids are this node's (fedkit/local_ids.py), and the community checks built on it
-(fedkit/community_facts.py)."""
+"""Which ids are this node's (fedkit/protocol/local_ids.py), and the community checks built on it
+(fedkit/rules/community_facts.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from fedkit.community_facts import community_slugs_named, local_community_of
-from fedkit.config import Config
-from fedkit.local_ids import (
+from fedkit.protocol.local_ids import (
     COMMUNITIES,
     USERS,
     is_local,
@@ -15,6 +13,8 @@ from fedkit.local_ids import (
     local_name,
     local_username,
 )
+from fedkit.rules.community_facts import community_slugs_named, local_community_of
+from fedkit.runtime.config import Config
 
 B = "https://fr.example"
 

@@ -1,4 +1,4 @@
-"""The declared state machines (fedkit/leases.py): every transition of each, allowed and
+"""The declared state machines (fedkit/runtime/leases.py): every transition of each, allowed and
 refused; checked moves and sweeps of what is due against the real embedded database; and
 no state written as a string literal outside the declarations."""
 
@@ -10,8 +10,8 @@ import pathlib
 
 import pytest
 
-from fedkit import leases
-from fedkit.policy import SEEING_STATES
+from fedkit.rules.policy import SEEING_STATES
+from fedkit.runtime import leases
 from services.communities import models as cm
 from services.inbox import models as im
 from services.outbox import models as om

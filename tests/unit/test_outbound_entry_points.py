@@ -15,10 +15,11 @@ import threading
 
 import pytest
 
-from fedkit import httpsig, key_fetch, keystore
-from fedkit.config import Config
-from fedkit.internal import INTERNAL, SCOPES, USER
-from fedkit.keys import generate_rsa_keypair
+from fedkit.protocol import httpsig, key_fetch
+from fedkit.protocol.keys import generate_rsa_keypair
+from fedkit.runtime import keystore
+from fedkit.runtime.config import Config
+from fedkit.runtime.internal import INTERNAL, SCOPES, USER
 from tests.plugin import SilentServer
 
 SECRET = "s" * 32

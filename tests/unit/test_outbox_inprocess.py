@@ -9,9 +9,9 @@ import json
 
 import pytest
 
-from fedkit import httpsig
-from fedkit.policy import node_audience
-from fedkit.vocab import PUBLIC
+from fedkit.protocol import httpsig
+from fedkit.protocol.vocab import PUBLIC
+from fedkit.rules.policy import node_audience
 from services.outbox.models import LocalObject
 from tests.inprocess import BASE, MEMBER, OUTSIDE
 
@@ -142,7 +142,7 @@ def test_a_group_post_reaches_every_member_node_and_nothing_outside(world):
 
 
 def test_a_suspended_follower_gets_nothing(world):
-    from fedkit.actors import mark_suspended
+    from fedkit.protocol.actors import mark_suspended
 
     mark_suspended(f"{OUTSIDE}/users/paula")
     activity = world.publish("alice", {"type": "Note", "content": "public", "to": [PUBLIC]})

@@ -1,10 +1,10 @@
-"""The one builder of ordered collections and their pages (fedkit/paging.py)."""
+"""The one builder of ordered collections and their pages (fedkit/protocol/paging.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from fedkit.paging import ordered_collection, ordered_collection_page, page_url
+from fedkit.protocol.paging import ordered_collection, ordered_collection_page, page_url
 
 C = "https://fr.example/users/alice/outbox"
 

@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from fedkit.config import Config
+from fedkit.runtime.config import Config
 from services.identity import passwords
 from services.identity.accounts import create_account
 from services.identity.models import Account

@@ -1,12 +1,10 @@
-"""The visibility policy (fedkit/policy.py) as tables: no network, no database."""
+"""The visibility policy (fedkit/rules/policy.py) as tables: no network, no database."""
 
 from __future__ import annotations
 
 import pytest
 
-from fedkit.config import Config
-from fedkit.internal import Requester
-from fedkit.policy import (
+from fedkit.rules.policy import (
     ANONYMOUS,
     INSIDE,
     LOCAL,
@@ -19,7 +17,9 @@ from fedkit.policy import (
     viewer_kind,
     viewer_of,
 )
-from fedkit.registry import GroupRegistry, MemberNode
+from fedkit.rules.registry import GroupRegistry, MemberNode
+from fedkit.runtime.config import Config
+from fedkit.runtime.internal import Requester
 
 FR, DE, PARTNER = "https://fr.example", "https://de.example", "https://partner.example"
 CONFIG = Config(node_name="fr", base_url=FR)

@@ -9,8 +9,8 @@ import uuid
 import pytest
 
 from deploy.supervision import free_port
-from fedkit.config import Config
-from fedkit.registry import GroupRegistry, MemberNode
+from fedkit.rules.registry import GroupRegistry, MemberNode
+from fedkit.runtime.config import Config
 from gateway.limits import Bucket, RateLimiter, Verdict, bucket_for
 
 FR, DE = "https://fr.example", "https://de.example"

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from fedkit.config import Config
-from fedkit.registry import write_registry
+from fedkit.rules.registry import write_registry
+from fedkit.runtime.config import Config
 from services.identity.scim import build_provider
 from services.identity.scim_backend import _display_name, _stored_attributes, scim_issuer
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from fedkit.internal import INTERNAL
+from fedkit.runtime.internal import INTERNAL
 from services.identity import scim_audit, scim_backend
 from services.identity.models import Account
 
@@ -71,7 +71,7 @@ def test_create_read_update_deactivate_delete(scim):
     assert (user["id"], user["userName"], user["active"], user["externalId"]) == ("zoe.martin", "zoe.martin", True, "idp-42")
     account = Account.objects(username="zoe.martin").get()
     assert (account.issuer, account.subject, account.display_name) == ("scim", "idp-42", "Zoé Martin")
-    from fedkit.keystore import ActorKey
+    from fedkit.runtime.keystore import ActorKey
 
     assert ActorKey.objects(actor_id=f"{BASE}/users/zoe.martin").first() is not None  # create_account's key
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from fedkit.internal import Requester
-from fedkit.scopes import KNOWN, activity_scope, grants
+from fedkit.rules.scopes import KNOWN, activity_scope, grants
+from fedkit.runtime.internal import Requester
 
 # (scopes the token holds, scope an action needs, allowed?)
 RULE = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fedkit.config import Config
+from fedkit.runtime.config import Config
 from services.identity.oidc import SSOError, check_strength
 
 MFA = "urn:archipel:acr:mfa"

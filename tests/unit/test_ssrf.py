@@ -1,4 +1,4 @@
-"""The SSRF guard (fedkit/ssrf.py) and the pinned connection (fedkit/http.py).
+"""The SSRF guard (fedkit/rules/ssrf.py) and the pinned connection (fedkit/runtime/http.py).
 
 Production mode is what the guard protects; every URL below that names a private
 address in some disguise must be refused there. The connection tests use real HTTP(S)
@@ -22,11 +22,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from fedkit import ssrf
-from fedkit.config import Config
-from fedkit.http import signed_get, signed_post
-from fedkit.keys import generate_rsa_keypair
-from fedkit.ssrf import UnsafeURL, check_url
+from fedkit.protocol.keys import generate_rsa_keypair
+from fedkit.rules import ssrf
+from fedkit.rules.ssrf import UnsafeURL, check_url
+from fedkit.runtime.config import Config
+from fedkit.runtime.http import signed_get, signed_post
 
 PROD = Config(base_url="https://node.example", dev_mode=False)
 DEV = Config(base_url="http://127.0.0.1:8001", dev_mode=True)
@@ -136,7 +136,7 @@ def test_allowlist_names_scheme_host_and_port_together():
 
 
 def test_member_nodes_of_the_registry_are_allowed_by_origin(tmp_path):
-    from fedkit.registry import write_registry
+    from fedkit.rules.registry import write_registry
 
     path = tmp_path / "registry.json"
     write_registry(path, "g", [("fr", "https://node.example"), ("de", "http://10.0.0.5:8002")])

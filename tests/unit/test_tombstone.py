@@ -1,10 +1,10 @@
-"""The one Tombstone builder (fedkit/tombstone.py)."""
+"""The one Tombstone builder (fedkit/protocol/tombstone.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from fedkit.tombstone import tombstone
+from fedkit.protocol.tombstone import tombstone
 
 NOTE_ID = "https://fr.example/objects/1"
 

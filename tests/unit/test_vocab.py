@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from fedkit.vocab import PUBLIC, DocumentError, audience_of, id_of, is_public, parse_document
+from fedkit.protocol.vocab import (
+    PUBLIC,
+    DocumentError,
+    audience_of,
+    id_of,
+    is_public,
+    parse_document,
+)
 from services.inbox.dispatch import handler_for
 
 

@@ -9,11 +9,11 @@ import json
 
 import pytest
 
-from fedkit import keystore, leases
-from fedkit.actors import CachedActor
-from fedkit.config import Config
-from fedkit.keys import generate_rsa_keypair
-from fedkit.vocab import PUBLIC
+from fedkit.protocol.actors import CachedActor
+from fedkit.protocol.keys import generate_rsa_keypair
+from fedkit.protocol.vocab import PUBLIC
+from fedkit.runtime import keystore, leases
+from fedkit.runtime.config import Config
 
 BASE = "http://node.test"
 ALICE = f"{BASE}/users/alice"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from fedkit.actors import FetchError, get_actor
-from fedkit.vocab import ACCEPT, FOLLOW, GROUP, INVITE, id_of
+from fedkit.protocol.actors import FetchError, get_actor
+from fedkit.protocol.vocab import ACCEPT, FOLLOW, GROUP, INVITE, id_of
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handles
 from services.inbox.follows import relation_for_answer

@@ -2,7 +2,7 @@
 
 A community's Group announces its members' activities, embedded (FEP-1b12): the
 inner Create/Update/Delete is applied here so that members see the post, after
-checking the Group may relay it (fedkit.authority.may_relay: the relaying actor is a
+checking the Group may relay it (fedkit.rules.authority.may_relay: the relaying actor is a
 Group, the post is addressed to it, the inner activity is its author's) and that it is
 taken at its word (a Group on a member node of our group) or the post is fetched again
 from its origin. A Person — even one on a member node — relays nothing.
@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import logging
 
-from fedkit.actors import FetchError, fetch_json
-from fedkit.authority import may_relay
-from fedkit.community_facts import is_group_actor
-from fedkit.federation_policy import admit_object
-from fedkit.registry import load_registry
-from fedkit.vocab import ANNOUNCE, CREATE, DELETE, UPDATE, audience_of, id_of, type_of
+from fedkit.protocol.actors import FetchError, fetch_json
+from fedkit.protocol.vocab import ANNOUNCE, CREATE, DELETE, UPDATE, audience_of, id_of, type_of
+from fedkit.rules.authority import may_relay
+from fedkit.rules.community_facts import is_group_actor
+from fedkit.rules.federation_policy import admit_object
+from fedkit.rules.registry import load_registry
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handles
 from services.inbox.handlers.like import record_interaction

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from fedkit.federation_policy import admit_object
-from fedkit.vocab import CREATE, id_of
+from fedkit.protocol.vocab import CREATE, id_of
+from fedkit.rules.federation_policy import admit_object
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handles
 from services.inbox.models import IGNORED, PROCESSED, ReceivedObject

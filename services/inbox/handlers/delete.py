@@ -1,15 +1,15 @@
 """Delete: the author removes an object (a Tombstone stays in its place), a community
 removes a post addressed to it (moderation, FEP-1b12), or an actor deletes itself
 (its follow relations go). Anyone else — a mentioned or replied-to account included —
-is ignored (fedkit.authority.may_delete)."""
+is ignored (fedkit.rules.authority.may_delete)."""
 
 from __future__ import annotations
 
-from fedkit.actors import mark_suspended
-from fedkit.authority import COMMUNITY, may_delete
-from fedkit.community_facts import is_group_actor
 from fedkit.contracts.outbox import OutboxClient
-from fedkit.vocab import DELETE, audience_of
+from fedkit.protocol.actors import mark_suspended
+from fedkit.protocol.vocab import DELETE, audience_of
+from fedkit.rules.authority import COMMUNITY, may_delete
+from fedkit.rules.community_facts import is_group_actor
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handles
 from services.inbox.models import IGNORED, PROCESSED, FollowRelation, Interaction, ReceivedObject

@@ -8,7 +8,7 @@ A local actor's own Follow (seen here from the outbox) records the pending relat
 from __future__ import annotations
 
 from fedkit.contracts.identity import IdentityClient
-from fedkit.vocab import ACCEPT, FOLLOW
+from fedkit.protocol.vocab import ACCEPT, FOLLOW
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handles
 from services.inbox.models import (

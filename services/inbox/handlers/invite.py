@@ -3,7 +3,7 @@ user's inbox. They join a community by following it (or with Accept(Invite))."""
 
 from __future__ import annotations
 
-from fedkit.vocab import INVITE, id_of
+from fedkit.protocol.vocab import INVITE, id_of
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handles
 from services.inbox.models import IGNORED, PROCESSED

@@ -5,7 +5,7 @@ from __future__ import annotations
 import mongoengine as me
 
 from fedkit.contracts.outbox import OutboxClient
-from fedkit.vocab import LIKE
+from fedkit.protocol.vocab import LIKE
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handles
 from services.inbox.models import PROCESSED, Interaction, ReceivedObject

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fedkit.vocab import REJECT
+from fedkit.protocol.vocab import REJECT
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handles
 from services.inbox.follows import relation_for_answer

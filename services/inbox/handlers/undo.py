@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fedkit.vocab import ANNOUNCE, FOLLOW, LIKE, UNDO, id_of, type_of
+from fedkit.protocol.vocab import ANNOUNCE, FOLLOW, LIKE, UNDO, id_of, type_of
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handles
 from services.inbox.follows import follow_relation_for

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fedkit.actors import CachedActor, FetchError, get_actor, mark_suspended
-from fedkit.authority import may_update
-from fedkit.federation_policy import admit_object
-from fedkit.vocab import ACTOR_TYPES, UPDATE, id_of, type_of
+from fedkit.protocol.actors import CachedActor, FetchError, get_actor, mark_suspended
+from fedkit.protocol.vocab import ACTOR_TYPES, UPDATE, id_of, type_of
+from fedkit.rules.authority import may_update
+from fedkit.rules.federation_policy import admit_object
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handles
 from services.inbox.models import IGNORED, PROCESSED, ReceivedObject
@@ -41,7 +41,7 @@ def on_update(ctx: HandlerContext) -> str:
     if not isinstance(obj, dict):
         return IGNORED
     existing = ReceivedObject.objects(object_id=object_id).first()
-    # Only the author edits, and never hands the object to someone else (fedkit.authority).
+    # Only the author edits, and never hands the object to someone else (fedkit.rules.authority).
     if existing is None or existing.deleted or not may_update(
             actor, author=existing.attributed_to, object_id=object_id, new_author=attributed_to(obj)):
         return IGNORED

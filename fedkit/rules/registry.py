@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from fedkit.config import Config
+from fedkit.runtime.config import Config
 
 
 def origin_of(url: str | None) -> str:

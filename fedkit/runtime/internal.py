@@ -8,7 +8,7 @@ The gateway strips every ``X-Archipel-*`` header that came from outside, then se
 - ``X-Archipel-User``: local username of a verified bearer token or session (client-to-server)
 - ``X-Archipel-Scopes``: space-separated OAuth scopes of that token
 - ``X-Archipel-Viewer``: the requester's kind for the visibility policy
-  (``local``, ``inside``, ``outside``, ``anonymous``; see fedkit.policy)
+  (``local``, ``inside``, ``outside``, ``anonymous``; see fedkit.rules.policy)
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from flask import abort, current_app, g, request
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from fedkit import inproc
-from fedkit.config import Config
-from fedkit.http import cookieless_session
-from fedkit.responses import error
-from fedkit.scopes import grants
+from fedkit.rules.scopes import grants
+from fedkit.runtime import inproc
+from fedkit.runtime.config import Config
+from fedkit.runtime.http import cookieless_session
+from fedkit.runtime.responses import error
 
 HEADER_PREFIX = "X-Archipel-"
 INTERNAL = "X-Archipel-Internal"
@@ -54,7 +54,7 @@ class Requester:
 
     def has_scope(self, scope: str) -> bool:
         """Does the token allow what needs ``scope`` (a granular scope)? Mastodon's rule,
-        fedkit.scopes.grants: "write" covers "write:statuses", never the reverse."""
+        fedkit.rules.scopes.grants: "write" covers "write:statuses", never the reverse."""
         return grants(self.scopes, scope)
 
 

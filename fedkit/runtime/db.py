@@ -11,7 +11,7 @@ import logging
 
 import mongoengine
 
-from fedkit.config import Config
+from fedkit.runtime.config import Config
 
 
 def connect_db(config: Config) -> None:

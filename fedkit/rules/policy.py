@@ -21,9 +21,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from fedkit.config import Config
-from fedkit.registry import GroupRegistry, origin_of
-from fedkit.vocab import is_public, local_actor_id
+from fedkit.protocol.vocab import is_public, local_actor_id
+from fedkit.rules.registry import GroupRegistry, origin_of
+from fedkit.runtime.config import Config
 
 LOCAL = "local"
 INSIDE = "inside"
@@ -69,7 +69,7 @@ class Viewer:
 
 
 def viewer_of(requester, config: Config) -> Viewer:
-    """The Viewer behind a service's ``g.requester`` (see fedkit.internal.Requester)."""
+    """The Viewer behind a service's ``g.requester`` (see fedkit.runtime.internal.Requester)."""
     if requester.user and requester.has_scope("read:statuses"):
         return Viewer(LOCAL, local_actor_id(config.base_url, requester.user))
     if requester.signer:

@@ -1,4 +1,4 @@
-"""Shared pieces of :mod:`fedkit.httpsig`: errors, header normalisation, keys, digests."""
+"""Shared pieces of :mod:`fedkit.protocol.httpsig`: errors, header normalisation, keys, digests."""
 
 from __future__ import annotations
 

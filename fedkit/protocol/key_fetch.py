@@ -38,7 +38,7 @@ import time
 from collections import Counter
 from urllib.parse import urlsplit
 
-from fedkit.config import Config
+from fedkit.runtime.config import Config
 
 MAX_REMEMBERED = 10_000
 

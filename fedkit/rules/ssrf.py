@@ -15,11 +15,11 @@ Three steps, each on what the HTTP client will really use:
    of the group registry (its base URL's scheme, host and port).
 3. ``resolve``: the name is resolved once and every address must be public — IPv4 inside
    NAT64 (64:ff9b::/96), 6to4 (2002::/16), Teredo, IPv4-mapped, -compatible and -translated
-   IPv6 is checked as the IPv4 address it carries. ``fedkit.http`` then connects to the
+   IPv6 is checked as the IPv4 address it carries. ``fedkit.runtime.http`` then connects to the
    address checked here (TLS still verifies the name; Host and SNI carry the name), so a
    DNS answer that changes between the check and the connection (rebinding) is not used.
 
-Every redirect hop passes again (``fedkit.http.signed_get`` follows them by hand).
+Every redirect hop passes again (``fedkit.runtime.http.signed_get`` follows them by hand).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from urllib3.exceptions import LocationParseError
 from urllib3.util import parse_url
 from urllib3.util.connection import allowed_gai_family
 
-from fedkit.config import Config
+from fedkit.runtime.config import Config
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 # Anything a parser might drop, keep or split on differently.
@@ -150,7 +150,7 @@ def _named(entry: str, target: Target) -> bool:
 
 
 def _allowed_origins(config: Config) -> tuple[str, ...]:
-    from fedkit.registry import load_registry  # registry imports config only; kept lazy
+    from fedkit.rules.registry import load_registry  # registry imports config only; kept lazy
 
     return config.fetch_allowlist + tuple(n.base_url for n in load_registry(config).nodes)
 

@@ -61,7 +61,7 @@ class Config:
     signature_max_skew: int = 3600
     actor_cache_seconds: int = 86400
     http_timeout: float = 10.0
-    # Key fetches at the gateway (fedkit/key_fetch.py): timeout, fetches at once per process
+    # Key fetches at the gateway (fedkit/protocol/key_fetch.py): timeout, fetches at once per process
     # and per host (beyond: 503 + Retry-After), how long a failure is not refetched.
     key_fetch_timeout: float = 3.0
     key_fetch_concurrency: int = 4
@@ -88,7 +88,7 @@ class Config:
     # Number of reverse proxies (TLS terminator, ingress) in front of the gateway whose
     # X-Forwarded-For/-Proto the gateway trusts; 0 when clients connect to it directly.
     trusted_proxies: int = 0
-    # The group registry (JSON file): member nodes and the group audience; see fedkit/registry.py.
+    # The group registry (JSON file): member nodes and the group audience; see fedkit/rules/registry.py.
     group_registry: str = ""
     # A community with no exchange for this long is flagged to its managers and listed as dormant.
     community_dormant_after: float = 90 * 86400.0
@@ -112,7 +112,7 @@ class Config:
     # Which outside servers federate at all is the federation policy's (below).
     outside_policy: str = ""
     # Federation policy per domain (JSON file: mode open|allowlist, partners, blocks, media
-    # rules); see fedkit/federation_policy.py. Empty: open, nothing blocked.
+    # rules); see fedkit/rules/federation_policy.py. Empty: open, nothing blocked.
     federation_policy: str = ""
     # Rate limits at the gateway, requests per ``rate_limit_period`` seconds (0: no limit):
     # per local user (bearer token), per client address (anonymous), per remote server

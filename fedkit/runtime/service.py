@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from fedkit.config import Config, load_config
-from fedkit.db import connect_db
-from fedkit.federation_policy import check_policy_file
-from fedkit.internal import install_internal_guard
-from fedkit.logs import setup_logging
+from fedkit.rules.federation_policy import check_policy_file
+from fedkit.runtime.config import Config, load_config
+from fedkit.runtime.db import connect_db
+from fedkit.runtime.internal import install_internal_guard
+from fedkit.runtime.logs import setup_logging
 
 
 def create_service_app(import_name: str, process: str, config: Config | dict | None, *,
@@ -20,7 +20,7 @@ def create_service_app(import_name: str, process: str, config: Config | dict | N
     app.config["ARCHIPEL"] = cfg
     app.config["MAX_CONTENT_LENGTH"] = cfg.max_body_bytes
     if needs_queue:
-        from fedkit.queue import make_broker
+        from fedkit.runtime.queue import make_broker
 
         app.extensions["archipel_broker"] = broker or make_broker(cfg)
     connect_db(cfg)

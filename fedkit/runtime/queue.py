@@ -17,8 +17,8 @@ from collections.abc import Callable
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 
-from fedkit import leases
-from fedkit.config import Config
+from fedkit.runtime import leases
+from fedkit.runtime.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +47,10 @@ def worker_main(process: str, queues: str | set[str], build: Callable, *, thread
                 sweep_interval: float) -> None:
     """Entry point of a worker process: config from the environment, logging, database,
     broker, then ``build(config, broker)`` registers the tasks and returns the sweep."""
-    from fedkit.config import Config as _Config
-    from fedkit.db import connect_db
-    from fedkit.federation_policy import check_policy_file
-    from fedkit.logs import setup_logging
+    from fedkit.rules.federation_policy import check_policy_file
+    from fedkit.runtime.config import Config as _Config
+    from fedkit.runtime.db import connect_db
+    from fedkit.runtime.logs import setup_logging
 
     config = _Config.from_env()
     setup_logging(process, config)
@@ -66,7 +66,7 @@ def run_worker(broker: dramatiq.Broker, queues: str | set[str], *, threads: int,
                lease_seconds: float = leases.DEFAULT_LEASE_SECONDS) -> None:
     """Run a dramatiq worker for a queue (or several: the compact layout's one worker) in
     this process until SIGTERM/SIGINT, renewing the leases of what it works on
-    (fedkit/leases.py)."""
+    (fedkit/runtime/leases.py)."""
     queues = {queues} if isinstance(queues, str) else set(queues)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -1,6 +1,6 @@
 """The signed HTTP client: every outbound server-to-server request goes through here.
 
-Signatures are built by ``fedkit.httpsig`` only. The SSRF guard (``fedkit.ssrf``) is applied
+Signatures are built by ``fedkit.protocol.httpsig`` only. The SSRF guard (``fedkit.rules.ssrf``) is applied
 to the URL as given and again, in ``PinnedAdapter``, to the URL requests prepared, whose
 connection goes to the address the guard vetted; the federation policy (no request to a
 blocked or, in allowlist mode, unlisted server) too. Redirects are followed by hand so
@@ -17,11 +17,11 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError
 
-from fedkit import httpsig
-from fedkit.config import Config
-from fedkit.federation_policy import check_peer
-from fedkit.ssrf import check_url, is_ip_literal, vet_target
-from fedkit.vocab import AP_ACCEPT, AP_CONTENT_TYPE
+from fedkit.protocol import httpsig
+from fedkit.protocol.vocab import AP_ACCEPT, AP_CONTENT_TYPE
+from fedkit.rules.federation_policy import check_peer
+from fedkit.rules.ssrf import check_url, is_ip_literal, vet_target
+from fedkit.runtime.config import Config
 
 USER_AGENT = "Archipel/0.1 (+https://github.com/archipel)"
 # Addresses of one name tried in turn when a connection cannot be made (IPv6, then IPv4…).

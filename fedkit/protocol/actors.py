@@ -13,13 +13,14 @@ from urllib.parse import urlsplit
 import mongoengine as me
 import requests
 
-from fedkit import clock, jsonbody, key_fetch, keystore
-from fedkit.config import Config
-from fedkit.db import Document
-from fedkit.http import read_capped, signed_get
-from fedkit.local_ids import is_local
-from fedkit.ssrf import UnsafeURL
-from fedkit.vocab import ACTOR_TYPES, id_of, instance_actor_id, type_of
+from fedkit.protocol import jsonbody, key_fetch
+from fedkit.protocol.local_ids import is_local
+from fedkit.protocol.vocab import ACTOR_TYPES, id_of, instance_actor_id, type_of
+from fedkit.rules.ssrf import UnsafeURL
+from fedkit.runtime import clock, keystore
+from fedkit.runtime.config import Config
+from fedkit.runtime.db import Document
+from fedkit.runtime.http import read_capped, signed_get
 
 log = logging.getLogger(__name__)
 
@@ -229,7 +230,7 @@ def _resolve_key(key_id: str, config: Config, *, refresh: bool = False) -> tuple
             return None
         if cached and cached.public_pem:
             return cached.actor_id, cached.public_pem
-    # A fetch: bounded and never repeated soon after a failure (fedkit/key_fetch.py); may
+    # A fetch: bounded and never repeated soon after a failure (fedkit/protocol/key_fetch.py); may
     # raise KeyFetchRefused, which the gateway answers with 503 and Retry-After at once.
     if key_fetch.GATE.known_bad(key_id):
         return None

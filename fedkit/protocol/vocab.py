@@ -11,7 +11,7 @@ from typing import Any
 
 from werkzeug.http import parse_options_header
 
-from fedkit import jsonbody
+from fedkit.protocol import jsonbody
 
 AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
 SECURITY_CONTEXT = "https://w3id.org/security/v1"

@@ -1,5 +1,5 @@
 """The audience planner: who receives a post, decided once (the write side of
-fedkit/policy.py, which decides who may see it).
+fedkit/rules/policy.py, which decides who may see it).
 
 Pure: it imports no service and does no I/O. The services give it the facts they own
 (the node and its group registry, the author's followers, the recipient actors as
@@ -13,12 +13,12 @@ and store what it decides:
 - the inbox reads a local activity's plan for its local recipients, and asks
   ``reaches_followers`` about a received one;
 - data-loss prevention asks ``leaving`` (does it leave the group?); a community's relay
-  asks ``within_audience``; the read side (fedkit/policy.py) reads the stored audience.
+  asks ``within_audience``; the read side (fedkit/rules/policy.py) reads the stored audience.
 
 Audiences (see DESIGN.md "A group of nodes"):
 - ``public`` (``as:Public``): everyone, as far as the federation policy allows;
 - ``group`` (the registry's audience IRI): every member node, never outside the group;
-- ``node`` (``fedkit.policy.node_audience``): this node only, never federated;
+- ``node`` (``fedkit.rules.policy.node_audience``): this node only, never federated;
 - ``followers``: the author's followers collection;
 - ``direct``: actors named in to/cc/bto/bcc — bto/bcc are stripped before anything
   leaves (ActivityPub §6.1), so each of those gets its own (not the shared) inbox;
@@ -31,11 +31,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 
-from fedkit import local_ids
-from fedkit.config import Config
-from fedkit.policy import node_audience
-from fedkit.registry import GroupRegistry, origin_of
-from fedkit.vocab import (
+from fedkit.protocol import local_ids
+from fedkit.protocol.vocab import (
     ACCEPT,
     CREATE,
     FOLLOW,
@@ -50,6 +47,9 @@ from fedkit.vocab import (
     is_public,
     type_of,
 )
+from fedkit.rules.policy import node_audience
+from fedkit.rules.registry import GroupRegistry, origin_of
+from fedkit.runtime.config import Config
 
 ADDRESS_FIELDS = ("to", "cc", "bto", "bcc", "audience")
 # Shorthands a client may write in a post's addressing for the restricted audiences.
@@ -102,7 +102,7 @@ class AudiencePlan:
     """What the planner decided for one activity. Serialisable (``as_dict``/``from_dict``)."""
 
     author: str
-    addressees: tuple[str, ...]  # who may see it: the audience stored with it (fedkit.policy)
+    addressees: tuple[str, ...]  # who may see it: the audience stored with it (fedkit.rules.policy)
     hidden: tuple[str, ...] = ()  # bto/bcc addressees: reached, and stripped before it leaves
     ceiling: str | None = None  # "node" or "group": a restricted audience bounds everything else
     public: bool = False

@@ -8,7 +8,7 @@ cursor of the last item shown: the next page holds what comes after it).
 
 from __future__ import annotations
 
-from fedkit.vocab import ORDERED_COLLECTION, ORDERED_COLLECTION_PAGE
+from fedkit.protocol.vocab import ORDERED_COLLECTION, ORDERED_COLLECTION_PAGE
 
 
 def page_url(collection_id: str, max_cursor: str | int | None = None) -> str:

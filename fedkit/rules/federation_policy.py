@@ -24,10 +24,10 @@ An entry is a domain (``example.com``: that host and every subdomain, any port) 
 ``host:port`` (that host and port only: on loopback, where the demo's nodes differ only
 by port, this is how one node is named). Entries are strings or ``{"domain", "reason"}``.
 
-The group's member nodes (the registry, fedkit/registry.py) and this node itself always
+The group's member nodes (the registry, fedkit/rules/registry.py) and this node itself always
 federate: the registry decides who is inside; no entry here can cut a member. What
 reaches actors outside the group once they do federate is ``ARCHIPEL_OUTSIDE_POLICY``'s
-business (``Config.strict_perimeter``, fedkit/policy.py): this module decides *who*, that
+business (``Config.strict_perimeter``, fedkit/rules/policy.py): this module decides *who*, that
 one *what*.
 """
 
@@ -39,11 +39,11 @@ import threading
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from fedkit import httpsig
-from fedkit.config import Config, read_json_file
-from fedkit.registry import GroupRegistry, load_registry, origin_of
-from fedkit.ssrf import UnsafeURL
-from fedkit.vocab import as_list, id_of
+from fedkit.protocol import httpsig
+from fedkit.protocol.vocab import as_list, id_of
+from fedkit.rules.registry import GroupRegistry, load_registry, origin_of
+from fedkit.rules.ssrf import UnsafeURL
+from fedkit.runtime.config import Config, read_json_file
 
 log = logging.getLogger(__name__)
 

@@ -1,5 +1,5 @@
 """OAuth scopes as Mastodon defines them (docs.joinmastodon.org/api/oauth-scopes/), and the
-scope each client-to-server action needs. One rule for every service (fedkit.internal's
+scope each client-to-server action needs. One rule for every service (fedkit.runtime.internal's
 ``Requester.has_scope``).
 
 The rule: a token may do what needs scope ``s`` when it holds ``s`` itself, or the
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from fedkit.vocab import (
+from fedkit.protocol.vocab import (
     ACCEPT,
     ANNOUNCE,
     BLOCK,

@@ -1,6 +1,6 @@
 """Which ids are this node's: every local id is under the node's base URL, a local
 Person at ``{base}/users/<name>``, a local community at ``{base}/communities/<slug>``
-(ids are built by fedkit.vocab). The one place that reads an id back this way.
+(ids are built by fedkit.protocol.vocab). The one place that reads an id back this way.
 """
 
 from __future__ import annotations

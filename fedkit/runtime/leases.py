@@ -40,7 +40,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 
-from fedkit.clock import now
+from fedkit.runtime.clock import now
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ no ActivityStreams document needs: nesting deeper than ``MAX_DEPTH``, integers o
 the signed 64-bit range (BSON has no larger integer), ``NaN``/``Infinity`` (not JSON,
 RFC 8259 §6), lone surrogates in strings or keys (not UTF-8, RFC 8259 §8.2) and NUL in
 keys (BSON keys are C strings). Keys starting with ``$`` or containing ``.`` are legal
-JSON-LD that other servers send; they are accepted, and ``fedkit.db.JSONDictField``
+JSON-LD that other servers send; they are accepted, and ``fedkit.runtime.db.JSONDictField``
 stores them losslessly.
 """
 
@@ -90,8 +90,8 @@ def request_json(*, required: bool = True) -> Any:
 
     ``required=False``: an empty or non-JSON body (a form) gives ``{}``, for endpoints
     that take either. A present body must be a JSON object either way."""
-    # Imported here: fedkit.responses imports fedkit.vocab, which imports this module.
-    from fedkit.responses import error
+    # Imported here: fedkit.runtime.responses imports fedkit.protocol.vocab, which imports this module.
+    from fedkit.runtime.responses import error
 
     body = request.get_data(cache=True)
     if not body.strip() or not request.is_json:

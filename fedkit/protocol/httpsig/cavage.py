@@ -2,7 +2,7 @@
 
 Low-level and policy-free: parse the header, build the signing string over an actual
 request, sign, and check the cryptography. The Archipel federation policy lives in
-:func:`fedkit.httpsig.verify_request`.
+:func:`fedkit.protocol.httpsig.verify_request`.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 
-from fedkit.config import Config
+from fedkit.runtime.config import Config
 
 
 def setup_logging(process: str, config: Config) -> None:

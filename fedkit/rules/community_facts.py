@@ -1,5 +1,5 @@
 """What a service knows about a community named in a post's addressing, for the
-policy's ``community_admits`` question (fedkit.policy.may_see_object).
+policy's ``community_admits`` question (fedkit.rules.policy.may_see_object).
 
 A local community: the communities service answers (``GET /internal/admits``).
 A remote Group: the viewer is the Group itself, or follows it (accepted: a member, as
@@ -14,13 +14,13 @@ import time
 from collections.abc import Callable
 from urllib.parse import urlencode
 
-from fedkit.actors import CachedActor, FetchError, fetch_json, get_actor
-from fedkit.config import Config
 from fedkit.contracts.communities import CommunitiesClient
-from fedkit.internal import InternalClient
-from fedkit.local_ids import COMMUNITIES, is_local, local_community
-from fedkit.policy import Viewer
-from fedkit.vocab import GROUP, audience_of, id_of
+from fedkit.protocol.actors import CachedActor, FetchError, fetch_json, get_actor
+from fedkit.protocol.local_ids import COMMUNITIES, is_local, local_community
+from fedkit.protocol.vocab import GROUP, audience_of, id_of
+from fedkit.rules.policy import Viewer
+from fedkit.runtime.config import Config
+from fedkit.runtime.internal import InternalClient
 
 log = logging.getLogger(__name__)
 GROUP_WIDE_VISIBILITIES = ("group", "public")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from fedkit.vocab import AP_CONTENT_TYPE, with_context
+from fedkit.protocol.vocab import AP_CONTENT_TYPE, with_context
 
 
 def error(status: int, code: str, message: str):

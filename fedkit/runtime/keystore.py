@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import mongoengine as me
 
-from fedkit.db import Document
+from fedkit.runtime.db import Document
 
 
 class ActorKey(Document):
