@@ -50,3 +50,21 @@ def as_reader(user: str | None, scopes) -> dict[str, str]:
 def json_if_ok(resp: requests.Response) -> Any | None:
     """The answer's JSON when it is a 200, else None (a not-found, or a refusal)."""
     return resp.json() if resp.status_code == 200 else None
+
+
+def posts_page(transport: Transport, service: str, path: str, *, user: str | None, scopes=(),
+               author: str | None = None, stream: bool = False, exclude_replies: bool = False,
+               limit: int = 20, max_id: str | None = None, since_id: str | None = None,
+               min_id: str | None = None) -> list[dict] | None:
+    """One page of a service's posts as ``user`` may see them (the inbox's and the outbox's
+    ``posts`` endpoints take the same query): [{"object", "cursor"}]; None when a cursor is
+    not one that service gave out (it answers 400)."""
+    params = {"author": author, "stream": "1" if stream else None,
+              "exclude_replies": "1" if exclude_replies else None, "limit": limit, "max_id": max_id,
+              "since_id": since_id, "min_id": min_id}
+    resp = transport.request("GET", service, path, params={k: v for k, v in params.items() if v},
+                             headers=as_reader(user, scopes))
+    if resp.status_code == 400:
+        return None
+    resp.raise_for_status()
+    return list(resp.json()["items"])

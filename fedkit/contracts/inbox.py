@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fedkit.contracts import Transport, as_reader, json_if_ok, path_of
+from fedkit.contracts import Transport, as_reader, json_if_ok, path_of, posts_page
 
 SERVICE = "inbox"
 
@@ -118,12 +118,6 @@ class InboxClient:
         """Posts this node received or delivered locally that this reader may see, newest
         first: one author's, or (``stream``) those addressed to the public or the group:
         [{"object", "cursor"}]; None when a cursor is not one this node gave out."""
-        params = {"author": author, "stream": "1" if stream else None,
-                  "exclude_replies": "1" if exclude_replies else None, "limit": limit, "max_id": max_id,
-                  "since_id": since_id, "min_id": min_id}
-        resp = self.transport.request("GET", SERVICE, POSTS, params={k: v for k, v in params.items() if v},
-                                      headers=as_reader(user, scopes))
-        if resp.status_code == 400:
-            return None
-        resp.raise_for_status()
-        return list(resp.json()["items"])
+        return posts_page(self.transport, SERVICE, POSTS, user=user, scopes=scopes, author=author,
+                          stream=stream, exclude_replies=exclude_replies, limit=limit, max_id=max_id,
+                          since_id=since_id, min_id=min_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from fedkit.contracts import Transport, as_reader, path_of
+from fedkit.contracts import Transport, as_reader, path_of, posts_page
 
 log = logging.getLogger(__name__)
 
@@ -113,12 +113,6 @@ class OutboxClient:
         """Local posts this reader may see, newest first: one author's (``author``) or the
         node's stream (``stream``: public, group and node posts): [{"object", "cursor"}];
         None when a cursor is not one this node gave out."""
-        params = {"author": author, "stream": "1" if stream else None,
-                  "exclude_replies": "1" if exclude_replies else None, "limit": limit, "max_id": max_id,
-                  "since_id": since_id, "min_id": min_id}
-        resp = self.transport.request("GET", SERVICE, POSTS, params={k: v for k, v in params.items() if v},
-                                      headers=as_reader(user, scopes))
-        if resp.status_code == 400:
-            return None
-        resp.raise_for_status()
-        return list(resp.json()["items"])
+        return posts_page(self.transport, SERVICE, POSTS, user=user, scopes=scopes, author=author,
+                          stream=stream, exclude_replies=exclude_replies, limit=limit, max_id=max_id,
+                          since_id=since_id, min_id=min_id)

@@ -70,6 +70,11 @@ def plain_text(html: str) -> str:
 def _day(value) -> str:
     """Mastodon gives an account's creation as midnight UTC of its day
     (REST::AccountSerializer#created_at: ``object.created_at.midnight.as_json``)."""
+    return _utc(value).strftime("%Y-%m-%dT00:00:00.000Z")
+
+
+def _utc(value) -> dt.datetime:
+    """An AS2 date (``xsd:dateTime``) in UTC; the epoch when it is missing or unreadable."""
     when = None
     if isinstance(value, str):
         try:
@@ -80,7 +85,7 @@ def _day(value) -> str:
         when = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
-    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT00:00:00.000Z")
+    return when.astimezone(dt.UTC)
 
 
 def _fields(actor: dict) -> list[dict]:
@@ -259,17 +264,8 @@ def _addresses(value) -> list[str]:
 
 def _iso_time(value) -> str:
     """An AS2 date as Mastodon writes its times: UTC with milliseconds."""
-    when = None
-    if isinstance(value, str):
-        try:
-            when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            when = None
-    if when is None:
-        when = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+    when = _utc(value)
+    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
 
 
 def _language(obj: dict) -> str | None:
