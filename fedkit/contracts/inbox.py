@@ -21,6 +21,8 @@ OBJECT = "/internal/objects"  # GET ?id=: an object this node received, if the r
 REPLIES = "/internal/replies"  # GET ?id=: the objects answering it that the requester may see
 HOME = "/internal/users/<username>/home"  # GET ?limit=&max_id=&since_id=&min_id=: posts in the inbox
 POSTS = "/internal/posts"  # GET ?author=&stream=&exclude_replies=&limit=&max_id=…: posts this node has
+INTERACTIONS = "/internal/interactions"  # GET ?id=: counts, and the requester's own Like/Announce of it
+INTERACTION_ACTORS = "/internal/interactions/actors"  # GET ?id=&kind=&limit=&max_id=&since_id=&min_id=
 
 
 class InboxClient:
@@ -123,6 +125,26 @@ class InboxClient:
                   "since_id": since_id, "min_id": min_id}
         resp = self.transport.request("GET", SERVICE, POSTS, params={k: v for k, v in params.items() if v},
                                       headers=as_reader(user, scopes))
+        if resp.status_code == 400:
+            return None
+        resp.raise_for_status()
+        return list(resp.json()["items"])
+
+    def interactions(self, object_id: str, *, user: str | None, scopes=()) -> dict:
+        """What this node knows of an object's Likes, Announces and replies, read as the
+        requester: {"favourites", "reblogs", "replies" (those the reader may see),
+        "favourite_id", "reblog_id" (the reader's own Like/Announce activity id, or None)}."""
+        return self.transport.get_json(SERVICE, INTERACTIONS, params={"id": object_id},
+                                       headers=as_reader(user, scopes))
+
+    def interaction_actors(self, object_id: str, kind: str, *, limit: int = 40, max_id: str | None = None,
+                           since_id: str | None = None, min_id: str | None = None) -> list[dict] | None:
+        """Who liked (``kind="Like"``) or announced (``"Announce"``) an object, newest first:
+        [{"actor", "cursor"}]; None when a cursor is not one this node gave out."""
+        params = {"id": object_id, "kind": kind, "limit": limit, "max_id": max_id, "since_id": since_id,
+                  "min_id": min_id}
+        resp = self.transport.request("GET", SERVICE, INTERACTION_ACTORS,
+                                      params={k: v for k, v in params.items() if v is not None})
         if resp.status_code == 400:
             return None
         resp.raise_for_status()

@@ -17,6 +17,7 @@ from fedkit.protocol.tombstone import tombstone
 from fedkit.protocol.vocab import (
     ANNOUNCE,
     CREATE,
+    LIKE,
     PUBLIC,
     TOMBSTONE,
     audience_of,
@@ -34,6 +35,7 @@ from services.inbox.models import (
     FollowRelation,
     InboundActivity,
     InboxItem,
+    Interaction,
     ReceivedObject,
 )
 from services.inbox.objects import attributed_to
@@ -257,6 +259,26 @@ def _seq_cursor(name: str) -> int | None:
     if not (value.isascii() and value.isdigit() and len(value) <= 18):
         raise ValueError(name)
     return int(value)
+
+
+@bp.get(contract.INTERACTIONS)
+def interactions():
+    """An object's Likes and Announces as this node knows them (received, and its own users'
+    delivered locally), the replies the requester may see, and the requester's own Like and
+    Announce of it (their activity ids, which an Undo names)."""
+    object_id = request.args.get("id", "")
+    viewer, user = _viewer(), g.requester.user
+    me = local_actor_id(_config().base_url, user) if user else None
+
+    def own(kind: str) -> str | None:
+        found = Interaction.objects(object_id=object_id, kind=kind, actor=me).only("activity_id").first() if me else None
+        return found.activity_id if found else None
+
+    rows = ReceivedObject.objects(in_reply_to=object_id, deleted=False).only("raw").limit(REPLIES_LIMIT)
+    return jsonify(favourites=Interaction.objects(object_id=object_id, kind=LIKE).count(),
+                   reblogs=Interaction.objects(object_id=object_id, kind=ANNOUNCE).count(),
+                   replies=sum(1 for r in rows if viewer_may_see(r.raw, viewer)),
+                   favourite_id=own(LIKE), reblog_id=own(ANNOUNCE))
 
 
 @bp.get(contract.HOME)

@@ -81,7 +81,8 @@ class Interaction(Document):
 
     meta = {
         "collection": "interactions",
-        "indexes": [{"fields": ["kind", "actor", "object_id"], "unique": True}, "activity_id"],
+        "indexes": [{"fields": ["kind", "actor", "object_id"], "unique": True}, "activity_id",
+                    ("object_id", "kind")],
     }
     kind = me.StringField(required=True)
     actor = me.StringField(required=True)
