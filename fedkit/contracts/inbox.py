@@ -21,6 +21,8 @@ OBJECT = "/internal/objects"  # GET ?id=: an object this node received, if the r
 REPLIES = "/internal/replies"  # GET ?id=: the objects answering it that the requester may see
 HOME = "/internal/users/<username>/home"  # GET ?limit=&max_id=&since_id=&min_id=: posts in the inbox
 POSTS = "/internal/posts"  # GET ?author=&stream=&exclude_replies=&limit=&max_id=…: posts this node has
+NOTIFICATIONS = "/internal/users/<username>/notifications"  # GET ?types=&exclude_types=&limit=&…; DELETE: clear
+NOTIFICATION = "/internal/users/<username>/notifications/<number>"  # GET; DELETE: dismiss
 INTERACTIONS = "/internal/interactions"  # GET ?id=: counts, and the requester's own Like/Announce of it
 INTERACTION_ACTORS = "/internal/interactions/actors"  # GET ?id=&kind=&limit=&max_id=&since_id=&min_id=
 
@@ -149,3 +151,42 @@ class InboxClient:
             return None
         resp.raise_for_status()
         return list(resp.json()["items"])
+
+    def notifications(self, username: str, *, scopes=(), types=(), exclude_types=(), limit: int = 40,
+                      max_id: str | None = None, since_id: str | None = None,
+                      min_id: str | None = None) -> list[dict] | None:
+        """A user's notifications, newest first: [{"id", "type", "actor", "object_id",
+        "created_at"}] (``id`` is the cursor); None when a cursor is not one this node gave out."""
+        params = {"types": list(types), "exclude_types": list(exclude_types), "limit": limit,
+                  "max_id": max_id, "since_id": since_id, "min_id": min_id}
+        resp = self.transport.request("GET", SERVICE, path_of(NOTIFICATIONS, username=username),
+                                      params={k: v for k, v in params.items() if v not in (None, [])},
+                                      headers=as_reader(username, scopes))
+        if resp.status_code == 400:
+            return None
+        resp.raise_for_status()
+        return list(resp.json()["items"])
+
+    def notification(self, username: str, number: str, *, scopes=()) -> dict | None:
+        """One of a user's notifications, or None."""
+        resp = self.transport.request("GET", SERVICE, path_of(NOTIFICATION, username=username, number=number),
+                                      headers=as_reader(username, scopes))
+        if resp.status_code in (400, 404):
+            return None
+        resp.raise_for_status()
+        return resp.json()
+
+    def dismiss_notification(self, username: str, number: str, *, scopes=()) -> bool:
+        """Delete one of a user's notifications; False when there is no such one."""
+        resp = self.transport.request("DELETE", SERVICE,
+                                      path_of(NOTIFICATION, username=username, number=number),
+                                      headers=as_reader(username, scopes))
+        if resp.status_code in (400, 404):
+            return False
+        resp.raise_for_status()
+        return True
+
+    def clear_notifications(self, username: str, *, scopes=()) -> None:
+        resp = self.transport.request("DELETE", SERVICE, path_of(NOTIFICATIONS, username=username),
+                                      headers=as_reader(username, scopes))
+        resp.raise_for_status()

@@ -31,6 +31,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
         instance,
         interactions,
         media_defaults,
+        notifications,
         statuses,
         timelines,
     )
@@ -38,7 +39,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
 
     app = create_service_app(__name__, "api", config,
                              blueprints=(instance.bp, apps.bp, accounts.bp, media_defaults.bp, statuses.bp,
-                                         timelines.bp, interactions.bp))
+                                         timelines.bp, interactions.bp, notifications.bp))
     app.json.sort_keys = False  # entities keep Mastodon's documented field order
     install_error_handlers(app)
     app.wsgi_app = TrailingSlashTolerant(app.wsgi_app)

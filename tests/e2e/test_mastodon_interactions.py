@@ -33,7 +33,7 @@ def _in_home(app, uri: str):
 
 
 def test_favourite_and_boost_across_two_nodes(group, people, bob_follows_alice):
-    fr, de = group["fr"], group["de"]
+    de = group["de"]
     alice, amelie, bob = people["alice"], people["amelie"], people["bob"]
     tag = uuid.uuid4().hex[:8]
     post = alice.status_post(f"public {tag}", visibility="public")
@@ -88,3 +88,52 @@ def test_only_what_one_sees_and_may_boost(group, people, bob_follows_alice):
             call(private["id"])
     # A follower may favourite it.
     assert bob.status_favourite(on_de["id"])["favourited"] is True
+
+
+def _about(app, uri: str) -> set[str]:
+    return {n["type"] for n in app.notifications(limit=80) if n["status"] and n["status"]["uri"] == uri}
+
+
+def test_notifications_of_favourites_boosts_mentions_and_follows(group, people, bob_follows_alice):
+    fr, de = group["fr"], group["de"]
+    alice, bob = people["alice"], people["bob"]
+    tag = uuid.uuid4().hex[:8]
+    post = alice.status_post(f"tell me {tag}", visibility="public")
+    wait_until(lambda: _in_home(bob, post["uri"]) is not None, message="alice's post on de")
+    on_de = _in_home(bob, post["uri"])
+    bob.status_favourite(on_de["id"])
+    bob.status_reblog(on_de["id"])
+    wait_until(lambda: _about(alice, post["uri"]) == {"favourite", "reblog"}, message="alice's notifications")
+    favourite = next(n for n in alice.notifications(types=["favourite"]) if n["status"]["uri"] == post["uri"])
+    assert favourite["account"]["acct"] == f"bob@{de.host}"
+    assert favourite["status"]["id"] == post["id"] and favourite["created_at"]
+    assert {n["type"] for n in alice.notifications(types=["favourite"])} == {"favourite"}
+    assert "favourite" not in {n["type"] for n in alice.notifications(exclude_types=["favourite"])}
+
+    # A follow, and a mention from the other node.
+    de.publish("berta", {"type": "Follow", "object": fr.actor("alice")})
+    wait_until(lambda: any(n["account"]["acct"] == f"berta@{de.host}" for n in alice.notifications(types=["follow"])),
+               message="berta's follow notification")
+    bob.status_post(f"@alice@{fr.host} hello {tag}", visibility="public")
+
+    def mention():
+        return next((n for n in alice.notifications(types=["mention"]) if tag in n["status"]["content"]), None)
+
+    wait_until(lambda: mention() is not None, message="bob's mention on fr")
+    found = mention()
+    assert found["account"]["acct"] == f"bob@{de.host}"
+    assert alice.notifications(id=found["id"])["id"] == found["id"]
+    # Link paging: one at a time, the next page is older.
+    first = alice.notifications(limit=1)
+    older = alice.fetch_next(first)
+    assert len(first) == 1 and older and int(older[0]["id"]) < int(first[0]["id"])
+
+    alice.notifications_dismiss(found["id"])
+    with pytest.raises(MastodonNotFoundError):
+        alice.notifications(id=found["id"])
+    assert mention() is None
+    # Another's notification is not to be had.
+    with pytest.raises(MastodonNotFoundError):
+        people["amelie"].notifications(id=favourite["id"])
+    alice.notifications_clear()
+    assert alice.notifications() == []
