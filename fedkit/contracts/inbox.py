@@ -21,6 +21,10 @@ OBJECT = "/internal/objects"  # GET ?id=: an object this node received, if the r
 REPLIES = "/internal/replies"  # GET ?id=: the objects answering it that the requester may see
 HOME = "/internal/users/<username>/home"  # GET ?limit=&max_id=&since_id=&min_id=: posts in the inbox
 POSTS = "/internal/posts"  # GET ?author=&stream=&exclude_replies=&limit=&max_id=…: posts this node has
+NOTIFICATIONS = "/internal/users/<username>/notifications"  # GET ?types=&exclude_types=&limit=&…; DELETE: clear
+NOTIFICATION = "/internal/users/<username>/notifications/<number>"  # GET; DELETE: dismiss
+INTERACTIONS = "/internal/interactions"  # GET ?id=: counts, and the requester's own Like/Announce of it
+INTERACTION_ACTORS = "/internal/interactions/actors"  # GET ?id=&kind=&limit=&max_id=&since_id=&min_id=
 
 
 class InboxClient:
@@ -121,3 +125,62 @@ class InboxClient:
         return posts_page(self.transport, SERVICE, POSTS, user=user, scopes=scopes, author=author,
                           stream=stream, exclude_replies=exclude_replies, limit=limit, max_id=max_id,
                           since_id=since_id, min_id=min_id)
+
+    def interactions(self, object_id: str, *, user: str | None, scopes=()) -> dict:
+        """What this node knows of an object's Likes, Announces and replies, read as the
+        requester: {"favourites", "reblogs", "replies" (those the reader may see),
+        "favourite_id", "reblog_id" (the reader's own Like/Announce activity id, or None)}."""
+        return self.transport.get_json(SERVICE, INTERACTIONS, params={"id": object_id},
+                                       headers=as_reader(user, scopes))
+
+    def interaction_actors(self, object_id: str, kind: str, *, limit: int = 40, max_id: str | None = None,
+                           since_id: str | None = None, min_id: str | None = None) -> list[dict] | None:
+        """Who liked (``kind="Like"``) or announced (``"Announce"``) an object, newest first:
+        [{"actor", "cursor"}]; None when a cursor is not one this node gave out."""
+        params = {"id": object_id, "kind": kind, "limit": limit, "max_id": max_id, "since_id": since_id,
+                  "min_id": min_id}
+        resp = self.transport.request("GET", SERVICE, INTERACTION_ACTORS,
+                                      params={k: v for k, v in params.items() if v is not None})
+        if resp.status_code == 400:
+            return None
+        resp.raise_for_status()
+        return list(resp.json()["items"])
+
+    def notifications(self, username: str, *, scopes=(), types=(), exclude_types=(), limit: int = 40,
+                      max_id: str | None = None, since_id: str | None = None,
+                      min_id: str | None = None) -> list[dict] | None:
+        """A user's notifications, newest first: [{"id", "type", "actor", "object_id",
+        "created_at"}] (``id`` is the cursor); None when a cursor is not one this node gave out."""
+        params = {"types": list(types), "exclude_types": list(exclude_types), "limit": limit,
+                  "max_id": max_id, "since_id": since_id, "min_id": min_id}
+        resp = self.transport.request("GET", SERVICE, path_of(NOTIFICATIONS, username=username),
+                                      params={k: v for k, v in params.items() if v not in (None, [])},
+                                      headers=as_reader(username, scopes))
+        if resp.status_code == 400:
+            return None
+        resp.raise_for_status()
+        return list(resp.json()["items"])
+
+    def notification(self, username: str, number: str, *, scopes=()) -> dict | None:
+        """One of a user's notifications, or None."""
+        resp = self.transport.request("GET", SERVICE, path_of(NOTIFICATION, username=username, number=number),
+                                      headers=as_reader(username, scopes))
+        if resp.status_code in (400, 404):
+            return None
+        resp.raise_for_status()
+        return resp.json()
+
+    def dismiss_notification(self, username: str, number: str, *, scopes=()) -> bool:
+        """Delete one of a user's notifications; False when there is no such one."""
+        resp = self.transport.request("DELETE", SERVICE,
+                                      path_of(NOTIFICATION, username=username, number=number),
+                                      headers=as_reader(username, scopes))
+        if resp.status_code in (400, 404):
+            return False
+        resp.raise_for_status()
+        return True
+
+    def clear_notifications(self, username: str, *, scopes=()) -> None:
+        resp = self.transport.request("DELETE", SERVICE, path_of(NOTIFICATIONS, username=username),
+                                      headers=as_reader(username, scopes))
+        resp.raise_for_status()

@@ -25,12 +25,21 @@ class TrailingSlashTolerant:
 
 
 def create_app(config: Config | dict | None = None) -> Flask:
-    from services.api import accounts, apps, instance, media_defaults, statuses, timelines
+    from services.api import (
+        accounts,
+        apps,
+        instance,
+        interactions,
+        media_defaults,
+        notifications,
+        statuses,
+        timelines,
+    )
     from services.api.errors import install_error_handlers
 
     app = create_service_app(__name__, "api", config,
                              blueprints=(instance.bp, apps.bp, accounts.bp, media_defaults.bp, statuses.bp,
-                                         timelines.bp))
+                                         timelines.bp, interactions.bp, notifications.bp))
     app.json.sort_keys = False  # entities keep Mastodon's documented field order
     install_error_handlers(app)
     app.wsgi_app = TrailingSlashTolerant(app.wsgi_app)

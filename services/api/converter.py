@@ -323,11 +323,11 @@ class StatusCounts:
 def status(obj: dict, *, status_id: str, account: dict, visibility: str, base_url: str,
            in_reply_to_id: str | None = None, in_reply_to_account_id: str | None = None,
            mentioned: dict[str, dict] | None = None, counts: StatusCounts = StatusCounts(),
-           pinned: bool = False) -> dict:
+           pinned: bool = False, favourited: bool = False, reblogged: bool = False) -> dict:
     """The Status entity of an AS2 object (docs.joinmastodon.org/entities/Status/), in the
     order of Mastodon's REST::StatusSerializer. ``account``: the author's Account entity;
     ``mentioned``: Account entities of mentioned actors by URI. What does not exist here
-    yet (media, polls, cards, favourites and boosts by the requester) is empty or false."""
+    yet (media, polls, cards) is empty or false; ``favourited``/``reblogged``: by the requester."""
     uri = id_of(obj) or ""
     return {
         "id": status_id,
@@ -344,8 +344,8 @@ def status(obj: dict, *, status_id: str, account: dict, visibility: str, base_ur
         "reblogs_count": counts.reblogs,
         "favourites_count": counts.favourites,
         "edited_at": _iso_time(obj["updated"]) if isinstance(obj.get("updated"), str) else None,
-        "favourited": False,
-        "reblogged": False,
+        "favourited": favourited,
+        "reblogged": reblogged,
         "muted": False,
         "bookmarked": False,
         "pinned": pinned,

@@ -114,15 +114,19 @@ def status_entity(obj: dict) -> dict | None:
         parent_obj = visible_object(parent)
         parent_author = author_of(parent_obj) if parent_obj else None
     mentioned = {m: account_of(m) for m in converter.mention_uris(obj)}
+    known = upstream.interactions(uri)
     return converter.status(
         obj, status_id=ids.status_id(uri, obj.get("published")), account=account,
         visibility=converter.visibility_of(obj, author, audiences()), base_url=config().base_url,
         in_reply_to_id=ids.status_id(parent) if parent else None,
         in_reply_to_account_id=ids.account_id(parent_author) if parent_author else None,
-        mentioned={m: e for m, e in mentioned.items() if e is not None})
+        mentioned={m: e for m, e in mentioned.items() if e is not None},
+        counts=converter.StatusCounts(replies=known["replies"], reblogs=known["reblogs"],
+                                      favourites=known["favourites"]),
+        favourited=bool(known["favourite_id"]), reblogged=bool(known["reblog_id"]))
 
 
-def _reblog_entity(activity: dict, inner: dict) -> dict | None:
+def reblog_entity(activity: dict, inner: dict) -> dict | None:
     """An Announce (a boost, or a community's relay, FEP-1b12) as Mastodon shows a reblog:
     a status of the booster whose ``reblog`` is the boosted one."""
     booster, uri = id_of(activity.get("actor")), id_of(activity)
@@ -148,7 +152,7 @@ def home_entity(activity: dict) -> dict | None:
         if isinstance(inner, str):
             inner = visible_object(inner)
         if isinstance(inner, dict) and type_of(inner) not in (None, TOMBSTONE):
-            return _reblog_entity(activity, inner)
+            return reblog_entity(activity, inner)
     return None
 
 

@@ -189,3 +189,52 @@ def received_posts(*, author: str | None = None, stream: bool = False, exclude_r
     if items is None:
         raise BadCursor("max_id, since_id and min_id must be ids from a Link header")
     return items
+
+
+def interactions(object_id: str) -> dict:
+    """{"favourites", "reblogs", "replies", "favourite_id", "reblog_id"} of an object, as the
+    requester (``*_id``: the requester's own Like/Announce activity, or None)."""
+    user, scopes = _reader()
+    with _answering("inbox"):
+        return _inbox().interactions(object_id, user=user, scopes=scopes)
+
+
+def interaction_actors(object_id: str, kind: str, *, limit: int, max_id: str | None = None,
+                       since_id: str | None = None, min_id: str | None = None) -> list[dict]:
+    """Who liked or announced an object, newest first: [{"actor", "cursor"}]."""
+    with _answering("inbox"):
+        items = _inbox().interaction_actors(object_id, kind, limit=limit, max_id=max_id, since_id=since_id,
+                                            min_id=min_id)
+    if items is None:
+        raise BadCursor("max_id, since_id and min_id must be ids from a Link header")
+    return items
+
+
+# -- notifications: a user's own, as the inbox keeps them ------------------------------------
+def notifications(*, types: list[str], exclude_types: list[str], limit: int, max_id: str | None = None,
+                  since_id: str | None = None, min_id: str | None = None) -> list[dict]:
+    user, scopes = _reader()
+    with _answering("inbox"):
+        items = _inbox().notifications(user, scopes=scopes, types=types, exclude_types=exclude_types,
+                                       limit=limit, max_id=max_id, since_id=since_id, min_id=min_id)
+    if items is None:
+        raise BadCursor("max_id, since_id and min_id must be ids from a Link header")
+    return items
+
+
+def notification(number: str) -> dict | None:
+    user, scopes = _reader()
+    with _answering("inbox"):
+        return _inbox().notification(user, number, scopes=scopes)
+
+
+def dismiss_notification(number: str) -> bool:
+    user, scopes = _reader()
+    with _answering("inbox"):
+        return _inbox().dismiss_notification(user, number, scopes=scopes)
+
+
+def clear_notifications() -> None:
+    user, scopes = _reader()
+    with _answering("inbox"):
+        _inbox().clear_notifications(user, scopes=scopes)

@@ -17,6 +17,7 @@ from fedkit.protocol.tombstone import tombstone
 from fedkit.protocol.vocab import (
     ANNOUNCE,
     CREATE,
+    LIKE,
     PUBLIC,
     TOMBSTONE,
     audience_of,
@@ -34,6 +35,8 @@ from services.inbox.models import (
     FollowRelation,
     InboundActivity,
     InboxItem,
+    Interaction,
+    Notification,
     ReceivedObject,
 )
 from services.inbox.objects import attributed_to
@@ -257,6 +260,92 @@ def _seq_cursor(name: str) -> int | None:
     if not (value.isascii() and value.isdigit() and len(value) <= 18):
         raise ValueError(name)
     return int(value)
+
+
+@bp.get(contract.INTERACTIONS)
+def interactions():
+    """An object's Likes and Announces as this node knows them (received, and its own users'
+    delivered locally), the replies the requester may see, and the requester's own Like and
+    Announce of it (their activity ids, which an Undo names)."""
+    object_id = request.args.get("id", "")
+    viewer, user = _viewer(), g.requester.user
+    me = local_actor_id(_config().base_url, user) if user else None
+
+    def own(kind: str) -> str | None:
+        found = Interaction.objects(object_id=object_id, kind=kind, actor=me).only("activity_id").first() if me else None
+        return found.activity_id if found else None
+
+    rows = ReceivedObject.objects(in_reply_to=object_id, deleted=False).only("raw").limit(REPLIES_LIMIT)
+    return jsonify(favourites=Interaction.objects(object_id=object_id, kind=LIKE).count(),
+                   reblogs=Interaction.objects(object_id=object_id, kind=ANNOUNCE).count(),
+                   replies=sum(1 for r in rows if viewer_may_see(r.raw, viewer)),
+                   favourite_id=own(LIKE), reblog_id=own(ANNOUNCE))
+
+
+def _notification(n: Notification) -> dict:
+    return {"id": str(n.seq), "type": n.type, "actor": n.actor, "object_id": n.object_id,
+            "created_at": n.created_at.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"}  # UTC, as Mastodon writes it
+
+
+def _notifications_owner(username: str, scope: str):
+    """None when the requester is this user with ``scope``, else the refusal to answer."""
+    if g.requester.user != username or not g.requester.has_scope(scope):
+        return error(403, "forbidden", f"only the owner reads their notifications, with {scope}")
+    return None
+
+
+@bp.get(contract.NOTIFICATIONS)
+def notifications(username: str):
+    """A user's notifications, newest first, cursors their ``seq`` (paging as ``home``);
+    ``types``/``exclude_types`` keep or drop Mastodon's types."""
+    refused = _notifications_owner(username, "read:notifications")
+    if refused:
+        return refused
+    try:
+        limit = max(1, min(int(request.args.get("limit", "40")), 80))
+        max_id, since_id, min_id = _seq_cursor("max_id"), _seq_cursor("since_id"), _seq_cursor("min_id")
+    except ValueError as exc:
+        return error(400, "invalid_cursor", f"{exc}: not a cursor this node gave out")
+    query = Notification.objects(username=username)
+    if request.args.getlist("types"):
+        query = query.filter(type__in=request.args.getlist("types"))
+    if request.args.getlist("exclude_types"):
+        query = query.filter(type__nin=request.args.getlist("exclude_types"))
+    if max_id is not None:
+        query = query.filter(seq__lt=max_id)
+    if since_id is not None:
+        query = query.filter(seq__gt=since_id)
+    if min_id is not None:
+        rows = list(query.filter(seq__gt=min_id).order_by("seq").limit(limit))[::-1]
+    else:
+        rows = list(query.order_by("-seq").limit(limit))
+    return jsonify(items=[_notification(n) for n in rows])
+
+
+@bp.delete(contract.NOTIFICATIONS)
+def clear_notifications(username: str):
+    refused = _notifications_owner(username, "write:notifications")
+    if refused:
+        return refused
+    Notification.objects(username=username).delete()
+    return jsonify({})
+
+
+@bp.route(contract.NOTIFICATION, methods=["GET", "DELETE"])
+def notification(username: str, number: str):
+    """One notification (GET), or dismissing it (DELETE); 404 alike for another's."""
+    refused = _notifications_owner(username, "read:notifications" if request.method == "GET"
+                                   else "write:notifications")
+    if refused:
+        return refused
+    found = Notification.objects(username=username, seq=int(number)).first() if (
+        number.isascii() and number.isdigit() and len(number) <= 18) else None
+    if found is None:
+        return _not_found()
+    if request.method == "DELETE":
+        found.delete()
+        return jsonify({})
+    return jsonify(_notification(found))
 
 
 @bp.get(contract.HOME)

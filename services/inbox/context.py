@@ -16,7 +16,7 @@ from fedkit.protocol.vocab import Document
 from fedkit.rules.audience import AudiencePlan
 from fedkit.runtime.config import Config
 from fedkit.runtime.internal import InternalClient
-from services.inbox.models import FOLLOW_ACCEPTED, FollowRelation, InboxItem
+from services.inbox.models import FOLLOW_ACCEPTED, FollowRelation, InboxItem, Notification
 
 log = logging.getLogger(__name__)
 _seq = itertools.count()
@@ -57,6 +57,19 @@ class HandlerContext:
             except me.NotUniqueError:
                 pass  # a repeated delivery changes nothing
         return count
+
+    def notify(self, usernames, kind: str, object_id: str | None = None) -> None:
+        """Tell local users of this activity (a notification of Mastodon's type ``kind``),
+        once, never of their own doing."""
+        actor, activity_id = self.activity.actor_id, self.stored_id or self.activity.id
+        for username in set(usernames):
+            if not actor or not activity_id or self.local_username(actor) == username:
+                continue
+            try:
+                Notification(username=username, type=kind, actor=actor, activity_id=activity_id,
+                             object_id=object_id, seq=next_seq()).save(force_insert=True)
+            except me.NotUniqueError:
+                pass  # a repeated delivery changes nothing
 
     def local_followers_of(self, actor_id: str) -> list[str]:
         usernames = []

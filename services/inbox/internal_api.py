@@ -8,9 +8,15 @@ from flask import Blueprint, current_app, jsonify, request
 
 from fedkit.contracts import inbox as contract
 from fedkit.protocol.jsonbody import request_json
-from fedkit.protocol.vocab import INVITE, DocumentError, id_of, local_actor_id
+from fedkit.protocol.vocab import ANNOUNCE, INVITE, LIKE, DocumentError, id_of, local_actor_id
 from fedkit.runtime.responses import error
-from services.inbox.models import FOLLOW_ACCEPTED, FOLLOW_PENDING, FollowRelation, InboundActivity
+from services.inbox.models import (
+    FOLLOW_ACCEPTED,
+    FOLLOW_PENDING,
+    FollowRelation,
+    InboundActivity,
+    Interaction,
+)
 from services.inbox.storing import accept_activity
 
 bp = Blueprint("inbox_internal", __name__)
@@ -140,3 +146,32 @@ def relationships():
     for r in FollowRelation.objects(followee=actor, follower__in=others):
         out[r.follower]["followed_by"] = r.state
     return jsonify(out)
+
+
+def _newest_first(query, limit: int, max_id, since_id, min_id) -> list:
+    """Mastodon's paging over documents by their ids: ``max_id`` (older than), ``since_id``
+    (newer than, newest first), ``min_id`` (just newer than: oldest first, returned newest first)."""
+    if max_id:
+        query = query.filter(id__lt=max_id)
+    if since_id:
+        query = query.filter(id__gt=since_id)
+    if min_id:
+        return list(query.filter(id__gt=min_id).order_by("id").limit(limit))[::-1]
+    return list(query.order_by("-id").limit(limit))
+
+
+@bp.get(contract.INTERACTION_ACTORS)
+def interaction_actors():
+    """Who liked or announced an object (the api checked the requester may see it), newest
+    first, each with its Interaction's id as the cursor."""
+    kind = request.args.get("kind")
+    if kind not in (LIKE, ANNOUNCE):
+        return error(400, "invalid_request", "kind: Like or Announce")
+    try:
+        limit = max(1, min(int(request.args.get("limit", "40")), 80))
+        max_id, since_id, min_id = _cursor("max_id"), _cursor("since_id"), _cursor("min_id")
+    except ValueError as exc:
+        return error(400, "invalid_cursor", f"{exc}: not a cursor this node gave out")
+    query = Interaction.objects(object_id=request.args.get("id", ""), kind=kind)
+    rows = _newest_first(query, limit, max_id, since_id, min_id)
+    return jsonify(items=[{"actor": r.actor, "cursor": str(r.id)} for r in rows])

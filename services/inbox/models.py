@@ -81,12 +81,31 @@ class Interaction(Document):
 
     meta = {
         "collection": "interactions",
-        "indexes": [{"fields": ["kind", "actor", "object_id"], "unique": True}, "activity_id"],
+        "indexes": [{"fields": ["kind", "actor", "object_id"], "unique": True}, "activity_id",
+                    ("object_id", "kind")],
     }
     kind = me.StringField(required=True)
     actor = me.StringField(required=True)
     object_id = me.StringField(required=True)
     activity_id = me.StringField()
+    created_at = me.DateTimeField(default=now)
+
+
+class Notification(Document):
+    """What a local user is told of (Mastodon's notification types: mention, reblog,
+    favourite, follow, follow_request, update), written by the handlers as activities are
+    applied; dismissing one deletes it. ``seq`` orders and pages them."""
+
+    meta = {
+        "collection": "notifications",
+        "indexes": [{"fields": ["username", "activity_id", "type"], "unique": True}, ("username", "-seq")],
+    }
+    username = me.StringField(required=True)
+    type = me.StringField(required=True)
+    actor = me.StringField(required=True)  # who did it
+    activity_id = me.StringField(required=True)
+    object_id = me.StringField()  # the status it is about, if any
+    seq = me.IntField(required=True)
     created_at = me.DateTimeField(default=now)
 
 

@@ -83,6 +83,13 @@ def local_recipients(ctx: HandlerContext, activity: dict, obj: dict | None = Non
     return names
 
 
+def mentioned_users(ctx: HandlerContext, obj: dict) -> set[str]:
+    """The local users an object mentions (its ``Mention`` tags, as Mastodon marks them)."""
+    tags = obj.get("tag") if isinstance(obj.get("tag"), list) else [obj.get("tag")]
+    hrefs = [t.get("href") for t in tags if isinstance(t, dict) and t.get("type") == "Mention"]
+    return {n for n in (ctx.local_username(h) for h in hrefs if isinstance(h, str)) if n}
+
+
 def planned_recipients(ctx: HandlerContext) -> set[str]:
     """Local users a local activity is for, as its plan says (fedkit.rules.audience.AudiencePlan):
     those it names here, and the author's local followers when it reaches them."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from fedkit.protocol.vocab import PUBLIC
-from services.inbox.models import FollowRelation, Interaction
+from services.inbox.models import FollowRelation, Interaction, Notification
 from services.outbox.models import LocalObject
 from tests.inprocess import MEMBER, OUTSIDE
 
@@ -150,6 +150,44 @@ def test_a_like_of_a_local_post_notifies_its_author(fr):
     assert delivered(fr, like, fr.bob) == "processed"
     assert Interaction.objects(kind="Like", actor=BOB).get().object_id == posted["object"]["id"]
     assert fr.inbox_of("alice") == [like["id"]]
+
+
+def notified(username: str) -> list[tuple[str, str, str | None]]:
+    """(type, actor, object id) of a local user's notifications, oldest first."""
+    return [(n.type, n.actor, n.object_id) for n in Notification.objects(username=username).order_by("seq")]
+
+
+def test_likes_boosts_and_follows_are_notified_once(fr):
+    posted = fr.publish("alice", {"type": "Note", "content": "notable", "to": [PUBLIC]})
+    fr.run()
+    post = posted["object"]["id"]
+    like = {"id": f"{MEMBER}/l/2", "type": "Like", "actor": BOB, "object": post}
+    boost = {"id": f"{MEMBER}/a/9", "type": "Announce", "actor": BOB, "object": post, "to": [PUBLIC]}
+    follow = {"id": f"{MEMBER}/f/9", "type": "Follow", "actor": BERTA, "object": fr.actor("alice")}
+    for activity in (like, boost, follow):
+        assert delivered(fr, activity, fr.bob if activity["actor"] == BOB else fr.berta) == "processed"
+    delivered(fr, {**follow, "id": f"{MEMBER}/f/10"}, fr.berta)  # a re-sent Follow: no second notification
+    assert notified("alice") == [("favourite", BOB, post), ("reblog", BOB, post), ("follow", BERTA, None)]
+    assert notified("amelie") == []
+
+
+def test_a_mention_is_notified_to_whom_it_reaches_only(fr):
+    mention = [{"type": "Mention", "href": fr.actor("alice")}, {"type": "Mention", "href": fr.actor("amelie")}]
+    # Addressed to alice only, though it names amelie too: amelie may not see it, nor hears of it.
+    create = note(BOB, 11, to=[fr.actor("alice")])
+    create["object"]["tag"] = mention
+    assert delivered(fr, create, fr.bob) == "processed"
+    assert notified("alice") == [("mention", BOB, create["object"]["id"])]
+    assert notified("amelie") == []
+
+
+def test_own_likes_notify_nobody(fr):
+    posted = fr.publish("alice", {"type": "Note", "content": "mine", "to": [PUBLIC]})
+    fr.run()
+    fr.publish("alice", {"type": "Like", "object": posted["object"]["id"]})
+    fr.publish("amelie", {"type": "Like", "object": posted["object"]["id"]})
+    fr.run()
+    assert notified("alice") == [("favourite", fr.actor("amelie"), posted["object"]["id"])]
 
 
 def test_a_community_relay_shows_the_post_to_its_local_members(fr):

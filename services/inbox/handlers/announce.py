@@ -113,5 +113,6 @@ def on_announce(ctx: HandlerContext) -> str:
     recipients = local_recipients(ctx, ctx.activity.raw)
     if author and ctx.local_username(ctx.activity.actor_id) != author:
         recipients.add(author)
+        ctx.notify([author], "reblog", ctx.activity.object_id)
     ctx.deliver_to_inbox(recipients)
     return PROCESSED

@@ -7,7 +7,13 @@ from fedkit.rules.federation_policy import admit_object
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handles
 from services.inbox.models import IGNORED, PROCESSED, ReceivedObject
-from services.inbox.objects import attributed_to, local_recipients, same_origin, store_object
+from services.inbox.objects import (
+    attributed_to,
+    local_recipients,
+    mentioned_users,
+    same_origin,
+    store_object,
+)
 
 
 @handles(CREATE)
@@ -27,5 +33,8 @@ def on_create(ctx: HandlerContext) -> str:
         return IGNORED
     if existing is None or not existing.deleted:
         store_object(obj)
-    ctx.deliver_to_inbox(local_recipients(ctx, ctx.activity.raw, obj))
+    recipients = local_recipients(ctx, ctx.activity.raw, obj)
+    ctx.deliver_to_inbox(recipients)
+    if existing is None:  # mentioned: those it reaches whom it names (a Mention tag)
+        ctx.notify(set(recipients) & mentioned_users(ctx, obj), "mention", id_of(obj))
     return PROCESSED

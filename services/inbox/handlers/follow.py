@@ -44,6 +44,8 @@ def on_follow(ctx: HandlerContext) -> str:
     FollowRelation.objects(follower=follower, followee=followee).update_one(
         set__state=state, set__follow_activity_id=activity.id, upsert=True)
     ctx.deliver_to_inbox([username])  # the followee is notified (or asked to approve)
+    if not (existing and existing.state == FOLLOW_ACCEPTED):
+        ctx.notify([username], "follow" if state == FOLLOW_ACCEPTED else "follow_request")
     if state == FOLLOW_ACCEPTED:
         ctx.send_as(username, {"type": ACCEPT, "object": activity.raw, "to": [follower]})
     return PROCESSED

@@ -33,4 +33,5 @@ def on_like(ctx: HandlerContext) -> str:
     author = record_interaction(ctx, LIKE)
     if author and ctx.local_username(ctx.activity.actor_id) != author:
         ctx.deliver_to_inbox([author])
+        ctx.notify([author], "favourite", ctx.activity.object_id)
     return PROCESSED

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from fedkit.protocol.actors import CachedActor, FetchError, get_actor, mark_suspended
-from fedkit.protocol.vocab import ACTOR_TYPES, UPDATE, id_of, type_of
+from fedkit.protocol.vocab import ACTOR_TYPES, ANNOUNCE, UPDATE, id_of, type_of
 from fedkit.rules.authority import may_update
 from fedkit.rules.federation_policy import admit_object
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handles
-from services.inbox.models import IGNORED, PROCESSED, ReceivedObject
+from services.inbox.models import IGNORED, PROCESSED, Interaction, ReceivedObject
 from services.inbox.objects import attributed_to, local_recipients, store_object
 
 GONE = (404, 410)
@@ -49,5 +49,9 @@ def on_update(ctx: HandlerContext) -> str:
     if obj is None:
         return IGNORED
     store_object(obj)
-    ctx.deliver_to_inbox(local_recipients(ctx, ctx.activity.raw, obj))
+    recipients = local_recipients(ctx, ctx.activity.raw, obj)
+    ctx.deliver_to_inbox(recipients)
+    # Those here who boosted it are told it changed (Mastodon's ``update`` notification).
+    boosters = {ctx.local_username(i.actor) for i in Interaction.objects(object_id=object_id, kind=ANNOUNCE)}
+    ctx.notify(boosters - {None}, "update", object_id)
     return PROCESSED

@@ -1,0 +1,77 @@
+"""Notifications (docs.joinmastodon.org/methods/notifications/): list, show, dismiss, clear.
+
+The inbox keeps what each user is told of (its handlers write a notification as they apply
+a Like, Announce, Follow, mention or edit); this module shows them as Mastodon's
+Notification entity (docs.joinmastodon.org/entities/Notification/). A notification whose
+status the user may not see now (the policy hides it, or it was deleted) or whose account
+cannot be shown is left out, as Mastodon leaves out a notification of a filtered status.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from services.api import upstream
+from services.api.auth import require_scope
+from services.api.entities import account_of, status_entity, visible_object
+from services.api.errors import not_found
+from services.api.pagination import page_params, paged_response
+
+bp = Blueprint("notifications", __name__)
+
+# The types that carry a status (Mastodon's Notification#target_status; a reblog's is the
+# boosted status).
+WITH_STATUS = ("mention", "status", "reblog", "favourite", "update", "poll")
+
+
+def _entity(item: dict) -> dict | None:
+    account = account_of(item["actor"])
+    if account is None:
+        return None
+    status = None
+    if item["type"] in WITH_STATUS:
+        obj = visible_object(item["object_id"]) if item.get("object_id") else None
+        status = status_entity(obj) if obj else None
+        if status is None:
+            return None
+    return {"id": item["id"], "type": item["type"], "created_at": item["created_at"],
+            "group_key": f"ungrouped-{item['id']}", "account": account, "status": status}
+
+
+def _listed(name: str) -> list[str]:
+    """``types[]=a&types[]=b`` as Mastodon.py sends them, or ``types=a``."""
+    return [v for v in request.args.getlist(f"{name}[]") + request.args.getlist(name) if v]
+
+
+@bp.get("/api/v1/notifications")
+@require_scope("read:notifications")
+def index():
+    page = page_params(default=40, maximum=80)
+    items = upstream.notifications(types=_listed("types"), exclude_types=_listed("exclude_types"),
+                                   limit=page.limit, max_id=page.max_id, since_id=page.since_id,
+                                   min_id=page.min_id)
+    entities = [e for e in (_entity(item) for item in items) if e is not None]
+    return paged_response(jsonify(entities), [item["id"] for item in items])
+
+
+@bp.get("/api/v1/notifications/<number>")
+@require_scope("read:notifications")
+def show(number: str):
+    item = upstream.notification(number)
+    entity = _entity(item) if item else None
+    return jsonify(entity) if entity else not_found("no such notification")
+
+
+@bp.post("/api/v1/notifications/<number>/dismiss")
+@require_scope("write:notifications")
+def dismiss(number: str):
+    if not upstream.dismiss_notification(number):
+        return not_found("no such notification")
+    return jsonify({})
+
+
+@bp.post("/api/v1/notifications/clear")
+@require_scope("write:notifications")
+def clear():
+    upstream.clear_notifications()
+    return jsonify({})
