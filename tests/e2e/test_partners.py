@@ -54,7 +54,11 @@ def test_a_partner_takes_part_in_the_community_that_invited_them(group, partner_
     entry = fr.db.memberships.find_one({"community": partner_space["slug"], "actor": paula})
     assert entry["partner"] is True and entry["expires_at"] is not None
     create = post_to(de, "bob", partner_space, "Batch 42 failed the torque test")
-    seen = wait_until(lambda: inbox_object(partner, "paula", create["object"]["id"]),
+    # Outside the group, the partner node does not take the Group's relay at its word: it
+    # fetches the post again from de, signed, and de fetches the partner's key. A step that
+    # fails under load is retried after 10 s, then 20 s (the inbox worker's backoff), so the
+    # wait allows two retries; a fresh-clone CI run once took longer than 30 s here.
+    seen = wait_until(lambda: inbox_object(partner, "paula", create["object"]["id"]), timeout=90,
                       message="bob's post to reach paula on the partner node")
     assert seen["content"] == create["object"]["content"]
     announce = next(i for i in partner.inbox("paula") if i["type"] == "Announce"
