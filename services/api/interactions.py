@@ -67,16 +67,7 @@ def favourite(status_id: str):
 @bp.post("/api/v1/statuses/<status_id>/unfavourite")
 @require_scope("write:favourites")
 def unfavourite(status_id: str):
-    uri, obj = _visible(status_id)
-    entity = status_entity(obj) if obj else None
-    if entity is None:
-        return not_found("no such status")
-    like = upstream.interactions(uri)["favourite_id"]
-    if like:
-        published = upstream.publish(g.requester.user, {"type": "Undo", "object": like})
-        if published.status != 201:
-            return _refused(published)
-    return jsonify(_as_now(entity, favourited=False))
+    return _undo_own(status_id, "favourite_id", "favourited")
 
 
 @bp.post("/api/v1/statuses/<status_id>/reblog")
@@ -103,16 +94,22 @@ def reblog(status_id: str):
 @bp.post("/api/v1/statuses/<status_id>/unreblog")
 @require_scope("write:statuses")
 def unreblog(status_id: str):
+    return _undo_own(status_id, "reblog_id", "reblogged")
+
+
+def _undo_own(status_id: str, own_field: str, flag: str):
+    """Undo the requester's own Like or Announce of a status they may see (nothing to undo:
+    the status as it is, as Mastodon answers)."""
     uri, obj = _visible(status_id)
     entity = status_entity(obj) if obj else None
     if entity is None:
         return not_found("no such status")
-    announce = upstream.interactions(uri)["reblog_id"]
-    if announce:
-        published = upstream.publish(g.requester.user, {"type": "Undo", "object": announce})
+    own = upstream.interactions(uri)[own_field]
+    if own:
+        published = upstream.publish(g.requester.user, {"type": "Undo", "object": own})
         if published.status != 201:
             return _refused(published)
-    return jsonify(_as_now(entity, reblogged=False))
+    return jsonify(_as_now(entity, **{flag: False}))
 
 
 @bp.get("/api/v1/statuses/<status_id>/<any(favourited_by, reblogged_by):which>")
