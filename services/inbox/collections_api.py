@@ -5,27 +5,21 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-import requests
-from flask import Blueprint, current_app, g, has_app_context, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 
 from fedkit.contracts import inbox as contract
 from fedkit.contracts.identity import IdentityClient
-from fedkit.protocol.actors import CachedActor, is_suspended
-from fedkit.protocol.local_ids import is_local
 from fedkit.protocol.paging import ordered_collection, ordered_collection_page
-from fedkit.protocol.tombstone import tombstone
 from fedkit.protocol.vocab import (
     ANNOUNCE,
     CREATE,
     LIKE,
     PUBLIC,
-    TOMBSTONE,
     audience_of,
     id_of,
     local_actor_id,
 )
-from fedkit.rules.community_facts import community_admits
-from fedkit.rules.policy import LOCAL, Viewer, may_see_object, viewer_of
+from fedkit.rules.policy import Viewer, viewer_of
 from fedkit.rules.registry import load_registry
 from fedkit.runtime.internal import internal_client
 from fedkit.runtime.responses import activity_json, error
@@ -39,7 +33,7 @@ from services.inbox.models import (
     Notification,
     ReceivedObject,
 )
-from services.inbox.objects import attributed_to
+from services.inbox.reading import render_inbox_activity, viewer_may_see, without_hidden
 
 log = logging.getLogger(__name__)
 bp = Blueprint("collections", __name__)
@@ -91,122 +85,6 @@ def follow_collection(username: str, which: str):
     return _paged(f"{actor}/{which}", query, lambda r: getattr(r, theirs), f"-{theirs}", theirs)
 
 
-def _without_hidden(obj: dict) -> dict:
-    return {k: v for k, v in obj.items() if k not in ("bto", "bcc", "@context")}
-
-
-def _followers_collection(author: str) -> str | None:
-    if is_local(author, _config().base_url):
-        return author + "/followers"
-    cached = CachedActor.objects(actor_id=author).only("followers").first()
-    return cached.followers if cached else None
-
-
-def _follows_accepted(follower: str, followee: str) -> bool:
-    return FollowRelation.objects(follower=follower, followee=followee, state=FOLLOW_ACCEPTED).first() is not None
-
-
-def _community_admits(addressee: str, viewer: Viewer) -> bool | None:
-    return community_admits(addressee, viewer, _config(), internal_client(), _follows_accepted)
-
-
-def _author_suspended(actor: str | None) -> bool:
-    """Is this author's account closed (suspended)? Remote actors as this node's cache
-    records them, local ones as identity says; remembered for the request."""
-    if not actor:
-        return False
-    memo = g.setdefault("suspended_authors", {}) if has_app_context() else {}
-    if actor not in memo:
-        prefix = _config().base_url + "/users/"
-        name = actor[len(prefix):] if actor.startswith(prefix) else None
-        if name is not None:
-            try:
-                if name and "/" not in name:
-                    account = IdentityClient(internal_client()).account(name)
-                    memo[actor] = account is None or account.suspended  # gone counts as closed
-                else:
-                    memo[actor] = False
-            except requests.RequestException as exc:  # identity down: the inbox still reads
-                log.warning("cannot tell whether %s is suspended: %s", actor, type(exc).__name__)
-                memo[actor] = False
-        else:
-            memo[actor] = is_suspended(actor)
-    return memo[actor]
-
-
-def _withheld(object_id) -> dict:
-    """What stands for a post of a suspended author: its id, nothing of its content."""
-    return tombstone(object_id if isinstance(object_id, str) else None)
-
-
-def reader_may_see(obj: dict, reader: str) -> bool:
-    """May the inbox owner (a local user) see this stored object? fedkit.rules.policy decides,
-    as for serving it; the inbox brings the follow state it owns. Nothing of a suspended
-    author is shown (it comes back if the account is reactivated)."""
-    return viewer_may_see(obj, Viewer(LOCAL, reader))
-
-
-def viewer_may_see(obj: dict, viewer: Viewer) -> bool:
-    """``reader_may_see`` for any viewer (fedkit.rules.policy.viewer_of a request)."""
-    if obj.get("type") == TOMBSTONE:
-        return True
-    config = _config()
-    author = attributed_to(obj)
-    if _author_suspended(author):
-        return False
-    addressees = audience_of(obj)
-    if author:
-        # The policy knows followers collections as ``<author>/followers``; a remote
-        # author's may be named otherwise (its actor document says which).
-        followers = _followers_collection(author)
-        if followers and followers in addressees and author + "/followers" not in addressees:
-            addressees.append(author + "/followers")
-
-    def is_follower_of_author(actor: str) -> bool:
-        return _follows_accepted(actor, author)
-
-    return may_see_object(author=author, addressees=addressees, viewer=viewer, config=config,
-                          registry=load_registry(config), is_follower_of_author=is_follower_of_author,
-                          community_admits=_community_admits)
-
-
-def _latest(obj, reader: str):
-    """The latest state of an embedded or referenced object (edits, Tombstones) — but only
-    what the reader may see: an Announce or Like of a private post names it, not opens it."""
-    object_id = obj.get("id") if isinstance(obj, dict) else obj
-    if isinstance(obj, dict):
-        obj = _without_hidden(obj)
-    if isinstance(object_id, str):
-        current = ReceivedObject.objects(object_id=object_id).first()
-        if current is not None and _author_suspended(current.attributed_to):
-            return _withheld(object_id)
-        if current is not None and reader_may_see(current.raw, reader):
-            return _without_hidden(current.raw)
-    if isinstance(obj, dict) and _author_suspended(attributed_to(obj)):
-        return _withheld(object_id)
-    return obj
-
-
-def render_inbox_activity(activity_id: str, reader: str) -> dict | None:
-    inbound = InboundActivity.objects(activity_id=activity_id).first()
-    if inbound is None:
-        return None
-    activity = _without_hidden(inbound.raw)
-    if _author_suspended(id_of(activity.get("actor"))) and isinstance(activity.get("object"), dict):
-        # What a suspended actor sent (its Create, its Update…) shows nothing of its content.
-        activity["object"] = _withheld(activity["object"].get("id"))
-        return activity
-    activity["object"] = _latest(activity.get("object"), reader)
-    inner = activity["object"]
-    if isinstance(inner, dict) and isinstance(inner.get("object"), dict):
-        # A community's Announce embeds the member's Create: show the post as this node
-        # stored it after checking the relay, as it is now (a removal leaves a Tombstone);
-        # never the relay's embedded copy itself, which only the Group vouches for.
-        current = _latest(inner["object"].get("id"), reader)
-        activity["object"] = {**inner, "object": current if isinstance(current, dict) else current or None}
-    return activity
-
-
 @bp.get("/users/<username>/inbox")
 def inbox(username: str):
     if g.requester.user != username:
@@ -240,7 +118,7 @@ def received_object():
         return jsonify(found.raw), 410
     if not viewer_may_see(found.raw, _viewer()):
         return _not_found()
-    return jsonify(_without_hidden(found.raw))
+    return jsonify(without_hidden(found.raw))
 
 
 @bp.get(contract.REPLIES)
@@ -248,7 +126,7 @@ def replies():
     """The objects answering one (``inReplyTo``) that the requester may see, oldest first."""
     viewer = _viewer()
     rows = ReceivedObject.objects(in_reply_to=request.args.get("id", ""), deleted=False).limit(REPLIES_LIMIT)
-    items = [_without_hidden(r.raw) for r in rows if viewer_may_see(r.raw, viewer)]
+    items = [without_hidden(r.raw) for r in rows if viewer_may_see(r.raw, viewer)]
     items.sort(key=lambda o: str(o.get("published", "")))
     return jsonify(items=items)
 
@@ -426,7 +304,7 @@ def posts():
             continue
         if not viewer_may_see(found.raw, viewer):
             continue
-        items.append({"object": _without_hidden(found.raw), "cursor": str(_millis(inbound.received_at))})
+        items.append({"object": without_hidden(found.raw), "cursor": str(_millis(inbound.received_at))})
         if len(items) == limit:
             break
     if oldest_first:

@@ -23,7 +23,8 @@ import requests
 
 from fedkit.protocol import httpsig
 from fedkit.protocol.keys import generate_rsa_keypair
-from tests.plugin import SilentServer, wait_until
+from tests.loopback_servers import SilentServer
+from tests.plugin import wait_until
 
 ATTACK_REQUESTS = 40
 SILENT_PORTS = 20

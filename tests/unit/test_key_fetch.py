@@ -17,7 +17,7 @@ from fedkit.protocol import httpsig, key_fetch
 from fedkit.protocol.key_fetch import KeyFetchGate, KeyFetchRefused
 from fedkit.protocol.keys import generate_rsa_keypair
 from fedkit.runtime.config import Config
-from tests.plugin import SilentServer
+from tests.loopback_servers import SilentServer
 
 SECRET = "s" * 32
 BASE = "http://gw.test"

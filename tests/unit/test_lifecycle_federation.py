@@ -143,7 +143,7 @@ def test_nothing_is_delivered_to_a_suspended_actor(db, origin):
 
 
 def test_inbox_hides_what_a_suspended_actor_wrote(db, origin):
-    from services.inbox.collections_api import render_inbox_activity
+    from services.inbox.reading import render_inbox_activity
 
     _cache_actor(person(), ALICE, CONFIG)
     note = {"id": "http://fr.test/objects/n1", "type": "Note", "attributedTo": ALICE,

@@ -20,7 +20,7 @@ from fedkit.protocol.keys import generate_rsa_keypair
 from fedkit.runtime import keystore
 from fedkit.runtime.config import Config
 from fedkit.runtime.internal import INTERNAL, SCOPES, USER
-from tests.plugin import SilentServer
+from tests.loopback_servers import SilentServer
 
 SECRET = "s" * 32
 BASE = "https://node.example"
