@@ -242,3 +242,21 @@ def test_a_remote_posts_attachments_show_in_the_status(users):
     assert media["meta"]["focus"] == {"x": 0.0, "y": 0.5} and media["meta"]["original"]["width"] == 800
     # followers-only: shown through this node, which fetches it signed as alice
     assert media["url"].startswith(f"{BASE}/media/remote/{status['id']}/0?v=alice")
+
+
+def test_odd_input_is_a_4xx_never_a_5xx(users):
+    number = upload(users).get_json()["id"]
+    odd_json = [{"description": {"$ne": None}}, {"focus": [0.1, 0.2]}, {"focus": "nan,0"}, {"description": 7}]
+    for body in odd_json:
+        resp = users.gateway.put(f"/api/v1/media/{number}", base_url=BASE, headers=bearer("alice"), json=body)
+        assert resp.status_code == 422, (body, resp.get_json())
+    for media_ids in ([{"$ne": None}], "1e5", [number, number, "x" * 3000], [[1]]):
+        resp = users.gateway.post("/api/v1/statuses", base_url=BASE, headers=bearer("alice"),
+                                  json={"status": "odd", "media_ids": media_ids})
+        assert 400 <= resp.status_code < 500 or resp.status_code == 200, (media_ids, resp.get_json())
+    for path in ("/api/v1/media/%24ne", "/api/v1/media/99999999999999999999999", "/media/abc/original.jpg",
+                 f"/media/{number}/original.jpg?v=alice&e=99999999999999999999&s=x",
+                 f"/media/{number}/original.jpg?v=%00&e=1&s=", f"/media/{number}/thumbnail.jpg",
+                 "/media/remote/1/0?v=alice&e=1&s=x", "/media/remote/99999999999999999999/99"):
+        resp = users.gateway.get(path, base_url=BASE, headers=bearer("alice"))
+        assert resp.status_code == 404, (path, resp.status_code)
