@@ -70,9 +70,30 @@ def test_a_followers_only_photo_reaches_the_follower_on_another_node(group, peop
     assert fr.api("GET", urlsplit(origin).path, "amelie").status_code == 404  # not a follower, on fr
     assert de.signed_fetch("berta", origin).status_code == 404  # de signing as berta, not a follower
     assert de.signed_fetch("bob", origin).status_code == 200  # as bob, a follower
+    assert group["partner"].signed_fetch("paula", origin).status_code == 404  # outside the group
     proxied = urlsplit(shown.url)
     assert requests.get(de.base + proxied.path, timeout=30).status_code == 404  # without bob's capability
     assert requests.get(shown.url.replace("v=bob", "v=berta"), timeout=30).status_code == 404  # tampered
     as_berta = de.api("GET", proxied.path, "berta")  # her own token: she may not see the post
     assert as_berta.status_code == 404
     assert as_berta.json() == requests.get(f"{de.base}/media/1/original.jpg", timeout=30).json()
+
+
+def test_a_public_photo_is_a_plain_url_anyone_may_load(group, people, bob_follows_alice):
+    de = group["de"]
+    alice, bob = people["alice"], people["bob"]
+    media = alice.media_post(io.BytesIO(photo(800, 600)), mime_type="image/jpeg")
+    tag = uuid.uuid4().hex[:8]
+    alice.status_post(f"Open day {tag}", media_ids=[media], visibility="public")
+
+    def on_bobs_home():
+        return next((s for s in bob.timeline_home(limit=40) if tag in s.content), None)
+
+    wait_until(lambda: on_bobs_home() is not None, message="alice's public post in bob's home on de")
+    [shown] = on_bobs_home().media_attachments
+    assert shown.url == shown.remote_url and "?" not in shown.url  # the origin's own URL
+    assert requests.get(shown.url, timeout=30).status_code == 200  # anonymous
+    assert group["partner"].signed_fetch("paula", shown.url).status_code == 200
+    assert requests.get(shown.preview_url, timeout=30).status_code == 200
+    assert de.api("GET", f"/api/v1/statuses/{on_bobs_home().id}", "berta").json()["media_attachments"][0]["url"] \
+        == shown.url
