@@ -260,3 +260,14 @@ def test_odd_input_is_a_4xx_never_a_5xx(users):
                  "/media/remote/1/0?v=alice&e=1&s=x", "/media/remote/99999999999999999999/99"):
         resp = users.gateway.get(path, base_url=BASE, headers=bearer("alice"))
         assert resp.status_code == 404, (path, resp.status_code)
+
+
+def test_a_deleted_posts_files_are_gone_for_everyone(users):
+    entity = upload(users).get_json()
+    status = post_status(users, [entity["id"]], visibility="public").get_json()
+    plain = status["media_attachments"][0]["url"]
+    assert load(users, plain).status_code == 200
+    deleted = users.gateway.delete(f"/api/v1/statuses/{status['id']}", base_url=BASE, headers=bearer("alice"))
+    assert deleted.status_code == 200
+    for headers in ({}, bearer("alain"), bearer("alice")):
+        assert load(users, plain, headers).status_code == 404
