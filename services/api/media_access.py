@@ -23,6 +23,7 @@ from fedkit.protocol.vocab import as_list
 from fedkit.runtime.internal import Requester
 from services.api import ids, media_urls, upstream
 from services.api.entities import visible_object
+from services.api.media_entities import attachment_url
 from services.api.media_models import MediaUpload
 from services.api.media_processing import (
     DOCUMENT_TYPES,
@@ -163,9 +164,10 @@ def serve_remote(path: str, args, status_number: str, index: int) -> Response | 
     uri = ids.uri_of_status(status_number)
     obj = visible_object(uri) if uri else None
     items = as_list(obj.get("attachment")) if obj else []  # indexed as media_entities.attachments
-    if index >= len(items) or not isinstance(items[index], dict) or not isinstance(items[index].get("url"), str):
+    url = attachment_url(items[index]) if index < len(items) else None
+    if url is None:
         return None
-    status, _declared, data = upstream.remote_media(reader.user, items[index]["url"])
+    status, _declared, data = upstream.remote_media(reader.user, url)
     mime = content_type(data) if status == 200 else None
     if mime not in IMAGE_TYPES and mime not in DOCUMENT_TYPES:  # never relay HTML or scripts
         return None

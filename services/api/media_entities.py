@@ -85,6 +85,20 @@ def _local_number(url: str) -> str | None:
     return parts[0] if len(parts) == 2 and parts[0].isdigit() and len(parts[0]) <= 20 else None
 
 
+def attachment_url(item) -> str | None:
+    """The http(s) URL of an AS2 attachment: ``url`` as a string (Mastodon), a Link
+    (``href``) or a list of them (the first usable one)."""
+    if not isinstance(item, dict):
+        return None
+    value = item.get("url")
+    for candidate in value if isinstance(value, list) else [value]:
+        if isinstance(candidate, dict):
+            candidate = candidate.get("href")
+        if isinstance(candidate, str) and candidate.startswith(("https://", "http://")):
+            return candidate
+    return None
+
+
 def _kind(media_type: str) -> str:
     head = media_type.split("/", 1)[0]
     return {"image": "image", "video": "video", "audio": "audio"}.get(head, "unknown")
@@ -124,10 +138,8 @@ def attachments(obj: dict, status_number: str, visibility: str) -> list[dict]:
     open_to_all = visibility in OPEN_VISIBILITIES
     out = []
     for index, item in enumerate(as_list(obj.get("attachment"))):
-        if not isinstance(item, dict) or type_of(item) == "PropertyValue":
-            continue
-        url = item.get("url") if isinstance(item.get("url"), str) else id_of(item.get("url"))
-        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+        url = attachment_url(item)
+        if url is None or type_of(item) == "PropertyValue":
             continue
         number = _local_number(url)
         if number is not None:

@@ -228,15 +228,22 @@ def test_a_remote_posts_attachments_show_in_the_status(users):
             "published": "2026-11-29T21:00:00Z", "to": [bob.followers], "cc": [],
             "attachment": [{"type": "Document", "mediaType": "image/png", "url": f"{MEMBER}/media/5/original.png",
                             "name": "A chart", "blurhash": "LEHV6nWB2yk8pyo0adR*.7kCMdnj",
-                            "focalPoint": [0.0, 0.5], "width": 800, "height": 600}]}
+                            "focalPoint": [0.0, 0.5], "width": 800, "height": 600},
+                           {"type": "Document", "mediaType": "application/pdf",
+                            "url": [{"type": "Link", "href": f"{MEMBER}/media/6/original.pdf"}]},
+                           {"type": "Document", "url": "javascript:alert(1)"}]}
     create = {"id": f"{MEMBER}/activities/1", "type": "Create", "actor": bob.id, "to": note["to"],
               "object": note}
     assert users.deliver(create, by=bob).status_code == 202
     users.run()
     home = users.gateway.get("/api/v1/timelines/home", base_url=BASE, headers=bearer("alice")).get_json()
     [status] = [s for s in home if s["uri"] == note["id"]]
-    [media] = status["media_attachments"]
+    media, document = status["media_attachments"]  # the javascript: one is left out
     assert_shape(media, MEDIA_ATTACHMENT)
+    assert_shape(document, MEDIA_ATTACHMENT)
+    assert document["type"] == "unknown" and document["preview_url"] is None
+    assert document["remote_url"] == f"{MEMBER}/media/6/original.pdf"
+    assert document["url"].startswith(f"{BASE}/media/remote/{status['id']}/1?v=alice")
     assert media["type"] == "image" and media["description"] == "A chart"
     assert media["remote_url"] == f"{MEMBER}/media/5/original.png"
     assert media["meta"]["focus"] == {"x": 0.0, "y": 0.5} and media["meta"]["original"]["width"] == 800
@@ -271,3 +278,58 @@ def test_a_deleted_posts_files_are_gone_for_everyone(users):
     assert deleted.status_code == 200
     for headers in ({}, bearer("alain"), bearer("alice")):
         assert load(users, plain, headers).status_code == 404
+
+
+@pytest.fixture
+def file_server():
+    """A remote server's files on loopback: a PNG and an HTML page; it keeps who asked."""
+    import http.server
+    import threading
+
+    png = io.BytesIO()
+    Image.new("RGB", (8, 8), (1, 2, 3)).save(png, format="PNG")
+    files = {"/chart.png": (png.getvalue(), "image/png"),
+             "/page.png": (b"<html><script>alert(1)</script></html>", "image/png")}  # lies about its type
+    seen = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            seen.append((self.path, self.headers.get("Signature", "")))
+            body, mime = files.get(self.path, (b"", "text/plain"))
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Type", mime)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", files, seen
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_remote_file_is_fetched_signed_as_the_reader_and_only_images_are_relayed(users, file_server):
+    origin, files, seen = file_server
+    bob = users.remote_actor(f"{MEMBER}/users/bob")
+    users.follows(users.actor("alice"), bob.id)
+    note = {"id": f"{MEMBER}/objects/2", "type": "Note", "attributedTo": bob.id, "content": "<p>files</p>",
+            "published": "2026-11-29T21:00:00Z", "to": [bob.followers], "cc": [],
+            "attachment": [{"type": "Document", "mediaType": "image/png", "url": f"{origin}/chart.png"},
+                           {"type": "Document", "mediaType": "image/png", "url": f"{origin}/page.png"}]}
+    create = {"id": f"{MEMBER}/activities/2", "type": "Create", "actor": bob.id, "to": note["to"], "object": note}
+    assert users.deliver(create, by=bob).status_code == 202
+    users.run()
+    home = users.gateway.get("/api/v1/timelines/home", base_url=BASE, headers=bearer("alice")).get_json()
+    [status] = [s for s in home if s["uri"] == note["id"]]
+    chart, page = status["media_attachments"]
+    resp = load(users, chart["url"])
+    assert resp.status_code == 200 and resp.data == files["/chart.png"][0] and resp.mimetype == "image/png"
+    assert seen[-1][0] == "/chart.png" and f'keyId="{users.actor("alice")}' in seen[-1][1]  # signed as alice
+    assert load(users, page["url"]).status_code == 404  # HTML is never relayed, whatever its type says
+    # amelie may not see bob's followers-only post: alice's URL with her name is worthless
+    assert load(users, chart["url"].replace("v=alice", "v=amelie")).status_code == 404
+    assert load(users, chart["url"].split("?", 1)[0], bearer("amelie")).status_code == 404
