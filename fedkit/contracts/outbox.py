@@ -22,6 +22,8 @@ KNOWN_ACTOR = "/internal/actors/known"  # GET ?username=&host=: a remote actor a
 PUBLISH = "/internal/users/<username>/publish"  # POST: what a C2S POST to the user's outbox does
 OBJECT = "/internal/objects"  # GET ?id=: a local object, if the requester may see it
 POSTS = "/internal/posts"  # GET ?author=&stream=&exclude_replies=&limit=&max_id=&since_id=&min_id=
+POLL_VOTE = "/internal/polls/vote"  # POST {question, voter, choice, activity}: count a vote on a local poll
+OBJECT_HISTORY = "/internal/objects/history"  # GET ?id=: a local object's earlier versions, oldest first
 
 
 @dataclass(frozen=True)
@@ -116,3 +118,22 @@ class OutboxClient:
         return posts_page(self.transport, SERVICE, POSTS, user=user, scopes=scopes, author=author,
                           stream=stream, exclude_replies=exclude_replies, limit=limit, max_id=max_id,
                           since_id=since_id, min_id=min_id)
+
+    def count_vote(self, question: str, voter: str, choice: str, activity_id: str | None) -> tuple[bool, str]:
+        """Count a vote on a local poll (the outbox then sends the new totals): (True, "")
+        or (False, why it was refused: "not_a_poll", "poll_ended", "already_voted"…)."""
+        resp = self.transport.request("POST", SERVICE, POLL_VOTE, json={
+            "question": question, "voter": voter, "choice": choice, "activity": activity_id})
+        if resp.status_code >= 500:
+            resp.raise_for_status()
+        return resp.status_code == 200, "" if resp.status_code == 200 else str(resp.json().get("error", ""))
+
+    def earlier_versions(self, object_id: str, *, user: str | None, scopes=()) -> list[dict] | None:
+        """A local object's versions before its edits, oldest first, if this reader may see
+        it; None when it is missing or hidden from them."""
+        resp = self.transport.request("GET", SERVICE, OBJECT_HISTORY, params={"id": object_id},
+                                      headers=as_reader(user, scopes))
+        if resp.status_code == 404:
+            return None
+        resp.raise_for_status()
+        return list(resp.json()["items"])

@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, jsonify
 from fedkit.rules.scopes import KNOWN as KNOWN_SCOPES
 from services.api import upstream
 from services.api.converter import MAX_CHARACTERS, VISIBILITIES
+from services.api.polling import POLLS
 
 bp = Blueprint("instance", __name__)
 
@@ -35,8 +36,6 @@ MEDIA = {
     "video_frame_rate_limit": 0,
     "video_matrix_limit": 0,
 }
-POLLS = {"max_options": 4, "max_characters_per_option": 50, "min_expiration": 300,
-         "max_expiration": 2_629_746}
 REGISTRATION_MESSAGE = "Accounts come from the company directory: sign in with your group account."
 
 
