@@ -13,7 +13,7 @@ from mastodon import MastodonAPIError
 
 from tests.e2e.test_mastodon_interactions import _in_home, bob_follows_alice  # noqa: F401  (a fixture)
 from tests.e2e.test_mastodon_statuses import password_app
-from tests.plugin import wait_until
+from tests.plugin import DLP_RULES, wait_until
 
 
 @pytest.fixture(scope="module")
@@ -92,3 +92,11 @@ def test_an_edit_across_two_nodes(group, people, bob_follows_alice):  # noqa: F8
     assert len(on_de_history) == 2
     assert f"before {tag}" in on_de_history[0]["content"] and f"after {tag}" in on_de_history[1]["content"]
     assert on_de_history[1]["account"]["acct"] == f"alice@{group['fr'].host}"
+
+    # An edit goes through data-loss prevention as a new post: this public post would leak
+    # what the group's #confidential rule blocks (tests.plugin.DLP_RULES): 422, unchanged.
+    with pytest.raises(MastodonAPIError) as blocked:
+        alice.status_update(post["id"], f"leak {tag} #confidential")
+    assert blocked.value.args[1] == 422
+    assert blocked.value.args[3] == DLP_RULES["rules"][1]["message"]
+    assert f"after {tag}" in alice.status(post["id"])["content"] and len(alice.status_history(post["id"])) == 2

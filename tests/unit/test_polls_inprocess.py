@@ -136,3 +136,20 @@ def test_a_local_users_vote_on_a_remote_poll_is_remembered_and_goes_to_its_autho
     assert resp.status_code == 202
     fr.run()
     assert dict(polls.options(fr.received(question["id"]))) == {"yes": 0, "no": 1}
+
+
+def test_a_colleagues_vote_on_a_local_poll_is_counted_and_remembered(fr):
+    fr.local_user("amelie")
+    question = local_poll(fr)
+    sent = fr.publish("amelie", {"type": "Create", "to": [fr.actor("alice")], "object": {
+        "type": "Note", "name": "salad", "inReplyTo": question, "to": [fr.actor("alice")]}})
+    fr.run()
+    assert counts(question) == ({"pizza": 0, "sushi": 0, "salad": 1}, 1)
+    assert [(v.username, v.choice) for v in CastVote.objects(question=question)] == [("amelie", "salad")]
+    assert fr.received(sent["object"]["id"]) is None and InboxItem.objects(username="alice").count() == 0
+    # alice votes nothing in her own poll
+    own = fr.send("alice", {"type": "Create", "to": [fr.actor("alice")], "object": {
+        "type": "Note", "name": "pizza", "inReplyTo": question, "to": [fr.actor("alice")]}})
+    assert own.status_code == 201
+    fr.run()
+    assert counts(question)[0]["pizza"] == 0
