@@ -9,6 +9,8 @@ the author's node sends an Update of the Question with them to the poll's audien
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import mongoengine as me
 
 from fedkit.protocol import polls
@@ -17,8 +19,8 @@ from fedkit.runtime.db import Document
 from services.outbox.models import LocalObject
 
 # Why a vote was not counted (the inbox logs it; the voter's app was told by its own node).
-NOT_A_POLL, ENDED, NOT_AN_OPTION, ALREADY_VOTED, OWN_POLL = (
-    "not_a_poll", "poll_ended", "not_an_option", "already_voted", "own_poll")
+NOT_A_POLL, HIDDEN, ENDED, NOT_AN_OPTION, ALREADY_VOTED, OWN_POLL = (
+    "not_a_poll", "hidden", "poll_ended", "not_an_option", "already_voted", "own_poll")
 
 
 class PollVote(Document):
@@ -33,11 +35,15 @@ class PollVote(Document):
     created_at = me.DateTimeField(default=now)
 
 
-def count_vote(question_id: str, voter: str, choice: str, activity_id: str | None) -> tuple[LocalObject | None, str | None]:
-    """Count one vote: (the poll with its new totals, None), or (None, why it is refused)."""
+def count_vote(question_id: str, voter: str, choice: str, activity_id: str | None, *,
+               sees: Callable[[LocalObject], bool]) -> tuple[LocalObject | None, str | None]:
+    """Count one vote: (the poll with its new totals, None), or (None, why it is refused).
+    ``sees``: may the voter see the poll (the visibility policy; who may not, votes not)."""
     found = LocalObject.objects(object_id=question_id, deleted=False).first()
     if found is None or not polls.is_poll(found.raw):
         return None, NOT_A_POLL
+    if not sees(found):
+        return None, HIDDEN
     if found.author == voter:
         return None, OWN_POLL
     if polls.expired(found.raw, now()):

@@ -8,7 +8,9 @@ from flask import Blueprint, current_app, g, jsonify, request
 from fedkit.contracts import outbox as contract
 from fedkit.protocol.jsonbody import request_json
 from fedkit.protocol.local_ids import local_username
-from fedkit.runtime.internal import internal_client
+from fedkit.rules.policy import viewer_kind
+from fedkit.rules.registry import load_registry
+from fedkit.runtime.internal import Requester, internal_client
 from fedkit.runtime.responses import error
 from services.outbox import polls, versions
 from services.outbox.delivery import public_form
@@ -30,7 +32,7 @@ def vote():
     if not all(isinstance(f, str) and f for f in fields):
         return error(400, "invalid_request", "question, voter and choice are required")
     activity = data.get("activity") if isinstance(data.get("activity"), str) else None
-    poll, refused = polls.count_vote(*fields, activity)
+    poll, refused = polls.count_vote(*fields, activity, sees=lambda found: _voter_sees(found, fields[1]))
     if poll is None:
         return error(422, refused, "the vote was not counted")
     author = local_username(poll.author, current_app.config["ARCHIPEL"].base_url)
@@ -39,6 +41,15 @@ def vote():
     except PublishError as exc:  # the author's account closed: counted, nobody told
         return jsonify(counted=True, published=False, reason=exc.code)
     return jsonify(counted=True, published=True)
+
+
+def _voter_sees(found: LocalObject, voter: str) -> bool:
+    """May the voter see the poll? The policy, with the voter as a verified signer (as their
+    signed fetch of the poll would be asked)."""
+    config = current_app.config["ARCHIPEL"]
+    kind = viewer_kind(voter, None, config, load_registry(config))
+    requester = Requester(signer=voter, user=None, scopes=frozenset(), viewer_kind=kind)
+    return can_see(found.author, found.addressees, requester, config, internal_client())
 
 
 @bp.get(contract.OBJECT_HISTORY)

@@ -29,8 +29,8 @@ def fr(node):
     return node
 
 
-def local_poll(node, *, multiple: bool = False, end: str = "2999-01-01T00:00:00Z") -> str:
-    question = {"type": "Question", "content": "Lunch?", "to": [PUBLIC],
+def local_poll(node, *, multiple: bool = False, end: str = "2999-01-01T00:00:00Z", to=(PUBLIC,)) -> str:
+    question = {"type": "Question", "content": "Lunch?", "to": list(to),
                 **polls.question(["pizza", "sushi", "salad"], multiple_choice=multiple, end=end)}
     posted = node.publish("alice", question)
     node.run()
@@ -153,3 +153,10 @@ def test_a_colleagues_vote_on_a_local_poll_is_counted_and_remembered(fr):
     assert own.status_code == 201
     fr.run()
     assert counts(question)[0]["pizza"] == 0
+
+
+def test_who_may_not_see_a_poll_does_not_vote_in_it(fr):
+    question = local_poll(fr, to=[f"{fr.actor('alice')}/followers"])  # followers only: bob, not berta
+    assert vote(fr, fr.berta, question, "pizza") == "ignored"
+    assert vote(fr, fr.bob, question, "pizza") == "processed"
+    assert counts(question) == ({"pizza": 1, "sushi": 0, "salad": 0}, 1)
