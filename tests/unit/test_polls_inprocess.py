@@ -160,3 +160,4 @@ def test_who_may_not_see_a_poll_does_not_vote_in_it(fr):
     assert vote(fr, fr.berta, question, "pizza") == "ignored"
     assert vote(fr, fr.bob, question, "pizza") == "processed"
     assert counts(question) == ({"pizza": 1, "sushi": 0, "salad": 0}, 1)
+
