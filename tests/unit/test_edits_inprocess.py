@@ -73,3 +73,23 @@ def test_a_polls_new_totals_are_no_edit(fr):
     assert polls.voters_count(fr.received(question["id"])) == 2
     assert received_versions(question["id"]) == []
     assert Notification.objects(username="alice").count() == 0
+
+
+@pytest.mark.parametrize("addressing", [
+    {"to": [PUBLIC]},
+    {"to": ["group"]},
+    {"to": ["node"]},
+    {"to": ["https://de.test/users/bob/followers-of-nobody"], "bcc": [BOB]},
+])
+def test_an_edit_goes_exactly_where_the_post_went(fr, addressing):
+    """The Update's audience plan is the post's (fedkit/rules/audience.py): the same
+    addressees, hidden ones, ceiling and followers; the client's own addressing is dropped."""
+    from services.outbox.models import OutboxActivity
+
+    posted = fr.publish("alice", {"type": "Note", "content": "first", **addressing})
+    fr.run()
+    update = fr.publish("alice", {"type": "Update", "to": [PUBLIC], "object": {
+        "id": posted["object"]["id"], "content": "second"}})
+    plans = {a.activity_type: a.plan for a in OutboxActivity.objects(object_id=posted["object"]["id"])}
+    assert plans["Update"] == plans["Create"]
+    assert update.get("bcc") == posted.get("bcc")
