@@ -14,7 +14,6 @@ from __future__ import annotations
 from flask import current_app, g
 
 from fedkit.protocol.local_ids import is_local, local_username
-from fedkit.protocol.polls import is_vote
 from fedkit.protocol.vocab import (
     ANNOUNCE,
     CREATE,
@@ -27,7 +26,7 @@ from fedkit.protocol.vocab import (
 from fedkit.rules.policy import node_audience
 from fedkit.rules.registry import load_registry
 from services.api import converter, ids, upstream
-from services.api.polling import with_poll
+from services.api.polling import polls_shown
 
 
 def config():
@@ -104,11 +103,10 @@ def account_of(actor: str) -> dict | None:
     return memo[actor]
 
 
+@polls_shown  # a Question shows its poll; a vote is no status (services/api/polling.py)
 def status_entity(obj: dict) -> dict | None:
     """The Status entity of a visible object; None when its author cannot be shown."""
     uri, author = id_of(obj), author_of(obj)
-    if is_vote(obj):
-        return None  # a vote in a poll is no status (fedkit/protocol/polls.py)
     account = account_of(author) if author and uri else None
     if account is None:
         return None
@@ -119,7 +117,7 @@ def status_entity(obj: dict) -> dict | None:
         parent_author = author_of(parent_obj) if parent_obj else None
     mentioned = {m: account_of(m) for m in converter.mention_uris(obj)}
     known = upstream.interactions(uri)
-    return with_poll(converter.status(
+    return converter.status(
         obj, status_id=ids.status_id(uri, obj.get("published")), account=account,
         visibility=converter.visibility_of(obj, author, audiences()), base_url=config().base_url,
         in_reply_to_id=ids.status_id(parent) if parent else None,
@@ -127,7 +125,7 @@ def status_entity(obj: dict) -> dict | None:
         mentioned={m: e for m, e in mentioned.items() if e is not None},
         counts=converter.StatusCounts(replies=known["replies"], reblogs=known["reblogs"],
                                       favourites=known["favourites"]),
-        favourited=bool(known["favourite_id"]), reblogged=bool(known["reblog_id"])), obj)
+        favourited=bool(known["favourite_id"]), reblogged=bool(known["reblog_id"]))
 
 
 def reblog_entity(activity: dict, inner: dict) -> dict | None:

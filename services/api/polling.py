@@ -5,6 +5,8 @@ Poll entity with the requester's own votes. No routes here (polls.py has them)."
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from functools import wraps
 
 from flask import g
 
@@ -90,11 +92,20 @@ def poll_entity(obj: dict, poll_id: str, own: list[str] | None = None) -> dict:
     }
 
 
-def with_poll(entity: dict, obj: dict) -> dict:
-    """A Status entity with its ``poll`` (the status id stands for the poll's id)."""
-    if polls.is_poll(obj):
-        entity["poll"] = poll_entity(obj, entity["id"])
-    return entity
+def polls_shown(status_entity: Callable[[dict], dict | None]) -> Callable[[dict], dict | None]:
+    """Wraps the Status entity of an object: a Question's carries its ``poll`` (the status
+    id stands for the poll's id); a vote is no status at all (None)."""
+
+    @wraps(status_entity)
+    def shown(obj: dict) -> dict | None:
+        if polls.is_vote(obj):
+            return None
+        entity = status_entity(obj)
+        if entity is not None and polls.is_poll(obj):
+            entity["poll"] = poll_entity(obj, entity["id"])
+        return entity
+
+    return shown
 
 
 def as_voted(poll: dict, choices: list[int]) -> dict:

@@ -105,3 +105,19 @@ def test_status_edit_entity(app, monkeypatch):
     later = edits._version({"id": "x", "type": "Note", "content": "v2", "published": "2026-11-29T10:00:00Z",
                             "updated": "2026-11-29T11:00:00Z"}, author)
     assert later["created_at"] == "2026-11-29T11:00:00.000Z" and later["poll"] is None
+
+
+def test_a_question_shows_its_poll_and_a_vote_is_no_status(app):
+    from services.api.polling import polls_shown
+
+    shown = polls_shown(lambda obj: {"id": "9", "uri": obj["id"], "poll": None})
+    vote = {"id": "https://de.example/votes/1", "type": "Note", "name": "pizza",
+            "inReplyTo": "https://fr.example/objects/q"}
+    assert shown(vote) is None
+    assert shown({**vote, "content": "<p>pizza, obviously</p>"})["poll"] is None  # a reply with a title
+    with app.test_request_context("/"):
+        from flask import g
+
+        g.requester = type("Anonymous", (), {"user": None})()
+        poll = shown(question())["poll"]
+    assert poll["id"] == "9" and [o["title"] for o in poll["options"]] == ["pizza", "sushi"]
