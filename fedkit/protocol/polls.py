@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 from fedkit.protocol.vocab import NOTE, QUESTION, id_of, type_of
+from fedkit.runtime.clock import parse_iso
 
 ONE_OF, ANY_OF = "oneOf", "anyOf"
 
@@ -46,19 +47,9 @@ def voters_count(question: dict) -> int | None:
     return value if isinstance(value, int) and value >= 0 else None
 
 
-def _date(value) -> dt.datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
-
-
 def end_time(question: dict) -> dt.datetime | None:
     """When the poll closes (``endTime``, else the date a ``closed`` poll closed)."""
-    return _date(question.get("endTime")) or _date(question.get("closed"))
+    return parse_iso(question.get("endTime")) or parse_iso(question.get("closed"))
 
 
 def expired(question: dict, now: dt.datetime) -> bool:

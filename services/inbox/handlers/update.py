@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from fedkit.protocol.actors import CachedActor, FetchError, get_actor, mark_suspended
 from fedkit.protocol.polls import content_fields
 from fedkit.protocol.vocab import ACTOR_TYPES, ANNOUNCE, UPDATE, id_of, type_of
 from fedkit.rules.authority import may_update
 from fedkit.rules.federation_policy import admit_object
+from fedkit.runtime.clock import parse_iso
 from services.inbox import versions
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handles
@@ -19,21 +18,11 @@ GONE = (404, 410)
 
 
 def is_older(new: dict, stored: dict) -> bool:
-    """Is this version older than the stored one (its ``updated``, else ``published``,
-    before the stored one's)? Deliveries may arrive out of order."""
-    def when(obj: dict):
-        value = obj.get("updated") or obj.get("published")
-        return _utc(value) if isinstance(value, str) else None
-    new_at, stored_at = when(new), when(stored)
+    """Is this version older than the stored one (its ``updated`` before the stored one's)?
+    Deliveries may arrive out of order. Without both dates nothing says so: a poll's new
+    totals come without ``updated`` when the poll was never edited."""
+    new_at, stored_at = (parse_iso(o.get("updated")) for o in (new, stored))
     return new_at is not None and stored_at is not None and new_at < stored_at
-
-
-def _utc(value: str):
-    try:
-        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
 
 
 def _refresh_actor(ctx: HandlerContext, actor: str, claimed: dict) -> None:
