@@ -100,3 +100,8 @@ def test_an_edit_across_two_nodes(group, people, bob_follows_alice):  # noqa: F8
     assert blocked.value.args[1] == 422
     assert blocked.value.args[3] == DLP_RULES["rules"][1]["message"]
     assert f"after {tag}" in alice.status(post["id"])["content"] and len(alice.status_history(post["id"])) == 2
+    # ... and one the hold rule matches waits for an administrator: the status, unchanged, pending
+    held = alice.status_update(post["id"], f"Project Osprey {tag}")
+    assert held["pending"] is True and f"after {tag}" in held["content"]
+    assert held["archipel"]["held"]["message"].startswith(DLP_RULES["rules"][0]["message"])
+    assert f"after {tag}" in alice.status(post["id"])["content"]
