@@ -86,4 +86,4 @@ def is_vote(obj) -> bool:
 def content_fields(obj: dict) -> tuple:
     """What an edit changes (an Update that changes none of it is a new count of votes)."""
     return (obj.get("content"), obj.get("contentMap"), obj.get("summary"), obj.get("name"),
-            bool(obj.get("sensitive")), obj.get("attachment"), [t for t, _ in options(obj)])
+            bool(obj.get("sensitive")), obj.get("attachment"), obj.get("tag"), [t for t, _ in options(obj)])
