@@ -33,7 +33,11 @@ from services.inbox.models import (
     Interaction,
     ReceivedObject,
 )
+from services.inbox.versions import ReceivedVersion
+from services.inbox.votes import CastVote
 from services.outbox.models import Delivery, HeldPost, HostHealth, LocalObject, OutboxActivity
+from services.outbox.polls import PollVote
+from services.outbox.versions import LocalObjectVersion
 
 DOCUMENTS = (
     ActorKey, CachedActor, AuditRecord,
@@ -42,6 +46,7 @@ DOCUMENTS = (
     OutboxActivity, LocalObject, Delivery, HostHealth, HeldPost,
     Community, Membership, CommunityPost, ScimChange, AccountChange, AccountId, StatusId, IdempotentPost,
     MediaUpload,
+    PollVote, LocalObjectVersion, CastVote, ReceivedVersion,  # polls and edit history
 )
 
 

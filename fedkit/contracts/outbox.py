@@ -24,6 +24,8 @@ PUBLISH = "/internal/users/<username>/publish"  # POST: what a C2S POST to the u
 OBJECT = "/internal/objects"  # GET ?id=: a local object, if the requester may see it
 POSTS = "/internal/posts"  # GET ?author=&stream=&exclude_replies=&limit=&max_id=&since_id=&min_id=
 REMOTE_MEDIA = "/internal/users/<username>/remote-media"  # GET ?url=: a remote file, fetched signed as the user
+POLL_VOTE = "/internal/polls/vote"  # POST {question, voter, choice, activity}: count a vote on a local poll
+OBJECT_HISTORY = "/internal/objects/history"  # GET ?id=: a local object's earlier versions, oldest first
 
 
 @dataclass(frozen=True)
@@ -130,3 +132,22 @@ class OutboxClient:
         if resp.status_code != 200:
             return (404 if resp.status_code < 500 else resp.status_code), "", b""
         return 200, resp.headers.get("Content-Type", "application/octet-stream"), resp.content
+
+    def count_vote(self, question: str, voter: str, choice: str, activity_id: str | None) -> tuple[bool, str]:
+        """Count a vote on a local poll (the outbox then sends the new totals): (True, "")
+        or (False, why it was refused: "not_a_poll", "poll_ended", "already_voted"…)."""
+        resp = self.transport.request("POST", SERVICE, POLL_VOTE, json={
+            "question": question, "voter": voter, "choice": choice, "activity": activity_id})
+        if resp.status_code >= 500:
+            resp.raise_for_status()
+        return resp.status_code == 200, "" if resp.status_code == 200 else str(resp.json().get("error", ""))
+
+    def earlier_versions(self, object_id: str, *, user: str | None, scopes=()) -> list[dict] | None:
+        """A local object's versions before its edits, oldest first, if this reader may see
+        it; None when it is missing or hidden from them."""
+        resp = self.transport.request("GET", SERVICE, OBJECT_HISTORY, params={"id": object_id},
+                                      headers=as_reader(user, scopes))
+        if resp.status_code == 404:
+            return None
+        resp.raise_for_status()
+        return list(resp.json()["items"])

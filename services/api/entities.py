@@ -26,6 +26,7 @@ from fedkit.protocol.vocab import (
 from fedkit.rules.policy import node_audience
 from fedkit.rules.registry import load_registry
 from services.api import converter, ids, media_entities, upstream
+from services.api.polling import polls_shown
 
 
 def config():
@@ -102,6 +103,7 @@ def account_of(actor: str) -> dict | None:
     return memo[actor]
 
 
+@polls_shown  # a Question shows its poll; a vote is no status (services/api/polling.py)
 def status_entity(obj: dict) -> dict | None:
     """The Status entity of a visible object; None when its author cannot be shown."""
     uri, author = id_of(obj), author_of(obj)

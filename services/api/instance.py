@@ -11,6 +11,7 @@ from services.api.converter import MAX_CHARACTERS, VISIBILITIES
 from services.api.media_access import DESCRIPTION_LIMIT
 from services.api.media_posting import MAX_ATTACHMENTS as MAX_MEDIA_ATTACHMENTS
 from services.api.media_processing import MATRIX_LIMIT, SUPPORTED_TYPES
+from services.api.polling import POLLS
 
 bp = Blueprint("instance", __name__)
 
@@ -43,8 +44,6 @@ def _media() -> dict:
     }
 
 
-POLLS = {"max_options": 4, "max_characters_per_option": 50, "min_expiration": 300,
-         "max_expiration": 2_629_746}
 REGISTRATION_MESSAGE = "Accounts come from the company directory: sign in with your group account."
 
 

@@ -210,6 +210,24 @@ def interaction_actors(object_id: str, kind: str, *, limit: int, max_id: str | N
     return items
 
 
+def own_votes(question: str) -> list[str]:
+    """The titles of the options the requester voted for in a poll."""
+    user, _ = _reader()
+    with _answering("inbox"):
+        return _inbox().own_votes(user, question)
+
+
+def earlier_versions(object_id: str, *, local: bool) -> list[dict] | None:
+    """An object's versions before its edits, oldest first, from the service that holds it
+    (the outbox for this node's posts), as the requester may see them; None if hidden."""
+    user, scopes = _reader()
+    if local:
+        with _answering("outbox"):
+            return _outbox().earlier_versions(object_id, user=user, scopes=scopes)
+    with _answering("inbox"):
+        return _inbox().earlier_versions(object_id, user=user, scopes=scopes)
+
+
 # -- notifications: a user's own, as the inbox keeps them ------------------------------------
 def notifications(*, types: list[str], exclude_types: list[str], limit: int, max_id: str | None = None,
                   since_id: str | None = None, min_id: str | None = None) -> list[dict]:

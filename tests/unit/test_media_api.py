@@ -198,6 +198,17 @@ def test_a_public_post_has_plain_urls_anyone_may_load(users):
     assert load(users, shown["preview_url"]).status_code == 200
 
 
+def test_a_photo_alone_is_a_post_but_nothing_at_all_is_not(users):
+    entity = upload(users).get_json()
+    alone = users.gateway.post("/api/v1/statuses", base_url=BASE, headers=bearer("alice"),
+                               data={"status": "", "visibility": "public", "media_ids[]": [entity["id"]]})
+    assert alone.status_code == 200, alone.get_json()
+    assert alone.get_json()["content"] == "" and len(alone.get_json()["media_attachments"]) == 1
+    empty = users.gateway.post("/api/v1/statuses", base_url=BASE, headers=bearer("alice"),
+                               data={"status": " ", "visibility": "public"})
+    assert empty.status_code == 422 and "blank" in empty.get_json()["error"]
+
+
 def test_media_ids_must_be_the_authors_own_unattached_uploads(users):
     mine = [upload(users).get_json()["id"] for _ in range(5)]
     amelies = upload(users, "amelie").get_json()["id"]
