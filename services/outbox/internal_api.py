@@ -13,7 +13,6 @@ from fedkit.contracts.identity import IdentityClient
 from fedkit.protocol.actors import CachedActor, FetchError, get_actor
 from fedkit.protocol.jsonbody import request_json
 from fedkit.protocol.local_ids import is_local, local_username
-from fedkit.protocol.tombstone import tombstone
 from fedkit.protocol.vocab import CREATE, PUBLIC, id_of, type_of
 from fedkit.rules.audience import plan_explicit
 from fedkit.rules.authority import COMMUNITY, may_delete
@@ -25,11 +24,12 @@ from fedkit.runtime.db import ACKNOWLEDGED
 from fedkit.runtime.internal import internal_client
 from fedkit.runtime.queue import enqueue
 from fedkit.runtime.responses import error
+from services.outbox import objects
 from services.outbox.addressing import node_facts
-from services.outbox.delivery import public_form
 from services.outbox.dlp_guard import GuardStop
 from services.outbox.fanout import FANOUT, QUEUE
 from services.outbox.models import LocalObject, OutboxActivity
+from services.outbox.objects import public_form, served
 from services.outbox.posting import publish_as
 from services.outbox.publishing import PublishError
 from services.outbox.visibility import can_see
@@ -93,7 +93,7 @@ def remove_by_community():
                   is_group=lambda actor: is_group_actor(actor, config)) != COMMUNITY:
         return error(403, "not_a_group",
                      "only a community (Group actor) the post was addressed to removes it")
-    found.update(set__raw=tombstone(found.object_id, type_of(found.raw)), set__deleted=True)
+    objects.remove(found)
     return jsonify(removed=found.object_id)
 
 
@@ -158,7 +158,7 @@ def publish(username: str):
         return exc.response()
     except PublishError as exc:
         return error(exc.status, exc.code, str(exc))
-    return jsonify(activity=public_form(record.raw)), 201
+    return jsonify(activity=served(record)), 201
 
 
 @bp.get(contract.OBJECT)
