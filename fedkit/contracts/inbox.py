@@ -9,7 +9,7 @@ SERVICE = "inbox"
 FOLLOWERS = "/internal/users/<username>/followers"  # GET: accepted followers' ids
 IS_FOLLOWER = "/internal/users/<username>/is-follower"  # GET ?actor=
 FOLLOWS_ACCEPTED = "/internal/follows/accepted"  # GET ?follower=&followee=
-LOCAL_DELIVERY = "/internal/local-delivery"  # POST {activity, also_to, plan}: a local actor's activity
+LOCAL_DELIVERY = "/internal/local-delivery"  # POST {activity, also_to, plan, object_stored}: a local actor's activity
 FOLLOW_REQUEST = "/internal/follow-request"  # GET ?id=: the Follow behind a relation
 INVITATION = "/internal/invitation"  # GET ?id=&invitee=: an Invite a local user received
 # For the client API (services/api):
@@ -44,12 +44,16 @@ class InboxClient:
                                        params={"follower": follower, "followee": followee})
         return bool(data.get("accepted"))
 
-    def deliver_locally(self, activity: dict, also_to: list[str], plan: dict | None = None) -> dict | None:
+    def deliver_locally(self, activity: dict, also_to: list[str], plan: dict | None = None,
+                        object_stored: bool = False) -> dict | None:
         """Apply a local actor's activity here as if received; ``also_to``: the local actors
-        it names (bto/bcc included); ``plan``: its audience plan (fedkit.rules.audience)."""
+        it names (bto/bcc included); ``plan``: its audience plan (fedkit.rules.audience);
+        ``object_stored``: the outbox holds its object (the inbox keeps only its routing facts)."""
         payload = {"activity": activity, "also_to": also_to}
         if plan is not None:
             payload["plan"] = plan
+        if object_stored:
+            payload["object_stored"] = True
         return self.transport.post_json(SERVICE, LOCAL_DELIVERY, payload)
 
     def follow_request(self, follow_id: str) -> dict | None:

@@ -15,6 +15,7 @@ SEND = "/internal/users/<username>/send"  # POST: publish an activity as a local
 ACTORS_SEND = "/internal/actors/send"  # POST {activity, recipients}: for a node actor
 OBJECTS_REMOVE = "/internal/objects/remove"  # POST {id, community}: a community removed a post
 OBJECT_AUTHOR = "/internal/objects/author"  # GET ?id=: who wrote a local object
+LOCAL_OBJECTS = "/internal/objects/held"  # POST {ids}: the local posts among them, for the inbox to show
 STATS = "/internal/stats"  # GET: counts for NodeInfo; ?author=: one local actor's posts
 REMOTE_ACTOR = "/internal/actors"  # GET ?id=: a remote actor's document, cached or fetched
 KNOWN_ACTOR = "/internal/actors/known"  # GET ?username=&host=: a remote actor already cached
@@ -61,6 +62,12 @@ class OutboxClient:
     def object_author(self, object_id: str) -> str | None:
         resp = self.transport.request("GET", SERVICE, OBJECT_AUTHOR, params={"id": object_id})
         return resp.json().get("author") if resp.status_code == 200 else None
+
+    def local_objects(self, object_ids: list[str]) -> dict[str, dict]:
+        """{id: the post as the outbox holds it (no bto/bcc; a Tombstone once deleted)} for
+        those of ``object_ids`` that are this node's posts: the one copy, which the inbox
+        shows in its reader's pages after its own visibility check (one call per page)."""
+        return dict(self.transport.post_json(SERVICE, LOCAL_OBJECTS, {"ids": list(object_ids)})["objects"])
 
     def local_posts(self) -> int:
         return self.transport.get_json(SERVICE, STATS).get("local_posts", 0)

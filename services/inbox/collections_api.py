@@ -33,7 +33,12 @@ from services.inbox.models import (
     Notification,
     ReceivedObject,
 )
-from services.inbox.reading import render_inbox_activity, viewer_may_see, without_hidden
+from services.inbox.reading import (
+    render_inbox_activities,
+    shown_whole,
+    viewer_may_see,
+    without_hidden,
+)
 
 log = logging.getLogger(__name__)
 bp = Blueprint("collections", __name__)
@@ -54,8 +59,9 @@ def _account_exists(username: str) -> bool:
     return IdentityClient(internal_client()).active_account(username) is not None
 
 
-def _paged(collection_id: str, query, item_of, order_field: str, cursor_field: str):
-    """OrderedCollection with a first page; pages continue with ?page=true&max=<cursor>."""
+def _paged(collection_id: str, query, item_of, order_field: str, cursor_field: str, items_of=None):
+    """OrderedCollection with a first page; pages continue with ?page=true&max=<cursor>.
+    ``items_of`` (rows -> items) renders a whole page at once instead of ``item_of`` each."""
     total = query.count()
     if request.args.get("page") is None:
         return activity_json(ordered_collection(collection_id, total=total, paged=True))
@@ -70,7 +76,7 @@ def _paged(collection_id: str, query, item_of, order_field: str, cursor_field: s
     rows = list(query.order_by(order_field).limit(PAGE_SIZE))
     page_id = request.url.replace(request.host_url.rstrip("/"), _config().base_url)
     return activity_json(ordered_collection_page(
-        page_id, collection_id, [item_of(r) for r in rows], total=total,
+        page_id, collection_id, items_of(rows) if items_of else [item_of(r) for r in rows], total=total,
         next_cursor=getattr(rows[-1], cursor_field) if len(rows) == PAGE_SIZE else None))
 
 
@@ -96,7 +102,8 @@ def inbox(username: str):
         return error(403, "insufficient_scope", "needs scope read:statuses")
     actor = local_actor_id(_config().base_url, username)
     query = InboxItem.objects(username=username)
-    return _paged(f"{actor}/inbox", query, lambda r: render_inbox_activity(r.activity_id, actor), "-seq", "seq")
+    return _paged(f"{actor}/inbox", query, None, "-seq", "seq",
+                  items_of=lambda rows: render_inbox_activities([r.activity_id for r in rows], actor))
 
 
 # -- for the client API (services/api), read as the requester it forwards ---------------------
@@ -118,7 +125,7 @@ def received_object():
         return jsonify(found.raw), 410
     if not viewer_may_see(found.raw, _viewer()):
         return _not_found()
-    return jsonify(without_hidden(found.raw))
+    return jsonify(shown_whole([without_hidden(found.raw)])[0])
 
 
 @bp.get(contract.REPLIES)
@@ -128,7 +135,7 @@ def replies():
     rows = ReceivedObject.objects(in_reply_to=request.args.get("id", ""), deleted=False).limit(REPLIES_LIMIT)
     items = [without_hidden(r.raw) for r in rows if viewer_may_see(r.raw, viewer)]
     items.sort(key=lambda o: str(o.get("published", "")))
-    return jsonify(items=items)
+    return jsonify(items=shown_whole(items))
 
 
 def _seq_cursor(name: str) -> int | None:
@@ -246,19 +253,14 @@ def home(username: str):
     oldest_first = min_id is not None
     query = query.filter(seq__gt=min_id).order_by("seq") if oldest_first else query.order_by("-seq")
     reader = local_actor_id(_config().base_url, username)
-    items = []
     # Follows, likes and notices share the inbox: look a few pages deep for posts.
     rows = list(query.limit(limit * 5))
     kinds = {a.activity_id: a.activity_type for a in
              InboundActivity.objects(activity_id__in=[r.activity_id for r in rows]).only("activity_type")}
-    for row in rows:
-        if kinds.get(row.activity_id) not in (CREATE, ANNOUNCE):
-            continue
-        activity = render_inbox_activity(row.activity_id, reader)
-        if activity is not None:
-            items.append({"activity": activity, "cursor": str(row.seq)})
-        if len(items) == limit:
-            break
+    post_rows = [row for row in rows if kinds.get(row.activity_id) in (CREATE, ANNOUNCE)][:limit]
+    shown = render_inbox_activities([row.activity_id for row in post_rows], reader)
+    items = [{"activity": activity, "cursor": str(row.seq)} for row, activity in zip(post_rows, shown, strict=True)
+             if activity is not None]
     if oldest_first:
         items.reverse()
     return jsonify(items=items)
@@ -309,4 +311,5 @@ def posts():
             break
     if oldest_first:
         items.reverse()
-    return jsonify(items=items)
+    shown = shown_whole([item["object"] for item in items])
+    return jsonify(items=[{**item, "object": obj} for item, obj in zip(items, shown, strict=True)])

@@ -19,6 +19,7 @@ from fedkit.rules.community_facts import community_admits
 from fedkit.rules.policy import LOCAL, Viewer, may_see_object
 from fedkit.rules.registry import load_registry
 from fedkit.runtime.internal import internal_client
+from services.inbox.local_posts import with_local_objects
 from services.inbox.models import FOLLOW_ACCEPTED, FollowRelation, InboundActivity, ReceivedObject
 from services.inbox.objects import attributed_to
 
@@ -126,9 +127,24 @@ def _latest(obj, reader: str):
 
 
 def render_inbox_activity(activity_id: str, reader: str) -> dict | None:
-    inbound = InboundActivity.objects(activity_id=activity_id).first()
-    if inbound is None:
-        return None
+    """An activity in ``reader``'s inbox as they see it (None if unknown)."""
+    return render_inbox_activities([activity_id], reader)[0]
+
+
+def render_inbox_activities(activity_ids: list[str], reader: str) -> list[dict | None]:
+    """``render_inbox_activity`` for a page: this node's own posts in it are read from the
+    outbox in one call (services/inbox/local_posts.py)."""
+    found = {a.activity_id: a for a in InboundActivity.objects(activity_id__in=list(activity_ids))}
+    shown = [_rendered(found[i], reader) if i in found else None for i in activity_ids]
+    return shown_whole(shown)
+
+
+def shown_whole(docs: list) -> list:
+    """Documents about to be shown, with this node's own posts in them as the outbox holds them."""
+    return with_local_objects(docs, internal_client(), _config().base_url)
+
+
+def _rendered(inbound: InboundActivity, reader: str) -> dict:
     activity = without_hidden(inbound.raw)
     if _author_suspended(id_of(activity.get("actor"))) and isinstance(activity.get("object"), dict):
         # What a suspended actor sent (its Create, its Update…) shows nothing of its content.

@@ -41,7 +41,7 @@ def _fan_out(activity: OutboxActivity, config: Config, internal: InternalClient,
     local = served(activity)  # the inbox keeps only what routes it (its object stays here)
     hidden = list(dict.fromkeys(plan.hidden + plan.local))
     actors = remote_recipient_actors(plan, config, internal)
-    InboxClient(internal).deliver_locally(local, hidden, plan.as_dict())
+    InboxClient(internal).deliver_locally(local, hidden, plan.as_dict(), object_stored=activity.object_stored)
     inboxes = target_inboxes(actors, config, plan=plan)
     create_deliveries(activity_id, activity.actor, inboxes)
     FANOUT.finish(activity, FANOUT_DONE)

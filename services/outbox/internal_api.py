@@ -35,6 +35,7 @@ from services.outbox.publishing import PublishError
 from services.outbox.visibility import can_see
 
 bp = Blueprint("outbox_internal", __name__)
+MAX_HELD_IDS = 1000  # a page of a few hundred items, each with its post and a relayed one
 
 
 @bp.post(contract.SEND)
@@ -105,6 +106,16 @@ def object_author():
     if found is None:
         return error(404, "not_found", "no such object")
     return jsonify(author=found.author)
+
+
+@bp.post(contract.LOCAL_OBJECTS)
+def held_objects():
+    """The local posts among ``ids`` as this node holds them, for the inbox, which keeps only
+    their routing facts and has already decided who may see them (services/inbox/local_posts.py)."""
+    ids = request_json(required=False).get("ids")
+    if not isinstance(ids, list) or len(ids) > MAX_HELD_IDS or not all(isinstance(i, str) for i in ids):
+        return error(400, "invalid_request", f"post {{ids}}: at most {MAX_HELD_IDS} object ids")
+    return jsonify(objects={i: public_form(raw) for i, raw in objects.raw_objects(ids).items()})
 
 
 @bp.get(contract.STATS)
