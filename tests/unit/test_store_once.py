@@ -112,3 +112,41 @@ def test_the_walk_of_a_local_followers_only_post(world, calls, monkeypatch, caps
         print(f"\nwalk of a local followers-only post: {sum(calls.values())} internal calls "
               f"{dict(calls)}; addressing computed {dict(planned)}")
     assert identity == 1 and planned == {"address_create": 1, "plan_post": 1}
+
+
+def bearer(username: str) -> dict[str, str]:
+    """A token of ``username`` as identity stores it (its digest), as an app holds it."""
+    import secrets
+
+    from services.identity.credentials import digest
+    from services.identity.models import OAuthToken
+
+    token = secrets.token_urlsafe(16)
+    OAuthToken(access_token_hash=digest(token), client_id="tests", username=username,
+               scope="read write").save(force_insert=True)
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_reading_a_home_timeline_page(world, calls, capsys):
+    """``GET /api/v1/timelines/home`` through the gateway: 20 posts of two authors, one
+    local (stored once, read from the outbox) and one remote; the internal calls it takes."""
+    from tests.inprocess import MEMBER as DE
+
+    bob = world.remote_actor(f"{DE}/users/bob")
+    world.follows(world.actor("amelie"), bob.id)
+    for i in range(10):
+        world.publish("alice", {"type": "Note", "content": f"local {i}"})
+        note = {"id": f"{bob.id}/notes/{i}", "type": "Note", "attributedTo": bob.id, "content": f"remote {i}",
+                "to": [f"{bob.id}/followers"]}
+        assert world.deliver({"id": f"{bob.id}/creates/{i}", "type": "Create", "actor": bob.id,
+                              "to": note["to"], "object": note}, by=bob).status_code == 202
+    world.run()
+    headers = bearer("amelie")
+    calls.clear()
+    resp = world.gateway.get("/api/v1/timelines/home?limit=40", headers=headers, base_url=world.base)
+    assert resp.status_code == 200, resp.text
+    contents = sorted(s["content"] for s in resp.json)
+    assert contents == sorted([f"<p>local {i}</p>" for i in range(10)] + [f"remote {i}" for i in range(10)])
+    with capsys.disabled():
+        print(f"\nhome timeline page of 20 statuses: {sum(calls.values())} internal calls {dict(calls)}")
+    assert calls[("outbox", "/internal/objects/held")] == 1  # the local posts: one call for the page
