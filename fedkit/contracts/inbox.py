@@ -24,6 +24,7 @@ POSTS = "/internal/posts"  # GET ?author=&stream=&exclude_replies=&limit=&max_id
 NOTIFICATIONS = "/internal/users/<username>/notifications"  # GET ?types=&exclude_types=&limit=&…; DELETE: clear
 NOTIFICATION = "/internal/users/<username>/notifications/<number>"  # GET; DELETE: dismiss
 INTERACTIONS = "/internal/interactions"  # GET ?id=: counts, and the requester's own Like/Announce of it
+INTERACTIONS_PAGE = "/internal/interactions/page"  # POST {ids}: ``INTERACTIONS`` of each, {"items": {id: …}}
 INTERACTION_ACTORS = "/internal/interactions/actors"  # GET ?id=&kind=&limit=&max_id=&since_id=&min_id=
 
 
@@ -136,6 +137,13 @@ class InboxClient:
         "favourite_id", "reblog_id" (the reader's own Like/Announce activity id, or None)}."""
         return self.transport.get_json(SERVICE, INTERACTIONS, params={"id": object_id},
                                        headers=as_reader(user, scopes))
+
+    def interactions_page(self, object_ids: list[str], *, user: str | None, scopes=()) -> dict[str, dict]:
+        """``interactions`` of each of ``object_ids`` in one call (a timeline page): {id: {…}}."""
+        resp = self.transport.request("POST", SERVICE, INTERACTIONS_PAGE, json={"ids": list(object_ids)},
+                                      headers=as_reader(user, scopes))
+        resp.raise_for_status()
+        return dict(resp.json()["items"])
 
     def interaction_actors(self, object_id: str, kind: str, *, limit: int = 40, max_id: str | None = None,
                            since_id: str | None = None, min_id: str | None = None) -> list[dict] | None:

@@ -102,6 +102,21 @@ def account_of(actor: str) -> dict | None:
     return memo[actor]
 
 
+def _interactions(uri: str) -> dict:
+    """What the inbox knows of a post's interactions, as the requester: from the page's one
+    call (``prefetch_interactions``), else asked for this post alone."""
+    known = g.get("api_interactions", {})
+    return known[uri] if uri in known else upstream.interactions(uri)
+
+
+def prefetch_interactions(objects: list) -> None:
+    """Ask the inbox once for the interactions of every post a page will show (a Status
+    needs its counts; one call per Status was most of a timeline page's cost)."""
+    uris = [id_of(o) for o in objects if isinstance(o, dict) and id_of(o)]
+    if uris:
+        g.api_interactions = {**g.get("api_interactions", {}), **upstream.interactions_page(uris)}
+
+
 def status_entity(obj: dict) -> dict | None:
     """The Status entity of a visible object; None when its author cannot be shown."""
     uri, author = id_of(obj), author_of(obj)
@@ -114,7 +129,7 @@ def status_entity(obj: dict) -> dict | None:
         parent_obj = visible_object(parent)
         parent_author = author_of(parent_obj) if parent_obj else None
     mentioned = {m: account_of(m) for m in converter.mention_uris(obj)}
-    known = upstream.interactions(uri)
+    known = _interactions(uri)
     return converter.status(
         obj, status_id=ids.status_id(uri, obj.get("published")), account=account,
         visibility=converter.visibility_of(obj, author, audiences()), base_url=config().base_url,

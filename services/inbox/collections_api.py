@@ -9,11 +9,11 @@ from flask import Blueprint, current_app, g, jsonify, request
 
 from fedkit.contracts import inbox as contract
 from fedkit.contracts.identity import IdentityClient
+from fedkit.protocol.jsonbody import request_json
 from fedkit.protocol.paging import ordered_collection, ordered_collection_page
 from fedkit.protocol.vocab import (
     ANNOUNCE,
     CREATE,
-    LIKE,
     PUBLIC,
     audience_of,
     id_of,
@@ -23,13 +23,13 @@ from fedkit.rules.policy import Viewer, viewer_of
 from fedkit.rules.registry import load_registry
 from fedkit.runtime.internal import internal_client
 from fedkit.runtime.responses import activity_json, error
+from services.inbox.interaction_counts import interactions_of
 from services.inbox.models import (
     FOLLOW_ACCEPTED,
     PROCESSED,
     FollowRelation,
     InboundActivity,
     InboxItem,
-    Interaction,
     Notification,
     ReceivedObject,
 )
@@ -108,6 +108,7 @@ def inbox(username: str):
 
 # -- for the client API (services/api), read as the requester it forwards ---------------------
 REPLIES_LIMIT = 200
+MAX_PAGE_IDS = 200  # a timeline page's posts and the posts its boosts show
 
 
 def _viewer() -> Viewer:
@@ -147,24 +148,27 @@ def _seq_cursor(name: str) -> int | None:
     return int(value)
 
 
+def _me() -> str | None:
+    user = g.requester.user
+    return local_actor_id(_config().base_url, user) if user else None
+
+
 @bp.get(contract.INTERACTIONS)
 def interactions():
     """An object's Likes and Announces as this node knows them (received, and its own users'
     delivered locally), the replies the requester may see, and the requester's own Like and
     Announce of it (their activity ids, which an Undo names)."""
     object_id = request.args.get("id", "")
-    viewer, user = _viewer(), g.requester.user
-    me = local_actor_id(_config().base_url, user) if user else None
+    return jsonify(interactions_of([object_id], _viewer(), _me())[object_id])
 
-    def own(kind: str) -> str | None:
-        found = Interaction.objects(object_id=object_id, kind=kind, actor=me).only("activity_id").first() if me else None
-        return found.activity_id if found else None
 
-    rows = ReceivedObject.objects(in_reply_to=object_id, deleted=False).only("raw").limit(REPLIES_LIMIT)
-    return jsonify(favourites=Interaction.objects(object_id=object_id, kind=LIKE).count(),
-                   reblogs=Interaction.objects(object_id=object_id, kind=ANNOUNCE).count(),
-                   replies=sum(1 for r in rows if viewer_may_see(r.raw, viewer)),
-                   favourite_id=own(LIKE), reblog_id=own(ANNOUNCE))
+@bp.post(contract.INTERACTIONS_PAGE)
+def interactions_page():
+    """``interactions`` for a page of objects at once: {"items": {id: …}}."""
+    ids = request_json(required=False).get("ids")
+    if not isinstance(ids, list) or len(ids) > MAX_PAGE_IDS or not all(isinstance(i, str) for i in ids):
+        return error(400, "invalid_request", f"post {{ids}}: at most {MAX_PAGE_IDS} object ids")
+    return jsonify(items=interactions_of(ids, _viewer(), _me()))
 
 
 def _notification(n: Notification) -> dict:

@@ -134,12 +134,18 @@ def test_reading_a_home_timeline_page(world, calls, capsys):
 
     bob = world.remote_actor(f"{DE}/users/bob")
     world.follows(world.actor("amelie"), bob.id)
+    liked = None
     for i in range(10):
-        world.publish("alice", {"type": "Note", "content": f"local {i}"})
+        liked = liked or world.publish("alice", {"type": "Note", "content": f"local {i}"})["object"]["id"]
+        if i:
+            world.publish("alice", {"type": "Note", "content": f"local {i}"})
         note = {"id": f"{bob.id}/notes/{i}", "type": "Note", "attributedTo": bob.id, "content": f"remote {i}",
                 "to": [f"{bob.id}/followers"]}
         assert world.deliver({"id": f"{bob.id}/creates/{i}", "type": "Create", "actor": bob.id,
                               "to": note["to"], "object": note}, by=bob).status_code == 202
+    world.publish("amelie", {"type": "Like", "object": liked})
+    assert world.deliver({"id": f"{bob.id}/likes/1", "type": "Like", "actor": bob.id, "object": liked},
+                         by=bob).status_code == 202
     world.run()
     headers = bearer("amelie")
     calls.clear()
@@ -149,4 +155,7 @@ def test_reading_a_home_timeline_page(world, calls, capsys):
     assert contents == sorted([f"<p>local {i}</p>" for i in range(10)] + [f"remote {i}" for i in range(10)])
     with capsys.disabled():
         print(f"\nhome timeline page of 20 statuses: {sum(calls.values())} internal calls {dict(calls)}")
+    [shown] = [s for s in resp.json if s["content"] == "<p>local 0</p>"]
+    assert (shown["favourites_count"], shown["favourited"]) == (2, True)
     assert calls[("outbox", "/internal/objects/held")] == 1  # the local posts: one call for the page
+    assert calls[("inbox", "/internal/interactions/page")] == 1 and ("inbox", "/internal/interactions") not in calls
