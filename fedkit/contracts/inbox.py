@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fedkit.contracts import Transport, as_reader, json_if_ok, path_of, posts_page
+from fedkit.contracts import Transport, as_reader, json_if_ok, object_as_reader, path_of, posts_page
 
 SERVICE = "inbox"
 
@@ -92,14 +92,7 @@ class InboxClient:
     def received_object(self, object_id: str, *, user: str | None, scopes=()) -> tuple[int, dict | None]:
         """(200, object) if this reader may see it, (410, Tombstone) once deleted, (404, None)
         when this node does not know it or hides it from them."""
-        resp = self.transport.request("GET", SERVICE, OBJECT, params={"id": object_id},
-                                      headers=as_reader(user, scopes))
-        if resp.status_code in (200, 410):
-            return resp.status_code, resp.json()
-        if resp.status_code == 404:
-            return 404, None
-        resp.raise_for_status()
-        return 404, None
+        return object_as_reader(self.transport, SERVICE, OBJECT, object_id, user=user, scopes=scopes)
 
     def replies(self, object_id: str, *, user: str | None, scopes=()) -> list[dict]:
         """The objects answering ``object_id`` that this reader may see, oldest first."""

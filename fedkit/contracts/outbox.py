@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from fedkit.contracts import Transport, as_reader, path_of, posts_page
+from fedkit.contracts import Transport, object_as_reader, path_of, posts_page
 
 log = logging.getLogger(__name__)
 
@@ -105,14 +105,7 @@ class OutboxClient:
     def local_object(self, object_id: str, *, user: str | None, scopes=()) -> tuple[int, dict | None]:
         """(200, object) if this reader may see the local object, (410, Tombstone) once it is
         deleted, (404, None) when it is missing or hidden from them."""
-        resp = self.transport.request("GET", SERVICE, OBJECT, params={"id": object_id},
-                                      headers=as_reader(user, scopes))
-        if resp.status_code in (200, 410):
-            return resp.status_code, resp.json()
-        if resp.status_code == 404:
-            return 404, None
-        resp.raise_for_status()
-        return 404, None
+        return object_as_reader(self.transport, SERVICE, OBJECT, object_id, user=user, scopes=scopes)
 
     def posts(self, *, user: str | None, scopes=(), author: str | None = None, stream: bool = False,
               exclude_replies: bool = False, limit: int = 20, max_id: str | None = None,
