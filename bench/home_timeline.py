@@ -33,7 +33,7 @@ PAGE = "/api/v1/timelines/home?limit=40"
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 
 
-def _use_db_of(node: Node):
+def _use_db_of(node: Node) -> None:
     """Connect this process to the node's database, as its services are (set-up only)."""
     for key, value in node.env.items():
         if key.startswith(("ARCHIPEL_", "MONGODB_", "REDIS_")):
@@ -41,9 +41,7 @@ def _use_db_of(node: Node):
     from fedkit.runtime.config import Config
     from fedkit.runtime.db import connect_db
 
-    config = Config.from_env()
-    connect_db(config)
-    return config
+    connect_db(Config.from_env())
 
 
 def _note(object_id: str, author: str, i: int, when: dt.datetime) -> dict:
@@ -53,10 +51,10 @@ def _note(object_id: str, author: str, i: int, when: dt.datetime) -> dict:
             "to": to, "cc": [f"{author}/followers"] if i % 2 else []}
 
 
-def seed_home(fr: Node, de: Node, reader: str = "alice", local_author: str = "ana",
+def seed_home(base: str, remote_base: str, reader: str = "alice", local_author: str = "ana",
               remote_author: str = "bob", count: int = HOME_ITEMS) -> None:
-    """``count`` posts in ``reader``'s inbox on fr, half by a local author, half by a remote one."""
-    config = _use_db_of(fr)
+    """``count`` posts in ``reader``'s inbox on the node at ``base`` (its database connected),
+    half by a local author, half by one on ``remote_base``."""
     from services.inbox.context import next_seq
     from services.inbox.local_posts import routed, routing_form
     from services.inbox.models import (
@@ -68,8 +66,7 @@ def seed_home(fr: Node, de: Node, reader: str = "alice", local_author: str = "an
     )
     from services.outbox.models import FANOUT_DONE, LocalObject, OutboxActivity
 
-    base = config.base_url
-    ana, bob, alice = f"{base}/users/{local_author}", f"{de.spec.base_url}/users/{remote_author}", \
+    ana, bob, alice = f"{base}/users/{local_author}", f"{remote_base}/users/{remote_author}", \
         f"{base}/users/{reader}"
     for followee in (ana, bob):
         FollowRelation(follower=alice, followee=followee, state="accepted").save()
@@ -88,7 +85,7 @@ def seed_home(fr: Node, de: Node, reader: str = "alice", local_author: str = "an
         when = start + dt.timedelta(seconds=i)
         local = i % 2 == 0
         author = ana if local else bob
-        origin = base if local else de.spec.base_url
+        origin = base if local else remote_base
         uid = secrets.token_hex(8)
         note = _note(f"{origin}/objects/{uid}", author, i, when)
         create = {"id": f"{origin}/activities/{uid}", "type": "Create", "actor": author, "to": note["to"],
@@ -140,7 +137,8 @@ def bench_home_timeline(nodes: dict[str, Node], mongo, data_dir: Path) -> None:
     fr, de = nodes["fr"], nodes["de"]
     print(f"\n(6) home timeline: seeding {HOME_ITEMS:,} items in alice@fr's inbox…", flush=True)
     begun = time.perf_counter()
-    seed_home(fr, de)
+    _use_db_of(fr)
+    seed_home(fr.spec.base_url, de.spec.base_url)
     print(f"    seeded in {time.perf_counter() - begun:.1f} s", flush=True)
     token = secrets.token_urlsafe(32)
     issue_token(mongo["archipel_fr"], "alice", token)
