@@ -104,17 +104,23 @@ def account_of(actor: str) -> dict | None:
 
 def _interactions(uri: str) -> dict:
     """What the inbox knows of a post's interactions, as the requester: from the page's one
-    call (``prefetch_interactions``), else asked for this post alone."""
+    call (``prefetch_page``), else asked for this post alone."""
     known = g.get("api_interactions", {})
     return known[uri] if uri in known else upstream.interactions(uri)
 
 
-def prefetch_interactions(objects: list) -> None:
-    """Ask the inbox once for the interactions of every post a page will show (a Status
-    needs its counts; one call per Status was most of a timeline page's cost)."""
+def _status_id(uri: str, published) -> str:
+    known = g.get("api_status_ids", {})
+    return known[uri] if uri in known else ids.status_id(uri, published)
+
+
+def prefetch_page(objects: list) -> None:
+    """What every Status of a page needs, read once for the page: the inbox's interactions
+    of its posts (one call, not one per Status) and the status ids already given out."""
     uris = [id_of(o) for o in objects if isinstance(o, dict) and id_of(o)]
     if uris:
         g.api_interactions = {**g.get("api_interactions", {}), **upstream.interactions_page(uris)}
+        g.api_status_ids = {**g.get("api_status_ids", {}), **ids.known_status_ids(uris)}
 
 
 def status_entity(obj: dict) -> dict | None:
@@ -131,7 +137,7 @@ def status_entity(obj: dict) -> dict | None:
     mentioned = {m: account_of(m) for m in converter.mention_uris(obj)}
     known = _interactions(uri)
     return converter.status(
-        obj, status_id=ids.status_id(uri, obj.get("published")), account=account,
+        obj, status_id=_status_id(uri, obj.get("published")), account=account,
         visibility=converter.visibility_of(obj, author, audiences()), base_url=config().base_url,
         in_reply_to_id=ids.status_id(parent) if parent else None,
         in_reply_to_account_id=ids.account_id(parent_author) if parent_author else None,

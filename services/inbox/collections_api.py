@@ -34,6 +34,7 @@ from services.inbox.models import (
     ReceivedObject,
 )
 from services.inbox.reading import (
+    render_inbound,
     render_inbox_activities,
     shown_whole,
     viewer_may_see,
@@ -237,6 +238,21 @@ def notification(username: str, number: str):
     return jsonify(_notification(found))
 
 
+def _posts_in(query, limit: int) -> list[tuple[InboxItem, InboundActivity]]:
+    """The first ``limit`` posts (Create, Announce) of an inbox query with their activities:
+    follows, likes and notices share the inbox, so it is read a page at a time, at most
+    five pages deep."""
+    found: list[tuple[InboxItem, InboundActivity]] = []
+    for chunk in range(5):
+        rows = list(query.skip(chunk * limit).limit(limit))
+        activities = {a.activity_id: a for a in InboundActivity.objects(activity_id__in=[r.activity_id for r in rows])}
+        found += [(r, activities[r.activity_id]) for r in rows
+                  if r.activity_id in activities and activities[r.activity_id].activity_type in (CREATE, ANNOUNCE)]
+        if len(found) >= limit or len(rows) < limit:
+            break
+    return found[:limit]
+
+
 @bp.get(contract.HOME)
 def home(username: str):
     """The posts (Create, Announce) in a user's inbox, newest first, rendered as the inbox
@@ -256,15 +272,13 @@ def home(username: str):
         query = query.filter(seq__gt=since_id)
     oldest_first = min_id is not None
     query = query.filter(seq__gt=min_id).order_by("seq") if oldest_first else query.order_by("-seq")
-    reader = local_actor_id(_config().base_url, username)
-    # Follows, likes and notices share the inbox: look a few pages deep for posts.
-    rows = list(query.limit(limit * 5))
-    kinds = {a.activity_id: a.activity_type for a in
-             InboundActivity.objects(activity_id__in=[r.activity_id for r in rows]).only("activity_type")}
-    post_rows = [row for row in rows if kinds.get(row.activity_id) in (CREATE, ANNOUNCE)][:limit]
-    shown = render_inbox_activities([row.activity_id for row in post_rows], reader)
-    items = [{"activity": activity, "cursor": str(row.seq)} for row, activity in zip(post_rows, shown, strict=True)
-             if activity is not None]
+    # The (username, -seq) index: SecantusDB's planner otherwise picks (username, activity_id)
+    # and sorts the whole inbox in memory (MongoDB picks it alone; the hint is harmless there).
+    query = query.hint([("username", 1), ("seq", -1)])
+    posts_found = _posts_in(query, limit)
+    shown = render_inbound([inbound for _, inbound in posts_found], local_actor_id(_config().base_url, username))
+    items = [{"activity": activity, "cursor": str(row.seq)}
+             for (row, _), activity in zip(posts_found, shown, strict=True) if activity is not None]
     if oldest_first:
         items.reverse()
     return jsonify(items=items)
