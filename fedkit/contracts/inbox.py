@@ -92,7 +92,7 @@ class InboxClient:
     def received_object(self, object_id: str, *, user: str | None, scopes=()) -> tuple[int, dict | None]:
         """(200, object) if this reader may see it, (410, Tombstone) once deleted, (404, None)
         when this node does not know it or hides it from them."""
-        return object_as_reader(self.transport, SERVICE, OBJECT, object_id, user=user, scopes=scopes)
+        return object_as_reader(self.transport, SERVICE, OBJECT, object_id, as_reader(user, scopes))
 
     def replies(self, object_id: str, *, user: str | None, scopes=()) -> list[dict]:
         """The objects answering ``object_id`` that this reader may see, oldest first."""
