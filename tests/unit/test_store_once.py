@@ -77,7 +77,7 @@ def test_the_post_is_still_shown_whole_on_every_path(world, peer):
     inbox = InboxClient(world.internal)
     [item] = inbox.home("amelie", scopes=["read:statuses"], limit=5)
     assert item["activity"]["object"]["content"] == html and "bto" not in item["activity"]["object"]
-    assert inbox.received_object(note_id, user="amelie", scopes=["read:statuses"]) == (200, {**item["activity"]["object"]})
+    assert inbox.received_object(note_id, user="amelie", scopes=["read:statuses"]) == (200, item["activity"]["object"])
     assert inbox.received_object(note_id, user=None) == (404, None)  # followers-only: the policy as before
     [post] = inbox.posts(user="amelie", scopes=["read:statuses"], author=world.actor("alice"), limit=5)
     assert post["object"]["content"] == html
@@ -89,6 +89,26 @@ def test_the_post_is_still_shown_whole_on_every_path(world, peer):
     assert world.send_deliveries()[peer.inbox] == "delivered"
     body = json.loads(peer.received[0]["body"])
     assert body["object"]["content"] == html and body["object"]["id"] == note_id
+
+
+def test_an_edit_and_a_delete_change_the_one_copy_every_reader_sees(world):
+    from fedkit.contracts.inbox import InboxClient
+
+    v1, v2 = f"first-{uuid.uuid4().hex}", f"edited-{uuid.uuid4().hex}"
+    activity = world.publish("alice", {"type": "Note", "content": v1})
+    note_id = activity["object"]["id"]
+    world.run()
+    world.publish("alice", {"type": "Update", "object": {"id": note_id, "content": v2}})
+    world.run()
+    inbox = InboxClient(world.internal)
+    [item] = inbox.home("amelie", scopes=["read:statuses"], limit=5)
+    assert item["activity"]["object"]["content"] == v2 and item["activity"]["object"]["updated"]
+    world.publish("alice", {"type": "Delete", "object": note_id})
+    world.run()
+    [item] = inbox.home("amelie", scopes=["read:statuses"], limit=5)
+    assert item["activity"]["object"]["type"] == "Tombstone"
+    assert inbox.received_object(note_id, user="amelie", scopes=["read:statuses"])[0] == 410
+    assert documents_holding(v1) == documents_holding(v2) == {}  # the Tombstone replaced it
 
 
 def test_the_walk_of_a_local_followers_only_post(world, calls, monkeypatch, capsys):
