@@ -14,7 +14,7 @@ from __future__ import annotations
 from flask import current_app, g
 
 from fedkit.protocol.local_ids import COMMUNITIES, is_local, local_community
-from fedkit.protocol.vocab import GROUP, local_actor_id, type_of
+from fedkit.protocol.vocab import GROUP, PUBLIC_ALIASES, as_list, id_of, local_actor_id, type_of
 from services.api import converter, upstream
 
 # The communities service's membership states (services/communities/models.py).
@@ -97,6 +97,26 @@ def leave_refusal(actor: str) -> str | None:
     if info is not None and info["membership"] == MEMBER and info["role"] == OWNER:
         return "The owner of a community hands ownership to another member before leaving it"
     return None
+
+
+def of_thread(parent: dict) -> list[str]:
+    """The communities a post being answered was addressed to: the answer goes there too
+    (FEP-1b12: a reply in a community's thread is addressed to the Group, which relays it)."""
+    author = id_of(parent.get("attributedTo"))
+    found = []
+    for key in ("to", "cc", "audience"):
+        for address in (id_of(a) for a in as_list(parent.get(key))):
+            if not address or address in PUBLIC_ALIASES or address == author or address.endswith("/followers") \
+                    or not address.startswith(("https://", "http://")) or address in found:
+                continue
+            if local_slug(address) is not None:
+                if local_info(address) is not None:
+                    found.append(address)
+            elif not is_local(address, _base_url()):
+                document = upstream.remote_actor(address)
+                if document is not None and type_of(document) == GROUP:
+                    found.append(address)
+    return found
 
 
 POSTING_REFUSALS = {

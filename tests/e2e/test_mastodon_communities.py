@@ -1,7 +1,8 @@
 """Communities and audiences through a real Mastodon client library (Mastodon.py), across
 fr (split) and de (compact): a community is an account with ``group: true``; following it
 joins (a closed one only by invitation), a status that mentions it is posted to it, its
-relays appear as reblogs by the community account, unfollowing leaves. A node whose
+relays appear as reblogs by the community account, a reply in its thread goes to it too,
+unfollowing leaves. A node whose
 ``ARCHIPEL_API_PUBLIC_MEANS`` is ``group`` turns an app's public post into a group post."""
 
 from __future__ import annotations
@@ -78,10 +79,16 @@ def test_join_by_follow_post_by_mention_see_relays_as_reblogs_leave_by_unfollow(
     on_berta = wait_until(lambda: _reblog_in(berta.timeline_home(limit=40), post["uri"]),
                           message="the community's relay in berta's home")
     assert on_berta["account"]["acct"] == f"{slug}@{fr.host}" and on_berta["account"]["group"] is True
+    # A reply in the thread goes to the community too, without naming it.
+    reply = alain.status_post("ER316LSi, dry", in_reply_to_id=relayed["reblog"]["id"], visibility="public")
+    relayed_reply = wait_until(lambda: _reblog_in(berta.timeline_home(limit=40), reply["uri"]),
+                               message="the community's relay of alain's reply in berta's home")
+    assert relayed_reply["account"]["acct"] == f"{slug}@{fr.host}"
     # ...and among the community account's statuses.
     statuses = alain.account_statuses(account["id"])
     assert _reblog_in(statuses, post["uri"])["account"]["id"] == account["id"]
-    assert alain.account(account["id"])["statuses_count"] == 1
+    assert _reblog_in(statuses, reply["uri"]) is not None
+    assert alain.account(account["id"])["statuses_count"] == 2
 
     # Unfollowing leaves; a post that mentions it then is refused with the reason.
     assert alain.account_unfollow(account["id"])["following"] is False

@@ -171,3 +171,16 @@ def test_public_and_unlisted_mean_what_the_node_says(means, expected):
 def test_an_unknown_public_means_stops_the_node():
     with pytest.raises(RuntimeError, match="ARCHIPEL_API_PUBLIC_MEANS"):
         Config(base_url=BASE, dev_mode=True, api_public_means="everyone").check()
+
+
+def test_a_reply_goes_to_the_communities_its_thread_was_addressed_to(api_context):
+    from services.api import communities
+
+    team = f"{BASE}/communities/quality"
+    api_context["community"] = _local("member")
+    api_context["remote_actor"] = {"id": REMOTE_GROUP, "type": "Group", "name": "Lean office"}
+    parent = {"id": f"{MEMBER}/objects/1", "attributedTo": BOB, "to": [PUBLIC],
+              "cc": [f"{BOB}/followers", team, REMOTE_GROUP], "audience": REMOTE_GROUP}
+    assert communities.of_thread(parent) == [team, REMOTE_GROUP]
+    api_context["remote_actor"] = {"id": REMOTE_GROUP, "type": "Person"}
+    assert communities.of_thread({**parent, "cc": [f"{BASE}/users/alice", REMOTE_GROUP]}) == []
