@@ -11,6 +11,8 @@ requester's membership what its follow state says (the Group's Accept arrived).
 
 from __future__ import annotations
 
+import re
+
 from flask import current_app, g
 
 from fedkit.protocol.local_ids import COMMUNITIES, is_local, local_community
@@ -20,6 +22,7 @@ from services.api import converter, upstream
 # The communities service's membership states (services/communities/models.py).
 MEMBER, PENDING, INVITED, BANNED = "member", "pending", "invited", "banned"
 OWNER = "owner"
+SLUG = re.compile(r"^[a-z0-9][a-z0-9_]{1,29}$")  # a community's name (services/communities/management.py)
 
 
 def _base_url() -> str:
@@ -33,7 +36,7 @@ def actor_of_slug(slug: str) -> str:
 def local_slug(actor: str | None) -> str | None:
     """The slug when ``actor`` is one of this node's communities (the Group itself)."""
     slug = local_community(actor, _base_url())
-    return slug if slug and actor == actor_of_slug(slug) else None
+    return slug if slug and SLUG.match(slug) and actor == actor_of_slug(slug) else None
 
 
 def local_info(actor: str | None) -> dict | None:

@@ -184,3 +184,13 @@ def test_a_reply_goes_to_the_communities_its_thread_was_addressed_to(api_context
     assert communities.of_thread(parent) == [team, REMOTE_GROUP]
     api_context["remote_actor"] = {"id": REMOTE_GROUP, "type": "Person"}
     assert communities.of_thread({**parent, "cc": [f"{BASE}/users/alice", REMOTE_GROUP]}) == []
+
+
+def test_only_a_communitys_own_name_is_asked_about(api_context):
+    from services.api import communities
+
+    assert communities.local_slug(f"{BASE}/communities/quality") == "quality"
+    for actor in (f"{BASE}/communities/..", f"{BASE}/communities/Q", f"{BASE}/communities/quality/followers",
+                  f"{BASE}/users/alice", f"{MEMBER}/communities/quality", None):
+        assert communities.local_slug(actor) is None
+    assert communities.mentionable("..") is None
