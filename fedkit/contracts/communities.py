@@ -19,6 +19,7 @@ COMMUNITY = "/communities/<slug>"  # GET: the Group's public document
 # For the client API, as a local reader (404: no such community, or hidden from them):
 ACCOUNT = "/internal/communities/<slug>/account"  # GET: the Group, its counts, the reader's standing
 RELAYS = "/internal/communities/<slug>/relays"  # GET ?limit=&max_id=&since_id=&min_id=: its Announces
+MEMBERS = "/internal/communities/<slug>/members"  # GET ?limit=&max_id=&since_id=&min_id=: its members
 
 
 @dataclass(frozen=True)
@@ -72,8 +73,20 @@ class CommunitiesClient:
         """The community's relays (FEP-1b12 Announces of its members' posts) this reader may
         see, newest first: [{"activity", "cursor"}]; [] when the community is hidden from
         them; None when a cursor is not one the service gave out."""
+        return self._page(RELAYS, slug, user=user, scopes=scopes, limit=limit, max_id=max_id, since_id=since_id,
+                          min_id=min_id)
+
+    def members(self, slug: str, *, user: str, scopes=(), limit: int = 40, max_id: str | None = None,
+                since_id: str | None = None, min_id: str | None = None) -> list[dict] | None:
+        """The community's members, newest first: [{"actor", "cursor"}]; [] when the
+        community is hidden from this reader; None for a cursor the service never gave out."""
+        return self._page(MEMBERS, slug, user=user, scopes=scopes, limit=limit, max_id=max_id, since_id=since_id,
+                          min_id=min_id)
+
+    def _page(self, rule: str, slug: str, *, user: str, scopes, limit: int, max_id: str | None,
+              since_id: str | None, min_id: str | None) -> list[dict] | None:
         params = {"limit": limit, "max_id": max_id, "since_id": since_id, "min_id": min_id}
-        resp = self.transport.request("GET", SERVICE, path_of(RELAYS, slug=slug),
+        resp = self.transport.request("GET", SERVICE, path_of(rule, slug=slug),
                                       params={k: v for k, v in params.items() if v},
                                       headers=as_reader(user, scopes))
         if resp.status_code == 400:

@@ -84,8 +84,10 @@ def follow_list(account_id: str, which: str):
     if not actor or actor_document(actor) is None:
         return not_found("no such account")
     page = page_params()
-    items = upstream.follow_page(actor, which, limit=page.limit, max_id=page.max_id, since_id=page.since_id,
-                                 min_id=page.min_id)
+    cursors = {"limit": page.limit, "max_id": page.max_id, "since_id": page.since_id, "min_id": page.min_id}
+    items = communities.members(actor, **cursors) if which == "followers" else None  # a community's
+    if items is None:
+        items = upstream.follow_page(actor, which, **cursors)
     entities = []
     for item in items:
         entity = account_entity(item["actor"])

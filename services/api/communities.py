@@ -165,3 +165,13 @@ def relays(actor: str, *, limit: int, max_id: str | None = None, since_id: str |
     items = upstream.community_relays(slug, limit=limit, max_id=max_id, since_id=since_id, min_id=min_id)
     return [{**item, "activity": {**item["activity"], "object": item["activity"]["object"].get("id")}}
             for item in items if isinstance(item["activity"].get("object"), dict)]
+
+
+def members(actor: str, *, limit: int, max_id: str | None = None, since_id: str | None = None,
+            min_id: str | None = None) -> list[dict] | None:
+    """A local community's members as its account's followers: [{"actor", "cursor"}];
+    None for a community of another node (this node knows only its own members of it)."""
+    slug = local_slug(actor)
+    if slug is None:
+        return None
+    return upstream.community_members(slug, limit=limit, max_id=max_id, since_id=since_id, min_id=min_id)

@@ -264,3 +264,15 @@ def community_relays(slug: str, *, limit: int, max_id: str | None = None, since_
     if items is None:
         raise BadCursor("max_id, since_id and min_id must be ids from a Link header")
     return items
+
+
+def community_members(slug: str, *, limit: int, max_id: str | None = None, since_id: str | None = None,
+                      min_id: str | None = None) -> list[dict]:
+    """A local community's members, newest first: [{"actor", "cursor"}] ([] when hidden)."""
+    user, scopes = _reader()
+    with _answering("communities"):
+        items = _communities().members(slug, user=user, scopes=scopes, limit=limit, max_id=max_id,
+                                       since_id=since_id, min_id=min_id)
+    if items is None:
+        raise BadCursor("max_id, since_id and min_id must be ids from a Link header")
+    return items

@@ -59,6 +59,7 @@ def test_join_by_follow_post_by_mention_see_relays_as_reblogs_leave_by_unfollow(
     wait_until(lambda: membership_state(fr, slug, fr.actor("alain")) == "member", message="alain to join")
     wait_until(lambda: _following(alain, account["id"]), message="alain's relationship to say following")
     assert alain.account(account["id"])["followers_count"] == 2
+    assert {a["acct"] for a in alain.account_followers(account["id"])} == {"alice", "alain"}
 
     # From another node: berta joins over ActivityPub (so de knows the Group), bob by the API.
     join_and_wait(fr, de, "berta", community)

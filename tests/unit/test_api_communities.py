@@ -194,3 +194,15 @@ def test_only_a_communitys_own_name_is_asked_about(api_context):
                   f"{BASE}/users/alice", f"{MEMBER}/communities/quality", None):
         assert communities.local_slug(actor) is None
     assert communities.mentionable("..") is None
+
+
+def test_a_communitys_members_are_its_followers_newest_first_and_paged(team):
+    members = _client(team).members("team", user="arno", scopes=("read",))
+    assert [m["actor"] for m in members] == [BOB, team.actor("amelie"), team.actor("alice")]
+    first = _client(team).members("team", user="arno", scopes=("read",), limit=1)
+    after = _client(team).members("team", user="arno", scopes=("read",), max_id=first[0]["cursor"], limit=1)
+    assert [m["actor"] for m in after] == [team.actor("amelie")]
+    newer = _client(team).members("team", user="arno", scopes=("read",), min_id=after[0]["cursor"])
+    assert [m["actor"] for m in newer] == [BOB]
+    assert _client(team).members("team", user="arno", scopes=("read",), since_id="nonsense") is None
+    assert _client(team).members("exec", user="arno", scopes=("read",)) == []
