@@ -206,3 +206,17 @@ def test_a_communitys_members_are_its_followers_newest_first_and_paged(team):
     assert [m["actor"] for m in newer] == [BOB]
     assert _client(team).members("team", user="arno", scopes=("read",), since_id="nonsense") is None
     assert _client(team).members("exec", user="arno", scopes=("read",)) == []
+
+
+def test_the_relationship_with_a_local_community_is_its_membership(api_context):
+    from services.api import communities
+
+    team, inbox_state = f"{BASE}/communities/quality", {"following": None, "follow_id": None}
+    api_context["community"] = _local("member", role="owner")  # its creator never sent a Follow
+    assert communities.with_membership(team, inbox_state)["following"] == "accepted"
+    api_context["community"] = _local("pending", openness="open")
+    assert communities.with_membership(team, inbox_state)["following"] == "pending"
+    api_context["community"] = _local("invited", openness="closed")
+    assert communities.with_membership(team, {**inbox_state, "following": "accepted"})["following"] is None
+    # anyone else's: what the inbox knows of the follow
+    assert communities.with_membership(BOB, {"following": "accepted"}) == {"following": "accepted"}
