@@ -102,6 +102,12 @@ def leave_refusal(actor: str) -> str | None:
     return None
 
 
+def _may_be_actor(address: str | None) -> bool:
+    """Not the public, an audience, a collection: an address that may name a Group."""
+    return bool(address) and address not in PUBLIC_ALIASES and not address.endswith("/followers") \
+        and address.startswith(("https://", "http://"))
+
+
 def of_thread(parent: dict) -> list[str]:
     """The communities a post being answered was addressed to: the answer goes there too
     (FEP-1b12: a reply in a community's thread is addressed to the Group, which relays it)."""
@@ -109,8 +115,7 @@ def of_thread(parent: dict) -> list[str]:
     found = []
     for key in ("to", "cc", "audience"):
         for address in (id_of(a) for a in as_list(parent.get(key))):
-            if not address or address in PUBLIC_ALIASES or address == author or address.endswith("/followers") \
-                    or not address.startswith(("https://", "http://")) or address in found:
+            if not _may_be_actor(address) or address == author or address in found:
                 continue
             if local_slug(address) is not None:
                 if local_info(address) is not None:
@@ -130,13 +135,15 @@ POSTING_REFUSALS = {
 }
 
 
-def posting_refusal(mentioned: list[str]) -> str | None:
-    """Why a status addressed to these actors would be refused by a community among them
+def posting_refusal(addressees: list[str]) -> str | None:
+    """Why a status addressed to these (its to and cc) would be refused by a community among them
     (services/communities/federation.py ``may_post``: the Group would drop it), or None.
     Asked before publishing, so that the app shows the reason instead of a post that
     silently reaches nobody."""
     me = local_actor_id(_base_url(), g.requester.user)
-    for actor in mentioned:
+    for actor in dict.fromkeys(addressees):
+        if not _may_be_actor(actor) or actor == me:
+            continue
         info = local_info(actor)
         if info is not None:
             why = info.get("may_post")

@@ -146,7 +146,8 @@ def _note(params: dict, parent: dict | None) -> dict | str:
         if parent_author and parent_author != author and parent_author not in mentioned and visibility not in (
                 converter.GROUP_VISIBILITY, converter.NODE_VISIBILITY):
             mentioned.append(parent_author)  # the author answered hears of it, as on Mastodon
-        mentioned += [c for c in communities.of_thread(parent) if c not in mentioned]
+        if visibility != converter.DIRECT:  # a direct answer reaches only whom it names
+            mentioned += [c for c in communities.of_thread(parent) if c not in mentioned]
     content = text_to_html(text)
     note = {"type": NOTE, "content": content, **_addressing(visibility, author, mentioned)}
     if mentions:
@@ -240,7 +241,7 @@ def _create(params: dict):
     note = _note(params, parent)
     if isinstance(note, str):
         return api_error(422, note)
-    refusal = communities.posting_refusal(converter.mention_uris(note) + (communities.of_thread(parent) if parent else []))
+    refusal = communities.posting_refusal([*note.get("to", []), *note.get("cc", [])])
     if refusal:
         return api_error(422, refusal)
     published = media_posting.publish(g.requester.user, note, params)  # media_ids: the uploads it carries

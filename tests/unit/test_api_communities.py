@@ -220,3 +220,13 @@ def test_the_relationship_with_a_local_community_is_its_membership(api_context):
     assert communities.with_membership(team, {**inbox_state, "following": "accepted"})["following"] is None
     # anyone else's: what the inbox knows of the follow
     assert communities.with_membership(BOB, {"following": "accepted"}) == {"following": "accepted"}
+
+
+def test_only_addresses_that_may_be_groups_are_looked_at(api_context, monkeypatch):
+    from services.api import communities, upstream
+
+    asked = []
+    monkeypatch.setattr(upstream, "remote_actor", lambda actor: asked.append(actor) or {"id": actor, "type": "Person"})
+    addressees = [PUBLIC, f"{BOB}/followers", "urn:archipel:group:unit", f"{BASE}/audiences/node", BOB, BOB]
+    assert communities.posting_refusal(addressees) is None
+    assert asked == [BOB]
