@@ -25,7 +25,7 @@ from fedkit.protocol.vocab import (
 )
 from fedkit.rules.policy import node_audience
 from fedkit.rules.registry import load_registry
-from services.api import converter, ids, media_entities, upstream
+from services.api import communities, converter, ids, media_entities, upstream
 from services.api.polling import polls_shown
 
 
@@ -43,7 +43,7 @@ def actor_document(actor: str) -> dict | None:
     if username is not None:
         return upstream.local_person(username)
     if is_local(actor, config().base_url):
-        return None  # communities as accounts come later
+        return communities.local_document(actor)  # a community (Group) the requester may see
     return upstream.remote_actor(actor)
 
 
@@ -54,11 +54,13 @@ def account_entity(actor: str, document: dict | None = None, *, closed_too: bool
     document = document if document is not None else actor_document(actor)
     if document is None:
         return _closed_entity(actor) if closed_too else None
-    follows = upstream.follow_counts(actor)
-    statuses = upstream.statuses_count(actor) if _local_username(actor) else 0
+    counts = communities.local_counts(actor)
+    if counts is None:
+        follows = upstream.follow_counts(actor)
+        statuses = upstream.statuses_count(actor) if _local_username(actor) else 0
+        counts = converter.Counts(statuses=statuses, followers=follows["followers"], following=follows["following"])
     return converter.account(document, account_id=ids.account_id(actor), base_url=config().base_url,
-                             counts=converter.Counts(statuses=statuses, followers=follows["followers"],
-                                                     following=follows["following"]))
+                             counts=counts)
 
 
 def _closed_entity(actor: str) -> dict | None:
