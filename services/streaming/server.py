@@ -121,6 +121,7 @@ class StreamingServer:
         if sub is not None:
             stream.subs.add(sub)
         self.streams.add(stream)
+        log.info("stream opened by %s", reader.user)  # who, never the token
         tasks = [asyncio.create_task(self._send(stream)), asyncio.create_task(self._recheck(stream))]
         try:
             async for text in ws:
@@ -131,6 +132,7 @@ class StreamingServer:
             self.streams.discard(stream)
             for task in tasks:
                 task.cancel()
+            log.info("stream of %s closed", reader.user)
 
     async def _on_message(self, stream: Stream, text) -> None:
         try:
