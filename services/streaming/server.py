@@ -23,6 +23,7 @@ import json
 import logging
 import signal
 import threading
+import weakref
 from urllib.parse import parse_qs, urlsplit
 
 import redis.asyncio as aioredis
@@ -74,7 +75,8 @@ class StreamingServer:
         self.config = config
         transport = transport or InternalClient(config)
         self.identity, self.api = IdentityClient(transport), ApiClient(transport)
-        self.opening: dict[ServerConnection, tuple] = {}  # checked in the handshake, for the handler
+        # What the handshake checked, for the handler (weak: a handshake may fail after it).
+        self.opening: weakref.WeakKeyDictionary[ServerConnection, tuple] = weakref.WeakKeyDictionary()
         self.streams: set[Stream] = set()
         self.listening = asyncio.Event()
 
@@ -153,8 +155,11 @@ class StreamingServer:
             except Exception as exc:  # the api did not answer: this event is lost for this client
                 log.warning("a %s event was not rendered: %s", event.get("kind"), type(exc).__name__)
                 continue
-            for text in messages:
-                await stream.ws.send(text)
+            try:
+                for text in messages:
+                    await stream.ws.send(text)
+            except ConnectionClosed:
+                return
 
     async def _recheck(self, stream: Stream) -> None:
         while True:

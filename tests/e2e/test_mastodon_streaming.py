@@ -117,6 +117,21 @@ def test_user_stream_gets_a_followed_post_from_another_node(group, people, bob_f
         assert (gone["stream"], gone["payload"]) == (["user"], shown["id"])
 
 
+def test_a_mention_from_another_node_is_a_notification(group, people, bob_follows_alice):
+    fr = group["fr"]
+    alice, bob = people["alice"], people["bob"]
+    tag = uuid.uuid4().hex[:8]
+    with open_stream(fr, alice, "&stream=user:notification") as ws:
+        bob.status_post(f"@alice@{fr.host} a question {tag}", visibility="public")
+        got = received(ws, lambda got: got[-1].get("event") == "notification")[-1]
+        assert got["stream"] == ["user:notification"]
+        shown = got["payload"]
+        assert shown["type"] == "mention" and tag in shown["status"]["content"]
+        resp = requests.get(f"{fr.base}/api/v1/notifications/{shown['id']}", timeout=10,
+                            headers={"Authorization": f"Bearer {alice.access_token}"})
+        assert resp.json() == shown
+
+
 def test_public_local_stream_gets_a_node_post(group, people):
     """amelie subscribes on one connection (Mastodon's multiplexed form) to fr's stream and
     a hashtag; alice's public post with that hashtag (an AS2 Hashtag, posted over C2S)
