@@ -15,6 +15,7 @@ from contextlib import ExitStack
 
 import pytest
 import requests
+from mastodon import StreamListener
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
@@ -115,6 +116,35 @@ def test_user_stream_gets_a_followed_post_from_another_node(group, people, bob_f
         alice.status_delete(post["id"])
         gone = received(ws, lambda got: got[-1].get("event") == "delete")[-1]
         assert (gone["stream"], gone["payload"]) == (["user"], shown["id"])
+
+
+def test_mastodon_py_streams_over_websocket(group, people, bob_follows_alice):
+    """Mastodon.py (2.3.3) as an app uses it: it finds the streaming server in the instance
+    document, checks its health, opens one WebSocket and subscribes to the user stream."""
+    alice, bob = people["alice"], people["bob"]
+    tag = uuid.uuid4().hex[:8]
+
+    class Listener(StreamListener):
+        def __init__(self):
+            super().__init__()
+            self.updates = []
+
+        def on_update(self, status):
+            self.updates.append(status)
+
+    listener = Listener()
+    assert bob.stream_healthy() is True
+    handle = bob.stream_open_websocket(listener=listener)
+    try:
+        bob.stream_user(listener, websocket_handle=handle)
+        assert [s.stream for s in handle.subscriptions()] == ["user"]
+        # (The subscribe message is read long before alice's post crosses two nodes.)
+        post = alice.status_post(f"for the app {tag}", visibility="public")
+        got = wait_until(lambda: next((s for s in listener.updates if tag in s.content), None),
+                         message="the update on Mastodon.py's stream")
+        assert got.uri == post["uri"] and got.account.acct == f"alice@{group['fr'].host}"
+    finally:
+        handle.close()
 
 
 def test_a_mention_from_another_node_is_a_notification(group, people, bob_follows_alice):
