@@ -11,6 +11,7 @@ from fedkit.runtime.config import Config
 from fedkit.runtime.db import connect_db, ensure_indexes, ensure_ttl
 from fedkit.runtime.keystore import ActorKey
 from gateway.audit import AuditRecord, ensure_retention
+from services.api.media_models import MediaUpload
 from services.api.models import AccountId, IdempotentPost, StatusId
 from services.communities.models import Community, CommunityPost, Membership
 from services.identity.credentials import hash_clear_credentials
@@ -40,6 +41,7 @@ DOCUMENTS = (
     InboundActivity, FollowRelation, ReceivedObject, Interaction, InboxItem,
     OutboxActivity, LocalObject, Delivery, HostHealth, HeldPost,
     Community, Membership, CommunityPost, ScimChange, AccountChange, AccountId, StatusId, IdempotentPost,
+    MediaUpload,
 )
 
 

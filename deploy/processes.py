@@ -133,6 +133,7 @@ class Node:
             "PYTHONUNBUFFERED": "1",
             "ARCHIPEL_STREAMING_PORT": str(spec.internal_ports[STREAMING]),
             "ARCHIPEL_STREAMING_URL": f"ws://127.0.0.1:{spec.internal_ports[STREAMING]}",
+            "ARCHIPEL_MEDIA_DIR": str(infra.data_dir / "media" / spec.name),  # uploaded files
         })
         for service in SERVICES:
             self.env[f"ARCHIPEL_{service.upper()}_URL"] = f"http://127.0.0.1:{spec.internal_ports[service]}"

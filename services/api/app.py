@@ -30,6 +30,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
         apps,
         instance,
         interactions,
+        media,
         media_defaults,
         notifications,
         statuses,
@@ -40,7 +41,8 @@ def create_app(config: Config | dict | None = None) -> Flask:
 
     app = create_service_app(__name__, "api", config,
                              blueprints=(instance.bp, apps.bp, accounts.bp, media_defaults.bp, statuses.bp,
-                                         timelines.bp, interactions.bp, notifications.bp, streaming_render.bp))
+                                         timelines.bp, interactions.bp, notifications.bp, media.bp,
+                                         streaming_render.bp))
     app.json.sort_keys = False  # entities keep Mastodon's documented field order
     install_error_handlers(app)
     app.wsgi_app = TrailingSlashTolerant(app.wsgi_app)

@@ -18,7 +18,7 @@ from flask import Blueprint, g, jsonify, request
 from fedkit.protocol.jsonbody import request_json
 from fedkit.protocol.sanitize import text_to_html
 from fedkit.protocol.vocab import NOTE, PUBLIC, id_of, local_actor_id
-from services.api import converter, ids, upstream
+from services.api import converter, ids, media_posting, upstream
 from services.api.auth import require_scope
 from services.api.entities import account_of, author_of, status_entity, visible_object
 from services.api.entities import config as _config
@@ -235,7 +235,7 @@ def _create(params: dict):
     note = _note(params, parent)
     if isinstance(note, str):
         return api_error(422, note)
-    published = upstream.publish(g.requester.user, note)
+    published = media_posting.publish(g.requester.user, note, params)  # media_ids: the uploads it carries
     if published.status == 201:
         obj = published.body.get("activity", {}).get("object")
         entity = status_entity(obj) if isinstance(obj, dict) else None

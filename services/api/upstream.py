@@ -238,3 +238,19 @@ def clear_notifications() -> None:
     user, scopes = _reader()
     with _answering("inbox"):
         _inbox().clear_notifications(user, scopes=scopes)
+
+
+# -- media: who may load a file is who may see the post that carries it ---------------------
+def local_object_for(object_id: str, reader) -> int:
+    """The outbox's answer (200, 404, 410) on whether ``reader`` (a ``Requester``: a local
+    user, or a verified signer) may see the local object."""
+    with _answering("outbox"):
+        status, _ = _outbox().local_object(object_id, user=reader.user, scopes=reader.scopes,
+                                           signer=reader.signer, viewer=reader.viewer_kind)
+    return status
+
+
+def remote_media(username: str, url: str) -> tuple[int, str, bytes]:
+    """A remote attachment fetched signed as the local user: (status, content type, bytes)."""
+    with _answering("outbox"):
+        return _outbox().remote_media(username, url)
