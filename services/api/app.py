@@ -36,6 +36,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
         notifications,
         polls,
         statuses,
+        streaming_render,
         timelines,
     )
     from services.api.errors import install_error_handlers
@@ -43,7 +44,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     app = create_service_app(__name__, "api", config,
                              blueprints=(instance.bp, apps.bp, accounts.bp, media_defaults.bp, statuses.bp,
                                          timelines.bp, interactions.bp, notifications.bp, media.bp, edits.bp,
-                                         polls.bp))
+                                         polls.bp, streaming_render.bp))
     app.json.sort_keys = False  # entities keep Mastodon's documented field order
     install_error_handlers(app)
     app.wsgi_app = TrailingSlashTolerant(app.wsgi_app)

@@ -182,3 +182,24 @@ def home_entity(activity: dict) -> dict | None:
     return None
 
 
+
+
+# The types that carry a status (Mastodon's Notification#target_status; a reblog's is the
+# boosted status).
+WITH_STATUS = ("mention", "status", "reblog", "favourite", "update", "poll")
+
+
+def notification_entity(item: dict) -> dict | None:
+    """A notification the inbox keeps as Mastodon's Notification entity; None when its
+    account cannot be shown or its status is hidden from the requester or gone."""
+    account = account_of(item["actor"])
+    if account is None:
+        return None
+    status = None
+    if item["type"] in WITH_STATUS:
+        obj = visible_object(item["object_id"]) if item.get("object_id") else None
+        status = status_entity(obj) if obj else None
+        if status is None:
+            return None
+    return {"id": item["id"], "type": item["type"], "created_at": item["created_at"],
+            "group_key": f"ungrouped-{item['id']}", "account": account, "status": status}
