@@ -24,8 +24,7 @@ def people(group):
 @pytest.fixture(scope="module")
 def bob_follows_alice(group):
     fr, de = group["fr"], group["de"]
-    de.publish("bob", {"type": "Follow", "object": fr.actor("alice")})
-    wait_until(lambda: de.actor("bob") in fr.followers("alice"), message="alice's Accept of bob")
+    de.follow_and_wait("bob", fr, "alice")
 
 
 def _in_home(app, uri: str):

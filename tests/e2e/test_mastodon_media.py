@@ -29,9 +29,7 @@ def people(group):
 @pytest.fixture(scope="module")
 def bob_follows_alice(group):
     fr, de = group["fr"], group["de"]
-    if de.actor("bob") not in fr.followers("alice"):
-        de.publish("bob", {"type": "Follow", "object": fr.actor("alice")})
-        wait_until(lambda: de.actor("bob") in fr.followers("alice"), message="alice's Accept of bob")
+    de.follow_and_wait("bob", fr, "alice")
 
 
 def test_a_followers_only_photo_reaches_the_follower_on_another_node(group, people, bob_follows_alice):

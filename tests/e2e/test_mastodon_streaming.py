@@ -33,11 +33,7 @@ def people(group):
 @pytest.fixture(scope="module")
 def bob_follows_alice(group):
     fr, de = group["fr"], group["de"]
-    de.publish("bob", {"type": "Follow", "object": fr.actor("alice")})
-    wait_until(lambda: de.actor("bob") in fr.followers("alice"), message="alice's Accept of bob")
-    # ...and de has applied that Accept (else alice's next post reaches de before bob follows her there).
-    wait_until(lambda: de.db.follows.find_one({"follower": de.actor("bob"), "followee": fr.actor("alice"),
-                                               "state": "accepted"}), message="the Accept on de")
+    de.follow_and_wait("bob", fr, "alice")
 
 
 def streaming_url(node) -> str:
