@@ -16,7 +16,7 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import g, request
-from flask_babel import Babel, format_datetime
+from flask_babel import Babel, format_date, format_time
 
 LANGUAGES = ("en", "fr", "de")
 SOURCE = Path(__file__).resolve().parent / "translations"
@@ -43,15 +43,16 @@ def select_locale() -> str:
     return request.accept_languages.best_match(LANGUAGES) or "en"
 
 
-def when(value: str | None, style: str = "medium") -> str:
-    """An API date (ISO 8601) in the reader's language."""
+def when(value: str | None) -> str:
+    """An API date (ISO 8601) in the reader's language: "Nov 29, 2026 10:43 PM",
+    "29 nov. 2026 22:43", "29.11.2026 22:43" (UTC until users choose a time zone)."""
     if not value:
         return ""
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return ""
-    return format_datetime(moment, style)
+    return f"{format_date(moment, 'medium')} {format_time(moment, 'short')}"
 
 
 def init_i18n(app) -> None:

@@ -107,5 +107,5 @@ def act(status_id: str, action: str):
         return api_failure(exc)
     if request.headers.get("HX-Request"):  # htmx: the updated card in place
         g.fragment = True
-        return render("_status_fragment.html", status=status, next=back)
+        return render("_status_fragment.html", status=status, next=back, detail=request.form.get("detail") == "1")
     return redirect(back, 303)

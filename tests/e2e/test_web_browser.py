@@ -1,0 +1,103 @@
+"""The web app in a real headless Chromium against the group's real processes (fr split,
+de compact): an employee signs in through the group's single sign-on, posts to the whole
+group, sees it in the group's stream, opens it and likes it; a colleague at another
+subsidiary sees it in the group stream in German; the welcome page speaks French to a
+French browser. Screenshots (desktop and 375 px) are saved for a person to look at."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from tests.e2e.browser_support import (
+    PHONE,
+    all_css,
+    by_css,
+    new_browser,
+    require_browser,
+    screenshot,
+    sign_in_with_sso,
+)
+from tests.plugin import wait_until
+
+
+@pytest.fixture(scope="module")
+def browsers():
+    require_browser()
+    opened = []
+
+    def open_browser(*args, **kwargs):
+        opened.append(new_browser(*args, **kwargs))
+        return opened[-1]
+
+    yield open_browser
+    for driver in opened:
+        driver.quit()
+
+
+@pytest.fixture(scope="module")
+def posted(group, browsers):
+    """alice signs in at fr and posts to the whole group; (her browser, the text)."""
+    fr = group["fr"]
+    alice = browsers("en-GB,en")
+    alice.get(fr.base + "/")
+    screenshot(alice, "welcome-desktop")
+    screenshot(alice, "welcome-375", PHONE)
+    sign_in_with_sso(alice, fr.base, "alice", group["fr"].password)
+    text = f"Hello group, the plant in Lyon reopens on Monday ({uuid.uuid4().hex[:8]})"
+    by_css(alice, "#status").send_keys(text)
+    assert by_css(alice, "#vis-group").is_selected()  # the group is the default audience
+    screenshot(alice, "compose-desktop")
+    by_css(alice, ".compose button[type=submit]").click()
+    wait_until(lambda: "tab=group" in alice.current_url, 30, message="the group tab after posting")
+    return alice, text
+
+
+def stream_has(driver, url: str, text: str) -> bool:
+    driver.get(url)
+    return any(text in card.text for card in all_css(driver, "article.status"))
+
+
+def test_an_employee_posts_to_the_group_opens_the_post_and_likes_it(group, posted):
+    alice, text = posted
+    fr = group["fr"]
+    wait_until(lambda: stream_has(alice, fr.base + "/web/home?tab=group", text), 30,
+               message="alice's post in the group stream")
+    assert by_css(alice, '.tabs a[aria-current="page"]').text == "The whole group"
+    screenshot(alice, "group-stream-desktop")
+    screenshot(alice, "group-stream-375", PHONE)
+    card = next(c for c in all_css(alice, "article.status") if text in c.text)
+    card.find_element("css selector", "a.when").click()
+    wait_until(lambda: "/web/statuses/" in alice.current_url, 30, message="the post's page")
+    assert text in by_css(alice, "article.status.detail").text
+    assert "The whole group" in by_css(alice, "article.status.detail .audience").text
+    by_css(alice, "article.status.detail button[aria-pressed]").click()
+    liked = wait_until(lambda: all_css(alice, 'article.status.detail button[aria-pressed="true"]'), 30,
+                       message="the like to show")
+    assert liked[0].find_element("css selector", ".count").text == "1"
+    screenshot(alice, "post-liked-desktop")
+    screenshot(alice, "post-liked-375", PHONE)
+
+
+def test_a_colleague_of_another_subsidiary_sees_it_in_german(group, posted, browsers):
+    _alice, text = posted
+    de = group["de"]
+    bob = browsers("de-DE,de")
+    sign_in_with_sso(bob, de.base, "bob", group["fr"].password)
+    assert by_css(bob, "html").get_attribute("lang") == "de"
+    wait_until(lambda: stream_has(bob, de.base + "/web/home?tab=group", text), 60,
+               message="alice's post in bob's group stream on de")
+    assert by_css(bob, '.tabs a[aria-current="page"]').text == "Die ganze Gruppe"
+    assert "Abmelden" in by_css(bob, "form.signout").text
+    screenshot(bob, "de-group-stream-desktop")
+    screenshot(bob, "de-group-stream-375", PHONE)
+
+
+def test_a_french_browser_gets_the_french_interface(group, browsers):
+    browser = browsers("fr-FR,fr")
+    browser.get(group["fr"].base + "/")
+    assert by_css(browser, "html").get_attribute("lang") == "fr"
+    assert by_css(browser, "h1").text == "Bienvenue sur Archipel"
+    assert by_css(browser, 'a.button.primary[href="/web/login"]').text == "Se connecter avec son compte du groupe"
+    screenshot(browser, "fr-welcome-375", PHONE)
