@@ -18,7 +18,7 @@ from services.web import audiences
 from services.web.api_client import ApiClient, ApiError
 from services.web.models import SeenNotifications
 from services.web.oauth_client import api_base
-from services.web.sessions import current_viewer
+from services.web.sessions import current_viewer, end_session
 
 PAGE = 20  # posts or notifications a page
 UNREAD_CAP = 40  # the API's page size: more shows as "40+"
@@ -89,8 +89,10 @@ def render(template: str, code: int = 200, **values):
 
 def api_failure(exc: ApiError):
     """An API refusal as a page: a token the node no longer accepts ends the session."""
-    if exc.status == 401:
-        return redirect("/web/login?next=" + request.full_path.rstrip("?"), 303)
+    if exc.status == 401:  # revoked (signed out elsewhere, account closed) or expired
+        response = redirect("/web/login?next=" + request.full_path.rstrip("?"), 303)
+        end_session(response)
+        return response
     if exc.status == 404:
         return render("error.html", 404, title=_("Not found"),
                       message=_("This page does not exist, or you may not see it."))

@@ -82,6 +82,19 @@ def test_sign_out_revokes_the_token_and_ends_the_session(web):
     assert page(browser, web, "/web/home").status_code == 303  # signed out
 
 
+def test_a_token_the_node_revoked_ends_the_web_session(web):
+    """Deprovisioning revokes the account's tokens: the next page signs the browser out."""
+    from services.identity.models import OAuthToken
+    from services.web.models import WebAppSession
+
+    browser = sign_in(web, "alice")
+    OAuthToken.objects(username="alice").update(set__revoked=True)
+    resp = page(browser, web, "/web/home")
+    assert resp.status_code == 303 and resp.headers["Location"] == "/web/login?next=/web/home"
+    assert WebAppSession.objects(username="alice").count() == 0
+    assert page(browser, web, "/").status_code == 200  # the welcome page, not a loop
+
+
 def test_a_form_without_its_csrf_token_is_refused(web):
     browser = sign_in(web, "alice")
     resp = browser.post("/web/compose", base_url=web.base, data={"status": "forged", "visibility": "group"})
