@@ -76,6 +76,14 @@ def test_an_employee_posts_to_the_group_opens_the_post_and_likes_it(group, poste
     liked = wait_until(lambda: all_css(alice, 'article.status.detail button[aria-pressed="true"]'), 30,
                        message="the like to show")
     assert liked[0].find_element("css selector", ".count").text == "1"
+    # htmx ran (the vendored file, under the strict Content-Security-Policy, with no violation)
+    assert alice.execute_script("return typeof window.htmx === 'object'")
+    assert not [entry for entry in alice.get_log("browser") if "Content Security Policy" in entry["message"]]
+    # keyboard: the first Tab reaches the skip link, which leads to the content
+    from selenium.webdriver.common.keys import Keys
+
+    by_css(alice, "body").send_keys(Keys.TAB)
+    assert alice.execute_script("return document.activeElement.className") == "skip"
     screenshot(alice, "post-liked-desktop")
     screenshot(alice, "post-liked-375", PHONE)
 
