@@ -33,6 +33,7 @@ from services.inbox.models import (
     ReceivedObject,
 )
 from services.outbox.models import Delivery, HeldPost, HostHealth, LocalObject, OutboxActivity
+from services.web.models import SeenNotifications, WebAppSession, WebClient, WebSignIn
 
 DOCUMENTS = (
     ActorKey, CachedActor, AuditRecord,
@@ -40,6 +41,7 @@ DOCUMENTS = (
     InboundActivity, FollowRelation, ReceivedObject, Interaction, InboxItem,
     OutboxActivity, LocalObject, Delivery, HostHealth, HeldPost,
     Community, Membership, CommunityPost, ScimChange, AccountChange, AccountId, StatusId, IdempotentPost,
+    WebClient, WebSignIn, WebAppSession, SeenNotifications,
 )
 
 
@@ -51,6 +53,9 @@ def migrate(config: Config) -> None:
     # Ended sign-in windows and sessions go away by themselves (both are also checked on use).
     ensure_ttl(LoginFailures, "expires_at", 0, "login_failures_ttl")
     ensure_ttl(WebSession, "expires_at", 0, "web_sessions_ttl")
+    # The web app's (services/web): sign-ins under way and browser sessions.
+    ensure_ttl(WebSignIn, "expires_at", 0, "web_signins_ttl")
+    ensure_ttl(WebAppSession, "expires_at", 0, "web_app_sessions_ttl")
     # An Idempotency-Key holds for an hour (checked on use); the records go after a day.
     ensure_ttl(IdempotentPost, "created_at", 1, "api_idempotent_posts_ttl")
     hash_clear_credentials(Account._get_db())  # clear secrets and tokens of an older node

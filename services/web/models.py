@@ -23,7 +23,7 @@ class WebClient(me.Document):
 class WebSignIn(me.Document):
     """An authorization request under way: the PKCE verifier and where to go after."""
 
-    meta = {"collection": "web_signins", "indexes": ["expires_at"]}
+    meta = {"collection": "web_signins"}  # expires_at: a TTL index (deploy/migrate.py)
     state_hash = me.StringField(primary_key=True)
     verifier = me.StringField(required=True)
     next_path = me.StringField(default="/")
@@ -35,7 +35,7 @@ class WebAppSession(me.Document):
     and the token is encrypted with a key derived from the id (services/web/sessions.py),
     so the database alone gives neither the session nor the token."""
 
-    meta = {"collection": "web_app_sessions", "indexes": ["username", "expires_at"]}
+    meta = {"collection": "web_app_sessions", "indexes": ["username"]}  # and a TTL on expires_at
     sid_hash = me.StringField(primary_key=True)
     username = me.StringField(required=True)
     account_id = me.StringField(required=True)

@@ -5,6 +5,7 @@ buttons (plain forms; with htmx, the post's card is swapped in place)."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from flask import Blueprint, abort, g, redirect, request
@@ -18,6 +19,7 @@ from services.web.sessions import csrf_ok, safe_next
 bp = Blueprint("posts", __name__)
 
 ACTIONS = {"favourite", "unfavourite", "reblog", "unreblog"}
+STATUS_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")  # the API's ids; nothing else goes into its paths
 TAB_OF = {"group": "group", "node": "node", "public": "group"}  # where a new post shows
 
 
@@ -49,6 +51,9 @@ def post():
     form = request.form
     text = (form.get("status") or "").strip()
     visibility = form.get("visibility") or ""
+    reply_to = form.get("in_reply_to_id") or None
+    if reply_to is not None and not STATUS_ID.fullmatch(reply_to):
+        abort(400)
     kept = {"text": text, "spoiler": form.get("spoiler_text", ""), "chosen": visibility,
             "reply_to": form.get("in_reply_to_id") or None, "key": form.get("key") or uuid.uuid4().hex}
     if not text:
@@ -76,6 +81,8 @@ def post():
 @bp.get("/web/statuses/<status_id>")
 @signed_in
 def status_page(status_id: str):
+    if not STATUS_ID.fullmatch(status_id):
+        abort(404)
     try:
         client = api()
         status = client.get(f"/api/v1/statuses/{status_id}").body
@@ -95,6 +102,8 @@ def status_page(status_id: str):
 @signed_in
 def act(status_id: str, action: str):
     _checked_form()
+    if not STATUS_ID.fullmatch(status_id):
+        abort(404)
     back = safe_next(request.form.get("next"))
     try:
         if action == "delete":

@@ -76,8 +76,9 @@ def all_css(driver, selector: str):
     return driver.find_elements(By.CSS_SELECTOR, selector)
 
 
-def sign_in_with_sso(driver, node_base: str, username: str, password: str) -> None:
-    """From the web app's welcome page, through single sign-on, to the home page."""
+def sign_in_with_sso(driver, node_base: str, username: str, password: str, shots: str | None = None) -> None:
+    """From the web app's welcome page, through single sign-on, to the home page
+    (``shots``: a name prefix to save each page of the way)."""
     from selenium.webdriver.common.by import By
 
     driver.get(node_base + "/")
@@ -85,8 +86,12 @@ def sign_in_with_sso(driver, node_base: str, username: str, password: str) -> No
     # The node's sign-in page: the group's account (single sign-on)
     wait_until(lambda: driver.find_elements(By.PARTIAL_LINK_TEXT, "group's account"), 30,
                message="the node's sign-in page")
+    if shots:
+        screenshot(driver, f"{shots}-node-sign-in")
     driver.find_element(By.PARTIAL_LINK_TEXT, "group's account").click()
     wait_until(lambda: driver.find_elements(By.ID, "username"), 30, message="the provider's sign-in form")
+    if shots:
+        screenshot(driver, f"{shots}-provider-sign-in")
     driver.find_element(By.ID, "username").send_keys(username)
     driver.find_element(By.ID, "password").send_keys(password)
     driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
@@ -95,5 +100,7 @@ def sign_in_with_sso(driver, node_base: str, username: str, password: str) -> No
                            or driver.find_elements(By.CSS_SELECTOR, "form.signout"), 30,
                            message="the consent page or the web app")
     if authorize[0].tag_name == "button":
+        if shots:
+            screenshot(driver, f"{shots}-consent")
         authorize[0].click()
     wait_until(lambda: driver.find_elements(By.CSS_SELECTOR, "form.signout"), 30, message="the signed-in home page")

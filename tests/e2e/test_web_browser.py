@@ -44,7 +44,7 @@ def posted(group, browsers):
     alice.get(fr.base + "/")
     screenshot(alice, "welcome-desktop")
     screenshot(alice, "welcome-375", PHONE)
-    sign_in_with_sso(alice, fr.base, "alice", group["fr"].password)
+    sign_in_with_sso(alice, fr.base, "alice", group["fr"].password, shots="sso")
     text = f"Hello group, the plant in Lyon reopens on Monday ({uuid.uuid4().hex[:8]})"
     by_css(alice, "#status").send_keys(text)
     assert by_css(alice, "#vis-group").is_selected()  # the group is the default audience

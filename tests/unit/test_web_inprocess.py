@@ -213,6 +213,7 @@ def test_a_profile_shows_the_posts_and_follows(web):
     after = page(alice, web, "/web/@bob")
     assert ">Unfollow</button>" in after.text or "waiting for an answer" in after.text
     assert page(alice, web, "/web/@nobody-here").status_code == 404
+    assert page(alice, web, "/web/statuses/1%3Fx=1").status_code == 404  # only ids reach the API's paths
 
 
 @pytest.mark.parametrize(("language", "expected"), [
