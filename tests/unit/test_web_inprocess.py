@@ -252,3 +252,49 @@ def test_the_home_link_header_pages_to_older_posts(web, monkeypatch):
     older = re.search(r'rel="next" href="([^"]+)"', first.text).group(1).replace("&amp;", "&")
     second = page(alice, web, older)
     assert "Post number 0" in second.text and "Post number 2" not in second.text
+
+
+def test_boost_is_offered_only_where_mastodon_allows_it(web):
+    alice = sign_in(web, "alice")
+    post_as(alice, web, "Inside the group only", "group")
+    post_as(alice, web, "For everyone", "public")
+    web.run()
+    bob = sign_in(web, "bob")
+    stream = page(bob, web, "/web/home?tab=node")
+    cards = dict(zip(status_ids(stream.text), re.findall(r"<article.*?</article>", stream.text, re.S), strict=True))
+    public_id = next(i for i, html in cards.items() if "For everyone" in html)
+    group_id = next(i for i, html in cards.items() if "Inside the group only" in html)
+    assert f"/web/statuses/{public_id}/reblog" in cards[public_id]
+    assert "/reblog" not in cards[group_id]  # group posts are not boosted (the API answers 403)
+    boosted = submit(bob, web, f"/web/statuses/{public_id}/reblog", stream, next="/web/home?tab=node")
+    assert boosted.status_code == 303
+    web.run()
+    after = page(bob, web, f"/web/statuses/{public_id}")
+    assert re.search(r'aria-pressed="true">\s*<span aria-hidden="true">↻</span> Boost <span class="count">1<', after.text)
+
+
+def test_the_author_deletes_a_post_from_its_page(web):
+    alice = sign_in(web, "alice")
+    post_as(alice, web, "A post to take back", "group")
+    web.run()
+    [status_id] = status_ids(page(alice, web, "/web/home?tab=group").text)
+    view = page(alice, web, f"/web/statuses/{status_id}")
+    assert f"/web/statuses/{status_id}/delete" in view.text
+    bob = sign_in(web, "bob")
+    assert "/delete" not in page(bob, web, f"/web/statuses/{status_id}").text  # only the author's
+    resp = submit(alice, web, f"/web/statuses/{status_id}/delete", view)
+    assert resp.status_code == 303 and resp.headers["Location"] == "/web/home?notice=deleted"
+    web.run()
+    assert "A post to take back" not in page(alice, web, "/web/home?tab=group").text
+    assert page(alice, web, f"/web/statuses/{status_id}").status_code == 404
+
+
+def test_a_content_warning_folds_the_text_away(web):
+    alice = sign_in(web, "alice")
+    home = page(alice, web, "/web/home")
+    submit(alice, web, "/web/compose", home, status="The ending of the film", spoiler_text="Spoilers",
+           visibility="group")
+    web.run()
+    stream = page(alice, web, "/web/home?tab=group").text
+    assert re.search(r'<details class="cw">\s*<summary>Content warning: Spoilers</summary>\s*'
+                     r'<div class="content"><p>The ending of the film</p>', stream)

@@ -96,3 +96,12 @@ def test_the_audiences_offered_are_the_nodes_in_plain_words():
         assert audiences.default(offered) == "group"
         mastodon = audiences.offered({}, "fr")  # a node that names none: Mastodon's four
         assert audiences.default(mastodon) == "private"
+
+
+def test_post_html_is_sanitised_again_before_it_is_shown():
+    from services.web.context import content
+
+    shown = str(content({"content": '<p>Hi <a href="https://x.example" onclick="steal()">there</a></p>'
+                                    '<script>alert(1)</script><img src=x onerror="steal()">'}))
+    assert "<p>Hi" in shown and "there</a>" in shown
+    assert "<script" not in shown and "onclick" not in shown and "onerror" not in shown
