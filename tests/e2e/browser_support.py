@@ -64,6 +64,21 @@ def screenshot(driver, name: str, size: tuple[int, int] | None = None) -> Path:
     return path
 
 
+AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+
+
+def accessibility_problems(driver) -> list[str]:
+    """axe-core's serious and critical WCAG 2.1 A/AA violations on the current page."""
+    driver.execute_script(AXE.read_text(encoding="utf-8"))
+    violations = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
+        ".then(r => done(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
+        " nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3)}))));")
+    return [f"{v['id']} ({v['impact']}): {v['help']} at {v['nodes']}" for v in violations
+            if v["impact"] in ("serious", "critical")]
+
+
 def by_css(driver, selector: str):
     from selenium.webdriver.common.by import By
 

@@ -12,6 +12,7 @@ import pytest
 
 from tests.e2e.browser_support import (
     PHONE,
+    accessibility_problems,
     all_css,
     by_css,
     new_browser,
@@ -166,3 +167,24 @@ def test_a_french_browser_gets_the_french_interface(group, browsers):
     assert by_css(browser, "h1").text == "Bienvenue sur Archipel"
     assert by_css(browser, 'a.button.primary[href="/web/login"]').text == "Se connecter avec son compte du groupe"
     screenshot(browser, "fr-welcome-375", PHONE)
+
+
+def test_the_main_pages_have_no_serious_accessibility_violation(group, posted):
+    """axe-core (WCAG 2.1 A and AA rules) on each page of this slice, signed in and not."""
+    alice, text = posted
+    fr = group["fr"]
+    alice.get(fr.base + "/web/home?tab=group")
+    card = wait_until(lambda: [c for c in all_css(alice, "article.status") if text in c.text], 30,
+                      message="the post")[0]
+    post_url = card.find_element("css selector", "a.when").get_attribute("href")
+    problems = {}
+    for path in ("/web/home", "/web/home?tab=group", "/web/compose", "/web/notifications", "/web/@alice", post_url):
+        alice.get(path if path.startswith("http") else fr.base + path)
+        problems[path] = accessibility_problems(alice)
+    anonymous = new_browser("en-GB,en")
+    try:
+        anonymous.get(fr.base + "/")
+        problems["/ (signed out)"] = accessibility_problems(anonymous)
+    finally:
+        anonymous.quit()
+    assert not any(problems.values()), problems
