@@ -50,9 +50,12 @@ def home():
         options = audiences.offered(instance(), config().node_name)
     except ApiError as exc:
         return api_failure(exc)
+    # The Link header's rel="prev" asks for what is newer than this page: polled (htmx) to
+    # offer the new posts without reloading.
+    newer = None if max_id else answer.links.get("prev", {}).get("min_id")
     return render("home.html", tab=tab, tabs=TABS, statuses=answer.body, older=older_link(answer),
                   paged=bool(max_id), audiences=options, chosen=audiences.default(options),
-                  notice=request.args.get("notice"))
+                  notice=request.args.get("notice"), newer=newer)
 
 
 @bp.get("/web/notifications")
@@ -76,6 +79,20 @@ def unread_badge():
     """The header's unread count, polled by htmx."""
     g.fragment = True
     return render("_unread.html", unread=unread_count())
+
+
+@bp.get("/web/fragments/newer")
+@signed_in
+def newer_posts():
+    """How many posts arrived above the page the reader has (htmx polls it)."""
+    g.fragment = True
+    tab = request.args.get("tab", "home")
+    path, params, _label = TABS.get(tab, TABS["home"])
+    try:
+        found = api().get(path, **params, min_id=request.args.get("min_id"), limit=PAGE).body
+    except ApiError:
+        found = []
+    return render("_newer.html", count=len(found) if isinstance(found, list) else 0, tab=tab)
 
 
 @bp.get("/web")

@@ -298,3 +298,19 @@ def test_a_content_warning_folds_the_text_away(web):
     stream = page(alice, web, "/web/home?tab=group").text
     assert re.search(r'<details class="cw">\s*<summary>Content warning: Spoilers</summary>\s*'
                      r'<div class="content"><p>The ending of the film</p>', stream)
+
+
+def test_the_home_page_offers_posts_that_arrived_since_without_a_reload(web):
+    alice = sign_in(web, "alice")
+    post_as(alice, web, "The first post", "group")
+    web.run()
+    home = page(alice, web, "/web/home?tab=group")
+    poll = re.search(r'hx-get="(/web/fragments/newer\?tab=group&amp;min_id=[^"]+)" hx-trigger="every 30s"', home.text)
+    fragment = poll.group(1).replace("&amp;", "&")
+    assert page(alice, web, fragment).text.strip() == ""  # nothing newer yet
+    bob = sign_in(web, "bob")
+    post_as(bob, web, "A newer post", "group")
+    web.run()
+    newer = page(alice, web, fragment)
+    assert "1 new post: show it" in newer.text and 'href="/web/home?tab=group"' in newer.text
+    assert "<html" not in newer.text
