@@ -105,3 +105,20 @@ def test_post_html_is_sanitised_again_before_it_is_shown():
                                     '<script>alert(1)</script><img src=x onerror="steal()">'}))
     assert "<p>Hi" in shown and "there</a>" in shown
     assert "<script" not in shown and "onclick" not in shown and "onerror" not in shown
+
+
+@pytest.mark.parametrize(("base_url", "secure"), [("https://fr.example", True), ("http://127.0.0.1:8001", False)])
+def test_the_session_cookie_is_httponly_lax_and_secure_on_https(base_url, secure):
+    from flask import Flask
+
+    from fedkit.runtime.config import Config
+    from services.web.sessions import set_cookie
+
+    app = Flask(__name__)
+    app.config["ARCHIPEL"] = Config(base_url=base_url, node_name="fr")
+    with app.test_request_context():
+        response = app.response_class()
+        set_cookie(response, "web", "value", 3600)
+    header = response.headers["Set-Cookie"]
+    assert header.startswith("archipel_fr_web=value;") and "HttpOnly" in header and "SameSite=Lax" in header
+    assert ("Secure" in header) is secure
