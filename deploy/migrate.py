@@ -11,6 +11,7 @@ from fedkit.runtime.config import Config
 from fedkit.runtime.db import connect_db, ensure_indexes, ensure_ttl
 from fedkit.runtime.keystore import ActorKey
 from gateway.audit import AuditRecord, ensure_retention
+from services.api.media_models import MediaUpload
 from services.api.models import AccountId, IdempotentPost, StatusId
 from services.communities.models import Community, CommunityPost, Membership
 from services.identity.credentials import hash_clear_credentials
@@ -32,7 +33,11 @@ from services.inbox.models import (
     Interaction,
     ReceivedObject,
 )
+from services.inbox.versions import ReceivedVersion
+from services.inbox.votes import CastVote
 from services.outbox.models import Delivery, HeldPost, HostHealth, LocalObject, OutboxActivity
+from services.outbox.polls import PollVote
+from services.outbox.versions import LocalObjectVersion
 from services.web.models import SeenNotifications, WebAppSession, WebClient, WebSignIn
 
 DOCUMENTS = (
@@ -41,6 +46,8 @@ DOCUMENTS = (
     InboundActivity, FollowRelation, ReceivedObject, Interaction, InboxItem,
     OutboxActivity, LocalObject, Delivery, HostHealth, HeldPost,
     Community, Membership, CommunityPost, ScimChange, AccountChange, AccountId, StatusId, IdempotentPost,
+    MediaUpload,
+    PollVote, LocalObjectVersion, CastVote, ReceivedVersion,  # polls and edit history
     WebClient, WebSignIn, WebAppSession, SeenNotifications,
 )
 

@@ -156,10 +156,11 @@ class InProcessNode:
     def publish(self, username: str, activity: dict) -> dict:
         """``send`` that must succeed; returns the activity as stored (bto/bcc included)."""
         from services.outbox.models import OutboxActivity
+        from services.outbox.objects import embedded
 
         resp = self.send(username, activity)
         assert resp.status_code == 201, resp.text
-        return OutboxActivity.objects(activity_id=resp.json()["id"]).get().raw
+        return embedded(OutboxActivity.objects(activity_id=resp.json()["id"]).get())
 
     # -- the workers -----------------------------------------------------------------------
     def run(self, rounds: int = 20) -> None:
@@ -230,8 +231,9 @@ class InProcessNode:
     def sent_by(self, actor: str) -> list[dict]:
         """Activities the outbox stored for a local actor (a user or a community), oldest first."""
         from services.outbox.models import OutboxActivity
+        from services.outbox.objects import embedded
 
-        return [a.raw for a in OutboxActivity.objects(actor=actor).order_by("created_at")]
+        return [embedded(a) for a in OutboxActivity.objects(actor=actor).order_by("created_at")]
 
 
 @pytest.fixture(scope="session")
@@ -252,7 +254,8 @@ def _node_apps(infra, session_db, tmp_path_factory):
             config = Config(node_name="fr", base_url=base_url, mongodb_uri=infra.mongodb_uri, db_name=session_db,
                             redis_url=infra.redis_url, queue_prefix=session_db, internal_secret=SECRET,
                             secret_key="in-process-secret-key", dev_mode=True, group_registry=str(registry),
-                            rate_limit_user=0, rate_limit_address=0, rate_limit_remote=0, rate_limit_member=0)
+                            rate_limit_user=0, rate_limit_address=0, rate_limit_remote=0, rate_limit_member=0,
+                            media_dir=str(tmp_path_factory.mktemp("media")))
             gateway = create_app(config)
             built[base_url] = gateway, {name: inproc.app_for(in_process_url(name)) for name in SERVICES}
         return built[base_url]

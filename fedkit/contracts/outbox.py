@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from fedkit.contracts import Transport, as_reader, path_of, posts_page
+from fedkit.contracts import Transport, as_reader, object_as_reader, path_of, posts_page
+from fedkit.runtime.internal import identity_headers
 
 log = logging.getLogger(__name__)
 
@@ -15,6 +16,7 @@ SEND = "/internal/users/<username>/send"  # POST: publish an activity as a local
 ACTORS_SEND = "/internal/actors/send"  # POST {activity, recipients}: for a node actor
 OBJECTS_REMOVE = "/internal/objects/remove"  # POST {id, community}: a community removed a post
 OBJECT_AUTHOR = "/internal/objects/author"  # GET ?id=: who wrote a local object
+LOCAL_OBJECTS = "/internal/objects/held"  # POST {ids}: the local posts among them, for the inbox to show
 STATS = "/internal/stats"  # GET: counts for NodeInfo; ?author=: one local actor's posts
 REMOTE_ACTOR = "/internal/actors"  # GET ?id=: a remote actor's document, cached or fetched
 KNOWN_ACTOR = "/internal/actors/known"  # GET ?username=&host=: a remote actor already cached
@@ -22,6 +24,9 @@ KNOWN_ACTOR = "/internal/actors/known"  # GET ?username=&host=: a remote actor a
 PUBLISH = "/internal/users/<username>/publish"  # POST: what a C2S POST to the user's outbox does
 OBJECT = "/internal/objects"  # GET ?id=: a local object, if the requester may see it
 POSTS = "/internal/posts"  # GET ?author=&stream=&exclude_replies=&limit=&max_id=&since_id=&min_id=
+REMOTE_MEDIA = "/internal/users/<username>/remote-media"  # GET ?url=: a remote file, fetched signed as the user
+POLL_VOTE = "/internal/polls/vote"  # POST {question, voter, choice, activity}: count a vote on a local poll
+OBJECT_HISTORY = "/internal/objects/history"  # GET ?id=: a local object's earlier versions, oldest first
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,12 @@ class OutboxClient:
         resp = self.transport.request("GET", SERVICE, OBJECT_AUTHOR, params={"id": object_id})
         return resp.json().get("author") if resp.status_code == 200 else None
 
+    def local_objects(self, object_ids: list[str]) -> dict[str, dict]:
+        """{id: the post as the outbox holds it (no bto/bcc; a Tombstone once deleted)} for
+        those of ``object_ids`` that are this node's posts: the one copy, which the inbox
+        shows in its reader's pages after its own visibility check (one call per page)."""
+        return dict(self.transport.post_json(SERVICE, LOCAL_OBJECTS, {"ids": list(object_ids)})["objects"])
+
     def local_posts(self) -> int:
         return self.transport.get_json(SERVICE, STATS).get("local_posts", 0)
 
@@ -95,17 +106,13 @@ class OutboxClient:
             resp.raise_for_status()
         return Published(resp.status_code, body if isinstance(body, dict) else {})
 
-    def local_object(self, object_id: str, *, user: str | None, scopes=()) -> tuple[int, dict | None]:
+    def local_object(self, object_id: str, *, user: str | None, scopes=(), signer: str | None = None,
+                     viewer: str | None = None) -> tuple[int, dict | None]:
         """(200, object) if this reader may see the local object, (410, Tombstone) once it is
-        deleted, (404, None) when it is missing or hidden from them."""
-        resp = self.transport.request("GET", SERVICE, OBJECT, params={"id": object_id},
-                                      headers=as_reader(user, scopes))
-        if resp.status_code in (200, 410):
-            return resp.status_code, resp.json()
-        if resp.status_code == 404:
-            return 404, None
-        resp.raise_for_status()
-        return 404, None
+        deleted, (404, None) when it is missing or hidden from them. The reader is a local
+        user, or (``signer``, ``viewer``) a verified signer as the gateway classified it."""
+        headers = identity_headers(signer=signer, viewer=viewer) if signer and not user else as_reader(user, scopes)
+        return object_as_reader(self.transport, SERVICE, OBJECT, object_id, headers)
 
     def posts(self, *, user: str | None, scopes=(), author: str | None = None, stream: bool = False,
               exclude_replies: bool = False, limit: int = 20, max_id: str | None = None,
@@ -116,3 +123,32 @@ class OutboxClient:
         return posts_page(self.transport, SERVICE, POSTS, user=user, scopes=scopes, author=author,
                           stream=stream, exclude_replies=exclude_replies, limit=limit, max_id=max_id,
                           since_id=since_id, min_id=min_id)
+
+    def remote_media(self, username: str, url: str) -> tuple[int, str, bytes]:
+        """(200, content type, bytes) of a remote attachment fetched with a GET signed as
+        the local user (the origin checks the post's audience against them); else
+        (status, "", b"") — 404 when the origin refuses or it cannot be had."""
+        resp = self.transport.request("GET", SERVICE, path_of(REMOTE_MEDIA, username=username),
+                                      params={"url": url})
+        if resp.status_code != 200:
+            return (404 if resp.status_code < 500 else resp.status_code), "", b""
+        return 200, resp.headers.get("Content-Type", "application/octet-stream"), resp.content
+
+    def count_vote(self, question: str, voter: str, choice: str, activity_id: str | None) -> tuple[bool, str]:
+        """Count a vote on a local poll (the outbox then sends the new totals): (True, "")
+        or (False, why it was refused: "not_a_poll", "poll_ended", "already_voted"…)."""
+        resp = self.transport.request("POST", SERVICE, POLL_VOTE, json={
+            "question": question, "voter": voter, "choice": choice, "activity": activity_id})
+        if resp.status_code >= 500:
+            resp.raise_for_status()
+        return resp.status_code == 200, "" if resp.status_code == 200 else str(resp.json().get("error", ""))
+
+    def earlier_versions(self, object_id: str, *, user: str | None, scopes=()) -> list[dict] | None:
+        """A local object's versions before its edits, oldest first, if this reader may see
+        it; None when it is missing or hidden from them."""
+        resp = self.transport.request("GET", SERVICE, OBJECT_HISTORY, params={"id": object_id},
+                                      headers=as_reader(user, scopes))
+        if resp.status_code == 404:
+            return None
+        resp.raise_for_status()
+        return list(resp.json()["items"])

@@ -128,6 +128,14 @@ class Config:
     rate_limit_member: int = 15000
     # The address apps show as the node's contact (Mastodon's instance contact.email).
     contact_email: str = ""
+    # What a Mastodon app's "public" (and "unlisted") means for this node's employees:
+    # "public", "group" or "node" (services/api/visibility_mapping.py). Empty: "public".
+    api_public_means: str = ""
+    # Media (services/api/media*.py): where uploaded files are kept (empty: var/media/<node>),
+    # the largest upload, and how long a media URL's capability lasts.
+    media_dir: str = ""
+    media_max_bytes: int = 16 * 1024 * 1024
+    media_url_seconds: int = 6 * 3600
 
     @classmethod
     def from_env(cls) -> Config:
@@ -196,11 +204,17 @@ class Config:
             rate_limit_remote=int(env_str("ARCHIPEL_RATE_LIMIT_REMOTE", str(cls.rate_limit_remote))),
             rate_limit_member=int(env_str("ARCHIPEL_RATE_LIMIT_MEMBER", str(cls.rate_limit_member))),
             contact_email=env_str("ARCHIPEL_CONTACT_EMAIL", ""),
+            api_public_means=env_str("ARCHIPEL_API_PUBLIC_MEANS", ""),
+            media_dir=env_str("ARCHIPEL_MEDIA_DIR", ""),
+            media_max_bytes=int(env_str("ARCHIPEL_MEDIA_MAX_BYTES", str(cls.media_max_bytes))),
+            media_url_seconds=int(env_str("ARCHIPEL_MEDIA_URL_SECONDS", str(cls.media_url_seconds))),
         )
 
     def check(self, needs_secret_key: bool = False) -> Config:
         """Refuse to run production with the placeholder secrets. Only the process that
         signs web sessions (identity) needs ARCHIPEL_SECRET_KEY: the others never get it."""
+        if self.api_public_means not in ("", "public", "group", "node"):
+            raise RuntimeError("ARCHIPEL_API_PUBLIC_MEANS must be public, group or node")
         if not self.dev_mode:
             secrets_ = [("ARCHIPEL_INTERNAL_SECRET", self.internal_secret)]
             if needs_secret_key:
@@ -226,6 +240,10 @@ class Config:
         if self.outside_policy in ("partners", "open"):
             return self.outside_policy == "partners"
         return bool(self.group_registry)
+
+    @property
+    def media_root(self) -> str:
+        return self.media_dir or os.path.join("var", "media", self.node_name)
 
     @property
     def host(self) -> str:

@@ -28,10 +28,13 @@ def create_app(config: Config | dict | None = None) -> Flask:
     from services.api import (
         accounts,
         apps,
+        edits,
         instance,
         interactions,
+        media,
         media_defaults,
         notifications,
+        polls,
         statuses,
         timelines,
     )
@@ -39,7 +42,8 @@ def create_app(config: Config | dict | None = None) -> Flask:
 
     app = create_service_app(__name__, "api", config,
                              blueprints=(instance.bp, apps.bp, accounts.bp, media_defaults.bp, statuses.bp,
-                                         timelines.bp, interactions.bp, notifications.bp))
+                                         timelines.bp, interactions.bp, notifications.bp, media.bp, edits.bp,
+                                         polls.bp))
     app.json.sort_keys = False  # entities keep Mastodon's documented field order
     install_error_handlers(app)
     app.wsgi_app = TrailingSlashTolerant(app.wsgi_app)

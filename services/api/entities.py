@@ -25,7 +25,8 @@ from fedkit.protocol.vocab import (
 )
 from fedkit.rules.policy import node_audience
 from fedkit.rules.registry import load_registry
-from services.api import converter, ids, upstream
+from services.api import communities, converter, ids, media_entities, upstream
+from services.api.polling import polls_shown
 
 
 def config():
@@ -42,7 +43,7 @@ def actor_document(actor: str) -> dict | None:
     if username is not None:
         return upstream.local_person(username)
     if is_local(actor, config().base_url):
-        return None  # communities as accounts come later
+        return communities.local_document(actor)  # a community (Group) the requester may see
     return upstream.remote_actor(actor)
 
 
@@ -53,11 +54,13 @@ def account_entity(actor: str, document: dict | None = None, *, closed_too: bool
     document = document if document is not None else actor_document(actor)
     if document is None:
         return _closed_entity(actor) if closed_too else None
-    follows = upstream.follow_counts(actor)
-    statuses = upstream.statuses_count(actor) if _local_username(actor) else 0
+    counts = communities.local_counts(actor)
+    if counts is None:
+        follows = upstream.follow_counts(actor)
+        statuses = upstream.statuses_count(actor) if _local_username(actor) else 0
+        counts = converter.Counts(statuses=statuses, followers=follows["followers"], following=follows["following"])
     return converter.account(document, account_id=ids.account_id(actor), base_url=config().base_url,
-                             counts=converter.Counts(statuses=statuses, followers=follows["followers"],
-                                                     following=follows["following"]))
+                             counts=counts)
 
 
 def _closed_entity(actor: str) -> dict | None:
@@ -102,6 +105,28 @@ def account_of(actor: str) -> dict | None:
     return memo[actor]
 
 
+def _interactions(uri: str) -> dict:
+    """What the inbox knows of a post's interactions, as the requester: from the page's one
+    call (``prefetch_page``), else asked for this post alone."""
+    known = g.get("api_interactions", {})
+    return known[uri] if uri in known else upstream.interactions(uri)
+
+
+def _status_id(uri: str, published) -> str:
+    known = g.get("api_status_ids", {})
+    return known[uri] if uri in known else ids.status_id(uri, published)
+
+
+def prefetch_page(objects: list) -> None:
+    """What every Status of a page needs, read once for the page: the inbox's interactions
+    of its posts (one call, not one per Status) and the status ids already given out."""
+    uris = [id_of(o) for o in objects if isinstance(o, dict) and id_of(o)]
+    if uris:
+        g.api_interactions = {**g.get("api_interactions", {}), **upstream.interactions_page(uris)}
+        g.api_status_ids = {**g.get("api_status_ids", {}), **ids.known_status_ids(uris)}
+
+
+@polls_shown  # a Question shows its poll; a vote is no status (services/api/polling.py)
 def status_entity(obj: dict) -> dict | None:
     """The Status entity of a visible object; None when its author cannot be shown."""
     uri, author = id_of(obj), author_of(obj)
@@ -114,10 +139,11 @@ def status_entity(obj: dict) -> dict | None:
         parent_obj = visible_object(parent)
         parent_author = author_of(parent_obj) if parent_obj else None
     mentioned = {m: account_of(m) for m in converter.mention_uris(obj)}
-    known = upstream.interactions(uri)
+    known = _interactions(uri)
+    number, visibility = _status_id(uri, obj.get("published")), converter.visibility_of(obj, author, audiences())
     return converter.status(
-        obj, status_id=ids.status_id(uri, obj.get("published")), account=account,
-        visibility=converter.visibility_of(obj, author, audiences()), base_url=config().base_url,
+        obj, status_id=number, account=account, visibility=visibility, base_url=config().base_url,
+        media_attachments=media_entities.attachments(obj, number, visibility),
         in_reply_to_id=ids.status_id(parent) if parent else None,
         in_reply_to_account_id=ids.account_id(parent_author) if parent_author else None,
         mentioned={m: e for m, e in mentioned.items() if e is not None},

@@ -18,7 +18,15 @@ from flask import Blueprint, g, jsonify, request
 from fedkit.protocol.jsonbody import request_json
 from fedkit.protocol.sanitize import text_to_html
 from fedkit.protocol.vocab import NOTE, PUBLIC, id_of, local_actor_id
-from services.api import converter, ids, upstream
+from services.api import (
+    communities,
+    converter,
+    ids,
+    media_posting,
+    polling,
+    upstream,
+    visibility_mapping,
+)
 from services.api.auth import require_scope
 from services.api.entities import account_of, author_of, status_entity, visible_object
 from services.api.entities import config as _config
@@ -99,6 +107,8 @@ def _mentioned_actors(text: str) -> list[tuple[str, str]]:
             if upstream.local_person(username.lower()) is not None:
                 found.setdefault(local_actor_id(config.base_url, username.lower()),
                                  f"@{username.lower()}@{config.host}")
+            elif community := communities.mentionable(username.lower()):  # addressed to it: FEP-1b12
+                found.setdefault(community, f"@{username.lower()}@{config.host}")
         else:
             document = upstream.known_remote_actor(username, host)
             if document and isinstance(document.get("id"), str):
@@ -128,13 +138,14 @@ def _note(params: dict, parent: dict | None) -> dict | str:
     """The AS2 Note the app's parameters describe, or the error to answer."""
     text = params.get("status")
     text = text if isinstance(text, str) else ""
-    if not text.strip():
+    if not text.strip() and not media_posting.media_ids(params):  # a photo alone is a post, as on Mastodon
         return "Validation failed: Text can't be blank"
     if len(text) > converter.MAX_CHARACTERS:
         return f"Validation failed: Text character limit of {converter.MAX_CHARACTERS} exceeded"
     visibility = params.get("visibility") or converter.DEFAULT_PRIVACY
     if visibility not in converter.VISIBILITIES:
         return f"Validation failed: Visibility is not one of {', '.join(converter.VISIBILITIES)}"
+    visibility = visibility_mapping.applied(visibility, _config())
     author = _me()
     mentions = _mentioned_actors(text)
     mentioned = [uri for uri, _ in mentions]
@@ -143,6 +154,8 @@ def _note(params: dict, parent: dict | None) -> dict | str:
         if parent_author and parent_author != author and parent_author not in mentioned and visibility not in (
                 converter.GROUP_VISIBILITY, converter.NODE_VISIBILITY):
             mentioned.append(parent_author)  # the author answered hears of it, as on Mastodon
+        if visibility != converter.DIRECT:  # a direct answer reaches only whom it names
+            mentioned += [c for c in communities.of_thread(parent) if c not in mentioned]
     content = text_to_html(text)
     note = {"type": NOTE, "content": content, **_addressing(visibility, author, mentioned)}
     if mentions:
@@ -157,7 +170,7 @@ def _note(params: dict, parent: dict | None) -> dict | str:
         note["contentMap"] = {language: content}
     if parent is not None:
         note["inReplyTo"] = id_of(parent)
-    return note
+    return polling.attach(note, params)  # a poll makes it a Question (services/api/polling.py)
 
 
 def _held_entity(body: dict, params: dict) -> dict:
@@ -172,7 +185,8 @@ def _held_entity(body: dict, params: dict) -> dict:
         {"id": url, "type": NOTE, "content": post.get("content") or "", "summary": post.get("summary") or "",
          "published": body.get("created_at"), "sensitive": _flag(params.get("sensitive"))},
         status_id=ids.status_id(url, body.get("created_at")), account=account,
-        visibility=params.get("visibility") or converter.DEFAULT_PRIVACY, base_url=config.base_url)
+        visibility=visibility_mapping.applied(params.get("visibility") or converter.DEFAULT_PRIVACY, config),
+        base_url=config.base_url)
     return {**entity, "pending": True,
             "archipel": {"held": {"state": body.get("state"), "rule": body.get("rule"),
                                   "message": body.get("error_description") or body.get("message"),
@@ -235,7 +249,10 @@ def _create(params: dict):
     note = _note(params, parent)
     if isinstance(note, str):
         return api_error(422, note)
-    published = upstream.publish(g.requester.user, note)
+    refusal = communities.posting_refusal([*note.get("to", []), *note.get("cc", [])])
+    if refusal:
+        return api_error(422, refusal)
+    published = media_posting.publish(g.requester.user, note, params)  # media_ids: the uploads it carries
     if published.status == 201:
         obj = published.body.get("activity", {}).get("object")
         entity = status_entity(obj) if isinstance(obj, dict) else None

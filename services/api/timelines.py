@@ -19,9 +19,9 @@ from flask import Blueprint, jsonify, request
 
 from fedkit.protocol.local_ids import is_local
 from fedkit.protocol.vocab import CREATE
-from services.api import ids, upstream
+from services.api import communities, ids, upstream
 from services.api.auth import require_scope
-from services.api.entities import account_of, home_entity, me, status_entity
+from services.api.entities import account_of, home_entity, me, prefetch_page, status_entity
 from services.api.entities import config as _config
 from services.api.errors import not_found
 from services.api.pagination import page_params, paged_response
@@ -49,7 +49,18 @@ def _timeline_page(per_ms: int):
     return replace(page, **cursors)
 
 
+def _shown_posts(item: dict) -> list:
+    """The posts a page item shows: its object, or a home item's post (a boost's, relayed or not)."""
+    if "object" in item:
+        return [item["object"]]
+    inner = item["activity"].get("object")
+    if isinstance(inner, dict) and isinstance(inner.get("object"), dict):
+        return [inner["object"]]
+    return [inner]
+
+
 def _page(items: list[dict], entity_of):
+    prefetch_page([post for item in items for post in _shown_posts(item)])
     entities = [e for e in (entity_of(item) for item in items) if e is not None]
     return paged_response(jsonify(entities), [item["cursor"] for item in items])
 
@@ -108,6 +119,9 @@ def account_statuses(account_id: str):
         return jsonify([])
     page = _timeline_page(1)
     cursors = {"limit": page.limit, "max_id": page.max_id, "since_id": page.since_id, "min_id": page.min_id}
+    relays = communities.relays(actor, **cursors)  # a community's: its relays, as reblogs
+    if relays is not None:
+        return _page(relays, lambda item: home_entity(item["activity"]))
     read = upstream.local_posts if is_local(actor, _config().base_url) else upstream.received_posts
     items = read(author=actor, exclude_replies=_flag("exclude_replies"), **cursors)
     return _page(items, lambda item: status_entity(item["object"]))

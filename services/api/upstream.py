@@ -13,6 +13,7 @@ from contextlib import contextmanager
 
 import requests
 
+from fedkit.contracts.communities import CommunitiesClient
 from fedkit.contracts.identity import IdentityClient
 from fedkit.contracts.inbox import InboxClient
 from fedkit.contracts.outbox import OutboxClient
@@ -52,6 +53,10 @@ def _inbox() -> InboxClient:
 
 def _outbox() -> OutboxClient:
     return OutboxClient(internal_client())
+
+
+def _communities() -> CommunitiesClient:
+    return CommunitiesClient(internal_client())
 
 
 # -- identity ------------------------------------------------------------------------------
@@ -199,6 +204,13 @@ def interactions(object_id: str) -> dict:
         return _inbox().interactions(object_id, user=user, scopes=scopes)
 
 
+def interactions_page(object_ids: list[str]) -> dict[str, dict]:
+    """``interactions`` of each of a page's objects, in one call: {id: {…}}."""
+    user, scopes = _reader()
+    with _answering("inbox"):
+        return _inbox().interactions_page(object_ids, user=user, scopes=scopes)
+
+
 def interaction_actors(object_id: str, kind: str, *, limit: int, max_id: str | None = None,
                        since_id: str | None = None, min_id: str | None = None) -> list[dict]:
     """Who liked or announced an object, newest first: [{"actor", "cursor"}]."""
@@ -208,6 +220,24 @@ def interaction_actors(object_id: str, kind: str, *, limit: int, max_id: str | N
     if items is None:
         raise BadCursor("max_id, since_id and min_id must be ids from a Link header")
     return items
+
+
+def own_votes(question: str) -> list[str]:
+    """The titles of the options the requester voted for in a poll."""
+    user, _ = _reader()
+    with _answering("inbox"):
+        return _inbox().own_votes(user, question)
+
+
+def earlier_versions(object_id: str, *, local: bool) -> list[dict] | None:
+    """An object's versions before its edits, oldest first, from the service that holds it
+    (the outbox for this node's posts), as the requester may see them; None if hidden."""
+    user, scopes = _reader()
+    if local:
+        with _answering("outbox"):
+            return _outbox().earlier_versions(object_id, user=user, scopes=scopes)
+    with _answering("inbox"):
+        return _inbox().earlier_versions(object_id, user=user, scopes=scopes)
 
 
 # -- notifications: a user's own, as the inbox keeps them ------------------------------------
@@ -238,3 +268,52 @@ def clear_notifications() -> None:
     user, scopes = _reader()
     with _answering("inbox"):
         _inbox().clear_notifications(user, scopes=scopes)
+
+
+# -- communities: a local community as the requester sees it ---------------------------------
+def community(slug: str) -> dict | None:
+    """{"document", "members", "posts", "membership", "role", "may_post"} of a local
+    community the requester may see (fedkit.contracts.communities); None otherwise."""
+    user, scopes = _reader()
+    with _answering("communities"):
+        return _communities().account(slug, user=user, scopes=scopes)
+
+
+def community_relays(slug: str, *, limit: int, max_id: str | None = None, since_id: str | None = None,
+                     min_id: str | None = None) -> list[dict]:
+    """A local community's relays the requester may see, newest first: [{"activity", "cursor"}]."""
+    user, scopes = _reader()
+    with _answering("communities"):
+        items = _communities().relays(slug, user=user, scopes=scopes, limit=limit, max_id=max_id,
+                                      since_id=since_id, min_id=min_id)
+    if items is None:
+        raise BadCursor("max_id, since_id and min_id must be ids from a Link header")
+    return items
+
+
+def community_members(slug: str, *, limit: int, max_id: str | None = None, since_id: str | None = None,
+                      min_id: str | None = None) -> list[dict]:
+    """A local community's members, newest first: [{"actor", "cursor"}] ([] when hidden)."""
+    user, scopes = _reader()
+    with _answering("communities"):
+        items = _communities().members(slug, user=user, scopes=scopes, limit=limit, max_id=max_id,
+                                       since_id=since_id, min_id=min_id)
+    if items is None:
+        raise BadCursor("max_id, since_id and min_id must be ids from a Link header")
+    return items
+
+
+# -- media: who may load a file is who may see the post that carries it ---------------------
+def local_object_for(object_id: str, reader) -> int:
+    """The outbox's answer (200, 404, 410) on whether ``reader`` (a ``Requester``: a local
+    user, or a verified signer) may see the local object."""
+    with _answering("outbox"):
+        status, _ = _outbox().local_object(object_id, user=reader.user, scopes=reader.scopes,
+                                           signer=reader.signer, viewer=reader.viewer_kind)
+    return status
+
+
+def remote_media(username: str, url: str) -> tuple[int, str, bytes]:
+    """A remote attachment fetched signed as the local user: (status, content type, bytes)."""
+    with _answering("outbox"):
+        return _outbox().remote_media(username, url)
