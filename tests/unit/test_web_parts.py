@@ -122,3 +122,28 @@ def test_the_session_cookie_is_httponly_lax_and_secure_on_https(base_url, secure
     header = response.headers["Set-Cookie"]
     assert header.startswith("archipel_fr_web=value;") and "HttpOnly" in header and "SameSite=Lax" in header
     assert ("Secure" in header) is secure
+
+
+def test_a_posts_images_show_with_their_description_and_files_as_links():
+    from flask import Flask, render_template
+    from flask_babel import Babel
+
+    from services.web import app as web_app
+    from services.web.context import content
+
+    app = Flask(web_app.__name__)  # the web app's templates, without a node behind them
+    Babel(app)
+    status = {"id": "1", "account": {"id": "2", "acct": "alice", "username": "alice", "avatar": ""},
+              "created_at": "2026-11-29T10:00:00.000Z", "content": "<p>Plans</p>", "visibility": "group",
+              "spoiler_text": "", "replies_count": 0, "favourites_count": 0, "reblogs_count": 0,
+              "media_attachments": [
+                  {"type": "image", "url": "/media/1/original.png", "preview_url": "/media/1/small.png",
+                   "description": "The new hall, seen from the gate"},
+                  {"type": "unknown", "url": "/media/2/original.pdf", "description": "Floor plan"}]}
+    with app.test_request_context():
+        app.jinja_env.filters["when"] = lambda value: value
+        html = render_template("_status_fragment.html", status=status, next="/web/home", detail=False,
+                               viewer={"csrf": "c", "account_id": "9"}, content=content,
+                               audience_label=lambda v: v)
+    assert '<img src="/media/1/small.png" alt="The new hall, seen from the gate"' in html
+    assert '<a class="file" href="/media/2/original.pdf">Floor plan</a>' in html
