@@ -1,6 +1,6 @@
 """The compact layout: one node in two processes, for a small subsidiary.
 
-``deploy.compact_node:create_app()`` is the gateway with the five services mounted in
+``deploy.compact_node:create_app()`` is the gateway with the six services mounted in
 the same WSGI process (``fedkit.runtime.inproc``: the service contracts are unchanged — same
 paths, headers and internal secret — only the socket is gone), and ``python -m
 deploy.compact_node`` is one worker process running the inbox, delivery and communities
@@ -18,7 +18,7 @@ from flask import Flask
 from fedkit.runtime import inproc
 from fedkit.runtime.config import Config, load_config
 
-SERVICES = ("identity", "inbox", "outbox", "communities", "api")
+SERVICES = ("identity", "inbox", "outbox", "communities", "api", "web")
 WORKER_THREADS = 8
 
 
@@ -38,10 +38,11 @@ def mount_services(config: Config) -> Config:
     from services.identity.app import create_app as identity_app
     from services.inbox.app import create_app as inbox_app
     from services.outbox.app import create_app as outbox_app
+    from services.web.app import create_app as web_app
 
     cfg = in_process_config(config)
     for name, factory in (("identity", identity_app), ("inbox", inbox_app), ("outbox", outbox_app),
-                          ("communities", communities_app), ("api", api_app)):
+                          ("communities", communities_app), ("api", api_app), ("web", web_app)):
         inproc.mount(in_process_url(name), factory(cfg))
     return cfg
 

@@ -79,6 +79,7 @@ def main() -> int:
         scim_tokens.chmod(0o600)
         print(f"\nDemo password for every account: {secrets_['demo_password']}")
         print(f"Each node's SCIM bearer token (its own): {scim_tokens}")
+        print(f"Open {nodes[0].spec.base_url} in a browser and sign in with the group's account (e.g. alice).")
         print("Try:  curl -s 'http://127.0.0.1:8001/.well-known/webfinger?resource=acct:alice@127.0.0.1:8001'")
         print(f"Logs in {data_dir / 'logs'}.  Ctrl-C stops everything.", flush=True)
         stop.wait()

@@ -38,6 +38,7 @@ from services.inbox.votes import CastVote
 from services.outbox.models import Delivery, HeldPost, HostHealth, LocalObject, OutboxActivity
 from services.outbox.polls import PollVote
 from services.outbox.versions import LocalObjectVersion
+from services.web.models import SeenNotifications, WebAppSession, WebClient, WebSignIn
 
 DOCUMENTS = (
     ActorKey, CachedActor, AuditRecord,
@@ -47,6 +48,7 @@ DOCUMENTS = (
     Community, Membership, CommunityPost, ScimChange, AccountChange, AccountId, StatusId, IdempotentPost,
     MediaUpload,
     PollVote, LocalObjectVersion, CastVote, ReceivedVersion,  # polls and edit history
+    WebClient, WebSignIn, WebAppSession, SeenNotifications,
 )
 
 
@@ -58,6 +60,9 @@ def migrate(config: Config) -> None:
     # Ended sign-in windows and sessions go away by themselves (both are also checked on use).
     ensure_ttl(LoginFailures, "expires_at", 0, "login_failures_ttl")
     ensure_ttl(WebSession, "expires_at", 0, "web_sessions_ttl")
+    # The web app's (services/web): sign-ins under way and browser sessions.
+    ensure_ttl(WebSignIn, "expires_at", 0, "web_signins_ttl")
+    ensure_ttl(WebAppSession, "expires_at", 0, "web_app_sessions_ttl")
     # An Idempotency-Key holds for an hour (checked on use); the records go after a day.
     ensure_ttl(IdempotentPost, "created_at", 1, "api_idempotent_posts_ttl")
     hash_clear_credentials(Account._get_db())  # clear secrets and tokens of an older node

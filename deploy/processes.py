@@ -25,7 +25,7 @@ from deploy.supervision import (
     wait_for_ports_free,
 )
 
-SERVICES = ("identity", "inbox", "outbox", "communities", "api")
+SERVICES = ("identity", "inbox", "outbox", "communities", "api", "web")
 WORKERS = {"inbox-worker": "services.inbox.worker", "delivery-worker": "services.outbox.worker",
            "communities-worker": "services.communities.worker"}
 # The streaming server (WebSocket, its own port: the WSGI gateway cannot carry it); in the

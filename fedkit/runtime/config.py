@@ -62,6 +62,10 @@ class Config:
     streaming_port: int = 4000
     streaming_url: str = ""
     streaming_recheck_seconds: float = 15.0
+    web_url: str = "http://127.0.0.1:9106"
+    # Where the web app (services/web) calls the node's public API, as any app does; empty:
+    # the public base URL. Set it to the gateway's internal address behind a TLS proxy.
+    web_api_url: str = ""
     # Dev mode allows http:// and loopback peers; production refuses them unless allowlisted.
     dev_mode: bool = False
     fetch_allowlist: tuple[str, ...] = field(default_factory=tuple)
@@ -163,6 +167,8 @@ class Config:
             streaming_url=env_str("ARCHIPEL_STREAMING_URL", "").rstrip("/"),
             streaming_recheck_seconds=float(env_str("ARCHIPEL_STREAMING_RECHECK_SECONDS",
                                                     str(cls.streaming_recheck_seconds))),
+            web_url=env_str("ARCHIPEL_WEB_URL", cls.web_url),
+            web_api_url=env_str("ARCHIPEL_WEB_API_URL", "").rstrip("/"),
             dev_mode=env_bool("ARCHIPEL_DEV_MODE", False),
             fetch_allowlist=env_list("ARCHIPEL_FETCH_ALLOWLIST"),
             max_body_bytes=int(env_str("ARCHIPEL_MAX_BODY_BYTES", str(cls.max_body_bytes))),
