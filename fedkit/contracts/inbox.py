@@ -25,6 +25,8 @@ NOTIFICATIONS = "/internal/users/<username>/notifications"  # GET ?types=&exclud
 NOTIFICATION = "/internal/users/<username>/notifications/<number>"  # GET; DELETE: dismiss
 INTERACTIONS = "/internal/interactions"  # GET ?id=: counts, and the requester's own Like/Announce of it
 INTERACTION_ACTORS = "/internal/interactions/actors"  # GET ?id=&kind=&limit=&max_id=&since_id=&min_id=
+POSTS_MATCHING = "/internal/posts/matching"  # GET ?q=&any=&all=&none=&author=&local=&limit=&offset=&max_id=…
+TAGS = "/internal/tags"  # GET ?q=&limit=: hashtags of the posts the requester may see, by prefix
 
 
 class InboxClient:
@@ -184,3 +186,29 @@ class InboxClient:
         resp = self.transport.request("DELETE", SERVICE, path_of(NOTIFICATIONS, username=username),
                                       headers=as_reader(username, scopes))
         resp.raise_for_status()
+
+    def posts_matching(self, *, user: str | None, scopes=(), q: str = "", any_tags=(), all_tags=(),
+                       none_tags=(), author: str | None = None, local: bool = False, limit: int = 20,
+                       offset: int = 0, max_id: str | None = None, since_id: str | None = None,
+                       min_id: str | None = None) -> list[dict] | None:
+        """Posts this reader may see with a hashtag among ``any_tags`` (and all of
+        ``all_tags``, none of ``none_tags``) and/or a text matching ``q``, newest first:
+        [{"object", "cursor"}]; None when a cursor is not one this node gave out."""
+        params = {"q": q or None, "any": list(any_tags), "all": list(all_tags), "none": list(none_tags),
+                  "author": author, "local": "1" if local else None, "limit": limit, "offset": offset or None,
+                  "max_id": max_id, "since_id": since_id, "min_id": min_id}
+        resp = self.transport.request("GET", SERVICE, POSTS_MATCHING,
+                                      params={k: v for k, v in params.items() if v not in (None, [])},
+                                      headers=as_reader(user, scopes))
+        if resp.status_code == 400:
+            return None
+        resp.raise_for_status()
+        return list(resp.json()["items"])
+
+    def tags(self, prefix: str, *, user: str | None, scopes=(), limit: int = 20) -> list[dict]:
+        """Hashtags starting with ``prefix`` on posts this reader may see, most used first:
+        [{"name", "uses"}]."""
+        resp = self.transport.request("GET", SERVICE, TAGS, params={"q": prefix, "limit": limit},
+                                      headers=as_reader(user, scopes))
+        resp.raise_for_status()
+        return list(resp.json()["items"])

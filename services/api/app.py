@@ -32,14 +32,16 @@ def create_app(config: Config | dict | None = None) -> Flask:
         interactions,
         media_defaults,
         notifications,
+        search,
         statuses,
+        tags,
         timelines,
     )
     from services.api.errors import install_error_handlers
 
     app = create_service_app(__name__, "api", config,
                              blueprints=(instance.bp, apps.bp, accounts.bp, media_defaults.bp, statuses.bp,
-                                         timelines.bp, interactions.bp, notifications.bp))
+                                         timelines.bp, interactions.bp, notifications.bp, search.bp, tags.bp))
     app.json.sort_keys = False  # entities keep Mastodon's documented field order
     install_error_handlers(app)
     app.wsgi_app = TrailingSlashTolerant(app.wsgi_app)

@@ -1,0 +1,79 @@
+"""Finding remote actors for the client API's account search (services/api/search.py):
+among those this node already knows (its actor cache: fedkit/protocol/actors.py), or, asked
+to resolve, by WebFinger then a signed fetch (fedkit/protocol/webfinger.py). The outbox owns
+the actor cache, so it answers both.
+
+Matching is ``matches`` alone (a prefix of the username, of the address or of a word of the
+display name, any case), over the cache newest first up to ``SCAN_LIMIT`` actors: a
+search engine replaces that function later.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, jsonify, request
+
+from fedkit.contracts import outbox as contract
+from fedkit.protocol.actors import CachedActor, FetchError, get_actor
+from fedkit.protocol.vocab import APPLICATION
+from fedkit.protocol.webfinger import actor_of_acct, parse_acct
+from fedkit.runtime.responses import error
+
+bp = Blueprint("outbox_actor_search", __name__)
+
+SCAN_LIMIT = 5000
+MAX_QUERY = 100
+
+
+def matches(query: str, username: str, host: str, name: str) -> bool:
+    """Does ``query`` (lower case, no leading ``@``) name this actor (``username`` in lower case)?"""
+    name = name.lower()
+    return (username.startswith(query) or f"{username}@{host}".startswith(query)
+            or any(word.startswith(query) for word in name.split()))
+
+
+@bp.get(contract.ACTORS_SEARCH)
+def search():
+    """Known remote actors (not suspended, not instance actors) that ``q`` names, as their
+    documents; ``q`` may also be an actor id."""
+    query = request.args.get("q", "").strip().lstrip("@").lower()[:MAX_QUERY]
+    try:
+        limit = max(1, min(int(request.args.get("limit", "40")), 80))
+    except ValueError:
+        return error(400, "invalid_request", "limit must be a number")
+    if not query:
+        return jsonify(items=[])
+    found = []
+    rows = CachedActor.objects(suspended__ne=True).only("actor_id", "actor_type", "preferred_username",
+                                                        "raw_json").order_by("-fetched_at")
+    for actor in rows.limit(SCAN_LIMIT):
+        if actor.actor_type == APPLICATION:
+            continue
+        raw = json.loads(actor.raw_json or "{}")
+        name = raw.get("name") if isinstance(raw.get("name"), str) else ""
+        host = urlsplit(actor.actor_id).netloc.lower()
+        username = (actor.preferred_username or "").lower()
+        if actor.actor_id == query or matches(query, username, host, name):
+            # the exact username first, then the usernames it starts, then display names
+            found.append(((username != query, not username.startswith(query), username, host), raw))
+    found.sort(key=lambda pair: pair[0])
+    return jsonify(items=[raw for _, raw in found[:limit]])
+
+
+@bp.get(contract.ACTOR_RESOLVE)
+def resolve():
+    """A remote actor's document by its address ``acct`` (``user@host``): WebFinger, then the
+    actor fetched (or refreshed) and cached; 404 when it cannot be had, 410 if suspended."""
+    config = current_app.config["ARCHIPEL"]
+    parsed = parse_acct(request.args.get("acct", ""))
+    if parsed is None:
+        return error(400, "invalid_request", "acct: user@host")
+    try:
+        actor = get_actor(actor_of_acct(*parsed, config), config)
+    except FetchError as exc:
+        return error(404, "not_found", f"cannot resolve that account: {exc.code}")
+    if actor.suspended:
+        return error(410, "gone", "that actor is suspended at its origin")
+    return jsonify(actor.raw)

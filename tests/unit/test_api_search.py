@@ -1,0 +1,141 @@
+"""Search (docs.joinmastodon.org/methods/search/#v2) and the tag timeline through the node's
+gateway, in process: accounts of this node and those it knows (the group's first),
+statuses by text and by URL, hashtags — never what the visibility policy hides."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.inprocess import MEMBER, OUTSIDE
+from tests.unit.api_support import ApiUser, api_user
+
+PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
+
+
+def known_remote(node, actor_id: str, username: str, name: str = "") -> None:
+    """A remote actor in the node's cache with its username and display name."""
+    from fedkit.protocol.actors import CachedActor
+
+    node.remote_actor(actor_id)
+    cached = CachedActor.objects(actor_id=actor_id).get()
+    document = {**cached.raw, "preferredUsername": username, "name": name}
+    cached.update(set__preferred_username=username, set__raw_json=json.dumps(document))
+
+
+@pytest.fixture
+def people(node):
+    from services.identity.models import Account
+
+    users = {name: api_user(node, name) for name in ("alice", "bob", "carol")}
+    Account.objects(username="alice").update_one(set__display_name="Alice Martin")
+    node.follows(node.actor("carol"), node.actor("alice"))  # carol follows alice; bob does not
+    return users
+
+
+def search(user: ApiUser, q: str, **params) -> dict:
+    resp = user.get("/api/v2/search", query_string={"q": q, **params})
+    assert resp.status_code == 200, resp.text
+    return resp.get_json()
+
+
+def accts(found: dict) -> list[str]:
+    return [a["acct"] for a in found["accounts"]]
+
+
+def test_accounts_of_this_node_and_the_ones_it_knows_group_first(node, people):
+    known_remote(node, f"{OUTSIDE}/users/alfonso", "alfonso", "Alfonso Supplier")
+    known_remote(node, f"{MEMBER}/users/alfred", "alfred", "Alfred Keller")
+    known_remote(node, f"{MEMBER}/users/zoe", "zoe", "Zoé Alvarez")
+    found = search(people["bob"], "al", type="accounts")
+    assert accts(found) == ["alice", "alfred@de.test", "zoe@de.test", "alfonso@partner.test"]
+    assert found["statuses"] == [] and found["hashtags"] == []
+    # by display name, by address, by profile URL; a member node by its short name
+    assert accts(search(people["bob"], "martin")) == ["alice"]
+    assert accts(search(people["bob"], "@alfred@de.test")) == ["alfred@de.test"]
+    assert accts(search(people["bob"], "alfred@de")) == ["alfred@de.test"]
+    assert accts(search(people["bob"], f"{MEMBER}/users/zoe")) == ["zoe@de.test"]
+    assert accts(search(people["bob"], "alice@fr.test")) == ["alice"]
+    # v1 accounts/search answers the same list; limit and offset
+    resp = people["bob"].get("/api/v1/accounts/search", query_string={"q": "al", "limit": 2, "offset": 1})
+    assert [a["acct"] for a in resp.get_json()] == ["alfred@de.test", "zoe@de.test"]
+
+
+def test_following_keeps_the_accounts_one_follows(node, people):
+    assert accts(search(people["carol"], "a", type="accounts", following="true")) == ["alice"]
+    assert accts(search(people["bob"], "a", type="accounts", following="true")) == []
+
+
+def test_resolve_and_offset_need_a_user_and_q_is_required(node, people):
+    anonymous = node.gateway.get("/api/v2/search", query_string={"q": "al", "resolve": "true"}, base_url=node.base)
+    assert anonymous.status_code == 401 and "error" in anonymous.get_json()
+    assert people["bob"].get("/api/v2/search").status_code == 400
+    assert people["bob"].get("/api/v2/search", query_string={"q": "a", "limit": "x"}).status_code == 400
+    no_scope = ApiUser(node, "bob", scopes="write")
+    assert no_scope.get("/api/v2/search", query_string={"q": "al"}).status_code == 403
+
+
+def _post(node, content: str, to: list[str]) -> str:
+    return node.publish("alice", {"type": "Note", "content": content, "to": to})["object"]["id"]
+
+
+def test_statuses_by_text_and_url_only_as_the_policy_allows(node, people):
+    public = _post(node, "<p>Kaizen workshop on Monday</p>", [PUBLIC])
+    private = _post(node, "<p>Kaizen budget numbers</p>", [node.actor("alice") + "/followers"])
+    node.run()
+
+    def uris(user, q):
+        return [s["uri"] for s in search(user, q, type="statuses")["statuses"]]
+
+    assert uris(people["bob"], "kaizen") == [public]  # not a follower: the followers-only post is hidden
+    assert uris(people["bob"], "KAIZEN budget") == []
+    assert uris(people["bob"], private) == []  # its URL opens nothing either
+    assert uris(people["carol"], "kaizen") == [private, public]  # a follower sees both, newest first
+    assert uris(people["carol"], private) == [private]
+    assert uris(people["alice"], "budget kaizen") == [private]
+    assert uris(people["bob"], public) == [public]
+    anonymous = node.gateway.get("/api/v2/search", query_string={"q": "kaizen"}, base_url=node.base).get_json()
+    assert [s["uri"] for s in anonymous["statuses"]] == [public]
+    assert uris(people["carol"], "kaizen") == [private, public]
+    assert [s["uri"] for s in search(people["carol"], "kaizen", type="statuses", offset=1)["statuses"]] == [public]
+
+
+def _toot(user: ApiUser, text: str, visibility: str) -> dict:
+    resp = user.post("/api/v1/statuses", data={"status": text, "visibility": visibility})
+    assert resp.status_code == 200, resp.text
+    return resp.get_json()
+
+
+def test_hashtags_are_tagged_found_and_listed_as_the_policy_allows(node, people):
+    public = _toot(people["alice"], "Our #Welding line is up #lean", "public")
+    private = _toot(people["alice"], "Scrap rate of the #welding line", "private")
+    node.run()
+    assert [t["name"] for t in public["tags"]] == ["Welding", "lean"]
+    assert public["tags"][0]["url"] == f"{node.base}/tags/welding"
+
+    def timeline(user, tag, **params):
+        resp = user.get(f"/api/v1/timelines/tag/{tag}", query_string=params)
+        assert resp.status_code == 200, resp.text
+        return [s["id"] for s in resp.get_json()]
+
+    assert timeline(people["bob"], "welding") == [public["id"]]
+    assert timeline(people["carol"], "WELDING") == [private["id"], public["id"]]
+    assert timeline(people["carol"], "welding", **{"all[]": "lean"}) == [public["id"]]
+    assert timeline(people["carol"], "welding", **{"none[]": "lean"}) == [private["id"]]
+    assert timeline(people["carol"], "lean", **{"any[]": "welding"}) == [private["id"], public["id"]]
+    assert timeline(people["carol"], "welding", local="true") == [private["id"], public["id"]]
+    assert timeline(people["carol"], "nothing") == []
+    # paging with the Link header's cursor, and with a status id
+    first = people["carol"].get("/api/v1/timelines/tag/welding", query_string={"limit": 1})
+    assert [s["id"] for s in first.get_json()] == [private["id"]] and 'rel="next"' in first.headers["Link"]
+    assert timeline(people["carol"], "welding", max_id=private["id"]) == [public["id"]]
+
+    tags = search(people["carol"], "#weld", type="hashtags")["hashtags"]
+    assert [(t["name"].lower(), t["url"]) for t in tags] == [("welding", f"{node.base}/tags/welding")]
+    assert search(people["bob"], "lea", type="hashtags")["hashtags"][0]["name"] == "lean"
+    # a tag only a hidden post carries is not listed
+    _toot(people["alice"], "#secretproject kick-off", "private")
+    node.run()
+    assert search(people["bob"], "secretp", type="hashtags")["hashtags"] == []
+    assert [t["name"] for t in search(people["carol"], "secretp", type="hashtags")["hashtags"]] == ["secretproject"]
