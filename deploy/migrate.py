@@ -12,6 +12,7 @@ from fedkit.runtime.db import connect_db, ensure_indexes, ensure_ttl
 from fedkit.runtime.keystore import ActorKey
 from gateway.audit import AuditRecord, ensure_retention
 from services.api.models import AccountId, IdempotentPost, StatusId
+from services.api.personal_models import Bookmark, Marker
 from services.communities.models import Community, CommunityPost, Membership
 from services.identity.credentials import hash_clear_credentials
 from services.identity.lifecycle import AccountChange
@@ -30,6 +31,7 @@ from services.inbox.models import (
     InboundActivity,
     InboxItem,
     Interaction,
+    Notification,
     ReceivedObject,
 )
 from services.outbox.models import Delivery, HeldPost, HostHealth, LocalObject, OutboxActivity
@@ -37,9 +39,10 @@ from services.outbox.models import Delivery, HeldPost, HostHealth, LocalObject, 
 DOCUMENTS = (
     ActorKey, CachedActor, AuditRecord,
     Account, OAuthClient, OAuthCode, OAuthToken, WebSession, LoginFailures,
-    InboundActivity, FollowRelation, ReceivedObject, Interaction, InboxItem,
+    InboundActivity, FollowRelation, ReceivedObject, Interaction, InboxItem, Notification,
     OutboxActivity, LocalObject, Delivery, HostHealth, HeldPost,
     Community, Membership, CommunityPost, ScimChange, AccountChange, AccountId, StatusId, IdempotentPost,
+    Bookmark, Marker,
 )
 
 

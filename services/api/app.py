@@ -28,8 +28,10 @@ def create_app(config: Config | dict | None = None) -> Flask:
     from services.api import (
         accounts,
         apps,
+        bookmarks,
         instance,
         interactions,
+        markers,
         media_defaults,
         notifications,
         search,
@@ -41,7 +43,8 @@ def create_app(config: Config | dict | None = None) -> Flask:
 
     app = create_service_app(__name__, "api", config,
                              blueprints=(instance.bp, apps.bp, accounts.bp, media_defaults.bp, statuses.bp,
-                                         timelines.bp, interactions.bp, notifications.bp, search.bp, tags.bp))
+                                         timelines.bp, interactions.bp, notifications.bp, search.bp, tags.bp,
+                                         bookmarks.bp, markers.bp))
     app.json.sort_keys = False  # entities keep Mastodon's documented field order
     install_error_handlers(app)
     app.wsgi_app = TrailingSlashTolerant(app.wsgi_app)

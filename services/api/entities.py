@@ -26,6 +26,7 @@ from fedkit.protocol.vocab import (
 from fedkit.rules.policy import node_audience
 from fedkit.rules.registry import load_registry
 from services.api import converter, ids, upstream
+from services.api.personal_models import bookmarked
 
 
 def config():
@@ -115,7 +116,7 @@ def status_entity(obj: dict) -> dict | None:
         parent_author = author_of(parent_obj) if parent_obj else None
     mentioned = {m: account_of(m) for m in converter.mention_uris(obj)}
     known = upstream.interactions(uri)
-    return converter.status(
+    entity = converter.status(
         obj, status_id=ids.status_id(uri, obj.get("published")), account=account,
         visibility=converter.visibility_of(obj, author, audiences()), base_url=config().base_url,
         in_reply_to_id=ids.status_id(parent) if parent else None,
@@ -124,6 +125,8 @@ def status_entity(obj: dict) -> dict | None:
         counts=converter.StatusCounts(replies=known["replies"], reblogs=known["reblogs"],
                                       favourites=known["favourites"]),
         favourited=bool(known["favourite_id"]), reblogged=bool(known["reblog_id"]))
+    entity["bookmarked"] = bookmarked(g.requester.user, uri)  # the requester's own (services/api/bookmarks.py)
+    return entity
 
 
 def reblog_entity(activity: dict, inner: dict) -> dict | None:
