@@ -32,6 +32,7 @@ class Account:
     roles: tuple[str, ...] = ()
     signs_in_with_group: bool = False
     summary: str = ""  # the profile text as its owner wrote it
+    directory_managed: bool = False  # its name comes from the directory or the group's provider
 
     @classmethod
     def from_json(cls, data: dict) -> Account:
@@ -39,7 +40,7 @@ class Account:
                    locked=bool(data.get("locked")), suspended=bool(data.get("suspended")),
                    roles=tuple(data.get("roles") or ()),
                    signs_in_with_group=bool(data.get("signs_in_with_group")),
-                   summary=data.get("summary") or "")
+                   summary=data.get("summary") or "", directory_managed=bool(data.get("directory_managed")))
 
 
 class IdentityClient:

@@ -69,7 +69,8 @@ class InboxClient:
 
     def follows_page(self, actor: str, which: str, *, limit: int, max_id: str | None = None,
                      since_id: str | None = None, min_id: str | None = None) -> list[dict] | None:
-        """One page of an actor's accepted followers (``which="followers"``) or followees,
+        """One page of an actor's accepted followers (``which="followers"``) or followees
+        (``"following"``), or of the follow requests awaiting its approval (``"requests"``),
         newest first: [{"actor", "cursor"}]; None when a cursor is not one this node gave."""
         params = {"actor": actor, "which": which, "limit": limit, "max_id": max_id, "since_id": since_id,
                   "min_id": min_id}

@@ -94,3 +94,12 @@ def test_unread_count_follows_the_notifications_marker(node, people):
     alice.post("/api/v1/markers", data={"notifications[last_read_id]": newest[0]["id"]})
     assert alice.get("/api/v1/notifications/unread_count").get_json() == {"count": 0}
     assert alice.get("/api/v1/notifications/unread_count", query_string={"limit": "x"}).status_code == 400
+
+
+def test_account_statuses_only_media_keeps_those_with_attachments(node, people):
+    post = _toot(people["alice"], "no picture here")
+    node.run()
+    account = post["account"]["id"]
+    bob = people["bob"]
+    assert [s["id"] for s in bob.get(f"/api/v1/accounts/{account}/statuses").get_json()] == [post["id"]]
+    assert bob.get(f"/api/v1/accounts/{account}/statuses", query_string={"only_media": "true"}).get_json() == []
