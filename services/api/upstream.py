@@ -276,3 +276,10 @@ def tags(prefix: str, limit: int) -> list[dict]:
     user, scopes = _reader()
     with _answering("inbox"):
         return _inbox().tags(prefix, user=user, scopes=scopes, limit=limit)
+
+
+def resolve_object(object_id: str) -> dict | None:
+    """A remote post fetched from its origin as the requester (search ``resolve``), if visible."""
+    user, scopes = _reader()
+    with _answering("inbox"):
+        return _inbox().resolve_object(object_id, user=user, scopes=scopes) if user else None

@@ -139,3 +139,84 @@ def test_hashtags_are_tagged_found_and_listed_as_the_policy_allows(node, people)
     node.run()
     assert search(people["bob"], "secretp", type="hashtags")["hashtags"] == []
     assert [t["name"] for t in search(people["carol"], "secretp", type="hashtags")["hashtags"]] == ["secretproject"]
+
+
+class OriginServer:
+    """A remote server on loopback that serves a few ActivityStreams documents by path and
+    answers 404 for a GET not signed by one of ``followers`` on a followers-only one."""
+
+    def __init__(self):
+        import http.server
+        import threading
+
+        self.documents: dict[str, tuple[dict, bool]] = {}
+        self.signers: list[str] = []
+        origin = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802
+                signature = self.headers.get("Signature", "")
+                key_id = signature.split('keyId="', 1)[1].split('"', 1)[0] if 'keyId="' in signature else ""
+                origin.signers.append(key_id)
+                document, followers_only = origin.documents.get(self.path, (None, False))
+                if document is None or (followers_only and not key_id.startswith(origin.follower)):
+                    self.send_response(404)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                body = json.dumps(document).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/activity+json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.follower = ""
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def post(self, path: str, content: str, *, followers_only: bool = False) -> str:
+        author = f"{self.base}/users/olga"
+        note = {"id": self.base + path, "type": "Note", "attributedTo": author, "content": content,
+                "published": "2026-01-02T03:04:05Z",
+                "to": [f"{author}/followers" if followers_only else PUBLIC]}
+        self.documents[path] = (note, followers_only)
+        return note["id"]
+
+
+@pytest.fixture
+def origin():
+    server = OriginServer()
+    yield server
+    server.server.shutdown()
+
+
+def test_resolve_fetches_a_status_by_url_as_the_user_when_the_origin_lets_them(node, people, origin):
+    from fedkit.protocol.actors import CachedActor
+
+    node.remote_actor(f"{origin.base}/users/olga")
+    CachedActor.objects(actor_id=f"{origin.base}/users/olga").update_one(set__followers=None)
+    public = origin.post("/notes/1", "<p>Quality audit</p>")
+    private = origin.post("/notes/2", "<p>Audit findings</p>", followers_only=True)
+    origin.follower = node.actor("carol")  # the origin serves the followers-only post to carol only
+    node.follows(node.actor("carol"), f"{origin.base}/users/olga")
+
+    def found(user, q, **params):
+        return [s["uri"] for s in search(user, q, type="statuses", **params)["statuses"]]
+
+    assert found(people["bob"], public) == []  # not held here, and not resolved
+    assert found(people["bob"], public, resolve="true") == [public]
+    assert origin.signers[-1] == node.actor("bob") + "#main-key"  # fetched as bob
+    assert found(people["bob"], public) == [public]  # held now
+    assert found(people["bob"], private, resolve="true") == []  # the origin refuses bob
+    assert found(people["carol"], private, resolve="true") == [private]
+    assert found(people["bob"], private, resolve="true") == []  # held, but still hidden from bob
+    assert found(people["bob"], "audit") == [public]
+    # not a post of that origin, or no post at all: nothing
+    origin.documents["/notes/3"] = ({"id": f"{origin.base}/notes/3", "type": "Person"}, False)
+    assert found(people["bob"], f"{origin.base}/notes/3", resolve="true") == []
+    assert found(people["bob"], f"{origin.base}/notes/404", resolve="true") == []
