@@ -50,7 +50,7 @@ PROPERTY_VALUE_CONTEXT = {"schema": "http://schema.org#", "PropertyValue": "sche
 
 
 def _profile_fields(account) -> dict:
-    fields = [f for f in (account.profile_fields or []) if isinstance(f, dict)]
+    fields = [f for f in (getattr(account, "profile_fields", None) or []) if isinstance(f, dict)]
     if not fields:
         return {}
     return {"@context": [*DEFAULT_CONTEXT, PROPERTY_VALUE_CONTEXT],
