@@ -16,7 +16,7 @@ from flask import g
 
 from fedkit.protocol.hashtags import normalized
 from fedkit.protocol.local_ids import is_local, local_username
-from fedkit.protocol.vocab import id_of, local_actor_id
+from fedkit.protocol.vocab import GROUP, id_of, local_actor_id, type_of
 from fedkit.protocol.webfinger import parse_acct
 from fedkit.rules.registry import load_registry
 from services.api import converter, upstream
@@ -86,6 +86,8 @@ def accounts(query: str, *, resolve: bool, limit: int, offset: int, following: b
         found = [(a, d) for a, d in found if states.get(a, {}).get("following") == converter.FOLLOW_ACCEPTED]
     entities = []
     for actor, document in found:
+        if document is not None and type_of(document) == GROUP:
+            continue  # communities are shown as accounts by their own slice, as the policy allows
         entity = account_entity(actor, document)
         if entity is not None:
             entities.append(entity)

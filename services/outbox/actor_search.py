@@ -17,7 +17,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from fedkit.contracts import outbox as contract
 from fedkit.protocol.actors import CachedActor, FetchError, get_actor
-from fedkit.protocol.vocab import APPLICATION
+from fedkit.protocol.vocab import APPLICATION, GROUP
 from fedkit.protocol.webfinger import actor_of_acct, parse_acct
 from fedkit.runtime.responses import error
 
@@ -36,8 +36,9 @@ def matches(query: str, username: str, host: str, name: str) -> bool:
 
 @bp.get(contract.ACTORS_SEARCH)
 def search():
-    """Known remote actors (not suspended, not instance actors) that ``q`` names, as their
-    documents; ``q`` may also be an actor id."""
+    """Known remote actors (not suspended; no instance actor, no community: a hidden one's
+    name must not leak, and communities as accounts are a later slice) that ``q`` names, as
+    their documents; ``q`` may also be an actor id."""
     query = request.args.get("q", "").strip().lstrip("@").lower()[:MAX_QUERY]
     try:
         limit = max(1, min(int(request.args.get("limit", "40")), 80))
@@ -49,8 +50,8 @@ def search():
     rows = CachedActor.objects(suspended__ne=True).only("actor_id", "actor_type", "preferred_username",
                                                         "raw_json").order_by("-fetched_at")
     for actor in rows.limit(SCAN_LIMIT):
-        if actor.actor_type == APPLICATION:
-            continue
+        if actor.actor_type in (APPLICATION, GROUP):
+            continue  # instance actors; and communities, which answer to the visibility policy
         raw = json.loads(actor.raw_json or "{}")
         name = raw.get("name") if isinstance(raw.get("name"), str) else ""
         host = urlsplit(actor.actor_id).netloc.lower()

@@ -14,11 +14,11 @@ from tests.unit.api_support import ApiUser, api_user
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 
 
-def known_remote(node, actor_id: str, username: str, name: str = "") -> None:
+def known_remote(node, actor_id: str, username: str, name: str = "", actor_type: str = "Person") -> None:
     """A remote actor in the node's cache with its username and display name."""
     from fedkit.protocol.actors import CachedActor
 
-    node.remote_actor(actor_id)
+    node.remote_actor(actor_id, actor_type=actor_type)
     cached = CachedActor.objects(actor_id=actor_id).get()
     document = {**cached.raw, "preferredUsername": username, "name": name}
     cached.update(set__preferred_username=username, set__raw_json=json.dumps(document))
@@ -220,3 +220,9 @@ def test_resolve_fetches_a_status_by_url_as_the_user_when_the_origin_lets_them(n
     origin.documents["/notes/3"] = ({"id": f"{origin.base}/notes/3", "type": "Person"}, False)
     assert found(people["bob"], f"{origin.base}/notes/3", resolve="true") == []
     assert found(people["bob"], f"{origin.base}/notes/404", resolve="true") == []
+
+
+def test_communities_are_not_listed_as_accounts_by_search(node, people):
+    known_remote(node, f"{MEMBER}/communities/alpha-board", "alpha-board", "Alpha board", actor_type="Group")
+    assert accts(search(people["bob"], "alpha", type="accounts")) == []
+    assert accts(search(people["bob"], "alpha-board@de.test", type="accounts")) == []
