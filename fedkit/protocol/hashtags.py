@@ -13,7 +13,7 @@ import re
 from fedkit.protocol.vocab import HASHTAG, as_list, type_of
 
 MAX_NAME = 100
-IN_TEXT = re.compile(r"(?<![=/\w&])#(\w*[^\W\d_]\w*)")
+IN_TEXT = re.compile(r"(?<![=/)\w&])#(\w*[^\W\d_]\w*)")
 NAME = re.compile(r"^\w*[^\W\d_]\w*$")
 
 
