@@ -45,3 +45,18 @@ def tag_object(name: str, base_url: str) -> dict:
     """The AS2 ``Hashtag`` a post carries for ``#name`` (href: this node's tag page, as
     Mastodon links its tags)."""
     return {"type": HASHTAG, "href": f"{base_url}/tags/{name.lower()}", "name": f"#{name}"}
+
+
+def link_hashtags(html_text: str, base_url: str) -> str:
+    """A post's HTML (from a client's plain text, escaped) with each hashtag linked to this
+    node's tag page, as Mastodon writes it (``class="mention hashtag" rel="tag"``), so that
+    apps make it tappable."""
+
+    def link(match: re.Match) -> str:
+        name = match.group(1)
+        if normalized(name) is None:
+            return match.group(0)
+        return (f'<a href="{base_url}/tags/{name.lower()}" class="mention hashtag" rel="tag">'
+                f"#<span>{name}</span></a>")
+
+    return IN_TEXT.sub(link, html_text)

@@ -15,7 +15,7 @@ import re
 import mongoengine as me
 from flask import Blueprint, g, jsonify, request
 
-from fedkit.protocol.hashtags import names_in_text, tag_object
+from fedkit.protocol.hashtags import link_hashtags, names_in_text, tag_object
 from fedkit.protocol.jsonbody import request_json
 from fedkit.protocol.sanitize import text_to_html
 from fedkit.protocol.vocab import NOTE, PUBLIC, id_of, local_actor_id
@@ -144,7 +144,7 @@ def _note(params: dict, parent: dict | None) -> dict | str:
         if parent_author and parent_author != author and parent_author not in mentioned and visibility not in (
                 converter.GROUP_VISIBILITY, converter.NODE_VISIBILITY):
             mentioned.append(parent_author)  # the author answered hears of it, as on Mastodon
-    content = text_to_html(text)
+    content = link_hashtags(text_to_html(text), _config().base_url)
     note = {"type": NOTE, "content": content, **_addressing(visibility, author, mentioned)}
     tags = [{"type": "Mention", "href": uri, "name": name} for uri, name in mentions]
     tags += [tag_object(name, _config().base_url) for name in names_in_text(text)]  # #words, as Mastodon

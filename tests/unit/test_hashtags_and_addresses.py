@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from fedkit.protocol.hashtags import names_in_text, names_of, normalized, tag_object
+from fedkit.protocol.hashtags import link_hashtags, names_in_text, names_of, normalized, tag_object
 from fedkit.protocol.webfinger import _self_link, parse_acct
 
 
@@ -48,3 +48,14 @@ def test_the_actor_is_the_self_link_of_an_activitypub_type():
     assert _self_link(jrd) == "https://x.example/users/bob"
     assert _self_link({"links": [{"rel": "self", "type": "application/activity+json", "href": "ftp://x"}]}) is None
     assert _self_link({}) is None
+
+
+def test_hashtags_are_linked_in_html_as_mastodon_links_them():
+    from fedkit.protocol.sanitize import sanitize_html, text_to_html
+
+    html = link_hashtags(text_to_html("Go #Lean, it's #1 & <b>#x</b>"), "https://fr.example")
+    assert html == ('<p>Go <a href="https://fr.example/tags/lean" class="mention hashtag" rel="tag">'
+                    '#<span>Lean</span></a>, it&#x27;s #1 &amp; &lt;b&gt;'
+                    '<a href="https://fr.example/tags/x" class="mention hashtag" rel="tag">#<span>x</span></a>'
+                    '&lt;/b&gt;</p>')
+    assert 'class="mention hashtag"' in sanitize_html(html)  # kept by the sanitizer
