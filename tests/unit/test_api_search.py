@@ -99,6 +99,12 @@ def test_statuses_by_text_and_url_only_as_the_policy_allows(node, people):
     assert [s["uri"] for s in anonymous["statuses"]] == [public]
     assert uris(people["carol"], "kaizen") == [private, public]
     assert [s["uri"] for s in search(people["carol"], "kaizen", type="statuses", offset=1)["statuses"]] == [public]
+    # account_id keeps one author's statuses
+    alice_id = search(people["bob"], "alice", type="accounts")["accounts"][0]["id"]
+    bob_id = search(people["bob"], "bob", type="accounts")["accounts"][0]["id"]
+    assert [s["uri"] for s in search(people["carol"], "kaizen", account_id=alice_id)["statuses"]] == [private, public]
+    assert search(people["carol"], "kaizen", account_id=bob_id)["statuses"] == []
+    assert search(people["carol"], public, account_id=bob_id)["statuses"] == []
 
 
 def _toot(user: ApiUser, text: str, visibility: str) -> dict:
