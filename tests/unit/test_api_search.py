@@ -45,6 +45,8 @@ def accts(found: dict) -> list[str]:
 
 
 def test_accounts_of_this_node_and_the_ones_it_knows_group_first(node, people):
+    from services.identity.models import Account
+
     known_remote(node, f"{OUTSIDE}/users/alfonso", "alfonso", "Alfonso Supplier")
     known_remote(node, f"{MEMBER}/users/alfred", "alfred", "Alfred Keller")
     known_remote(node, f"{MEMBER}/users/zoe", "zoe", "Zoé Alvarez")
@@ -53,6 +55,8 @@ def test_accounts_of_this_node_and_the_ones_it_knows_group_first(node, people):
     assert found["statuses"] == [] and found["hashtags"] == []
     # by display name, by address, by profile URL; a member node by its short name
     assert accts(search(people["bob"], "martin")) == ["alice"]
+    Account.objects(username="carol").update_one(set__profile_fields=[{"name": "Skills", "value": "TIG welding"}])
+    assert accts(search(people["bob"], "weld", type="accounts")) == ["carol"]  # an expert, by skill
     assert accts(search(people["bob"], "@alfred@de.test")) == ["alfred@de.test"]
     assert accts(search(people["bob"], "alfred@de")) == ["alfred@de.test"]
     assert accts(search(people["bob"], f"{MEMBER}/users/zoe")) == ["zoe@de.test"]
