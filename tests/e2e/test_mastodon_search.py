@@ -96,8 +96,13 @@ def test_bookmarks_markers_and_the_unread_count_are_ones_own(group, people):
     assert "home" not in alice.markers_get(["home"])
 
     amelie.status_favourite(post["id"])
-    wait_until(lambda: alice.notifications_unread_count()["count"] >= 1, message="a notification for alice")
-    newest = alice.notifications(limit=1)[0]
+
+    def favourite_notified():
+        newest = alice.notifications(limit=1)
+        return newest and newest[0]["type"] == "favourite" and newest[0]["status"]["id"] == post["id"] and newest[0]
+
+    newest = wait_until(favourite_notified, message="amelie's favourite notified to alice")
+    assert alice.notifications_unread_count()["count"] >= 1
     alice.markers_set(["notifications"], [newest["id"]])
     assert alice.notifications_unread_count()["count"] == 0
 
