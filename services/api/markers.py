@@ -56,7 +56,8 @@ def save():
     if not positions:
         return api_error(400, "param is missing or the value is empty: home or notifications")
     for timeline, last_read_id in positions.items():
-        if not isinstance(last_read_id, str | int) or not str(last_read_id) or len(str(last_read_id)) > MAX_ID_LENGTH:
+        if isinstance(last_read_id, bool) or not isinstance(last_read_id, str | int) or not str(last_read_id) \
+                or len(str(last_read_id)) > MAX_ID_LENGTH:
             return api_error(422, f"Validation failed: {timeline} last_read_id is not an id")
     for timeline, last_read_id in positions.items():
         Marker.objects(user=g.requester.user, timeline=timeline).update_one(

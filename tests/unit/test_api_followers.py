@@ -121,3 +121,18 @@ def test_the_directory_owns_the_name_of_the_accounts_it_manages(node):
     same = dora.patch("/api/v1/accounts/update_credentials", data={"display_name": "Dora Durand", "note": "Hi"})
     assert same.status_code == 200 and same.get_json()["display_name"] == "Dora Durand"
     assert dora.patch("/api/v1/accounts/update_credentials", data={}).status_code == 200
+
+
+def test_update_credentials_answers_odd_input_with_a_4xx_or_the_profile(node):
+    alice = api_user(node, "alice")
+    for body in ({"fields_attributes": "x"}, {"fields_attributes": {"a": 1, "0": {"name": 3}}},
+                 {"fields_attributes": [{"name": "n", "value": {"$ne": 1}}] * 2}, {"display_name": ["x"]},
+                 {"note": 5, "locked": []}, {"fields_attributes": [{"name": "n" * 300, "value": "v"}]},
+                 {"fields_attributes": [{"name": f"n{i}", "value": "v"} for i in range(5)]}, [], "x"):
+        resp = alice.patch("/api/v1/accounts/update_credentials", json=body)
+        assert resp.status_code in (200, 400, 422), (body, resp.status_code, resp.text[:200])
+    form = {"fields_attributes[x][name]": "a", "fields_attributes[0][value]": "no name", "locked": "maybe"}
+    resp = alice.patch("/api/v1/accounts/update_credentials", data=form)
+    assert resp.status_code == 200 and resp.get_json()["fields"] == [] and resp.get_json()["locked"] is False
+    assert alice.patch("/api/v1/accounts/update_credentials", data="{", content_type="application/json").status_code \
+        == 400

@@ -73,7 +73,10 @@ def test_markers_are_saved_versioned_and_private(node, people):
     assert alice.get("/api/v1/markers").get_json() == {}  # none asked: none given, as Mastodon
     assert bob.get("/api/v1/markers", query_string={"timeline[]": "home"}).get_json() == {}
     assert alice.post("/api/v1/markers", data={}).status_code == 400
-    assert alice.post("/api/v1/markers", json={"home": {"last_read_id": ["x"]}}).status_code == 422
+    for bad in (["x"], True, "", "9" * 65, {"$ne": 1}):
+        assert alice.post("/api/v1/markers", json={"home": {"last_read_id": bad}}).status_code == 422
+    assert alice.post("/api/v1/markers", json={"home": "x"}).status_code == 400
+    assert alice.post("/api/v1/markers", data="not json", content_type="application/json").status_code == 400
 
 
 def test_unread_count_follows_the_notifications_marker(node, people):

@@ -236,3 +236,25 @@ def test_communities_are_not_listed_as_accounts_by_search(node, people):
     known_remote(node, f"{MEMBER}/communities/alpha-board", "alpha-board", "Alpha board", actor_type="Group")
     assert accts(search(people["bob"], "alpha", type="accounts")) == []
     assert accts(search(people["bob"], "alpha-board@de.test", type="accounts")) == []
+
+
+HOSTILE = ["99999999999999999999999", "-1", "²", "١٢٣", "\x00", "\udcff", "x" * 3000, "", "$ne", "a.b",
+           "https://fr.test/users/alice", "http://127.0.0.1:1/x", "1e5", "[]", '{"$ne":1}', "#", "@", "a@b@c",
+           "@@", "#" * 50, ".*", "(", "\\"]
+
+
+@pytest.mark.parametrize("path", [
+    "/api/v2/search?q={v}&type={v}&limit={v}&offset={v}", "/api/v2/search?q={v}&resolve=true&account_id={v}",
+    "/api/v1/accounts/search?q={v}&limit={v}&following={v}", "/api/v1/timelines/tag/{v}?max_id={v}&any[]={v}",
+    "/api/v1/timelines/tag/lean?min_id={v}&none[]={v}&all[]={v}", "/api/v1/bookmarks?max_id={v}&limit={v}",
+    "/api/v1/markers?timeline[]={v}", "/api/v1/notifications/unread_count?limit={v}&types[]={v}",
+    "/api/v1/follow_requests?max_id={v}", "/api/v1/tags/{v}", "/api/v1/statuses/{v}/bookmark",
+])
+def test_hostile_query_values_get_an_answer_never_a_5xx(node, people, path):
+    from urllib.parse import quote
+
+    for value in HOSTILE:
+        url = path.replace("{v}", quote(value, safe="", errors="surrogatepass") if value != "\udcff" else "%ff")
+        resp = people["bob"].post(url) if url.endswith("/bookmark") else people["bob"].get(url)
+        assert resp.status_code < 500, (url[:120], resp.status_code, resp.text[:200])
+        assert resp.is_json, (url[:120], resp.status_code)
