@@ -27,7 +27,7 @@ INTERACTIONS = "/internal/interactions"  # GET ?id=: counts, and the requester's
 INTERACTION_ACTORS = "/internal/interactions/actors"  # GET ?id=&kind=&limit=&max_id=&since_id=&min_id=
 POSTS_MATCHING = "/internal/posts/matching"  # GET ?q=&any=&all=&none=&author=&local=&limit=&offset=&max_id=…
 TAGS = "/internal/tags"  # GET ?q=&limit=: hashtags of the posts the requester may see, by prefix
-OBJECT_RESOLVE = "/internal/objects/resolve"  # POST {id}: a remote post fetched as the requester, if visible
+OBJECT_RESOLVE = "/internal/objects/resolve"  # POST {id, fetch}: a remote post by id or page, if visible
 
 
 class InboxClient:
@@ -215,10 +215,11 @@ class InboxClient:
         resp.raise_for_status()
         return list(resp.json()["items"])
 
-    def resolve_object(self, object_id: str, *, user: str, scopes=()) -> dict | None:
-        """The remote post at ``object_id`` for this local user — held already, or fetched
-        from its origin as them and kept — if they may see it; else None."""
-        resp = self.transport.request("POST", SERVICE, OBJECT_RESOLVE, json={"id": object_id},
+    def resolve_object(self, url: str, *, user: str, scopes=(), fetch: bool = False) -> dict | None:
+        """The remote post at ``url`` (its id or its web page) for this local user — held
+        already, or (``fetch``) fetched from its origin as them and kept — if they may see
+        it; else None."""
+        resp = self.transport.request("POST", SERVICE, OBJECT_RESOLVE, json={"id": url, "fetch": fetch},
                                       headers=as_reader(user, scopes))
         if resp.status_code in (400, 404):
             return None

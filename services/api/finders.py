@@ -95,14 +95,15 @@ def accounts(query: str, *, resolve: bool, limit: int, offset: int, following: b
 
 
 def statuses(query: str, *, resolve: bool, limit: int, offset: int, author: str | None) -> list[dict]:
-    """A status by its URL (if the requester may see it; with ``resolve``, fetched from its
-    origin as them when this node does not hold it), else posts whose text matches."""
+    """A status by its URL — its id or its web page — if the requester may see it (with
+    ``resolve``, fetched from its origin as them when this node does not hold it), else
+    posts whose text matches."""
     query = query.strip()
     if _is_url(query):
         uri = query.split("#", 1)[0]
         obj = visible_object(uri)
-        if obj is None and resolve and not is_local(uri, config().base_url):
-            obj = upstream.resolve_object(uri)
+        if obj is None and not is_local(uri, config().base_url):
+            obj = upstream.resolve_object(uri, fetch=resolve)  # by its web page, or fetched
         entity = status_entity(obj) if obj and (author is None or author_of(obj) == author) else None
         return [entity] if entity is not None and offset == 0 else []
     items = upstream.posts_matching(q=query, author=author, limit=limit, offset=offset)

@@ -278,8 +278,9 @@ def tags(prefix: str, limit: int) -> list[dict]:
         return _inbox().tags(prefix, user=user, scopes=scopes, limit=limit)
 
 
-def resolve_object(object_id: str) -> dict | None:
-    """A remote post fetched from its origin as the requester (search ``resolve``), if visible."""
+def resolve_object(url: str, *, fetch: bool) -> dict | None:
+    """A remote post by its id or web page, held here or (``fetch``: search ``resolve``)
+    fetched from its origin as the requester, if they may see it."""
     user, scopes = _reader()
     with _answering("inbox"):
-        return _inbox().resolve_object(object_id, user=user, scopes=scopes) if user else None
+        return _inbox().resolve_object(url, user=user, scopes=scopes, fetch=fetch) if user else None

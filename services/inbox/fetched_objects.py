@@ -36,32 +36,52 @@ def _not_found(why: str):
     return error(404, "not_found", why)
 
 
+def _held(url: str) -> ReceivedObject | None:
+    """A post this node holds whose id — or web page (``url``, which people copy from a
+    browser: Mastodon's ``https://host/@user/123``) — is ``url``."""
+    return ReceivedObject.objects(object_id=url).first() or \
+        ReceivedObject.objects(deleted=False).filter(__raw__={"raw.url": url}).first()
+
+
+def _fetched_post(url: str, config, as_actor: str) -> dict | None:
+    """The post at ``url`` as its origin gives it to ``as_actor``; a web page's post is
+    fetched again at its id, on the same origin (Mastodon's FetchResourceService)."""
+    fetched = fetch_json(url, config, as_actor=as_actor)
+    object_id = id_of(fetched)
+    if object_id and object_id != url and same_origin(object_id, url):
+        fetched = fetch_json(object_id, config, as_actor=as_actor)
+    author = attributed_to(fetched)
+    if type_of(fetched) not in POST_TYPES or id_of(fetched) != object_id or not author \
+            or not same_origin(author, object_id):
+        return None
+    return fetched
+
+
 @bp.post(contract.OBJECT_RESOLVE)
 def resolve():
-    """``{"id"}``: the post at that URL for the requesting user — held already, or fetched
-    as them and kept — if they may see it; 404 alike for missing, refused and hidden."""
+    """``{"id", "fetch"}``: the post at that URL (its id or its web page) for the requesting
+    user — held already, or (``fetch``) fetched as them and kept — if they may see it; 404
+    alike for missing, refused and hidden."""
     config = current_app.config["ARCHIPEL"]
-    object_id = request_json(required=False).get("id")
-    user = g.requester.user
-    if not user or not isinstance(object_id, str) or not object_id.startswith(("https://", "http://")) \
-            or is_local(object_id, config.base_url):
+    asked = request_json(required=False)
+    url, user = asked.get("id"), g.requester.user
+    if not user or not isinstance(url, str) or not url.startswith(("https://", "http://")) \
+            or is_local(url, config.base_url):
         return _not_found("not a remote post")
     viewer = viewer_of(g.requester, config)
-    found = ReceivedObject.objects(object_id=object_id).first()
+    found = _held(url)
     if found is None:
+        if asked.get("fetch") is not True:
+            return _not_found("not held here")
         try:
-            fetched = fetch_json(object_id, config, as_actor=local_actor_id(config.base_url, user))
+            fetched = _fetched_post(url, config, local_actor_id(config.base_url, user))
         except FetchError as exc:
-            log.info("cannot resolve %s: %s", object_id, exc.code)
+            log.info("cannot resolve %s: %s", url, exc.code)
             return _not_found("the origin did not give it")
-        author = attributed_to(fetched)
-        if type_of(fetched) not in POST_TYPES or id_of(fetched) != object_id or not author \
-                or not same_origin(author, object_id):
-            return _not_found("not a post of that origin")
-        admitted = admit_object(fetched, config)
+        admitted = admit_object(fetched, config) if fetched else None
         if admitted is None:
-            return _not_found("its server is refused")
-        found = store_object(admitted)
+            return _not_found("not a post of that origin, or its server is refused")
+        found = _held(id_of(admitted)) or store_object(admitted)
     if found.deleted or not viewer_may_see(found.raw, viewer):
         return _not_found("no such post")
     return jsonify(without_hidden(found.raw))

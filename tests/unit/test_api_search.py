@@ -189,12 +189,15 @@ class OriginServer:
         self.follower = ""
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
-    def post(self, path: str, content: str, *, followers_only: bool = False) -> str:
+    def post(self, path: str, content: str, *, followers_only: bool = False, page: str | None = None) -> str:
         author = f"{self.base}/users/olga"
         note = {"id": self.base + path, "type": "Note", "attributedTo": author, "content": content,
                 "published": "2026-01-02T03:04:05Z",
                 "to": [f"{author}/followers" if followers_only else PUBLIC]}
         self.documents[path] = (note, followers_only)
+        if page:
+            note["url"] = self.base + page
+            self.documents[page] = (note, followers_only)
         return note["id"]
 
 
@@ -226,6 +229,12 @@ def test_resolve_fetches_a_status_by_url_as_the_user_when_the_origin_lets_them(n
     assert found(people["carol"], private, resolve="true") == [private]
     assert found(people["bob"], private, resolve="true") == []  # held, but still hidden from bob
     assert found(people["bob"], "audit") == [public]
+    # by its web page (the URL people copy from a browser): fetched again at its id
+    page = origin.post("/notes/5", "<p>Safety walk</p>", page="/@olga/5")
+    assert found(people["bob"], f"{origin.base}/@olga/5") == []
+    assert found(people["bob"], f"{origin.base}/@olga/5", resolve="true") == [page]
+    assert found(people["bob"], f"{origin.base}/@olga/5") == [page]  # held: found by its page
+    assert found(people["bob"], f"{origin.base}/@olga/2", resolve="true") == []  # no such page
     # not a post of that origin, or no post at all: nothing
     origin.documents["/notes/3"] = ({"id": f"{origin.base}/notes/3", "type": "Person"}, False)
     assert found(people["bob"], f"{origin.base}/notes/3", resolve="true") == []
