@@ -19,7 +19,7 @@ STATS = "/internal/stats"  # GET: counts for NodeInfo; ?author=: one local actor
 REMOTE_ACTOR = "/internal/actors"  # GET ?id=: a remote actor's document, cached or fetched
 KNOWN_ACTOR = "/internal/actors/known"  # GET ?username=&host=: a remote actor already cached
 ACTORS_SEARCH = "/internal/actors/search"  # GET ?q=&limit=: known remote actors a query names
-ACTOR_RESOLVE = "/internal/actors/resolve"  # GET ?acct=user@host: WebFinger, then the actor fetched
+ACTOR_RESOLVE = "/internal/actors/resolve"  # GET ?acct=user@host (WebFinger) or ?url=: the actor fetched
 # For the client API (services/api), each read as the requester (fedkit.contracts.as_reader):
 PUBLISH = "/internal/users/<username>/publish"  # POST: what a C2S POST to the user's outbox does
 OBJECT = "/internal/objects"  # GET ?id=: a local object, if the requester may see it
@@ -93,10 +93,12 @@ class OutboxClient:
         display name prefix, or an actor id)."""
         return list(self.transport.get_json(SERVICE, ACTORS_SEARCH, params={"q": query, "limit": limit})["items"])
 
-    def resolve_actor(self, acct: str) -> dict | None:
-        """A remote actor's document found by WebFinger for ``user@host`` (fetched and
-        cached); None when it cannot be had or is suspended."""
-        resp = self.transport.request("GET", SERVICE, ACTOR_RESOLVE, params={"acct": acct})
+    def resolve_actor(self, acct: str | None = None, *, url: str | None = None) -> dict | None:
+        """A remote actor's document found by WebFinger for ``acct`` (``user@host``) or by
+        ``url`` (its id or profile page), fetched and cached; None when it cannot be had or
+        is suspended."""
+        params = {"acct": acct} if acct else {"url": url or ""}
+        resp = self.transport.request("GET", SERVICE, ACTOR_RESOLVE, params=params)
         if resp.status_code in (400, 404, 410):
             return None
         resp.raise_for_status()

@@ -44,11 +44,12 @@ def _by_url(url: str, resolve: bool) -> list[tuple[str, dict | None]]:
     uri = url.split("#", 1)[0]
     if is_local(uri, config().base_url):
         return [(uri, None)] if local_username(uri, config().base_url) else []
-    known = [d for d in upstream.search_known_actors(uri, 1) if id_of(d) == uri]
-    if not known and resolve:
-        document = upstream.remote_actor(uri)
-        known = [document] if document and id_of(document) == uri else []
-    return [(uri, known[0])] if known else []
+    known = [d for d in upstream.search_known_actors(uri, 1) if uri in (id_of(d), d.get("url"))]
+    if not known and resolve:  # by its id or its profile page, fetched
+        document = upstream.resolve_actor(url=uri)
+        known = [document] if document and id_of(document) else []
+    actor = id_of(known[0]) if known else None
+    return [(actor, known[0])] if actor and not is_local(actor, config().base_url) else []
 
 
 def _by_address(username: str, host: str, resolve: bool) -> list[tuple[str, dict | None]]:

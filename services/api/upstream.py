@@ -253,10 +253,11 @@ def search_known_actors(query: str, limit: int) -> list[dict]:
         return _outbox().search_actors(query, limit=limit)
 
 
-def resolve_actor(acct: str) -> dict | None:
-    """A remote actor found by WebFinger (``user@host``), fetched and cached; or None."""
+def resolve_actor(acct: str | None = None, *, url: str | None = None) -> dict | None:
+    """A remote actor found by WebFinger (``user@host``) or by its id or profile page
+    (``url``), fetched and cached; or None."""
     with _answering("outbox"):
-        return _outbox().resolve_actor(acct)
+        return _outbox().resolve_actor(acct, url=url)
 
 
 def posts_matching(*, q: str = "", any_tags=(), all_tags=(), none_tags=(), author: str | None = None,

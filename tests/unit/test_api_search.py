@@ -267,3 +267,16 @@ def test_hostile_query_values_get_an_answer_never_a_5xx(node, people, path):
         resp = people["bob"].post(url) if url.endswith("/bookmark") else people["bob"].get(url)
         assert resp.status_code < 500, (url[:120], resp.status_code, resp.text[:200])
         assert resp.is_json, (url[:120], resp.status_code)
+
+
+def test_resolve_finds_an_account_by_its_profile_page(node, people, origin):
+    petra = {"id": f"{origin.base}/users/petra", "type": "Person", "preferredUsername": "petra",
+             "name": "Petra Partner", "inbox": f"{origin.base}/users/petra/inbox", "url": f"{origin.base}/@petra"}
+    origin.documents["/users/petra"] = origin.documents["/@petra"] = (petra, False)
+    origin.documents["/@mallory"] = ({**petra, "id": "http://127.0.0.2:9/users/mallory"}, False)
+    host = origin.base.split("://", 1)[1]
+    assert accts(search(people["bob"], f"{origin.base}/@petra")) == []  # unknown, not resolved
+    assert accts(search(people["bob"], f"{origin.base}/@petra", resolve="true")) == [f"petra@{host}"]
+    assert accts(search(people["bob"], f"{origin.base}/@petra")) == [f"petra@{host}"]  # known now, by its page
+    assert accts(search(people["bob"], f"{origin.base}/users/petra")) == [f"petra@{host}"]
+    assert accts(search(people["bob"], f"{origin.base}/@mallory", resolve="true")) == []  # another origin's id
