@@ -11,6 +11,7 @@ from fedkit.runtime.config import Config
 from fedkit.runtime.db import connect_db, ensure_indexes, ensure_ttl
 from fedkit.runtime.keystore import ActorKey
 from gateway.audit import AuditRecord, ensure_retention
+from services.api.media_models import MediaUpload
 from services.api.models import AccountId, IdempotentPost, StatusId
 from services.api.personal_models import Bookmark, Marker
 from services.communities.models import Community, CommunityPost, Membership
@@ -34,7 +35,11 @@ from services.inbox.models import (
     Notification,
     ReceivedObject,
 )
+from services.inbox.versions import ReceivedVersion
+from services.inbox.votes import CastVote
 from services.outbox.models import Delivery, HeldPost, HostHealth, LocalObject, OutboxActivity
+from services.outbox.polls import PollVote
+from services.outbox.versions import LocalObjectVersion
 
 DOCUMENTS = (
     ActorKey, CachedActor, AuditRecord,
@@ -42,6 +47,8 @@ DOCUMENTS = (
     InboundActivity, FollowRelation, ReceivedObject, Interaction, InboxItem, Notification,
     OutboxActivity, LocalObject, Delivery, HostHealth, HeldPost,
     Community, Membership, CommunityPost, ScimChange, AccountChange, AccountId, StatusId, IdempotentPost,
+    MediaUpload,
+    PollVote, LocalObjectVersion, CastVote, ReceivedVersion,  # polls and edit history
     Bookmark, Marker,
 )
 

@@ -128,6 +128,7 @@ class Node:
             # SCIM provisioning's bearer secret
             "ARCHIPEL_SCIM_TOKEN": node_secret(secrets_, "scim_token", spec.name),
             "PYTHONUNBUFFERED": "1",
+            "ARCHIPEL_MEDIA_DIR": str(infra.data_dir / "media" / spec.name),  # uploaded files
         })
         for service in SERVICES:
             self.env[f"ARCHIPEL_{service.upper()}_URL"] = f"http://127.0.0.1:{spec.internal_ports[service]}"

@@ -29,7 +29,7 @@ from gateway import audit
 from gateway.auth import AuthError, Identity, bearer_identity, verify_signature
 from gateway.cors import install_cors
 from gateway.limits import RateLimiter, bucket_for
-from gateway.routes import IGNORED, REQUIRED, SERVICE, route_for
+from gateway.routes import IGNORED, REQUIRED, SERVICE, body_limit, route_for
 
 log = logging.getLogger(__name__)
 
@@ -79,9 +79,10 @@ def create_app(config: Config | dict | None = None) -> Flask:
         if target is None:
             return error(404, "not_found", "no such resource")
         service, signature_mode = target
+        limit = request.max_content_length = body_limit(request.method, request.path, cfg)
         length = request.content_length
-        if length is not None and length > cfg.max_body_bytes:
-            return error(413, "body_too_large", f"bodies are limited to {cfg.max_body_bytes} bytes")
+        if length is not None and length > limit:
+            return error(413, "body_too_large", f"bodies are limited to {limit} bytes")
         body = request.get_data(cache=True)  # werkzeug enforces MAX_CONTENT_LENGTH while reading
         registry = load_registry(cfg)  # once per request: the rate limit and the viewer's kind
 

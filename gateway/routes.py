@@ -23,6 +23,10 @@ ROUTES: list[tuple[frozenset[str] | None, re.Pattern, str, str]] = [
     (None, re.compile(r"^/api/v[12]/.+$"), "api", IGNORED),
     (frozenset({"GET", "HEAD"}), re.compile(r"^/\.well-known/oauth-authorization-server/?$"), "api", IGNORED),
     (frozenset({"GET", "HEAD"}), re.compile(r"^/(avatars|headers)/original/missing\.png$"), "api", IGNORED),
+    # Media files (services/api/media_urls.py): a signature proves a remote reader (a follower's
+    # node fetching as the follower); apps use a bearer token or the URL's capability.
+    (frozenset({"GET", "HEAD"}), re.compile(r"^/media/([0-9]{1,20}/[a-z]{1,10}\.[a-z0-9]{1,5}|remote/[0-9]{1,20}/[0-9]{1,2})$"),
+     "api", OPTIONAL),
     (frozenset({"POST"}), re.compile(r"^/(inbox|users/[^/]+/inbox|actor/inbox|communities/[^/]+/inbox)$"),
      "inbox", REQUIRED),
     (frozenset({"GET", "HEAD"}), re.compile(r"^/users/[^/]+/(inbox|followers|following)$"), "inbox", OPTIONAL),
@@ -36,6 +40,18 @@ ROUTES: list[tuple[frozenset[str] | None, re.Pattern, str, str]] = [
     (None, re.compile(r"^/communities(/.*)?$"), "communities", OPTIONAL),
     (None, re.compile(r"^/scim/v2(/.*)?$"), "identity", SERVICE),  # SCIM 2.0 provisioning
 ]
+
+
+MEDIA_UPLOAD = re.compile(r"^/api/v[12]/media/?$")
+UPLOAD_OVERHEAD = 64 * 1024  # what a multipart body adds around the file
+
+
+def body_limit(method: str, path: str, config) -> int:
+    """The largest body a request may send: an upload may be as large as the media limit
+    (the api answers 422 for a file over it), everything else ``max_body_bytes``."""
+    if method == "POST" and MEDIA_UPLOAD.match(path):
+        return max(config.max_body_bytes, config.media_max_bytes + UPLOAD_OVERHEAD)
+    return config.max_body_bytes
 
 
 def route_for(method: str, path: str) -> tuple[str, str] | None:

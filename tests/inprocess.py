@@ -252,7 +252,8 @@ def _node_apps(infra, session_db, tmp_path_factory):
             config = Config(node_name="fr", base_url=base_url, mongodb_uri=infra.mongodb_uri, db_name=session_db,
                             redis_url=infra.redis_url, queue_prefix=session_db, internal_secret=SECRET,
                             secret_key="in-process-secret-key", dev_mode=True, group_registry=str(registry),
-                            rate_limit_user=0, rate_limit_address=0, rate_limit_remote=0, rate_limit_member=0)
+                            rate_limit_user=0, rate_limit_address=0, rate_limit_remote=0, rate_limit_member=0,
+                            media_dir=str(tmp_path_factory.mktemp("media")))
             gateway = create_app(config)
             built[base_url] = gateway, {name: inproc.app_for(in_process_url(name)) for name in SERVICES}
         return built[base_url]

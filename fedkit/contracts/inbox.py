@@ -24,6 +24,8 @@ POSTS = "/internal/posts"  # GET ?author=&stream=&exclude_replies=&limit=&max_id
 NOTIFICATIONS = "/internal/users/<username>/notifications"  # GET ?types=&exclude_types=&limit=&…; DELETE: clear
 NOTIFICATION = "/internal/users/<username>/notifications/<number>"  # GET; DELETE: dismiss
 INTERACTIONS = "/internal/interactions"  # GET ?id=: counts, and the requester's own Like/Announce of it
+OWN_VOTES = "/internal/users/<username>/votes"  # GET ?question=: the options a local user voted for
+OBJECT_HISTORY = "/internal/objects/history"  # GET ?id=: a received object's earlier versions
 INTERACTION_ACTORS = "/internal/interactions/actors"  # GET ?id=&kind=&limit=&max_id=&since_id=&min_id=
 POSTS_MATCHING = "/internal/posts/matching"  # GET ?q=&any=&all=&none=&author=&local=&limit=&offset=&max_id=…
 TAGS = "/internal/tags"  # GET ?q=&limit=: hashtags of the posts the requester may see, by prefix
@@ -188,6 +190,21 @@ class InboxClient:
         resp = self.transport.request("DELETE", SERVICE, path_of(NOTIFICATIONS, username=username),
                                       headers=as_reader(username, scopes))
         resp.raise_for_status()
+
+    def own_votes(self, username: str, question: str) -> list[str]:
+        """The titles of the options a local user voted for in a poll (local or remote)."""
+        data = self.transport.get_json(SERVICE, path_of(OWN_VOTES, username=username), params={"question": question})
+        return list(data["choices"])
+
+    def earlier_versions(self, object_id: str, *, user: str | None, scopes=()) -> list[dict] | None:
+        """A received object's versions before its edits, oldest first, if this reader may
+        see it; None when it is missing or hidden from them."""
+        resp = self.transport.request("GET", SERVICE, OBJECT_HISTORY, params={"id": object_id},
+                                      headers=as_reader(user, scopes))
+        if resp.status_code == 404:
+            return None
+        resp.raise_for_status()
+        return list(resp.json()["items"])
 
     def posts_matching(self, *, user: str | None, scopes=(), q: str = "", any_tags=(), all_tags=(),
                        none_tags=(), author: str | None = None, local: bool = False, limit: int = 20,

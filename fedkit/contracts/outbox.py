@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 
 from fedkit.contracts import Transport, as_reader, path_of, posts_page
+from fedkit.runtime.internal import identity_headers
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,9 @@ ACTOR_RESOLVE = "/internal/actors/resolve"  # GET ?acct=user@host (WebFinger) or
 PUBLISH = "/internal/users/<username>/publish"  # POST: what a C2S POST to the user's outbox does
 OBJECT = "/internal/objects"  # GET ?id=: a local object, if the requester may see it
 POSTS = "/internal/posts"  # GET ?author=&stream=&exclude_replies=&limit=&max_id=&since_id=&min_id=
+REMOTE_MEDIA = "/internal/users/<username>/remote-media"  # GET ?url=: a remote file, fetched signed as the user
+POLL_VOTE = "/internal/polls/vote"  # POST {question, voter, choice, activity}: count a vote on a local poll
+OBJECT_HISTORY = "/internal/objects/history"  # GET ?id=: a local object's earlier versions, oldest first
 
 
 @dataclass(frozen=True)
@@ -113,11 +117,13 @@ class OutboxClient:
             resp.raise_for_status()
         return Published(resp.status_code, body if isinstance(body, dict) else {})
 
-    def local_object(self, object_id: str, *, user: str | None, scopes=()) -> tuple[int, dict | None]:
+    def local_object(self, object_id: str, *, user: str | None, scopes=(), signer: str | None = None,
+                     viewer: str | None = None) -> tuple[int, dict | None]:
         """(200, object) if this reader may see the local object, (410, Tombstone) once it is
-        deleted, (404, None) when it is missing or hidden from them."""
-        resp = self.transport.request("GET", SERVICE, OBJECT, params={"id": object_id},
-                                      headers=as_reader(user, scopes))
+        deleted, (404, None) when it is missing or hidden from them. The reader is a local
+        user, or (``signer``, ``viewer``) a verified signer as the gateway classified it."""
+        headers = identity_headers(signer=signer, viewer=viewer) if signer and not user else as_reader(user, scopes)
+        resp = self.transport.request("GET", SERVICE, OBJECT, params={"id": object_id}, headers=headers)
         if resp.status_code in (200, 410):
             return resp.status_code, resp.json()
         if resp.status_code == 404:
@@ -134,3 +140,32 @@ class OutboxClient:
         return posts_page(self.transport, SERVICE, POSTS, user=user, scopes=scopes, author=author,
                           stream=stream, exclude_replies=exclude_replies, limit=limit, max_id=max_id,
                           since_id=since_id, min_id=min_id)
+
+    def remote_media(self, username: str, url: str) -> tuple[int, str, bytes]:
+        """(200, content type, bytes) of a remote attachment fetched with a GET signed as
+        the local user (the origin checks the post's audience against them); else
+        (status, "", b"") — 404 when the origin refuses or it cannot be had."""
+        resp = self.transport.request("GET", SERVICE, path_of(REMOTE_MEDIA, username=username),
+                                      params={"url": url})
+        if resp.status_code != 200:
+            return (404 if resp.status_code < 500 else resp.status_code), "", b""
+        return 200, resp.headers.get("Content-Type", "application/octet-stream"), resp.content
+
+    def count_vote(self, question: str, voter: str, choice: str, activity_id: str | None) -> tuple[bool, str]:
+        """Count a vote on a local poll (the outbox then sends the new totals): (True, "")
+        or (False, why it was refused: "not_a_poll", "poll_ended", "already_voted"…)."""
+        resp = self.transport.request("POST", SERVICE, POLL_VOTE, json={
+            "question": question, "voter": voter, "choice": choice, "activity": activity_id})
+        if resp.status_code >= 500:
+            resp.raise_for_status()
+        return resp.status_code == 200, "" if resp.status_code == 200 else str(resp.json().get("error", ""))
+
+    def earlier_versions(self, object_id: str, *, user: str | None, scopes=()) -> list[dict] | None:
+        """A local object's versions before its edits, oldest first, if this reader may see
+        it; None when it is missing or hidden from them."""
+        resp = self.transport.request("GET", SERVICE, OBJECT_HISTORY, params={"id": object_id},
+                                      headers=as_reader(user, scopes))
+        if resp.status_code == 404:
+            return None
+        resp.raise_for_status()
+        return list(resp.json()["items"])

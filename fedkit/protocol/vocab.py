@@ -19,7 +19,9 @@ DEFAULT_CONTEXT: list[Any] = [
     AS_CONTEXT,
     SECURITY_CONTEXT,
     {"manuallyApprovesFollowers": "as:manuallyApprovesFollowers", "Hashtag": "as:Hashtag",
-     "sensitive": "as:sensitive", "toot": "http://joinmastodon.org/ns#", "suspended": "toot:suspended"},
+     "sensitive": "as:sensitive", "toot": "http://joinmastodon.org/ns#", "suspended": "toot:suspended",
+     # media attachments' terms, as Mastodon defines them (services/api/media_entities.py)
+     "blurhash": "toot:blurhash", "focalPoint": {"@container": "@list", "@id": "toot:focalPoint"}},
 ]
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 # Compact forms of the public collection that other servers send (AS2 §5.6 allows them).

@@ -31,3 +31,14 @@ def iso(value: dt.datetime | None) -> str | None:
 
 def now_iso() -> str:
     return now().strftime(ISO_FORMAT)
+
+
+def parse_iso(value) -> dt.datetime | None:
+    """An AS2 date-time (``xsd:dateTime``, any offset; none is taken as UTC) as an aware
+    datetime; None when it is missing or unreadable."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return aware(dt.datetime.fromisoformat(value.replace("Z", "+00:00")))
+    except ValueError:
+        return None

@@ -124,6 +124,11 @@ class Config:
     rate_limit_member: int = 15000
     # The address apps show as the node's contact (Mastodon's instance contact.email).
     contact_email: str = ""
+    # Media (services/api/media*.py): where uploaded files are kept (empty: var/media/<node>),
+    # the largest upload, and how long a media URL's capability lasts.
+    media_dir: str = ""
+    media_max_bytes: int = 16 * 1024 * 1024
+    media_url_seconds: int = 6 * 3600
 
     @classmethod
     def from_env(cls) -> Config:
@@ -190,6 +195,9 @@ class Config:
             rate_limit_remote=int(env_str("ARCHIPEL_RATE_LIMIT_REMOTE", str(cls.rate_limit_remote))),
             rate_limit_member=int(env_str("ARCHIPEL_RATE_LIMIT_MEMBER", str(cls.rate_limit_member))),
             contact_email=env_str("ARCHIPEL_CONTACT_EMAIL", ""),
+            media_dir=env_str("ARCHIPEL_MEDIA_DIR", ""),
+            media_max_bytes=int(env_str("ARCHIPEL_MEDIA_MAX_BYTES", str(cls.media_max_bytes))),
+            media_url_seconds=int(env_str("ARCHIPEL_MEDIA_URL_SECONDS", str(cls.media_url_seconds))),
         )
 
     def check(self, needs_secret_key: bool = False) -> Config:
@@ -220,6 +228,10 @@ class Config:
         if self.outside_policy in ("partners", "open"):
             return self.outside_policy == "partners"
         return bool(self.group_registry)
+
+    @property
+    def media_root(self) -> str:
+        return self.media_dir or os.path.join("var", "media", self.node_name)
 
     @property
     def host(self) -> str:

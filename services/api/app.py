@@ -29,12 +29,15 @@ def create_app(config: Config | dict | None = None) -> Flask:
         accounts,
         apps,
         bookmarks,
+        edits,
         followers,
         instance,
         interactions,
         markers,
+        media,
         media_defaults,
         notifications,
+        polls,
         profile,
         search,
         statuses,
@@ -45,8 +48,9 @@ def create_app(config: Config | dict | None = None) -> Flask:
 
     app = create_service_app(__name__, "api", config,
                              blueprints=(instance.bp, apps.bp, accounts.bp, media_defaults.bp, statuses.bp,
-                                         timelines.bp, interactions.bp, notifications.bp, search.bp, tags.bp,
-                                         bookmarks.bp, markers.bp, followers.bp, profile.bp))
+                                         timelines.bp, interactions.bp, notifications.bp, media.bp, edits.bp,
+                                         polls.bp, search.bp, tags.bp, bookmarks.bp, markers.bp, followers.bp,
+                                         profile.bp))
     app.json.sort_keys = False  # entities keep Mastodon's documented field order
     install_error_handlers(app)
     app.wsgi_app = TrailingSlashTolerant(app.wsgi_app)

@@ -323,7 +323,8 @@ class StatusCounts:
 def status(obj: dict, *, status_id: str, account: dict, visibility: str, base_url: str,
            in_reply_to_id: str | None = None, in_reply_to_account_id: str | None = None,
            mentioned: dict[str, dict] | None = None, counts: StatusCounts = StatusCounts(),
-           pinned: bool = False, favourited: bool = False, reblogged: bool = False) -> dict:
+           pinned: bool = False, favourited: bool = False, reblogged: bool = False,
+           media_attachments: list[dict] | None = None) -> dict:
     """The Status entity of an AS2 object (docs.joinmastodon.org/entities/Status/), in the
     order of Mastodon's REST::StatusSerializer. ``account``: the author's Account entity;
     ``mentioned``: Account entities of mentioned actors by URI. What does not exist here
@@ -354,7 +355,7 @@ def status(obj: dict, *, status_id: str, account: dict, visibility: str, base_ur
         "reblog": None,
         "application": None,
         "account": account,
-        "media_attachments": [],
+        "media_attachments": media_attachments or [],  # services/api/media_entities.py
         "mentions": _mentions(obj, mentioned or {}),
         "tags": _tags(obj, base_url),
         "emojis": [],

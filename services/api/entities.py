@@ -25,8 +25,9 @@ from fedkit.protocol.vocab import (
 )
 from fedkit.rules.policy import node_audience
 from fedkit.rules.registry import load_registry
-from services.api import converter, ids, upstream
+from services.api import converter, ids, media_entities, upstream
 from services.api.personal_models import bookmarked
+from services.api.polling import polls_shown
 
 
 def config():
@@ -103,6 +104,7 @@ def account_of(actor: str) -> dict | None:
     return memo[actor]
 
 
+@polls_shown  # a Question shows its poll; a vote is no status (services/api/polling.py)
 def status_entity(obj: dict) -> dict | None:
     """The Status entity of a visible object; None when its author cannot be shown."""
     uri, author = id_of(obj), author_of(obj)
@@ -116,9 +118,10 @@ def status_entity(obj: dict) -> dict | None:
         parent_author = author_of(parent_obj) if parent_obj else None
     mentioned = {m: account_of(m) for m in converter.mention_uris(obj)}
     known = upstream.interactions(uri)
+    number, visibility = ids.status_id(uri, obj.get("published")), converter.visibility_of(obj, author, audiences())
     entity = converter.status(
-        obj, status_id=ids.status_id(uri, obj.get("published")), account=account,
-        visibility=converter.visibility_of(obj, author, audiences()), base_url=config().base_url,
+        obj, status_id=number, account=account, visibility=visibility, base_url=config().base_url,
+        media_attachments=media_entities.attachments(obj, number, visibility),
         in_reply_to_id=ids.status_id(parent) if parent else None,
         in_reply_to_account_id=ids.account_id(parent_author) if parent_author else None,
         mentioned={m: e for m, e in mentioned.items() if e is not None},

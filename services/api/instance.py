@@ -8,6 +8,10 @@ from flask import Blueprint, current_app, jsonify
 from fedkit.rules.scopes import KNOWN as KNOWN_SCOPES
 from services.api import upstream
 from services.api.converter import MAX_CHARACTERS, VISIBILITIES
+from services.api.media_access import DESCRIPTION_LIMIT
+from services.api.media_posting import MAX_ATTACHMENTS as MAX_MEDIA_ATTACHMENTS
+from services.api.media_processing import MATRIX_LIMIT, SUPPORTED_TYPES
+from services.api.polling import POLLS
 
 bp = Blueprint("instance", __name__)
 
@@ -24,19 +28,22 @@ MASTODON_API_VERSION = 2  # api_versions.mastodon of Mastodon 4.3
 # names these.
 
 # The limits apps use to shape their composer (configuration.statuses/media/polls).
-MAX_MEDIA_ATTACHMENTS = 4
 CHARACTERS_RESERVED_PER_URL = 23
-MEDIA = {
-    "supported_mime_types": ["image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf"],
-    "description_limit": 1500,
-    "image_size_limit": 16 * 1024 * 1024,
-    "image_matrix_limit": 33_177_600,  # 7680 x 4320, Mastodon's
-    "video_size_limit": 0,  # no video
-    "video_frame_rate_limit": 0,
-    "video_matrix_limit": 0,
-}
-POLLS = {"max_options": 4, "max_characters_per_option": 50, "min_expiration": 300,
-         "max_expiration": 2_629_746}
+
+
+def _media() -> dict:
+    """What services/api/media_access.py accepts (the types are read from the content)."""
+    return {
+        "supported_mime_types": list(SUPPORTED_TYPES),
+        "description_limit": DESCRIPTION_LIMIT,
+        "image_size_limit": _config().media_max_bytes,
+        "image_matrix_limit": MATRIX_LIMIT,  # 7680 x 4320, Mastodon's
+        "video_size_limit": 0,  # no video
+        "video_frame_rate_limit": 0,
+        "video_matrix_limit": 0,
+    }
+
+
 REGISTRATION_MESSAGE = "Accounts come from the company directory: sign in with your group account."
 
 
@@ -92,7 +99,7 @@ def instance_v2():
             "accounts": {"max_featured_tags": 0, "max_pinned_statuses": 0},
             "statuses": {"max_characters": MAX_CHARACTERS, "max_media_attachments": MAX_MEDIA_ATTACHMENTS,
                          "characters_reserved_per_url": CHARACTERS_RESERVED_PER_URL},
-            "media_attachments": MEDIA,
+            "media_attachments": _media(),
             "polls": POLLS,
             "translation": {"enabled": False},
         },
@@ -128,7 +135,7 @@ def instance_v1():
             "accounts": {"max_featured_tags": 0},
             "statuses": {"max_characters": MAX_CHARACTERS, "max_media_attachments": MAX_MEDIA_ATTACHMENTS,
                          "characters_reserved_per_url": CHARACTERS_RESERVED_PER_URL},
-            "media_attachments": {k: MEDIA[k] for k in ("supported_mime_types", "image_size_limit",
+            "media_attachments": {k: _media()[k] for k in ("supported_mime_types", "image_size_limit",
                                                         "image_matrix_limit", "video_size_limit",
                                                         "video_frame_rate_limit", "video_matrix_limit")},
             "polls": POLLS,

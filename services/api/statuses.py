@@ -19,7 +19,7 @@ from fedkit.protocol.hashtags import link_hashtags, names_in_text, tag_object
 from fedkit.protocol.jsonbody import request_json
 from fedkit.protocol.sanitize import text_to_html
 from fedkit.protocol.vocab import NOTE, PUBLIC, id_of, local_actor_id
-from services.api import converter, ids, upstream
+from services.api import converter, ids, media_posting, polling, upstream
 from services.api.auth import require_scope
 from services.api.entities import account_of, author_of, status_entity, visible_object
 from services.api.entities import config as _config
@@ -129,7 +129,7 @@ def _note(params: dict, parent: dict | None) -> dict | str:
     """The AS2 Note the app's parameters describe, or the error to answer."""
     text = params.get("status")
     text = text if isinstance(text, str) else ""
-    if not text.strip():
+    if not text.strip() and not media_posting.media_ids(params):  # a photo alone is a post, as on Mastodon
         return "Validation failed: Text can't be blank"
     if len(text) > converter.MAX_CHARACTERS:
         return f"Validation failed: Text character limit of {converter.MAX_CHARACTERS} exceeded"
@@ -160,7 +160,7 @@ def _note(params: dict, parent: dict | None) -> dict | str:
         note["contentMap"] = {language: content}
     if parent is not None:
         note["inReplyTo"] = id_of(parent)
-    return note
+    return polling.attach(note, params)  # a poll makes it a Question (services/api/polling.py)
 
 
 def _held_entity(body: dict, params: dict) -> dict:
@@ -238,7 +238,7 @@ def _create(params: dict):
     note = _note(params, parent)
     if isinstance(note, str):
         return api_error(422, note)
-    published = upstream.publish(g.requester.user, note)
+    published = media_posting.publish(g.requester.user, note, params)  # media_ids: the uploads it carries
     if published.status == 201:
         obj = published.body.get("activity", {}).get("object")
         entity = status_entity(obj) if isinstance(obj, dict) else None

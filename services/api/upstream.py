@@ -210,6 +210,24 @@ def interaction_actors(object_id: str, kind: str, *, limit: int, max_id: str | N
     return items
 
 
+def own_votes(question: str) -> list[str]:
+    """The titles of the options the requester voted for in a poll."""
+    user, _ = _reader()
+    with _answering("inbox"):
+        return _inbox().own_votes(user, question)
+
+
+def earlier_versions(object_id: str, *, local: bool) -> list[dict] | None:
+    """An object's versions before its edits, oldest first, from the service that holds it
+    (the outbox for this node's posts), as the requester may see them; None if hidden."""
+    user, scopes = _reader()
+    if local:
+        with _answering("outbox"):
+            return _outbox().earlier_versions(object_id, user=user, scopes=scopes)
+    with _answering("inbox"):
+        return _inbox().earlier_versions(object_id, user=user, scopes=scopes)
+
+
 # -- notifications: a user's own, as the inbox keeps them ------------------------------------
 def notifications(*, types: list[str], exclude_types: list[str], limit: int, max_id: str | None = None,
                   since_id: str | None = None, min_id: str | None = None) -> list[dict]:
@@ -238,6 +256,22 @@ def clear_notifications() -> None:
     user, scopes = _reader()
     with _answering("inbox"):
         _inbox().clear_notifications(user, scopes=scopes)
+
+
+# -- media: who may load a file is who may see the post that carries it ---------------------
+def local_object_for(object_id: str, reader) -> int:
+    """The outbox's answer (200, 404, 410) on whether ``reader`` (a ``Requester``: a local
+    user, or a verified signer) may see the local object."""
+    with _answering("outbox"):
+        status, _ = _outbox().local_object(object_id, user=reader.user, scopes=reader.scopes,
+                                           signer=reader.signer, viewer=reader.viewer_kind)
+    return status
+
+
+def remote_media(username: str, url: str) -> tuple[int, str, bytes]:
+    """A remote attachment fetched signed as the local user: (status, content type, bytes)."""
+    with _answering("outbox"):
+        return _outbox().remote_media(username, url)
 
 
 # -- search and hashtags (services/api/search.py, tags.py) ----------------------------------

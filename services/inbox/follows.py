@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fedkit.protocol.vocab import FOLLOW, id_of, type_of
-from services.inbox.models import FOLLOW_PENDING, FollowRelation, InboundActivity
+from services.inbox.models import FOLLOW_PENDING, FollowRelation, InboundActivity, UndoneFollow
 
 
 def follow_relation_for(follow_ref) -> FollowRelation | None:
@@ -30,7 +30,7 @@ def relation_for_answer(follow_ref) -> FollowRelation | None:
     if relation is not None:
         return relation
     own = InboundActivity.objects(activity_id=id_of(follow_ref) or "", local=True, activity_type=FOLLOW).first()
-    if own is None:
+    if own is None or UndoneFollow.objects(follow_activity_id=own.activity_id).first():
         return None
     follower, followee = id_of(own.raw.get("actor")), id_of(own.raw.get("object"))
     if not follower or not followee:

@@ -64,6 +64,19 @@ class FollowRelation(Document):
     created_at = me.DateTimeField(default=now)
 
 
+class UndoneFollow(Document):
+    """A Follow its author undid. Deliveries and the worker may apply a Follow after its
+    Undo (a retried delivery, or this node's own copy applied late): the Follow handler
+    ignores a Follow recorded here, so an undone follow never comes back. Kept a week
+    (TTL index), far past any retry schedule."""
+
+    meta = {"collection": "undone_follows",
+            "indexes": [{"fields": ["undone_at"], "expireAfterSeconds": 7 * 86400}]}
+    follow_activity_id = me.StringField(primary_key=True)
+    follower = me.StringField(required=True)
+    undone_at = me.DateTimeField(default=now)
+
+
 class ReceivedObject(Document):
     """The latest known state of an object (Note…) seen in an activity; Tombstone once deleted."""
 

@@ -13,6 +13,7 @@ import uuid
 from fedkit.contracts.identity import IdentityClient
 from fedkit.contracts.inbox import InboxClient
 from fedkit.protocol.actors import FetchError, fetch_json
+from fedkit.protocol.polls import content_fields
 from fedkit.protocol.sanitize import sanitize_html, text_to_html
 from fedkit.protocol.tombstone import tombstone as make_tombstone
 from fedkit.protocol.vocab import (
@@ -50,6 +51,7 @@ from fedkit.runtime.clock import now_iso
 from fedkit.runtime.config import Config
 from fedkit.runtime.db import ACKNOWLEDGED
 from fedkit.runtime.internal import InternalClient
+from services.outbox import versions
 from services.outbox.models import LocalObject, OutboxActivity
 
 EDITABLE_FIELDS = ("content", "contentMap", "summary", "name", "sensitive", "tag", "attachment")
@@ -233,7 +235,9 @@ class Publisher:
             if key in obj:
                 new_raw[key] = obj[key]
         _sanitize_fields(new_raw)
-        new_raw["updated"] = activity["published"]
+        if content_fields(new_raw) != content_fields(found.raw):  # an edit, not a new count of votes
+            versions.keep(found.raw)  # the version it replaces, for the edit history
+            new_raw["updated"] = activity["published"]
         found.update(set__raw=new_raw)
         activity["object"] = new_raw
         _readdress_as(found.raw, activity)

@@ -42,3 +42,14 @@ def test_now_iso_is_now_written_as_iso():
 def test_aware(value, expected):
     result = clock.aware(value)
     assert result == expected and result.tzinfo == expected.tzinfo
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("2026-11-29T10:00:00Z", dt.datetime(2026, 11, 29, 10, 0, tzinfo=dt.UTC)),
+    ("2026-11-29T12:00:00+02:00", dt.datetime(2026, 11, 29, 10, 0, tzinfo=dt.UTC)),
+    ("2026-11-29T10:00:00.123Z", dt.datetime(2026, 11, 29, 10, 0, 0, 123000, tzinfo=dt.UTC)),
+    ("2026-11-29T10:00:00", dt.datetime(2026, 11, 29, 10, 0, tzinfo=dt.UTC)),  # no offset: UTC
+    ("yesterday", None), (None, None), (1732874400, None),
+])
+def test_parse_iso(value, expected):
+    assert clock.parse_iso(value) == expected

@@ -210,10 +210,39 @@ def test_misskey_note_keeps_its_extension_fields(mastodon):
     assert node.inbox_of("alice") == [create["id"]]
 
 
+def test_a_mastodon_poll_and_its_new_totals(node_at):
+    """A Create and an Update of a Question shaped as Mastodon 4.3 sends them
+    (tests/fixtures/activitypub/mastodon_*_question.json): the poll is stored whole and
+    shows as a Poll; its new totals (an Update without ``updated``) replace the counts and
+    are no edit."""
+    from services.api.polling import poll_entity
+    from services.inbox.versions import earlier_versions
+
+    gts = node_at(GTS)
+    gts.local_user("bob")
+    alice = gts.remote_actor(ALICE)
+    gts.follows(gts.actor("bob"), ALICE)
+    for name in ("mastodon_create_question", "mastodon_update_question"):
+        raw = deliver(gts, name, alice)
+        assert gts.outcome(raw["id"]) == "processed"
+        question = raw["object"]
+        stored = gts.received(question["id"])
+        assert set(stored) == set(question) and stored["oneOf"] == question["oneOf"]
+        if name == "mastodon_create_question":
+            assert len(gts.inbox_of("bob")) == 1  # the poll reached its follower
+    poll = poll_entity(stored, "7", own=[])
+    assert [(o["title"], o["votes_count"]) for o in poll["options"]] == [("Tuesday", 2), ("Wednesday", 0),
+                                                                       ("Thursday", 1)]
+    assert (poll["votes_count"], poll["expired"], poll["multiple"]) == (3, True, False)
+    assert poll["expires_at"] == "2024-11-04T19:02:46.000Z"
+    assert earlier_versions(question["id"]) == []
+
+
 COVERED = {
     "mastodon_follow", "mastodon_undo_follow", "mastodon_like", "mastodon_undo_like", "mastodon_announce",
     "mastodon_create_note", "mastodon_delete_note", "mastodon_delete_actor", "mastodon_update_person",
     "mastodon_actor", "mastodon_accept_follow", "gotosocial_create_note", "pleroma_create_note", "misskey_note",
+    "mastodon_create_question", "mastodon_update_question",
 }
 
 

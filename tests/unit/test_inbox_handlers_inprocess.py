@@ -142,6 +142,38 @@ def test_undo_by_another_actor_changes_nothing(fr):
     assert FollowRelation.objects(follower=BOB).get().state == "accepted"
 
 
+def test_an_undo_that_overtakes_its_follow_wins(fr):
+    """Deliveries may arrive out of order (a retried Follow after its Undo): the late
+    Follow must not bring back a relation its author already undid."""
+    follow = {"id": f"{MEMBER}/f/4", "type": "Follow", "actor": BOB, "object": fr.actor("alice")}
+    undo = {"id": f"{MEMBER}/undo/2", "type": "Undo", "actor": BOB, "object": follow}
+    assert delivered(fr, undo, fr.bob) == "processed"
+    assert delivered(fr, follow, fr.bob) == "ignored"
+    assert FollowRelation.objects(follower=BOB).count() == 0
+    assert fr.sent_by(fr.actor("alice")) == []  # no Accept for a Follow already undone
+
+
+def test_our_own_late_follow_copy_does_not_revive_an_unfollow(fr):
+    """The peer's Accept can record alice's relation from the stored copy of her Follow
+    before the worker applies that copy; if she unfollows in between, applying the copy
+    late (or again, on a retry) must not bring the relation back."""
+    from fedkit.protocol.vocab import parse_document
+    from services.inbox.context import HandlerContext
+    from services.inbox.handlers.follow import on_follow
+
+    follow = fr.publish("alice", {"type": "Follow", "object": BOB})
+    fr.run()
+    accept = {"id": f"{MEMBER}/a/1", "type": "Accept", "actor": BOB, "object": follow["id"]}
+    assert delivered(fr, accept, fr.bob) == "processed"
+    fr.publish("alice", {"type": "Undo", "object": follow})
+    fr.run()
+    assert FollowRelation.objects(follower=fr.actor("alice")).count() == 0
+    late = HandlerContext(config=fr.config, internal=fr.internal, activity=parse_document(follow),
+                          also_to=(), stored_id=follow["id"], plan=None)
+    assert on_follow(late) == "ignored"
+    assert FollowRelation.objects(follower=fr.actor("alice")).count() == 0
+
+
 # -- Like, Announce ------------------------------------------------------------------------
 def test_a_like_of_a_local_post_notifies_its_author(fr):
     posted = fr.publish("alice", {"type": "Note", "content": "likeable", "to": [PUBLIC]})

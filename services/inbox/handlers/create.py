@@ -14,6 +14,7 @@ from services.inbox.objects import (
     same_origin,
     store_object,
 )
+from services.inbox.votes import handle_vote
 
 
 @handles(CREATE)
@@ -25,6 +26,8 @@ def on_create(ctx: HandlerContext) -> str:
     # The author is the one who signed: no creating objects in someone else's name or host.
     if attributed_to(obj) != actor or not same_origin(id_of(obj), actor):
         return IGNORED
+    if (vote := handle_vote(ctx, obj)) is not None:
+        return vote  # a vote in a poll: counted, never a post (services/inbox/votes.py)
     existing = ReceivedObject.objects(object_id=id_of(obj)).first()
     if existing is not None and existing.attributed_to != actor:
         return IGNORED  # another actor's object: no overwriting it

@@ -17,6 +17,7 @@ from services.inbox.models import (
     IGNORED,
     PROCESSED,
     FollowRelation,
+    UndoneFollow,
 )
 
 
@@ -26,6 +27,8 @@ def on_follow(ctx: HandlerContext) -> str:
     follower, followee = activity.actor_id, activity.object_id
     if not follower or not followee:
         return IGNORED
+    if activity.id and UndoneFollow.objects(follow_activity_id=activity.id, follower=follower).first():
+        return IGNORED  # its author already undid it: it arrived (or was applied) late
     username = ctx.local_username(followee)
     if username is None:
         if ctx.local_username(follower):  # our user follows someone elsewhere: pending until Accept

@@ -6,7 +6,7 @@ from fedkit.protocol.vocab import ANNOUNCE, FOLLOW, LIKE, UNDO, id_of, type_of
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handles
 from services.inbox.follows import follow_relation_for
-from services.inbox.models import IGNORED, PROCESSED, Interaction
+from services.inbox.models import IGNORED, PROCESSED, Interaction, UndoneFollow
 
 
 @handles(UNDO)
@@ -15,9 +15,15 @@ def on_undo(ctx: HandlerContext) -> str:
     inner = ctx.activity.object
     inner_type = type_of(inner)
     if inner_type == FOLLOW or inner_type is None:
+        if inner_type == FOLLOW and id_of(inner) and id_of(inner.get("actor")) == actor:
+            # Remembered even when the Follow has not been applied yet (it may come late).
+            UndoneFollow.objects(follow_activity_id=id_of(inner)).update_one(
+                set_on_insert__follower=actor, upsert=True)
         relation = follow_relation_for(inner)
         if relation is not None and relation.follower == actor:
             relation.delete()
+            return PROCESSED
+        if inner_type == FOLLOW and id_of(inner.get("actor")) == actor:
             return PROCESSED
     if inner_type in (LIKE, ANNOUNCE) or inner_type is None:
         query = {"actor": actor}

@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 from fedkit.protocol.actors import CachedActor, FetchError, get_actor, mark_suspended
+from fedkit.protocol.polls import content_fields
 from fedkit.protocol.vocab import ACTOR_TYPES, ANNOUNCE, UPDATE, id_of, type_of
 from fedkit.rules.authority import may_update
 from fedkit.rules.federation_policy import admit_object
+from fedkit.runtime.clock import parse_iso
+from services.inbox import versions
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handles
 from services.inbox.models import IGNORED, PROCESSED, Interaction, ReceivedObject
-from services.inbox.objects import attributed_to, local_recipients, store_object
+from services.inbox.objects import attributed_to, local_recipients, sanitized, store_object
 
 GONE = (404, 410)
+
+
+def is_older(new: dict, stored: dict) -> bool:
+    """Is this version older than the stored one (its ``updated`` before the stored one's)?
+    Deliveries may arrive out of order. Without both dates nothing says so: a poll's new
+    totals come without ``updated`` when the poll was never edited."""
+    new_at, stored_at = (parse_iso(o.get("updated")) for o in (new, stored))
+    return new_at is not None and stored_at is not None and new_at < stored_at
 
 
 def _refresh_actor(ctx: HandlerContext, actor: str, claimed: dict) -> None:
@@ -46,11 +57,16 @@ def on_update(ctx: HandlerContext) -> str:
             actor, author=existing.attributed_to, object_id=object_id, new_author=attributed_to(obj)):
         return IGNORED
     obj = admit_object(obj, ctx.config)  # the federation policy's media rules (and blocks)
-    if obj is None:
-        return IGNORED
+    if obj is None or is_older(obj, existing.raw):
+        return IGNORED  # an Update overtaken by a newer one changes nothing
+    edited = content_fields(sanitized(obj)) != content_fields(existing.raw)  # else: a poll's new totals
+    if edited and not ctx.is_local(object_id):  # a local post's versions are the outbox's
+        versions.keep(existing.raw)
     store_object(obj)
     recipients = local_recipients(ctx, ctx.activity.raw, obj)
     ctx.deliver_to_inbox(recipients)
+    if not edited:
+        return PROCESSED
     # Those here who boosted it are told it changed (Mastodon's ``update`` notification).
     boosters = {ctx.local_username(i.actor) for i in Interaction.objects(object_id=object_id, kind=ANNOUNCE)}
     ctx.notify(boosters - {None}, "update", object_id)
