@@ -60,3 +60,10 @@ def link_hashtags(html_text: str, base_url: str) -> str:
                 f"#<span>{name}</span></a>")
 
     return IN_TEXT.sub(link, html_text)
+
+
+def with_hashtags(tags, text: str, base_url: str) -> list:
+    """An edited post's ``tag``: its other tags (mentions) kept, its hashtags those of the
+    new text."""
+    kept = [t for t in as_list(tags) if not (isinstance(t, dict) and type_of(t) == HASHTAG)]
+    return kept + [tag_object(name, base_url) for name in names_in_text(text)]

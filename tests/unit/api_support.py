@@ -10,7 +10,7 @@ SCOPES = "read write follow"
 
 
 class ApiUser:
-    """A local user's app: ``get``/``post``/``patch`` through the node's gateway."""
+    """A local user's app: ``get``/``post``/``put``/``patch`` through the node's gateway."""
 
     def __init__(self, node, username: str, scopes: str = SCOPES):
         from services.identity.models import OAuthToken
@@ -26,6 +26,9 @@ class ApiUser:
 
     def post(self, path: str, **kwargs):
         return self.node.gateway.post(path, headers=self.headers, base_url=self.node.base, **kwargs)
+
+    def put(self, path: str, **kwargs):
+        return self.node.gateway.put(path, headers=self.headers, base_url=self.node.base, **kwargs)
 
     def patch(self, path: str, **kwargs):
         return self.node.gateway.patch(path, headers=self.headers, base_url=self.node.base, **kwargs)

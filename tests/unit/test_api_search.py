@@ -280,3 +280,18 @@ def test_resolve_finds_an_account_by_its_profile_page(node, people, origin):
     assert accts(search(people["bob"], f"{origin.base}/@petra")) == [f"petra@{host}"]  # known now, by its page
     assert accts(search(people["bob"], f"{origin.base}/users/petra")) == [f"petra@{host}"]
     assert accts(search(people["bob"], f"{origin.base}/@mallory", resolve="true")) == []  # another origin's id
+
+
+def test_an_edit_changes_the_hashtags_of_a_status(node, people):
+    post = _toot(people["alice"], "Kick-off #alpha with @bob", "public")
+    node.run()
+    resp = people["alice"].put(f"/api/v1/statuses/{post['id']}", data={"status": "Kick-off #beta with @bob"})
+    assert resp.status_code == 200, resp.text
+    assert [t["name"] for t in resp.get_json()["tags"]] == ["beta"]
+    assert [m["acct"] for m in resp.get_json()["mentions"]] == [m["acct"] for m in post["mentions"]]
+    node.run()
+
+    def timeline(tag):
+        return [s["id"] for s in people["bob"].get(f"/api/v1/timelines/tag/{tag}").get_json()]
+
+    assert (timeline("alpha"), timeline("beta")) == ([], [post["id"]])
