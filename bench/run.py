@@ -7,6 +7,8 @@
    how many HTTP deliveries it took.
 3. The time for one member's post to a community of 1,000 members (the same people)
    to be checked by the Group and reach every member's inbox through its Announce.
+6. (bench/home_timeline.py) A home timeline page of a user with 10,000 items, read through
+   the gateway, beside a bare endpoint answering the same JSON.
 
 Everything runs for real on loopback: SecantusDB, Redis, both nodes' processes.
 Set-up (accounts, follows) is not timed; only what each figure names is.
@@ -33,6 +35,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from pymongo import MongoClient
 
+from bench.home_timeline import bench_home_timeline
 from deploy.processes import Infra, Node, NodeSpec, load_or_create_secrets
 from deploy.supervision import ProcessSet, free_port, wait_for_port
 from fedkit.protocol import httpsig
@@ -41,8 +44,9 @@ from fedkit.rules.registry import write_registry
 INBOX_REQUESTS = int(os.environ.get("BENCH_INBOX_REQUESTS", "2000"))
 FOLLOWERS = int(os.environ.get("BENCH_FOLLOWERS", "1000"))
 CONCURRENCY = 8
-# Which figures to measure: BENCH_PARTS=1 measures only the inbox path (no follower set-up).
-PARTS = set(os.environ.get("BENCH_PARTS", "1,2,3").split(","))
+# Which figures to measure: BENCH_PARTS=1 measures only the inbox path (no follower set-up),
+# BENCH_PARTS=6 only the home timeline (bench/home_timeline.py).
+PARTS = set(os.environ.get("BENCH_PARTS", "1,2,3,6").split(","))
 
 
 def wait_until(condition, timeout: float, what: str, interval: float = 2.0):
@@ -356,6 +360,8 @@ def main() -> int:
             bench_followers_and_community(nodes, mongo, alice)
         if "1" in PARTS:
             bench_inbox_path(mongo, nodes, data_dir)
+        if "6" in PARTS:
+            bench_home_timeline(nodes, mongo, data_dir)
 
         return 0
     finally:

@@ -156,10 +156,11 @@ class InProcessNode:
     def publish(self, username: str, activity: dict) -> dict:
         """``send`` that must succeed; returns the activity as stored (bto/bcc included)."""
         from services.outbox.models import OutboxActivity
+        from services.outbox.objects import embedded
 
         resp = self.send(username, activity)
         assert resp.status_code == 201, resp.text
-        return OutboxActivity.objects(activity_id=resp.json()["id"]).get().raw
+        return embedded(OutboxActivity.objects(activity_id=resp.json()["id"]).get())
 
     # -- the workers -----------------------------------------------------------------------
     def run(self, rounds: int = 20) -> None:
@@ -230,8 +231,9 @@ class InProcessNode:
     def sent_by(self, actor: str) -> list[dict]:
         """Activities the outbox stored for a local actor (a user or a community), oldest first."""
         from services.outbox.models import OutboxActivity
+        from services.outbox.objects import embedded
 
-        return [a.raw for a in OutboxActivity.objects(actor=actor).order_by("created_at")]
+        return [embedded(a) for a in OutboxActivity.objects(actor=actor).order_by("created_at")]
 
 
 @pytest.fixture(scope="session")

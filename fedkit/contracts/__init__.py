@@ -52,6 +52,20 @@ def json_if_ok(resp: requests.Response) -> Any | None:
     return resp.json() if resp.status_code == 200 else None
 
 
+def object_as_reader(transport: Transport, service: str, path: str, object_id: str,
+                     reader_headers: dict[str, str]) -> tuple[int, dict | None]:
+    """An object a service holds, as the reader the identity headers name may see it (the
+    inbox's and the outbox's ``OBJECT`` endpoints answer alike): (200, object), (410,
+    Tombstone) once deleted, (404, None) when the service does not know it or hides it from
+    them; a 5xx raises."""
+    resp = transport.request("GET", service, path, params={"id": object_id}, headers=reader_headers)
+    if resp.status_code in (200, 410):
+        return resp.status_code, resp.json()
+    if resp.status_code != 404:
+        resp.raise_for_status()
+    return 404, None
+
+
 def posts_page(transport: Transport, service: str, path: str, *, user: str | None, scopes=(),
                author: str | None = None, stream: bool = False, exclude_replies: bool = False,
                limit: int = 20, max_id: str | None = None, since_id: str | None = None,

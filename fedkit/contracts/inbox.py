@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from fedkit.contracts import Transport, as_reader, json_if_ok, path_of, posts_page
+from fedkit.contracts import Transport, as_reader, json_if_ok, object_as_reader, path_of, posts_page
 
 SERVICE = "inbox"
 
 FOLLOWERS = "/internal/users/<username>/followers"  # GET: accepted followers' ids
 IS_FOLLOWER = "/internal/users/<username>/is-follower"  # GET ?actor=
 FOLLOWS_ACCEPTED = "/internal/follows/accepted"  # GET ?follower=&followee=
-LOCAL_DELIVERY = "/internal/local-delivery"  # POST {activity, also_to, plan}: a local actor's activity
+LOCAL_DELIVERY = "/internal/local-delivery"  # POST {activity, also_to, plan, object_stored}: a local actor's activity
 FOLLOW_REQUEST = "/internal/follow-request"  # GET ?id=: the Follow behind a relation
 INVITATION = "/internal/invitation"  # GET ?id=&invitee=: an Invite a local user received
 # For the client API (services/api):
@@ -26,6 +26,7 @@ NOTIFICATION = "/internal/users/<username>/notifications/<number>"  # GET; DELET
 INTERACTIONS = "/internal/interactions"  # GET ?id=: counts, and the requester's own Like/Announce of it
 OWN_VOTES = "/internal/users/<username>/votes"  # GET ?question=: the options a local user voted for
 OBJECT_HISTORY = "/internal/objects/history"  # GET ?id=: a received object's earlier versions
+INTERACTIONS_PAGE = "/internal/interactions/page"  # POST {ids}: ``INTERACTIONS`` of each, {"items": {id: …}}
 INTERACTION_ACTORS = "/internal/interactions/actors"  # GET ?id=&kind=&limit=&max_id=&since_id=&min_id=
 POSTS_MATCHING = "/internal/posts/matching"  # GET ?q=&any=&all=&none=&author=&local=&limit=&offset=&max_id=…
 TAGS = "/internal/tags"  # GET ?q=&limit=: hashtags of the posts the requester may see, by prefix
@@ -49,12 +50,16 @@ class InboxClient:
                                        params={"follower": follower, "followee": followee})
         return bool(data.get("accepted"))
 
-    def deliver_locally(self, activity: dict, also_to: list[str], plan: dict | None = None) -> dict | None:
+    def deliver_locally(self, activity: dict, also_to: list[str], plan: dict | None = None,
+                        object_stored: bool = False) -> dict | None:
         """Apply a local actor's activity here as if received; ``also_to``: the local actors
-        it names (bto/bcc included); ``plan``: its audience plan (fedkit.rules.audience)."""
+        it names (bto/bcc included); ``plan``: its audience plan (fedkit.rules.audience);
+        ``object_stored``: the outbox holds its object (the inbox keeps only its routing facts)."""
         payload = {"activity": activity, "also_to": also_to}
         if plan is not None:
             payload["plan"] = plan
+        if object_stored:
+            payload["object_stored"] = True
         return self.transport.post_json(SERVICE, LOCAL_DELIVERY, payload)
 
     def follow_request(self, follow_id: str) -> dict | None:
@@ -93,14 +98,7 @@ class InboxClient:
     def received_object(self, object_id: str, *, user: str | None, scopes=()) -> tuple[int, dict | None]:
         """(200, object) if this reader may see it, (410, Tombstone) once deleted, (404, None)
         when this node does not know it or hides it from them."""
-        resp = self.transport.request("GET", SERVICE, OBJECT, params={"id": object_id},
-                                      headers=as_reader(user, scopes))
-        if resp.status_code in (200, 410):
-            return resp.status_code, resp.json()
-        if resp.status_code == 404:
-            return 404, None
-        resp.raise_for_status()
-        return 404, None
+        return object_as_reader(self.transport, SERVICE, OBJECT, object_id, as_reader(user, scopes))
 
     def replies(self, object_id: str, *, user: str | None, scopes=()) -> list[dict]:
         """The objects answering ``object_id`` that this reader may see, oldest first."""
@@ -138,6 +136,13 @@ class InboxClient:
         "favourite_id", "reblog_id" (the reader's own Like/Announce activity id, or None)}."""
         return self.transport.get_json(SERVICE, INTERACTIONS, params={"id": object_id},
                                        headers=as_reader(user, scopes))
+
+    def interactions_page(self, object_ids: list[str], *, user: str | None, scopes=()) -> dict[str, dict]:
+        """``interactions`` of each of ``object_ids`` in one call (a timeline page): {id: {…}}."""
+        resp = self.transport.request("POST", SERVICE, INTERACTIONS_PAGE, json={"ids": list(object_ids)},
+                                      headers=as_reader(user, scopes))
+        resp.raise_for_status()
+        return dict(resp.json()["items"])
 
     def interaction_actors(self, object_id: str, kind: str, *, limit: int = 40, max_id: str | None = None,
                            since_id: str | None = None, min_id: str | None = None) -> list[dict] | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from fedkit.contracts import Transport, as_reader, path_of, posts_page
+from fedkit.contracts import Transport, as_reader, object_as_reader, path_of, posts_page
 from fedkit.runtime.internal import identity_headers
 
 log = logging.getLogger(__name__)
@@ -16,6 +16,7 @@ SEND = "/internal/users/<username>/send"  # POST: publish an activity as a local
 ACTORS_SEND = "/internal/actors/send"  # POST {activity, recipients}: for a node actor
 OBJECTS_REMOVE = "/internal/objects/remove"  # POST {id, community}: a community removed a post
 OBJECT_AUTHOR = "/internal/objects/author"  # GET ?id=: who wrote a local object
+LOCAL_OBJECTS = "/internal/objects/held"  # POST {ids}: the local posts among them, for the inbox to show
 STATS = "/internal/stats"  # GET: counts for NodeInfo; ?author=: one local actor's posts
 REMOTE_ACTOR = "/internal/actors"  # GET ?id=: a remote actor's document, cached or fetched
 KNOWN_ACTOR = "/internal/actors/known"  # GET ?username=&host=: a remote actor already cached
@@ -67,6 +68,12 @@ class OutboxClient:
     def object_author(self, object_id: str) -> str | None:
         resp = self.transport.request("GET", SERVICE, OBJECT_AUTHOR, params={"id": object_id})
         return resp.json().get("author") if resp.status_code == 200 else None
+
+    def local_objects(self, object_ids: list[str]) -> dict[str, dict]:
+        """{id: the post as the outbox holds it (no bto/bcc; a Tombstone once deleted)} for
+        those of ``object_ids`` that are this node's posts: the one copy, which the inbox
+        shows in its reader's pages after its own visibility check (one call per page)."""
+        return dict(self.transport.post_json(SERVICE, LOCAL_OBJECTS, {"ids": list(object_ids)})["objects"])
 
     def local_posts(self) -> int:
         return self.transport.get_json(SERVICE, STATS).get("local_posts", 0)
@@ -123,13 +130,7 @@ class OutboxClient:
         deleted, (404, None) when it is missing or hidden from them. The reader is a local
         user, or (``signer``, ``viewer``) a verified signer as the gateway classified it."""
         headers = identity_headers(signer=signer, viewer=viewer) if signer and not user else as_reader(user, scopes)
-        resp = self.transport.request("GET", SERVICE, OBJECT, params={"id": object_id}, headers=headers)
-        if resp.status_code in (200, 410):
-            return resp.status_code, resp.json()
-        if resp.status_code == 404:
-            return 404, None
-        resp.raise_for_status()
-        return 404, None
+        return object_as_reader(self.transport, SERVICE, OBJECT, object_id, headers)
 
     def posts(self, *, user: str | None, scopes=(), author: str | None = None, stream: bool = False,
               exclude_replies: bool = False, limit: int = 20, max_id: str | None = None,

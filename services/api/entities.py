@@ -104,6 +104,27 @@ def account_of(actor: str) -> dict | None:
     return memo[actor]
 
 
+def _interactions(uri: str) -> dict:
+    """What the inbox knows of a post's interactions, as the requester: from the page's one
+    call (``prefetch_page``), else asked for this post alone."""
+    known = g.get("api_interactions", {})
+    return known[uri] if uri in known else upstream.interactions(uri)
+
+
+def _status_id(uri: str, published) -> str:
+    known = g.get("api_status_ids", {})
+    return known[uri] if uri in known else ids.status_id(uri, published)
+
+
+def prefetch_page(objects: list) -> None:
+    """What every Status of a page needs, read once for the page: the inbox's interactions
+    of its posts (one call, not one per Status) and the status ids already given out."""
+    uris = [id_of(o) for o in objects if isinstance(o, dict) and id_of(o)]
+    if uris:
+        g.api_interactions = {**g.get("api_interactions", {}), **upstream.interactions_page(uris)}
+        g.api_status_ids = {**g.get("api_status_ids", {}), **ids.known_status_ids(uris)}
+
+
 @polls_shown  # a Question shows its poll; a vote is no status (services/api/polling.py)
 def status_entity(obj: dict) -> dict | None:
     """The Status entity of a visible object; None when its author cannot be shown."""
@@ -117,8 +138,8 @@ def status_entity(obj: dict) -> dict | None:
         parent_obj = visible_object(parent)
         parent_author = author_of(parent_obj) if parent_obj else None
     mentioned = {m: account_of(m) for m in converter.mention_uris(obj)}
-    known = upstream.interactions(uri)
-    number, visibility = ids.status_id(uri, obj.get("published")), converter.visibility_of(obj, author, audiences())
+    known = _interactions(uri)
+    number, visibility = _status_id(uri, obj.get("published")), converter.visibility_of(obj, author, audiences())
     entity = converter.status(
         obj, status_id=number, account=account, visibility=visibility, base_url=config().base_url,
         media_attachments=media_entities.attachments(obj, number, visibility),

@@ -80,6 +80,12 @@ def status_id(uri: str, published=None) -> str:
     return _allocate(StatusId, "uri", uri, _published_ms(published))
 
 
+def known_status_ids(uris: list[str]) -> dict[str, str]:
+    """{uri: number} of those ``uris`` that already have a status id, in one query (a page)."""
+    wanted = list(dict.fromkeys(uris))
+    return {s.uri: s.number for s in StatusId.objects(uri__in=wanted).only("uri", "number")} if wanted else {}
+
+
 def uri_of_status(number: str) -> str | None:
     """The object URI behind a status id, or None for an id never given out."""
     if not _is_number(number):

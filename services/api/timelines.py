@@ -21,7 +21,7 @@ from fedkit.protocol.local_ids import is_local
 from fedkit.protocol.vocab import CREATE
 from services.api import ids, upstream
 from services.api.auth import require_scope
-from services.api.entities import account_of, home_entity, me, status_entity
+from services.api.entities import account_of, home_entity, me, prefetch_page, status_entity
 from services.api.entities import config as _config
 from services.api.errors import not_found
 from services.api.pagination import page_params, paged_response
@@ -49,7 +49,18 @@ def _timeline_page(per_ms: int):
     return replace(page, **cursors)
 
 
+def _shown_posts(item: dict) -> list:
+    """The posts a page item shows: its object, or a home item's post (a boost's, relayed or not)."""
+    if "object" in item:
+        return [item["object"]]
+    inner = item["activity"].get("object")
+    if isinstance(inner, dict) and isinstance(inner.get("object"), dict):
+        return [inner["object"]]
+    return [inner]
+
+
 def _page(items: list[dict], entity_of):
+    prefetch_page([post for item in items for post in _shown_posts(item)])
     entities = [e for e in (entity_of(item) for item in items) if e is not None]
     return paged_response(jsonify(entities), [item["cursor"] for item in items])
 

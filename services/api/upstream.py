@@ -199,6 +199,13 @@ def interactions(object_id: str) -> dict:
         return _inbox().interactions(object_id, user=user, scopes=scopes)
 
 
+def interactions_page(object_ids: list[str]) -> dict[str, dict]:
+    """``interactions`` of each of a page's objects, in one call: {id: {…}}."""
+    user, scopes = _reader()
+    with _answering("inbox"):
+        return _inbox().interactions_page(object_ids, user=user, scopes=scopes)
+
+
 def interaction_actors(object_id: str, kind: str, *, limit: int, max_id: str | None = None,
                        since_id: str | None = None, min_id: str | None = None) -> list[dict]:
     """Who liked or announced an object, newest first: [{"actor", "cursor"}]."""

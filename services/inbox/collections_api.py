@@ -9,11 +9,11 @@ from flask import Blueprint, current_app, g, jsonify, request
 
 from fedkit.contracts import inbox as contract
 from fedkit.contracts.identity import IdentityClient
+from fedkit.protocol.jsonbody import request_json
 from fedkit.protocol.paging import ordered_collection, ordered_collection_page
 from fedkit.protocol.vocab import (
     ANNOUNCE,
     CREATE,
-    LIKE,
     PUBLIC,
     audience_of,
     id_of,
@@ -23,17 +23,23 @@ from fedkit.rules.policy import Viewer, viewer_of
 from fedkit.rules.registry import load_registry
 from fedkit.runtime.internal import internal_client
 from fedkit.runtime.responses import activity_json, error
+from services.inbox.interaction_counts import interactions_of
 from services.inbox.models import (
     FOLLOW_ACCEPTED,
     PROCESSED,
     FollowRelation,
     InboundActivity,
     InboxItem,
-    Interaction,
     Notification,
     ReceivedObject,
 )
-from services.inbox.reading import render_inbox_activity, viewer_may_see, without_hidden
+from services.inbox.reading import (
+    render_inbound,
+    render_inbox_activities,
+    shown_whole,
+    viewer_may_see,
+    without_hidden,
+)
 
 log = logging.getLogger(__name__)
 bp = Blueprint("collections", __name__)
@@ -54,8 +60,9 @@ def _account_exists(username: str) -> bool:
     return IdentityClient(internal_client()).active_account(username) is not None
 
 
-def _paged(collection_id: str, query, item_of, order_field: str, cursor_field: str):
-    """OrderedCollection with a first page; pages continue with ?page=true&max=<cursor>."""
+def _paged(collection_id: str, query, item_of, order_field: str, cursor_field: str, items_of=None):
+    """OrderedCollection with a first page; pages continue with ?page=true&max=<cursor>.
+    ``items_of`` (rows -> items) renders a whole page at once instead of ``item_of`` each."""
     total = query.count()
     if request.args.get("page") is None:
         return activity_json(ordered_collection(collection_id, total=total, paged=True))
@@ -70,7 +77,7 @@ def _paged(collection_id: str, query, item_of, order_field: str, cursor_field: s
     rows = list(query.order_by(order_field).limit(PAGE_SIZE))
     page_id = request.url.replace(request.host_url.rstrip("/"), _config().base_url)
     return activity_json(ordered_collection_page(
-        page_id, collection_id, [item_of(r) for r in rows], total=total,
+        page_id, collection_id, items_of(rows) if items_of else [item_of(r) for r in rows], total=total,
         next_cursor=getattr(rows[-1], cursor_field) if len(rows) == PAGE_SIZE else None))
 
 
@@ -96,11 +103,13 @@ def inbox(username: str):
         return error(403, "insufficient_scope", "needs scope read:statuses")
     actor = local_actor_id(_config().base_url, username)
     query = InboxItem.objects(username=username)
-    return _paged(f"{actor}/inbox", query, lambda r: render_inbox_activity(r.activity_id, actor), "-seq", "seq")
+    return _paged(f"{actor}/inbox", query, None, "-seq", "seq",
+                  items_of=lambda rows: render_inbox_activities([r.activity_id for r in rows], actor))
 
 
 # -- for the client API (services/api), read as the requester it forwards ---------------------
 REPLIES_LIMIT = 200
+MAX_PAGE_IDS = 200  # a timeline page's posts and the posts its boosts show
 
 
 def _viewer() -> Viewer:
@@ -118,7 +127,7 @@ def received_object():
         return jsonify(found.raw), 410
     if not viewer_may_see(found.raw, _viewer()):
         return _not_found()
-    return jsonify(without_hidden(found.raw))
+    return jsonify(shown_whole([without_hidden(found.raw)])[0])
 
 
 @bp.get(contract.REPLIES)
@@ -128,7 +137,7 @@ def replies():
     rows = ReceivedObject.objects(in_reply_to=request.args.get("id", ""), deleted=False).limit(REPLIES_LIMIT)
     items = [without_hidden(r.raw) for r in rows if viewer_may_see(r.raw, viewer)]
     items.sort(key=lambda o: str(o.get("published", "")))
-    return jsonify(items=items)
+    return jsonify(items=shown_whole(items))
 
 
 def _seq_cursor(name: str) -> int | None:
@@ -140,24 +149,27 @@ def _seq_cursor(name: str) -> int | None:
     return int(value)
 
 
+def _me() -> str | None:
+    user = g.requester.user
+    return local_actor_id(_config().base_url, user) if user else None
+
+
 @bp.get(contract.INTERACTIONS)
 def interactions():
     """An object's Likes and Announces as this node knows them (received, and its own users'
     delivered locally), the replies the requester may see, and the requester's own Like and
     Announce of it (their activity ids, which an Undo names)."""
     object_id = request.args.get("id", "")
-    viewer, user = _viewer(), g.requester.user
-    me = local_actor_id(_config().base_url, user) if user else None
+    return jsonify(interactions_of([object_id], _viewer(), _me())[object_id])
 
-    def own(kind: str) -> str | None:
-        found = Interaction.objects(object_id=object_id, kind=kind, actor=me).only("activity_id").first() if me else None
-        return found.activity_id if found else None
 
-    rows = ReceivedObject.objects(in_reply_to=object_id, deleted=False).only("raw").limit(REPLIES_LIMIT)
-    return jsonify(favourites=Interaction.objects(object_id=object_id, kind=LIKE).count(),
-                   reblogs=Interaction.objects(object_id=object_id, kind=ANNOUNCE).count(),
-                   replies=sum(1 for r in rows if viewer_may_see(r.raw, viewer)),
-                   favourite_id=own(LIKE), reblog_id=own(ANNOUNCE))
+@bp.post(contract.INTERACTIONS_PAGE)
+def interactions_page():
+    """``interactions`` for a page of objects at once: {"items": {id: …}}."""
+    ids = request_json(required=False).get("ids")
+    if not isinstance(ids, list) or len(ids) > MAX_PAGE_IDS or not all(isinstance(i, str) for i in ids):
+        return error(400, "invalid_request", f"post {{ids}}: at most {MAX_PAGE_IDS} object ids")
+    return jsonify(items=interactions_of(ids, _viewer(), _me()))
 
 
 def _notification(n: Notification) -> dict:
@@ -226,6 +238,21 @@ def notification(username: str, number: str):
     return jsonify(_notification(found))
 
 
+def _posts_in(query, limit: int) -> list[tuple[InboxItem, InboundActivity]]:
+    """The first ``limit`` posts (Create, Announce) of an inbox query with their activities:
+    follows, likes and notices share the inbox, so it is read a page at a time, at most
+    five pages deep."""
+    found: list[tuple[InboxItem, InboundActivity]] = []
+    for chunk in range(5):
+        rows = list(query.skip(chunk * limit).limit(limit))
+        activities = {a.activity_id: a for a in InboundActivity.objects(activity_id__in=[r.activity_id for r in rows])}
+        found += [(r, activities[r.activity_id]) for r in rows
+                  if r.activity_id in activities and activities[r.activity_id].activity_type in (CREATE, ANNOUNCE)]
+        if len(found) >= limit or len(rows) < limit:
+            break
+    return found[:limit]
+
+
 @bp.get(contract.HOME)
 def home(username: str):
     """The posts (Create, Announce) in a user's inbox, newest first, rendered as the inbox
@@ -245,20 +272,13 @@ def home(username: str):
         query = query.filter(seq__gt=since_id)
     oldest_first = min_id is not None
     query = query.filter(seq__gt=min_id).order_by("seq") if oldest_first else query.order_by("-seq")
-    reader = local_actor_id(_config().base_url, username)
-    items = []
-    # Follows, likes and notices share the inbox: look a few pages deep for posts.
-    rows = list(query.limit(limit * 5))
-    kinds = {a.activity_id: a.activity_type for a in
-             InboundActivity.objects(activity_id__in=[r.activity_id for r in rows]).only("activity_type")}
-    for row in rows:
-        if kinds.get(row.activity_id) not in (CREATE, ANNOUNCE):
-            continue
-        activity = render_inbox_activity(row.activity_id, reader)
-        if activity is not None:
-            items.append({"activity": activity, "cursor": str(row.seq)})
-        if len(items) == limit:
-            break
+    # The (username, -seq) index: SecantusDB's planner otherwise picks (username, activity_id)
+    # and sorts the whole inbox in memory (MongoDB picks it alone; the hint is harmless there).
+    query = query.hint([("username", 1), ("seq", -1)])
+    posts_found = _posts_in(query, limit)
+    shown = render_inbound([inbound for _, inbound in posts_found], local_actor_id(_config().base_url, username))
+    items = [{"activity": activity, "cursor": str(row.seq)}
+             for (row, _), activity in zip(posts_found, shown, strict=True) if activity is not None]
     if oldest_first:
         items.reverse()
     return jsonify(items=items)
@@ -309,4 +329,5 @@ def posts():
             break
     if oldest_first:
         items.reverse()
-    return jsonify(items=items)
+    shown = shown_whole([item["object"] for item in items])
+    return jsonify(items=[{**item, "object": obj} for item, obj in zip(items, shown, strict=True)])

@@ -10,6 +10,7 @@ from fedkit.contracts import inbox as contract
 from fedkit.protocol.jsonbody import request_json
 from fedkit.protocol.vocab import ANNOUNCE, INVITE, LIKE, DocumentError, id_of, local_actor_id
 from fedkit.runtime.responses import error
+from services.inbox.local_posts import routed
 from services.inbox.models import (
     FOLLOW_ACCEPTED,
     FOLLOW_PENDING,
@@ -44,8 +45,11 @@ def local_delivery():
     data = request_json(required=False)
     also_to = [a for a in data.get("also_to", []) if isinstance(a, str)]
     plan = data.get("plan") if isinstance(data.get("plan"), dict) else None  # who it reaches, decided once
+    activity = data.get("activity")
+    if data.get("object_stored") is True:  # the outbox holds the post: only its routing facts here
+        activity = routed(activity)
     try:
-        activity_id, created = accept_activity(data.get("activity"), signer=None, local=True, also_to=also_to,
+        activity_id, created = accept_activity(activity, signer=None, local=True, also_to=also_to,
                                               broker=current_app.extensions["archipel_broker"], plan=plan)
     except DocumentError as exc:
         return jsonify(error=exc.code), 400

@@ -13,6 +13,7 @@ from fedkit.runtime.config import Config
 from fedkit.runtime.internal import InternalClient
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handler_for
+from services.inbox.local_posts import with_local_objects
 from services.inbox.models import FAILED, IGNORED, INBOUND, PROCESSED, now
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,7 @@ def _apply(claimed, activity_id: str, config: Config, internal: InternalClient) 
         if concerns_local_community(claimed.raw, claimed.also_to or (), config):
             # The communities service owns Group actors: it gets what is addressed to them
             # (a failure retries the whole activity; both sides are idempotent).
-            CommunitiesClient(internal).deliver(claimed.raw, list(claimed.also_to or ()))
+            CommunitiesClient(internal).deliver(_whole(claimed, config, internal), list(claimed.also_to or ()))
             result = PROCESSED
     except Exception as exc:
         log.exception("handler for %s %s failed", doc.type, activity_id)
@@ -56,6 +57,14 @@ def _apply(claimed, activity_id: str, config: Config, internal: InternalClient) 
         return "retry"
     INBOUND.finish(claimed, result, processed_at=now(), error=None)
     return result
+
+
+def _whole(claimed, config: Config, internal: InternalClient) -> dict:
+    """The activity with its post in it: a local post's content is read from the outbox
+    (the inbox keeps only its routing facts, local_posts.py), for a community to relay."""
+    if not claimed.local:
+        return claimed.raw
+    return with_local_objects([claimed.raw], internal, config.base_url)[0]
 
 
 def concerns_local_community(raw: dict, also_to, config: Config) -> bool:

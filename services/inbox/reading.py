@@ -19,6 +19,7 @@ from fedkit.rules.community_facts import community_admits
 from fedkit.rules.policy import LOCAL, Viewer, may_see_object
 from fedkit.rules.registry import load_registry
 from fedkit.runtime.internal import internal_client
+from services.inbox.local_posts import with_local_objects
 from services.inbox.models import FOLLOW_ACCEPTED, FollowRelation, InboundActivity, ReceivedObject
 from services.inbox.objects import attributed_to
 
@@ -33,15 +34,27 @@ def without_hidden(obj: dict) -> dict:
     return {k: v for k, v in obj.items() if k not in ("bto", "bcc", "@context")}
 
 
+def _memo(name: str) -> dict:
+    """A memo that lives as long as the request (a page asks the same questions often)."""
+    return g.setdefault(name, {}) if has_app_context() else {}
+
+
 def _followers_collection(author: str) -> str | None:
     if is_local(author, _config().base_url):
         return author + "/followers"
-    cached = CachedActor.objects(actor_id=author).only("followers").first()
-    return cached.followers if cached else None
+    memo = _memo("followers_collections")
+    if author not in memo:
+        cached = CachedActor.objects(actor_id=author).only("followers").first()
+        memo[author] = cached.followers if cached else None
+    return memo[author]
 
 
 def _follows_accepted(follower: str, followee: str) -> bool:
-    return FollowRelation.objects(follower=follower, followee=followee, state=FOLLOW_ACCEPTED).first() is not None
+    memo = _memo("follows_accepted")
+    if (follower, followee) not in memo:
+        memo[(follower, followee)] = FollowRelation.objects(
+            follower=follower, followee=followee, state=FOLLOW_ACCEPTED).first() is not None
+    return memo[(follower, followee)]
 
 
 def _community_admits(addressee: str, viewer: Viewer) -> bool | None:
@@ -53,7 +66,7 @@ def _author_suspended(actor: str | None) -> bool:
     records them, local ones as identity says; remembered for the request."""
     if not actor:
         return False
-    memo = g.setdefault("suspended_authors", {}) if has_app_context() else {}
+    memo = _memo("suspended_authors")
     if actor not in memo:
         prefix = _config().base_url + "/users/"
         name = actor[len(prefix):] if actor.startswith(prefix) else None
@@ -115,7 +128,7 @@ def _latest(obj, reader: str):
     if isinstance(obj, dict):
         obj = without_hidden(obj)
     if isinstance(object_id, str):
-        current = ReceivedObject.objects(object_id=object_id).first()
+        current = _received(object_id)
         if current is not None and _author_suspended(current.attributed_to):
             return _withheld(object_id)
         if current is not None and reader_may_see(current.raw, reader):
@@ -125,10 +138,53 @@ def _latest(obj, reader: str):
     return obj
 
 
+def _received(object_id: str) -> ReceivedObject | None:
+    """This node's copy of an object (those of a page are read at once, ``_read_received``)."""
+    memo = _memo("received_objects")
+    if object_id not in memo:
+        memo[object_id] = ReceivedObject.objects(object_id=object_id).first()
+    return memo[object_id]
+
+
+def _read_received(object_ids) -> None:
+    wanted = [i for i in dict.fromkeys(object_ids) if isinstance(i, str)]
+    memo = _memo("received_objects")
+    found = {r.object_id: r for r in ReceivedObject.objects(object_id__in=wanted)} if wanted else {}
+    memo.update({i: found.get(i) for i in wanted})
+
+
+def _object_ids(raw: dict) -> list:
+    """The ids of an activity's object and, for a relayed Create, of the post inside it."""
+    obj = raw.get("object")
+    inner = obj.get("object") if isinstance(obj, dict) else None
+    return [id_of(obj), id_of(inner)]
+
+
 def render_inbox_activity(activity_id: str, reader: str) -> dict | None:
-    inbound = InboundActivity.objects(activity_id=activity_id).first()
-    if inbound is None:
-        return None
+    """An activity in ``reader``'s inbox as they see it (None if unknown)."""
+    return render_inbox_activities([activity_id], reader)[0]
+
+
+def render_inbox_activities(activity_ids: list[str], reader: str) -> list[dict | None]:
+    """``render_inbox_activity`` for a page: this node's own posts in it are read from the
+    outbox in one call (services/inbox/local_posts.py)."""
+    found = {a.activity_id: a for a in InboundActivity.objects(activity_id__in=list(activity_ids))}
+    return render_inbound(list(found.get(i) for i in activity_ids), reader)
+
+
+def render_inbound(inbound: list[InboundActivity | None], reader: str) -> list[dict | None]:
+    """``render_inbox_activities`` of activities already read: their objects in one query,
+    this node's own posts in one call to the outbox."""
+    _read_received(i for a in inbound if a is not None for i in _object_ids(a.raw))
+    return shown_whole([_rendered(a, reader) if a is not None else None for a in inbound])
+
+
+def shown_whole(docs: list) -> list:
+    """Documents about to be shown, with this node's own posts in them as the outbox holds them."""
+    return with_local_objects(docs, internal_client(), _config().base_url)
+
+
+def _rendered(inbound: InboundActivity, reader: str) -> dict:
     activity = without_hidden(inbound.raw)
     if _author_suspended(id_of(activity.get("actor"))) and isinstance(activity.get("object"), dict):
         # What a suspended actor sent (its Create, its Update…) shows nothing of its content.

@@ -41,6 +41,7 @@ from services.outbox.models import (
     OutboxActivity,
     now,
 )
+from services.outbox.objects import served
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +181,7 @@ def _attempt(delivery, config: Config) -> str:
         # Queued before the account was closed: it is not sent in its name any more.
         transition(delivery, FAILED, last_error="account_closed")
         return FAILED
-    body = json.dumps(with_context(public_form(activity.raw))).encode()
+    body = json.dumps(with_context(served(activity))).encode()
     key_id, private_pem = keystore.signing_key(delivery.actor)
     status, error, retry_after = None, None, None
     try:
@@ -214,11 +215,3 @@ def _attempt(delivery, config: Config) -> str:
     transition(delivery, RETRYING, attempts=attempts, last_status=status, last_error=error,
                next_attempt_at=now() + dt.timedelta(seconds=delay))
     return RETRYING
-
-
-def public_form(activity: dict) -> dict:
-    """What leaves the node: bto and bcc are removed (ActivityPub §6.1), also when embedded."""
-    out = {k: v for k, v in activity.items() if k not in ("bto", "bcc")}
-    if isinstance(out.get("object"), dict):
-        out["object"] = {k: v for k, v in out["object"].items() if k not in ("bto", "bcc")}
-    return out

@@ -11,8 +11,9 @@ from fedkit.runtime.config import Config
 from fedkit.runtime.internal import InternalClient
 from fedkit.runtime.queue import enqueue
 from services.outbox.addressing import plan_of, remote_recipient_actors, target_inboxes
-from services.outbox.delivery import DELIVERY, create_deliveries, public_form
+from services.outbox.delivery import DELIVERY, create_deliveries
 from services.outbox.models import FANOUT, FANOUT_DONE, QUEUED, Delivery, OutboxActivity, now
+from services.outbox.objects import served
 
 QUEUE = "delivery"
 
@@ -37,10 +38,10 @@ def _fan_out(activity: OutboxActivity, config: Config, internal: InternalClient,
     # see what remote ones see, no bto/bcc (AP §6.1); the planned local ones (bto/bcc, a
     # community's members here) are named to the local-delivery call.
     plan = plan_of(activity, config)
-    local = public_form(activity.raw)
+    local = served(activity)  # the inbox keeps only what routes it (its object stays here)
     hidden = list(dict.fromkeys(plan.hidden + plan.local))
     actors = remote_recipient_actors(plan, config, internal)
-    InboxClient(internal).deliver_locally(local, hidden, plan.as_dict())
+    InboxClient(internal).deliver_locally(local, hidden, plan.as_dict(), object_stored=activity.object_stored)
     inboxes = target_inboxes(actors, config, plan=plan)
     create_deliveries(activity_id, activity.actor, inboxes)
     FANOUT.finish(activity, FANOUT_DONE)

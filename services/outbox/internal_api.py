@@ -13,7 +13,6 @@ from fedkit.contracts.identity import IdentityClient
 from fedkit.protocol.actors import CachedActor, FetchError, get_actor
 from fedkit.protocol.jsonbody import request_json
 from fedkit.protocol.local_ids import is_local, local_username
-from fedkit.protocol.tombstone import tombstone
 from fedkit.protocol.vocab import CREATE, PUBLIC, id_of, type_of
 from fedkit.rules.audience import plan_explicit
 from fedkit.rules.authority import COMMUNITY, may_delete
@@ -25,16 +24,18 @@ from fedkit.runtime.db import ACKNOWLEDGED
 from fedkit.runtime.internal import internal_client
 from fedkit.runtime.queue import enqueue
 from fedkit.runtime.responses import error
+from services.outbox import objects
 from services.outbox.addressing import node_facts
-from services.outbox.delivery import public_form
 from services.outbox.dlp_guard import GuardStop
 from services.outbox.fanout import FANOUT, QUEUE
 from services.outbox.models import LocalObject, OutboxActivity
+from services.outbox.objects import public_form, served
 from services.outbox.posting import publish_as
 from services.outbox.publishing import PublishError
 from services.outbox.visibility import can_see
 
 bp = Blueprint("outbox_internal", __name__)
+MAX_HELD_IDS = 1000  # a page of a few hundred items, each with its post and a relayed one
 
 
 @bp.post(contract.SEND)
@@ -93,7 +94,7 @@ def remove_by_community():
                   is_group=lambda actor: is_group_actor(actor, config)) != COMMUNITY:
         return error(403, "not_a_group",
                      "only a community (Group actor) the post was addressed to removes it")
-    found.update(set__raw=tombstone(found.object_id, type_of(found.raw)), set__deleted=True)
+    objects.remove(found)
     return jsonify(removed=found.object_id)
 
 
@@ -105,6 +106,16 @@ def object_author():
     if found is None:
         return error(404, "not_found", "no such object")
     return jsonify(author=found.author)
+
+
+@bp.post(contract.LOCAL_OBJECTS)
+def held_objects():
+    """The local posts among ``ids`` as this node holds them, for the inbox, which keeps only
+    their routing facts and has already decided who may see them (services/inbox/local_posts.py)."""
+    ids = request_json(required=False).get("ids")
+    if not isinstance(ids, list) or len(ids) > MAX_HELD_IDS or not all(isinstance(i, str) for i in ids):
+        return error(400, "invalid_request", f"post {{ids}}: at most {MAX_HELD_IDS} object ids")
+    return jsonify(objects={i: public_form(raw) for i, raw in objects.raw_objects(ids).items()})
 
 
 @bp.get(contract.STATS)
@@ -158,7 +169,7 @@ def publish(username: str):
         return exc.response()
     except PublishError as exc:
         return error(exc.status, exc.code, str(exc))
-    return jsonify(activity=public_form(record.raw)), 201
+    return jsonify(activity=served(record)), 201
 
 
 @bp.get(contract.OBJECT)

@@ -49,6 +49,8 @@ class OutboxActivity(Document):
     activity_type = me.StringField(required=True)
     object_id = me.StringField()
     raw = JSONDictField(required=True)
+    # ``raw.object`` is the id of a post in local_objects, embedded when served (objects.py).
+    object_stored = me.BooleanField(default=False)
     addressees = me.ListField(me.StringField())
     # Set for activities of a node actor that is not a Person (a community's Announce):
     # the exact actors to reach, decided by the service that owns that actor.

@@ -16,6 +16,7 @@ import mongoengine as me
 from fedkit.protocol import polls
 from fedkit.runtime.clock import now
 from fedkit.runtime.db import Document
+from services.outbox import objects
 from services.outbox.models import LocalObject
 
 # Why a vote was not counted (the inbox logs it; the voter's app was told by its own node).
@@ -68,5 +69,5 @@ def _recount(found: LocalObject) -> LocalObject:
         counts[vote.choice] = counts.get(vote.choice, 0) + 1
         voters.add(vote.voter)
     found.raw = polls.with_counts(found.raw, counts, len(voters))
-    found.update(set__raw=found.raw)
+    objects.edit(found, found.raw)  # the poll's one copy (services/outbox/objects.py)
     return found

@@ -13,8 +13,8 @@ from fedkit.rules.registry import load_registry
 from fedkit.runtime.internal import Requester, internal_client
 from fedkit.runtime.responses import error
 from services.outbox import polls, versions
-from services.outbox.delivery import public_form
 from services.outbox.models import LocalObject
+from services.outbox.objects import public_form
 from services.outbox.posting import publish_as
 from services.outbox.publishing import PublishError
 from services.outbox.visibility import can_see

@@ -15,7 +15,6 @@ from fedkit.contracts.inbox import InboxClient
 from fedkit.protocol.actors import FetchError, fetch_json
 from fedkit.protocol.polls import content_fields
 from fedkit.protocol.sanitize import sanitize_html, text_to_html
-from fedkit.protocol.tombstone import tombstone as make_tombstone
 from fedkit.protocol.vocab import (
     ACCEPT,
     ANNOUNCE,
@@ -51,7 +50,7 @@ from fedkit.runtime.clock import now_iso
 from fedkit.runtime.config import Config
 from fedkit.runtime.db import ACKNOWLEDGED
 from fedkit.runtime.internal import InternalClient
-from services.outbox import versions
+from services.outbox import objects
 from services.outbox.models import LocalObject, OutboxActivity
 
 EDITABLE_FIELDS = ("content", "contentMap", "summary", "name", "sensitive", "tag", "attachment")
@@ -115,10 +114,11 @@ class Publisher:
         prepare(activity)
         # Who receives it and who may see it, decided once (fan-out, the inbox and the read side use it).
         plan = plan_post(activity, self.actor, self.node)
+        stored, object_stored = objects.referencing(activity)  # a post of ours: named by id, stored once
         record = OutboxActivity(
             activity_id=activity["id"], actor=self.actor, activity_type=type_of(activity),
-            object_id=id_of(activity.get("object")), raw=activity, addressees=list(plan.addressees),
-            plan=plan.as_dict(), author_active_at=self.author_active_at,
+            object_id=id_of(activity.get("object")), raw=stored, object_stored=object_stored,
+            addressees=list(plan.addressees), plan=plan.as_dict(), author_active_at=self.author_active_at,
         )
         record.save(force_insert=True, write_concern=ACKNOWLEDGED)
         return record
@@ -145,8 +145,7 @@ class Publisher:
         if in_reply_to:
             obj["inReplyTo"] = in_reply_to
         activity["object"] = obj
-        LocalObject(object_id=obj["id"], author=self.actor, raw=obj, addressees=audience_of(obj)).save(
-            force_insert=True)
+        objects.store(obj, self.actor)
 
     def _follow(self, activity: dict) -> None:
         target = id_of(activity.get("object"))
@@ -214,10 +213,8 @@ class Publisher:
 
     def _delete(self, activity: dict) -> None:
         found = self._own_object(activity.get("object"))
-        tombstone = make_tombstone(found.object_id, type_of(found.raw), activity["published"])
-        found.update(set__raw=tombstone, set__deleted=True)
-        activity["object"] = tombstone
-        _readdress_as(found.raw, activity)  # the Delete reaches whoever got the object
+        activity["object"] = objects.remove(found, activity["published"])
+        _readdress_as(found.raw, activity)  # found.raw: as it was before  # the Delete reaches whoever got the object
 
     def _update(self, activity: dict) -> None:
         obj = activity.get("object")
@@ -235,10 +232,10 @@ class Publisher:
             if key in obj:
                 new_raw[key] = obj[key]
         _sanitize_fields(new_raw)
-        if content_fields(new_raw) != content_fields(found.raw):  # an edit, not a new count of votes
-            versions.keep(found.raw)  # the version it replaces, for the edit history
+        edited = content_fields(new_raw) != content_fields(found.raw)  # not a new count of votes
+        if edited:
             new_raw["updated"] = activity["published"]
-        found.update(set__raw=new_raw)
+        objects.edit(found, new_raw, keep_previous=edited)  # the version it replaces: edit history
         activity["object"] = new_raw
         _readdress_as(found.raw, activity)
 

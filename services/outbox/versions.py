@@ -24,6 +24,10 @@ def keep(raw: dict) -> None:
     LocalObjectVersion(object_id=raw["id"], raw=raw).save()
 
 
+def forget(object_id: str) -> None:
+    LocalObjectVersion.objects(object_id=object_id).delete()
+
+
 def earlier_versions(object_id: str) -> list[dict]:
     """The object's earlier versions, oldest first."""
     return [v.raw for v in LocalObjectVersion.objects(object_id=object_id).order_by("kept_at")]

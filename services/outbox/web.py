@@ -34,9 +34,9 @@ from fedkit.runtime.internal import internal_client, require_user
 from fedkit.runtime.responses import activity_json, error
 from services.outbox import dlp_rules
 from services.outbox.addressing import username_of
-from services.outbox.delivery import public_form
 from services.outbox.dlp_guard import GuardStop
 from services.outbox.models import LocalObject, OutboxActivity
+from services.outbox.objects import public_form, served, served_many
 from services.outbox.posting import publish_as
 from services.outbox.publishing import PublishError
 from services.outbox.visibility import can_see
@@ -91,7 +91,7 @@ def post_outbox(username: str):
         return exc.response()
     except PublishError as exc:
         return error(exc.status, exc.code, str(exc))
-    resp = activity_json(public_form(record.raw), 201)
+    resp = activity_json(served(record), 201)
     resp.headers["Location"] = record.activity_id
     return resp
 
@@ -111,14 +111,15 @@ def get_outbox(username: str):
         anchor = OutboxActivity.objects(activity_id=before, actor=actor).first()
         if anchor:
             query = query.filter(created_at__lt=anchor.created_at)
-    items, last, scanned = [], None, 0
+    shown, last, scanned = [], None, 0
     internal = internal_client()
     for record in query.order_by("-created_at").limit(PAGE_SIZE * 5):
         last, scanned = record, scanned + 1
         if can_see(actor, record.addressees, g.requester, config, internal):
-            items.append(public_form(record.raw))
-            if len(items) == PAGE_SIZE:
+            shown.append(record)
+            if len(shown) == PAGE_SIZE:
                 break
+    items = served_many(shown)
     more = last is not None and (len(items) == PAGE_SIZE or scanned == PAGE_SIZE * 5)
     return activity_json(ordered_collection_page(page_url(collection_id, before or None), collection_id, items,
                                                  next_cursor=last.activity_id if more else None))
@@ -144,7 +145,7 @@ def get_activity(activity_uuid: str):
     if found is None or not can_see(found.actor, found.addressees, g.requester, config, internal_client()) \
             or _closed_author(found.actor):
         return error(404, "not_found", "no such activity")
-    return activity_json(public_form(found.raw))
+    return activity_json(served(found))
 
 
 @bp.post("/proxy")

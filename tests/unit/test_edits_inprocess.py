@@ -43,6 +43,23 @@ def test_a_local_edit_keeps_the_version_it_replaces(fr):
     assert len(local_versions(object_id)) == 1
 
 
+def test_a_local_edit_tells_those_here_who_boosted_it(fr):
+    """The inbox keeps only a local post's routing facts (stored once): an edit is still
+    told apart from an Update that changes nothing it says."""
+    fr.local_user("amelie")
+    posted = fr.publish("alice", {"type": "Note", "content": "first", "to": [PUBLIC]})
+    fr.run()
+    object_id = posted["object"]["id"]
+    Interaction(kind="Announce", actor=fr.actor("amelie"), object_id=object_id).save()  # amelie boosted it
+    same = posted["object"]["content"]
+    fr.publish("alice", {"type": "Update", "object": {"id": object_id, "content": same}})  # no change
+    fr.run()
+    assert Notification.objects(type="update").count() == 0
+    fr.publish("alice", {"type": "Update", "object": {"id": object_id, "content": "second"}})
+    fr.run()
+    assert [n.username for n in Notification.objects(type="update")] == ["amelie"]
+
+
 def deliver(node, activity: dict) -> str:
     assert node.deliver(activity, by=node.bob).status_code == 202
     node.run()

@@ -59,7 +59,12 @@ def on_update(ctx: HandlerContext) -> str:
     obj = admit_object(obj, ctx.config)  # the federation policy's media rules (and blocks)
     if obj is None or is_older(obj, existing.raw):
         return IGNORED  # an Update overtaken by a newer one changes nothing
-    edited = content_fields(sanitized(obj)) != content_fields(existing.raw)  # else: a poll's new totals
+    if ctx.is_local(object_id):
+        # Only its routing facts are here (services/inbox/local_posts.py); the publisher sets
+        # ``updated`` exactly when an edit changes what the post says.
+        edited = obj.get("updated") != existing.raw.get("updated")
+    else:
+        edited = content_fields(sanitized(obj)) != content_fields(existing.raw)  # else: a poll's new totals
     if edited and not ctx.is_local(object_id):  # a local post's versions are the outbox's
         versions.keep(existing.raw)
     store_object(obj)
