@@ -2,9 +2,9 @@
 text (status search), among every post this node holds — received, and its own users'
 delivered locally — and only those the requester may see (reading.py asks the policy).
 
-Text matching is ``text_filter`` alone: a case-insensitive match of every word over the
-post's text, scanned newest first up to ``SCAN_LIMIT`` posts. A full-text engine (DESIGN.md:
-an embedded index rebuildable from MongoDB) replaces that one function later.
+Text matching is fedkit/protocol/text_match.py's ``text_filter`` alone, over the received
+posts here and, for this node's own posts (whose text only the outbox holds: local_posts.py),
+the ids the outbox finds with it; scanned newest first up to ``SCAN_LIMIT`` posts.
 """
 
 from __future__ import annotations
@@ -15,11 +15,15 @@ import re
 from flask import Blueprint, current_app, g, jsonify, request
 
 from fedkit.contracts import inbox as contract
+from fedkit.contracts.outbox import OutboxClient
 from fedkit.protocol.hashtags import normalized
 from fedkit.protocol.local_ids import is_local
+from fedkit.protocol.text_match import text_filter
 from fedkit.protocol.vocab import HASHTAG
 from fedkit.rules.policy import viewer_of
+from fedkit.runtime.internal import internal_client
 from fedkit.runtime.responses import error
+from services.inbox.local_posts import with_local_objects
 from services.inbox.models import ReceivedObject
 from services.inbox.reading import viewer_may_see, without_hidden
 
@@ -28,16 +32,6 @@ bp = Blueprint("inbox_search", __name__)
 SCAN_LIMIT = 2000  # posts looked at for one answer, at most
 MAX_QUERY = 200
 MAX_OFFSET = 1000
-TEXT_FIELDS = ("raw.content", "raw.summary", "raw.name")
-
-
-def text_filter(query: str) -> dict:
-    """The MongoDB filter of the posts whose text has every word of ``query`` (any case).
-    Regular expressions over the unindexed ``raw`` fields: SecantusDB answers regex only
-    there (DESIGN.md, known gaps), and real MongoDB as well."""
-    words = [w for w in query.split() if w][:8]
-    return {"$and": [{"$or": [{f: {"$regex": re.escape(w), "$options": "i"}} for f in TEXT_FIELDS]}
-                     for w in words]}
 
 
 def _names(arg: str) -> list[str]:
@@ -94,8 +88,9 @@ def posts_matching():
         query = query.filter(tags__nin=none_of)
     if request.args.get("author"):
         query = query.filter(attributed_to=request.args["author"])
-    if q:
-        query = query.filter(__raw__=text_filter(q))
+    if q:  # received posts by their text here; this node's own by the ids the outbox finds
+        local_ids = OutboxClient(internal_client()).local_matching(q, limit=SCAN_LIMIT)
+        query = query.filter(__raw__={"$or": [text_filter(q), {"_id": {"$in": local_ids}}]})
     if max_id is not None:
         query = query.filter(seen_at__lt=max_id)
     if since_id is not None:
@@ -118,7 +113,8 @@ def posts_matching():
             break
     if oldest_first:
         items.reverse()
-    return jsonify(items=items)
+    shown = with_local_objects([item["object"] for item in items], internal_client(), config.base_url)
+    return jsonify(items=[{**item, "object": obj} for item, obj in zip(items, shown, strict=True)])
 
 
 @bp.get(contract.TAGS)
