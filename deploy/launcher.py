@@ -73,6 +73,7 @@ def main() -> int:
             where = "in the group" if "ARCHIPEL_GROUP_REGISTRY" in node.extra_env else "outside the group"
             print(f"  node {node.spec.name:<7} {node.spec.base_url}   accounts: {users}   ({where}, "
                   f"{node.layout} layout)")
+            print(f"       {'':<7} streaming API (WebSocket) {node.env['ARCHIPEL_STREAMING_URL']}")
         scim_tokens = data_dir / "scim-tokens.json"  # what the group's directory would hold
         scim_tokens.write_text(json.dumps({node.spec.name: node.env["ARCHIPEL_SCIM_TOKEN"] for node in nodes}))
         scim_tokens.chmod(0o600)

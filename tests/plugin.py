@@ -48,6 +48,8 @@ TEST_NODE_ENV = {
     "ARCHIPEL_RATE_LIMIT_ADDRESS": "100000",
     "ARCHIPEL_RATE_LIMIT_REMOTE": "100000",
     "ARCHIPEL_RATE_LIMIT_MEMBER": "100000",
+    # A streaming connection's token is checked again each second (a revoked one is closed).
+    "ARCHIPEL_STREAMING_RECHECK_SECONDS": "1",
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from fedkit.contracts import Transport, json_if_ok, path_of
+from fedkit.contracts import Transport, as_reader, json_if_ok, path_of
 from fedkit.runtime.internal import identity_headers
 
 log = logging.getLogger(__name__)
@@ -16,6 +16,10 @@ INBOX = "/internal/inbox"  # POST {activity, also_to}: verified and stored by th
 ADMITS = "/internal/admits"  # GET ?community=&actor=&kind=
 WEBFINGER = "/internal/webfinger"  # GET ?name=&actor=&kind=
 COMMUNITY = "/communities/<slug>"  # GET: the Group's public document
+# For the client API, as a local reader (404: no such community, or hidden from them):
+ACCOUNT = "/internal/communities/<slug>/account"  # GET: the Group, its counts, the reader's standing
+RELAYS = "/internal/communities/<slug>/relays"  # GET ?limit=&max_id=&since_id=&min_id=: its Announces
+MEMBERS = "/internal/communities/<slug>/members"  # GET ?limit=&max_id=&since_id=&min_id=: its members
 
 
 @dataclass(frozen=True)
@@ -55,3 +59,39 @@ class CommunitiesClient:
         headers = {**identity_headers(user=username, scopes="read", viewer="local"),
                    "Accept": "application/activity+json"}
         return json_if_ok(self.transport.request("GET", SERVICE, path_of(COMMUNITY, slug=slug), headers=headers))
+
+    def account(self, slug: str, *, user: str, scopes=()) -> dict | None:
+        """A local community as this local reader sees it: ``{"document"`` (the Group),
+        ``"members", "posts"`` (counts), ``"membership", "role"`` (the reader's, or None),
+        ``"may_post"`` (None, or why the reader may not post to it)``}``; None when the
+        reader may not see it or it does not exist."""
+        return json_if_ok(self.transport.request("GET", SERVICE, path_of(ACCOUNT, slug=slug),
+                                                 headers=as_reader(user, scopes)))
+
+    def relays(self, slug: str, *, user: str, scopes=(), limit: int = 20, max_id: str | None = None,
+               since_id: str | None = None, min_id: str | None = None) -> list[dict] | None:
+        """The community's relays (FEP-1b12 Announces of its members' posts) this reader may
+        see, newest first: [{"activity", "cursor"}]; [] when the community is hidden from
+        them; None when a cursor is not one the service gave out."""
+        return self._page(RELAYS, slug, user=user, scopes=scopes, limit=limit, max_id=max_id, since_id=since_id,
+                          min_id=min_id)
+
+    def members(self, slug: str, *, user: str, scopes=(), limit: int = 40, max_id: str | None = None,
+                since_id: str | None = None, min_id: str | None = None) -> list[dict] | None:
+        """The community's members, newest first: [{"actor", "cursor"}]; [] when the
+        community is hidden from this reader; None for a cursor the service never gave out."""
+        return self._page(MEMBERS, slug, user=user, scopes=scopes, limit=limit, max_id=max_id, since_id=since_id,
+                          min_id=min_id)
+
+    def _page(self, rule: str, slug: str, *, user: str, scopes, limit: int, max_id: str | None,
+              since_id: str | None, min_id: str | None) -> list[dict] | None:
+        params = {"limit": limit, "max_id": max_id, "since_id": since_id, "min_id": min_id}
+        resp = self.transport.request("GET", SERVICE, path_of(rule, slug=slug),
+                                      params={k: v for k, v in params.items() if v},
+                                      headers=as_reader(user, scopes))
+        if resp.status_code == 400:
+            return None
+        if resp.status_code == 404:
+            return []
+        resp.raise_for_status()
+        return list(resp.json()["items"])

@@ -54,6 +54,14 @@ class Config:
     outbox_url: str = "http://127.0.0.1:9103"
     communities_url: str = "http://127.0.0.1:9104"
     api_url: str = "http://127.0.0.1:9105"
+    # The streaming server (services/streaming): the address it listens on (host, port), the public
+    # ws(s):// URL the instance document announces to apps (empty: the node's base URL,
+    # for a proxy that routes /api/v1/streaming to it), and how often a connection's token
+    # is checked again (a revoked token's connection is closed within this many seconds).
+    streaming_host: str = "127.0.0.1"
+    streaming_port: int = 4000
+    streaming_url: str = ""
+    streaming_recheck_seconds: float = 15.0
     # Dev mode allows http:// and loopback peers; production refuses them unless allowlisted.
     dev_mode: bool = False
     fetch_allowlist: tuple[str, ...] = field(default_factory=tuple)
@@ -124,6 +132,9 @@ class Config:
     rate_limit_member: int = 15000
     # The address apps show as the node's contact (Mastodon's instance contact.email).
     contact_email: str = ""
+    # What a Mastodon app's "public" (and "unlisted") means for this node's employees:
+    # "public", "group" or "node" (services/api/visibility_mapping.py). Empty: "public".
+    api_public_means: str = ""
     # Media (services/api/media*.py): where uploaded files are kept (empty: var/media/<node>),
     # the largest upload, and how long a media URL's capability lasts.
     media_dir: str = ""
@@ -147,6 +158,11 @@ class Config:
             outbox_url=env_str("ARCHIPEL_OUTBOX_URL", cls.outbox_url),
             communities_url=env_str("ARCHIPEL_COMMUNITIES_URL", cls.communities_url),
             api_url=env_str("ARCHIPEL_API_URL", cls.api_url),
+            streaming_host=env_str("ARCHIPEL_STREAMING_HOST", cls.streaming_host),
+            streaming_port=int(env_str("ARCHIPEL_STREAMING_PORT", str(cls.streaming_port))),
+            streaming_url=env_str("ARCHIPEL_STREAMING_URL", "").rstrip("/"),
+            streaming_recheck_seconds=float(env_str("ARCHIPEL_STREAMING_RECHECK_SECONDS",
+                                                    str(cls.streaming_recheck_seconds))),
             dev_mode=env_bool("ARCHIPEL_DEV_MODE", False),
             fetch_allowlist=env_list("ARCHIPEL_FETCH_ALLOWLIST"),
             max_body_bytes=int(env_str("ARCHIPEL_MAX_BODY_BYTES", str(cls.max_body_bytes))),
@@ -195,6 +211,7 @@ class Config:
             rate_limit_remote=int(env_str("ARCHIPEL_RATE_LIMIT_REMOTE", str(cls.rate_limit_remote))),
             rate_limit_member=int(env_str("ARCHIPEL_RATE_LIMIT_MEMBER", str(cls.rate_limit_member))),
             contact_email=env_str("ARCHIPEL_CONTACT_EMAIL", ""),
+            api_public_means=env_str("ARCHIPEL_API_PUBLIC_MEANS", ""),
             media_dir=env_str("ARCHIPEL_MEDIA_DIR", ""),
             media_max_bytes=int(env_str("ARCHIPEL_MEDIA_MAX_BYTES", str(cls.media_max_bytes))),
             media_url_seconds=int(env_str("ARCHIPEL_MEDIA_URL_SECONDS", str(cls.media_url_seconds))),
@@ -203,6 +220,8 @@ class Config:
     def check(self, needs_secret_key: bool = False) -> Config:
         """Refuse to run production with the placeholder secrets. Only the process that
         signs web sessions (identity) needs ARCHIPEL_SECRET_KEY: the others never get it."""
+        if self.api_public_means not in ("", "public", "group", "node"):
+            raise RuntimeError("ARCHIPEL_API_PUBLIC_MEANS must be public, group or node")
         if not self.dev_mode:
             secrets_ = [("ARCHIPEL_INTERNAL_SECRET", self.internal_secret)]
             if needs_secret_key:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, g, jsonify, request
 
 from fedkit.protocol.vocab import local_actor_id
-from services.api import converter, ids, upstream
+from services.api import communities, converter, ids, upstream
 from services.api.auth import require_scope
 from services.api.entities import account_entity, actor_document
 from services.api.entities import config as _config
@@ -48,7 +48,7 @@ def lookup():
         return not_found()
     if not host or host.lower() == config.host.lower():
         actor = local_actor_id(config.base_url, username.lower())
-        entity = account_entity(actor, closed_too=True)
+        entity = account_entity(actor, closed_too=True) or account_entity(communities.actor_of_slug(username.lower()))
     else:
         document = upstream.known_remote_actor(username, host)
         entity = account_entity(document["id"], document) if document and isinstance(document.get("id"), str) \
@@ -65,7 +65,8 @@ def relationships():
     pairs = [(account_id, _actor_of_id(account_id)) for account_id in dict.fromkeys(asked[:80])]
     pairs = [(account_id, actor) for account_id, actor in pairs if actor]
     states = upstream.relationships(_me(), [actor for _, actor in pairs]) if pairs else {}
-    return jsonify([converter.relationship(account_id, states.get(actor, {})) for account_id, actor in pairs])
+    return jsonify([converter.relationship(account_id, communities.with_membership(actor, states.get(actor, {})))
+                    for account_id, actor in pairs])
 
 
 @bp.get("/api/v1/accounts/<account_id>")
@@ -83,8 +84,10 @@ def follow_list(account_id: str, which: str):
     if not actor or actor_document(actor) is None:
         return not_found("no such account")
     page = page_params()
-    items = upstream.follow_page(actor, which, limit=page.limit, max_id=page.max_id, since_id=page.since_id,
-                                 min_id=page.min_id)
+    cursors = {"limit": page.limit, "max_id": page.max_id, "since_id": page.since_id, "min_id": page.min_id}
+    items = communities.members(actor, **cursors) if which == "followers" else None  # a community's
+    if items is None:
+        items = upstream.follow_page(actor, which, **cursors)
     entities = []
     for item in items:
         entity = account_entity(item["actor"])
@@ -98,11 +101,15 @@ def follow_list(account_id: str, which: str):
 def follow(account_id: str):
     """Follow an account (docs.joinmastodon.org/methods/accounts/#follow): a Follow through
     the user's outbox, as a C2S client sends it; the Relationship says ``requested`` until
-    the account's server accepts. Following again changes nothing."""
+    the account's server accepts. Following again changes nothing. Following a community
+    joins it (services/api/communities.py)."""
     actor = _actor_of_id(account_id)
     if not actor or actor == _me() or actor_document(actor) is None:
         return not_found("no such account")
-    state = upstream.relationships(_me(), [actor]).get(actor, {})
+    refusal = communities.join_refusal(actor)
+    if refusal:
+        return api_error(403, refusal)
+    state = communities.with_membership(actor, upstream.relationships(_me(), [actor]).get(actor, {}))
     if state.get("following") is None:
         published = upstream.publish(g.requester.user, {"type": "Follow", "object": actor})
         if published.status != 201:
@@ -122,6 +129,9 @@ def unfollow(account_id: str):
     actor = _actor_of_id(account_id)
     if not actor or actor == _me():
         return not_found("no such account")
+    refusal = communities.leave_refusal(actor)
+    if refusal:
+        return api_error(422, refusal)
     state = upstream.relationships(_me(), [actor]).get(actor, {})
     if state.get("following") is not None and state.get("follow_id"):
         published = upstream.publish(g.requester.user, {"type": "Undo", "object": state["follow_id"]})

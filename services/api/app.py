@@ -41,6 +41,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
         profile,
         search,
         statuses,
+        streaming_render,
         tags,
         timelines,
     )
@@ -49,8 +50,8 @@ def create_app(config: Config | dict | None = None) -> Flask:
     app = create_service_app(__name__, "api", config,
                              blueprints=(instance.bp, apps.bp, accounts.bp, media_defaults.bp, statuses.bp,
                                          timelines.bp, interactions.bp, notifications.bp, media.bp, edits.bp,
-                                         polls.bp, search.bp, tags.bp, bookmarks.bp, markers.bp, followers.bp,
-                                         profile.bp))
+                                         polls.bp, streaming_render.bp, search.bp, tags.bp, bookmarks.bp,
+                                         markers.bp, followers.bp, profile.bp))
     app.json.sort_keys = False  # entities keep Mastodon's documented field order
     install_error_handlers(app)
     app.wsgi_app = TrailingSlashTolerant(app.wsgi_app)

@@ -25,7 +25,7 @@ from fedkit.protocol.vocab import (
 )
 from fedkit.rules.policy import node_audience
 from fedkit.rules.registry import load_registry
-from services.api import converter, ids, media_entities, upstream
+from services.api import communities, converter, ids, media_entities, upstream
 from services.api.personal_models import bookmarked
 from services.api.polling import polls_shown
 
@@ -44,7 +44,7 @@ def actor_document(actor: str) -> dict | None:
     if username is not None:
         return upstream.local_person(username)
     if is_local(actor, config().base_url):
-        return None  # communities as accounts come later
+        return communities.local_document(actor)  # a community (Group) the requester may see
     return upstream.remote_actor(actor)
 
 
@@ -55,11 +55,13 @@ def account_entity(actor: str, document: dict | None = None, *, closed_too: bool
     document = document if document is not None else actor_document(actor)
     if document is None:
         return _closed_entity(actor) if closed_too else None
-    follows = upstream.follow_counts(actor)
-    statuses = upstream.statuses_count(actor) if _local_username(actor) else 0
+    counts = communities.local_counts(actor)
+    if counts is None:
+        follows = upstream.follow_counts(actor)
+        statuses = upstream.statuses_count(actor) if _local_username(actor) else 0
+        counts = converter.Counts(statuses=statuses, followers=follows["followers"], following=follows["following"])
     return converter.account(document, account_id=ids.account_id(actor), base_url=config().base_url,
-                             counts=converter.Counts(statuses=statuses, followers=follows["followers"],
-                                                     following=follows["following"]))
+                             counts=counts)
 
 
 def _closed_entity(actor: str) -> dict | None:
@@ -183,3 +185,24 @@ def home_entity(activity: dict) -> dict | None:
     return None
 
 
+
+
+# The types that carry a status (Mastodon's Notification#target_status; a reblog's is the
+# boosted status).
+WITH_STATUS = ("mention", "status", "reblog", "favourite", "update", "poll")
+
+
+def notification_entity(item: dict) -> dict | None:
+    """A notification the inbox keeps as Mastodon's Notification entity; None when its
+    account cannot be shown or its status is hidden from the requester or gone."""
+    account = account_of(item["actor"])
+    if account is None:
+        return None
+    status = None
+    if item["type"] in WITH_STATUS:
+        obj = visible_object(item["object_id"]) if item.get("object_id") else None
+        status = status_entity(obj) if obj else None
+        if status is None:
+            return None
+    return {"id": item["id"], "type": item["type"], "created_at": item["created_at"],
+            "group_key": f"ungrouped-{item['id']}", "account": account, "status": status}

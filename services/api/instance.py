@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify
 
 from fedkit.rules.scopes import KNOWN as KNOWN_SCOPES
-from services.api import upstream
+from services.api import upstream, visibility_mapping
 from services.api.converter import MAX_CHARACTERS, VISIBILITIES
 from services.api.media_access import DESCRIPTION_LIMIT
 from services.api.media_posting import MAX_ATTACHMENTS as MAX_MEDIA_ATTACHMENTS
@@ -66,6 +66,10 @@ def _usage() -> tuple[int, int]:
 
 
 def _streaming_url() -> str:
+    """Where apps open ``/api/v1/streaming`` (Mastodon's ``urls.streaming_api``): the
+    streaming server's own address, or the node's when a proxy routes it there."""
+    if _config().streaming_url:
+        return _config().streaming_url
     base = _config().base_url
     return "wss://" + base[len("https://"):] if base.startswith("https://") else "ws://" + base.split("://", 1)[1]
 
@@ -74,7 +78,9 @@ def _archipel_extensions() -> dict:
     return {"pleroma": {"metadata": {"features": ["mastodon_api", "archipel:visibility_group",
                                                   "archipel:visibility_node"],
                                      "post_formats": ["text/plain", "text/html"]}},
-            "archipel": {"version": ARCHIPEL_VERSION, "visibilities": list(VISIBILITIES)}}
+            "archipel": {"version": ARCHIPEL_VERSION, "visibilities": list(VISIBILITIES),
+                         # what an app's public/unlisted become here (ARCHIPEL_API_PUBLIC_MEANS)
+                         "visibility_applied": visibility_mapping.described(_config())}}
 
 
 @bp.get("/api/v2/instance")

@@ -13,32 +13,13 @@ from flask import Blueprint, g, jsonify, request
 
 from services.api import upstream
 from services.api.auth import require_scope
-from services.api.entities import account_of, status_entity, visible_object
+from services.api.entities import notification_entity
 from services.api.errors import not_found
 from services.api.pagination import BadPage, page_params, paged_response
 from services.api.personal_models import last_read
 from services.api.upstream import BadCursor
 
 bp = Blueprint("notifications", __name__)
-
-# The types that carry a status (Mastodon's Notification#target_status; a reblog's is the
-# boosted status).
-WITH_STATUS = ("mention", "status", "reblog", "favourite", "update", "poll")
-
-
-def _entity(item: dict) -> dict | None:
-    account = account_of(item["actor"])
-    if account is None:
-        return None
-    status = None
-    if item["type"] in WITH_STATUS:
-        obj = visible_object(item["object_id"]) if item.get("object_id") else None
-        status = status_entity(obj) if obj else None
-        if status is None:
-            return None
-    return {"id": item["id"], "type": item["type"], "created_at": item["created_at"],
-            "group_key": f"ungrouped-{item['id']}", "account": account, "status": status}
-
 
 def _listed(name: str) -> list[str]:
     """``types[]=a&types[]=b`` as Mastodon.py sends them, or ``types=a``."""
@@ -52,7 +33,7 @@ def index():
     items = upstream.notifications(types=_listed("types"), exclude_types=_listed("exclude_types"),
                                    limit=page.limit, max_id=page.max_id, since_id=page.since_id,
                                    min_id=page.min_id)
-    entities = [e for e in (_entity(item) for item in items) if e is not None]
+    entities = [e for e in (notification_entity(item) for item in items) if e is not None]
     return paged_response(jsonify(entities), [item["id"] for item in items])
 
 
@@ -87,7 +68,7 @@ def unread_count():
 @require_scope("read:notifications")
 def show(number: str):
     item = upstream.notification(number)
-    entity = _entity(item) if item else None
+    entity = notification_entity(item) if item else None
     return jsonify(entity) if entity else not_found("no such notification")
 
 

@@ -19,7 +19,15 @@ from fedkit.protocol.hashtags import link_hashtags, names_in_text, tag_object
 from fedkit.protocol.jsonbody import request_json
 from fedkit.protocol.sanitize import text_to_html
 from fedkit.protocol.vocab import NOTE, PUBLIC, id_of, local_actor_id
-from services.api import converter, ids, media_posting, polling, upstream
+from services.api import (
+    communities,
+    converter,
+    ids,
+    media_posting,
+    polling,
+    upstream,
+    visibility_mapping,
+)
 from services.api.auth import require_scope
 from services.api.entities import account_of, author_of, status_entity, visible_object
 from services.api.entities import config as _config
@@ -100,6 +108,8 @@ def _mentioned_actors(text: str) -> list[tuple[str, str]]:
             if upstream.local_person(username.lower()) is not None:
                 found.setdefault(local_actor_id(config.base_url, username.lower()),
                                  f"@{username.lower()}@{config.host}")
+            elif community := communities.mentionable(username.lower()):  # addressed to it: FEP-1b12
+                found.setdefault(community, f"@{username.lower()}@{config.host}")
         else:
             document = upstream.known_remote_actor(username, host)
             if document and isinstance(document.get("id"), str):
@@ -136,6 +146,7 @@ def _note(params: dict, parent: dict | None) -> dict | str:
     visibility = params.get("visibility") or converter.DEFAULT_PRIVACY
     if visibility not in converter.VISIBILITIES:
         return f"Validation failed: Visibility is not one of {', '.join(converter.VISIBILITIES)}"
+    visibility = visibility_mapping.applied(visibility, _config())
     author = _me()
     mentions = _mentioned_actors(text)
     mentioned = [uri for uri, _ in mentions]
@@ -144,6 +155,8 @@ def _note(params: dict, parent: dict | None) -> dict | str:
         if parent_author and parent_author != author and parent_author not in mentioned and visibility not in (
                 converter.GROUP_VISIBILITY, converter.NODE_VISIBILITY):
             mentioned.append(parent_author)  # the author answered hears of it, as on Mastodon
+        if visibility != converter.DIRECT:  # a direct answer reaches only whom it names
+            mentioned += [c for c in communities.of_thread(parent) if c not in mentioned]
     content = link_hashtags(text_to_html(text), _config().base_url)
     note = {"type": NOTE, "content": content, **_addressing(visibility, author, mentioned)}
     tags = [{"type": "Mention", "href": uri, "name": name} for uri, name in mentions]
@@ -175,7 +188,8 @@ def _held_entity(body: dict, params: dict) -> dict:
         {"id": url, "type": NOTE, "content": post.get("content") or "", "summary": post.get("summary") or "",
          "published": body.get("created_at"), "sensitive": _flag(params.get("sensitive"))},
         status_id=ids.status_id(url, body.get("created_at")), account=account,
-        visibility=params.get("visibility") or converter.DEFAULT_PRIVACY, base_url=config.base_url)
+        visibility=visibility_mapping.applied(params.get("visibility") or converter.DEFAULT_PRIVACY, config),
+        base_url=config.base_url)
     return {**entity, "pending": True,
             "archipel": {"held": {"state": body.get("state"), "rule": body.get("rule"),
                                   "message": body.get("error_description") or body.get("message"),
@@ -238,6 +252,9 @@ def _create(params: dict):
     note = _note(params, parent)
     if isinstance(note, str):
         return api_error(422, note)
+    refusal = communities.posting_refusal([*note.get("to", []), *note.get("cc", [])])
+    if refusal:
+        return api_error(422, refusal)
     published = media_posting.publish(g.requester.user, note, params)  # media_ids: the uploads it carries
     if published.status == 201:
         obj = published.body.get("activity", {}).get("object")

@@ -19,7 +19,7 @@ from flask import Blueprint, jsonify, request
 
 from fedkit.protocol.local_ids import is_local
 from fedkit.protocol.vocab import CREATE
-from services.api import ids, upstream
+from services.api import communities, ids, upstream
 from services.api.auth import require_scope
 from services.api.entities import account_of, home_entity, me, prefetch_page, status_entity
 from services.api.entities import config as _config
@@ -120,6 +120,9 @@ def account_statuses(account_id: str):
         return jsonify([])
     page = _timeline_page(1)
     cursors = {"limit": page.limit, "max_id": page.max_id, "since_id": page.since_id, "min_id": page.min_id}
+    relays = communities.relays(actor, **cursors)  # a community's: its relays, as reblogs
+    if relays is not None:
+        return _page(relays, lambda item: home_entity(item["activity"]))
     read = upstream.local_posts if is_local(actor, _config().base_url) else upstream.received_posts
     items = read(author=actor, exclude_replies=_flag("exclude_replies"), **cursors)
     only_media = _flag("only_media")

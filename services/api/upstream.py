@@ -13,6 +13,7 @@ from contextlib import contextmanager
 
 import requests
 
+from fedkit.contracts.communities import CommunitiesClient
 from fedkit.contracts.identity import IdentityClient
 from fedkit.contracts.inbox import InboxClient
 from fedkit.contracts.outbox import OutboxClient
@@ -52,6 +53,10 @@ def _inbox() -> InboxClient:
 
 def _outbox() -> OutboxClient:
     return OutboxClient(internal_client())
+
+
+def _communities() -> CommunitiesClient:
+    return CommunitiesClient(internal_client())
 
 
 # -- identity ------------------------------------------------------------------------------
@@ -263,6 +268,39 @@ def clear_notifications() -> None:
     user, scopes = _reader()
     with _answering("inbox"):
         _inbox().clear_notifications(user, scopes=scopes)
+
+
+# -- communities: a local community as the requester sees it ---------------------------------
+def community(slug: str) -> dict | None:
+    """{"document", "members", "posts", "membership", "role", "may_post"} of a local
+    community the requester may see (fedkit.contracts.communities); None otherwise."""
+    user, scopes = _reader()
+    with _answering("communities"):
+        return _communities().account(slug, user=user, scopes=scopes)
+
+
+def community_relays(slug: str, *, limit: int, max_id: str | None = None, since_id: str | None = None,
+                     min_id: str | None = None) -> list[dict]:
+    """A local community's relays the requester may see, newest first: [{"activity", "cursor"}]."""
+    user, scopes = _reader()
+    with _answering("communities"):
+        items = _communities().relays(slug, user=user, scopes=scopes, limit=limit, max_id=max_id,
+                                      since_id=since_id, min_id=min_id)
+    if items is None:
+        raise BadCursor("max_id, since_id and min_id must be ids from a Link header")
+    return items
+
+
+def community_members(slug: str, *, limit: int, max_id: str | None = None, since_id: str | None = None,
+                      min_id: str | None = None) -> list[dict]:
+    """A local community's members, newest first: [{"actor", "cursor"}] ([] when hidden)."""
+    user, scopes = _reader()
+    with _answering("communities"):
+        items = _communities().members(slug, user=user, scopes=scopes, limit=limit, max_id=max_id,
+                                       since_id=since_id, min_id=min_id)
+    if items is None:
+        raise BadCursor("max_id, since_id and min_id must be ids from a Link header")
+    return items
 
 
 # -- media: who may load a file is who may see the post that carries it ---------------------

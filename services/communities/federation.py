@@ -156,10 +156,11 @@ def on_post(community, actor, activity, config, internal) -> str:
     if CommunityPost.objects(object_id=id_of(obj)).first():
         return "duplicate"
     in_reply_to = id_of(obj.get("inReplyTo"))
-    CommunityPost(object_id=id_of(obj), community=community.slug, author=actor, create_id=id_of(activity),
-                  raw=obj, in_reply_to=in_reply_to).save(force_insert=True)
+    post = CommunityPost(object_id=id_of(obj), community=community.slug, author=actor, create_id=id_of(activity),
+                         raw=obj, in_reply_to=in_reply_to).save(force_insert=True)
     community.update(set__last_activity_at=now(), unset__dormant_flagged_at=True)
-    announce_to_members(community, activity, config, internal, exclude=actor)
+    announce = announce_to_members(community, activity, config, internal, exclude=actor)
+    post.update(set__announce_id=announce["id"])
     return "announced"
 
 

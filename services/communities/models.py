@@ -96,6 +96,7 @@ class CommunityPost(Document):
     community = me.StringField(required=True)
     author = me.StringField(required=True)
     create_id = me.StringField()
+    announce_id = me.StringField()  # the Group's Announce of it (the client API shows it as a reblog)
     raw = JSONDictField(required=True)
     in_reply_to = me.StringField()
     removed = me.BooleanField(default=False)

@@ -113,7 +113,8 @@ class Notification(Document):
 
     meta = {
         "collection": "notifications",
-        "indexes": [{"fields": ["username", "activity_id", "type"], "unique": True}, ("username", "-seq")],
+        "indexes": [{"fields": ["username", "activity_id", "type"], "unique": True}, ("username", "-seq"),
+                    "activity_id"],  # the streaming events of an applied activity
     }
     username = me.StringField(required=True)
     type = me.StringField(required=True)
