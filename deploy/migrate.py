@@ -13,6 +13,7 @@ from fedkit.runtime.keystore import ActorKey
 from gateway.audit import AuditRecord, ensure_retention
 from services.api.media_models import MediaUpload
 from services.api.models import AccountId, IdempotentPost, StatusId
+from services.api.personal_models import Bookmark, Marker
 from services.communities.models import Community, CommunityPost, Membership
 from services.identity.credentials import hash_clear_credentials
 from services.identity.lifecycle import AccountChange
@@ -31,6 +32,7 @@ from services.inbox.models import (
     InboundActivity,
     InboxItem,
     Interaction,
+    Notification,
     ReceivedObject,
 )
 from services.inbox.versions import ReceivedVersion
@@ -43,12 +45,13 @@ from services.web.models import SeenNotifications, WebAppSession, WebClient, Web
 DOCUMENTS = (
     ActorKey, CachedActor, AuditRecord,
     Account, OAuthClient, OAuthCode, OAuthToken, WebSession, LoginFailures,
-    InboundActivity, FollowRelation, ReceivedObject, Interaction, InboxItem,
+    InboundActivity, FollowRelation, ReceivedObject, Interaction, InboxItem, Notification,
     OutboxActivity, LocalObject, Delivery, HostHealth, HeldPost,
     Community, Membership, CommunityPost, ScimChange, AccountChange, AccountId, StatusId, IdempotentPost,
     MediaUpload,
     PollVote, LocalObjectVersion, CastVote, ReceivedVersion,  # polls and edit history
     WebClient, WebSignIn, WebAppSession, SeenNotifications,
+    Bookmark, Marker,
 )
 
 

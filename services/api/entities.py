@@ -26,6 +26,7 @@ from fedkit.protocol.vocab import (
 from fedkit.rules.policy import node_audience
 from fedkit.rules.registry import load_registry
 from services.api import communities, converter, ids, media_entities, upstream
+from services.api.personal_models import bookmarked
 from services.api.polling import polls_shown
 
 
@@ -141,7 +142,7 @@ def status_entity(obj: dict) -> dict | None:
     mentioned = {m: account_of(m) for m in converter.mention_uris(obj)}
     known = _interactions(uri)
     number, visibility = _status_id(uri, obj.get("published")), converter.visibility_of(obj, author, audiences())
-    return converter.status(
+    entity = converter.status(
         obj, status_id=number, account=account, visibility=visibility, base_url=config().base_url,
         media_attachments=media_entities.attachments(obj, number, visibility),
         in_reply_to_id=ids.status_id(parent) if parent else None,
@@ -150,6 +151,8 @@ def status_entity(obj: dict) -> dict | None:
         counts=converter.StatusCounts(replies=known["replies"], reblogs=known["reblogs"],
                                       favourites=known["favourites"]),
         favourited=bool(known["favourite_id"]), reblogged=bool(known["reblog_id"]))
+    entity["bookmarked"] = bookmarked(g.requester.user, uri)  # the requester's own (services/api/bookmarks.py)
+    return entity
 
 
 def reblog_entity(activity: dict, inner: dict) -> dict | None:

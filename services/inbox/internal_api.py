@@ -113,20 +113,22 @@ def _cursor(name: str) -> ObjectId | None:
 
 @bp.get(contract.FOLLOWS_PAGE)
 def follows_page():
-    """One page of an actor's accepted followers (``which=followers``) or followees,
+    """One page of an actor's accepted followers (``which=followers``) or followees, or of
+    the follow requests waiting for its approval (``which=requests``: a locked account's),
     newest first, each with its relation's id as the cursor: ``max_id`` (older than),
     ``since_id`` (newer than, newest first), ``min_id`` (just newer than, oldest first,
     returned newest first) — Mastodon's paging (docs.joinmastodon.org/api/guidelines/#pagination)."""
     which = request.args.get("which")
-    if which not in ("followers", "following"):
-        return error(400, "invalid_request", "which: followers or following")
+    if which not in ("followers", "following", "requests"):
+        return error(400, "invalid_request", "which: followers, following or requests")
     try:
         limit = max(1, min(int(request.args.get("limit", "40")), 80))
         max_id, since_id, min_id = _cursor("max_id"), _cursor("since_id"), _cursor("min_id")
     except ValueError as exc:
         return error(400, "invalid_cursor", f"{exc}: not a cursor this node gave out")
-    mine, theirs = _sides(which)
-    query = FollowRelation.objects(**{mine: request.args.get("actor", ""), "state": FOLLOW_ACCEPTED})
+    mine, theirs = _sides("followers" if which == "requests" else which)
+    state = FOLLOW_PENDING if which == "requests" else FOLLOW_ACCEPTED
+    query = FollowRelation.objects(**{mine: request.args.get("actor", ""), "state": state})
     if max_id:
         query = query.filter(id__lt=max_id)
     if since_id:

@@ -80,11 +80,13 @@ class UndoneFollow(Document):
 class ReceivedObject(Document):
     """The latest known state of an object (Note…) seen in an activity; Tombstone once deleted."""
 
-    meta = {"collection": "received_objects", "indexes": ["attributed_to", "in_reply_to"]}
+    meta = {"collection": "received_objects", "indexes": ["attributed_to", "in_reply_to", ("tags", "-seen_at")]}
     object_id = me.StringField(primary_key=True)
     raw = JSONDictField(required=True)
     attributed_to = me.StringField()
     in_reply_to = me.StringField()  # the id of the object it answers (a thread's context)
+    tags = me.ListField(me.StringField())  # its Hashtag names, normalized (fedkit/protocol/hashtags.py)
+    seen_at = me.DateTimeField()  # first stored (an edit keeps it): the order of the tag timeline and search
     deleted = me.BooleanField(default=False)
     updated_at = me.DateTimeField(default=now)
 
