@@ -16,8 +16,7 @@ bp = Blueprint("inbox_subscriptions", __name__)
 @bp.post(contract.FOLLOW_NOTIFY)
 def follow_notify():
     """{follower, followee, notify}: subscribe ``follower`` to ``followee``'s new posts, or not."""
-    data = request_json(required=False)
-    data = data if isinstance(data, dict) else {}
+    data = request_json(required=False)  # a body that is no JSON object: its own 400
     follower, followee, notify = data.get("follower"), data.get("followee"), data.get("notify")
     if not (isinstance(follower, str) and follower and isinstance(followee, str) and followee
             and isinstance(notify, bool)):

@@ -176,3 +176,27 @@ def test_a_local_voter_in_a_remote_poll_is_told_when_it_ends(fr, monkeypatch):
     sweep_at(fr, monkeypatch, end + dt.timedelta(seconds=1))
     assert [(n.username, n.actor, n.object_id) for n in Notification.objects(type="poll")] == [
         ("alice", BOB, question["id"])]
+
+
+def test_a_colleague_subscribed_on_the_same_node_is_told(fr):
+    amelie = api_user(fr, "amelie")
+    alice_id = account_id(fr, fr.actor("alice"))
+    resp = amelie.post(f"/api/v1/accounts/{alice_id}/follow", data={"notify": "1"})
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    fr.run()
+    shown = amelie.get("/api/v1/accounts/relationships", query_string={"id[]": alice_id}).get_json()[0]
+    assert shown["following"] is True and shown["notifying"] is True
+    posted = fr.publish("alice", {"type": "Note", "content": "hello", "to": [f"{fr.actor('alice')}/followers"]})
+    fr.run()
+    assert told("amelie", "status") == [posted["object"]["id"]]
+    assert told("alice", "status") == []  # never of one's own post
+
+
+def test_the_internal_endpoint_refuses_what_is_no_subscription(fr):
+    from tests.inprocess import SECRET
+
+    client = fr.services["inbox"].test_client()
+    for body in ({}, {"follower": "a", "followee": "b", "notify": "yes"}, ["x"],
+                 {"follower": 1, "followee": "b", "notify": True}):
+        resp = client.post("/internal/follows/notify", json=body, headers={"X-Archipel-Internal": SECRET})
+        assert resp.status_code == 400 and resp.get_json()["error"], body
