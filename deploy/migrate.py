@@ -33,6 +33,7 @@ from services.inbox.models import (
     InboxItem,
     Interaction,
     Notification,
+    PollEnding,
     ReceivedObject,
 )
 from services.inbox.versions import ReceivedVersion
@@ -49,7 +50,7 @@ DOCUMENTS = (
     OutboxActivity, LocalObject, Delivery, HostHealth, HeldPost,
     Community, Membership, CommunityPost, ScimChange, AccountChange, AccountId, StatusId, IdempotentPost,
     MediaUpload,
-    PollVote, LocalObjectVersion, CastVote, ReceivedVersion,  # polls and edit history
+    PollVote, LocalObjectVersion, CastVote, ReceivedVersion, PollEnding,  # polls and edit history
     WebClient, WebSignIn, WebAppSession, SeenNotifications,
     Bookmark, Marker,
 )

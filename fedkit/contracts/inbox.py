@@ -16,6 +16,7 @@ INVITATION = "/internal/invitation"  # GET ?id=&invitee=: an Invite a local user
 FOLLOW_COUNTS = "/internal/follows/counts"  # GET ?actor=: followers, following, follow requests
 FOLLOWS_PAGE = "/internal/follows"  # GET ?actor=&which=&limit=&max_id=&since_id=&min_id=
 RELATIONSHIPS = "/internal/relationships"  # GET ?actor=&other=…: follow state both ways
+FOLLOW_NOTIFY = "/internal/follows/notify"  # POST {follower, followee, notify}: subscribe to new posts
 # Read as the requester (fedkit.contracts.as_reader):
 OBJECT = "/internal/objects"  # GET ?id=: an object this node received, if the requester may see it
 REPLIES = "/internal/replies"  # GET ?id=: the objects answering it that the requester may see
@@ -90,10 +91,17 @@ class InboxClient:
         return list(resp.json()["items"])
 
     def relationships(self, actor: str, others: list[str]) -> dict:
-        """{other: {"following": state|None, "followed_by": state|None, "follow_id": id|None}}
-        between ``actor`` and each of ``others`` (state: "accepted" or "pending"; follow_id:
-        the id of ``actor``'s Follow of ``other``)."""
+        """{other: {"following": state|None, "followed_by": state|None, "follow_id": id|None,
+        "notifying": bool}} between ``actor`` and each of ``others`` (state: "accepted" or
+        "pending"; follow_id: the id of ``actor``'s Follow of ``other``; notifying: ``actor``
+        subscribed to ``other``'s new posts)."""
         return self.transport.get_json(SERVICE, RELATIONSHIPS, params={"actor": actor, "other": others})
+
+    def set_follow_notify(self, follower: str, followee: str, notify: bool) -> None:
+        """Subscribe ``follower`` to ``followee``'s new posts (``status`` notifications), or not."""
+        resp = self.transport.request("POST", SERVICE, FOLLOW_NOTIFY,
+                                      json={"follower": follower, "followee": followee, "notify": notify})
+        resp.raise_for_status()
 
     def received_object(self, object_id: str, *, user: str | None, scopes=()) -> tuple[int, dict | None]:
         """(200, object) if this reader may see it, (410, Tombstone) once deleted, (404, None)

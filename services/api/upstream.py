@@ -135,6 +135,11 @@ def _reader() -> tuple[str | None, frozenset[str]]:
     return g.requester.user, g.requester.scopes
 
 
+def set_follow_notify(follower: str, followee: str, notify: bool) -> None:
+    with _answering("inbox"):
+        _inbox().set_follow_notify(follower, followee, notify)
+
+
 def publish(username: str, activity: dict):
     """Publish as the user through the outbox's C2S path (``Published``: status and body)."""
     with _answering("outbox"):

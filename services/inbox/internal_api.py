@@ -145,10 +145,12 @@ def relationships():
     """Follow state between ``actor`` and each ``other``: {other: {following, followed_by,
     follow_id}} (``follow_id``: the id of ``actor``'s Follow, which an unfollow undoes)."""
     actor, others = request.args.get("actor", ""), request.args.getlist("other")[:80]
-    out = {other: {"following": None, "followed_by": None, "follow_id": None} for other in others}
+    out = {other: {"following": None, "followed_by": None, "follow_id": None, "notifying": False}
+           for other in others}
     for r in FollowRelation.objects(follower=actor, followee__in=others):
         out[r.followee]["following"] = r.state
         out[r.followee]["follow_id"] = r.follow_activity_id
+        out[r.followee]["notifying"] = bool(r.notify)
     for r in FollowRelation.objects(followee=actor, follower__in=others):
         out[r.follower]["followed_by"] = r.state
     return jsonify(out)

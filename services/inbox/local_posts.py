@@ -16,7 +16,9 @@ from fedkit.protocol.vocab import CREATE, HASHTAG, MENTION, TOMBSTONE, UPDATE, i
 from fedkit.runtime.internal import InternalClient
 
 # What the inbox keeps of a local post: routing, ordering and the policy's facts.
-ROUTING_FIELDS = ("id", "type", "attributedTo", "to", "cc", "audience", "inReplyTo", "published", "updated")
+# A poll's end time too: the inbox tells its author and voters when it ends (poll_endings.py).
+ROUTING_FIELDS = ("id", "type", "attributedTo", "to", "cc", "audience", "inReplyTo", "published", "updated",
+                  "endTime", "closed")
 
 
 def routing_form(obj: dict) -> dict:
