@@ -78,8 +78,11 @@ def start_up(app: Mastodon) -> None:
     assert app.custom_emojis() == []
     assert app.preferences()["posting:default:visibility"] in ("public", "unlisted", "private")
     for absent in (app.filters_v2, app.lists, app.followed_tags, app.announcements, app.conversations,
-                   app.trending_tags):
+                   app.trending_tags, app.blocks, app.mutes, app.domain_blocks, app.scheduled_statuses,
+                   app.featured_tags, app.endorsements, app.suggestions):
         assert absent() == [], absent.__name__
+    me = app.me()
+    assert app.account_featured_tags(me.id) == [] and app.account_lists(me.id) == []
     assert app.notifications() == []
     assert app.markers_get(["home", "notifications"]) == {}
 

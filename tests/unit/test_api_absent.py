@@ -10,8 +10,10 @@ import pytest
 from tests.unit.api_support import ApiUser, api_user
 
 SIGNED_IN = ["/api/v2/filters", "/api/v1/filters", "/api/v1/lists", "/api/v1/followed_tags",
-             "/api/v1/announcements", "/api/v1/conversations"]
-PUBLIC = ["/api/v1/trends/tags", "/api/v1/trends"]
+             "/api/v1/announcements", "/api/v1/conversations", "/api/v1/blocks", "/api/v1/domain_blocks",
+             "/api/v1/mutes", "/api/v1/endorsements", "/api/v1/featured_tags", "/api/v1/scheduled_statuses",
+             "/api/v1/suggestions", "/api/v2/suggestions"]
+PUBLIC = ["/api/v1/trends/tags", "/api/v1/trends", "/api/v1/trends/statuses", "/api/v1/trends/links"]
 
 
 @pytest.mark.parametrize("path", SIGNED_IN + PUBLIC)
@@ -37,3 +39,12 @@ def test_a_users_empty_list_still_needs_their_token_and_scope(node, path):
 def test_trends_need_no_token(node, path):
     resp = node.gateway.get(path, base_url=node.base)
     assert resp.status_code == 200 and resp.get_json() == []
+
+
+@pytest.mark.parametrize("what", ["lists", "featured_tags"])
+def test_about_an_account_only_one_the_node_knows(node, what):
+    alice = api_user(node, "alice")
+    me = alice.get("/api/v1/accounts/verify_credentials").get_json()["id"]
+    assert alice.get(f"/api/v1/accounts/{me}/{what}").get_json() == []
+    missing = alice.get(f"/api/v1/accounts/12345/{what}")
+    assert missing.status_code == 404 and missing.get_json()["error"] == "Record not found"
