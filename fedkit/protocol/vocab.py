@@ -142,6 +142,13 @@ def audience_of(obj: dict) -> list[str]:
     return list(seen)
 
 
+def is_unlisted(obj: dict) -> bool:
+    """Public in ``cc`` only: Mastodon's ``unlisted`` (visible to anyone, out of the public
+    timelines; docs.joinmastodon.org/spec/activitypub/#Public)."""
+    return not any(id_of(a) in PUBLIC_ALIASES for a in as_list(obj.get("to"))) \
+        and any(id_of(a) in PUBLIC_ALIASES for a in as_list(obj.get("cc")))
+
+
 def is_public(addressees: list[str]) -> bool:
     return any(a in PUBLIC_ALIASES for a in addressees)
 

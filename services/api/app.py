@@ -26,6 +26,7 @@ class TrailingSlashTolerant:
 
 def create_app(config: Config | dict | None = None) -> Flask:
     from services.api import (
+        absent,
         accounts,
         apps,
         bookmarks,
@@ -51,7 +52,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
                              blueprints=(instance.bp, apps.bp, accounts.bp, media_defaults.bp, statuses.bp,
                                          timelines.bp, interactions.bp, notifications.bp, media.bp, edits.bp,
                                          polls.bp, streaming_render.bp, search.bp, tags.bp, bookmarks.bp,
-                                         markers.bp, followers.bp, profile.bp))
+                                         markers.bp, followers.bp, profile.bp, absent.bp))
     app.json.sort_keys = False  # entities keep Mastodon's documented field order
     install_error_handlers(app)
     app.wsgi_app = TrailingSlashTolerant(app.wsgi_app)

@@ -17,6 +17,7 @@ from fedkit.protocol.vocab import (
     PUBLIC,
     audience_of,
     id_of,
+    is_unlisted,
     local_actor_id,
 )
 from fedkit.rules.policy import Viewer, viewer_of
@@ -320,7 +321,8 @@ def posts():
         seen.add(object_id)
         if found is None or found.deleted or (exclude_replies and found.in_reply_to):
             continue
-        if request.args.get("stream") and not stream_audiences & set(audience_of(found.raw)):
+        if request.args.get("stream") and (not stream_audiences & set(audience_of(found.raw))
+                                           or is_unlisted(found.raw)):
             continue
         if not viewer_may_see(found.raw, viewer):
             continue

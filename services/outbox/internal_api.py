@@ -13,7 +13,7 @@ from fedkit.contracts.identity import IdentityClient
 from fedkit.protocol.actors import CachedActor, FetchError, get_actor
 from fedkit.protocol.jsonbody import request_json
 from fedkit.protocol.local_ids import is_local, local_username
-from fedkit.protocol.vocab import CREATE, PUBLIC, id_of, type_of
+from fedkit.protocol.vocab import CREATE, PUBLIC, id_of, is_unlisted, type_of
 from fedkit.rules.audience import plan_explicit
 from fedkit.rules.authority import COMMUNITY, may_delete
 from fedkit.rules.community_facts import is_group_actor
@@ -242,6 +242,8 @@ def posts():
             continue
         found = LocalObject.objects(object_id=record.object_id or "").first()
         if found is None or found.deleted or (exclude_replies and found.raw.get("inReplyTo")):
+            continue
+        if request.args.get("stream") and is_unlisted(found.raw):
             continue
         if not _author_open(found.author):
             continue

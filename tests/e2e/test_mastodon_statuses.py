@@ -107,12 +107,13 @@ def test_statuses_and_timelines_across_two_nodes(group, people, alice_follows_bo
     assert berta.status(posted["node"]["id"]).visibility == "node"  # bob's node sees node posts
 
     # Streams: de's own (local) for berta; the group's as fr knows it for amelie.
+    # Unlisted is out of both (Mastodon: "not included in public timelines").
     local = {s.uri for s in berta.timeline_local(limit=40)}
-    assert {posted[v]["uri"] for v in ("public", "unlisted", "group", "node")} <= local
-    assert not {posted[v]["uri"] for v in ("private", "direct", "direct-berta")} & local
+    assert {posted[v]["uri"] for v in ("public", "group", "node")} <= local
+    assert not {posted[v]["uri"] for v in ("unlisted", "private", "direct", "direct-berta")} & local
     stream = {s.uri for s in amelie.timeline_public(limit=40)}
     assert {posted["public"]["uri"], posted["group"]["uri"]} <= stream
-    assert not {posted[v]["uri"] for v in ("private", "direct", "node")} & stream
+    assert not {posted[v]["uri"] for v in ("unlisted", "private", "direct", "node")} & stream
     # An account's statuses: what the requester may see.
     bob_on_de = berta.account_lookup("bob")
     shown = {s.uri for s in berta.account_statuses(bob_on_de.id, limit=40)}
