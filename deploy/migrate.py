@@ -40,7 +40,7 @@ from services.inbox.votes import CastVote
 from services.outbox.models import Delivery, HeldPost, HostHealth, LocalObject, OutboxActivity
 from services.outbox.polls import PollVote
 from services.outbox.versions import LocalObjectVersion
-from services.web.models import SeenNotifications, WebAppSession, WebClient, WebSignIn
+from services.web.models import WebAppSession, WebClient, WebSignIn
 
 DOCUMENTS = (
     ActorKey, CachedActor, AuditRecord,
@@ -50,7 +50,7 @@ DOCUMENTS = (
     Community, Membership, CommunityPost, ScimChange, AccountChange, AccountId, StatusId, IdempotentPost,
     MediaUpload,
     PollVote, LocalObjectVersion, CastVote, ReceivedVersion,  # polls and edit history
-    WebClient, WebSignIn, WebAppSession, SeenNotifications,
+    WebClient, WebSignIn, WebAppSession,
     Bookmark, Marker,
 )
 

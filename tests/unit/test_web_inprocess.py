@@ -199,6 +199,40 @@ def test_notifications_show_an_unread_count_until_read(web):
     assert 'class="badge"' not in page(alice, web, "/web/home").text
 
 
+def test_the_unread_count_is_the_apis_notifications_marker_shared_with_apps(web):
+    """Reading in the web app moves the read position every app of the user sees
+    (docs.joinmastodon.org/methods/markers/), and reading in an app clears the web's badge."""
+    from tests.unit.api_support import ApiUser
+
+    phone = ApiUser(web, "alice")
+    alice = sign_in(web, "alice")
+    post_as(alice, web, "Like me twice", "group")
+    web.run()
+    [status_id] = status_ids(page(alice, web, "/web/home?tab=group").text)
+    bob = sign_in(web, "bob")
+    submit(bob, web, f"/web/statuses/{status_id}/favourite", page(bob, web, f"/web/statuses/{status_id}"),
+           next="/web/home")
+    web.run()
+    assert phone.get("/api/v1/notifications/unread_count").get_json() == {"count": 1}
+    page(alice, web, "/web/notifications")
+    newest = phone.get("/api/v1/notifications").get_json()[0]["id"]
+    marker = phone.get("/api/v1/markers", query_string={"timeline[]": "notifications"}).get_json()
+    assert marker["notifications"]["last_read_id"] == newest
+    assert phone.get("/api/v1/notifications/unread_count").get_json() == {"count": 0}
+    # a new notification, read on the phone: the web's badge goes too
+    boosted = post_as(alice, web, "Public news", "public")
+    assert boosted.status_code == 303
+    web.run()
+    [public_id] = [i for i in status_ids(page(alice, web, "/web/home?tab=node").text) if i != status_id]
+    submit(bob, web, f"/web/statuses/{public_id}/reblog", page(bob, web, f"/web/statuses/{public_id}"),
+           next="/web/home")
+    web.run()
+    assert re.search(r'<span class="badge">1<', page(alice, web, "/web/home").text)
+    newest = phone.get("/api/v1/notifications").get_json()[0]["id"]
+    phone.post("/api/v1/markers", data={"notifications[last_read_id]": newest})
+    assert 'class="badge"' not in page(alice, web, "/web/home").text
+
+
 def test_a_profile_shows_the_posts_and_follows(web):
     bob = sign_in(web, "bob")
     post_as(bob, web, "Bob's own news", "group")
