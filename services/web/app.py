@@ -22,7 +22,7 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 
 
 def create_app(config: Config | dict | None = None) -> Flask:
-    from services.web import pages, people, posts, signin
+    from services.web import attachments, pages, people, posts, signin
     from services.web.errors import install_error_handlers
     from services.web.i18n import init_i18n
 
@@ -31,6 +31,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 3600
     init_i18n(app)
     install_error_handlers(app)
+    app.jinja_env.globals.update(media_accept=attachments.ACCEPT, max_files=attachments.MAX_FILES)
 
     @app.after_request
     def _security_headers(response):

@@ -348,3 +348,86 @@ def test_the_home_page_offers_posts_that_arrived_since_without_a_reload(web):
     newer = page(alice, web, fragment)
     assert "1 new post: show it" in newer.text and 'href="/web/home?tab=group"' in newer.text
     assert "<html" not in newer.text
+
+
+def _png(colour: str = "teal") -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (32, 24), colour).save(out, "PNG")
+    return out.getvalue()
+
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def compose_with_files(browser, node, files, **fields):
+    import io
+
+    form = page(browser, node, "/web/compose")
+    data = {"csrf": csrf_of(form.text), "visibility": "group", "key": "", **fields,
+            "media": [(io.BytesIO(content), name) for name, content in files]}
+    return browser.post("/web/compose", base_url=node.base, data=data, content_type="multipart/form-data")
+
+
+def test_the_composer_uploads_images_with_their_description_and_documents(web):
+    alice = sign_in(web, "alice")
+    form = page(alice, web, "/web/compose").text
+    assert 'enctype="multipart/form-data"' in form  # works without JavaScript
+    assert re.search(r'<input[^>]*type="file"[^>]*name="media"[^>]*multiple', form)
+    assert form.count('name="description"') == 4
+    resp = compose_with_files(alice, web, [("hall.png", _png()), ("plan.pdf", PDF)], status="The new hall",
+                              description=["The new hall, seen from the gate", "Floor plan", "", ""])
+    assert resp.status_code == 303, resp.text
+    web.run()
+    stream = page(alice, web, "/web/home?tab=group").text
+    assert "The new hall" in stream
+    image = re.search(r'<img src="([^"]+)" alt="The new hall, seen from the gate"', stream)
+    assert image, stream
+    assert re.search(r'<a class="file" href="[^"]+">Floor plan</a>', stream)
+    src = image.group(1).replace("&amp;", "&")
+    assert alice.get(local_path(src), base_url=web.base).status_code == 200  # the browser loads it
+
+
+def test_a_photo_alone_is_a_post_and_may_be_larger_than_a_form(web):
+    import os
+
+    from PIL import Image
+
+    photo = Image.frombytes("RGB", (720, 720), os.urandom(720 * 720 * 3))  # noise: a PNG of 1.5 MB
+    big = __import__("io").BytesIO()
+    photo.save(big, "PNG")
+    assert big.tell() > web.config.max_body_bytes
+    alice = sign_in(web, "alice")
+    resp = compose_with_files(alice, web, [("photo.png", big.getvalue())], status="",
+                              description=["An orange square", "", "", ""])
+    assert resp.status_code == 303, resp.text
+    web.run()
+    assert 'alt="An orange square"' in page(alice, web, "/web/home?tab=group").text
+
+
+def test_too_many_files_or_a_refused_one_are_explained_and_the_text_kept(web):
+    alice = sign_in(web, "alice")
+    five = compose_with_files(alice, web, [(f"p{n}.png", _png()) for n in range(5)], status="Five photos")
+    assert five.status_code == 422 and "at most 4 files" in five.text and "Five photos" in five.text
+    text = compose_with_files(alice, web, [("notes.txt", b"just some text")], status="A text file")
+    assert text.status_code == 422 and "File type not supported" in text.text and "A text file" in text.text
+    web.run()
+    assert "Five photos" not in page(alice, web, "/web/home?tab=group").text
+
+
+def test_a_refused_post_keeps_its_uploaded_files_for_the_corrected_one(web, monkeypatch, tmp_path):
+    with_dlp_rules(web, monkeypatch, tmp_path, {"rules": [
+        {"name": "confidential", "tag": "confidential", "action": "block", "message": "Stays inside"}]})
+    alice = sign_in(web, "alice")
+    blocked = compose_with_files(alice, web, [("chart.png", _png())], status="Chart #confidential",
+                                 visibility="public", description=["A rising chart", "", "", ""])
+    assert blocked.status_code == 422 and "Stays inside" in blocked.text
+    kept = re.findall(r'name="media_id" value="([^"]+)"', blocked.text)
+    assert len(kept) == 1 and "1 file already uploaded goes with the post." in blocked.text
+    again = submit(alice, web, "/web/compose", blocked, status="Chart", visibility="group", media_id=kept, key="")
+    assert again.status_code == 303
+    web.run()
+    assert 'alt="A rising chart"' in page(alice, web, "/web/home?tab=group").text
