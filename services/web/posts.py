@@ -11,7 +11,7 @@ import uuid
 from flask import Blueprint, abort, g, redirect, request
 from flask_babel import gettext as _
 
-from services.web import attachments, audiences
+from services.web import attachments, audiences, polls
 from services.web.api_client import ApiError
 from services.web.context import api, api_failure, config, instance, render, signed_in
 from services.web.sessions import csrf_ok, safe_next
@@ -56,19 +56,22 @@ def post():
     if reply_to is not None and not STATUS_ID.fullmatch(reply_to):
         abort(400)
     files, media_ids = attachments.chosen_files(), attachments.kept_ids()
+    poll = polls.from_form(form)
     kept = {"text": text, "spoiler": form.get("spoiler_text", ""), "chosen": visibility, "reply_to": reply_to,
-            "key": form.get("key") or uuid.uuid4().hex, "media_ids": media_ids}
+            "key": form.get("key") or uuid.uuid4().hex, "media_ids": media_ids, "poll": poll}
     if not text and not files and not media_ids:
         return _composer(422, problem=_("Write something first."), **kept)
     client = api()
     try:
+        poll_params = polls.as_params(poll, with_files=bool(files or media_ids))
         attachments.check_count(files, media_ids)
         media_ids += attachments.upload(client, files, form.getlist("description"))
-    except attachments.Refused as exc:
+    except (attachments.Refused, polls.PollProblem) as exc:
         return _composer(422, problem=str(exc), **kept)
     except ApiError as exc:
         return api_failure(exc)
-    data = {"status": text, "visibility": visibility, "spoiler_text": kept["spoiler"], "media_ids[]": media_ids}
+    data = {"status": text, "visibility": visibility, "spoiler_text": kept["spoiler"], "media_ids[]": media_ids,
+            **poll_params}
     if reply_to:
         data["in_reply_to_id"] = reply_to
     # The form's own Idempotency-Key: a double submit (or a retry after a lost answer) posts once.

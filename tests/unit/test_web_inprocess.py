@@ -432,3 +432,44 @@ def test_a_refused_post_keeps_its_uploaded_files_for_the_corrected_one(web, monk
     assert again.status_code == 303
     web.run()
     assert 'alt="A rising chart"' in page(alice, web, "/web/home?tab=group").text
+
+
+def test_a_poll_is_composed_voted_on_and_its_results_shown_with_percentages(web):
+    alice = sign_in(web, "alice")
+    form = page(alice, web, "/web/compose").text
+    assert form.count('name="poll_option"') == 4 and 'name="poll_expires_in"' in form
+    resp = submit(alice, web, "/web/compose", page(alice, web, "/web/compose"), status="Lunch on Friday?",
+                  visibility="group", key="", poll_option=["Pizza", "Salad", "", ""], poll_expires_in="86400")
+    assert resp.status_code == 303, resp.text
+    web.run()
+    [status_id] = status_ids(page(alice, web, "/web/home?tab=group").text)
+    own = page(alice, web, f"/web/statuses/{status_id}").text
+    assert 'name="choices"' not in own  # one does not vote in one's own poll: the results
+    assert re.search(r"Pizza.*?0%", own, re.S)
+    bob = sign_in(web, "bob")
+    view = page(bob, web, f"/web/statuses/{status_id}")
+    choices = re.findall(r'<input type="radio" name="choices" value="(\d)"', view.text)
+    assert choices == ["0", "1"]
+    vote_path = re.search(r'action="(/web/polls/[^"]+/votes)"', view.text).group(1)
+    voted = submit(bob, web, vote_path, view, choices="1", next=f"/web/statuses/{status_id}")
+    assert voted.status_code == 303 and voted.headers["Location"] == f"/web/statuses/{status_id}"
+    web.run()
+    for reader in (bob, alice):
+        results = page(reader, web, f"/web/statuses/{status_id}").text
+        assert 'name="choices"' not in results
+        assert re.search(r"Salad.*?100%", results, re.S) and re.search(r"Pizza.*?0%", results, re.S)
+        assert re.search(r'<progress[^>]*max="100"[^>]*value="100"', results)
+        assert "1 vote" in results
+    again = submit(bob, web, vote_path, view, choices="0", next=f"/web/statuses/{status_id}")
+    assert again.status_code == 422 and "already voted" in again.text  # the API's answer, as a page
+
+
+def test_a_poll_needs_two_options_and_goes_without_files(web):
+    alice = sign_in(web, "alice")
+    one = submit(alice, web, "/web/compose", page(alice, web, "/web/compose"), status="Yes?", visibility="group",
+                 key="", poll_option=["Yes", "", "", ""], poll_expires_in="3600")
+    assert one.status_code == 422 and "A poll needs at least two options." in one.text
+    assert 'value="Yes"' in one.text  # the options are kept to complete them
+    both = compose_with_files(alice, web, [("p.png", _png())], status="Both", poll_option=["A", "B", "", ""],
+                              poll_expires_in="3600")
+    assert both.status_code == 422 and "A post carries either files or a poll, not both." in both.text
