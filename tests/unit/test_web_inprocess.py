@@ -473,3 +473,42 @@ def test_a_poll_needs_two_options_and_goes_without_files(web):
     both = compose_with_files(alice, web, [("p.png", _png())], status="Both", poll_option=["A", "B", "", ""],
                               poll_expires_in="3600")
     assert both.status_code == 422 and "A post carries either files or a poll, not both." in both.text
+
+
+def test_the_author_edits_a_post_shown_as_edited_with_its_history(web):
+    alice = sign_in(web, "alice")
+    post_as(alice, web, "The meeting is on Monday", "group")
+    web.run()
+    [status_id] = status_ids(page(alice, web, "/web/home?tab=group").text)
+    view = page(alice, web, f"/web/statuses/{status_id}").text
+    assert f'href="/web/statuses/{status_id}/edit"' in view and "/history" not in view
+    bob = sign_in(web, "bob")
+    assert "/edit" not in page(bob, web, f"/web/statuses/{status_id}").text  # only the author's
+    assert page(bob, web, f"/web/statuses/{status_id}/edit").status_code == 404
+    form = page(alice, web, f"/web/statuses/{status_id}/edit")
+    assert form.status_code == 200 and "The meeting is on Monday</textarea>" in form.text
+    resp = submit(alice, web, f"/web/statuses/{status_id}/edit", form, status="The meeting is on Tuesday",
+                  spoiler_text="")
+    assert resp.status_code == 303 and resp.headers["Location"] == f"/web/statuses/{status_id}?notice=edited"
+    web.run()
+    after = page(alice, web, local_path(resp.headers["Location"])).text
+    assert "The meeting is on Tuesday" in after and "Your changes are published." in after
+    assert re.search(rf'<a class="edited" href="/web/statuses/{status_id}/history">Edited', after)
+    assert 'class="edited"' in page(bob, web, "/web/home?tab=group").text  # everyone sees it was edited
+    history = page(bob, web, f"/web/statuses/{status_id}/history").text
+    assert history.index("The meeting is on Tuesday") < history.index("The meeting is on Monday")  # newest first
+    forged = bob.post(f"/web/statuses/{status_id}/edit", base_url=web.base,
+                      data={"csrf": csrf_of(history), "status": "Hijacked"})
+    assert forged.status_code == 403 and "Hijacked" not in page(bob, web, f"/web/statuses/{status_id}").text
+
+
+def test_an_edit_the_data_loss_rules_refuse_is_explained(web, monkeypatch, tmp_path):
+    with_dlp_rules(web, monkeypatch, tmp_path, {"rules": [
+        {"name": "confidential", "tag": "confidential", "action": "block", "message": "Stays inside"}]})
+    alice = sign_in(web, "alice")
+    post_as(alice, web, "Open figures", "public")
+    web.run()
+    [status_id] = status_ids(page(alice, web, "/web/home?tab=node").text)
+    form = page(alice, web, f"/web/statuses/{status_id}/edit")
+    refused = submit(alice, web, f"/web/statuses/{status_id}/edit", form, status="Figures #confidential")
+    assert refused.status_code == 422 and "Stays inside" in refused.text and "Figures #confidential" in refused.text
