@@ -160,6 +160,44 @@ def test_a_post_the_data_loss_rules_block_says_why(group, posted):
     screenshot(alice, "dlp-blocked-375", PHONE)
 
 
+def test_an_image_posted_with_its_description_shows_in_the_post_at_both_nodes(group, posted, bob, tmp_path):
+    """The composer's file input (a plain multipart form), the image uploaded through the API
+    with its alternative text, shown in the post at fr and, federated, at de."""
+    from PIL import Image, ImageDraw
+
+    alice, _text = posted
+    fr, de = group["fr"], group["de"]
+    photo = tmp_path / "plant.png"
+    image = Image.new("RGB", (480, 320), "#1e5aa8")
+    ImageDraw.Draw(image).rectangle((60, 120, 420, 300), fill="#f4f6f8")
+    image.save(photo)
+    alice.get(fr.base + "/web/compose")
+    text = f"The new assembly line ({uuid.uuid4().hex[:8]})"
+    by_css(alice, "#status").send_keys(text)
+    by_css(alice, ".media-field summary").click()
+    by_css(alice, "#media").send_keys(str(photo))
+    by_css(alice, "#description-1").send_keys("A blue hall with a white assembly line")
+    screenshot(alice, "compose-image-desktop")
+    by_css(alice, ".compose button[type=submit]").click()
+    wait_until(lambda: "tab=group" in alice.current_url, 30, message="the group tab after posting")
+
+    def shown_image(driver, url):
+        driver.get(url)
+        cards = [c for c in all_css(driver, "article.status") if text in c.text]
+        images = cards[0].find_elements("css selector", ".media img") if cards else []
+        loaded = images and driver.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0",
+                                                  images[0])
+        return images[0] if loaded else None
+
+    img = wait_until(lambda: shown_image(alice, fr.base + "/web/home?tab=group"), 30, message="the image at fr")
+    assert img.get_attribute("alt") == "A blue hall with a white assembly line"
+    screenshot(alice, "image-post-desktop")
+    screenshot(alice, "image-post-375", PHONE)
+    img = wait_until(lambda: shown_image(bob, de.base + "/web/home?tab=group"), 60, message="the image at de")
+    assert img.get_attribute("alt") == "A blue hall with a white assembly line"
+    screenshot(bob, "de-image-post-desktop")
+
+
 def test_a_french_browser_gets_the_french_interface(group, browsers):
     browser = browsers("fr-FR,fr")
     browser.get(group["fr"].base + "/")
