@@ -198,6 +198,46 @@ def test_an_image_posted_with_its_description_shows_in_the_post_at_both_nodes(gr
     screenshot(bob, "de-image-post-desktop")
 
 
+def test_a_poll_and_an_edit_read_well_and_pass_the_accessibility_check(group, posted):
+    """alice posts a poll, sees its results, edits the post and reads its versions; axe-core
+    finds no serious violation on those pages."""
+    alice, _text = posted
+    fr = group["fr"]
+    alice.get(fr.base + "/web/compose")
+    question = f"Which day for the plant visit? ({uuid.uuid4().hex[:8]})"
+    by_css(alice, "#status").send_keys(question)
+    by_css(alice, ".poll-field summary").click()
+    by_css(alice, "#poll-option-1").send_keys("Tuesday")
+    by_css(alice, "#poll-option-2").send_keys("Thursday")
+    by_css(alice, ".compose button[type=submit]").click()
+    wait_until(lambda: "tab=group" in alice.current_url, 30, message="the group tab after posting")
+    wait_until(lambda: stream_has(alice, fr.base + "/web/home?tab=group", question), 30,
+               message="the poll in the stream")
+    card = next(c for c in all_css(alice, "article.status") if question in c.text)
+    card.find_element("css selector", "a.when").click()
+    wait_until(lambda: "/web/statuses/" in alice.current_url, 30, message="the poll's page")
+    post_url = alice.current_url
+    results = by_css(alice, "article.status.detail .poll-results").text
+    assert "Tuesday" in results and "0%" in results
+    problems = {"poll": accessibility_problems(alice)}
+    screenshot(alice, "poll-results-desktop")
+    by_css(alice, 'article.status.detail a[href$="/edit"]').click()
+    area = wait_until(lambda: all_css(alice, "textarea#status"), 30, message="the edit form")[0]
+    problems["edit"] = accessibility_problems(alice)
+    area.send_keys(" (updated)")
+    by_css(alice, ".compose button[type=submit]").click()
+    wait_until(lambda: "notice=edited" in alice.current_url, 30, message="the edited post")
+    by_css(alice, "article.status.detail a.edited").click()
+    wait_until(lambda: alice.current_url.endswith("/history"), 30, message="the versions")
+    versions = all_css(alice, ".version")
+    assert len(versions) == 2 and "(updated)" in versions[0].text and "(updated)" not in versions[1].text
+    problems["history"] = accessibility_problems(alice)
+    screenshot(alice, "history-desktop")
+    screenshot(alice, "history-375", PHONE)
+    alice.get(post_url)
+    assert not any(problems.values()), problems
+
+
 def test_a_french_browser_gets_the_french_interface(group, browsers):
     browser = browsers("fr-FR,fr")
     browser.get(group["fr"].base + "/")
