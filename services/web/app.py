@@ -22,7 +22,7 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 
 
 def create_app(config: Config | dict | None = None) -> Flask:
-    from services.web import attachments, edits, pages, people, polls, posts, signin
+    from services.web import attachments, edits, pages, people, poll_form, polls, posts, signin
     from services.web.errors import install_error_handlers
     from services.web.i18n import init_i18n
 
@@ -32,7 +32,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     init_i18n(app)
     install_error_handlers(app)
     app.jinja_env.globals.update(media_accept=attachments.ACCEPT, max_files=attachments.MAX_FILES,
-                                  poll_durations=polls.DURATIONS, poll_percent=polls.percent)
+                                  poll_durations=poll_form.DURATIONS, poll_percent=poll_form.percent)
 
     @app.after_request
     def _security_headers(response):

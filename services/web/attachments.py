@@ -5,17 +5,15 @@ its description (the alternative text), then named in the post's ``media_ids[]``
 
 from __future__ import annotations
 
-import re
-
 from flask import request
 from flask_babel import gettext as _
 
 from services.web.api_client import ApiClient, ApiError
+from services.web.context import API_ID
 
 MAX_FILES = 4  # the API's configuration.statuses.max_media_attachments
 DESCRIPTION_LIMIT = 1500  # the API's description_limit
 UPLOAD_OVERHEAD = 64 * 1024  # what a multipart body adds around a file
-MEDIA_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")
 # What the file picker offers (the API checks the bytes themselves).
 ACCEPT = ",".join(("image/jpeg", "image/png", "image/gif", "image/webp", ".pdf", ".doc", ".docx", ".xls", ".xlsx",
                    ".ppt", ".pptx", ".odt", ".ods", ".odp"))
@@ -38,7 +36,7 @@ def chosen_files() -> list:
 
 def kept_ids() -> list[str]:
     """Uploads of an earlier try of this form (the composer keeps them when a post is refused)."""
-    return [v for v in request.form.getlist("media_id") if MEDIA_ID.fullmatch(v)][:MAX_FILES]
+    return [v for v in request.form.getlist("media_id") if API_ID.fullmatch(v)][:MAX_FILES]
 
 
 def upload(client: ApiClient, files: list, descriptions: list[str]) -> list[str]:

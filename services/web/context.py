@@ -4,6 +4,7 @@ answer to an API error."""
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from functools import wraps
@@ -19,6 +20,7 @@ from services.web.api_client import ApiClient, ApiError
 from services.web.oauth_client import api_base
 from services.web.sessions import current_viewer, end_session
 
+API_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")  # the API's ids; nothing else goes into its paths
 PAGE = 20  # posts or notifications a page
 UNREAD_CAP = 40  # more shows as "40+"
 _INSTANCE: dict[str, tuple[float, dict]] = {}

@@ -9,15 +9,14 @@ from flask import Blueprint, abort, redirect, request
 from flask_babel import gettext as _
 
 from services.web.api_client import ApiError
-from services.web.context import api, api_failure, render, signed_in
-from services.web.posts import STATUS_ID
+from services.web.context import API_ID, api, api_failure, render, signed_in
 from services.web.sessions import csrf_ok
 
 bp = Blueprint("edits", __name__)
 
 
 def _checked(status_id: str) -> None:
-    if not STATUS_ID.fullmatch(status_id):
+    if not API_ID.fullmatch(status_id):
         abort(404)
 
 

@@ -5,21 +5,19 @@ buttons (plain forms; with htmx, the post's card is swapped in place)."""
 
 from __future__ import annotations
 
-import re
 import uuid
 
 from flask import Blueprint, abort, g, redirect, request
 from flask_babel import gettext as _
 
-from services.web import attachments, audiences, polls
+from services.web import attachments, audiences, poll_form
 from services.web.api_client import ApiError
-from services.web.context import api, api_failure, config, instance, render, signed_in
+from services.web.context import API_ID, api, api_failure, config, instance, render, signed_in
 from services.web.sessions import csrf_ok, safe_next
 
 bp = Blueprint("posts", __name__)
 
 ACTIONS = {"favourite", "unfavourite", "reblog", "unreblog"}
-STATUS_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")  # the API's ids; nothing else goes into its paths
 TAB_OF = {"group": "group", "node": "node", "public": "group"}  # where a new post shows
 
 
@@ -53,20 +51,20 @@ def post():
     text = (form.get("status") or "").strip()
     visibility = form.get("visibility") or ""
     reply_to = form.get("in_reply_to_id") or None
-    if reply_to is not None and not STATUS_ID.fullmatch(reply_to):
+    if reply_to is not None and not API_ID.fullmatch(reply_to):
         abort(400)
     files, media_ids = attachments.chosen_files(), attachments.kept_ids()
-    poll = polls.from_form(form)
+    poll = poll_form.from_form(form)
     kept = {"text": text, "spoiler": form.get("spoiler_text", ""), "chosen": visibility, "reply_to": reply_to,
             "key": form.get("key") or uuid.uuid4().hex, "media_ids": media_ids, "poll": poll}
     if not text and not files and not media_ids:
         return _composer(422, problem=_("Write something first."), **kept)
     client = api()
     try:
-        poll_params = polls.as_params(poll, with_files=bool(files or media_ids))
+        poll_params = poll_form.as_params(poll, with_files=bool(files or media_ids))
         attachments.check_count(files, media_ids)
         media_ids += attachments.upload(client, files, form.getlist("description"))
-    except (attachments.Refused, polls.PollProblem) as exc:
+    except (attachments.Refused, poll_form.PollProblem) as exc:
         return _composer(422, problem=str(exc), **kept)
     except ApiError as exc:
         return api_failure(exc)
@@ -95,7 +93,7 @@ def post():
 @bp.get("/web/statuses/<status_id>")
 @signed_in
 def status_page(status_id: str):
-    if not STATUS_ID.fullmatch(status_id):
+    if not API_ID.fullmatch(status_id):
         abort(404)
     try:
         client = api()
@@ -116,7 +114,7 @@ def status_page(status_id: str):
 @signed_in
 def act(status_id: str, action: str):
     _checked_form()
-    if not STATUS_ID.fullmatch(status_id):
+    if not API_ID.fullmatch(status_id):
         abort(404)
     back = safe_next(request.form.get("next"))
     try:
