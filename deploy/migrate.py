@@ -41,7 +41,7 @@ from services.inbox.votes import CastVote
 from services.outbox.models import Delivery, HeldPost, HostHealth, LocalObject, OutboxActivity
 from services.outbox.polls import PollVote
 from services.outbox.versions import LocalObjectVersion
-from services.web.models import SeenNotifications, WebAppSession, WebClient, WebSignIn
+from services.web.models import WebAppSession, WebClient, WebSignIn
 
 DOCUMENTS = (
     ActorKey, CachedActor, AuditRecord,
@@ -51,7 +51,7 @@ DOCUMENTS = (
     Community, Membership, CommunityPost, ScimChange, AccountChange, AccountId, StatusId, IdempotentPost,
     MediaUpload,
     PollVote, LocalObjectVersion, CastVote, ReceivedVersion, PollEnding,  # polls and edit history
-    WebClient, WebSignIn, WebAppSession, SeenNotifications,
+    WebClient, WebSignIn, WebAppSession,
     Bookmark, Marker,
 )
 

@@ -48,6 +48,8 @@ ROUTES: list[tuple[frozenset[str] | None, re.Pattern, str, str]] = [
 
 MEDIA_UPLOAD = re.compile(r"^/api/v[12]/media/?$")
 UPLOAD_OVERHEAD = 64 * 1024  # what a multipart body adds around the file
+WEB_COMPOSE = "/web/compose"  # the web app's composer: a form with up to 4 files (services/web/attachments.py)
+WEB_COMPOSE_FILES = 4
 
 
 def body_limit(method: str, path: str, config) -> int:
@@ -55,6 +57,8 @@ def body_limit(method: str, path: str, config) -> int:
     (the api answers 422 for a file over it), everything else ``max_body_bytes``."""
     if method == "POST" and MEDIA_UPLOAD.match(path):
         return max(config.max_body_bytes, config.media_max_bytes + UPLOAD_OVERHEAD)
+    if method == "POST" and path == WEB_COMPOSE:
+        return config.max_body_bytes + WEB_COMPOSE_FILES * (config.media_max_bytes + UPLOAD_OVERHEAD)
     return config.max_body_bytes
 
 

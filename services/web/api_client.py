@@ -52,10 +52,11 @@ class ApiClient:
         if token:
             self.http.headers["Authorization"] = f"Bearer {token}"
 
-    def call(self, method: str, path: str, *, params=None, data=None, ok=(200,), headers=None) -> Answer:
+    def call(self, method: str, path: str, *, params=None, data=None, files=None, ok=(200,),
+             headers=None) -> Answer:
         try:
-            resp = self.http.request(method, self.base + path, params=params, data=data, timeout=TIMEOUT,
-                                     allow_redirects=False, headers=headers)
+            resp = self.http.request(method, self.base + path, params=params, data=data, files=files,
+                                     timeout=TIMEOUT, allow_redirects=False, headers=headers)
         except requests.RequestException as exc:
             raise ApiError(503, f"the node did not answer ({type(exc).__name__})") from None
         try:
@@ -73,6 +74,9 @@ class ApiClient:
 
     def post(self, path: str, data=None, ok=(200,)) -> Answer:
         return self.call("POST", path, data=data or {}, ok=ok)
+
+    def put(self, path: str, data=None) -> Answer:
+        return self.call("PUT", path, data=data or {})
 
     def delete(self, path: str) -> Answer:
         return self.call("DELETE", path)

@@ -22,15 +22,17 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 
 
 def create_app(config: Config | dict | None = None) -> Flask:
-    from services.web import pages, people, posts, signin
+    from services.web import attachments, edits, pages, people, poll_form, polls, posts, signin
     from services.web.errors import install_error_handlers
     from services.web.i18n import init_i18n
 
-    app = create_service_app(__name__, "web", config, blueprints=(signin.bp, pages.bp, posts.bp, people.bp),
+    app = create_service_app(__name__, "web", config, blueprints=(signin.bp, pages.bp, edits.bp, posts.bp, people.bp, polls.bp),
                              static_url_path="/web/static")
     app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 3600
     init_i18n(app)
     install_error_handlers(app)
+    app.jinja_env.globals.update(media_accept=attachments.ACCEPT, max_files=attachments.MAX_FILES,
+                                  poll_durations=poll_form.DURATIONS, poll_percent=poll_form.percent)
 
     @app.after_request
     def _security_headers(response):

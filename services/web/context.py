@@ -4,6 +4,7 @@ answer to an API error."""
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from functools import wraps
@@ -16,12 +17,12 @@ from markupsafe import Markup
 from fedkit.protocol.sanitize import sanitize_html
 from services.web import audiences
 from services.web.api_client import ApiClient, ApiError
-from services.web.models import SeenNotifications
 from services.web.oauth_client import api_base
 from services.web.sessions import current_viewer, end_session
 
+API_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")  # the API's ids; nothing else goes into its paths
 PAGE = 20  # posts or notifications a page
-UNREAD_CAP = 40  # the API's page size: more shows as "40+"
+UNREAD_CAP = 40  # more shows as "40+"
 _INSTANCE: dict[str, tuple[float, dict]] = {}
 INSTANCE_SECONDS = 300
 
@@ -61,17 +62,18 @@ def instance() -> dict:
 
 
 def unread_count() -> str:
-    viewer = current_viewer()
-    if viewer is None:
+    """The header's count: the API's notifications after the user's read position, the
+    ``notifications`` marker every app of the user shares
+    (docs.joinmastodon.org/methods/notifications/#unread-count)."""
+    if current_viewer() is None:
         return ""
-    seen = SeenNotifications.objects(username=viewer.username).first()
     try:
-        items = api().get("/api/v1/notifications", since_id=seen.last_id if seen else None,
-                          limit=UNREAD_CAP).body
-    except ApiError:
+        count = api().get("/api/v1/notifications/unread_count", limit=UNREAD_CAP).body.get("count", 0)
+    except (ApiError, AttributeError):
         return ""
-    count = len(items) if isinstance(items, list) else 0
-    return "" if count == 0 else (f"{UNREAD_CAP}+" if count >= UNREAD_CAP else str(count))
+    if not isinstance(count, int) or count <= 0:
+        return ""
+    return f"{UNREAD_CAP}+" if count >= UNREAD_CAP else str(count)
 
 
 def content(status: dict) -> Markup:

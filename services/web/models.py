@@ -1,6 +1,6 @@
 """What the web app keeps: its registration as an OAuth client of the node, sign-ins in
-progress, browser sessions (each holding the user's token, encrypted) and the newest
-notification each user has seen. Nothing else: every page is read through the API."""
+progress and browser sessions (each holding the user's token, encrypted). Nothing else:
+every page is read through the API (read positions too: its markers)."""
 
 from __future__ import annotations
 
@@ -45,12 +45,3 @@ class WebAppSession(me.Document):
     token_sealed = me.StringField(required=True)
     csrf = me.StringField(required=True)
     expires_at = me.DateTimeField(required=True)
-
-
-class SeenNotifications(me.Document):
-    """The newest notification id a user has seen in the web app (the unread count). The
-    API has no markers yet (Mastodon's /api/v1/markers): when it does, this goes there."""
-
-    meta = {"collection": "web_seen_notifications"}
-    username = me.StringField(primary_key=True)
-    last_id = me.StringField(default="")

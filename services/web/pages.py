@@ -19,7 +19,6 @@ from services.web.context import (
     signed_in,
     unread_count,
 )
-from services.web.models import SeenNotifications
 from services.web.sessions import current_viewer
 
 bp = Blueprint("pages", __name__)
@@ -67,9 +66,12 @@ def notifications():
     except ApiError as exc:
         return api_failure(exc)
     items = answer.body if isinstance(answer.body, list) else []
-    if items and not max_id:  # the newest page was read: nothing is unread any more
-        SeenNotifications.objects(username=current_viewer().username).update_one(
-            set__last_id=items[0]["id"], upsert=True)
+    if items and not max_id:  # the newest page was read: the read position moves for every app
+        try:
+            api().post("/api/v1/markers", {"notifications[last_read_id]": items[0]["id"]})
+        except ApiError as exc:
+            if exc.status == 401:
+                return api_failure(exc)
     return render("notifications.html", notifications=items, older=older_link(answer), unread="")
 
 

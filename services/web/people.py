@@ -3,17 +3,15 @@ and the follow / unfollow button."""
 
 from __future__ import annotations
 
-import re
 from urllib.parse import quote
 
 from flask import Blueprint, abort, redirect, request
 
 from services.web.api_client import ApiError
-from services.web.context import PAGE, api, api_failure, older_link, render, signed_in
+from services.web.context import API_ID, PAGE, api, api_failure, older_link, render, signed_in
 from services.web.sessions import csrf_ok, current_viewer
 
 bp = Blueprint("people", __name__)
-ACCOUNT_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")
 
 
 @bp.get("/web/@<path:acct>")
@@ -39,7 +37,7 @@ def follow(acct: str, action: str):
     if not csrf_ok():
         abort(400)
     account_id = request.form.get("account_id", "")
-    if not ACCOUNT_ID.fullmatch(account_id):
+    if not API_ID.fullmatch(account_id):
         abort(400)
     try:
         api().post(f"/api/v1/accounts/{account_id}/{action}")

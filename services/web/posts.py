@@ -5,21 +5,19 @@ buttons (plain forms; with htmx, the post's card is swapped in place)."""
 
 from __future__ import annotations
 
-import re
 import uuid
 
 from flask import Blueprint, abort, g, redirect, request
 from flask_babel import gettext as _
 
-from services.web import audiences
+from services.web import attachments, audiences, poll_form
 from services.web.api_client import ApiError
-from services.web.context import api, api_failure, config, instance, render, signed_in
+from services.web.context import API_ID, api, api_failure, config, instance, render, signed_in
 from services.web.sessions import csrf_ok, safe_next
 
 bp = Blueprint("posts", __name__)
 
 ACTIONS = {"favourite", "unfavourite", "reblog", "unreblog"}
-STATUS_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")  # the API's ids; nothing else goes into its paths
 TAB_OF = {"group": "group", "node": "node", "public": "group"}  # where a new post shows
 
 
@@ -47,41 +45,55 @@ def compose():
 @bp.post("/web/compose")
 @signed_in
 def post():
+    attachments.allow_files(config())
     _checked_form()
     form = request.form
     text = (form.get("status") or "").strip()
     visibility = form.get("visibility") or ""
     reply_to = form.get("in_reply_to_id") or None
-    if reply_to is not None and not STATUS_ID.fullmatch(reply_to):
+    if reply_to is not None and not API_ID.fullmatch(reply_to):
         abort(400)
-    kept = {"text": text, "spoiler": form.get("spoiler_text", ""), "chosen": visibility,
-            "reply_to": form.get("in_reply_to_id") or None, "key": form.get("key") or uuid.uuid4().hex}
-    if not text:
+    files, media_ids = attachments.chosen_files(), attachments.kept_ids()
+    poll = poll_form.from_form(form)
+    kept = {"text": text, "spoiler": form.get("spoiler_text", ""), "chosen": visibility, "reply_to": reply_to,
+            "key": form.get("key") or uuid.uuid4().hex, "media_ids": media_ids, "poll": poll}
+    if not text and not files and not media_ids:
         return _composer(422, problem=_("Write something first."), **kept)
-    data = {"status": text, "visibility": visibility, "spoiler_text": kept["spoiler"]}
-    if kept["reply_to"]:
-        data["in_reply_to_id"] = kept["reply_to"]
+    client = api()
+    try:
+        poll_params = poll_form.as_params(poll, with_files=bool(files or media_ids))
+        attachments.check_count(files, media_ids)
+        media_ids += attachments.upload(client, files, form.getlist("description"))
+    except (attachments.Refused, poll_form.PollProblem) as exc:
+        return _composer(422, problem=str(exc), **kept)
+    except ApiError as exc:
+        return api_failure(exc)
+    data = {"status": text, "visibility": visibility, "spoiler_text": kept["spoiler"], "media_ids[]": media_ids,
+            **poll_params}
+    if reply_to:
+        data["in_reply_to_id"] = reply_to
     # The form's own Idempotency-Key: a double submit (or a retry after a lost answer) posts once.
     key = (form.get("key") or "")[:100]
     try:
-        answer = api().call("POST", "/api/v1/statuses", data=data, ok=(200, 202),
-                            headers={"Idempotency-Key": key} if key else None)
+        answer = client.call("POST", "/api/v1/statuses", data=data, ok=(200, 202),
+                             headers={"Idempotency-Key": key} if key else None)
     except ApiError as exc:
         if exc.status == 422:  # refused: the data-loss rule's message, or what is wrong
-            return _composer(422, blocked=exc.args[0], **kept)
+            # the files stay uploaded (the user's own, unattached): a corrected post carries them
+            return _composer(422, blocked=exc.args[0], **{**kept, "media_ids": media_ids})
         return api_failure(exc)
     if answer.status == 202:
         held = (answer.body.get("archipel") or {}).get("held") or {}
         return render("held.html", 202, message=held.get("message") or "", text=text)
-    if kept["reply_to"]:
-        return redirect(f"/web/statuses/{kept['reply_to']}?notice=posted", 303)
+    if reply_to:
+        return redirect(f"/web/statuses/{reply_to}?notice=posted", 303)
     return redirect(f"/web/home?tab={TAB_OF.get(visibility, 'home')}&notice=posted", 303)
 
 
 @bp.get("/web/statuses/<status_id>")
 @signed_in
 def status_page(status_id: str):
-    if not STATUS_ID.fullmatch(status_id):
+    if not API_ID.fullmatch(status_id):
         abort(404)
     try:
         client = api()
@@ -102,7 +114,7 @@ def status_page(status_id: str):
 @signed_in
 def act(status_id: str, action: str):
     _checked_form()
-    if not STATUS_ID.fullmatch(status_id):
+    if not API_ID.fullmatch(status_id):
         abort(404)
     back = safe_next(request.form.get("next"))
     try:

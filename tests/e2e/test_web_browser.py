@@ -161,6 +161,84 @@ def test_a_post_the_data_loss_rules_block_says_why(group, posted):
     screenshot(alice, "dlp-blocked-375", PHONE)
 
 
+def test_an_image_posted_with_its_description_shows_in_the_post_at_both_nodes(group, posted, bob, tmp_path):
+    """The composer's file input (a plain multipart form), the image uploaded through the API
+    with its alternative text, shown in the post at fr and, federated, at de."""
+    from PIL import Image, ImageDraw
+
+    alice, _text = posted
+    fr, de = group["fr"], group["de"]
+    photo = tmp_path / "plant.png"
+    image = Image.new("RGB", (480, 320), "#1e5aa8")
+    ImageDraw.Draw(image).rectangle((60, 120, 420, 300), fill="#f4f6f8")
+    image.save(photo)
+    alice.get(fr.base + "/web/compose")
+    text = f"The new assembly line ({uuid.uuid4().hex[:8]})"
+    by_css(alice, "#status").send_keys(text)
+    by_css(alice, ".media-field summary").click()
+    by_css(alice, "#media").send_keys(str(photo))
+    by_css(alice, "#description-1").send_keys("A blue hall with a white assembly line")
+    screenshot(alice, "compose-image-desktop")
+    by_css(alice, ".compose button[type=submit]").click()
+    wait_until(lambda: "tab=group" in alice.current_url, 30, message="the group tab after posting")
+
+    def shown_image(driver, url):
+        driver.get(url)
+        cards = [c for c in all_css(driver, "article.status") if text in c.text]
+        images = cards[0].find_elements("css selector", ".media img") if cards else []
+        loaded = images and driver.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0",
+                                                  images[0])
+        return images[0] if loaded else None
+
+    img = wait_until(lambda: shown_image(alice, fr.base + "/web/home?tab=group"), 30, message="the image at fr")
+    assert img.get_attribute("alt") == "A blue hall with a white assembly line"
+    screenshot(alice, "image-post-desktop")
+    screenshot(alice, "image-post-375", PHONE)
+    img = wait_until(lambda: shown_image(bob, de.base + "/web/home?tab=group"), 60, message="the image at de")
+    assert img.get_attribute("alt") == "A blue hall with a white assembly line"
+    screenshot(bob, "de-image-post-desktop")
+
+
+def test_a_poll_and_an_edit_read_well_and_pass_the_accessibility_check(group, posted):
+    """alice posts a poll, sees its results, edits the post and reads its versions; axe-core
+    finds no serious violation on those pages."""
+    alice, _text = posted
+    fr = group["fr"]
+    alice.get(fr.base + "/web/compose")
+    question = f"Which day for the plant visit? ({uuid.uuid4().hex[:8]})"
+    by_css(alice, "#status").send_keys(question)
+    by_css(alice, ".poll-field summary").click()
+    by_css(alice, "#poll-option-1").send_keys("Tuesday")
+    by_css(alice, "#poll-option-2").send_keys("Thursday")
+    by_css(alice, ".compose button[type=submit]").click()
+    wait_until(lambda: "tab=group" in alice.current_url, 30, message="the group tab after posting")
+    wait_until(lambda: stream_has(alice, fr.base + "/web/home?tab=group", question), 30,
+               message="the poll in the stream")
+    card = next(c for c in all_css(alice, "article.status") if question in c.text)
+    card.find_element("css selector", "a.when").click()
+    wait_until(lambda: "/web/statuses/" in alice.current_url, 30, message="the poll's page")
+    post_url = alice.current_url
+    results = by_css(alice, "article.status.detail .poll-results").text
+    assert "Tuesday" in results and "0%" in results
+    problems = {"poll": accessibility_problems(alice)}
+    screenshot(alice, "poll-results-desktop")
+    by_css(alice, 'article.status.detail a[href$="/edit"]').click()
+    area = wait_until(lambda: all_css(alice, "textarea#status"), 30, message="the edit form")[0]
+    problems["edit"] = accessibility_problems(alice)
+    area.send_keys(" (updated)")
+    by_css(alice, ".compose button[type=submit]").click()
+    wait_until(lambda: "notice=edited" in alice.current_url, 30, message="the edited post")
+    by_css(alice, "article.status.detail a.edited").click()
+    wait_until(lambda: alice.current_url.endswith("/history"), 30, message="the versions")
+    versions = all_css(alice, ".version")
+    assert len(versions) == 2 and "(updated)" in versions[0].text and "(updated)" not in versions[1].text
+    problems["history"] = accessibility_problems(alice)
+    screenshot(alice, "history-desktop")
+    screenshot(alice, "history-375", PHONE)
+    alice.get(post_url)
+    assert not any(problems.values()), problems
+
+
 def test_a_french_browser_gets_the_french_interface(group, browsers):
     browser = browsers("fr-FR,fr")
     browser.get(group["fr"].base + "/")

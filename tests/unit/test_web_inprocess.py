@@ -9,39 +9,21 @@ import re
 import pytest
 
 from tests.unit.web_support import (
-    allow_password_sign_in,
     csrf_of,
     local_path,
-    mount_gateway,
+    page,
+    post_as,
     sign_in,
+    status_ids,
+    submit,
+    web_node,
     with_dlp_rules,
 )
 
 
 @pytest.fixture
 def web(node, monkeypatch):
-    node.local_user("alice")
-    node.local_user("bob")
-    mount_gateway(node)
-    allow_password_sign_in(node, monkeypatch)
-    return node
-
-
-def page(browser, node, path: str, **kw):
-    return browser.get(path, base_url=node.base, **kw)
-
-
-def submit(browser, node, path: str, form_page, **fields):
-    return browser.post(path, base_url=node.base, data={"csrf": csrf_of(form_page.text), **fields})
-
-
-def post_as(browser, node, text: str, visibility: str = "group"):
-    home = page(browser, node, "/web/home")
-    return submit(browser, node, "/web/compose", home, status=text, visibility=visibility, key="")
-
-
-def status_ids(html: str) -> list[str]:
-    return re.findall(r'<article class="status[^"]*" id="status-(\d+)"', html)
+    return web_node(node, monkeypatch)
 
 
 def test_a_visitor_sees_the_welcome_page_and_pages_ask_to_sign_in(web):
@@ -196,6 +178,40 @@ def test_notifications_show_an_unread_count_until_read(web):
     assert re.search(r'<span class="badge">1<span class="visually-hidden"> unread', home.text)
     notes = page(alice, web, "/web/notifications")
     assert "liked your post" in notes.text
+    assert 'class="badge"' not in page(alice, web, "/web/home").text
+
+
+def test_the_unread_count_is_the_apis_notifications_marker_shared_with_apps(web):
+    """Reading in the web app moves the read position every app of the user sees
+    (docs.joinmastodon.org/methods/markers/), and reading in an app clears the web's badge."""
+    from tests.unit.api_support import ApiUser
+
+    phone = ApiUser(web, "alice")
+    alice = sign_in(web, "alice")
+    post_as(alice, web, "Like me twice", "group")
+    web.run()
+    [status_id] = status_ids(page(alice, web, "/web/home?tab=group").text)
+    bob = sign_in(web, "bob")
+    submit(bob, web, f"/web/statuses/{status_id}/favourite", page(bob, web, f"/web/statuses/{status_id}"),
+           next="/web/home")
+    web.run()
+    assert phone.get("/api/v1/notifications/unread_count").get_json() == {"count": 1}
+    page(alice, web, "/web/notifications")
+    newest = phone.get("/api/v1/notifications").get_json()[0]["id"]
+    marker = phone.get("/api/v1/markers", query_string={"timeline[]": "notifications"}).get_json()
+    assert marker["notifications"]["last_read_id"] == newest
+    assert phone.get("/api/v1/notifications/unread_count").get_json() == {"count": 0}
+    # a new notification, read on the phone: the web's badge goes too
+    boosted = post_as(alice, web, "Public news", "public")
+    assert boosted.status_code == 303
+    web.run()
+    [public_id] = [i for i in status_ids(page(alice, web, "/web/home?tab=node").text) if i != status_id]
+    submit(bob, web, f"/web/statuses/{public_id}/reblog", page(bob, web, f"/web/statuses/{public_id}"),
+           next="/web/home")
+    web.run()
+    assert re.search(r'<span class="badge">1<', page(alice, web, "/web/home").text)
+    newest = phone.get("/api/v1/notifications").get_json()[0]["id"]
+    phone.post("/api/v1/markers", data={"notifications[last_read_id]": newest})
     assert 'class="badge"' not in page(alice, web, "/web/home").text
 
 

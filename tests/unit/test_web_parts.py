@@ -147,3 +147,12 @@ def test_a_posts_images_show_with_their_description_and_files_as_links():
                                audience_label=lambda v: v)
     assert '<img src="/media/1/small.png" alt="The new hall, seen from the gate"' in html
     assert '<a class="file" href="/media/2/original.pdf">Floor plan</a>' in html
+
+
+def test_the_gateway_lets_the_composer_carry_four_files():
+    from fedkit.runtime.config import Config
+    from gateway.routes import body_limit
+
+    config = Config(base_url="http://fr.example", node_name="fr")
+    assert body_limit("POST", "/web/compose", config) > 4 * config.media_max_bytes
+    assert body_limit("POST", "/web/statuses/1/favourite", config) == config.max_body_bytes

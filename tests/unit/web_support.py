@@ -73,3 +73,29 @@ def with_dlp_rules(node, monkeypatch, tmp_path, rules: dict) -> None:
     outbox = node.services["outbox"]
     monkeypatch.setitem(outbox.config, "ARCHIPEL",
                         dataclasses.replace(outbox.config["ARCHIPEL"], dlp_rules=str(path)))
+
+
+def web_node(node, monkeypatch):
+    """The in-process node with alice and bob, ready for the web app (the tests' ``web``)."""
+    node.local_user("alice")
+    node.local_user("bob")
+    mount_gateway(node)
+    allow_password_sign_in(node, monkeypatch)
+    return node
+
+
+def page(browser, node, path: str, **kw):
+    return browser.get(path, base_url=node.base, **kw)
+
+
+def submit(browser, node, path: str, form_page, **fields):
+    return browser.post(path, base_url=node.base, data={"csrf": csrf_of(form_page.text), **fields})
+
+
+def post_as(browser, node, text: str, visibility: str = "group"):
+    home = page(browser, node, "/web/home")
+    return submit(browser, node, "/web/compose", home, status=text, visibility=visibility, key="")
+
+
+def status_ids(html: str) -> list[str]:
+    return re.findall(r'<article class="status[^"]*" id="status-(\d+)"', html)
