@@ -7,12 +7,12 @@ from __future__ import annotations
 from flask import Blueprint, g, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from fedkit.protocol.jsonbody import request_json
 from services.api import media_access, media_urls
 from services.api.auth import require_scope
 from services.api.errors import api_error, not_found
 from services.api.media_entities import upload_entity
 from services.api.media_processing import MediaRefused
+from services.api.params import flat_params
 
 bp = Blueprint("media", __name__)
 
@@ -20,13 +20,6 @@ bp = Blueprint("media", __name__)
 @bp.app_errorhandler(MediaRefused)
 def _refused(exc: MediaRefused):
     return api_error(422, f"Validation failed: {exc}", str(exc))
-
-
-def _params() -> dict:
-    if request.is_json:
-        data = request_json(required=False)
-        return data if isinstance(data, dict) else {}
-    return request.form.to_dict()
 
 
 @bp.post("/api/v1/media")
@@ -65,7 +58,7 @@ def change(number: str):
     found = media_access.own_upload(g.requester.user, number)
     if found is None or found.attached:
         return not_found("no such unattached media of yours")
-    return jsonify(upload_entity(media_access.change(found, _params())))
+    return jsonify(upload_entity(media_access.change(found, flat_params())))
 
 
 def _missing():

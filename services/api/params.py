@@ -9,6 +9,15 @@ from flask import request
 from fedkit.protocol.jsonbody import request_json
 
 
+def flat_params() -> dict:
+    """The parameters with each form field once (its last value): for methods whose fields
+    are scalars, or that read a list themselves with ``request.form.getlist``."""
+    if request.is_json:
+        data = request_json(required=False)
+        return data if isinstance(data, dict) else {}
+    return request.form.to_dict()
+
+
 def params() -> dict:
     """The parameters as one dict: a JSON body as it is; a form's fields, those named ``a[]``
     as lists under ``a`` and ``a[b]`` under ``a`` as a dict (Rails' nested parameters)."""

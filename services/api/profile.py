@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import html
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, g, jsonify
 
-from fedkit.protocol.jsonbody import request_json
 from fedkit.protocol.sanitize import text_to_html
 from fedkit.protocol.vocab import PERSON, UPDATE
 from services.api import converter, upstream
@@ -26,24 +25,13 @@ from services.api.auth import require_scope
 from services.api.entities import account_entity
 from services.api.entities import me as _me
 from services.api.errors import api_error
+from services.api.params import flag, flat_params
 
 bp = Blueprint("profile", __name__)
 
 MAX_NAME, MAX_NOTE, MAX_FIELDS, MAX_FIELD = 100, 500, 4, 255
 DIRECTORY_NAME = ("Validation failed: your display name comes from the company directory; "
                   "ask for the change there")
-
-
-def _params() -> dict:
-    """A form (``fields_attributes[0][name]=…``, as most apps send it) or a JSON body."""
-    if request.is_json:
-        data = request_json(required=False)
-        return data if isinstance(data, dict) else {}
-    return request.form.to_dict()
-
-
-def _flag(value) -> bool:
-    return value is True or (isinstance(value, str) and value.lower() in ("true", "1", "on"))
 
 
 def _fields(params: dict) -> list[tuple[str, str]] | None:
@@ -80,7 +68,7 @@ def _person(params: dict, record) -> dict | str:
             return f"Validation failed: Note is too long (maximum is {MAX_NOTE} characters)"
         person["summary"] = text_to_html(note)
     if "locked" in params:
-        person["manuallyApprovesFollowers"] = _flag(params["locked"])
+        person["manuallyApprovesFollowers"] = flag(params["locked"])
     fields = _fields(params)
     if fields is not None:
         if len(fields) > MAX_FIELDS or any(len(n) > MAX_FIELD or len(v) > MAX_FIELD for n, v in fields):
@@ -96,7 +84,7 @@ def update_credentials():
     record = upstream.local_account(username)
     if record is None or record.suspended:
         return api_error(401, "The access token is invalid", "this account is closed")
-    person = _person(_params(), record)
+    person = _person(flat_params(), record)
     if isinstance(person, str):
         return api_error(422, person)
     if len(person) > 2:  # something to change

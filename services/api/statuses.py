@@ -16,7 +16,6 @@ import mongoengine as me
 from flask import Blueprint, g, jsonify, request
 
 from fedkit.protocol.hashtags import link_hashtags, names_in_text, tag_object
-from fedkit.protocol.jsonbody import request_json
 from fedkit.protocol.sanitize import text_to_html
 from fedkit.protocol.vocab import NOTE, PUBLIC, id_of, local_actor_id
 from services.api import (
@@ -34,6 +33,7 @@ from services.api.entities import config as _config
 from services.api.entities import me as _me
 from services.api.errors import api_error, not_found
 from services.api.models import IdempotentPost
+from services.api.params import flag, flat_params
 
 bp = Blueprint("statuses", __name__)
 
@@ -86,18 +86,6 @@ def context(status_id: str):
 
 
 # -- writing ---------------------------------------------------------------------------------
-def _params() -> dict:
-    """The method's parameters: a form (most apps) or a JSON body (Mastodon accepts both)."""
-    if request.is_json:
-        data = request_json(required=False)
-        return data if isinstance(data, dict) else {}
-    return request.form.to_dict()
-
-
-def _flag(value) -> bool:
-    return value is True or (isinstance(value, str) and value.lower() in ("true", "1", "on"))
-
-
 def _mentioned_actors(text: str) -> list[tuple[str, str]]:
     """(actor URI, ``@name@host``) of each account the text mentions that this node knows:
     its own accounts and the remote ones it has met (as accounts/lookup resolves them)."""
@@ -166,7 +154,7 @@ def _note(params: dict, parent: dict | None) -> dict | str:
     spoiler = params.get("spoiler_text")
     if isinstance(spoiler, str) and spoiler.strip():
         note["summary"] = spoiler.strip()
-    if _flag(params.get("sensitive")) or "summary" in note:
+    if flag(params.get("sensitive")) or "summary" in note:
         note["sensitive"] = True
     language = params.get("language")
     if isinstance(language, str) and re.fullmatch(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})?", language):
@@ -186,7 +174,7 @@ def _held_entity(body: dict, params: dict) -> dict:
     post = body.get("post") or {}
     entity = converter.status(
         {"id": url, "type": NOTE, "content": post.get("content") or "", "summary": post.get("summary") or "",
-         "published": body.get("created_at"), "sensitive": _flag(params.get("sensitive"))},
+         "published": body.get("created_at"), "sensitive": flag(params.get("sensitive"))},
         status_id=ids.status_id(url, body.get("created_at")), account=account,
         visibility=visibility_mapping.applied(params.get("visibility") or converter.DEFAULT_PRIVACY, config),
         base_url=config.base_url)
@@ -229,7 +217,7 @@ def create():
             return api_error(409, "Another request with this Idempotency-Key is in progress")
         return jsonify(earlier.status), earlier.code
     try:
-        answer = _create(_params())
+        answer = _create(flat_params())
     except BaseException:
         if claim is not None:
             claim.delete()
