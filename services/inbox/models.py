@@ -133,3 +133,17 @@ class InboxItem(Document):
     activity_id = me.StringField(required=True)
     seq = me.IntField(required=True)  # monotonic per node: stable paging
     received_at = me.DateTimeField(default=now)
+
+
+class InboxHead(Document):
+    """The first and last ``seq`` of a user's inbox and about how many items it holds, kept
+    on write (``$min``/``$max``/``$inc``, so concurrent writers agree) and rebuilt lazily
+    where missing (services/inbox/windows.py): where a page's windows start and stop, and
+    how wide the first is, without a sorted scan of the inbox. ``items`` is only a density
+    hint (removed items are not counted out)."""
+
+    meta = {"collection": "inbox_heads"}
+    username = me.StringField(primary_key=True)
+    first_seq = me.IntField(required=True)
+    last_seq = me.IntField(required=True)
+    items = me.IntField(default=0)
