@@ -24,7 +24,7 @@ from fedkit.runtime.db import ACKNOWLEDGED
 from fedkit.runtime.internal import internal_client
 from fedkit.runtime.queue import enqueue
 from fedkit.runtime.responses import error
-from services.outbox import objects
+from services.outbox import objects, post_counts
 from services.outbox.addressing import node_facts
 from services.outbox.dlp_guard import GuardStop
 from services.outbox.fanout import FANOUT, QUEUE
@@ -123,7 +123,7 @@ def stats():
     """The node's local posts; with ``author``, also that local actor's own (``posts``)."""
     author = request.args.get("author")
     if author:
-        return jsonify(posts=LocalObject.objects(author=author, deleted=False).count())
+        return jsonify(posts=post_counts.posts_of(author))
     return jsonify(local_posts=LocalObject.objects(deleted=False).count())
 
 

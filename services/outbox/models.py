@@ -148,3 +148,13 @@ class HeldPost(Document):
 FANOUT = leases.Machine("fan-out", OutboxActivity, FANOUT_TRANSITIONS, state_field="fanout", attempts_field=None)
 DELIVERY = leases.Machine("delivery", Delivery, DELIVERY_TRANSITIONS, due_field="next_attempt_at", attempts_field=None)
 HELD_POST = leases.Machine("held post", HeldPost, HELD_TRANSITIONS)
+
+
+class PostCount(Document):
+    """How many posts (not deleted) a local actor has: kept on write by services/outbox/
+    post_counts.py rather than counted on read (a count scans every post of the author on
+    the embedded database)."""
+
+    meta = {"collection": "post_counts"}
+    author = me.StringField(primary_key=True)
+    posts = me.IntField(required=True)
