@@ -29,13 +29,21 @@ from services.identity.scim_audit import ensure_retention as ensure_scim_retenti
 from services.inbox.models import (
     FollowRelation,
     InboundActivity,
+    InboxHead,
     InboxItem,
     Interaction,
     ReceivedObject,
 )
 from services.inbox.versions import ReceivedVersion
 from services.inbox.votes import CastVote
-from services.outbox.models import Delivery, HeldPost, HostHealth, LocalObject, OutboxActivity
+from services.outbox.models import (
+    Delivery,
+    HeldPost,
+    HostHealth,
+    LocalObject,
+    OutboxActivity,
+    PostCount,
+)
 from services.outbox.polls import PollVote
 from services.outbox.versions import LocalObjectVersion
 
@@ -46,6 +54,7 @@ DOCUMENTS = (
     OutboxActivity, LocalObject, Delivery, HostHealth, HeldPost,
     Community, Membership, CommunityPost, ScimChange, AccountChange, AccountId, StatusId, IdempotentPost,
     MediaUpload,
+    InboxHead, PostCount,  # kept on write, built from the data where missing (no index but _id)
     PollVote, LocalObjectVersion, CastVote, ReceivedVersion,  # polls and edit history
 )
 

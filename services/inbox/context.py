@@ -60,8 +60,9 @@ class HandlerContext:
             try:
                 seq = next_seq()
                 InboxItem(username=username, activity_id=activity_id, seq=seq).save(force_insert=True)
-                InboxHead.objects(username=username).update_one(upsert=True, min__first_seq=seq, max__last_seq=seq,
-                                                                  inc__items=1)
+                # An existing head only: one made here would claim this item is the inbox's
+                # first (services/inbox/windows.py builds a missing head from the items).
+                InboxHead.objects(username=username).update_one(min__first_seq=seq, max__last_seq=seq, inc__items=1)
                 count += 1
             except me.NotUniqueError:
                 pass  # a repeated delivery changes nothing

@@ -137,10 +137,11 @@ class InboxItem(Document):
 
 class InboxHead(Document):
     """The first and last ``seq`` of a user's inbox and about how many items it holds, kept
-    on write (``$min``/``$max``/``$inc``, so concurrent writers agree) and rebuilt lazily
-    where missing (services/inbox/windows.py): where a page's windows start and stop, and
-    how wide the first is, without a sorted scan of the inbox. ``items`` is only a density
-    hint (removed items are not counted out)."""
+    on write (``$min``/``$max``/``$inc`` on an existing head, so concurrent writers agree)
+    and built from the items where missing (services/inbox/windows.py): where a page's
+    windows start and stop, and how wide the first is, without a sorted scan of the inbox.
+    Only ``first_seq`` must not be too high; ``last_seq`` is where the newest window starts
+    (it is open upwards) and ``items`` a density hint (removed items are not counted out)."""
 
     meta = {"collection": "inbox_heads"}
     username = me.StringField(primary_key=True)

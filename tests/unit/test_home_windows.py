@@ -118,6 +118,19 @@ def test_an_item_delivered_later_is_on_the_first_page(reader):
     assert InboxHead.objects(username="alice").first().last_seq == last
 
 
+def test_a_delivery_before_any_read_hides_no_older_item(reader):
+    """An inbox filled before heads were kept gets a delivery before its first read: the
+    head is then built from every item, not started at the new one."""
+    from fedkit.protocol.vocab import Document
+    from services.inbox.context import HandlerContext, next_seq
+
+    older = _seed([next_seq() for _ in range(3)])
+    create = {"id": f"{MEMBER}/activities/first-after-upgrade", "type": "Create", "actor": f"{MEMBER}/users/bob"}
+    HandlerContext(reader.config, reader.internal, Document(create)).deliver_to_inbox(["alice"], create["id"])
+    newer = _seed([next_seq()])
+    assert _home(reader) == sorted(older + newer, reverse=True)
+
+
 def test_a_page_examines_about_a_page_of_keys(reader, monkeypatch):
     """The old read (sort by seq, limit) made the embedded database examine every item of
     the inbox; windows examine about what the page shows."""
