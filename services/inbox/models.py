@@ -148,3 +148,14 @@ class InboxHead(Document):
     first_seq = me.IntField(required=True)
     last_seq = me.IntField(required=True)
     items = me.IntField(default=0)
+
+
+class FollowCount(Document):
+    """An actor's accepted followers and followees and pending follow requests, kept on
+    write by services/inbox/follow_counts.py rather than counted on read."""
+
+    meta = {"collection": "follow_counts"}
+    actor = me.StringField(primary_key=True)
+    followers = me.IntField(default=0)
+    following = me.IntField(default=0)
+    requests = me.IntField(default=0)
