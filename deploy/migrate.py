@@ -27,6 +27,7 @@ from services.identity.models import (
 from services.identity.scim_audit import ScimChange
 from services.identity.scim_audit import ensure_retention as ensure_scim_retention
 from services.inbox.models import (
+    FollowCount,
     FollowRelation,
     InboundActivity,
     InboxHead,
@@ -54,7 +55,7 @@ DOCUMENTS = (
     OutboxActivity, LocalObject, Delivery, HostHealth, HeldPost,
     Community, Membership, CommunityPost, ScimChange, AccountChange, AccountId, StatusId, IdempotentPost,
     MediaUpload,
-    InboxHead, PostCount,  # kept on write, built from the data where missing (no index but _id)
+    InboxHead, PostCount, FollowCount,  # kept on write, built from the data where missing (no index but _id)
     PollVote, LocalObjectVersion, CastVote, ReceivedVersion,  # polls and edit history
 )
 
