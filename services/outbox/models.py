@@ -41,9 +41,12 @@ HELD_TRANSITIONS = {
 class OutboxActivity(Document):
     """An activity published by a local actor, as served at its id (bto/bcc kept here only)."""
 
+    # (actor, activity_type, -created_at): an author's posts page (internal_api.posts). The
+    # embedded database uses no index for a filter naming a field the index lacks (a
+    # collection scan, 146 ms at 2,000 posts, against 9 ms on this one).
     meta = {"collection": "outbox_activities",
-            "indexes": [("actor", "-created_at"), "object_id", ("fanout", "created_at"),
-                        ("fanout", "lease_until")]}
+            "indexes": [("actor", "-created_at"), ("actor", "activity_type", "-created_at"), "object_id",
+                        ("fanout", "created_at"), ("fanout", "lease_until")]}
     activity_id = me.StringField(primary_key=True)
     actor = me.StringField(required=True)
     activity_type = me.StringField(required=True)
