@@ -1,11 +1,11 @@
 """The compact layout: one node in two processes, for a small subsidiary.
 
-``deploy.compact_node:create_app()`` is the gateway with the five services mounted in
+``deploy.compact_node:create_app()`` is the gateway with the six services mounted in
 the same WSGI process (``fedkit.runtime.inproc``: the service contracts are unchanged — same
 paths, headers and internal secret — only the socket is gone), and ``python -m
 deploy.compact_node`` is one worker process running the inbox, delivery and communities
-workers' tasks and sweeps. The scaled-out layout (one process per service, several
-workers) runs exactly the same code; the launcher picks either (``ARCHIPEL_LAYOUT``).
+workers' tasks and sweeps, and the streaming server in a thread. The scaled-out layout
+(one process per service, several workers) runs exactly the same code; the launcher picks either (``ARCHIPEL_LAYOUT``).
 """
 
 from __future__ import annotations
@@ -18,12 +18,17 @@ from flask import Flask
 from fedkit.runtime import inproc
 from fedkit.runtime.config import Config, load_config
 
-SERVICES = ("identity", "inbox", "outbox", "communities", "api")
+SERVICES = ("identity", "inbox", "outbox", "communities", "api", "web")
 WORKER_THREADS = 8
 
 
 def in_process_url(service: str) -> str:
     return f"http://{service}.inproc"
+
+
+def in_process_config(config: Config) -> Config:
+    """The config that calls the services mounted in this process."""
+    return replace(config, **{f"{name}_url": in_process_url(name) for name in SERVICES})
 
 
 def mount_services(config: Config) -> Config:
@@ -33,10 +38,11 @@ def mount_services(config: Config) -> Config:
     from services.identity.app import create_app as identity_app
     from services.inbox.app import create_app as inbox_app
     from services.outbox.app import create_app as outbox_app
+    from services.web.app import create_app as web_app
 
-    cfg = replace(config, **{f"{name}_url": in_process_url(name) for name in SERVICES})
+    cfg = in_process_config(config)
     for name, factory in (("identity", identity_app), ("inbox", inbox_app), ("outbox", outbox_app),
-                          ("communities", communities_app), ("api", api_app)):
+                          ("communities", communities_app), ("api", api_app), ("web", web_app)):
         inproc.mount(in_process_url(name), factory(cfg))
     return cfg
 
@@ -71,8 +77,18 @@ def main() -> None:
     from services.outbox.fanout import QUEUE as DELIVERY_QUEUE
 
     threads = int(os.environ.get("ARCHIPEL_DELIVERY_THREADS", str(WORKER_THREADS)))
-    worker_main("worker", {INBOX_QUEUE, DELIVERY_QUEUE, COMMUNITIES_QUEUE}, build_workers, threads=threads,
+    worker_main("worker", {INBOX_QUEUE, DELIVERY_QUEUE, COMMUNITIES_QUEUE}, build_with_streaming, threads=threads,
                 sweep_interval=1.0)
+
+
+def build_with_streaming(config: Config, broker):
+    """The worker process's tasks, and the streaming server in a thread beside them (its
+    calls to identity and the api stay in this process, as the workers' do)."""
+    from services.streaming.server import start_in_thread
+
+    sweep = build_workers(config, broker)
+    start_in_thread(in_process_config(config))  # build_workers mounted them
+    return sweep
 
 
 if __name__ == "__main__":

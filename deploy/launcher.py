@@ -73,11 +73,13 @@ def main() -> int:
             where = "in the group" if "ARCHIPEL_GROUP_REGISTRY" in node.extra_env else "outside the group"
             print(f"  node {node.spec.name:<7} {node.spec.base_url}   accounts: {users}   ({where}, "
                   f"{node.layout} layout)")
+            print(f"       {'':<7} streaming API (WebSocket) {node.env['ARCHIPEL_STREAMING_URL']}")
         scim_tokens = data_dir / "scim-tokens.json"  # what the group's directory would hold
         scim_tokens.write_text(json.dumps({node.spec.name: node.env["ARCHIPEL_SCIM_TOKEN"] for node in nodes}))
         scim_tokens.chmod(0o600)
         print(f"\nDemo password for every account: {secrets_['demo_password']}")
         print(f"Each node's SCIM bearer token (its own): {scim_tokens}")
+        print(f"Open {nodes[0].spec.base_url} in a browser and sign in with the group's account (e.g. alice).")
         print("Try:  curl -s 'http://127.0.0.1:8001/.well-known/webfinger?resource=acct:alice@127.0.0.1:8001'")
         print(f"Logs in {data_dir / 'logs'}.  Ctrl-C stops everything.", flush=True)
         stop.wait()

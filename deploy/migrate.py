@@ -13,6 +13,7 @@ from fedkit.runtime.keystore import ActorKey
 from gateway.audit import AuditRecord, ensure_retention
 from services.api.media_models import MediaUpload
 from services.api.models import AccountId, IdempotentPost, StatusId
+from services.api.personal_models import Bookmark, Marker
 from services.communities.models import Community, CommunityPost, Membership
 from services.identity.credentials import hash_clear_credentials
 from services.identity.lifecycle import AccountChange
@@ -33,6 +34,8 @@ from services.inbox.models import (
     InboxHead,
     InboxItem,
     Interaction,
+    Notification,
+    PollEnding,
     ReceivedObject,
 )
 from services.inbox.versions import ReceivedVersion
@@ -47,16 +50,19 @@ from services.outbox.models import (
 )
 from services.outbox.polls import PollVote
 from services.outbox.versions import LocalObjectVersion
+from services.web.models import SeenNotifications, WebAppSession, WebClient, WebSignIn
 
 DOCUMENTS = (
     ActorKey, CachedActor, AuditRecord,
     Account, OAuthClient, OAuthCode, OAuthToken, WebSession, LoginFailures,
-    InboundActivity, FollowRelation, ReceivedObject, Interaction, InboxItem,
+    InboundActivity, FollowRelation, ReceivedObject, Interaction, InboxItem, Notification,
     OutboxActivity, LocalObject, Delivery, HostHealth, HeldPost,
     Community, Membership, CommunityPost, ScimChange, AccountChange, AccountId, StatusId, IdempotentPost,
     MediaUpload,
     InboxHead, PostCount, FollowCount,  # kept on write, built from the data where missing (no index but _id)
-    PollVote, LocalObjectVersion, CastVote, ReceivedVersion,  # polls and edit history
+    PollVote, LocalObjectVersion, CastVote, ReceivedVersion, PollEnding,  # polls and edit history
+    WebClient, WebSignIn, WebAppSession, SeenNotifications,
+    Bookmark, Marker,
 )
 
 
@@ -68,6 +74,9 @@ def migrate(config: Config) -> None:
     # Ended sign-in windows and sessions go away by themselves (both are also checked on use).
     ensure_ttl(LoginFailures, "expires_at", 0, "login_failures_ttl")
     ensure_ttl(WebSession, "expires_at", 0, "web_sessions_ttl")
+    # The web app's (services/web): sign-ins under way and browser sessions.
+    ensure_ttl(WebSignIn, "expires_at", 0, "web_signins_ttl")
+    ensure_ttl(WebAppSession, "expires_at", 0, "web_app_sessions_ttl")
     # An Idempotency-Key holds for an hour (checked on use); the records go after a day.
     ensure_ttl(IdempotentPost, "created_at", 1, "api_idempotent_posts_ttl")
     hash_clear_credentials(Account._get_db())  # clear secrets and tokens of an older node

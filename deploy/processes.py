@@ -25,16 +25,19 @@ from deploy.supervision import (
     wait_for_ports_free,
 )
 
-SERVICES = ("identity", "inbox", "outbox", "communities", "api")
+SERVICES = ("identity", "inbox", "outbox", "communities", "api", "web")
 WORKERS = {"inbox-worker": "services.inbox.worker", "delivery-worker": "services.outbox.worker",
            "communities-worker": "services.communities.worker"}
+# The streaming server (WebSocket, its own port: the WSGI gateway cannot carry it); in the
+# compact layout a thread of the worker process.
+STREAMING = "streaming"
 # How a node's processes are laid out (ARCHIPEL_LAYOUT for the demo):
 # "split": a gateway, one gunicorn per service and one process per worker (scales out);
 # "compact": one gunicorn holding the gateway and every service, one worker process for
 # every queue (deploy/compact_node.py) — a small subsidiary's node.
 LAYOUTS = ("split", "compact")
 # In the compact layout, the process that holds what the split layout's process did.
-COMPACT_PROCESS = {**dict.fromkeys(("gateway", *SERVICES), "node"), **dict.fromkeys(WORKERS, "worker")}
+COMPACT_PROCESS = {**dict.fromkeys(("gateway", *SERVICES), "node"), **dict.fromkeys((*WORKERS, STREAMING), "worker")}
 
 
 @dataclass
@@ -107,7 +110,7 @@ class Node:
         self.spec = spec
         self.infra = infra
         self.layout = layout
-        for service in SERVICES:
+        for service in (*SERVICES, STREAMING):
             spec.internal_ports.setdefault(service, free_port())
         self.processes = ProcessSet(infra.data_dir / "logs" / spec.name, label=spec.name)
         self.gunicorn_workers = gunicorn_workers
@@ -128,6 +131,8 @@ class Node:
             # SCIM provisioning's bearer secret
             "ARCHIPEL_SCIM_TOKEN": node_secret(secrets_, "scim_token", spec.name),
             "PYTHONUNBUFFERED": "1",
+            "ARCHIPEL_STREAMING_PORT": str(spec.internal_ports[STREAMING]),
+            "ARCHIPEL_STREAMING_URL": f"ws://127.0.0.1:{spec.internal_ports[STREAMING]}",
             "ARCHIPEL_MEDIA_DIR": str(infra.data_dir / "media" / spec.name),  # uploaded files
         })
         for service in SERVICES:
@@ -158,9 +163,10 @@ class Node:
             raise RuntimeError(f"port {self.spec.port} for node {self.spec.name} is already in use")
         self.seed()
         if self.layout == "compact":
-            self.start_worker("worker")
+            worker = self.start_worker("worker")
             web = self.processes.start("node", self.gunicorn_argv("deploy.compact_node", self.spec.port), self.env)
             wait_for_port(self.spec.port, 60, web)
+            wait_for_port(self.spec.internal_ports[STREAMING], 60, worker)
             return
         started = []
         for service in SERVICES:
@@ -169,6 +175,8 @@ class Node:
                                                        self.env)))
         for worker in WORKERS:
             self.start_worker(worker)
+        started.append((self.spec.internal_ports[STREAMING],
+                        self.processes.start(STREAMING, [sys.executable, "-m", "services.streaming.server"], self.env)))
         gateway = self.processes.start("gateway", self.gunicorn_argv("gateway.app", self.spec.port), self.env)
         started.append((self.spec.port, gateway))
         for port, proc in started:
@@ -178,17 +186,18 @@ class Node:
         """The process that runs ``name`` (a service, "gateway" or a worker) in this layout."""
         return COMPACT_PROCESS.get(name, name) if self.layout == "compact" else name
 
-    def start_worker(self, name: str) -> None:
+    def start_worker(self, name: str) -> subprocess.Popen:
         name = self.process_name(name)
         module = "deploy.compact_node" if name == "worker" else WORKERS[name]
-        self.processes.start(name, [sys.executable, "-m", module], self.env)
+        return self.processes.start(name, [sys.executable, "-m", module], self.env)
 
     def stop_process(self, name: str, sig=signal.SIGTERM) -> None:
         self.processes.stop([self.process_name(name)], sig=sig)
 
     def stop(self, sig=signal.SIGTERM) -> None:
         self.processes.stop(sig=sig)
-        ports = [self.spec.port] + (list(self.spec.internal_ports.values()) if self.layout == "split" else [])
+        ports = [self.spec.port, self.spec.internal_ports[STREAMING]] + \
+            ([self.spec.internal_ports[s] for s in SERVICES] if self.layout == "split" else [])
         wait_for_ports_free(ports)
 
 

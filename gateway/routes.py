@@ -39,6 +39,10 @@ ROUTES: list[tuple[frozenset[str] | None, re.Pattern, str, str]] = [
      "outbox", IGNORED),
     (None, re.compile(r"^/communities(/.*)?$"), "communities", OPTIONAL),
     (None, re.compile(r"^/scim/v2(/.*)?$"), "identity", SERVICE),  # SCIM 2.0 provisioning
+    # The web app (services/web): "/" and everything under /web (pages, forms, static files).
+    # A browser's cookie is no credential here: the web app calls the API with the user's token.
+    (frozenset({"GET", "HEAD"}), re.compile(r"^/$"), "web", IGNORED),
+    (frozenset({"GET", "HEAD", "POST"}), re.compile(r"^/web(/.*)?$"), "web", IGNORED),
 ]
 
 

@@ -48,6 +48,8 @@ TEST_NODE_ENV = {
     "ARCHIPEL_RATE_LIMIT_ADDRESS": "100000",
     "ARCHIPEL_RATE_LIMIT_REMOTE": "100000",
     "ARCHIPEL_RATE_LIMIT_MEMBER": "100000",
+    # A streaming connection's token is checked again each second (a revoked one is closed).
+    "ARCHIPEL_STREAMING_RECHECK_SECONDS": "1",
 }
 
 
@@ -162,6 +164,17 @@ class NodeClient:
 
     def following(self, username: str) -> list[str]:
         return self.collection_items(f"{self.actor(username)}/following")
+
+    def follow_and_wait(self, username: str, other: NodeClient, followee: str) -> None:
+        """``username`` here follows ``followee`` on ``other``, and both nodes have applied it:
+        the followee's node lists the follower, and this node has applied the Accept (else a
+        post the followee writes next may reach this node before it knows of the follow)."""
+        if self.actor(username) not in other.followers(followee):
+            self.publish(username, {"type": "Follow", "object": other.actor(followee)})
+            wait_until(lambda: self.actor(username) in other.followers(followee),
+                       message=f"{followee}'s Accept of {username}")
+        wait_until(lambda: self.db.follows.find_one({"follower": self.actor(username), "followee": other.actor(followee),
+                                                     "state": "accepted"}), message=f"the Accept on {self.host}")
 
     def proxy_fetch(self, username: str, object_id: str) -> requests.Response:
         return self.http.post(f"{self.base}/proxy", data={"id": object_id}, headers=self.auth(username))

@@ -18,6 +18,7 @@ INTROSPECT = "/internal/introspect"  # POST {token}: RFC 7662 shape, for the gat
 PERSON = "/users/<username>"  # GET: the public actor document
 APP_OF_TOKEN = "/internal/apps/of-token"  # POST {token}: the app that holds a live access token
 NODEINFO = "/nodeinfo/2.1"  # GET: the public NodeInfo document (usage counts)
+ACCOUNTS_SEARCH = "/internal/directory/search"  # GET ?q=&limit=: usernames of open accounts a query names
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class Account:
     roles: tuple[str, ...] = ()
     signs_in_with_group: bool = False
     summary: str = ""  # the profile text as its owner wrote it
+    directory_managed: bool = False  # its name comes from the directory or the group's provider
 
     @classmethod
     def from_json(cls, data: dict) -> Account:
@@ -38,7 +40,7 @@ class Account:
                    locked=bool(data.get("locked")), suspended=bool(data.get("suspended")),
                    roles=tuple(data.get("roles") or ()),
                    signs_in_with_group=bool(data.get("signs_in_with_group")),
-                   summary=data.get("summary") or "")
+                   summary=data.get("summary") or "", directory_managed=bool(data.get("directory_managed")))
 
 
 class IdentityClient:
@@ -88,6 +90,11 @@ class IdentityClient:
             return None
         resp.raise_for_status()
         return resp.json()
+
+    def search_accounts(self, query: str, *, limit: int = 40) -> list[str]:
+        """Usernames of this node's open accounts that ``query`` names (username or display
+        name prefix), the exact username first."""
+        return list(self.transport.get_json(SERVICE, ACCOUNTS_SEARCH, params={"q": query, "limit": limit})["items"])
 
     def nodeinfo(self) -> dict:
         return self.transport.get_json(SERVICE, NODEINFO)

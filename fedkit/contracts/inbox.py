@@ -16,6 +16,7 @@ INVITATION = "/internal/invitation"  # GET ?id=&invitee=: an Invite a local user
 FOLLOW_COUNTS = "/internal/follows/counts"  # GET ?actor=: followers, following, follow requests
 FOLLOWS_PAGE = "/internal/follows"  # GET ?actor=&which=&limit=&max_id=&since_id=&min_id=
 RELATIONSHIPS = "/internal/relationships"  # GET ?actor=&other=…: follow state both ways
+FOLLOW_NOTIFY = "/internal/follows/notify"  # POST {follower, followee, notify}: subscribe to new posts
 # Read as the requester (fedkit.contracts.as_reader):
 OBJECT = "/internal/objects"  # GET ?id=: an object this node received, if the requester may see it
 REPLIES = "/internal/replies"  # GET ?id=: the objects answering it that the requester may see
@@ -28,6 +29,9 @@ OWN_VOTES = "/internal/users/<username>/votes"  # GET ?question=: the options a 
 OBJECT_HISTORY = "/internal/objects/history"  # GET ?id=: a received object's earlier versions
 INTERACTIONS_PAGE = "/internal/interactions/page"  # POST {ids}: ``INTERACTIONS`` of each, {"items": {id: …}}
 INTERACTION_ACTORS = "/internal/interactions/actors"  # GET ?id=&kind=&limit=&max_id=&since_id=&min_id=
+POSTS_MATCHING = "/internal/posts/matching"  # GET ?q=&any=&all=&none=&author=&local=&limit=&offset=&max_id=…
+TAGS = "/internal/tags"  # GET ?q=&limit=: hashtags of the posts the requester may see, by prefix
+OBJECT_RESOLVE = "/internal/objects/resolve"  # POST {id, fetch}: a remote post by id or page, if visible
 
 
 class InboxClient:
@@ -74,7 +78,8 @@ class InboxClient:
 
     def follows_page(self, actor: str, which: str, *, limit: int, max_id: str | None = None,
                      since_id: str | None = None, min_id: str | None = None) -> list[dict] | None:
-        """One page of an actor's accepted followers (``which="followers"``) or followees,
+        """One page of an actor's accepted followers (``which="followers"``) or followees
+        (``"following"``), or of the follow requests awaiting its approval (``"requests"``),
         newest first: [{"actor", "cursor"}]; None when a cursor is not one this node gave."""
         params = {"actor": actor, "which": which, "limit": limit, "max_id": max_id, "since_id": since_id,
                   "min_id": min_id}
@@ -86,10 +91,17 @@ class InboxClient:
         return list(resp.json()["items"])
 
     def relationships(self, actor: str, others: list[str]) -> dict:
-        """{other: {"following": state|None, "followed_by": state|None, "follow_id": id|None}}
-        between ``actor`` and each of ``others`` (state: "accepted" or "pending"; follow_id:
-        the id of ``actor``'s Follow of ``other``)."""
+        """{other: {"following": state|None, "followed_by": state|None, "follow_id": id|None,
+        "notifying": bool}} between ``actor`` and each of ``others`` (state: "accepted" or
+        "pending"; follow_id: the id of ``actor``'s Follow of ``other``; notifying: ``actor``
+        subscribed to ``other``'s new posts)."""
         return self.transport.get_json(SERVICE, RELATIONSHIPS, params={"actor": actor, "other": others})
+
+    def set_follow_notify(self, follower: str, followee: str, notify: bool) -> None:
+        """Subscribe ``follower`` to ``followee``'s new posts (``status`` notifications), or not."""
+        resp = self.transport.request("POST", SERVICE, FOLLOW_NOTIFY,
+                                      json={"follower": follower, "followee": followee, "notify": notify})
+        resp.raise_for_status()
 
     def received_object(self, object_id: str, *, user: str | None, scopes=()) -> tuple[int, dict | None]:
         """(200, object) if this reader may see it, (410, Tombstone) once deleted, (404, None)
@@ -206,3 +218,40 @@ class InboxClient:
             return None
         resp.raise_for_status()
         return list(resp.json()["items"])
+
+    def posts_matching(self, *, user: str | None, scopes=(), q: str = "", any_tags=(), all_tags=(),
+                       none_tags=(), author: str | None = None, local: bool = False, limit: int = 20,
+                       offset: int = 0, max_id: str | None = None, since_id: str | None = None,
+                       min_id: str | None = None) -> list[dict] | None:
+        """Posts this reader may see with a hashtag among ``any_tags`` (and all of
+        ``all_tags``, none of ``none_tags``) and/or a text matching ``q``, newest first:
+        [{"object", "cursor"}]; None when a cursor is not one this node gave out."""
+        params = {"q": q or None, "any": list(any_tags), "all": list(all_tags), "none": list(none_tags),
+                  "author": author, "local": "1" if local else None, "limit": limit, "offset": offset or None,
+                  "max_id": max_id, "since_id": since_id, "min_id": min_id}
+        resp = self.transport.request("GET", SERVICE, POSTS_MATCHING,
+                                      params={k: v for k, v in params.items() if v not in (None, [])},
+                                      headers=as_reader(user, scopes))
+        if resp.status_code == 400:
+            return None
+        resp.raise_for_status()
+        return list(resp.json()["items"])
+
+    def tags(self, prefix: str, *, user: str | None, scopes=(), limit: int = 20) -> list[dict]:
+        """Hashtags starting with ``prefix`` on posts this reader may see, most used first:
+        [{"name", "uses"}]."""
+        resp = self.transport.request("GET", SERVICE, TAGS, params={"q": prefix, "limit": limit},
+                                      headers=as_reader(user, scopes))
+        resp.raise_for_status()
+        return list(resp.json()["items"])
+
+    def resolve_object(self, url: str, *, user: str, scopes=(), fetch: bool = False) -> dict | None:
+        """The remote post at ``url`` (its id or its web page) for this local user — held
+        already, or (``fetch``) fetched from its origin as them and kept — if they may see
+        it; else None."""
+        resp = self.transport.request("POST", SERVICE, OBJECT_RESOLVE, json={"id": url, "fetch": fetch},
+                                      headers=as_reader(user, scopes))
+        if resp.status_code in (400, 404):
+            return None
+        resp.raise_for_status()
+        return resp.json()

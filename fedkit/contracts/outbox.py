@@ -20,6 +20,9 @@ LOCAL_OBJECTS = "/internal/objects/held"  # POST {ids}: the local posts among th
 STATS = "/internal/stats"  # GET: counts for NodeInfo; ?author=: one local actor's posts
 REMOTE_ACTOR = "/internal/actors"  # GET ?id=: a remote actor's document, cached or fetched
 KNOWN_ACTOR = "/internal/actors/known"  # GET ?username=&host=: a remote actor already cached
+ACTORS_SEARCH = "/internal/actors/search"  # GET ?q=&limit=: known remote actors a query names
+LOCAL_MATCHING = "/internal/objects/matching"  # GET ?q=&limit=: ids of local posts whose text matches
+ACTOR_RESOLVE = "/internal/actors/resolve"  # GET ?acct=user@host (WebFinger) or ?url=: the actor fetched
 # For the client API (services/api), each read as the requester (fedkit.contracts.as_reader):
 PUBLISH = "/internal/users/<username>/publish"  # POST: what a C2S POST to the user's outbox does
 OBJECT = "/internal/objects"  # GET ?id=: a local object, if the requester may see it
@@ -93,6 +96,27 @@ class OutboxClient:
         """A remote actor this node already knows by preferredUsername and host, or None."""
         resp = self.transport.request("GET", SERVICE, KNOWN_ACTOR, params={"username": username, "host": host})
         if resp.status_code in (400, 404):
+            return None
+        resp.raise_for_status()
+        return resp.json()
+
+    def local_matching(self, query: str, *, limit: int) -> list[str]:
+        """Ids of this node's posts (not deleted) whose text matches ``query``, newest first
+        (fedkit/protocol/text_match.py); who may see them is the caller's to decide."""
+        return list(self.transport.get_json(SERVICE, LOCAL_MATCHING, params={"q": query, "limit": limit})["ids"])
+
+    def search_actors(self, query: str, *, limit: int = 40) -> list[dict]:
+        """Documents of the known remote actors ``query`` names (username, address or
+        display name prefix, or an actor id)."""
+        return list(self.transport.get_json(SERVICE, ACTORS_SEARCH, params={"q": query, "limit": limit})["items"])
+
+    def resolve_actor(self, acct: str | None = None, *, url: str | None = None) -> dict | None:
+        """A remote actor's document found by WebFinger for ``acct`` (``user@host``) or by
+        ``url`` (its id or profile page), fetched and cached; None when it cannot be had or
+        is suspended."""
+        params = {"acct": acct} if acct else {"url": url or ""}
+        resp = self.transport.request("GET", SERVICE, ACTOR_RESOLVE, params=params)
+        if resp.status_code in (400, 404, 410):
             return None
         resp.raise_for_status()
         return resp.json()

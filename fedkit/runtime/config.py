@@ -54,6 +54,18 @@ class Config:
     outbox_url: str = "http://127.0.0.1:9103"
     communities_url: str = "http://127.0.0.1:9104"
     api_url: str = "http://127.0.0.1:9105"
+    # The streaming server (services/streaming): the address it listens on (host, port), the public
+    # ws(s):// URL the instance document announces to apps (empty: the node's base URL,
+    # for a proxy that routes /api/v1/streaming to it), and how often a connection's token
+    # is checked again (a revoked token's connection is closed within this many seconds).
+    streaming_host: str = "127.0.0.1"
+    streaming_port: int = 4000
+    streaming_url: str = ""
+    streaming_recheck_seconds: float = 15.0
+    web_url: str = "http://127.0.0.1:9106"
+    # Where the web app (services/web) calls the node's public API, as any app does; empty:
+    # the public base URL. Set it to the gateway's internal address behind a TLS proxy.
+    web_api_url: str = ""
     # Dev mode allows http:// and loopback peers; production refuses them unless allowlisted.
     dev_mode: bool = False
     fetch_allowlist: tuple[str, ...] = field(default_factory=tuple)
@@ -150,6 +162,13 @@ class Config:
             outbox_url=env_str("ARCHIPEL_OUTBOX_URL", cls.outbox_url),
             communities_url=env_str("ARCHIPEL_COMMUNITIES_URL", cls.communities_url),
             api_url=env_str("ARCHIPEL_API_URL", cls.api_url),
+            streaming_host=env_str("ARCHIPEL_STREAMING_HOST", cls.streaming_host),
+            streaming_port=int(env_str("ARCHIPEL_STREAMING_PORT", str(cls.streaming_port))),
+            streaming_url=env_str("ARCHIPEL_STREAMING_URL", "").rstrip("/"),
+            streaming_recheck_seconds=float(env_str("ARCHIPEL_STREAMING_RECHECK_SECONDS",
+                                                    str(cls.streaming_recheck_seconds))),
+            web_url=env_str("ARCHIPEL_WEB_URL", cls.web_url),
+            web_api_url=env_str("ARCHIPEL_WEB_API_URL", "").rstrip("/"),
             dev_mode=env_bool("ARCHIPEL_DEV_MODE", False),
             fetch_allowlist=env_list("ARCHIPEL_FETCH_ALLOWLIST"),
             max_body_bytes=int(env_str("ARCHIPEL_MAX_BODY_BYTES", str(cls.max_body_bytes))),

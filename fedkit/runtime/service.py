@@ -13,10 +13,11 @@ from fedkit.runtime.logs import setup_logging
 
 
 def create_service_app(import_name: str, process: str, config: Config | dict | None, *,
-                       broker=None, needs_queue: bool = False, blueprints=()) -> Flask:
+                       broker=None, needs_queue: bool = False, blueprints=(),
+                       static_url_path: str | None = None) -> Flask:
     cfg = load_config(config, needs_secret_key=process == "identity")
     setup_logging(process, cfg)
-    app = Flask(import_name)
+    app = Flask(import_name, static_url_path=static_url_path)
     app.config["ARCHIPEL"] = cfg
     app.config["MAX_CONTENT_LENGTH"] = cfg.max_body_bytes
     if needs_queue:

@@ -13,6 +13,7 @@ from services.api.entities import config as _config
 from services.api.entities import me as _me
 from services.api.errors import api_error, not_found
 from services.api.pagination import page_params, paged_response
+from services.api.params import flag, params
 
 bp = Blueprint("accounts", __name__)
 
@@ -101,8 +102,9 @@ def follow_list(account_id: str, which: str):
 def follow(account_id: str):
     """Follow an account (docs.joinmastodon.org/methods/accounts/#follow): a Follow through
     the user's outbox, as a C2S client sends it; the Relationship says ``requested`` until
-    the account's server accepts. Following again changes nothing. Following a community
-    joins it (services/api/communities.py)."""
+    the account's server accepts. Following again changes nothing but ``notify``: true
+    subscribes the user to the account's new posts (``status`` notifications), false ends
+    it, absent keeps it (Mastodon 3.3+). Following a community joins it (services/api/communities.py)."""
     actor = _actor_of_id(account_id)
     if not actor or actor == _me() or actor_document(actor) is None:
         return not_found("no such account")
@@ -118,6 +120,10 @@ def follow(account_id: str):
         state = upstream.relationships(_me(), [actor]).get(actor, {})
         if state.get("following") is None:  # the local pipeline records it a moment later
             state = {**state, "following": converter.FOLLOW_PENDING}
+    notify = {**request.args, **params()}.get("notify")
+    if notify is not None:
+        upstream.set_follow_notify(_me(), actor, flag(notify))
+        state = {**state, "notifying": flag(notify)}
     return jsonify(converter.relationship(account_id, state))
 
 

@@ -28,14 +28,21 @@ def create_app(config: Config | dict | None = None) -> Flask:
     from services.api import (
         accounts,
         apps,
+        bookmarks,
         edits,
+        followers,
         instance,
         interactions,
+        markers,
         media,
         media_defaults,
         notifications,
         polls,
+        profile,
+        search,
         statuses,
+        streaming_render,
+        tags,
         timelines,
     )
     from services.api.errors import install_error_handlers
@@ -43,7 +50,8 @@ def create_app(config: Config | dict | None = None) -> Flask:
     app = create_service_app(__name__, "api", config,
                              blueprints=(instance.bp, apps.bp, accounts.bp, media_defaults.bp, statuses.bp,
                                          timelines.bp, interactions.bp, notifications.bp, media.bp, edits.bp,
-                                         polls.bp))
+                                         polls.bp, streaming_render.bp, search.bp, tags.bp, bookmarks.bp,
+                                         markers.bp, followers.bp, profile.bp))
     app.json.sort_keys = False  # entities keep Mastodon's documented field order
     install_error_handlers(app)
     app.wsgi_app = TrailingSlashTolerant(app.wsgi_app)

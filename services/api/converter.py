@@ -197,7 +197,7 @@ def relationship(account_id: str, state: dict) -> dict:
         "id": account_id,
         "following": following == FOLLOW_ACCEPTED,
         "showing_reblogs": following == FOLLOW_ACCEPTED,
-        "notifying": False,
+        "notifying": bool(state.get("notifying")) and following is not None,
         "languages": None,
         "followed_by": followed_by == FOLLOW_ACCEPTED,
         "blocking": False,

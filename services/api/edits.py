@@ -15,6 +15,7 @@ import re
 from flask import Blueprint, g, jsonify
 
 from fedkit.protocol import polls
+from fedkit.protocol.hashtags import link_hashtags, with_hashtags
 from fedkit.protocol.local_ids import is_local
 from fedkit.protocol.sanitize import text_to_html
 from fedkit.protocol.vocab import UPDATE
@@ -48,7 +49,7 @@ def _changes(data: dict, current: dict) -> dict | str:
         return "Validation failed: Text can't be blank"
     if len(text) > converter.MAX_CHARACTERS:
         return f"Validation failed: Text character limit of {converter.MAX_CHARACTERS} exceeded"
-    content = text_to_html(text)
+    content = link_hashtags(text_to_html(text), config().base_url)
     spoiler = data.get("spoiler_text")
     spoiler = spoiler.strip() if isinstance(spoiler, str) else ""
     language = data.get("language")
@@ -56,7 +57,8 @@ def _changes(data: dict, current: dict) -> dict | str:
         language = _language_of(current)  # the language stays unless the edit names one
     return {"content": content, "summary": spoiler, "sensitive": flag(data.get("sensitive")) or bool(spoiler),
             # None removes a contentMap (the publisher keeps only a dict)
-            "contentMap": {language: content} if language else None}
+            "contentMap": {language: content} if language else None,
+            "tag": with_hashtags(current.get("tag"), text, config().base_url)}
 
 
 @bp.put("/api/v1/statuses/<status_id>")

@@ -26,6 +26,7 @@ from fedkit.protocol.vocab import (
 from fedkit.rules.policy import node_audience
 from fedkit.rules.registry import load_registry
 from services.api import communities, converter, ids, media_entities, upstream
+from services.api.personal_models import bookmarked
 from services.api.polling import polls_shown
 
 
@@ -141,7 +142,7 @@ def status_entity(obj: dict) -> dict | None:
     mentioned = {m: account_of(m) for m in converter.mention_uris(obj)}
     known = _interactions(uri)
     number, visibility = _status_id(uri, obj.get("published")), converter.visibility_of(obj, author, audiences())
-    return converter.status(
+    entity = converter.status(
         obj, status_id=number, account=account, visibility=visibility, base_url=config().base_url,
         media_attachments=media_entities.attachments(obj, number, visibility),
         in_reply_to_id=ids.status_id(parent) if parent else None,
@@ -150,6 +151,8 @@ def status_entity(obj: dict) -> dict | None:
         counts=converter.StatusCounts(replies=known["replies"], reblogs=known["reblogs"],
                                       favourites=known["favourites"]),
         favourited=bool(known["favourite_id"]), reblogged=bool(known["reblog_id"]))
+    entity["bookmarked"] = bookmarked(g.requester.user, uri)  # the requester's own (services/api/bookmarks.py)
+    return entity
 
 
 def reblog_entity(activity: dict, inner: dict) -> dict | None:
@@ -182,3 +185,24 @@ def home_entity(activity: dict) -> dict | None:
     return None
 
 
+
+
+# The types that carry a status (Mastodon's Notification#target_status; a reblog's is the
+# boosted status).
+WITH_STATUS = ("mention", "status", "reblog", "favourite", "update", "poll")
+
+
+def notification_entity(item: dict) -> dict | None:
+    """A notification the inbox keeps as Mastodon's Notification entity; None when its
+    account cannot be shown or its status is hidden from the requester or gone."""
+    account = account_of(item["actor"])
+    if account is None:
+        return None
+    status = None
+    if item["type"] in WITH_STATUS:
+        obj = visible_object(item["object_id"]) if item.get("object_id") else None
+        status = status_entity(obj) if obj else None
+        if status is None:
+            return None
+    return {"id": item["id"], "type": item["type"], "created_at": item["created_at"],
+            "group_key": f"ungrouped-{item['id']}", "account": account, "status": status}

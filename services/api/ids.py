@@ -92,3 +92,10 @@ def uri_of_status(number: str) -> str | None:
         return None
     found = StatusId.objects(number=number).only("uri").first()
     return found.uri if found else None
+
+
+def given_status_id(uri: str) -> str | None:
+    """The id this object URI was given, or None if it never was (nothing to allocate:
+    a deleted status's id is only told to clients that may hold it)."""
+    found = StatusId.objects(uri=uri).only("number").first()
+    return found.number if found else None

@@ -66,6 +66,10 @@ def _usage() -> tuple[int, int]:
 
 
 def _streaming_url() -> str:
+    """Where apps open ``/api/v1/streaming`` (Mastodon's ``urls.streaming_api``): the
+    streaming server's own address, or the node's when a proxy routes it there."""
+    if _config().streaming_url:
+        return _config().streaming_url
     base = _config().base_url
     return "wss://" + base[len("https://"):] if base.startswith("https://") else "ws://" + base.split("://", 1)[1]
 

@@ -9,34 +9,17 @@ cannot be shown is left out, as Mastodon leaves out a notification of a filtered
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, g, jsonify, request
 
 from services.api import upstream
 from services.api.auth import require_scope
-from services.api.entities import account_of, status_entity, visible_object
+from services.api.entities import notification_entity
 from services.api.errors import not_found
-from services.api.pagination import page_params, paged_response
+from services.api.pagination import BadPage, page_params, paged_response
+from services.api.personal_models import last_read
+from services.api.upstream import BadCursor
 
 bp = Blueprint("notifications", __name__)
-
-# The types that carry a status (Mastodon's Notification#target_status; a reblog's is the
-# boosted status).
-WITH_STATUS = ("mention", "status", "reblog", "favourite", "update", "poll")
-
-
-def _entity(item: dict) -> dict | None:
-    account = account_of(item["actor"])
-    if account is None:
-        return None
-    status = None
-    if item["type"] in WITH_STATUS:
-        obj = visible_object(item["object_id"]) if item.get("object_id") else None
-        status = status_entity(obj) if obj else None
-        if status is None:
-            return None
-    return {"id": item["id"], "type": item["type"], "created_at": item["created_at"],
-            "group_key": f"ungrouped-{item['id']}", "account": account, "status": status}
-
 
 def _listed(name: str) -> list[str]:
     """``types[]=a&types[]=b`` as Mastodon.py sends them, or ``types=a``."""
@@ -50,15 +33,42 @@ def index():
     items = upstream.notifications(types=_listed("types"), exclude_types=_listed("exclude_types"),
                                    limit=page.limit, max_id=page.max_id, since_id=page.since_id,
                                    min_id=page.min_id)
-    entities = [e for e in (_entity(item) for item in items) if e is not None]
+    entities = [e for e in (notification_entity(item) for item in items) if e is not None]
     return paged_response(jsonify(entities), [item["id"] for item in items])
+
+
+@bp.get("/api/v1/notifications/unread_count")
+@require_scope("read:notifications")
+def unread_count():
+    """How many notifications came after the user's read position (the ``notifications``
+    marker; none: all of them), up to ``limit`` (default 100, at most 1000), with the list's
+    ``types[]``/``exclude_types[]`` (docs.joinmastodon.org/methods/notifications/#unread-count)."""
+    raw = request.args.get("limit") or "100"
+    if not (raw.isascii() and raw.isdigit()):
+        raise BadPage("limit must be a number")
+    limit = max(1, min(int(raw), 1000))
+    since = last_read(g.requester.user, "notifications")
+    count, cursor = 0, None
+    while count < limit:
+        asked = min(80, limit - count)
+        try:
+            items = upstream.notifications(types=_listed("types"), exclude_types=_listed("exclude_types"),
+                                           limit=asked, max_id=cursor, since_id=since)
+        except BadCursor:  # a marker that is no notification id: everything is unread
+            since = None
+            continue
+        count += len(items)
+        if len(items) < asked:
+            break
+        cursor = items[-1]["id"]
+    return jsonify(count=count)
 
 
 @bp.get("/api/v1/notifications/<number>")
 @require_scope("read:notifications")
 def show(number: str):
     item = upstream.notification(number)
-    entity = _entity(item) if item else None
+    entity = notification_entity(item) if item else None
     return jsonify(entity) if entity else not_found("no such notification")
 
 

@@ -15,6 +15,7 @@ import re
 import mongoengine as me
 from flask import Blueprint, g, jsonify, request
 
+from fedkit.protocol.hashtags import link_hashtags, names_in_text, tag_object
 from fedkit.protocol.jsonbody import request_json
 from fedkit.protocol.sanitize import text_to_html
 from fedkit.protocol.vocab import NOTE, PUBLIC, id_of, local_actor_id
@@ -156,10 +157,12 @@ def _note(params: dict, parent: dict | None) -> dict | str:
             mentioned.append(parent_author)  # the author answered hears of it, as on Mastodon
         if visibility != converter.DIRECT:  # a direct answer reaches only whom it names
             mentioned += [c for c in communities.of_thread(parent) if c not in mentioned]
-    content = text_to_html(text)
+    content = link_hashtags(text_to_html(text), _config().base_url)
     note = {"type": NOTE, "content": content, **_addressing(visibility, author, mentioned)}
-    if mentions:
-        note["tag"] = [{"type": "Mention", "href": uri, "name": name} for uri, name in mentions]
+    tags = [{"type": "Mention", "href": uri, "name": name} for uri, name in mentions]
+    tags += [tag_object(name, _config().base_url) for name in names_in_text(text)]  # #words, as Mastodon
+    if tags:
+        note["tag"] = tags
     spoiler = params.get("spoiler_text")
     if isinstance(spoiler, str) and spoiler.strip():
         note["summary"] = spoiler.strip()

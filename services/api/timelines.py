@@ -127,8 +127,9 @@ def public():
 @bp.get("/api/v1/accounts/<account_id>/statuses")
 def account_statuses(account_id: str):
     """An account's statuses the requester may see, newest first (``exclude_replies``;
-    ``pinned=true`` is an empty list: nothing is pinned here). A local account's come from
-    the outbox, a remote one's from what this node received of them."""
+    ``pinned=true`` is an empty list: nothing is pinned here; ``only_media``: those with
+    attachments). A local account's come from the outbox, a remote one's from what this
+    node received of them."""
     actor = ids.actor_of(account_id)
     if not actor or account_of(actor) is None:
         return not_found("no such account")
@@ -141,4 +142,10 @@ def account_statuses(account_id: str):
         return _page(relays, lambda item: home_entity(item["activity"]))
     read = upstream.local_posts if is_local(actor, _config().base_url) else upstream.received_posts
     items = read(author=actor, exclude_replies=_flag("exclude_replies"), **cursors)
-    return _page(items, lambda item: status_entity(item["object"]))
+    only_media = _flag("only_media")
+    return _page(items, lambda item: _with_media(status_entity(item["object"])) if only_media
+                 else status_entity(item["object"]))
+
+
+def _with_media(entity: dict | None) -> dict | None:
+    return entity if entity and entity["media_attachments"] else None

@@ -135,6 +135,11 @@ def _reader() -> tuple[str | None, frozenset[str]]:
     return g.requester.user, g.requester.scopes
 
 
+def set_follow_notify(follower: str, followee: str, notify: bool) -> None:
+    with _answering("inbox"):
+        _inbox().set_follow_notify(follower, followee, notify)
+
+
 def publish(username: str, activity: dict):
     """Publish as the user through the outbox's C2S path (``Published``: status and body)."""
     with _answering("outbox"):
@@ -317,3 +322,50 @@ def remote_media(username: str, url: str) -> tuple[int, str, bytes]:
     """A remote attachment fetched signed as the local user: (status, content type, bytes)."""
     with _answering("outbox"):
         return _outbox().remote_media(username, url)
+
+
+# -- search and hashtags (services/api/search.py, tags.py) ----------------------------------
+def search_local_accounts(query: str, limit: int) -> list[str]:
+    """Usernames of this node's open accounts that ``query`` names."""
+    with _answering("identity"):
+        return _identity().search_accounts(query, limit=limit)
+
+
+def search_known_actors(query: str, limit: int) -> list[dict]:
+    """Documents of the remote actors this node knows that ``query`` names."""
+    with _answering("outbox"):
+        return _outbox().search_actors(query, limit=limit)
+
+
+def resolve_actor(acct: str | None = None, *, url: str | None = None) -> dict | None:
+    """A remote actor found by WebFinger (``user@host``) or by its id or profile page
+    (``url``), fetched and cached; or None."""
+    with _answering("outbox"):
+        return _outbox().resolve_actor(acct, url=url)
+
+
+def posts_matching(*, q: str = "", any_tags=(), all_tags=(), none_tags=(), author: str | None = None,
+                   local: bool = False, limit: int, offset: int = 0, max_id: str | None = None,
+                   since_id: str | None = None, min_id: str | None = None) -> list[dict]:
+    user, scopes = _reader()
+    with _answering("inbox"):
+        items = _inbox().posts_matching(user=user, scopes=scopes, q=q, any_tags=any_tags, all_tags=all_tags,
+                                        none_tags=none_tags, author=author, local=local, limit=limit,
+                                        offset=offset, max_id=max_id, since_id=since_id, min_id=min_id)
+    if items is None:
+        raise BadCursor("max_id, since_id and min_id must be ids from a Link header")
+    return items
+
+
+def tags(prefix: str, limit: int) -> list[dict]:
+    user, scopes = _reader()
+    with _answering("inbox"):
+        return _inbox().tags(prefix, user=user, scopes=scopes, limit=limit)
+
+
+def resolve_object(url: str, *, fetch: bool) -> dict | None:
+    """A remote post by its id or web page, held here or (``fetch``: search ``resolve``)
+    fetched from its origin as the requester, if they may see it."""
+    user, scopes = _reader()
+    with _answering("inbox"):
+        return _inbox().resolve_object(url, user=user, scopes=scopes, fetch=fetch) if user else None

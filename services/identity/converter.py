@@ -5,6 +5,7 @@ from __future__ import annotations
 from fedkit.protocol.sanitize import sanitize_html
 from fedkit.protocol.vocab import (
     APPLICATION,
+    DEFAULT_CONTEXT,
     PERSON,
     instance_actor_id,
     key_id_for,
@@ -39,7 +40,22 @@ def person_json(account, public_pem: str, config: Config) -> dict:
             "oauthTokenEndpoint": f"{config.base_url}/oauth/token",
         },
         "publicKey": {"id": key_id_for(actor), "owner": actor, "publicKeyPem": public_pem},
-    })
+    }) | _profile_fields(account)
+
+
+# Mastodon's profile fields: schema.org PropertyValues in ``attachment``
+# (docs.joinmastodon.org/spec/activitypub/#PropertyValue), with the terms they need.
+PROPERTY_VALUE_CONTEXT = {"schema": "http://schema.org#", "PropertyValue": "schema:PropertyValue",
+                          "value": "schema:value"}
+
+
+def _profile_fields(account) -> dict:
+    fields = [f for f in (getattr(account, "profile_fields", None) or []) if isinstance(f, dict)]
+    if not fields:
+        return {}
+    return {"@context": [*DEFAULT_CONTEXT, PROPERTY_VALUE_CONTEXT],
+            "attachment": [{"type": "PropertyValue", "name": f.get("name", ""), "value": f.get("value", "")}
+                           for f in fields]}
 
 
 def instance_actor_json(public_pem: str, config: Config) -> dict:

@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, jsonify
 
 from fedkit.contracts import identity as contract
 from fedkit.protocol.jsonbody import request_json, string_value
+from fedkit.protocol.sanitize import sanitize_html
 from services.identity.accounts import LOCAL_ISSUER, create_account
 from services.identity.credentials import digest
 from services.identity.models import Account, OAuthClient, OAuthToken
@@ -18,7 +19,9 @@ def account_json(account: Account) -> dict:
     return {"username": account.username, "display_name": account.display_name,
             "locked": account.locked, "suspended": account.suspended,
             "roles": list(account.roles or []), "signs_in_with_group": account.issuer != LOCAL_ISSUER,
-            "summary": account.summary or ""}
+            "summary": account.summary or "",
+            # the directory (SCIM) or the group's provider gives the name: not the user's to edit
+            "directory_managed": account.issuer != LOCAL_ISSUER or account.scim_modified_at is not None}
 
 
 @bp.get(contract.ACCOUNT)
@@ -42,8 +45,24 @@ def update_profile(username: str):
         account.summary = data["summary"][:5000]
     if isinstance(data.get("manuallyApprovesFollowers"), bool):
         account.locked = data["manuallyApprovesFollowers"]
+    if isinstance(data.get("attachment"), list):
+        account.profile_fields = profile_fields(data["attachment"])
     account.save()
     return jsonify(account_json(account))
+
+
+MAX_PROFILE_FIELDS = 4  # as Mastodon's default
+
+
+def profile_fields(attachment: list) -> list[dict]:
+    """The PropertyValues of an actor's ``attachment`` as profile fields (names plain text,
+    values sanitized HTML; Mastodon's limits: 4 fields, 255 characters each)."""
+    out = []
+    for item in attachment:
+        if isinstance(item, dict) and item.get("type") == "PropertyValue" and isinstance(item.get("name"), str) \
+                and item["name"].strip() and isinstance(item.get("value"), str):
+            out.append({"name": item["name"].strip()[:255], "value": sanitize_html(item["value"][:255])})
+    return out[:MAX_PROFILE_FIELDS]
 
 
 @bp.post(contract.APP_OF_TOKEN)

@@ -30,6 +30,8 @@ class Account(Document):
     subject = me.StringField(required=True)
     display_name = me.StringField(default="")
     summary = me.StringField(default="")
+    # What the person adds to their profile (Mastodon's fields): [{"name", "value" (HTML)}].
+    profile_fields = me.ListField(me.DictField())
     locked = me.BooleanField(default=False)  # manuallyApprovesFollowers
     password_hash = me.StringField()
     suspended = me.BooleanField(default=False)

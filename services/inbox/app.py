@@ -9,7 +9,16 @@ from fedkit.runtime.service import create_service_app
 
 
 def create_app(config: Config | dict | None = None, broker=None) -> Flask:
-    from services.inbox import acceptance, collections_api, internal_api, polls_api
+    from services.inbox import (
+        acceptance,
+        collections_api,
+        fetched_objects,
+        internal_api,
+        polls_api,
+        search_api,
+        subscriptions_api,
+    )
 
     return create_service_app(__name__, "inbox", config, broker=broker, needs_queue=True,
-                              blueprints=(acceptance.bp, collections_api.bp, internal_api.bp, polls_api.bp))
+                              blueprints=(acceptance.bp, collections_api.bp, internal_api.bp, polls_api.bp,
+                                          search_api.bp, fetched_objects.bp, subscriptions_api.bp))

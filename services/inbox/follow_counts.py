@@ -28,10 +28,12 @@ def _changed(follower: str, followee: str, before: str | None, after: str | None
 
 
 def set_state(follower: str, followee: str, *, state: str | None = None, state_if_new: str | None = None,
-              activity_id: str | None = None, upsert: bool = True) -> None:
+              activity_id: str | None = None, upsert: bool = True, also: dict | None = None) -> None:
     """Upsert the relation (or, ``upsert=False``, change it only if it exists): ``state``
-    always, or ``state_if_new`` only when it is created; ``activity_id`` names its Follow."""
+    always, or ``state_if_new`` only when it is created; ``activity_id`` names its Follow;
+    ``also``: other fields to set (``{"notify": True}``)."""
     update = {"set__state": state} if state else {"set_on_insert__state": state_if_new}
+    update.update({f"set__{name}": value for name, value in (also or {}).items()})
     if activity_id is not None:
         update["set__follow_activity_id"] = activity_id
     before = FollowRelation.objects(follower=follower, followee=followee).modify(upsert=upsert, new=False, **update)

@@ -14,6 +14,7 @@ from services.inbox.follow_counts import counts_of
 from services.inbox.local_posts import routed
 from services.inbox.models import (
     FOLLOW_ACCEPTED,
+    FOLLOW_PENDING,
     FollowRelation,
     InboundActivity,
     Interaction,
@@ -110,20 +111,22 @@ def _cursor(name: str) -> ObjectId | None:
 
 @bp.get(contract.FOLLOWS_PAGE)
 def follows_page():
-    """One page of an actor's accepted followers (``which=followers``) or followees,
+    """One page of an actor's accepted followers (``which=followers``) or followees, or of
+    the follow requests waiting for its approval (``which=requests``: a locked account's),
     newest first, each with its relation's id as the cursor: ``max_id`` (older than),
     ``since_id`` (newer than, newest first), ``min_id`` (just newer than, oldest first,
     returned newest first) — Mastodon's paging (docs.joinmastodon.org/api/guidelines/#pagination)."""
     which = request.args.get("which")
-    if which not in ("followers", "following"):
-        return error(400, "invalid_request", "which: followers or following")
+    if which not in ("followers", "following", "requests"):
+        return error(400, "invalid_request", "which: followers, following or requests")
     try:
         limit = max(1, min(int(request.args.get("limit", "40")), 80))
         max_id, since_id, min_id = _cursor("max_id"), _cursor("since_id"), _cursor("min_id")
     except ValueError as exc:
         return error(400, "invalid_cursor", f"{exc}: not a cursor this node gave out")
-    mine, theirs = _sides(which)
-    query = FollowRelation.objects(**{mine: request.args.get("actor", ""), "state": FOLLOW_ACCEPTED})
+    mine, theirs = _sides("followers" if which == "requests" else which)
+    state = FOLLOW_PENDING if which == "requests" else FOLLOW_ACCEPTED
+    query = FollowRelation.objects(**{mine: request.args.get("actor", ""), "state": state})
     if max_id:
         query = query.filter(id__lt=max_id)
     if since_id:
@@ -140,10 +143,12 @@ def relationships():
     """Follow state between ``actor`` and each ``other``: {other: {following, followed_by,
     follow_id}} (``follow_id``: the id of ``actor``'s Follow, which an unfollow undoes)."""
     actor, others = request.args.get("actor", ""), request.args.getlist("other")[:80]
-    out = {other: {"following": None, "followed_by": None, "follow_id": None} for other in others}
+    out = {other: {"following": None, "followed_by": None, "follow_id": None, "notifying": False}
+           for other in others}
     for r in FollowRelation.objects(follower=actor, followee__in=others):
         out[r.followee]["following"] = r.state
         out[r.followee]["follow_id"] = r.follow_activity_id
+        out[r.followee]["notifying"] = bool(r.notify)
     for r in FollowRelation.objects(followee=actor, follower__in=others):
         out[r.follower]["followed_by"] = r.state
     return jsonify(out)

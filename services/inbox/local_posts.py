@@ -12,24 +12,27 @@ from __future__ import annotations
 from fedkit.contracts.outbox import OutboxClient
 from fedkit.protocol.local_ids import is_local
 from fedkit.protocol.polls import is_vote
-from fedkit.protocol.vocab import CREATE, MENTION, TOMBSTONE, UPDATE, id_of, type_of
+from fedkit.protocol.vocab import CREATE, HASHTAG, MENTION, TOMBSTONE, UPDATE, id_of, type_of
 from fedkit.runtime.internal import InternalClient
 
 # What the inbox keeps of a local post: routing, ordering and the policy's facts.
-ROUTING_FIELDS = ("id", "type", "attributedTo", "to", "cc", "audience", "inReplyTo", "published", "updated")
+# A poll's end time too: the inbox tells its author and voters when it ends (poll_endings.py).
+ROUTING_FIELDS = ("id", "type", "attributedTo", "to", "cc", "audience", "inReplyTo", "published", "updated",
+                  "endTime", "closed")
 
 
 def routing_form(obj: dict) -> dict:
-    """A local post without its content: the fields above and its Mention tags. A vote
+    """A local post without its content: the fields above, its Mention and Hashtag tags. A vote
     (a contentless Note naming a poll's option) is kept whole: its ``name`` is what it says
     and what routes it (services/inbox/votes.py)."""
     if is_vote(obj):
         return obj
     kept = {k: obj[k] for k in ROUTING_FIELDS if k in obj}
     tags = obj.get("tag") if isinstance(obj.get("tag"), list) else [obj.get("tag")]
-    mentions = [t for t in tags if isinstance(t, dict) and t.get("type") == MENTION]
-    if mentions:
-        kept["tag"] = mentions
+    # mentions route it; hashtags place it in the tag timeline (services/inbox/search_api.py)
+    routing_tags = [t for t in tags if isinstance(t, dict) and t.get("type") in (MENTION, HASHTAG)]
+    if routing_tags:
+        kept["tag"] = routing_tags
     return kept
 
 

@@ -61,6 +61,9 @@ class FollowRelation(Document):
     followee = me.StringField(required=True)
     follow_activity_id = me.StringField()
     state = me.StringField(default=FOLLOW_PENDING, choices=(FOLLOW_PENDING, FOLLOW_ACCEPTED))
+    # The follower asked to be told of the followee's new posts (Mastodon's ``notify``):
+    # set through services/inbox/subscriptions.py, read by the Create handler.
+    notify = me.BooleanField(default=False)
     created_at = me.DateTimeField(default=now)
 
 
@@ -77,14 +80,35 @@ class UndoneFollow(Document):
     undone_at = me.DateTimeField(default=now)
 
 
+# A poll some local user cares about (its author is local, or one voted in it), until its
+# end is told (services/inbox/poll_endings.py): running, then ended once notified.
+POLL_RUNNING, POLL_ENDED = "running", "ended"
+POLL_TRANSITIONS = {leases.ABSENT: {POLL_RUNNING}, POLL_RUNNING: {POLL_ENDED}, POLL_ENDED: set()}
+
+
+class PollEnding(Document):
+    """When a poll ends, for the ``poll`` notification of its local author and voters."""
+
+    meta = {"collection": "poll_endings", "indexes": [("state", "ends_at")]}
+    question = me.StringField(primary_key=True)
+    author = me.StringField(required=True)
+    ends_at = me.DateTimeField(required=True)
+    state = me.StringField(default=POLL_RUNNING, choices=(POLL_RUNNING, POLL_ENDED))
+
+
+POLL_ENDING = leases.Machine("poll ending", PollEnding, POLL_TRANSITIONS, due_field="ends_at", attempts_field=None)
+
+
 class ReceivedObject(Document):
     """The latest known state of an object (Note…) seen in an activity; Tombstone once deleted."""
 
-    meta = {"collection": "received_objects", "indexes": ["attributed_to", "in_reply_to"]}
+    meta = {"collection": "received_objects", "indexes": ["attributed_to", "in_reply_to", ("tags", "-seen_at")]}
     object_id = me.StringField(primary_key=True)
     raw = JSONDictField(required=True)
     attributed_to = me.StringField()
     in_reply_to = me.StringField()  # the id of the object it answers (a thread's context)
+    tags = me.ListField(me.StringField())  # its Hashtag names, normalized (fedkit/protocol/hashtags.py)
+    seen_at = me.DateTimeField()  # first stored (an edit keeps it): the order of the tag timeline and search
     deleted = me.BooleanField(default=False)
     updated_at = me.DateTimeField(default=now)
 
@@ -105,13 +129,14 @@ class Interaction(Document):
 
 
 class Notification(Document):
-    """What a local user is told of (Mastodon's notification types: mention, reblog,
-    favourite, follow, follow_request, update), written by the handlers as activities are
-    applied; dismissing one deletes it. ``seq`` orders and pages them."""
+    """What a local user is told of (Mastodon's notification types: mention, status, reblog,
+    favourite, follow, follow_request, update, poll), written by the handlers as activities are
+    applied (a poll's end by services/inbox/poll_endings.py); dismissing one deletes it. ``seq`` orders and pages them."""
 
     meta = {
         "collection": "notifications",
-        "indexes": [{"fields": ["username", "activity_id", "type"], "unique": True}, ("username", "-seq")],
+        "indexes": [{"fields": ["username", "activity_id", "type"], "unique": True}, ("username", "-seq"),
+                    "activity_id"],  # the streaming events of an applied activity
     }
     username = me.StringField(required=True)
     type = me.StringField(required=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fedkit.protocol.actors import FetchError, get_actor
+from fedkit.protocol.hashtags import names_of
 from fedkit.protocol.sanitize import sanitize_html
 from fedkit.protocol.tombstone import tombstone as make_tombstone
 from fedkit.protocol.vocab import as_list, audience_of, id_of, type_of
@@ -34,8 +35,10 @@ def attributed_to(obj: dict) -> str | None:
 
 
 def store_object(obj: dict) -> ReceivedObject:
+    known = ReceivedObject.objects(object_id=id_of(obj)).only("seen_at").first()
     record = ReceivedObject(object_id=id_of(obj), raw=sanitized(obj), attributed_to=attributed_to(obj),
-                            in_reply_to=id_of(obj.get("inReplyTo")), deleted=False, updated_at=now())
+                            in_reply_to=id_of(obj.get("inReplyTo")), tags=names_of(obj),
+                            seen_at=known.seen_at if known and known.seen_at else now(), deleted=False, updated_at=now())
     record.save()
     return record
 
@@ -43,6 +46,7 @@ def store_object(obj: dict) -> ReceivedObject:
 def tombstone(record: ReceivedObject) -> None:
     record.raw = make_tombstone(record.object_id, type_of(record.raw), now_iso())
     record.deleted = True
+    record.tags = []
     record.updated_at = now()
     record.save()
 

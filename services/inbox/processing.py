@@ -11,6 +11,7 @@ from fedkit.rules.audience import AudiencePlan
 from fedkit.rules.community_facts import community_slugs_named
 from fedkit.runtime.config import Config
 from fedkit.runtime.internal import InternalClient
+from services.inbox import stream_events
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handler_for
 from services.inbox.local_posts import with_local_objects
@@ -56,6 +57,8 @@ def _apply(claimed, activity_id: str, config: Config, internal: InternalClient) 
         INBOUND.reschedule(claimed, now() + backoff, error=type(exc).__name__)
         return "retry"
     INBOUND.finish(claimed, result, processed_at=now(), error=None)
+    if result == PROCESSED:
+        stream_events.applied(activity_id, doc, config)  # the streaming server's events
     return result
 
 

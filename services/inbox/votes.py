@@ -20,6 +20,7 @@ from fedkit.runtime.clock import now
 from fedkit.runtime.db import Document
 from services.inbox.context import HandlerContext
 from services.inbox.models import IGNORED, PROCESSED, ReceivedObject
+from services.inbox.poll_endings import watch
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,8 @@ def handle_vote(ctx: HandlerContext, obj: dict) -> str | None:
             CastVote(username=voter_name, question=question, choice=choice).save(force_insert=True)
         except me.NotUniqueError:
             pass  # a repeated delivery changes nothing
+        if (poll := ReceivedObject.objects(object_id=question).only("raw").first()) is not None:
+            watch(poll.raw)  # they are told when it ends
     return PROCESSED
 
 

@@ -10,7 +10,7 @@ from fedkit.runtime import leases
 from fedkit.runtime.config import Config
 from fedkit.runtime.internal import InternalClient
 from fedkit.runtime.queue import enqueue, register, worker_main
-from services.inbox import intake
+from services.inbox import intake, poll_endings
 from services.inbox.models import INBOUND
 from services.inbox.processing import process_inbound
 from services.inbox.storing import QUEUE, accept_batch
@@ -31,14 +31,17 @@ def build(config: Config, broker):
     def sweep() -> None:
         INBOUND.sweep(lambda activity_id: enqueue(broker, QUEUE, "process_inbound", activity_id),
                       config.lease_seconds)
+        poll_endings.tell_ended(config.base_url)
 
     return sweep
 
 
 def run_single_cycle(config: Config, internal: InternalClient) -> int:
     """Apply, in this process, every stored activity that is queued or due, as the worker's
-    queue and sweep would (tests drive the inbox with it); returns how many were applied."""
-    return leases.run_single_cycle((INBOUND, lambda activity_id: process_inbound(activity_id, config, internal)))
+    queue and sweep would, then tells of the polls that ended (tests drive the inbox with it);
+    returns how many activities were applied and polls told."""
+    applied = leases.run_single_cycle((INBOUND, lambda activity_id: process_inbound(activity_id, config, internal)))
+    return applied + poll_endings.tell_ended(config.base_url)
 
 
 def main() -> None:

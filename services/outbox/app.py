@@ -9,8 +9,16 @@ from fedkit.runtime.service import create_service_app
 
 
 def create_app(config: Config | dict | None = None, broker=None) -> Flask:
-    from services.outbox import held, internal_api, media_fetch, polls_api, web
+    from services.outbox import (
+        actor_search,
+        held,
+        internal_api,
+        media_fetch,
+        polls_api,
+        text_search,
+        web,
+    )
 
     return create_service_app(__name__, "outbox", config, broker=broker, needs_queue=True,
                               blueprints=(web.bp, held.bp, internal_api.bp, media_fetch.bp,
-                                          polls_api.bp))
+                                          polls_api.bp, actor_search.bp, text_search.bp))

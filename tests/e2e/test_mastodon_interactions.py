@@ -24,8 +24,7 @@ def people(group):
 @pytest.fixture(scope="module")
 def bob_follows_alice(group):
     fr, de = group["fr"], group["de"]
-    de.publish("bob", {"type": "Follow", "object": fr.actor("alice")})
-    wait_until(lambda: de.actor("bob") in fr.followers("alice"), message="alice's Accept of bob")
+    de.follow_and_wait("bob", fr, "alice")
 
 
 def _in_home(app, uri: str):
@@ -111,9 +110,11 @@ def test_notifications_of_favourites_boosts_mentions_and_follows(group, people, 
     assert "favourite" not in {n["type"] for n in alice.notifications(exclude_types=["favourite"])}
 
     # A follow, and a mention from the other node.
-    de.publish("berta", {"type": "Follow", "object": fr.actor("alice")})
+    follow = de.publish("berta", {"type": "Follow", "object": fr.actor("alice")})
     wait_until(lambda: any(n["account"]["acct"] == f"berta@{de.host}" for n in alice.notifications(types=["follow"])),
                message="berta's follow notification")
+    de.publish("berta", {"type": "Undo", "object": follow})  # other tests rely on berta not following alice
+    wait_until(lambda: de.actor("berta") not in fr.followers("alice"), message="berta's unfollow on fr")
     bob.status_post(f"@alice@{fr.host} hello {tag}", visibility="public")
 
     def mention():

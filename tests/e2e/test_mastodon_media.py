@@ -29,14 +29,13 @@ def people(group):
 @pytest.fixture(scope="module")
 def bob_follows_alice(group):
     fr, de = group["fr"], group["de"]
-    if de.actor("bob") not in fr.followers("alice"):
-        de.publish("bob", {"type": "Follow", "object": fr.actor("alice")})
-        wait_until(lambda: de.actor("bob") in fr.followers("alice"), message="alice's Accept of bob")
+    de.follow_and_wait("bob", fr, "alice")
 
 
 def test_a_followers_only_photo_reaches_the_follower_on_another_node(group, people, bob_follows_alice):
     fr, de = group["fr"], group["de"]
     alice, bob = people["alice"], people["bob"]
+    assert de.actor("berta") not in fr.followers("alice"), "this test needs berta not following alice"
     media = alice.media_post(io.BytesIO(photo(2400, 1600)), mime_type="image/jpeg",
                              description="The new welding line", focus=(0.25, -0.5))
     assert media.type == "image" and media.meta.original.width == 1920 and media.blurhash

@@ -261,3 +261,19 @@ def test_the_client_api_agrees_with_the_matrix(group, matrix, visibility, openne
         else:
             for resp in (shown, thread):
                 assert resp.status_code == 404 and resp.json() == missing.json(), (requester, resp.text)
+        # The lists: amelie's statuses, search by the post's URL and by its words, this node's stream.
+        listed = {
+            "account statuses": fr.api("GET", f"/api/v1/accounts/{amelie_id}/statuses", user, params={"limit": 40}),
+            "search by URL": fr.api("GET", "/api/v2/search", user, params={"q": post["id"], "type": "statuses"}),
+            "search by text": fr.api("GET", "/api/v2/search", user,
+                                     params={"q": f"post in {built['name']}", "type": "statuses"}),
+            "node stream": fr.api("GET", "/api/v1/timelines/public", user, params={"local": "true", "limit": 40}),
+        }
+        for what, resp in listed.items():
+            assert resp.status_code == 200, (requester, what, resp.text)
+            body = resp.json()
+            uris = {s["uri"] for s in (body["statuses"] if isinstance(body, dict) else body)}
+            if not visible:
+                assert post["id"] not in uris, (requester, what)
+            elif what != "node stream":  # a visible community post need not be in the node's stream
+                assert post["id"] in uris, (requester, what)

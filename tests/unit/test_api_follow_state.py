@@ -67,6 +67,7 @@ def test_counts_and_relationships(inbox):
     assert status == 200
     # follow_id: the Follow an unfollow undoes (POST /api/v1/accounts/:id/unfollow).
     assert body[FOLLOWERS[0]] == {"following": "pending", "followed_by": "accepted",
-                                  "follow_id": "https://de.example/activities/f1"}
-    assert body[FOLLOWERS[1]] == {"following": None, "followed_by": "accepted", "follow_id": None}
-    assert body["x"] == {"following": None, "followed_by": None, "follow_id": None}
+                                  "follow_id": "https://de.example/activities/f1", "notifying": False}
+    assert body[FOLLOWERS[1]] == {"following": None, "followed_by": "accepted", "follow_id": None,
+                                  "notifying": False}
+    assert body["x"] == {"following": None, "followed_by": None, "follow_id": None, "notifying": False}

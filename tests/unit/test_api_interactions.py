@@ -26,7 +26,8 @@ def test_the_answer_shows_the_favourite_or_boost_just_sent():
 
 @pytest.fixture
 def notifications_module(monkeypatch):
-    from services.api import notifications
+    # notification_entity lives with the entities (the streaming render uses it too)
+    from services.api import entities as notifications
 
     accounts = {"https://de.example/users/bob": {"id": "7", "acct": "bob@de.example"}}
     visible = {"https://fr.example/objects/1": {"id": "https://fr.example/objects/1"}}
@@ -43,20 +44,20 @@ def item(kind: str, object_id: str | None = "https://fr.example/objects/1",
 
 
 def test_notification_entity(notifications_module):
-    favourite = notifications_module._entity(item("favourite"))
+    favourite = notifications_module.notification_entity(item("favourite"))
     assert_shape(favourite, NOTIFICATION)
     assert favourite == {"id": "1234", "type": "favourite", "created_at": "2026-11-29T21:00:00.123Z",
                          "group_key": "ungrouped-1234", "account": {"id": "7", "acct": "bob@de.example"},
                          "status": {"id": "9", "uri": "https://fr.example/objects/1"}}
-    follow = notifications_module._entity(item("follow", None))
+    follow = notifications_module.notification_entity(item("follow", None))
     assert_shape(follow, NOTIFICATION)
     assert follow["status"] is None and follow["type"] == "follow"
 
 
 def test_what_cannot_be_shown_is_left_out(notifications_module):
-    assert notifications_module._entity(item("mention", "https://fr.example/objects/hidden")) is None
-    assert notifications_module._entity(item("reblog", None)) is None
-    assert notifications_module._entity(item("follow", None, actor="https://gone.example/users/x")) is None
+    assert notifications_module.notification_entity(item("mention", "https://fr.example/objects/hidden")) is None
+    assert notifications_module.notification_entity(item("reblog", None)) is None
+    assert notifications_module.notification_entity(item("follow", None, actor="https://gone.example/users/x")) is None
 
 
 @pytest.mark.parametrize(("method", "path"), [

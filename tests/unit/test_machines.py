@@ -30,6 +30,7 @@ ALLOWED = {
                    ("invited", "member"), ("invited", "invited"), ("invited", "banned"), ("invited", A),
                    ("member", "member"), ("member", "banned"), ("member", A),
                    ("banned", "banned"), ("banned", A)},
+    "poll ending": {(A, "running"), ("running", "ended")},
 }
 STATES = {
     "inbound activity": {"received", "processed", "ignored", "failed"},
@@ -37,6 +38,7 @@ STATES = {
     "delivery": {"queued", "retrying", "delivered", "failed"},
     "held post": {"held", "releasing", "released", "rejected", "failed"},
     "membership": {"member", "pending", "invited", "banned"},
+    "poll ending": {"running", "ended"},
 }
 
 
@@ -216,7 +218,7 @@ def _moves_in_code():
     import importlib
 
     machines = {"INBOUND": im.INBOUND, "FANOUT": om.FANOUT, "DELIVERY": om.DELIVERY, "HELD_POST": om.HELD_POST,
-                "MEMBERSHIP": cm.MEMBERSHIP}
+                "MEMBERSHIP": cm.MEMBERSHIP, "POLL_ENDING": im.POLL_ENDING}
     helpers = {"transition": om.DELIVERY, "set_membership": cm.MEMBERSHIP}
     for path in sorted((ROOT / "services").rglob("*.py")):
         rel = path.relative_to(ROOT).as_posix()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fedkit.protocol.vocab import CREATE, id_of
+from fedkit.protocol.vocab import CREATE, QUESTION, id_of, type_of
 from fedkit.rules.federation_policy import admit_object
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handles
@@ -14,6 +14,8 @@ from services.inbox.objects import (
     same_origin,
     store_object,
 )
+from services.inbox.poll_endings import watch
+from services.inbox.subscriptions import subscribers
 from services.inbox.votes import handle_vote
 
 
@@ -40,4 +42,8 @@ def on_create(ctx: HandlerContext) -> str:
     ctx.deliver_to_inbox(recipients)
     if existing is None:  # mentioned: those it reaches whom it names (a Mention tag)
         ctx.notify(set(recipients) & mentioned_users(ctx, obj), "mention", id_of(obj))
+        # subscribed (followed with notify): those it reaches who asked to hear of its author's posts
+        ctx.notify(set(recipients) & subscribers(ctx, actor), "status", id_of(obj))
+        if type_of(obj) == QUESTION and ctx.local_username(actor):
+            watch(obj)  # a local user's poll: they are told when it ends
     return PROCESSED

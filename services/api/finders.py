@@ -1,0 +1,128 @@
+"""What the client API's search finds (docs.joinmastodon.org/methods/search/#v2), each kind
+from the service that owns it and shown only as the visibility policy lets the requester
+see it:
+
+- accounts: this node's people (identity), the people of the group's other nodes and the
+  outside accounts this node knows (the outbox's actor cache, the group's first) and, with
+  ``resolve``, an account by its address (``user@host``, WebFinger) or profile URL;
+- statuses: a status by its URL if the requester may see it, and posts whose text matches
+  (the inbox, read as the requester);
+- hashtags: the tags of posts the requester may see, by prefix.
+"""
+
+from __future__ import annotations
+
+from flask import g
+
+from fedkit.protocol.hashtags import normalized
+from fedkit.protocol.local_ids import is_local, local_username
+from fedkit.protocol.vocab import GROUP, id_of, local_actor_id, type_of
+from fedkit.protocol.webfinger import parse_acct
+from fedkit.rules.registry import load_registry
+from services.api import converter, upstream
+from services.api.entities import (
+    account_entity,
+    author_of,
+    config,
+    me,
+    status_entity,
+    visible_object,
+)
+
+
+def _is_url(query: str) -> bool:
+    return query.startswith(("https://", "http://")) and " " not in query
+
+
+def _host_of(host: str) -> str:
+    """A member node named by its short name (``bob@de``) stands for its host."""
+    node = load_registry(config()).node_named(host)
+    return node.base_url.split("://", 1)[1].lower() if node else host
+
+
+def _by_url(url: str, resolve: bool) -> list[tuple[str, dict | None]]:
+    uri = url.split("#", 1)[0]
+    if is_local(uri, config().base_url):
+        return [(uri, None)] if local_username(uri, config().base_url) else []
+    known = [d for d in upstream.search_known_actors(uri, 1) if uri in (id_of(d), d.get("url"))]
+    if not known and resolve:  # by its id or its profile page, fetched
+        document = upstream.resolve_actor(url=uri)
+        known = [document] if document and id_of(document) else []
+    actor = id_of(known[0]) if known else None
+    return [(actor, known[0])] if actor and not is_local(actor, config().base_url) else []
+
+
+def _by_address(username: str, host: str, resolve: bool) -> list[tuple[str, dict | None]]:
+    base = config().base_url
+    if host == config().host.lower():
+        return [(local_actor_id(base, username.lower()), None)]
+    document = upstream.known_remote_actor(username, host)
+    if document is None and resolve:
+        document = upstream.resolve_actor(f"{username}@{host}")
+    actor = id_of(document) if document else None
+    return [(actor, document)] if actor and not is_local(actor, base) else []
+
+
+def _by_text(text: str, wanted: int) -> list[tuple[str, dict | None]]:
+    base, registry = config().base_url, load_registry(config())
+    local = [(local_actor_id(base, name), None) for name in upstream.search_local_accounts(text, wanted)]
+    remote = [(id_of(d), d) for d in upstream.search_known_actors(text, wanted) if id_of(d)]
+    remote.sort(key=lambda pair: not registry.is_inside(pair[0]))  # the group's people first
+    return local + [(a, d) for a, d in remote if not is_local(a, base)]
+
+
+def accounts(query: str, *, resolve: bool, limit: int, offset: int, following: bool) -> list[dict]:
+    """Account entities the query names (see the module's docstring), ``offset`` skipped."""
+    query = query.strip()
+    parsed = parse_acct(query) if not _is_url(query) else None
+    if _is_url(query):
+        found = _by_url(query, resolve)
+    elif parsed is not None:
+        found = _by_address(parsed[0], _host_of(parsed[1]), resolve)
+    else:
+        found = _by_text(query.lstrip("@"), offset + limit)
+    found = list(dict((a, d) for a, d in found).items())
+    if following and found and g.requester.user:
+        states = upstream.relationships(me(), [a for a, _ in found])
+        found = [(a, d) for a, d in found if states.get(a, {}).get("following") == converter.FOLLOW_ACCEPTED]
+    entities = []
+    for actor, document in found:
+        if document is not None and type_of(document) == GROUP:
+            continue  # communities are shown as accounts by their own slice, as the policy allows
+        entity = account_entity(actor, document)
+        if entity is not None:
+            entities.append(entity)
+    return entities[offset:offset + limit]
+
+
+def statuses(query: str, *, resolve: bool, limit: int, offset: int, author: str | None) -> list[dict]:
+    """A status by its URL — its id or its web page — if the requester may see it (with
+    ``resolve``, fetched from its origin as them when this node does not hold it), else
+    posts whose text matches."""
+    query = query.strip()
+    if _is_url(query):
+        uri = query.split("#", 1)[0]
+        obj = visible_object(uri)
+        if obj is None and not is_local(uri, config().base_url):
+            obj = upstream.resolve_object(uri, fetch=resolve)  # by its web page, or fetched
+        entity = status_entity(obj) if obj and (author is None or author_of(obj) == author) else None
+        return [entity] if entity is not None and offset == 0 else []
+    items = upstream.posts_matching(q=query, author=author, limit=limit, offset=offset)
+    return [e for e in (status_entity(item["object"]) for item in items) if e is not None]
+
+
+def tag_entity(name: str) -> dict:
+    """The Tag entity (docs.joinmastodon.org/entities/Tag/): no usage history is kept yet,
+    and tags cannot be followed yet."""
+    return {"name": name, "url": f"{config().base_url}/tags/{name.lower()}", "history": [], "following": False}
+
+
+def hashtags(query: str, *, limit: int, offset: int) -> list[dict]:
+    """Tags of posts the requester may see whose name starts with the query, the exact
+    name first, then the most used."""
+    prefix = normalized(query)
+    if prefix is None:
+        return []
+    found = upstream.tags(prefix, offset + limit)
+    found.sort(key=lambda t: t["name"].lower() != prefix)  # stable: then by use, as the inbox ranked them
+    return [tag_entity(t["name"]) for t in found[offset:offset + limit]]

@@ -1,0 +1,46 @@
+"""The web app employees open in a browser: server-rendered pages (Flask, Jinja2) that
+read and write everything through the node's Mastodon client API with the signed-in
+user's own token (services/web/api_client.py), sign-in through the node's OAuth flow and
+so the group's single sign-on (signin.py), htmx shipped under static/ for progressive
+enhancement: every page reads and posts without JavaScript.
+
+Routes: ``/`` (home, or the welcome page), ``/web/...`` (pages, forms, ``/web/static``).
+"""
+
+from __future__ import annotations
+
+from flask import Flask, request
+
+from fedkit.runtime.config import Config
+from fedkit.runtime.service import create_service_app
+
+# A strict policy: scripts and styles from this origin only (htmx is vendored, no inline
+# code), no framing; avatars may come from other nodes.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: http: https:; "
+       "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
+       "object-src 'none'")
+
+
+def create_app(config: Config | dict | None = None) -> Flask:
+    from services.web import pages, people, posts, signin
+    from services.web.errors import install_error_handlers
+    from services.web.i18n import init_i18n
+
+    app = create_service_app(__name__, "web", config, blueprints=(signin.bp, pages.bp, posts.bp, people.bp),
+                             static_url_path="/web/static")
+    app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 3600
+    init_i18n(app)
+    install_error_handlers(app)
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if not request.path.startswith("/web/static/"):
+            response.headers.setdefault("Cache-Control", "no-store")  # pages are per user
+            response.vary.add("Cookie")
+            response.vary.add("Accept-Language")
+        return response
+
+    return app
