@@ -28,8 +28,10 @@ from services.identity.models import (
 from services.identity.scim_audit import ScimChange
 from services.identity.scim_audit import ensure_retention as ensure_scim_retention
 from services.inbox.models import (
+    FollowCount,
     FollowRelation,
     InboundActivity,
+    InboxHead,
     InboxItem,
     Interaction,
     Notification,
@@ -38,7 +40,14 @@ from services.inbox.models import (
 )
 from services.inbox.versions import ReceivedVersion
 from services.inbox.votes import CastVote
-from services.outbox.models import Delivery, HeldPost, HostHealth, LocalObject, OutboxActivity
+from services.outbox.models import (
+    Delivery,
+    HeldPost,
+    HostHealth,
+    LocalObject,
+    OutboxActivity,
+    PostCount,
+)
 from services.outbox.polls import PollVote
 from services.outbox.versions import LocalObjectVersion
 from services.web.models import WebAppSession, WebClient, WebSignIn
@@ -50,6 +59,7 @@ DOCUMENTS = (
     OutboxActivity, LocalObject, Delivery, HostHealth, HeldPost,
     Community, Membership, CommunityPost, ScimChange, AccountChange, AccountId, StatusId, IdempotentPost,
     MediaUpload,
+    InboxHead, PostCount, FollowCount,  # kept on write, built from the data where missing (no index but _id)
     PollVote, LocalObjectVersion, CastVote, ReceivedVersion, PollEnding,  # polls and edit history
     WebClient, WebSignIn, WebAppSession,
     Bookmark, Marker,

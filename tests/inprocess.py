@@ -126,10 +126,10 @@ class InProcessNode:
         return actor
 
     def follows(self, follower: str, followee: str, state: str = "accepted") -> None:
-        """A follow relation as the inbox records it once accepted."""
-        from services.inbox.models import FollowRelation
+        """A follow relation as the inbox records it once accepted (its counters kept)."""
+        from services.inbox.follow_counts import set_state
 
-        FollowRelation(follower=follower, followee=followee, state=state).save()
+        set_state(follower, followee, state=state)
 
     # -- what comes in ---------------------------------------------------------------------
     def deliver(self, activity: dict, *, by: RemoteActor, path: str = "/inbox", private_pem: str | None = None,

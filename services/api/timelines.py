@@ -75,7 +75,7 @@ def home():
     received = [{**item, "cursor": int(item["cursor"])} for item in
                 upstream.home(limit=page.limit, max_id=page.max_id, since_id=page.since_id, min_id=page.min_id)]
     own = [{"activity": {"type": CREATE, "object": item["object"]}, "cursor": int(item["cursor"]) * OWN_SCALE}
-           for item in upstream.local_posts(author=me(), limit=page.limit, **_as_own_cursors(page))]
+           for item in upstream.local_posts(author=me(), limit=page.limit, **_own_cursors(page, received))]
     merged = sorted(received + own, key=lambda item: item["cursor"], reverse=True)
     # min_id asks for the page just newer than the cursor: the oldest of what is newer.
     merged = merged[-page.limit:] if page.min_id else merged[:page.limit]
@@ -91,6 +91,23 @@ def _as_own_cursors(page) -> dict:
     outbox's (milliseconds)."""
     return {name: str(int(value) // OWN_SCALE) for name, value in
             (("max_id", page.max_id), ("since_id", page.since_id), ("min_id", page.min_id)) if value}
+
+
+def _own_cursors(page, received: list[dict]) -> dict:
+    """``_as_own_cursors``, narrowed by a full page of received items: an own post older than
+    its oldest (newer than its newest, paging up with ``min_id``) cannot join the page. The
+    bound keeps the outbox's read to a range of the author's posts (the embedded database
+    otherwise reads every one of them to sort; a tie on the millisecond is kept)."""
+    cursors = _as_own_cursors(page)
+    if len(received) < page.limit:
+        return cursors
+    if page.min_id:
+        below = max(item["cursor"] for item in received) // OWN_SCALE + 1
+        cursors["max_id"] = str(min(below, int(cursors.get("max_id", below))))
+    else:
+        above = min(item["cursor"] for item in received) // OWN_SCALE - 1
+        cursors["since_id"] = str(max(above, int(cursors.get("since_id", above))))
+    return cursors
 
 
 @bp.get("/api/v1/timelines/public")

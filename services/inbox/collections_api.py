@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 
 from flask import Blueprint, current_app, g, jsonify, request
@@ -41,6 +42,7 @@ from services.inbox.reading import (
     viewer_may_see,
     without_hidden,
 )
+from services.inbox.windows import inbox_rows
 
 log = logging.getLogger(__name__)
 bp = Blueprint("collections", __name__)
@@ -239,17 +241,17 @@ def notification(username: str, number: str):
     return jsonify(_notification(found))
 
 
-def _posts_in(query, limit: int) -> list[tuple[InboxItem, InboundActivity]]:
-    """The first ``limit`` posts (Create, Announce) of an inbox query with their activities:
-    follows, likes and notices share the inbox, so it is read a page at a time, at most
-    five pages deep."""
+def _posts_in(rows, limit: int) -> list[tuple[InboxItem, InboundActivity]]:
+    """The first ``limit`` posts (Create, Announce) among inbox ``rows`` (an iterator, in
+    paging order) with their activities: follows, likes and notices share the inbox, so it
+    is read ``limit`` rows at a time, at most five times ``limit`` rows deep."""
     found: list[tuple[InboxItem, InboundActivity]] = []
-    for chunk in range(5):
-        rows = list(query.skip(chunk * limit).limit(limit))
-        activities = {a.activity_id: a for a in InboundActivity.objects(activity_id__in=[r.activity_id for r in rows])}
-        found += [(r, activities[r.activity_id]) for r in rows
+    for _ in range(5):
+        chunk = list(itertools.islice(rows, limit))
+        activities = {a.activity_id: a for a in InboundActivity.objects(activity_id__in=[r.activity_id for r in chunk])}
+        found += [(r, activities[r.activity_id]) for r in chunk
                   if r.activity_id in activities and activities[r.activity_id].activity_type in (CREATE, ANNOUNCE)]
-        if len(found) >= limit or len(rows) < limit:
+        if len(found) >= limit or len(chunk) < limit:
             break
     return found[:limit]
 
@@ -266,17 +268,10 @@ def home(username: str):
         max_id, since_id, min_id = _seq_cursor("max_id"), _seq_cursor("since_id"), _seq_cursor("min_id")
     except ValueError as exc:
         return error(400, "invalid_cursor", f"{exc}: not a cursor this node gave out")
-    query = InboxItem.objects(username=username)
-    if max_id is not None:
-        query = query.filter(seq__lt=max_id)
-    if since_id is not None:
-        query = query.filter(seq__gt=since_id)
     oldest_first = min_id is not None
-    query = query.filter(seq__gt=min_id).order_by("seq") if oldest_first else query.order_by("-seq")
-    # The (username, -seq) index: SecantusDB's planner otherwise picks (username, activity_id)
-    # and sorts the whole inbox in memory (MongoDB picks it alone; the hint is harmless there).
-    query = query.hint([("username", 1), ("seq", -1)])
-    posts_found = _posts_in(query, limit)
+    above = max((v for v in (since_id, min_id) if v is not None), default=None)
+    rows = inbox_rows(username, newest_first=not oldest_first, above=above, below=max_id, batch=limit)
+    posts_found = _posts_in(rows, limit)
     shown = render_inbound([inbound for _, inbound in posts_found], local_actor_id(_config().base_url, username))
     items = [{"activity": activity, "cursor": str(row.seq)}
              for (row, _), activity in zip(posts_found, shown, strict=True) if activity is not None]

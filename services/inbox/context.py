@@ -16,7 +16,13 @@ from fedkit.protocol.vocab import Document
 from fedkit.rules.audience import AudiencePlan
 from fedkit.runtime.config import Config
 from fedkit.runtime.internal import InternalClient
-from services.inbox.models import FOLLOW_ACCEPTED, FollowRelation, InboxItem, Notification
+from services.inbox.models import (
+    FOLLOW_ACCEPTED,
+    FollowRelation,
+    InboxHead,
+    InboxItem,
+    Notification,
+)
 
 log = logging.getLogger(__name__)
 _seq = itertools.count()
@@ -52,7 +58,11 @@ class HandlerContext:
         count = 0
         for username in set(usernames):
             try:
-                InboxItem(username=username, activity_id=activity_id, seq=next_seq()).save(force_insert=True)
+                seq = next_seq()
+                InboxItem(username=username, activity_id=activity_id, seq=seq).save(force_insert=True)
+                # An existing head only: one made here would claim this item is the inbox's
+                # first (services/inbox/windows.py builds a missing head from the items).
+                InboxHead.objects(username=username).update_one(min__first_seq=seq, max__last_seq=seq, inc__items=1)
                 count += 1
             except me.NotUniqueError:
                 pass  # a repeated delivery changes nothing

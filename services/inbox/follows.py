@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fedkit.protocol.vocab import FOLLOW, id_of, type_of
+from services.inbox import follow_counts
 from services.inbox.models import FOLLOW_PENDING, FollowRelation, InboundActivity, UndoneFollow
 
 
@@ -35,6 +36,5 @@ def relation_for_answer(follow_ref) -> FollowRelation | None:
     follower, followee = id_of(own.raw.get("actor")), id_of(own.raw.get("object"))
     if not follower or not followee:
         return None
-    FollowRelation.objects(follower=follower, followee=followee).update_one(
-        set_on_insert__state=FOLLOW_PENDING, set__follow_activity_id=own.activity_id, upsert=True)
+    follow_counts.set_state(follower, followee, state_if_new=FOLLOW_PENDING, activity_id=own.activity_id)
     return FollowRelation.objects(follower=follower, followee=followee).first()

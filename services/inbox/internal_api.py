@@ -10,6 +10,7 @@ from fedkit.contracts import inbox as contract
 from fedkit.protocol.jsonbody import request_json
 from fedkit.protocol.vocab import ANNOUNCE, INVITE, LIKE, DocumentError, id_of, local_actor_id
 from fedkit.runtime.responses import error
+from services.inbox.follow_counts import counts_of
 from services.inbox.local_posts import routed
 from services.inbox.models import (
     FOLLOW_ACCEPTED,
@@ -95,10 +96,7 @@ def _sides(which: str) -> tuple[str, str]:
 
 @bp.get(contract.FOLLOW_COUNTS)
 def follow_counts():
-    actor = request.args.get("actor", "")
-    return jsonify(followers=FollowRelation.objects(followee=actor, state=FOLLOW_ACCEPTED).count(),
-                   following=FollowRelation.objects(follower=actor, state=FOLLOW_ACCEPTED).count(),
-                   follow_requests=FollowRelation.objects(followee=actor, state=FOLLOW_PENDING).count())
+    return jsonify(counts_of(request.args.get("actor", "")))
 
 
 def _cursor(name: str) -> ObjectId | None:

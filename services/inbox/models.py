@@ -158,3 +158,29 @@ class InboxItem(Document):
     activity_id = me.StringField(required=True)
     seq = me.IntField(required=True)  # monotonic per node: stable paging
     received_at = me.DateTimeField(default=now)
+
+
+class InboxHead(Document):
+    """The first and last ``seq`` of a user's inbox and about how many items it holds, kept
+    on write (``$min``/``$max``/``$inc`` on an existing head, so concurrent writers agree)
+    and built from the items where missing (services/inbox/windows.py): where a page's
+    windows start and stop, and how wide the first is, without a sorted scan of the inbox.
+    Only ``first_seq`` must not be too high; ``last_seq`` is where the newest window starts
+    (it is open upwards) and ``items`` a density hint (removed items are not counted out)."""
+
+    meta = {"collection": "inbox_heads"}
+    username = me.StringField(primary_key=True)
+    first_seq = me.IntField(required=True)
+    last_seq = me.IntField(required=True)
+    items = me.IntField(default=0)
+
+
+class FollowCount(Document):
+    """An actor's accepted followers and followees and pending follow requests, kept on
+    write by services/inbox/follow_counts.py rather than counted on read."""
+
+    meta = {"collection": "follow_counts"}
+    actor = me.StringField(primary_key=True)
+    followers = me.IntField(default=0)
+    following = me.IntField(default=0)
+    requests = me.IntField(default=0)

@@ -6,6 +6,7 @@ Undo or Reject of the follow deletes the relation, and the subscription with it.
 from __future__ import annotations
 
 from services.inbox.context import HandlerContext
+from services.inbox.follow_counts import set_state
 from services.inbox.models import FOLLOW_ACCEPTED, FOLLOW_PENDING, FollowRelation
 
 
@@ -13,8 +14,7 @@ def set_notify(follower: str, followee: str, notify: bool) -> None:
     """Subscribe or not. The api sets it right after publishing a new Follow, which the inbox
     may record a moment later: the relation is then created pending here, and the Follow
     handler's upsert keeps the flag."""
-    FollowRelation.objects(follower=follower, followee=followee).update_one(
-        set_on_insert__state=FOLLOW_PENDING, set__notify=notify, upsert=True)
+    set_state(follower, followee, state_if_new=FOLLOW_PENDING, also={"notify": notify})
 
 
 def subscribers(ctx: HandlerContext, author: str) -> set[str]:

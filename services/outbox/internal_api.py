@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from urllib.parse import urlsplit
 
 import mongoengine as me
@@ -24,7 +25,7 @@ from fedkit.runtime.db import ACKNOWLEDGED
 from fedkit.runtime.internal import internal_client
 from fedkit.runtime.queue import enqueue
 from fedkit.runtime.responses import error
-from services.outbox import objects
+from services.outbox import objects, post_counts
 from services.outbox.addressing import node_facts
 from services.outbox.dlp_guard import GuardStop
 from services.outbox.fanout import FANOUT, QUEUE
@@ -123,7 +124,7 @@ def stats():
     """The node's local posts; with ``author``, also that local actor's own (``posts``)."""
     author = request.args.get("author")
     if author:
-        return jsonify(posts=LocalObject.objects(author=author, deleted=False).count())
+        return jsonify(posts=post_counts.posts_of(author))
     return jsonify(local_posts=LocalObject.objects(deleted=False).count())
 
 
@@ -206,6 +207,27 @@ def _millis(when) -> int:
     return int(when.replace(tzinfo=when.tzinfo or dt.UTC).timestamp() * 1000)
 
 
+def _shown_posts(records: list[OutboxActivity], config, exclude_replies: bool, open_authors: dict,
+                 stream: bool = False) -> list[dict]:
+    """The posts of these Creates the requester may see, their objects read in one query;
+    for a stream, not the unlisted ones (Mastodon's unlisted stays out of public timelines)."""
+    internal = internal_client()
+    visible = [r for r in records if can_see(r.actor, r.addressees, g.requester, config, internal)]
+    stored = {o.object_id: o for o in LocalObject.objects(object_id__in=[r.object_id for r in visible if r.object_id])}
+    shown = []
+    for record in visible:
+        found = stored.get(record.object_id or "")
+        if found is None or found.deleted or (exclude_replies and found.raw.get("inReplyTo")):
+            continue
+        if stream and is_unlisted(found.raw):
+            continue
+        if found.author not in open_authors:
+            open_authors[found.author] = _author_open(found.author)
+        if open_authors[found.author]:
+            shown.append({"object": public_form(found.raw), "cursor": str(_millis(record.created_at))})
+    return shown
+
+
 @bp.get(contract.POSTS)
 def posts():
     """Local posts the requester may see (the policy, as for ``GET /objects/<id>``), newest
@@ -236,20 +258,12 @@ def posts():
     else:
         query = query.order_by("-created_at")
     exclude_replies = bool(request.args.get("exclude_replies"))
-    items, internal = [], internal_client()
-    for record in query.limit(limit * 5):
-        if not can_see(record.actor, record.addressees, g.requester, config, internal):
-            continue
-        found = LocalObject.objects(object_id=record.object_id or "").first()
-        if found is None or found.deleted or (exclude_replies and found.raw.get("inReplyTo")):
-            continue
-        if request.args.get("stream") and is_unlisted(found.raw):
-            continue
-        if not _author_open(found.author):
-            continue
-        items.append({"object": public_form(found.raw), "cursor": str(_millis(record.created_at))})
-        if len(items) == limit:
-            break
+    items: list[dict] = []
+    records = iter(query.limit(limit * 5))
+    open_authors: dict[str, bool] = {}  # each author asked about once, not once per post
+    while len(items) < limit and (chunk := list(itertools.islice(records, limit))):
+        items += _shown_posts(chunk, config, exclude_replies, open_authors, bool(request.args.get("stream")))
+    items = items[:limit]
     if oldest_first:
         items.reverse()
     return jsonify(items=items)

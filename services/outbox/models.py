@@ -41,9 +41,12 @@ HELD_TRANSITIONS = {
 class OutboxActivity(Document):
     """An activity published by a local actor, as served at its id (bto/bcc kept here only)."""
 
+    # (actor, activity_type, -created_at): an author's posts page (internal_api.posts). The
+    # embedded database uses no index for a filter naming a field the index lacks (a
+    # collection scan, 146 ms at 2,000 posts, against 9 ms on this one).
     meta = {"collection": "outbox_activities",
-            "indexes": [("actor", "-created_at"), "object_id", ("fanout", "created_at"),
-                        ("fanout", "lease_until")]}
+            "indexes": [("actor", "-created_at"), ("actor", "activity_type", "-created_at"), "object_id",
+                        ("fanout", "created_at"), ("fanout", "lease_until")]}
     activity_id = me.StringField(primary_key=True)
     actor = me.StringField(required=True)
     activity_type = me.StringField(required=True)
@@ -148,3 +151,13 @@ class HeldPost(Document):
 FANOUT = leases.Machine("fan-out", OutboxActivity, FANOUT_TRANSITIONS, state_field="fanout", attempts_field=None)
 DELIVERY = leases.Machine("delivery", Delivery, DELIVERY_TRANSITIONS, due_field="next_attempt_at", attempts_field=None)
 HELD_POST = leases.Machine("held post", HeldPost, HELD_TRANSITIONS)
+
+
+class PostCount(Document):
+    """How many posts (not deleted) a local actor has: kept on write by services/outbox/
+    post_counts.py rather than counted on read (a count scans every post of the author on
+    the embedded database)."""
+
+    meta = {"collection": "post_counts"}
+    author = me.StringField(primary_key=True)
+    posts = me.IntField(required=True)

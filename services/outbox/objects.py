@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fedkit.protocol.tombstone import tombstone
 from fedkit.protocol.vocab import CREATE, UPDATE, audience_of, id_of, type_of
-from services.outbox import versions
+from services.outbox import post_counts, versions
 from services.outbox.models import LocalObject, OutboxActivity
 
 REFERENCING_TYPES = (CREATE, UPDATE)  # the activities that carry a post of ours
@@ -18,6 +18,7 @@ def store(obj: dict, author: str) -> LocalObject:
     """A new post's one copy."""
     record = LocalObject(object_id=obj["id"], author=author, raw=obj, addressees=audience_of(obj))
     record.save(force_insert=True)
+    post_counts.added(author)
     return record
 
 
@@ -33,7 +34,11 @@ def remove(found: LocalObject, deleted_at: str | None = None) -> dict:
     """The post becomes a Tombstone in place; returns it."""
     stone = tombstone(found.object_id, type_of(found.raw), deleted_at)
     versions.forget(found.object_id)  # a deleted post leaves no earlier version behind
-    found.update(set__raw=stone, set__deleted=True)
+    # Only the update that deletes it counts it out (a repeated Delete changes nothing).
+    if LocalObject.objects(object_id=found.object_id, deleted=False).update_one(set__raw=stone, set__deleted=True):
+        post_counts.removed(found.author)
+    else:
+        found.update(set__raw=stone)
     return stone
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fedkit.protocol.actors import FetchError, get_actor
 from fedkit.protocol.vocab import ACCEPT, FOLLOW, GROUP, INVITE, id_of
+from services.inbox import follow_counts
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handles
 from services.inbox.follows import relation_for_answer
-from services.inbox.models import FOLLOW_ACCEPTED, IGNORED, PROCESSED, FollowRelation
+from services.inbox.models import FOLLOW_ACCEPTED, IGNORED, PROCESSED
 
 
 @handles(ACCEPT, FOLLOW)
@@ -16,7 +17,7 @@ def on_accept(ctx: HandlerContext) -> str:
     relation = relation_for_answer(ctx.activity.object)
     if relation is None or relation.followee != ctx.activity.actor_id:
         return IGNORED
-    relation.update(set__state=FOLLOW_ACCEPTED)
+    follow_counts.set_state(relation.follower, relation.followee, state=FOLLOW_ACCEPTED, upsert=False)
     username = ctx.local_username(relation.follower)
     if username:
         ctx.deliver_to_inbox([username])
@@ -42,6 +43,5 @@ def on_accept_invite(ctx: HandlerContext) -> str:
                 return IGNORED
         except FetchError:
             return IGNORED
-    FollowRelation.objects(follower=accepter, followee=community).update_one(
-        set__state=FOLLOW_ACCEPTED, set__follow_activity_id=ctx.activity.id, upsert=True)
+    follow_counts.set_state(accepter, community, state=FOLLOW_ACCEPTED, activity_id=ctx.activity.id)
     return PROCESSED

@@ -10,9 +10,10 @@ from fedkit.protocol.actors import mark_suspended
 from fedkit.protocol.vocab import DELETE, audience_of
 from fedkit.rules.authority import COMMUNITY, may_delete
 from fedkit.rules.community_facts import is_group_actor
+from services.inbox import follow_counts
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handles
-from services.inbox.models import IGNORED, PROCESSED, FollowRelation, Interaction, ReceivedObject
+from services.inbox.models import IGNORED, PROCESSED, Interaction, ReceivedObject
 from services.inbox.objects import local_recipients, tombstone
 
 
@@ -30,8 +31,8 @@ def on_delete(ctx: HandlerContext) -> str:
     if not object_id:
         return IGNORED
     if object_id == actor:
-        FollowRelation.objects(follower=actor).delete()
-        FollowRelation.objects(followee=actor).delete()
+        follow_counts.remove(follower=actor)
+        follow_counts.remove(followee=actor)
         Interaction.objects(actor=actor).delete()
         # Kept, marked gone (suspended) rather than dropped: its key stops resolving in every
         # process at once (a dropped entry stayed usable in the gateways' key memo), nothing

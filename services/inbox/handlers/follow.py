@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from fedkit.contracts.identity import IdentityClient
 from fedkit.protocol.vocab import ACCEPT, FOLLOW
+from services.inbox import follow_counts
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handles
 from services.inbox.models import (
@@ -32,8 +33,7 @@ def on_follow(ctx: HandlerContext) -> str:
     username = ctx.local_username(followee)
     if username is None:
         if ctx.local_username(follower):  # our user follows someone elsewhere: pending until Accept
-            FollowRelation.objects(follower=follower, followee=followee).update_one(
-                set_on_insert__state=FOLLOW_PENDING, set__follow_activity_id=activity.id, upsert=True)
+            follow_counts.set_state(follower, followee, state_if_new=FOLLOW_PENDING, activity_id=activity.id)
             return PROCESSED
         return IGNORED
     account = IdentityClient(ctx.internal).account(username)  # an answer other than 404 raises: retried
@@ -44,8 +44,7 @@ def on_follow(ctx: HandlerContext) -> str:
         state = FOLLOW_ACCEPTED  # a re-sent Follow is accepted again (the other side may have lost it)
     else:
         state = FOLLOW_PENDING if account.locked else FOLLOW_ACCEPTED
-    FollowRelation.objects(follower=follower, followee=followee).update_one(
-        set__state=state, set__follow_activity_id=activity.id, upsert=True)
+    follow_counts.set_state(follower, followee, state=state, activity_id=activity.id)
     ctx.deliver_to_inbox([username])  # the followee is notified (or asked to approve)
     if not (existing and existing.state == FOLLOW_ACCEPTED):
         ctx.notify([username], "follow" if state == FOLLOW_ACCEPTED else "follow_request")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fedkit.protocol.vocab import REJECT
+from services.inbox import follow_counts
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handles
 from services.inbox.follows import relation_for_answer
@@ -14,7 +15,7 @@ def on_reject(ctx: HandlerContext) -> str:
     relation = relation_for_answer(ctx.activity.object)
     if relation is None or relation.followee != ctx.activity.actor_id:
         return IGNORED
-    relation.delete()
+    follow_counts.remove(id=relation.id)
     username = ctx.local_username(relation.follower)
     if username:
         ctx.deliver_to_inbox([username])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fedkit.protocol.vocab import ANNOUNCE, FOLLOW, LIKE, UNDO, id_of, type_of
+from services.inbox import follow_counts
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handles
 from services.inbox.follows import follow_relation_for
@@ -21,7 +22,7 @@ def on_undo(ctx: HandlerContext) -> str:
                 set_on_insert__follower=actor, upsert=True)
         relation = follow_relation_for(inner)
         if relation is not None and relation.follower == actor:
-            relation.delete()
+            follow_counts.remove(id=relation.id)
             return PROCESSED
         if inner_type == FOLLOW and id_of(inner.get("actor")) == actor:
             return PROCESSED
