@@ -26,7 +26,7 @@ from fedkit.protocol.vocab import (
 from fedkit.rules.policy import node_audience
 from fedkit.rules.registry import load_registry
 from services.api import communities, converter, ids, media_entities, upstream
-from services.api.personal_models import bookmarked
+from services.api.personal_models import bookmarked, bookmarked_among
 from services.api.polling import polls_shown
 
 
@@ -120,11 +120,20 @@ def _status_id(uri: str, published) -> str:
 
 def prefetch_page(objects: list) -> None:
     """What every Status of a page needs, read once for the page: the inbox's interactions
-    of its posts (one call, not one per Status) and the status ids already given out."""
+    of its posts (one call, not one per Status), the status ids already given out, and which
+    of them the requester bookmarked."""
     uris = [id_of(o) for o in objects if isinstance(o, dict) and id_of(o)]
     if uris:
         g.api_interactions = {**g.get("api_interactions", {}), **upstream.interactions_page(uris)}
         g.api_status_ids = {**g.get("api_status_ids", {}), **ids.known_status_ids(uris)}
+        g.api_bookmarks_known = {*g.get("api_bookmarks_known", set()), *uris}
+        g.api_bookmarked = {*g.get("api_bookmarked", set()), *bookmarked_among(g.requester.user, uris)}
+
+
+def _bookmarked(uri: str) -> bool:
+    if uri in g.get("api_bookmarks_known", ()):
+        return uri in g.api_bookmarked
+    return bookmarked(g.requester.user, uri)
 
 
 @polls_shown  # a Question shows its poll; a vote is no status (services/api/polling.py)
@@ -151,7 +160,7 @@ def status_entity(obj: dict) -> dict | None:
         counts=converter.StatusCounts(replies=known["replies"], reblogs=known["reblogs"],
                                       favourites=known["favourites"]),
         favourited=bool(known["favourite_id"]), reblogged=bool(known["reblog_id"]))
-    entity["bookmarked"] = bookmarked(g.requester.user, uri)  # the requester's own (services/api/bookmarks.py)
+    entity["bookmarked"] = _bookmarked(uri)  # the requester's own (services/api/bookmarks.py)
     return entity
 
 

@@ -27,6 +27,13 @@ def bookmarked(user: str | None, uri: str) -> bool:
     return bool(user) and Bookmark.objects(user=user, uri=uri).only("id").first() is not None
 
 
+def bookmarked_among(user: str | None, uris: list[str]) -> set[str]:
+    """Which of ``uris`` this user bookmarked: one query for a page of statuses."""
+    if not user or not uris:
+        return set()
+    return {b.uri for b in Bookmark.objects(user=user, uri__in=list(uris)).only("uri")}
+
+
 class Marker(Document):
     """A user's read position in one timeline (``home`` or ``notifications``)."""
 

@@ -44,6 +44,10 @@ def test_bookmarks_are_private_paged_and_only_of_what_one_sees(node, people):
     assert carol.get(f"/api/v1/statuses/{first['id']}").get_json()["bookmarked"] is True
     assert alice.get(f"/api/v1/statuses/{first['id']}").get_json()["bookmarked"] is False  # carol's own
     assert bob.get("/api/v1/bookmarks").get_json() == []
+    # a timeline page reads the flags once for the page, each status its own
+    stream = {s["id"]: s["bookmarked"] for s in carol.get("/api/v1/timelines/public").get_json()}
+    assert stream.get(first["id"]) is True and stream.get(second["id"]) is True
+    assert all(flag is False for sid, flag in stream.items() if sid not in (first["id"], second["id"], private["id"]))
 
     page = carol.get("/api/v1/bookmarks", query_string={"limit": 2})
     assert [s["id"] for s in page.get_json()] == [private["id"], second["id"]]
