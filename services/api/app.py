@@ -37,6 +37,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
         markers,
         media,
         media_defaults,
+        notification_groups,
         notifications,
         polls,
         profile,
@@ -50,8 +51,8 @@ def create_app(config: Config | dict | None = None) -> Flask:
 
     app = create_service_app(__name__, "api", config,
                              blueprints=(instance.bp, apps.bp, accounts.bp, media_defaults.bp, statuses.bp,
-                                         timelines.bp, interactions.bp, notifications.bp, media.bp, edits.bp,
-                                         polls.bp, streaming_render.bp, search.bp, tags.bp, bookmarks.bp,
+                                         timelines.bp, interactions.bp, notifications.bp, notification_groups.bp,
+                                         media.bp, edits.bp, polls.bp, streaming_render.bp, search.bp, tags.bp, bookmarks.bp,
                                          markers.bp, followers.bp, profile.bp, absent.bp))
     app.json.sort_keys = False  # entities keep Mastodon's documented field order
     install_error_handlers(app)

@@ -16,21 +16,17 @@ from services.api.auth import require_scope
 from services.api.entities import notification_entity
 from services.api.errors import not_found
 from services.api.pagination import BadPage, page_params, paged_response
+from services.api.params import listed
 from services.api.personal_models import last_read
 from services.api.upstream import BadCursor
 
 bp = Blueprint("notifications", __name__)
 
-def _listed(name: str) -> list[str]:
-    """``types[]=a&types[]=b`` as Mastodon.py sends them, or ``types=a``."""
-    return [v for v in request.args.getlist(f"{name}[]") + request.args.getlist(name) if v]
-
-
 @bp.get("/api/v1/notifications")
 @require_scope("read:notifications")
 def index():
     page = page_params(default=40, maximum=80)
-    items = upstream.notifications(types=_listed("types"), exclude_types=_listed("exclude_types"),
+    items = upstream.notifications(types=listed("types"), exclude_types=listed("exclude_types"),
                                    limit=page.limit, max_id=page.max_id, since_id=page.since_id,
                                    min_id=page.min_id)
     entities = [e for e in (notification_entity(item) for item in items) if e is not None]
@@ -52,7 +48,7 @@ def unread_count():
     while count < limit:
         asked = min(80, limit - count)
         try:
-            items = upstream.notifications(types=_listed("types"), exclude_types=_listed("exclude_types"),
+            items = upstream.notifications(types=listed("types"), exclude_types=listed("exclude_types"),
                                            limit=asked, max_id=cursor, since_id=since)
         except BadCursor:  # a marker that is no notification id: everything is unread
             since = None

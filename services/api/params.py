@@ -45,3 +45,8 @@ def params() -> dict:
 def flag(value) -> bool:
     """A boolean parameter (``true``, ``1``, ``on``; Mastodon.py sends ``1``/``0``)."""
     return value is True or (isinstance(value, str) and value.lower() in ("true", "1", "on"))
+
+
+def listed(name: str) -> list[str]:
+    """A list parameter of a query: ``types[]=a&types[]=b`` as Mastodon.py sends it, or ``types=a``."""
+    return [v for v in request.args.getlist(f"{name}[]") + request.args.getlist(name) if v]
