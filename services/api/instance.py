@@ -3,8 +3,11 @@ its rules, custom emojis, and the OAuth authorization server metadata (RFC 8414)
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, current_app, jsonify
 
+from fedkit.rules.registry import load_registry
 from fedkit.rules.scopes import KNOWN as KNOWN_SCOPES
 from services.api import upstream, visibility_mapping
 from services.api.converter import MAX_CHARACTERS, VISIBILITIES
@@ -155,6 +158,30 @@ def instance_v1():
 @bp.get("/api/v1/instance/rules")
 def rules():
     return jsonify([])
+
+
+@bp.get("/api/v1/instance/peers")
+def peers():
+    """The servers this one federates with, as Mastodon lists them: here the group's other
+    member nodes (the registry), by host — never the outside servers it has met."""
+    own = urlsplit(_config().base_url).netloc
+    hosts = {urlsplit(n.base_url).netloc for n in load_registry(_config()).nodes}
+    return jsonify(sorted(hosts - {own}))
+
+
+@bp.get("/api/v1/instance/activity")
+def activity():
+    return jsonify([])  # weekly figures come with the usage observatory (issue 12)
+
+
+@bp.get("/api/v1/instance/extended_description")
+def extended_description():
+    return jsonify({"updated_at": None, "content": ""})
+
+
+@bp.get("/api/v1/instance/translation_languages")
+def translation_languages():
+    return jsonify({})  # no translation service
 
 
 @bp.get("/api/v1/custom_emojis")

@@ -48,3 +48,17 @@ def test_about_an_account_only_one_the_node_knows(node, what):
     assert alice.get(f"/api/v1/accounts/{me}/{what}").get_json() == []
     missing = alice.get(f"/api/v1/accounts/12345/{what}")
     assert missing.status_code == 404 and missing.get_json()["error"] == "Record not found"
+
+
+def test_the_instance_extras_apps_read(node):
+    """peers: the group's other member nodes (never this one, never an outside server);
+    the rest: honest empty answers of Mastodon's shape."""
+    from tests.inprocess import MEMBER, OUTSIDE
+
+    get = lambda path: node.gateway.get(path, base_url=node.base)  # noqa: E731 (no token: public)
+    peers = get("/api/v1/instance/peers").get_json()
+    assert MEMBER.split("://")[1] in peers
+    assert node.base.split("://")[1] not in peers and OUTSIDE.split("://")[1] not in peers
+    assert get("/api/v1/instance/activity").get_json() == []
+    assert get("/api/v1/instance/extended_description").get_json()["content"] == ""
+    assert get("/api/v1/instance/translation_languages").get_json() == {}
