@@ -24,6 +24,7 @@ HOME = "/internal/users/<username>/home"  # GET ?limit=&max_id=&since_id=&min_id
 POSTS = "/internal/posts"  # GET ?author=&stream=&exclude_replies=&limit=&max_id=…: posts this node has
 NOTIFICATIONS = "/internal/users/<username>/notifications"  # GET ?types=&exclude_types=&limit=&…; DELETE: clear
 NOTIFICATION = "/internal/users/<username>/notifications/<number>"  # GET; DELETE: dismiss
+FAVOURITES = "/internal/users/<username>/favourites"  # GET ?limit=&max_id=&since_id=&min_id=: what they liked
 INTERACTIONS = "/internal/interactions"  # GET ?id=: counts, and the requester's own Like/Announce of it
 OWN_VOTES = "/internal/users/<username>/votes"  # GET ?question=: the options a local user voted for
 OBJECT_HISTORY = "/internal/objects/history"  # GET ?id=: a received object's earlier versions
@@ -160,6 +161,19 @@ class InboxClient:
                   "min_id": min_id}
         resp = self.transport.request("GET", SERVICE, INTERACTION_ACTORS,
                                       params={k: v for k, v in params.items() if v is not None})
+        if resp.status_code == 400:
+            return None
+        resp.raise_for_status()
+        return list(resp.json()["items"])
+
+    def favourites(self, username: str, *, scopes=(), limit: int = 20, max_id: str | None = None,
+                   since_id: str | None = None, min_id: str | None = None) -> list[dict] | None:
+        """The objects a local user liked, newest like first: [{"object_id", "cursor"}];
+        None when a cursor is not one this node gave out."""
+        params = {"limit": limit, "max_id": max_id, "since_id": since_id, "min_id": min_id}
+        resp = self.transport.request("GET", SERVICE, path_of(FAVOURITES, username=username),
+                                      params={k: v for k, v in params.items() if v is not None},
+                                      headers=as_reader(username, scopes))
         if resp.status_code == 400:
             return None
         resp.raise_for_status()

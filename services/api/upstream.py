@@ -369,3 +369,15 @@ def resolve_object(url: str, *, fetch: bool) -> dict | None:
     user, scopes = _reader()
     with _answering("inbox"):
         return _inbox().resolve_object(url, user=user, scopes=scopes, fetch=fetch) if user else None
+
+
+def favourites(*, limit: int, max_id: str | None = None, since_id: str | None = None,
+               min_id: str | None = None) -> list[dict]:
+    """The objects the requester liked, newest like first: [{"object_id", "cursor"}]."""
+    user, scopes = _reader()
+    with _answering("inbox"):
+        items = _inbox().favourites(user, scopes=scopes, limit=limit, max_id=max_id, since_id=since_id,
+                                    min_id=min_id)
+    if items is None:
+        raise BadCursor("max_id, since_id and min_id must be ids from a Link header")
+    return items

@@ -12,6 +12,7 @@ def create_app(config: Config | dict | None = None, broker=None) -> Flask:
     from services.inbox import (
         acceptance,
         collections_api,
+        favourites_api,
         fetched_objects,
         internal_api,
         polls_api,
@@ -21,4 +22,5 @@ def create_app(config: Config | dict | None = None, broker=None) -> Flask:
 
     return create_service_app(__name__, "inbox", config, broker=broker, needs_queue=True,
                               blueprints=(acceptance.bp, collections_api.bp, internal_api.bp, polls_api.bp,
-                                          search_api.bp, fetched_objects.bp, subscriptions_api.bp))
+                                          search_api.bp, fetched_objects.bp, subscriptions_api.bp,
+                                          favourites_api.bp))

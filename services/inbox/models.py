@@ -119,7 +119,7 @@ class Interaction(Document):
     meta = {
         "collection": "interactions",
         "indexes": [{"fields": ["kind", "actor", "object_id"], "unique": True}, "activity_id",
-                    ("object_id", "kind")],
+                    ("object_id", "kind"), ("kind", "actor", "-created_at")],  # -created_at: favourites
     }
     kind = me.StringField(required=True)
     actor = me.StringField(required=True)

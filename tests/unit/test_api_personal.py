@@ -110,3 +110,26 @@ def test_account_statuses_only_media_keeps_those_with_attachments(node, people):
     bob = people["bob"]
     assert [s["id"] for s in bob.get(f"/api/v1/accounts/{account}/statuses").get_json()] == [post["id"]]
     assert bob.get(f"/api/v1/accounts/{account}/statuses", query_string={"only_media": "true"}).get_json() == []
+
+
+def test_favourites_list_what_one_liked_newest_first(node, people):
+    alice, bob, carol = people["alice"], people["bob"], people["carol"]
+    first, second, third = (_toot(alice, text) for text in ("one", "two", "three"))
+    node.run()
+    for status in (first, third, second):  # liked in this order
+        assert carol.post(f"/api/v1/statuses/{status['id']}/favourite").status_code == 200
+        node.run()
+    listed = carol.get("/api/v1/favourites")
+    assert listed.status_code == 200, listed.text
+    assert [s["id"] for s in listed.get_json()] == [second["id"], third["id"], first["id"]]
+    assert all(s["favourited"] for s in listed.get_json())
+    page = carol.get("/api/v1/favourites", query_string={"limit": 2})
+    assert [s["id"] for s in page.get_json()] == [second["id"], third["id"]]
+    next_url = page.headers["Link"].split(">")[0].lstrip("<")
+    assert [s["id"] for s in carol.get(next_url.replace(node.base, "")).get_json()] == [first["id"]]
+    assert carol.post(f"/api/v1/statuses/{third['id']}/unfavourite").status_code == 200
+    node.run()
+    assert [s["id"] for s in carol.get("/api/v1/favourites").get_json()] == [second["id"], first["id"]]
+    assert bob.get("/api/v1/favourites").get_json() == []  # one's own only
+    assert carol.get("/api/v1/favourites", query_string={"max_id": "x"}).status_code == 400
+    assert ApiUser(node, "carol", scopes="write").get("/api/v1/favourites").status_code == 403
