@@ -26,6 +26,7 @@ from fedkit.protocol.vocab import (
 from fedkit.rules.policy import node_audience
 from fedkit.rules.registry import load_registry
 from services.api import communities, converter, ids, media_entities, upstream
+from services.api.params import listed
 from services.api.personal_models import bookmarked, bookmarked_among
 from services.api.polling import polls_shown
 
@@ -215,3 +216,13 @@ def notification_entity(item: dict) -> dict | None:
             return None
     return {"id": item["id"], "type": item["type"], "created_at": item["created_at"],
             "group_key": f"ungrouped-{item['id']}", "account": account, "status": status}
+
+
+def notifications_page(page) -> tuple[list[dict], list[str]]:
+    """One page of the requester's notifications (``types[]``/``exclude_types[]`` from the
+    query) as entities, and the page's cursors — for the v1 list and the v2 grouped one."""
+    items = upstream.notifications(types=listed("types"), exclude_types=listed("exclude_types"),
+                                   limit=page.limit, max_id=page.max_id, since_id=page.since_id,
+                                   min_id=page.min_id)
+    entities = [e for e in (notification_entity(item) for item in items) if e is not None]
+    return entities, [item["id"] for item in items]

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from services.api import upstream
 from services.api.auth import require_scope
-from services.api.entities import notification_entity
+from services.api.entities import notifications_page
 from services.api.pagination import page_params, paged_response
-from services.api.params import listed
 
 bp = Blueprint("notification_groups", __name__)
 
@@ -34,16 +32,12 @@ def _group(entity: dict) -> dict:
 @bp.get("/api/v2/notifications")
 @require_scope("read:notifications")
 def index():
-    page = page_params(default=40, maximum=80)
-    items = upstream.notifications(types=listed("types"), exclude_types=listed("exclude_types"),
-                                   limit=page.limit, max_id=page.max_id, since_id=page.since_id,
-                                   min_id=page.min_id)
-    entities = [e for e in (notification_entity(item) for item in items) if e is not None]
+    entities, cursors = notifications_page(page_params(default=40, maximum=80))
     accounts = {e["account"]["id"]: e["account"] for e in entities}
     statuses = {e["status"]["id"]: e["status"] for e in entities if e.get("status")}
     body = {"accounts": list(accounts.values()), "statuses": list(statuses.values()),
             "notification_groups": [_group(e) for e in entities]}
-    return paged_response(jsonify(body), [item["id"] for item in items])
+    return paged_response(jsonify(body), cursors)
 
 
 @bp.get("/api/v2/notifications/policy")

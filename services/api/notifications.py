@@ -13,7 +13,7 @@ from flask import Blueprint, g, jsonify, request
 
 from services.api import upstream
 from services.api.auth import require_scope
-from services.api.entities import notification_entity
+from services.api.entities import notification_entity, notifications_page
 from services.api.errors import not_found
 from services.api.pagination import BadPage, page_params, paged_response
 from services.api.params import listed
@@ -25,12 +25,8 @@ bp = Blueprint("notifications", __name__)
 @bp.get("/api/v1/notifications")
 @require_scope("read:notifications")
 def index():
-    page = page_params(default=40, maximum=80)
-    items = upstream.notifications(types=listed("types"), exclude_types=listed("exclude_types"),
-                                   limit=page.limit, max_id=page.max_id, since_id=page.since_id,
-                                   min_id=page.min_id)
-    entities = [e for e in (notification_entity(item) for item in items) if e is not None]
-    return paged_response(jsonify(entities), [item["id"] for item in items])
+    entities, cursors = notifications_page(page_params(default=40, maximum=80))
+    return paged_response(jsonify(entities), cursors)
 
 
 @bp.get("/api/v1/notifications/unread_count")
