@@ -29,6 +29,12 @@ def _collection():
     return LoginFailures._get_collection()
 
 
+# How often an attempt is taken again when neither its upsert nor a racing insert is visible
+# yet (the embedded database, under many sign-ins at once); 3 was seen to run out with 16
+# racing workers, refusing a sign-in within its limit.
+RACE_RETRIES = 20
+
+
 def reserve(key: str, limit: int, lockout: dt.timedelta) -> float | None:
     """Take one attempt for ``key``; None when it may go ahead, else the seconds until the
     key may try again (nothing is taken then)."""
@@ -36,7 +42,7 @@ def reserve(key: str, limit: int, lockout: dt.timedelta) -> float | None:
     coll = _collection()
     coll.delete_one({"_id": key, "expires_at": {"$lte": now}})  # an ended window starts afresh
     update = {"$inc": {"count": 1}, "$setOnInsert": {"expires_at": now + lockout}}
-    for _ in range(3):
+    for _ in range(RACE_RETRIES):
         try:
             doc = coll.find_one_and_update({"_id": key}, update, upsert=True,
                                            return_document=ReturnDocument.AFTER)
