@@ -9,7 +9,7 @@ service's API as the signed-in user (README, "Communities"), then a redirect."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, request
-from flask_babel import format_number
+from flask_babel import format_date, format_number
 
 from services.web.context import api, render
 from services.web.manage_support import (
@@ -117,7 +117,8 @@ def invitations(community: dict):
     for item in invited:
         item["until"] = last_day(item.get("expires_at")) if item.get("partner") else ""
     return _page("manage_invitations.html", community, "invitations", invited=invited,
-                 longest=longest_partner_day().isoformat(), address=request.args.get("address", ""))
+                 longest=longest_partner_day().isoformat(), longest_words=format_date(longest_partner_day(), "long"),
+                 address=request.args.get("address", ""))
 
 
 @bp.post(ROOT + "/invitations")

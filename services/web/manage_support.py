@@ -51,6 +51,7 @@ PROBLEMS = {
     "forbidden": _l("Your role in this community does not allow this."),
     "unknown_address": _l("No one was found at that address. Write it as name@server."),
     "invalid_tags": _l("Tags are short words, separated by commas."),
+    "not_found": _l("That person is not, or no longer, there."),
     "members_elsewhere": _l("A community for this node only has no one from elsewhere: remove them first."),
 }
 ROLE_WORDS = {"owner": _l("owner"), "manager": _l("manager"), "moderator": _l("moderator"), "member": _l("member")}
@@ -112,7 +113,9 @@ def outcome(tab: str, call) -> object:
     try:
         call()
     except ApiError as exc:
-        if exc.status in (401, 404, 429) or exc.status >= 500:
+        if exc.status in (401, 429) or exc.status >= 500:
+            raise
+        if exc.status == 404 and exc.args[0] != "not_found":
             raise
         return redirect(f"{tab_url(tab)}?problem={exc.args[0] if exc.args[0] in PROBLEMS else 'other'}", 303)
     return None

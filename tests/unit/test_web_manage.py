@@ -90,6 +90,9 @@ def test_roles_bans_and_removals_from_the_members_tab(web):
     assert state_of(BOB_DE) is None
     submit(alice, web, url, members, action="remove", actor=web.actor("bob"))
     assert state_of(web.actor("bob")) is None
+    again = submit(alice, web, url, members, action="remove", actor=web.actor("bob"))  # a second click
+    assert again.headers["Location"] == f"{url}?problem=not_found"
+    assert "That person is not, or no longer, there." in page(alice, web, again.headers["Location"]).text
     assert submit(alice, web, url, members, action="destroy", actor=BOB_DE).status_code == 400
     resp = alice.post(url, base_url=web.base, data={"action": "ban", "actor": BOB_DE})  # no CSRF token
     assert resp.status_code == 400
