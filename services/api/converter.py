@@ -167,18 +167,19 @@ def role(roles: list[str]) -> dict:
             "highlighted": bool(name)}
 
 
-def credential_account(entity: dict, *, summary: str, roles: list[str], follow_requests: int) -> dict:
-    """The CredentialAccount: the Account plus ``source`` and ``role``
-    (docs.joinmastodon.org/entities/Account/#CredentialAccount)."""
+def credential_account(entity: dict, *, summary: str, roles: list[str], follow_requests: int,
+                       privacy: str = DEFAULT_PRIVACY, language: str | None = None) -> dict:
+    """The CredentialAccount: the Account plus ``source`` (with the user's posting
+    defaults) and ``role`` (docs.joinmastodon.org/entities/Account/#CredentialAccount)."""
     return {
         **entity,
         "source": {
             "note": plain_text(_text(summary)),
             "fields": [{"name": f["name"], "value": plain_text(f["value"]), "verified_at": None}
                        for f in entity["fields"]],
-            "privacy": DEFAULT_PRIVACY,
+            "privacy": privacy,
             "sensitive": False,
-            "language": None,
+            "language": language,
             "follow_requests_count": follow_requests,
             "discoverable": entity["discoverable"],
             "indexable": entity["indexable"],
