@@ -43,3 +43,9 @@ def test_a_default_the_node_cannot_apply_is_refused_with_a_message(alice, field,
     resp = alice.patch("/api/v1/accounts/update_credentials", data={field: value})
     assert resp.status_code == 422 and resp.get_json()["error"].startswith("Validation failed")
     assert alice.get("/api/v1/preferences").get_json()["posting:default:visibility"] == "private"
+
+
+def test_the_preferences_need_only_read_accounts(node):
+    reader = api_user(node, "alice", scopes="read:accounts")
+    resp = reader.get("/api/v1/preferences")
+    assert resp.status_code == 200 and resp.get_json()["posting:default:visibility"] == "private"
