@@ -102,6 +102,6 @@ def update_credentials():
     if entity is None or record is None:
         return api_error(401, "The access token is invalid", "this account is closed")
     follow_requests = upstream.follow_counts(_me())["follow_requests"]
-    privacy, language = user_preferences.of(username)
+    privacy, language = user_preferences.chosen(username)
     return jsonify(converter.credential_account(entity, summary=record.summary, roles=list(record.roles),
                                                 follow_requests=follow_requests, privacy=privacy, language=language))

@@ -29,11 +29,17 @@ class PostingDefaults(Document):
     updated_at = me.DateTimeField(default=clock.now)
 
 
-def of(user: str | None) -> tuple[str, str | None]:
-    """(default audience, language or None) of a local user."""
+def chosen(user: str | None) -> tuple[str | None, str | None]:
+    """(default audience, language) the user chose, each None when they chose none."""
     found = PostingDefaults.objects(user=user).first() if user else None
-    return (found.privacy if found and found.privacy else converter.DEFAULT_PRIVACY,
-            found.language if found and found.language else None)
+    return (found.privacy or None if found else None, found.language or None if found else None)
+
+
+def of(user: str | None) -> tuple[str, str | None]:
+    """(default audience, language or None) of a local user: the node's default audience
+    until they choose one."""
+    privacy, language = chosen(user)
+    return privacy or converter.DEFAULT_PRIVACY, language
 
 
 def default_privacy(user: str | None) -> str:

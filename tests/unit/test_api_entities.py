@@ -138,7 +138,7 @@ def test_credential_account():
     entity = account(local_person(), account_id="7", base_url=BASE)
     creds = credential_account(entity, summary="Welder <b>in</b> Lyon &amp; Paris", roles=["node_admin"],
                                follow_requests=2)
-    assert_shape(creds, ACCOUNT, extra=frozenset({"source", "role"}))
+    assert_shape(creds, ACCOUNT, extra=frozenset({"source", "role", "archipel"}))
     assert_shape(creds["source"], SOURCE)
     assert_shape(creds["role"], ROLE)
     assert creds["source"]["note"] == "Welder in Lyon & Paris"  # plain text, as the user edits it

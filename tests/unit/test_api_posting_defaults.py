@@ -18,12 +18,15 @@ def alice(node):
 def test_defaults_set_by_one_app_are_what_every_app_reads(node, alice):
     before = alice.get("/api/v1/preferences").get_json()
     assert before["posting:default:visibility"] == "private" and before["posting:default:language"] is None
+    account = alice.get("/api/v1/accounts/verify_credentials").get_json()
+    assert account["source"]["privacy"] == "private" and account["archipel"] == {"privacy_chosen": False}
     resp = alice.patch("/api/v1/accounts/update_credentials",
                        data={"source[privacy]": "group", "source[language]": "fr"})
     assert resp.status_code == 200, resp.text
     assert resp.get_json()["source"]["privacy"] == "group" and resp.get_json()["source"]["language"] == "fr"
     source = alice.get("/api/v1/accounts/verify_credentials").get_json()["source"]
     assert (source["privacy"], source["language"]) == ("group", "fr")
+    assert alice.get("/api/v1/accounts/verify_credentials").get_json()["archipel"] == {"privacy_chosen": True}
     after = alice.get("/api/v1/preferences").get_json()
     assert after["posting:default:visibility"] == "group" and after["posting:default:language"] == "fr"
     # a post whose app names no visibility gets the user's default
