@@ -110,3 +110,25 @@ def test_only_administrators_reach_the_administration(group, browsers):  # noqa:
     assert not all_css(alain, 'a[href="/web/admin"]')
     alain.get(group["fr"].base + "/web/admin/held")
     assert by_css(alain, "h1").text == "Not found"
+
+
+def test_a_revoked_app_is_refused_at_once(group, alice):
+    """An app alice authorised (password grant, as a phone app of the tests) is listed in her
+    settings; she revokes it there and the node refuses its token on the next request."""
+    import requests
+
+    fr = group["fr"]
+    name = f"Phone app {uuid.uuid4().hex[:6]}"
+    app = requests.post(f"{fr.base}/api/v1/apps", data={"client_name": name, "scopes": "read"}, timeout=30).json()
+    token = requests.post(f"{fr.base}/oauth/token", timeout=30, data={
+        "grant_type": "password", "username": "alice", "password": fr.password, "scope": "read",
+        "client_id": app["client_id"], "client_secret": app["client_secret"]}).json()["access_token"]
+    phone = {"Authorization": f"Bearer {token}"}
+    assert requests.get(f"{fr.base}/api/v1/accounts/verify_credentials", headers=phone, timeout=30).status_code == 200
+    alice.get(fr.base + "/web/settings/apps")
+    grant = next(g for g in all_css(alice, ".grant") if name in g.text)
+    assert "read" in grant.text and "Last used" in grant.text
+    grant.find_element("css selector", "button[type=submit]").click()
+    wait_until(lambda: "notice=revoked" in alice.current_url, 30, message="the revocation")
+    assert name not in by_css(alice, ".grants").text
+    assert requests.get(f"{fr.base}/api/v1/accounts/verify_credentials", headers=phone, timeout=30).status_code == 401
