@@ -28,7 +28,7 @@ VERIFY = "/api/v1/accounts/verify_credentials"
 AUTHORIZATIONS = "/api/archipel/authorizations"
 MAX_FIELDS = 4  # as the API (Mastodon's default)
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "de": "Deutsch"}  # each in its own language
-AUTHORIZATION_ID = "0123456789abcdef"
+HEX = frozenset("0123456789abcdef")  # identity names authorisations by a hex digest
 
 
 @bp.before_app_request
@@ -158,7 +158,7 @@ def apps():
 @signed_in
 def revoke(authorization_id: str):
     _checked_form()
-    if not authorization_id or len(authorization_id) > 64 or set(authorization_id) - set(AUTHORIZATION_ID):
+    if not authorization_id or len(authorization_id) > 64 or set(authorization_id) - HEX:
         abort(404)
     try:
         answer = api().post(f"{AUTHORIZATIONS}/{authorization_id}/revoke").body
