@@ -37,6 +37,9 @@ ROUTES: list[tuple[frozenset[str] | None, re.Pattern, str, str]] = [
     # Review of posts held by the data-loss prevention guard (bearer token only).
     (frozenset({"GET", "POST"}), re.compile(r"^/api/archipel/held(/[A-Za-z0-9_-]+(/(release|reject))?)?$"),
      "outbox", IGNORED),
+    # A user's authorised apps and sessions, and revoking one (identity owns tokens).
+    (frozenset({"GET", "POST"}), re.compile(r"^/api/archipel/authorizations(/[0-9a-f]{1,64}/revoke)?$"),
+     "identity", IGNORED),
     (None, re.compile(r"^/communities(/.*)?$"), "communities", OPTIONAL),
     (None, re.compile(r"^/scim/v2(/.*)?$"), "identity", SERVICE),  # SCIM 2.0 provisioning
     # The web app (services/web): "/" and everything under /web (pages, forms, static files).

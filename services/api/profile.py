@@ -7,9 +7,10 @@ What the company directory owns stays read-only: the name of an account the dire
 the next synchronisation anyway. Asking to change it answers 422 with a message that says
 where to change it; sending it unchanged is fine (apps send the whole form at once).
 What people add — the profile text (``note``), the fields, ``locked`` — is theirs to edit.
-Avatar and header images come with media; until then they are ignored, as are the
-settings Mastodon keeps in ``source`` and the flags (``bot``, ``discoverable``) the
-directory decides here.
+The posting defaults Mastodon keeps in ``source`` (``source[privacy]``,
+``source[language]``) are the api's own (services/api/user_preferences.py). Avatar and
+header images come with media; until then they are ignored, as are ``source[sensitive]``
+and the flags (``bot``, ``discoverable``) the directory decides here.
 """
 
 from __future__ import annotations
@@ -20,12 +21,12 @@ from flask import Blueprint, g, jsonify
 
 from fedkit.protocol.sanitize import text_to_html
 from fedkit.protocol.vocab import PERSON, UPDATE
-from services.api import converter, upstream
+from services.api import converter, upstream, user_preferences
 from services.api.auth import require_scope
 from services.api.entities import account_entity
 from services.api.entities import me as _me
 from services.api.errors import api_error
-from services.api.params import flag, flat_params
+from services.api.params import flag, flat_params, params
 
 bp = Blueprint("profile", __name__)
 
@@ -87,15 +88,20 @@ def update_credentials():
     person = _person(flat_params(), record)
     if isinstance(person, str):
         return api_error(422, person)
+    defaults = user_preferences.asked(params().get("source"))  # source[privacy], source[language]
+    if isinstance(defaults, str):
+        return api_error(422, defaults)
     if len(person) > 2:  # something to change
         published = upstream.publish(username, {"type": UPDATE, "object": person})
         if published.status != 201:
             return api_error(published.status if published.status >= 400 else 422,
                              published.body.get("error_description") or "the profile could not be updated")
         record = upstream.local_account(username)
+    user_preferences.save(username, defaults)
     entity = account_entity(_me())
     if entity is None or record is None:
         return api_error(401, "The access token is invalid", "this account is closed")
     follow_requests = upstream.follow_counts(_me())["follow_requests"]
+    privacy, language = user_preferences.chosen(username)
     return jsonify(converter.credential_account(entity, summary=record.summary, roles=list(record.roles),
-                                                follow_requests=follow_requests))
+                                                follow_requests=follow_requests, privacy=privacy, language=language))

@@ -148,6 +148,7 @@ class OAuthToken(Document, TokenMixin):
     expires_in = me.IntField(default=0)  # 0: no expiry, as Mastodon's app tokens
     revoked = me.BooleanField(default=False)
     hashed = me.BooleanField(default=True)  # records written before hashing have none (credentials.py)
+    last_used_at = me.IntField()  # epoch seconds, to ten minutes (services/identity/authorizations.py)
 
     def check_client(self, client):
         return self.client_id == client.get_client_id()
