@@ -52,3 +52,21 @@ def outside_view(person: dict, shown) -> dict:
     if kept:
         view["attachment"] = kept
     return view
+
+
+SEARCHABLE = ("title", "department", "entity", "location", *DECLARED)
+
+
+def searchable_profile(person: dict) -> dict:
+    """The profile terms of an actor document a people directory filters on (text parts as
+    strings, declared parts as lists of strings); what the document does not say is absent."""
+    out: dict = {}
+    for part in SEARCHABLE:
+        value = person.get(TERMS[part])
+        if part in DECLARED:
+            items = [v.strip()[:60] for v in as_list(value) if isinstance(v, str) and v.strip()][:20]
+            if items:
+                out[part] = items
+        elif isinstance(value, str) and value.strip():
+            out[part] = value.strip()[:200]
+    return out

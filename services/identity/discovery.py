@@ -9,7 +9,13 @@ from fedkit.contracts.communities import CommunitiesClient
 from fedkit.contracts.outbox import OutboxClient
 from fedkit.protocol.local_ids import USERS, local_community, local_name
 from fedkit.protocol.tombstone import tombstone
-from fedkit.protocol.vocab import AP_CONTENT_TYPE, PERSON, instance_actor_id, local_actor_id
+from fedkit.protocol.vocab import (
+    AP_CONTENT_TYPE,
+    PERSON,
+    PERSON_CONTEXT,
+    instance_actor_id,
+    local_actor_id,
+)
 from fedkit.rules.policy import node_audience, viewer_of
 from fedkit.rules.profile_view import outside_view
 from fedkit.rules.registry import load_registry
@@ -161,7 +167,8 @@ def _person(username: str, *, whole: bool):
     if key is None:
         abort(500)
     person = person_json(account, key.public_pem, _config())
-    return activity_json(person if whole else outside_view(person, _config().profile_public_fields))
+    return activity_json(person if whole else outside_view(person, _config().profile_public_fields),
+                         context=PERSON_CONTEXT)
 
 
 @bp.get("/actor")

@@ -4,9 +4,10 @@ sent it: the api's update_credentials and PATCH /api/archipel/profile publish on
 What the directory owns (directory_profile.py) is refused when the edit would change it,
 with a message that says where to change it; sent unchanged (apps send the whole form,
 a C2S client sends back the document it read) it is fine and ignored. The declared lists
-(``skills``, ``interests``, ``languages``, ``projects``) are set by their terms; a free
-field named like a profile part (``Skills``, ``Department``…) is that part as shown, not
-a field of its own.
+(``skills``, ``interests``, ``languages``, ``projects``) are set by their terms (which
+PATCH /api/archipel/profile sends); a field named like a profile part (``Skills``,
+``Department``…) is that part as shown, not a field of its own: unchanged it is ignored,
+changed it is refused like the part.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from services.identity.directory_profile import MAX_ITEM, MAX_ITEMS, clean_list,
 
 MAX_NAME, MAX_SUMMARY, MAX_FIELDS, MAX_FIELD = 200, 5000, 4, 255  # Mastodon's limits for fields
 WHERE = "it comes from the company directory; ask for the change there"
+DECLARED_PATH = "/api/archipel/profile"
 
 
 class Refused(ValueError):
@@ -46,7 +48,9 @@ def _directory_value(part: str, person_value, base_url: str) -> str:
     return person_value.strip() if isinstance(person_value, str) else ""
 
 
-def _check_directory(account, person: dict, base_url: str) -> None:
+def _check_parts(account, person: dict, base_url: str) -> None:
+    """Refuse a change of a directory part (its term or its field), or of a declared list
+    through a field named like it (the lists have their term, and their endpoint)."""
     current = directory_fields(account)
     for part in DIRECTORY:
         if part == "photo":
@@ -57,6 +61,8 @@ def _check_directory(account, person: dict, base_url: str) -> None:
         part = part_of_label(item.get("name")) if isinstance(item, dict) else None
         if part in DIRECTORY and _plain(item.get("value")) != current.get(part, ""):
             raise Refused(f"Validation failed: {LABELS[part].lower()}: {WHERE}")
+        if part in DECLARED and _plain(item.get("value")) != ", ".join(getattr(account, part, None) or []):
+            raise Refused(f"Validation failed: {LABELS[part].lower()} are declared with PATCH {DECLARED_PATH}")
 
 
 def _free_fields(attachment) -> list[dict]:
@@ -73,7 +79,7 @@ def _free_fields(attachment) -> list[dict]:
 def changes(account, person: dict, base_url: str) -> dict:
     """The Account fields an Update of ``account``'s Person changes; ``Refused`` if it
     would change what the directory owns or gives a declared list that is not one."""
-    _check_directory(account, person, base_url)
+    _check_parts(account, person, base_url)
     out: dict = {}
     name = person.get("name")
     if isinstance(name, str) and name.strip() != (account.display_name or "") and name.strip() != account.username:
