@@ -26,13 +26,15 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from urllib.parse import urlsplit
 
 from fedkit.protocol.sanitize import sanitize_html
 from fedkit.protocol.vocab import PROPERTY_VALUE, local_actor_id
-from fedkit.rules.profile_view import DECLARED, DIRECTORY, LABELS, TERMS, part_of_label
+from fedkit.rules.profile_view import DECLARED, DIRECTORY, LABELS, TERMS
 
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+USERNAME = re.compile(r"^[a-z0-9_][a-z0-9_.-]{0,63}$")  # as Account.username
 MAX_ITEMS, MAX_ITEM = 20, 60
 # The provider's claims that fill a directory part SCIM leaves empty.
 CLAIMS = {"title": ("job_title",), "department": ("department",), "entity": ("organization",),
@@ -47,6 +49,13 @@ def _chosen(values) -> dict:
 
 def _text(value) -> str:
     return value.strip()[:200] if isinstance(value, str) else ""
+
+
+def _manager(manager) -> str:
+    """The manager's username: a SCIM User id on this node is its username (scim_backend.py);
+    another id (another system's) names no actor here and is left out."""
+    value = _text(manager.get("value")).lower() if isinstance(manager, dict) else ""
+    return value if USERNAME.match(value) else ""
 
 
 def claims_of(claims: dict) -> dict[str, str]:
@@ -71,7 +80,7 @@ def directory_fields(account) -> dict[str, str]:
         "title": _text(scim.get("title")),
         "department": _text(enterprise.get("department")),
         "entity": _text(enterprise.get("organization")) or _text(enterprise.get("division")),
-        "manager": _text(manager.get("value")) if isinstance(manager, dict) else "",
+        "manager": _manager(manager),
         "location": _text(_chosen(scim.get("addresses")).get("locality")),
         "phone": _text(_chosen(scim.get("phoneNumbers")).get("value")),
         "photo": _text(_chosen(scim.get("photos")).get("value")),
@@ -101,13 +110,6 @@ def clean_list(value) -> list[str] | None:
         if item.strip():
             out.setdefault(item.strip().casefold(), " ".join(item.split()))
     return list(out.values())
-
-
-def directory_value_of_label(name: str, account) -> str | None:
-    """The directory's value shown under a field named like a directory part ("" when the
-    directory has none); None when the name is no directory part's."""
-    part = part_of_label(name)
-    return directory_fields(account).get(part, "") if part in DIRECTORY else None
 
 
 def profile_document(account, base_url: str) -> dict:

@@ -258,3 +258,15 @@ def test_a_cached_remote_person_keeps_its_profile_for_the_directory(node):
     assert cached.profile == {"title": "Welding engineer", "department": "Fabrication", "entity": "Archipel DE",
                               "skills": ["welding"]}
     assert CachedActor.objects(profile__skills="welding").count() == 1
+
+
+def test_a_manager_is_linked_only_when_the_id_names_an_account_here():
+    from types import SimpleNamespace
+
+    from services.identity.directory_profile import directory_fields
+
+    def manager(value):
+        stored = json.dumps({ENTERPRISE: {"manager": {"value": value, "displayName": "Berta"}}})
+        return directory_fields(SimpleNamespace(scim_attributes=stored)).get("manager")
+
+    assert (manager("Berta"), manager("8f1c 22/x"), manager(""), manager(5)) == ("berta", None, None, None)
