@@ -27,6 +27,7 @@ from fedkit.protocol.vocab import (
     id_of,
     type_of,
 )
+from fedkit.rules.profile_view import part_of_label
 
 # What the node shows for an account with no avatar or header image (served by the api,
 # services/api/media_defaults.py), at the paths Mastodon uses for its own defaults.
@@ -178,8 +179,9 @@ def credential_account(entity: dict, *, summary: str, roles: list[str], follow_r
         **entity,
         "source": {
             "note": plain_text(_text(summary)),
+            # the person's own fields (what an app's form edits), not the profile's parts
             "fields": [{"name": f["name"], "value": plain_text(f["value"]), "verified_at": None}
-                       for f in entity["fields"]],
+                       for f in entity["fields"] if not part_of_label(f["name"])],
             "privacy": privacy or DEFAULT_PRIVACY,
             "sensitive": False,
             "language": language,

@@ -32,6 +32,14 @@ class Account(Document):
     summary = me.StringField(default="")
     # What the person adds to their profile (Mastodon's fields): [{"name", "value" (HTML)}].
     profile_fields = me.ListField(me.DictField())
+    # What the person declares beyond the directory (services/identity/directory_profile.py).
+    skills = me.ListField(me.StringField())
+    interests = me.ListField(me.StringField())
+    languages = me.ListField(me.StringField())
+    projects = me.ListField(me.StringField())
+    # The profile claims of the group's provider at the last sign-in (oidc.py): used where
+    # SCIM gives no value.
+    directory_claims = me.DictField()
     locked = me.BooleanField(default=False)  # manuallyApprovesFollowers
     password_hash = me.StringField()
     suspended = me.BooleanField(default=False)
