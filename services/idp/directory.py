@@ -134,6 +134,8 @@ def upsert_employee(username: str, *, home_node: str | None = None, name: str | 
     if password is not None:
         employee.set_password(password)
     if mfa_secret is not None:
+        if mfa_secret:
+            totp.check_secret(mfa_secret)
         if mfa_secret != employee.mfa_secret:
             employee.mfa_last_step = None
         employee.mfa_secret = mfa_secret or None
