@@ -24,8 +24,15 @@ AMR_PWD = ["pwd"]
 AMR_MFA = ["pwd", "otp"]
 ROLE_PATTERN = re.compile(r"^[a-z][a-z0-9_:-]{0,63}$")
 
-FAILED = "Unknown user, wrong password or code, or too many failed attempts."
-NEED_CODE = "Enter the one-time code from your authenticator app."
+
+
+def N_(message: str) -> str:
+    """Marks a message for the catalogues (translations/); the page translates it when shown."""
+    return message
+
+
+FAILED = N_("Unknown user, wrong password or code, or too many failed attempts.")
+NEED_CODE = N_("Enter the one-time code from your authenticator app.")
 _DUMMY_HASH = generate_password_hash("not-a-password")
 
 
