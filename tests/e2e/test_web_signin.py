@@ -122,3 +122,34 @@ def test_an_employee_of_another_subsidiary_is_shown_the_way_home(group, browsers
     assert fr.db.accounts.find_one({"_id": "bob"}) is None
     link = by_css(bob, "main a.button.primary")
     assert link.get_attribute("href") == f"{de.base}/web/login"
+
+
+def test_the_demo_administrator_signs_in_with_her_one_time_code(group):
+    """anna, fr's demo administrator, is enrolled in a second factor (the secret the launcher
+    prints): the provider asks her code, refuses a wrong one, and the right one signs her in
+    at fr as an administrator."""
+    import re
+
+    import requests
+
+    from services.idp import totp
+    from tests.e2e.sso_support import follow_to_node, start_sso
+
+    fr = group["fr"]
+    printed = next(line for line in group.idp.one_time_codes if line.startswith("anna "))
+    secret = printed.rsplit(" ", 1)[1]
+    browser = requests.Session()
+    authorize = start_sso(fr.base, browser).headers["Location"]
+    form = browser.get(authorize)
+    fields = {"csrf": re.search(r'name="csrf" value="([^"]+)"', form.text).group(1), "username": "anna",
+              "password": fr.password}
+    asked = browser.post(authorize, data=fields, allow_redirects=False)
+    assert asked.status_code == 401 and "one-time code" in asked.text
+    wrong = f"{(int(totp.code_at(secret)) + 1) % 10**6:06d}"
+    refused = browser.post(authorize, data={**fields, "otp": wrong}, allow_redirects=False)
+    assert refused.status_code == 401 and "Location" not in refused.headers
+    accepted = browser.post(authorize, data={**fields, "otp": totp.code_at(secret)}, allow_redirects=False)
+    back = follow_to_node(fr.base, browser, accepted)
+    assert back.status_code == 302, back.text
+    account = fr.db.accounts.find_one({"_id": "anna"})
+    assert account is not None and "node_admin" in account["roles"]
