@@ -85,6 +85,18 @@ def test_sign_in_in_french_without_consent_then_sign_out_and_in_again(group, bro
     assert len(web_tokens(fr, "alain")) == 1
     assert not csp_violations(alain)
     screenshot(alain, "signin-home-fr-desktop")
+    # a third-party app is still asked for, on a consent page in French
+    app = fr.http.post(f"{fr.base}/api/v1/apps", data={"client_name": "Appli tierce",
+                                                       "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
+                                                       "scopes": "read"}).json()
+    alain.get(f"{fr.base}/oauth/authorize?response_type=code&client_id={app['client_id']}"
+              "&redirect_uri=urn:ietf:wg:oauth:2.0:oob&scope=read")
+    assert by_css(alain, "h1").text == "Autoriser Appli tierce"
+    assert by_css(alain, 'button[name="confirm"][value="yes"]').text == "Autoriser"
+    assert accessibility_problems(alain) == []
+    screenshot(alain, "signin-consent-fr-desktop")
+    screenshot(alain, "signin-consent-fr-375", PHONE)
+    alain.get(fr.base + "/web/home")
 
     # signing out revokes the token and ends the node's own session...
     by_css(alain, "form.signout button").click()
