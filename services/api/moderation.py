@@ -1,0 +1,136 @@
+"""The moderation use cases behind reports.py and admin_reports.py.
+
+Who moderates: a local account with the ``node_admin`` or ``moderator`` role (from the
+group directory, services/identity), through a token with Mastodon's ``admin:*`` scopes.
+
+Filing: a signed-in user reports an account they may see, and posts of it they may see;
+anything else is a 404, as Mastodon's ReportService (statuses are looked up among the
+target's) — decided by the same visibility policy as every read. The inbox stores the
+report and forwards it (services/inbox/reports.py).
+
+Acting (Mastodon's ``POST /api/v1/admin/accounts/:id/action`` with a ``report_id``): the
+subset that maps to Archipel — ``none`` (resolve; with ``text``, a warning) and
+``delete_statuses`` (an Archipel extra named after Mastodon's AccountWarning action:
+each reported post of this node is deleted by a Delete from its author, the path the
+author's own deletion takes, so it federates as any deletion). Marking sensitive and
+closing accounts are not taken here (422): closing an account is the directory's
+(SCIM) or an operator's act (services/identity/lifecycle.py).
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from fedkit.protocol.local_ids import is_local, local_username
+from fedkit.protocol.vocab import as_list, audience_of, id_of
+from fedkit.rules.community_facts import is_group_actor
+from services.api import ids, reports_upstream, upstream
+from services.api.entities import account_entity, author_of, visible_object
+
+MODERATOR_ROLES = ("node_admin", "moderator")
+CATEGORIES = ("spam", "legal", "violation", "other")
+COMMENT_MAX = 1000
+ACTIONS = ("none", "delete_statuses")
+NOT_HERE = ("sensitive", "disable", "silence", "suspend")
+
+
+class ModerationError(Exception):
+    def __init__(self, status: int, message: str, description: str | None = None):
+        super().__init__(message)
+        self.status, self.message, self.description = status, message, description or message
+
+
+def _config():
+    return current_app.config["ARCHIPEL"]
+
+
+def is_moderator(username: str | None) -> bool:
+    record = upstream.local_account(username) if username else None
+    return bool(record and not record.suspended and set(record.roles) & set(MODERATOR_ROLES))
+
+
+def _strings(value) -> list[str]:
+    return [v for v in as_list(value) if isinstance(v, str) and v]
+
+
+def file_report(reporter: str, params: dict) -> dict:
+    """The inbox's report of ``reporter``'s ``POST /api/v1/reports`` parameters."""
+    account_id = params.get("account_id")
+    if not isinstance(account_id, str) or not account_id:
+        raise ModerationError(422, "Validation failed: account_id is missing")
+    target = ids.actor_of(account_id)
+    if target is None or account_entity(target) is None:
+        raise ModerationError(404, "Record not found", "no such account")
+    if target == f"{_config().base_url}/users/{reporter}":
+        raise ModerationError(422, "Validation failed: you cannot report yourself")
+    comment = params.get("comment") or ""
+    category = params.get("category") or ("violation" if params.get("rule_ids") else "other")
+    if not isinstance(comment, str) or len(comment) > COMMENT_MAX:
+        raise ModerationError(422, f"Validation failed: comment is longer than {COMMENT_MAX} characters")
+    if category not in CATEGORIES:
+        raise ModerationError(422, f"Validation failed: category must be one of {', '.join(CATEGORIES)}")
+    posts = [_reported_post(target, sid) for sid in _strings(params.get("status_ids"))]
+    communities = sorted({a for post in posts for a in audience_of(post) if _is_community(a)})
+    return reports_upstream.file(
+        reporter_username=reporter, target=target, status_uris=[id_of(p) for p in posts], comment=comment,
+        category=category, rule_ids=_strings(params.get("rule_ids")), communities=communities,
+        forward=params.get("forward") in (True, "true", "1", "on"))
+
+
+def _reported_post(target: str, status_id: str) -> dict:
+    uri = ids.uri_of_status(status_id)
+    post = visible_object(uri) if uri else None
+    if post is None or author_of(post) != target:
+        raise ModerationError(404, "Record not found", f"no status {status_id} of that account")
+    return post
+
+
+def _is_community(addressee: str) -> bool:
+    """A community (FEP-1b12 Group) the post was addressed to; a public or followers
+    collection is none (only actors are asked about)."""
+    if addressee.endswith("/followers") or "#" in addressee or "/audiences/" in addressee:
+        return False
+    return is_group_actor(addressee, _config())
+
+
+def act(moderator: str, account_id: str, params: dict) -> dict:
+    """Mastodon's account action on a report's account (see the module)."""
+    kind, text = params.get("type") or "none", params.get("text") or ""
+    if kind in NOT_HERE:
+        raise ModerationError(422, f"Validation failed: type {kind} is not available on Archipel",
+                              "close an account through the group directory; "
+                              f"available types: {', '.join(ACTIONS)}")
+    if kind not in ACTIONS:
+        raise ModerationError(422, f"Validation failed: type must be one of {', '.join(ACTIONS + NOT_HERE)}")
+    if not isinstance(text, str) or len(text) > 5000:
+        raise ModerationError(422, "Validation failed: text must be a string of at most 5000 characters")
+    report_id = params.get("report_id")
+    report = reports_upstream.report(str(report_id)) if report_id else None
+    target = ids.actor_of(account_id)
+    if report is None or report["target"] != target:
+        raise ModerationError(404 if report_id else 422, "Record not found" if report_id else
+                              "Validation failed: report_id is missing", "a report about that account")
+    removed = _delete_posts(report) if kind == "delete_statuses" else []
+    return reports_upstream.resolve(report["id"], moderator=moderator, action=kind, text=text,
+                                    status_uris=removed)
+
+
+def _delete_posts(report: dict) -> list[str]:
+    """Each reported post of this node goes, by a Delete from its author (a Tombstone here
+    and on every server that has it). Another node's post: its moderators act (the report
+    was forwarded to them)."""
+    base = _config().base_url
+    posts = report["status_uris"]
+    if not posts or not all(is_local(p, base) for p in posts):
+        raise ModerationError(422, "Validation failed: no post of this node to delete",
+                              "another node's post is removed by its own moderators")
+    author = local_username(report["target"], base)
+    if author is None:
+        raise ModerationError(422, "Validation failed: the account is not of this node")
+    for uri in posts:
+        published = upstream.publish(author, {"type": "Delete", "object": uri})
+        if published.status >= 300 and published.status != 404:
+            raise ModerationError(published.status if 400 <= published.status < 500 else 502,
+                                  "The post could not be deleted", str(published.body.get("error_description")))
+    return posts
+

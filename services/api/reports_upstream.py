@@ -1,0 +1,44 @@
+"""The api's calls for moderation, beside upstream.py (kept apart so that module stays
+short): the inbox's reports through their contract (fedkit/contracts/reports.py), a
+service that does not answer becoming ``Unavailable`` (503) as in upstream.py."""
+
+from __future__ import annotations
+
+from fedkit.contracts.reports import Refused, ReportsClient
+from fedkit.runtime.internal import internal_client
+from services.api.upstream import _answering
+
+__all__ = ["Refused", "file", "queue", "report", "assign", "resolve"]
+
+
+def _reports() -> ReportsClient:
+    return ReportsClient(internal_client())
+
+
+def file(**fields) -> dict:
+    with _answering("inbox"):
+        return _reports().file(**fields)
+
+
+def queue(**query) -> list[dict]:
+    with _answering("inbox"):
+        return _reports().queue(**query)
+
+
+def report(number: str) -> dict | None:
+    """One report, or None when there is no such report."""
+    try:
+        with _answering("inbox"):
+            return _reports().report(number)
+    except Refused:
+        return None
+
+
+def assign(number: str, moderator: str | None) -> dict:
+    with _answering("inbox"):
+        return _reports().assign(number, moderator)
+
+
+def resolve(number: str, **fields) -> dict:
+    with _answering("inbox"):
+        return _reports().resolve(number, **fields)

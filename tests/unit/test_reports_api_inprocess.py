@@ -1,0 +1,150 @@
+"""Reports through the client API in-process (services/api/reports.py, admin_reports.py):
+a user reports what they may see (404 for the rest), the node's moderators — and nobody
+else — see the queue, act on a report (the post deleted by the author's own Delete, the
+author warned, every step audited) and the reporter is told; a report about another
+node's account leaves as a Flag of the instance actor, without the reporter's name."""
+
+from __future__ import annotations
+
+import pytest
+
+from fedkit.protocol.vocab import PUBLIC
+from services.identity.models import Account
+from services.inbox.report_models import ModerationAction, Report
+from services.outbox.models import LocalObject, OutboxActivity
+from tests.inprocess import MEMBER
+from tests.unit.api_support import api_user
+
+ADMIN_SCOPES = "read write follow admin:read admin:write"
+BOB = f"{MEMBER}/users/bob"
+
+
+@pytest.fixture
+def fr(node):
+    node.alice = api_user(node, "alice")
+    node.amelie = api_user(node, "amelie")
+    node.alain = api_user(node, "alain", ADMIN_SCOPES)
+    Account.objects(username="alain").update_one(set__roles=["moderator"])
+    node.remote_actor(f"{MEMBER}/actor", actor_type="Application")
+    node.bob = node.remote_actor(BOB)
+    return node
+
+
+def _status(user, text: str, visibility: str = "public") -> dict:
+    resp = user.post("/api/v1/statuses", json={"status": text, "visibility": visibility})
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    user.node.run()
+    return resp.get_json()
+
+
+def _report(user, **fields):
+    return user.post("/api/v1/reports", json=fields)
+
+
+def test_a_report_is_filed_as_mastodon_answers_it(fr):
+    post = _status(fr.alice, "rude words")
+    resp = _report(fr.amelie, account_id=post["account"]["id"], status_ids=[post["id"]], comment="rude",
+                   category="other")
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    body = resp.get_json()
+    assert (body["comment"], body["status_ids"], body["action_taken"], body["forwarded"]) == (
+        "rude", [post["id"]], False, False)
+    assert body["target_account"]["username"] == "alice"
+    stored = Report.objects.get()
+    assert (stored.reporter_username, stored.status_uris) == ("amelie", [post["uri"]])
+
+
+def test_what_one_may_not_see_cannot_be_reported(fr):
+    private = _status(fr.alice, "for my followers", "private")
+    alice_id = private["account"]["id"]
+    assert _report(fr.amelie, account_id=alice_id, status_ids=[private["id"]]).status_code == 404
+    assert _report(fr.amelie, account_id="999999999").status_code == 404
+    assert _report(fr.amelie, status_ids=[private["id"]]).status_code == 422  # no account_id
+    assert _report(fr.amelie, account_id=alice_id, category="gossip").status_code == 422
+    assert _report(fr.amelie, account_id=alice_id, comment="x" * 1001).status_code == 422
+    # Another author's post under alice's name: not hers, so not found among her statuses.
+    hers = _status(fr.amelie, "mine")
+    assert _report(fr.alain, account_id=alice_id, status_ids=[hers["id"]]).status_code == 404
+    assert Report.objects.count() == 0
+
+
+def test_a_report_about_another_nodes_account_leaves_as_a_flag(fr):
+    from services.api.ids import account_id
+
+    bob_id = account_id(BOB)  # the id an app got for him (a search, a post of his)
+    resp = _report(fr.amelie, account_id=bob_id, comment="spam from bob", category="spam")
+    assert resp.status_code == 200 and resp.get_json()["forwarded"] is True
+    flag = OutboxActivity.objects(activity_type="Flag").get()
+    assert flag.actor == f"{fr.base}/actor" and flag.recipients == [BOB]
+    assert flag.raw["object"] == [BOB] and flag.raw["content"] == "spam from bob"
+    assert "amelie" not in str(flag.raw)  # the reporter is not named (Mastodon's Flag)
+    fr.run()
+    assert set(fr.deliveries(flag.activity_id)) == {f"{MEMBER}/inbox"}
+
+
+def test_only_moderators_see_the_queue(fr):
+    post = _status(fr.alice, "hm")
+    _report(fr.amelie, account_id=post["account"]["id"], status_ids=[post["id"]], comment="see this")
+    assert fr.amelie.get("/api/v1/admin/reports").status_code == 403  # no admin scope
+    stranger = api_user(fr, "albert", ADMIN_SCOPES)  # the scope without the role
+    assert stranger.get("/api/v1/admin/reports").status_code == 403
+    resp = fr.alain.get("/api/v1/admin/reports")
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    [shown] = resp.get_json()
+    assert shown["comment"] == "see this" and shown["account"]["username"] == "amelie"
+    assert shown["target_account"]["username"] == "alice" and [s["id"] for s in shown["statuses"]] == [post["id"]]
+    assert fr.alain.get(f"/api/v1/admin/reports/{shown['id']}").get_json()["id"] == shown["id"]
+    assert fr.alain.get("/api/v1/admin/reports/12345").status_code == 404
+
+
+def test_a_moderator_removes_the_post_warns_and_the_reporter_is_told(fr):
+    post = _status(fr.alice, "remove me")
+    report = _report(fr.amelie, account_id=post["account"]["id"], status_ids=[post["id"]],
+                     comment="against the charter").get_json()
+    mine = fr.alain.post(f"/api/v1/admin/reports/{report['id']}/assign_to_self").get_json()
+    assert mine["assigned_account"]["username"] == "alain"
+    resp = fr.alain.post(f"/api/v1/admin/accounts/{post['account']['id']}/action",
+                         json={"type": "delete_statuses", "report_id": report["id"], "text": "Charter §3"})
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    fr.run()
+    assert LocalObject.objects(object_id=post["uri"]).get().deleted  # by alice's own Delete
+    assert fr.alice.get(f"/api/v1/statuses/{post['id']}").status_code == 404
+    warned = fr.alice.get("/api/v1/notifications").get_json()
+    [warning] = [n for n in warned if n["type"] == "moderation_warning"]
+    assert warning["moderation_warning"]["text"] == "Charter §3"
+    assert warning["moderation_warning"]["action"] == "delete_statuses"
+    assert warning["account"]["username"] == "alice"  # from the recipient's own account, as Mastodon
+    [told] = [n for n in fr.amelie.get("/api/v1/notifications").get_json() if n["type"] == "report_resolved"]
+    assert told["report"]["action_taken"] is True and told["report"]["id"] == report["id"]
+    trail = [(a.by, a.action, a.reason) for a in ModerationAction.objects.order_by("at")]
+    assert trail == [("alain", "assign", ""), ("alain", "delete_statuses", "Charter §3")]
+    assert fr.alain.get("/api/v1/admin/reports").get_json() == []  # resolved ones are not in the queue
+    assert len(fr.alain.get("/api/v1/admin/reports", query_string={"resolved": "true"}).get_json()) == 1
+
+
+def test_unsupported_actions_are_refused_clearly(fr):
+    post = _status(fr.alice, "x")
+    report = _report(fr.amelie, account_id=post["account"]["id"], status_ids=[post["id"]]).get_json()
+    url = f"/api/v1/admin/accounts/{post['account']['id']}/action"
+    resp = fr.alain.post(url, json={"type": "suspend", "report_id": report["id"]})
+    assert resp.status_code == 422 and "not available" in resp.get_json()["error"]
+    assert fr.alain.post(url, json={"type": "none"}).status_code == 422  # no report
+    assert fr.alain.post(url, json={"type": "none", "report_id": "777"}).status_code == 404
+    assert not Report.objects.get().action_taken
+
+
+def test_a_member_nodes_report_is_answered_to_that_node(fr):
+    """Resolved without action: de's instance actor gets a Reject of its Flag."""
+    from tests.unit.test_flag_inprocess import DE_NODE, _flag
+
+    post = _status(fr.alice, "reported from de")
+    resp = fr.deliver(_flag(9, DE_NODE, [fr.actor("alice"), post["uri"]], "from berta"),
+                      by=fr.remote_actor(DE_NODE, actor_type="Application"))
+    assert resp.status_code == 202
+    fr.run()
+    [shown] = fr.alain.get("/api/v1/admin/reports").get_json()
+    assert shown["comment"] == "from berta" and shown["account"]["domain"] == MEMBER.split("//")[1]
+    assert fr.alain.post(f"/api/v1/admin/reports/{shown['id']}/resolve").status_code == 200
+    answer = OutboxActivity.objects(activity_type="Reject").get()
+    assert answer.recipients == [DE_NODE] and answer.raw["object"] == {"id": f"{MEMBER}/flags/9", "type": "Flag"}
+    assert PUBLIC not in str(answer.raw)
