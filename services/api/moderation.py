@@ -26,6 +26,7 @@ from fedkit.protocol.vocab import as_list, audience_of, id_of
 from fedkit.rules.community_facts import is_group_actor
 from services.api import ids, reports_upstream, upstream
 from services.api.entities import account_entity, author_of, visible_object
+from services.api.params import flag
 
 MODERATOR_ROLES = ("node_admin", "moderator")
 CATEGORIES = ("spam", "legal", "violation", "other")
@@ -74,7 +75,7 @@ def file_report(reporter: str, params: dict) -> dict:
     return reports_upstream.file(
         reporter_username=reporter, target=target, status_uris=[id_of(p) for p in posts], comment=comment,
         category=category, rule_ids=_strings(params.get("rule_ids")), communities=communities,
-        forward=params.get("forward") in (True, "true", "1", "on"))
+        forward=flag(params.get("forward")))
 
 
 def _reported_post(target: str, status_id: str) -> dict:

@@ -37,7 +37,7 @@ def admin_account(actor: str | None) -> dict | None:
     entity = account_of(actor)
     username = local_username(actor, _base())
     record = upstream.local_account(username) if username else None
-    host = urlsplit(actor).hostname or ""
+    host = urlsplit(actor).netloc
     if entity is None:
         entity = {"id": ids.account_id(actor), "username": host, "acct": host, "uri": actor, "url": actor}
     return {"id": entity["id"], "username": entity.get("username", ""), "domain": None if username else host,
