@@ -15,8 +15,9 @@ from fedkit.contracts import Transport, path_of
 SERVICE = "inbox"
 
 # POST {reporter_username, target, status_uris, comment, category, rule_ids, communities,
-# forward}: file a local user's report (and forward it); GET ?resolved=&target=&limit=&max_id=
-# &since_id=: the moderators' queue, newest first.
+# forward}: file a local user's report (and forward it); GET ?resolved=&target=&in_community=
+# &limit=&max_id=&since_id=: the moderators' queue, newest first (in_community=1: only reports
+# about posts addressed to a community, for its moderators).
 REPORTS = "/internal/reports"
 REPORT = "/internal/reports/<number>"  # GET: one report
 REPORT_ASSIGN = "/internal/reports/<number>/assign"  # POST {moderator}: null unassigns
@@ -53,10 +54,11 @@ class ReportsClient:
             "comment": comment, "category": category, "rule_ids": rule_ids, "communities": communities,
             "forward": forward})
 
-    def queue(self, *, resolved: bool | None = None, target: str | None = None, limit: int = 100,
-              max_id: str | None = None, since_id: str | None = None) -> list[dict]:
+    def queue(self, *, resolved: bool | None = None, target: str | None = None, in_community: bool = False,
+              limit: int = 100, max_id: str | None = None, since_id: str | None = None) -> list[dict]:
         params = {"resolved": None if resolved is None else ("1" if resolved else "0"), "target": target,
-                  "limit": limit, "max_id": max_id, "since_id": since_id}
+                  "in_community": "1" if in_community else None, "limit": limit, "max_id": max_id,
+                  "since_id": since_id}
         return list(self._call("GET", REPORTS, params={k: v for k, v in params.items() if v is not None})["items"])
 
     def report(self, number: str) -> dict:

@@ -1,7 +1,9 @@
 """The moderation use cases behind reports.py and admin_reports.py.
 
 Who moderates: a local account with the ``node_admin`` or ``moderator`` role (from the
-group directory, services/identity), through a token with Mastodon's ``admin:*`` scopes.
+group directory, services/identity), through a token with Mastodon's ``admin:*`` scopes;
+and, for the reports about posts addressed to a community of this node, that community's
+owner, managers and moderators (FEP-1b12: a Group's moderators), who see and resolve them.
 
 Filing: a signed-in user reports an account they may see, and posts of it they may see;
 anything else is a 404, as Mastodon's ReportService (statuses are looked up among the
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from fedkit.protocol.local_ids import is_local, local_username
+from fedkit.protocol.local_ids import is_local, local_community, local_username
 from fedkit.protocol.vocab import as_list, audience_of, id_of
 from fedkit.rules.community_facts import is_group_actor
 from services.api import ids, reports_upstream, upstream
@@ -29,6 +31,7 @@ from services.api.entities import account_entity, author_of, visible_object
 from services.api.params import flag
 
 MODERATOR_ROLES = ("node_admin", "moderator")
+COMMUNITY_MODERATORS = ("owner", "manager", "moderator")  # services/communities/models.py
 CATEGORIES = ("spam", "legal", "violation", "other")
 COMMENT_MAX = 1000
 ACTIONS = ("none", "delete_statuses")
@@ -46,8 +49,24 @@ def _config():
 
 
 def is_moderator(username: str | None) -> bool:
+    """A moderator or administrator of this node."""
     record = upstream.local_account(username) if username else None
     return bool(record and not record.suspended and set(record.roles) & set(MODERATOR_ROLES))
+
+
+def moderates(report: dict, username: str | None) -> bool:
+    """May ``username`` handle this report: a node moderator any; a community's owner,
+    managers and moderators those about posts addressed to their community (their own
+    tools then remove a post from it or ban its author: services/communities)."""
+    if is_moderator(username):
+        return True
+    return any(_moderates_community(c) for c in report.get("communities", []))
+
+
+def _moderates_community(actor: str) -> bool:
+    slug = local_community(actor, _config().base_url)
+    info = upstream.community(slug) if slug and actor == f"{_config().base_url}/communities/{slug}" else None
+    return bool(info and info.get("membership") == "member" and info.get("role") in COMMUNITY_MODERATORS)
 
 
 def _strings(value) -> list[str]:

@@ -31,7 +31,7 @@ OUTCOME_ACTED, OUTCOME_DISMISSED = "acted", "dismissed"
 class Report(Document):
     meta = {"collection": "reports",
             "indexes": [{"fields": ["number"], "unique": True}, {"fields": ["uri"], "unique": True},
-                        ("action_taken", "-number"), "target"]}
+                        ("action_taken", "-number"), ("in_community", "-number"), "target"]}
     number = me.IntField(required=True)  # its Mastodon id
     uri = me.StringField(required=True)  # the Flag's id: sent from here, or received
     reporter = me.StringField(required=True)  # a local actor, or the sending server's instance actor
@@ -43,6 +43,7 @@ class Report(Document):
     rule_ids = me.ListField(me.StringField())
     forwarded_to = me.ListField(me.StringField())  # actors the Flag was sent to (their servers')
     communities = me.ListField(me.StringField())  # communities the reported posts were addressed to
+    in_community = me.BooleanField(default=False)  # communities is not empty (their moderators' queue)
     created_at = me.DateTimeField(default=now)
     updated_at = me.DateTimeField(default=now)
     assigned_to = me.StringField()  # a local moderator's username

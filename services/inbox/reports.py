@@ -25,13 +25,21 @@ import requests
 
 from fedkit.contracts.outbox import OutboxClient
 from fedkit.protocol.local_ids import is_local, local_username
-from fedkit.protocol.vocab import ACCEPT, AS_CONTEXT, FLAG, REJECT, activity_url, instance_actor_id
+from fedkit.protocol.vocab import (
+    ACCEPT,
+    AS_CONTEXT,
+    FLAG,
+    REJECT,
+    TOMBSTONE,
+    activity_url,
+    instance_actor_id,
+)
 from fedkit.rules.registry import load_registry
 from fedkit.runtime import clock
 from fedkit.runtime.config import Config
 from fedkit.runtime.internal import InternalClient
 from services.inbox.context import next_seq
-from services.inbox.models import Notification
+from services.inbox.models import Notification, ReceivedObject
 from services.inbox.report_models import (
     ACTIONS,
     DELETE_STATUSES,
@@ -82,7 +90,7 @@ def file_local(config: Config, internal: InternalClient, *, reporter_username: s
     report = Report(number=next_seq(), uri=activity_url(config.base_url, uuid.uuid4().hex),
                     reporter=f"{config.base_url}/users/{reporter_username}", reporter_username=reporter_username,
                     target=target, status_uris=status_uris, comment=comment[:COMMENT_MAX], category=category,
-                    rule_ids=rule_ids, communities=communities)
+                    rule_ids=rule_ids, communities=communities, in_community=bool(communities))
     report.save(force_insert=True)
     recipients = _flag_recipients(config, target, communities, forward)
     if recipients:
@@ -114,7 +122,8 @@ def file_received(*, flag_id: str, sender: str, target: str, status_uris: list[s
     """Another server's Flag, filed once (a repeated delivery files nothing)."""
     try:
         report = Report(number=next_seq(), uri=flag_id, reporter=sender, target=target, status_uris=status_uris,
-                        comment=comment[:COMMENT_MAX], category="other", communities=communities)
+                        comment=comment[:COMMENT_MAX], category="other", communities=communities,
+                        in_community=bool(communities))
         report.save(force_insert=True)
         return report
     except me.NotUniqueError:
@@ -123,8 +132,8 @@ def file_received(*, flag_id: str, sender: str, target: str, status_uris: list[s
 
 # -- the moderators' queue -----------------------------------------------------------------
 def queue(*, resolved: bool | None, limit: int, max_id: int | None = None, since_id: int | None = None,
-          target: str | None = None) -> list[Report]:
-    query = Report.objects()
+          target: str | None = None, in_community: bool = False) -> list[Report]:
+    query = Report.objects(in_community=True) if in_community else Report.objects()
     if resolved is not None:
         query = query.filter(action_taken=resolved)
     if target:
@@ -170,8 +179,21 @@ def resolve(config: Config, internal: InternalClient, report: Report, *, moderat
     author = local_username(report.target, config.base_url)
     if author and (text or action == DELETE_STATUSES):
         _warn(config, author, report.target, record)
-    _tell_reporter(config, internal, report, acted=action != NO_ACTION or bool(text))
+    acted = action != NO_ACTION or bool(text) or _posts_removed(internal, report)
+    _tell_reporter(config, internal, report, acted=acted)
     return report
+
+
+def _posts_removed(internal: InternalClient, report: Report) -> bool:
+    """Is a reported post gone (removed before the report was closed: by a community's
+    moderator with the community's own tools, or by its author)?"""
+    uris = list(report.status_uris)
+    if not uris:
+        return False
+    if ReceivedObject.objects(object_id__in=uris, deleted=True).count():
+        return True
+    held = OutboxClient(internal).local_objects(uris)
+    return any(isinstance(obj, dict) and obj.get("type") == TOMBSTONE for obj in held.values())
 
 
 def _warn(config: Config, username: str, target: str, record: ModerationAction) -> None:

@@ -55,7 +55,8 @@ def queue():
     except ValueError as exc:
         return error(400, "invalid_cursor", f"{exc}: not a report id")
     found = reports.queue(resolved=resolved, limit=limit, max_id=max_id, since_id=since_id,
-                          target=request.args.get("target") or None)
+                          target=request.args.get("target") or None,
+                          in_community=request.args.get("in_community") == "1")
     return jsonify(items=[reports.as_dict(r) for r in found])
 
 

@@ -131,3 +131,22 @@ def test_the_outcome_of_our_report_only_from_the_node_it_went_to(fr):
     assert (report.action_taken, report.outcome, report.action_taken_by) == (True, "acted", DE_NODE)
     told = Notification.objects(username="alain").get()
     assert told.type == "report_resolved" and told.extra["report"]["action_taken"] is True
+
+
+def test_a_flag_about_another_servers_post_to_a_community_here_is_for_its_moderators(fr):
+    """bob@de posted to fr's community: a Flag naming his post is filed for the community's
+    moderators (FEP-1b12); from outside the group only if the post is public."""
+    from services.inbox.models import ReceivedObject
+
+    bob = f"{MEMBER}/users/bob"
+    welding = fr.community("welding", owner=fr.actor("alice"), members=(bob,))
+    for n, audience in ((1, [welding]), (2, [welding, PUBLIC])):
+        ReceivedObject(object_id=f"{MEMBER}/objects/{n}", attributed_to=bob,
+                       raw={"id": f"{MEMBER}/objects/{n}", "type": "Note", "attributedTo": bob, "to": audience}).save()
+    _delivered(fr, _flag(10, DE_NODE, [bob, f"{MEMBER}/objects/1"]), fr.de)
+    report = Report.objects.get()
+    assert (report.target, report.status_uris, report.communities) == (bob, [f"{MEMBER}/objects/1"], [welding])
+    hidden = _delivered(fr, _flag(11, PARTNER_NODE, [f"{MEMBER}/objects/1"]), fr.partner)
+    assert hidden.state == "ignored" and hidden.error.startswith("flag_names_nothing_here")
+    _delivered(fr, _flag(12, PARTNER_NODE, [f"{MEMBER}/objects/2"]), fr.partner)
+    assert Report.objects(reporter=PARTNER_NODE).get().status_uris == [f"{MEMBER}/objects/2"]

@@ -86,8 +86,13 @@ def test_only_moderators_see_the_queue(fr):
     post = _status(fr.alice, "hm")
     _report(fr.amelie, account_id=post["account"]["id"], status_ids=[post["id"]], comment="see this")
     assert fr.amelie.get("/api/v1/admin/reports").status_code == 403  # no admin scope
-    stranger = api_user(fr, "albert", ADMIN_SCOPES)  # the scope without the role
-    assert stranger.get("/api/v1/admin/reports").status_code == 403
+    stranger = api_user(fr, "albert", ADMIN_SCOPES)  # the scope without the role: nothing of it
+    assert stranger.get("/api/v1/admin/reports").get_json() == []
+    report_id = Report.objects.get().number
+    assert stranger.get(f"/api/v1/admin/reports/{report_id}").status_code == 404
+    assert stranger.post(f"/api/v1/admin/reports/{report_id}/resolve").status_code == 404
+    assert stranger.post(f"/api/v1/admin/accounts/{post['account']['id']}/action",
+                         json={"type": "none", "report_id": str(report_id)}).status_code == 403
     resp = fr.alain.get("/api/v1/admin/reports")
     assert resp.status_code == 200, resp.get_data(as_text=True)
     [shown] = resp.get_json()
@@ -148,3 +153,30 @@ def test_a_member_nodes_report_is_answered_to_that_node(fr):
     answer = OutboxActivity.objects(activity_type="Reject").get()
     assert answer.recipients == [DE_NODE] and answer.raw["object"] == {"id": f"{MEMBER}/flags/9", "type": "Flag"}
     assert PUBLIC not in str(answer.raw)
+
+
+def test_a_communitys_moderators_handle_the_reports_about_its_posts(fr):
+    """carla owns the community ``welding``: she sees the report about alice's post to it
+    (not the other one), removes the post with the community's own tool and resolves it;
+    the reporter hears that something was done."""
+    carla = api_user(fr, "carla", ADMIN_SCOPES)
+    welding = fr.community("welding", owner=fr.actor("carla"), members=(fr.actor("alice"), fr.actor("amelie")))
+    created = fr.publish("alice", {"type": "Note", "content": "off topic", "to": [welding, PUBLIC]})
+    fr.run()
+    uri = created["object"]["id"]
+    from services.api.ids import status_id
+
+    in_community = _report(fr.amelie, account_id=_status(fr.alice, "elsewhere")["account"]["id"],
+                           status_ids=[status_id(uri)], comment="off topic here").get_json()
+    _report(fr.amelie, account_id=in_community["target_account"]["id"], comment="not about the community")
+    assert Report.objects(number=int(in_community["id"])).get().communities == [welding]
+    [shown] = carla.get("/api/v1/admin/reports").get_json()
+    assert shown["id"] == in_community["id"]
+    assert len(fr.alain.get("/api/v1/admin/reports").get_json()) == 2  # the node's moderator: both
+    removed = carla.post("/communities/welding/posts/remove", json={"object": uri})
+    assert removed.status_code == 200, removed.get_data(as_text=True)
+    fr.run()
+    assert carla.post(f"/api/v1/admin/reports/{shown['id']}/resolve").status_code == 200
+    [told] = [n for n in fr.amelie.get("/api/v1/notifications").get_json() if n["type"] == "report_resolved"]
+    assert told["report"]["id"] == in_community["id"]
+    assert ModerationAction.objects(by="carla", action="none").count() == 1
