@@ -11,12 +11,13 @@ target's) — decided by the same visibility policy as every read. The inbox sto
 report and forwards it (services/inbox/reports.py).
 
 Acting (Mastodon's ``POST /api/v1/admin/accounts/:id/action`` with a ``report_id``): the
-subset that maps to Archipel — ``none`` (resolve; with ``text``, a warning) and
-``delete_statuses`` (an Archipel extra named after Mastodon's AccountWarning action:
-each reported post of this node is deleted by a Delete from its author, the path the
-author's own deletion takes, so it federates as any deletion). Marking sensitive and
-closing accounts are not taken here (422): closing an account is the directory's
-(SCIM) or an operator's act (services/identity/lifecycle.py).
+subset that maps to Archipel, each on the report's posts of this node — ``none``
+(resolve; with ``text``, a warning), ``sensitive`` (the posts marked sensitive by an
+Update from their author, the edit path), ``delete_statuses`` (an Archipel extra named
+after Mastodon's AccountWarning action: a Delete from the author, the path of their own
+deletion, so it federates as any deletion). Closing an account (``disable``, ``silence``,
+``suspend``) is not taken here (422): that is the directory's (SCIM) or an operator's act
+(services/identity/lifecycle.py).
 """
 
 from __future__ import annotations
@@ -34,8 +35,9 @@ MODERATOR_ROLES = ("node_admin", "moderator")
 COMMUNITY_MODERATORS = ("owner", "manager", "moderator")  # services/communities/models.py
 CATEGORIES = ("spam", "legal", "violation", "other")
 COMMENT_MAX = 1000
-ACTIONS = ("none", "delete_statuses")
-NOT_HERE = ("sensitive", "disable", "silence", "suspend")
+# The ``type`` an app sends -> what the report's trail and the author's AccountWarning say.
+ACTIONS = {"none": "none", "delete_statuses": "delete_statuses", "sensitive": "mark_statuses_as_sensitive"}
+NOT_HERE = ("disable", "silence", "suspend")
 
 
 class ModerationError(Exception):
@@ -121,7 +123,7 @@ def act(moderator: str, account_id: str, params: dict) -> dict:
                               "close an account through the group directory; "
                               f"available types: {', '.join(ACTIONS)}")
     if kind not in ACTIONS:
-        raise ModerationError(422, f"Validation failed: type must be one of {', '.join(ACTIONS + NOT_HERE)}")
+        raise ModerationError(422, f"Validation failed: type must be one of {', '.join([*ACTIONS, *NOT_HERE])}")
     if not isinstance(text, str) or len(text) > 5000:
         raise ModerationError(422, "Validation failed: text must be a string of at most 5000 characters")
     report_id = params.get("report_id")
@@ -130,27 +132,44 @@ def act(moderator: str, account_id: str, params: dict) -> dict:
     if report is None or report["target"] != target:
         raise ModerationError(404 if report_id else 422, "Record not found" if report_id else
                               "Validation failed: report_id is missing", "a report about that account")
-    removed = _delete_posts(report) if kind == "delete_statuses" else []
-    return reports_upstream.resolve(report["id"], moderator=moderator, action=kind, text=text,
-                                    status_uris=removed)
+    touched = {"delete_statuses": _delete_posts, "sensitive": _mark_sensitive}.get(kind, lambda _r: [])(report)
+    return reports_upstream.resolve(report["id"], moderator=moderator, action=ACTIONS[kind], text=text,
+                                    status_uris=touched)
+
+
+def _local_posts(report: dict) -> tuple[str, list[str]]:
+    """The reported posts' author here and the posts; another node's posts are changed by
+    its own moderators (the report was forwarded to them)."""
+    base = _config().base_url
+    posts, author = report["status_uris"], local_username(report["target"], base)
+    if not posts or author is None or not all(is_local(p, base) for p in posts):
+        raise ModerationError(422, "Validation failed: the report names no post of this node",
+                              "another node's post is changed by its own moderators")
+    return author, posts
+
+
+def _as_author(author: str, activity: dict, failure: str) -> None:
+    published = upstream.publish(author, activity)
+    if published.status >= 300 and published.status != 404:
+        raise ModerationError(published.status if 400 <= published.status < 500 else 502, failure,
+                              str(published.body.get("error_description")))
 
 
 def _delete_posts(report: dict) -> list[str]:
-    """Each reported post of this node goes, by a Delete from its author (a Tombstone here
-    and on every server that has it). Another node's post: its moderators act (the report
-    was forwarded to them)."""
-    base = _config().base_url
-    posts = report["status_uris"]
-    if not posts or not all(is_local(p, base) for p in posts):
-        raise ModerationError(422, "Validation failed: no post of this node to delete",
-                              "another node's post is removed by its own moderators")
-    author = local_username(report["target"], base)
-    if author is None:
-        raise ModerationError(422, "Validation failed: the account is not of this node")
+    """Each reported post goes, by a Delete from its author (a Tombstone here and on every
+    server that has it: the path of the author's own deletion)."""
+    author, posts = _local_posts(report)
     for uri in posts:
-        published = upstream.publish(author, {"type": "Delete", "object": uri})
-        if published.status >= 300 and published.status != 404:
-            raise ModerationError(published.status if 400 <= published.status < 500 else 502,
-                                  "The post could not be deleted", str(published.body.get("error_description")))
+        _as_author(author, {"type": "Delete", "object": uri}, "The post could not be deleted")
+    return posts
+
+
+def _mark_sensitive(report: dict) -> list[str]:
+    """Each reported post becomes ``sensitive`` (its media hidden behind a warning), by an
+    Update from its author (the path of an edit: it federates where the post went)."""
+    author, posts = _local_posts(report)
+    for uri in posts:
+        _as_author(author, {"type": "Update", "object": {"id": uri, "sensitive": True}},
+                   "The post could not be marked sensitive")
     return posts
 

@@ -21,7 +21,9 @@ CATEGORIES = ("spam", "legal", "violation", "other")
 # What a moderator did (Mastodon's AccountWarning actions, those that map to Archipel).
 NO_ACTION = "none"  # a warning only (with a text) or dismissed
 DELETE_STATUSES = "delete_statuses"
-ACTIONS = (NO_ACTION, DELETE_STATUSES)
+MARK_SENSITIVE = "mark_statuses_as_sensitive"
+EXCLUDE = "exclude"  # Archipel: banned from the communities the reported posts were addressed to
+ACTIONS = (NO_ACTION, DELETE_STATUSES, MARK_SENSITIVE, EXCLUDE)
 
 # How a report is told back to a member node that forwarded it: its Flag accepted (a
 # moderator acted) or rejected (dismissed).

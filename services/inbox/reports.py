@@ -42,7 +42,6 @@ from services.inbox.context import next_seq
 from services.inbox.models import Notification, ReceivedObject
 from services.inbox.report_models import (
     ACTIONS,
-    DELETE_STATUSES,
     NO_ACTION,
     OUTCOME_ACTED,
     OUTCOME_DISMISSED,
@@ -177,7 +176,7 @@ def resolve(config: Config, internal: InternalClient, report: Report, *, moderat
         set__updated_at=at)
     report.reload()
     author = local_username(report.target, config.base_url)
-    if author and (text or action == DELETE_STATUSES):
+    if author and (text or action != NO_ACTION):
         _warn(config, author, report.target, record)
     acted = action != NO_ACTION or bool(text) or _posts_removed(internal, report)
     _tell_reporter(config, internal, report, acted=acted)

@@ -180,3 +180,18 @@ def test_a_communitys_moderators_handle_the_reports_about_its_posts(fr):
     [told] = [n for n in fr.amelie.get("/api/v1/notifications").get_json() if n["type"] == "report_resolved"]
     assert told["report"]["id"] == in_community["id"]
     assert ModerationAction.objects(by="carla", action="none").count() == 1
+
+
+def test_a_moderator_marks_the_reported_post_sensitive(fr):
+    post = _status(fr.alice, "graphic")
+    report = _report(fr.amelie, account_id=post["account"]["id"], status_ids=[post["id"]]).get_json()
+    resp = fr.alain.post(f"/api/v1/admin/accounts/{post['account']['id']}/action",
+                         json={"type": "sensitive", "report_id": report["id"]})
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    fr.run()
+    assert fr.alice.get(f"/api/v1/statuses/{post['id']}").get_json()["sensitive"] is True
+    [update] = [a for a in fr.sent_by(fr.actor("alice")) if a["type"] == "Update"]  # the edit path: federated
+    assert update["object"]["sensitive"] is True
+    [warning] = [n for n in fr.alice.get("/api/v1/notifications").get_json() if n["type"] == "moderation_warning"]
+    assert warning["moderation_warning"]["action"] == "mark_statuses_as_sensitive"
+    assert warning["moderation_warning"]["status_ids"] == [post["id"]]
