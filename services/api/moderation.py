@@ -15,7 +15,9 @@ subset that maps to Archipel, each on the report's posts of this node — ``none
 (resolve; with ``text``, a warning), ``sensitive`` (the posts marked sensitive by an
 Update from their author, the edit path), ``delete_statuses`` (an Archipel extra named
 after Mastodon's AccountWarning action: a Delete from the author, the path of their own
-deletion, so it federates as any deletion). Closing an account (``disable``, ``silence``,
+deletion, so it federates as any deletion), ``exclude`` (Archipel: the author banned from
+this node's communities the posts were addressed to — no more posting there, no more
+membership — by the communities service). Closing an account (``disable``, ``silence``,
 ``suspend``) is not taken here (422): that is the directory's (SCIM) or an operator's act
 (services/identity/lifecycle.py).
 """
@@ -36,7 +38,8 @@ COMMUNITY_MODERATORS = ("owner", "manager", "moderator")  # services/communities
 CATEGORIES = ("spam", "legal", "violation", "other")
 COMMENT_MAX = 1000
 # The ``type`` an app sends -> what the report's trail and the author's AccountWarning say.
-ACTIONS = {"none": "none", "delete_statuses": "delete_statuses", "sensitive": "mark_statuses_as_sensitive"}
+ACTIONS = {"none": "none", "delete_statuses": "delete_statuses", "sensitive": "mark_statuses_as_sensitive",
+           "exclude": "exclude"}
 NOT_HERE = ("disable", "silence", "suspend")
 
 
@@ -132,7 +135,8 @@ def act(moderator: str, account_id: str, params: dict) -> dict:
     if report is None or report["target"] != target:
         raise ModerationError(404 if report_id else 422, "Record not found" if report_id else
                               "Validation failed: report_id is missing", "a report about that account")
-    touched = {"delete_statuses": _delete_posts, "sensitive": _mark_sensitive}.get(kind, lambda _r: [])(report)
+    touched = {"delete_statuses": _delete_posts, "sensitive": _mark_sensitive,
+               "exclude": _exclude}.get(kind, lambda _r: [])(report)
     return reports_upstream.resolve(report["id"], moderator=moderator, action=ACTIONS[kind], text=text,
                                     status_uris=touched)
 
@@ -153,6 +157,21 @@ def _as_author(author: str, activity: dict, failure: str) -> None:
     if published.status >= 300 and published.status != 404:
         raise ModerationError(published.status if 400 <= published.status < 500 else 502, failure,
                               str(published.body.get("error_description")))
+
+
+def _exclude(report: dict) -> list[str]:
+    """The author is banned from this node's communities the reported posts were addressed
+    to (their posting and membership end; the communities service federates it). Another
+    node's community: its moderators got the report."""
+    base = _config().base_url
+    slugs = [s for s in (local_community(c, base) for c in report["communities"]) if s]
+    if not slugs:
+        raise ModerationError(422, "Validation failed: the report names no post to a community of this node")
+    for slug in slugs:
+        if not reports_upstream.ban_from_community(slug, report["target"]):
+            raise ModerationError(422, "Validation failed: the account cannot be excluded from that community",
+                                  "a community's owner is not excluded; transfer it first")
+    return []
 
 
 def _delete_posts(report: dict) -> list[str]:

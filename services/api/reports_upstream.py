@@ -1,14 +1,16 @@
 """The api's calls for moderation, beside upstream.py (kept apart so that module stays
-short): the inbox's reports through their contract (fedkit/contracts/reports.py), a
-service that does not answer becoming ``Unavailable`` (503) as in upstream.py."""
+short): the inbox's reports through their contract (fedkit/contracts/reports.py) and the
+communities service's ban; a service that does not answer becomes ``Unavailable`` (503)
+as in upstream.py."""
 
 from __future__ import annotations
 
+from fedkit.contracts.communities import CommunitiesClient
 from fedkit.contracts.reports import Refused, ReportsClient
 from fedkit.runtime.internal import internal_client
 from services.api.upstream import _answering
 
-__all__ = ["Refused", "file", "queue", "report", "assign", "resolve"]
+__all__ = ["Refused", "file", "queue", "report", "assign", "resolve", "ban_from_community"]
 
 
 def _reports() -> ReportsClient:
@@ -42,3 +44,9 @@ def assign(number: str, moderator: str | None) -> dict:
 def resolve(number: str, **fields) -> dict:
     with _answering("inbox"):
         return _reports().resolve(number, **fields)
+
+
+def ban_from_community(slug: str, actor: str) -> bool:
+    """Ban ``actor`` from a local community (a node moderator's exclusion)."""
+    with _answering("communities"):
+        return CommunitiesClient(internal_client()).ban(slug, actor)

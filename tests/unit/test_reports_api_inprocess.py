@@ -195,3 +195,23 @@ def test_a_moderator_marks_the_reported_post_sensitive(fr):
     [warning] = [n for n in fr.alice.get("/api/v1/notifications").get_json() if n["type"] == "moderation_warning"]
     assert warning["moderation_warning"]["action"] == "mark_statuses_as_sensitive"
     assert warning["moderation_warning"]["status_ids"] == [post["id"]]
+
+
+def test_a_node_moderator_excludes_the_author_from_the_community(fr):
+    from services.api.ids import status_id
+    from services.communities.models import Membership
+
+    welding = fr.community("welding", owner=fr.actor("carla"), members=(fr.actor("alice"),))
+    uri = fr.publish("alice", {"type": "Note", "content": "spam", "to": [welding, PUBLIC]})["object"]["id"]
+    fr.run()
+    alice_id = _status(fr.alice, "x")["account"]["id"]
+    report = _report(fr.amelie, account_id=alice_id, status_ids=[status_id(uri)]).get_json()
+    url = f"/api/v1/admin/accounts/{alice_id}/action"
+    resp = fr.alain.post(url, json={"type": "exclude", "report_id": report["id"], "text": "spamming welding"})
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    fr.run()
+    assert Membership.objects(community="welding", actor=fr.actor("alice")).get().state == "banned"
+    assert ModerationAction.objects(action="exclude").get().reason == "spamming welding"
+    # a report naming no post to a community here: nothing to exclude from
+    other = _report(fr.amelie, account_id=alice_id).get_json()
+    assert fr.alain.post(url, json={"type": "exclude", "report_id": other["id"]}).status_code == 422
