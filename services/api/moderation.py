@@ -74,8 +74,13 @@ def _moderates_community(actor: str) -> bool:
     return bool(info and info.get("membership") == "member" and info.get("role") in COMMUNITY_MODERATORS)
 
 
-def _strings(value) -> list[str]:
-    return [v for v in as_list(value) if isinstance(v, str) and v]
+def _strings(params: dict, name: str) -> list[str]:
+    """A list parameter: one id or a list of ids (422 for anything else)."""
+    value = params.get(name)
+    values = as_list(value) if value is not None else []
+    if isinstance(value, dict) or not all(isinstance(v, str) for v in values):
+        raise ModerationError(422, f"Validation failed: {name} must be a list of ids")
+    return [v for v in values if v]
 
 
 def file_report(reporter: str, params: dict) -> dict:
@@ -94,11 +99,11 @@ def file_report(reporter: str, params: dict) -> dict:
         raise ModerationError(422, f"Validation failed: comment is longer than {COMMENT_MAX} characters")
     if category not in CATEGORIES:
         raise ModerationError(422, f"Validation failed: category must be one of {', '.join(CATEGORIES)}")
-    posts = [_reported_post(target, sid) for sid in _strings(params.get("status_ids"))]
+    posts = [_reported_post(target, sid) for sid in _strings(params, "status_ids")]
     communities = sorted({a for post in posts for a in audience_of(post) if _is_community(a)})
     return reports_upstream.file(
         reporter_username=reporter, target=target, status_uris=[id_of(p) for p in posts], comment=comment,
-        category=category, rule_ids=_strings(params.get("rule_ids")), communities=communities,
+        category=category, rule_ids=_strings(params, "rule_ids"), communities=communities,
         forward=flag(params.get("forward")))
 
 
@@ -121,6 +126,7 @@ def _is_community(addressee: str) -> bool:
 def act(moderator: str, account_id: str, params: dict) -> dict:
     """Mastodon's account action on a report's account (see the module)."""
     kind, text = params.get("type") or "none", params.get("text") or ""
+    kind = kind if isinstance(kind, str) else ""
     if kind in NOT_HERE:
         raise ModerationError(422, f"Validation failed: type {kind} is not available on Archipel",
                               "close an account through the group directory; "

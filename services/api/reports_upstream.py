@@ -8,7 +8,7 @@ from __future__ import annotations
 from fedkit.contracts.communities import CommunitiesClient
 from fedkit.contracts.reports import Refused, ReportsClient
 from fedkit.runtime.internal import internal_client
-from services.api.upstream import _answering
+from services.api.upstream import BadCursor, _answering
 
 __all__ = ["Refused", "file", "queue", "report", "assign", "resolve", "ban_from_community"]
 
@@ -23,8 +23,11 @@ def file(**fields) -> dict:
 
 
 def queue(**query) -> list[dict]:
-    with _answering("inbox"):
-        return _reports().queue(**query)
+    try:
+        with _answering("inbox"):
+            return _reports().queue(**query)
+    except Refused as exc:  # a cursor that is no report id
+        raise BadCursor(exc.description) from None
 
 
 def report(number: str) -> dict | None:

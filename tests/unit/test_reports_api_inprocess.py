@@ -215,3 +215,29 @@ def test_a_node_moderator_excludes_the_author_from_the_community(fr):
     # a report naming no post to a community here: nothing to exclude from
     other = _report(fr.amelie, account_id=alice_id).get_json()
     assert fr.alain.post(url, json={"type": "exclude", "report_id": other["id"]}).status_code == 422
+
+
+@pytest.mark.parametrize("body", [
+    {"account_id": ["1"]}, {"account_id": 12}, {"account_id": "1", "status_ids": {"a": 1}},
+    {"account_id": "1", "comment": ["x"]}, {"account_id": "1", "category": {"x": 1}},
+    {"account_id": "1", "rule_ids": 5, "forward": {"x": 1}}, {"account_id": "x" * 5000},
+])
+def test_odd_report_parameters_get_a_4xx(fr, body):
+    post = _status(fr.alice, "y")
+    body = {**body, "account_id": post["account"]["id"]} if body.get("account_id") == "1" else body
+    resp = _report(fr.amelie, **body)
+    assert 400 <= resp.status_code < 500, resp.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("body", [
+    {"type": ["none"]}, {"type": {"a": 1}, "report_id": "1"}, {"type": "none", "report_id": ["1"]},
+    {"type": "none", "report_id": {"a": 1}}, {"type": "none", "text": ["x"], "report_id": "1"},
+    {"type": "none", "report_id": "99999999999999999999999999"},
+])
+def test_odd_action_parameters_get_a_4xx(fr, body):
+    post = _status(fr.alice, "z")
+    resp = fr.alain.post(f"/api/v1/admin/accounts/{post['account']['id']}/action", json=body)
+    assert 400 <= resp.status_code < 500, resp.get_data(as_text=True)
+    for path in ("/api/v1/admin/reports/%00", "/api/v1/admin/reports/-1", "/api/v1/admin/reports/" + "9" * 40):
+        assert fr.alain.get(path).status_code == 404
+    assert fr.alain.get("/api/v1/admin/reports", query_string={"max_id": "abc"}).status_code == 400
