@@ -24,6 +24,7 @@ REPORT_ASSIGN = "/internal/reports/<number>/assign"  # POST {moderator}: null un
 # POST {moderator, action, text, status_uris}: close it with what was done (audited, the
 # author warned, the reporter told).
 REPORT_RESOLVE = "/internal/reports/<number>/resolve"
+REPORT_REOPEN = "/internal/reports/<number>/reopen"  # POST {moderator}: back in the queue
 
 
 class Refused(Exception):
@@ -66,6 +67,9 @@ class ReportsClient:
 
     def assign(self, number: str, moderator: str | None) -> dict:
         return self._call("POST", path_of(REPORT_ASSIGN, number=number), json={"moderator": moderator})
+
+    def reopen(self, number: str, moderator: str) -> dict:
+        return self._call("POST", path_of(REPORT_REOPEN, number=number), json={"moderator": moderator})
 
     def resolve(self, number: str, *, moderator: str, action: str, text: str, status_uris: list[str]) -> dict:
         return self._call("POST", path_of(REPORT_RESOLVE, number=number), json={

@@ -32,6 +32,8 @@ def answering(view):
             return view(*args, **kwargs)
         except ModerationError as exc:
             return api_error(exc.status, exc.message, exc.description)
+        except reports_upstream.Refused as exc:  # e.g. acting on a resolved report
+            return api_error(exc.status, f"Validation failed: {exc.description}", exc.code)
 
     return wrapper
 
@@ -94,6 +96,14 @@ def resolve(report_id: str):
     _report(report_id)
     return jsonify(admin_report_entity(reports_upstream.resolve(
         report_id, moderator=g.requester.user, action="none", text="", status_uris=[])))
+
+
+@bp.post("/api/v1/admin/reports/<report_id>/reopen")
+@require_scope("admin:write:reports")
+@answering
+def reopen(report_id: str):
+    _report(report_id)
+    return jsonify(admin_report_entity(reports_upstream.reopen(report_id, g.requester.user)))
 
 
 @bp.post("/api/v1/admin/accounts/<account_id>/action")

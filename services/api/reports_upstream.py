@@ -10,7 +10,7 @@ from fedkit.contracts.reports import Refused, ReportsClient
 from fedkit.runtime.internal import internal_client
 from services.api.upstream import BadCursor, _answering
 
-__all__ = ["Refused", "file", "queue", "report", "assign", "resolve", "ban_from_community"]
+__all__ = ["Refused", "file", "queue", "report", "assign", "resolve", "reopen", "ban_from_community"]
 
 
 def _reports() -> ReportsClient:
@@ -47,6 +47,11 @@ def assign(number: str, moderator: str | None) -> dict:
 def resolve(number: str, **fields) -> dict:
     with _answering("inbox"):
         return _reports().resolve(number, **fields)
+
+
+def reopen(number: str, moderator: str) -> dict:
+    with _answering("inbox"):
+        return _reports().reopen(number, moderator)
 
 
 def ban_from_community(slug: str, actor: str) -> bool:

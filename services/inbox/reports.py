@@ -38,6 +38,7 @@ from fedkit.rules.registry import load_registry
 from fedkit.runtime import clock
 from fedkit.runtime.config import Config
 from fedkit.runtime.internal import InternalClient
+from services.inbox import stream_events
 from services.inbox.context import next_seq
 from services.inbox.models import Notification, ReceivedObject
 from services.inbox.report_models import (
@@ -160,6 +161,16 @@ def assign(report: Report, moderator: str | None) -> Report:
     return report
 
 
+def reopen(report: Report, moderator: str) -> Report:
+    """Mastodon's reopen: back in the queue (the trail keeps what was done before)."""
+    Report.objects(number=report.number).update_one(
+        set__action_taken=False, unset__action_taken_at=True, unset__action_taken_by=True, unset__outcome=True,
+        set__updated_at=clock.now())
+    ModerationAction(by=moderator, action="reopen", report=report.number, target=report.target).save()
+    report.reload()
+    return report
+
+
 def resolve(config: Config, internal: InternalClient, report: Report, *, moderator: str, action: str,
             text: str, status_uris: list[str]) -> Report:
     """Close a report with what the moderator did (``action``, the posts it touched, the
@@ -167,6 +178,8 @@ def resolve(config: Config, internal: InternalClient, report: Report, *, moderat
     Mastodon's ``moderation_warning``, and the reporter is told (see the module)."""
     if action not in ACTIONS:
         raise ReportError(422, "unsupported_action", f"action must be one of {', '.join(ACTIONS)}")
+    if report.action_taken:
+        raise ReportError(422, "already_resolved", "the report is resolved; reopen it first")
     at = clock.now()
     record = ModerationAction(at=at, by=moderator, action=action, report=report.number, target=report.target,
                               status_uris=status_uris, reason=text)
@@ -199,13 +212,13 @@ def _warn(config: Config, username: str, target: str, record: ModerationAction) 
     """Mastodon 4.3's moderation_warning (from the recipient's own account, as Mastodon)."""
     warning = {"id": str(record.pk), "action": record.action, "text": record.reason,
                "status_uris": list(record.status_uris), "created_at": clock.iso(record.at)}
-    _notify(username, MODERATION_WARNING, actor=target,
+    _notify(config, username, MODERATION_WARNING, actor=target,
             activity_id=f"{config.base_url}/moderation/{record.pk}", extra={"moderation_warning": warning})
 
 
 def _tell_reporter(config: Config, internal: InternalClient, report: Report, *, acted: bool) -> None:
     if report.reporter_username:
-        _notify(report.reporter_username, REPORT_RESOLVED, actor=report.target,
+        _notify(config, report.reporter_username, REPORT_RESOLVED, actor=report.target,
                 activity_id=f"{report.uri}#resolved", extra={"report": as_dict(report)})
         return
     registry = load_registry(config)
@@ -230,7 +243,7 @@ def outcome_received(config: Config, *, flag_id: str, sender: str, acted: bool) 
         set__action_taken=True, set__action_taken_at=at, set__action_taken_by=sender, set__outcome=outcome,
         set__updated_at=at)
     report.reload()
-    _notify(report.reporter_username, REPORT_RESOLVED, actor=report.target,
+    _notify(config, report.reporter_username, REPORT_RESOLVED, actor=report.target,
             activity_id=f"{report.uri}#resolved", extra={"report": as_dict(report)})
     return True
 
@@ -241,9 +254,11 @@ def _same_server(a: str, b: str) -> bool:
     return origin_of(a) == origin_of(b)
 
 
-def _notify(username: str, kind: str, *, actor: str, activity_id: str, extra: dict) -> None:
+def _notify(config: Config, username: str, kind: str, *, actor: str, activity_id: str, extra: dict) -> None:
+    seq = next_seq()
     try:
-        Notification(username=username, type=kind, actor=actor, activity_id=activity_id, seq=next_seq(),
+        Notification(username=username, type=kind, actor=actor, activity_id=activity_id, seq=seq,
                      extra=extra).save(force_insert=True)
     except me.NotUniqueError:
-        pass  # told once
+        return  # told once
+    stream_events.notified(username, seq, config)  # open streams show it at once

@@ -93,3 +93,14 @@ def resolve(number: str):
     except reports.ReportError as exc:
         return error(exc.status, exc.code, str(exc))
     return jsonify(reports.as_dict(report))
+
+
+@bp.post(contract.REPORT_REOPEN)
+def reopen(number: str):
+    moderator = request_json().get("moderator")
+    if not isinstance(moderator, str) or not moderator:
+        return error(400, "invalid_request", "post {moderator}")
+    try:
+        return jsonify(reports.as_dict(reports.reopen(reports.found(number), moderator)))
+    except reports.ReportError as exc:
+        return error(exc.status, exc.code, str(exc))

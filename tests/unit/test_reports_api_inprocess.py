@@ -125,6 +125,11 @@ def test_a_moderator_removes_the_post_warns_and_the_reporter_is_told(fr):
     assert trail == [("alain", "assign", ""), ("alain", "delete_statuses", "Charter §3")]
     assert fr.alain.get("/api/v1/admin/reports").get_json() == []  # resolved ones are not in the queue
     assert len(fr.alain.get("/api/v1/admin/reports", query_string={"resolved": "true"}).get_json()) == 1
+    # Resolved is resolved: acting again needs a reopen (Mastodon's), itself in the trail.
+    assert fr.alain.post(f"/api/v1/admin/reports/{report['id']}/resolve").status_code == 422
+    reopened = fr.alain.post(f"/api/v1/admin/reports/{report['id']}/reopen").get_json()
+    assert reopened["action_taken"] is False and len(fr.alain.get("/api/v1/admin/reports").get_json()) == 1
+    assert ModerationAction.objects(action="reopen").get().by == "alain"
 
 
 def test_unsupported_actions_are_refused_clearly(fr):
