@@ -33,8 +33,9 @@ from fedkit.protocol.vocab import (
     TOMBSTONE,
     activity_url,
     instance_actor_id,
+    local_actor_id,
 )
-from fedkit.rules.registry import load_registry
+from fedkit.rules.registry import load_registry, origin_of
 from fedkit.runtime import clock
 from fedkit.runtime.config import Config
 from fedkit.runtime.internal import InternalClient
@@ -88,7 +89,7 @@ def file_local(config: Config, internal: InternalClient, *, reporter_username: s
                communities: list[str], forward: bool) -> Report:
     """A local user's report (the client API checked they may see what they report)."""
     report = Report(number=next_seq(), uri=activity_url(config.base_url, uuid.uuid4().hex),
-                    reporter=f"{config.base_url}/users/{reporter_username}", reporter_username=reporter_username,
+                    reporter=local_actor_id(config.base_url, reporter_username), reporter_username=reporter_username,
                     target=target, status_uris=status_uris, comment=comment[:COMMENT_MAX], category=category,
                     rule_ids=rule_ids, communities=communities, in_community=bool(communities))
     report.save(force_insert=True)
@@ -249,8 +250,6 @@ def outcome_received(config: Config, *, flag_id: str, sender: str, acted: bool) 
 
 
 def _same_server(a: str, b: str) -> bool:
-    from fedkit.rules.registry import origin_of
-
     return origin_of(a) == origin_of(b)
 
 

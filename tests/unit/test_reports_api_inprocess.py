@@ -80,6 +80,10 @@ def test_a_report_about_another_nodes_account_leaves_as_a_flag(fr):
     assert "amelie" not in str(flag.raw)  # the reporter is not named (Mastodon's Flag)
     fr.run()
     assert set(fr.deliveries(flag.activity_id)) == {f"{MEMBER}/inbox"}
+    # Its id is no page anyone may read (the comment stays between the two nodes).
+    path = flag.activity_id.removeprefix(fr.base)
+    assert fr.gateway.get(path, base_url=fr.base, headers={"Accept": "application/activity+json"}).status_code == 404
+    assert fr.amelie.get(path).status_code == 404
 
 
 def test_only_moderators_see_the_queue(fr):
