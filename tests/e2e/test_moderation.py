@@ -4,7 +4,8 @@ comment; de forwards it as a Flag of its instance actor; fr's moderator (amelie,
 ``moderator`` role for this module) sees it in ``GET /api/v1/admin/reports`` with the
 comment, removes the post with an account action; the removal federates (the post is
 gone at de), alice is warned with the reason, the action is in fr's moderation trail, and
-berta is told the outcome (fr answers de's Flag; de notifies her)."""
+berta is told the outcome (fr answers de's Flag; de notifies her and closes its own copy,
+which de's moderator bob saw as forwarded)."""
 
 from __future__ import annotations
 
@@ -102,3 +103,7 @@ def test_berta_reports_alices_post_and_a_moderator_of_fr_removes_it(group, peopl
     wait_until(lambda: _notified(berta, "report_resolved"), message="berta told the outcome")
     [told] = _notified(berta, "report_resolved")
     assert told["report"]["id"] == filed["id"] and told["report"]["action_taken"] is True
+    # de's own moderator (bob) had it too, forwarded, and now closed by fr's answer.
+    at_de = next(r for r in moderator_app(group["de"], "bob").admin_reports(resolved=True)
+                 if r["comment"] == comment)
+    assert at_de["forwarded"] is True and at_de["account"]["username"] == "berta"
