@@ -61,6 +61,10 @@ def bench_group_stream(nodes: dict[str, Node], infra: Infra, secrets_: dict, mon
                    + [("it", it.spec.base_url)], identity_provider=data.get("identity_provider"))
     try:
         it.start()
+        # Not timed: a new node's first requests load its code (~10 s here), longer than a peer's
+        # actor fetch waits (ARCHIPEL_KEY_FETCH_TIMEOUT, 3 s), and fr would give up on it.
+        for _ in range(4):
+            requests.get(f"{it.spec.base_url}/actor", headers={"Accept": "application/activity+json"}, timeout=60)
         tokens = {name: secrets.token_urlsafe(32) for name in ("alice", "bob", "ida")}
         for db, name in (("archipel_fr", "alice"), ("archipel_de", "bob"), ("archipel_it", "ida")):
             issue_token(mongo[db], name, tokens[name])
@@ -77,8 +81,14 @@ def bench_group_stream(nodes: dict[str, Node], infra: Infra, secrets_: dict, mon
                 return resp.json()["uri"]
             return send
 
-        first, _ = _time_to_streams(post(0), readers)
-        timed = [_time_to_streams(post(i), readers) for i in range(1, POSTS)]
+        try:
+            first, _ = _time_to_streams(post(0), readers)
+            timed = [_time_to_streams(post(i), readers) for i in range(1, POSTS)]
+        except TimeoutError:
+            for d in mongo["archipel_fr"].deliveries.find({}, {"inbox": 1, "state": 1, "attempts": 1,
+                                                               "last_status": 1, "last_error": 1}):
+                print(f"    fr's delivery: {d}", flush=True)
+            raise
         seconds = sorted(t for t, _ in timed)
         fr_db = mongo["archipel_fr"]
         deliveries = []
