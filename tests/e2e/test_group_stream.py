@@ -40,6 +40,10 @@ def it(group):
                    + [("it", spec.base_url)], identity_provider=data.get("identity_provider"))
     try:
         node.start()
+        # A new node's first requests load its code (~10 s on a loaded machine): longer than fr
+        # waits for an actor (ARCHIPEL_KEY_FETCH_TIMEOUT), and a post's fan-out would skip it.
+        for _ in range(4):
+            requests.get(f"{spec.base_url}/actor", headers={"Accept": AP_CONTENT_TYPE}, timeout=60)
         yield NodeClient(node, group.mongo, secrets_["demo_password"])
     finally:
         node.stop()
