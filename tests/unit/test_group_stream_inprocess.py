@@ -100,3 +100,15 @@ def test_a_node_post_never_leaves_the_node(fr):
     assert resp.status_code == 200, resp.get_data(as_text=True)
     fr.run()
     assert fr.deliveries() == {}
+
+
+def test_a_member_node_that_cannot_be_reached_now_still_gets_its_delivery(node):
+    """de's instance actor cannot be fetched at fan-out time (de.test does not answer: a node
+    restarting): the post still gets a delivery to de's shared inbox, which the delivery
+    worker retries until de answers — not nothing."""
+    alice = api_user(node, "alice")
+    resp = alice.post("/api/v1/statuses", data={"status": "while de restarts", "visibility": "group"})
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    node.run()
+    create = [a for a in node.sent_by(node.actor("alice")) if a["type"] == "Create"][-1]
+    assert list(node.deliveries(create["id"])) == [DE_SHARED]
