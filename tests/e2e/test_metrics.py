@@ -11,7 +11,7 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.plugin import TEST_NODE_ENV
+from tests.plugin import TEST_NODE_ENV, wait_until
 
 TOKEN = TEST_NODE_ENV["ARCHIPEL_METRICS_TOKEN"]
 N = 7
@@ -125,3 +125,10 @@ def test_liveness_and_readiness_of_every_process(node):
         assert ready.status_code == 200, (process, ready.text)
         checks = ready.json()["checks"]
         assert checks["database"] == checks["migrations"] == checks["redis"] == "ok", (process, checks)
+    streaming = f"http://127.0.0.1:{node.spec.internal_ports['streaming']}"
+    assert requests.get(f"{streaming}/livez", timeout=30).status_code == 200
+    wait_until(lambda: requests.get(f"{streaming}/readyz", timeout=30).status_code == 200,
+               message="the streaming server follows the node's events")
+    assert ("archipel_queue_messages" in {name for name, _ in scrape(f"{streaming}/metrics")}) is \
+        (node.layout == "compact")  # compact: the streaming server is a thread of the worker process
+    assert from_outside(node.spec.internal_ports["streaming"], "/metrics")[0] == 404
