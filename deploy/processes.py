@@ -119,6 +119,9 @@ class Node:
         self.gunicorn_workers = gunicorn_workers
         self.extra_env = dict(extra_env or {})
         self.env = dict(os.environ)
+        # Each gunicorn makes its own metrics directory (deploy/gunicorn_conf.py): a shared one
+        # would be emptied by every gunicorn that starts.
+        self.env.pop("PROMETHEUS_MULTIPROC_DIR", None)
         self.env.update({
             "ARCHIPEL_NODE_NAME": spec.name,
             "ARCHIPEL_BASE_URL": spec.base_url,

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -32,6 +33,8 @@ from flask import Blueprint, Flask, Response, g, jsonify, request
 from fedkit.runtime import metrics
 from fedkit.runtime.config import Config
 from fedkit.runtime.responses import error
+
+log = logging.getLogger(__name__)
 
 LIVE, READY, METRICS = "/livez", "/readyz", "/metrics"
 PATHS = frozenset({LIVE, READY, METRICS})
@@ -181,5 +184,9 @@ def serve(config: Config, readiness: Readiness, host: str = "0.0.0.0") -> None:
 
     app = Flask("archipel_ops")
     install(app, config, readiness)
-    server = make_server(host, config.metrics_port, app, threaded=True)
+    try:
+        server = make_server(host, config.metrics_port, app, threaded=True)
+    except OSError as exc:  # the work goes on; the probes will tell (and restart it in a pod)
+        log.error("cannot answer /metrics, /livez, /readyz on port %s: %s", config.metrics_port, exc)
+        return
     threading.Thread(target=server.serve_forever, name="ops-http", daemon=True).start()
