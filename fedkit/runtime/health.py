@@ -184,6 +184,7 @@ def serve(config: Config, readiness: Readiness, host: str = "0.0.0.0") -> None:
 
     app = Flask("archipel_ops")
     install(app, config, readiness)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # not a log line per probe
     try:
         server = make_server(host, config.metrics_port, app, threaded=True)
     except OSError as exc:  # the work goes on; the probes will tell (and restart it in a pod)
