@@ -50,3 +50,4 @@ class WebAppSession(me.Document):
     language = me.StringField(default="")  # "": the browser's
     audience = me.StringField(default="")  # "": the web app's default
     admin = me.BooleanField(default=False)
+    auditor = me.BooleanField(default=False)  # the header's "Audit trail" link

@@ -23,7 +23,8 @@ def from_account(account: dict) -> dict:
     chosen = (account.get("archipel") or {}).get("privacy_chosen") is True
     language = source.get("language") if source.get("language") in LANGUAGES else ""
     return {"language": language, "audience": str(source.get("privacy") or "") if chosen else "",
-            "admin": (account.get("role") or {}).get("name") == ADMIN_ROLE}
+            "admin": (account.get("role") or {}).get("name") == ADMIN_ROLE,
+            "auditor": (account.get("archipel") or {}).get("auditor") is True}
 
 
 def refresh(viewer, account: dict) -> None:
