@@ -58,5 +58,7 @@ def test_the_auditor_filters_pages_and_downloads(web):
     assert csv_resp.status_code == 200 and csv_resp.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(csv_resp.get_data(as_text=True))))
     assert [(r["path"], r["application"]) for r in rows] == [("/api/v1/p0", "'@evil")]
-    everything = json.loads(page(alain, web, "/web/admin/audit/export.json?user=bob").get_data(as_text=True))
+    by_path = page(alain, web, "/web/admin/audit?path=/api/v1/p1&user=bob")  # ("path" is also a parameter's name)
+    assert by_path.status_code == 200 and by_path.text.count("<tr>") == 1 + 11  # p1, p10…p19
+    everything = json.loads(page(alain, web, "/web/admin/audit/export.json?user=bob&path=/api/").get_data(as_text=True))
     assert len(everything) == 60 and everything[0]["path"] == "/api/v1/p59"
