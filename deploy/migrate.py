@@ -15,6 +15,7 @@ from services.api.media_models import MediaUpload
 from services.api.models import AccountId, IdempotentPost, StatusId
 from services.api.personal_models import Bookmark, Marker
 from services.communities.models import Community, CommunityPost, Membership
+from services.identity.charter_acceptance import CharterAcceptance
 from services.identity.credentials import hash_clear_credentials
 from services.identity.lifecycle import AccountChange
 from services.identity.models import (
@@ -63,6 +64,7 @@ DOCUMENTS = (
     PollVote, LocalObjectVersion, CastVote, ReceivedVersion, PollEnding,  # polls and edit history
     WebClient, WebSignIn, WebAppSession,
     Bookmark, Marker,
+    CharterAcceptance,
 )
 
 
