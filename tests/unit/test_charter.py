@@ -11,6 +11,7 @@ import pytest
 from fedkit.rules.charter import Charter, current_charter, markdown_to_html
 from fedkit.runtime.config import Config
 from tests.unit.api_support import ApiUser, api_user
+from tests.unit.charter_support import charter_writer
 
 CHARTER = "/api/archipel/charter"
 ACCEPT = "/api/archipel/charter/accept"
@@ -18,24 +19,8 @@ ACCEPT = "/api/archipel/charter/accept"
 
 @pytest.fixture
 def set_charter(node, tmp_path, request):
-    """``set_charter(text)``: the group registry of the in-process node names a charter
-    file with this text (each test's own, so no process memo of another test applies);
-    the registry is restored after the test."""
-    registry = node.config.group_registry
-    with open(registry, encoding="utf-8") as fh:
-        original = fh.read()
-
-    def write(text: str) -> None:
-        charter = tmp_path / "charter.md"
-        charter.write_text(f"{text}\n\n({request.node.name})\n", encoding="utf-8")
-        data = json.loads(original)
-        data["charter"] = str(charter)
-        with open(registry, "w", encoding="utf-8") as fh:
-            json.dump(data, fh)
-
-    yield write
-    with open(registry, "w", encoding="utf-8") as fh:
-        fh.write(original)
+    with charter_writer(node, tmp_path, request.node.name) as write:
+        yield write
 
 
 def post_status(user: ApiUser, text: str = "hello"):
