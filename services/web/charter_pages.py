@@ -30,9 +30,12 @@ ACCEPTED_SECONDS = 15.0
 # the polled fragments (they only read).
 OPEN = ("/web/static/", "/web/login", "/web/callback", "/web/logout", PAGE, "/web/fragments/")
 _accepted: dict[str, float] = {}  # browser session (its id's digest) -> remembered until
+REMEMBERED = 10_000  # sessions at most; beyond, the memo starts again (it is only a shortcut)
 
 
 def _remember(viewer) -> None:
+    if len(_accepted) >= REMEMBERED:
+        _accepted.clear()
     _accepted[viewer.record.sid_hash] = time.monotonic() + ACCEPTED_SECONDS
 
 

@@ -37,6 +37,8 @@ def test_without_a_charter_there_is_nothing_to_accept(node):
 
 
 def test_writes_wait_for_the_charter_in_force_and_each_acceptance_is_kept(node, set_charter):
+    from gateway import audit
+    from gateway.audit import AuditRecord
     from services.identity.charter_acceptance import CharterAcceptance
 
     set_charter("# Usage charter\n\nBe **kind**. <script>alert(1)</script> [x](javascript:alert(1))")
@@ -64,6 +66,9 @@ def test_writes_wait_for_the_charter_in_force_and_each_acceptance_is_kept(node, 
     assert post_status(alice).status_code == 200
     record = CharterAcceptance.objects(username="alice").get()
     assert (record.version, record.client_id, record.client_address) == (version, "test-app", "192.0.2.7")
+    audit.flush()  # the gateway's audit trail has the acceptance too: who, when, from where, which app
+    audited = AuditRecord.objects(path=ACCEPT, status=200).get()
+    assert (audited.user, audited.client_address, audited.method) == ("alice", "192.0.2.7", "POST")
 
     # bob has accepted nothing: his writes still wait
     bob = api_user(node, "bob")
