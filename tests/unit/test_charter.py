@@ -114,3 +114,15 @@ def test_the_version_follows_both_texts_and_markdown_is_sanitised(tmp_path):
     assert Charter(additions_text="only the node's").required
     html = markdown_to_html('<img src=x onerror=alert(1)> [a](javascript:x) [b](https://ok.example "t")')
     assert "<img" not in html and "href=\"javascript" not in html and 'href="https://ok.example"' in html
+
+
+def test_hostile_acceptances_get_a_clear_4xx(node, set_charter):
+    set_charter("Be kind.")
+    alice = api_user(node, "alice")
+    answers = [alice.post(ACCEPT, json=[1]), alice.post(ACCEPT, json={"version": {"$ne": None}}),
+               alice.post(ACCEPT, data=b"{", content_type="application/json"),
+               alice.post(ACCEPT, json={"version": "x" * 5000}), alice.post(ACCEPT, data={"version": ["a", "b"]}),
+               alice.post(ACCEPT, data=b"\xff\xfe", content_type="text/plain")]
+    assert [a.status_code for a in answers] == [400, 422, 400, 409, 409, 422]
+    assert all(a.get_json()["error"] for a in answers)
+    assert post_status(alice).status_code == 403  # none of them accepted anything
