@@ -6,7 +6,11 @@ What the company directory owns stays read-only: the name of an account the dire
 (SCIM) or the group's identity provider manages comes from there, and would come back at
 the next synchronisation anyway. Asking to change it answers 422 with a message that says
 where to change it; sending it unchanged is fine (apps send the whole form at once).
-What people add — the profile text (``note``), the fields, ``locked`` — is theirs to edit.
+So does every other part the directory owns (title, department, entity, manager, location,
+phone: fields of the Account entity named like them, services/identity/profile_edits.py
+refuses a change with the same 422). What people add — the profile text (``note``), the
+fields, ``locked`` — is theirs to edit here; skills, interests, languages and projects
+through PATCH /api/archipel/profile (services/api/archipel_profile.py).
 The posting defaults Mastodon keeps in ``source`` (``source[privacy]``,
 ``source[language]``) are the api's own (services/api/user_preferences.py). Avatar and
 header images come with media; until then they are ignored, as are ``source[sensitive]``
@@ -21,6 +25,7 @@ from flask import Blueprint, g, jsonify
 
 from fedkit.protocol.sanitize import text_to_html
 from fedkit.protocol.vocab import PERSON, UPDATE
+from fedkit.rules.profile_view import part_of_label
 from services.api import converter, upstream, user_preferences
 from services.api.auth import require_scope
 from services.api.entities import account_entity
@@ -72,7 +77,10 @@ def _person(params: dict, record) -> dict | str:
         person["manuallyApprovesFollowers"] = flag(params["locked"])
     fields = _fields(params)
     if fields is not None:
-        if len(fields) > MAX_FIELDS or any(len(n) > MAX_FIELD or len(v) > MAX_FIELD for n, v in fields):
+        # A field named like a profile part (Department, Skills…) is that part as shown, not a
+        # field of its own: identity refuses it if it changes what the directory owns.
+        free = [(n, v) for n, v in fields if not part_of_label(n)]
+        if len(free) > MAX_FIELDS or any(len(n) > MAX_FIELD or len(v) > MAX_FIELD for n, v in fields):
             return f"Validation failed: at most {MAX_FIELDS} fields of {MAX_FIELD} characters"
         person["attachment"] = [{"type": "PropertyValue", "name": n, "value": html.escape(v)} for n, v in fields]
     return person
