@@ -6,7 +6,7 @@ node answers by itself); leaving is unfollowing it."""
 from __future__ import annotations
 
 import json
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote, urlsplit
 
 from flask import Blueprint, abort, redirect, request
 from flask_babel import gettext as _
@@ -77,6 +77,52 @@ def leave(handle: str):
     except ApiError as exc:
         return api_failure(exc)
     return redirect("/web/communities?notice=left", 303)
+
+
+INVITE_PAGES = 5  # inbox pages (40 activities each) searched for the community's Invite
+
+
+def _invitation(community_id: str) -> str | None:
+    """The id of the community's Invite in the user's ActivityPub inbox (newest first)."""
+    client, params = api(), {"page": "true"}
+    for _page_number in range(INVITE_PAGES):
+        body = client.get(f"/users/{current_viewer().username}/inbox", **params).body
+        for activity in body.get("orderedItems") or []:
+            if not isinstance(activity, dict) or activity.get("type") != "Invite":
+                continue
+            actor = activity.get("actor")
+            if (actor.get("id") if isinstance(actor, dict) else actor) == community_id and \
+                    isinstance(activity.get("id"), str):
+                return activity["id"]
+        cursor = parse_qs(urlsplit(str(body.get("next") or "")).query).get("max")
+        if not cursor:
+            return None
+        params = {"page": "true", "max": cursor[0]}
+    return None
+
+
+@bp.route("/web/communities/<handle>/decline", methods=["GET", "POST"])
+@signed_in
+def decline(handle: str):
+    """A confirmation first (GET), then the Reject of the community's Invite (POST), sent
+    through the user's ActivityPub outbox: the Group withdraws the invitation."""
+    checked(handle)
+    try:
+        item = find(handle)
+        if item is None or item.get("membership") != "invited":
+            abort(404)
+        if request.method == "GET":
+            return render("comm_decline.html", item=item, handle=handle)
+        _form_checked()
+        invite = _invitation(item["id"])
+        if invite is None:
+            return render("error.html", 404, title=_("Not found"),
+                          message=_("The invitation was not found: it may have been withdrawn."))
+        api().call("POST", f"/users/{current_viewer().username}/outbox", ok=(201,),
+                   data=json.dumps({"type": "Reject", "object": invite}), headers={"Content-Type": "application/json"})
+    except ApiError as exc:
+        return api_failure(exc)
+    return redirect("/web/communities?notice=declined", 303)
 
 
 FIELDS = ("name", "slug", "description", "tags", "purpose", "openness")

@@ -160,3 +160,33 @@ def test_what_does_not_exist_or_is_hidden_is_not_found(web):
     assert page(browser, web, "/web/communities/nothing_here").status_code == 404
     assert page(browser, web, "/web/communities/BAD..name").status_code == 404
     assert page(browser, web, "/web/communities/exec/leave").status_code == 404
+
+
+def _invited_by_alice(web, slug: str, username: str) -> None:
+    """alice (the owner) invites through the communities service's API: the Group's Invite
+    reaches the invitee's inbox."""
+    from tests.unit.api_support import ApiUser
+
+    resp = ApiUser(web, "alice").post(f"/communities/{slug}/members", json={"action": "invite",
+                                                                          "actor": web.actor(username)})
+    assert resp.status_code == 200, resp.text
+    web.run()
+
+
+def test_an_invitation_is_declined_after_a_confirmation(web):
+    _invited_by_alice(web, "board", "bob")
+    assert _membership("board", web.actor("bob")) == "invited"
+    browser = sign_in(web, "bob")
+    directory = page(browser, web, "/web/communities")
+    invitations = directory.text.split('id="invitations"', 1)[1].split("</section>", 1)[0]
+    assert 'href="/web/communities/board/decline"' in invitations
+    confirm = page(browser, web, "/web/communities/board/decline")
+    assert confirm.status_code == 200 and "Decline the invitation to board?" in confirm.text
+    resp = submit(browser, web, "/web/communities/board/decline", confirm)
+    assert resp.status_code == 303 and resp.headers["Location"] == "/web/communities?notice=declined"
+    web.run()
+    assert _membership("board", web.actor("bob")) is None  # the Group's record: no invitation left
+    directory = page(browser, web, "/web/communities")
+    assert 'id="invitations"' not in directory.text and "You declined the invitation." in \
+        page(browser, web, "/web/communities?notice=declined").text
+    assert page(browser, web, "/web/communities/board/decline").status_code == 404  # nothing to decline now
