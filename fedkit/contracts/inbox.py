@@ -22,6 +22,7 @@ OBJECT = "/internal/objects"  # GET ?id=: an object this node received, if the r
 REPLIES = "/internal/replies"  # GET ?id=: the objects answering it that the requester may see
 HOME = "/internal/users/<username>/home"  # GET ?limit=&max_id=&since_id=&min_id=: posts in the inbox
 POSTS = "/internal/posts"  # GET ?author=&stream=&exclude_replies=&limit=&max_id=…: posts this node has
+RELAYS = "/internal/relays"  # GET ?actor=&limit=&max_id=&since_id=&min_id=: a Group's Announces received
 NOTIFICATIONS = "/internal/users/<username>/notifications"  # GET ?types=&exclude_types=&limit=&…; DELETE: clear
 NOTIFICATION = "/internal/users/<username>/notifications/<number>"  # GET; DELETE: dismiss
 FAVOURITES = "/internal/users/<username>/favourites"  # GET ?limit=&max_id=&since_id=&min_id=: what they liked
@@ -138,6 +139,19 @@ class InboxClient:
         return posts_page(self.transport, SERVICE, POSTS, user=user, scopes=scopes, author=author,
                           stream=stream, exclude_replies=exclude_replies, limit=limit, max_id=max_id,
                           since_id=since_id, min_id=min_id)
+
+    def relays(self, group: str, *, user: str | None, scopes=(), limit: int = 20, max_id: str | None = None,
+               since_id: str | None = None, min_id: str | None = None) -> list[dict] | None:
+        """The Announces this node received from a Group of another node (its community's
+        relays, FEP-1b12) whose post this reader may see, newest first: [{"activity"
+        (the Announce, naming its post by id), "cursor"}]; None for a cursor never given out."""
+        params = {"actor": group, "limit": limit, "max_id": max_id, "since_id": since_id, "min_id": min_id}
+        resp = self.transport.request("GET", SERVICE, RELAYS, params={k: v for k, v in params.items() if v},
+                                      headers=as_reader(user, scopes))
+        if resp.status_code == 400:
+            return None
+        resp.raise_for_status()
+        return list(resp.json()["items"])
 
     def interactions(self, object_id: str, *, user: str | None, scopes=()) -> dict:
         """What this node knows of an object's Likes, Announces and replies, read as the

@@ -20,6 +20,7 @@ from fedkit.protocol.vocab import (
     id_of,
     is_unlisted,
     local_actor_id,
+    type_of,
 )
 from fedkit.rules.policy import Viewer, viewer_of
 from fedkit.rules.registry import load_registry
@@ -328,3 +329,42 @@ def posts():
         items.reverse()
     shown = shown_whole([item["object"] for item in items])
     return jsonify(items=[{**item, "object": obj} for item, obj in zip(items, shown, strict=True)])
+
+
+@bp.get(contract.RELAYS)
+def relays():
+    """A Group's Announces this node received — a community of another node relaying its
+    members' posts (FEP-1b12) — whose post the requester may see, newest first by arrival;
+    each names its post by id (the client API reads it again as the requester). Cursors as
+    ``posts``."""
+    try:
+        limit = max(1, min(int(request.args.get("limit", "20")), 80))
+        max_id, since_id, min_id = (_seq_cursor(n) for n in ("max_id", "since_id", "min_id"))
+    except ValueError as exc:
+        return error(400, "invalid_cursor", f"{exc}: not a cursor this node gave out")
+    as_time = lambda ms: dt.datetime.fromtimestamp(ms / 1000, dt.UTC)  # noqa: E731
+    group = request.args.get("actor", "")
+    query = InboundActivity.objects(state=PROCESSED, activity_type=ANNOUNCE).filter(__raw__={"raw.actor": group})
+    if max_id is not None:
+        query = query.filter(received_at__lt=as_time(max_id))
+    if since_id is not None:
+        query = query.filter(received_at__gt=as_time(since_id))
+    query = query.filter(received_at__gt=as_time(min_id)).order_by("received_at") if min_id is not None \
+        else query.order_by("-received_at")
+    viewer, items = _viewer(), []
+    for inbound in query.only("raw", "received_at").limit(limit * 5):
+        inner = inbound.raw.get("object")
+        if isinstance(inner, dict) and type_of(inner) == CREATE:  # the member's Create, embedded
+            inner = inner.get("object")
+        found = ReceivedObject.objects(object_id=id_of(inner) or "").first()
+        if found is None or found.deleted or not viewer_may_see(found.raw, viewer):
+            continue
+        announce = {k: inbound.raw.get(k) for k in ("id", "type", "actor", "published", "to", "cc", "audience")
+                    if k in inbound.raw}
+        items.append({"activity": {**announce, "object": found.object_id},
+                      "cursor": str(_millis(inbound.received_at))})
+        if len(items) == limit:
+            break
+    if min_id is not None:
+        items.reverse()
+    return jsonify(items=items)

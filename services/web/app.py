@@ -22,12 +22,22 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 
 
 def create_app(config: Config | dict | None = None) -> Flask:
-    from services.web import attachments, edits, pages, people, poll_form, polls, posts, signin
-    from services.web.comm_routes import bp as communities_bp
+    from services.web import (
+        attachments,
+        comm_actions,
+        comm_pages,
+        edits,
+        pages,
+        people,
+        poll_form,
+        polls,
+        posts,
+        signin,
+    )
     from services.web.errors import install_error_handlers
     from services.web.i18n import init_i18n
 
-    app = create_service_app(__name__, "web", config, blueprints=(signin.bp, pages.bp, edits.bp, posts.bp, people.bp, polls.bp, communities_bp),
+    app = create_service_app(__name__, "web", config, blueprints=(signin.bp, pages.bp, edits.bp, posts.bp, people.bp, polls.bp, comm_actions.bp, comm_pages.bp),
                              static_url_path="/web/static")
     app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 3600
     init_i18n(app)

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 
 from services.web import comm_words
 from services.web.api_client import ApiError
-from services.web.comm_pages import account_of, checked, find, handle_of
+from services.web.comm_lookup import account_of, checked, find, handle_of
 from services.web.context import api, api_failure, render, signed_in
 from services.web.sessions import csrf_ok, current_viewer
 
@@ -65,7 +65,7 @@ def leave(handle: str):
     checked(handle)
     try:
         item = find(handle)
-        if item is None or item.get("membership") not in ("member", "pending"):
+        if item is None or item.get("membership") not in (comm_words.MEMBER, comm_words.PENDING):
             abort(404)
         if request.method == "GET":
             return render("comm_leave.html", item=item, handle=handle)
@@ -109,7 +109,7 @@ def decline(handle: str):
     checked(handle)
     try:
         item = find(handle)
-        if item is None or item.get("membership") != "invited":
+        if item is None or item.get("membership") != comm_words.INVITED:
             abort(404)
         if request.method == "GET":
             return render("comm_decline.html", item=item, handle=handle)

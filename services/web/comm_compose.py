@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from services.web.comm_pages import HANDLE
+from services.web.comm_lookup import HANDLE
 from services.web.comm_words import COMMUNITY
 
 

@@ -9,12 +9,11 @@ A community's handle is its slug on this node, ``slug@host`` on another member n
 
 from __future__ import annotations
 
-import re
-
 from flask import Blueprint, abort, request
 
 from services.web import audiences, comm_words
 from services.web.api_client import ApiError
+from services.web.comm_lookup import account_of, find, handle_of
 from services.web.context import (
     PAGE,
     api,
@@ -28,43 +27,7 @@ from services.web.context import (
 
 bp = Blueprint("comm_pages", __name__)
 
-HANDLE = re.compile(r"[a-z0-9][a-z0-9_]{1,29}(@[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?)?")
 MEMBERS_SHOWN = 12  # on the community's page; the members page has the rest
-
-
-def handle_of(item: dict) -> str:
-    """The handle of a directory entry: its slug here, its acct elsewhere."""
-    slug, _, host = str(item.get("acct", "")).partition("@")
-    return slug if host.lower() == config().host.lower() else f"{slug}@{host}"
-
-
-def checked(handle: str) -> tuple[str, str]:
-    """(slug, acct) of a handle from a URL; 404 for anything else."""
-    if not HANDLE.fullmatch(handle):
-        abort(404)
-    slug, _, host = handle.partition("@")
-    return slug, f"{slug}@{host or config().host}"
-
-
-def find(handle: str) -> dict | None:
-    """The community's directory entry as the viewer may see it (None: none, or hidden).
-    This node's listing answers for its own; the directory asks the other nodes."""
-    slug, acct = checked(handle)
-    local = acct.lower() == f"{slug}@{config().host}".lower()
-    body = api().get("/communities" if local else "/communities/directory", q=slug).body
-    items = body.get("items", []) if isinstance(body, dict) else []
-    return next((i for i in items if isinstance(i, dict) and str(i.get("acct", "")).lower() == acct.lower()), None)
-
-
-def account_of(acct: str) -> dict | None:
-    """The community's account in the client API, or None while this node does not know a
-    community of another node (it learns it when someone here joins)."""
-    try:
-        return api().get("/api/v1/accounts/lookup", acct=acct).body
-    except ApiError as exc:
-        if exc.status == 404:
-            return None
-        raise
 
 
 @bp.get("/web/communities")
@@ -79,8 +42,8 @@ def directory():
         return api_failure(exc)
     items = [i for i in body.get("items", []) if isinstance(i, dict) and i.get("acct")]
     items.sort(key=lambda i: (str(i.get("name", "")).lower(), i["acct"]))
-    invited = [i for i in items if i.get("membership") == "invited"]
-    listed = [i for i in items if i.get("membership") != "invited"]
+    invited = [i for i in items if i.get("membership") == comm_words.INVITED]
+    listed = [i for i in items if i.get("membership") != comm_words.INVITED]
     return render("comm_directory.html", items=listed, invited=invited, filters=filters,
                   unreachable=body.get("unreachable") or [], notice=request.args.get("notice"))
 
@@ -99,7 +62,7 @@ def community(handle: str):
                                limit=PAGE)
             statuses, older = answer.body, older_link(answer)
             members = api().get(f"/api/v1/accounts/{account['id']}/followers", limit=MEMBERS_SHOWN).body
-        options = audiences.offered(instance(), config().node_name) if item.get("membership") == "member" else []
+        options = audiences.offered(instance(), config().node_name) if item.get("membership") == comm_words.MEMBER else []
     except ApiError as exc:
         return api_failure(exc)
     return render("comm_page.html", item=item, handle=handle, account=account, statuses=statuses, older=older,
@@ -122,3 +85,16 @@ def members(handle: str):
         return api_failure(exc)
     more = answer.links.get("next", {}).get("max_id") if len(answer.body) >= 40 else None
     return render("comm_members.html", item=item, handle=handle, members=answer.body, older=more)
+
+
+@bp.app_template_global("format_number")
+def _format_number(number) -> str:
+    """Numbers in the reader's language (1 234, 1.234, 1,234)."""
+    from flask_babel import format_number
+
+    return format_number(number if isinstance(number, int) else 0)
+
+
+@bp.app_context_processor
+def _community_helpers() -> dict:
+    return {"words": comm_words, "handle_of": handle_of}

@@ -14,6 +14,8 @@ OPENNESS = {
     "closed": (_l("Invitation only"), _l("Only the people its managers invite join.")),
 }
 PURPOSES = {"professional": _l("Professional"), "social": _l("Social and hobbies")}
+# The viewer's standing in a community, as the communities service's listing says it.
+MEMBER, PENDING, INVITED, BANNED = "member", "pending", "invited", "banned"
 MANAGING = ("owner", "manager", "moderator")  # roles that see the "Manage" link
 COMMUNITY = "community"  # the composer's audience "this community" (services/web/comm_compose.py)
 
@@ -33,15 +35,14 @@ def purpose(value: str) -> str:
 def action(item: dict) -> str:
     """What the viewer can do or is: join, ask, accept (an invitation), pending, member,
     closed (invitation only, not invited) or none (banned, archived)."""
-    state = item.get("membership")
-    if state in ("member", "pending"):
-        return state
-    if state == "invited":
+    standing = item.get("membership")
+    if standing in (MEMBER, PENDING):
+        return standing
+    if standing == INVITED:
         return "accept"
-    if state == "banned" or item.get("archived"):
+    if standing == BANNED or item.get("archived"):
         return "none"
     return {"free": "join", "open": "ask"}.get(item.get("openness"), "closed")
-
 
 def community_option(item: dict) -> dict:
     """The composer's audience "this community", offered (and chosen) on its page."""
