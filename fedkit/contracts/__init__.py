@@ -76,9 +76,19 @@ def posts_page(transport: Transport, service: str, path: str, *, user: str | Non
     params = {"author": author, "stream": "1" if stream else None,
               "exclude_replies": "1" if exclude_replies else None, "limit": limit, "max_id": max_id,
               "since_id": since_id, "min_id": min_id}
-    resp = transport.request("GET", service, path, params={k: v for k, v in params.items() if v},
-                             headers=as_reader(user, scopes))
+    return get_page(transport, service, path, params, headers=as_reader(user, scopes))
+
+
+def get_page(transport: Transport, service: str, path: str, params: dict, *,
+             headers: dict | None = None, hidden_is_empty: bool = False) -> list[dict] | None:
+    """GET one page of a service's ``{"items": [...]}`` collection. Parameters that are None,
+    empty or zero are left out. None when the service refused a cursor it never gave out
+    (400); ``hidden_is_empty``: a 404 (the collection is hidden from this reader) is []."""
+    sent = {k: v for k, v in params.items() if v not in (None, [], "", 0)}
+    resp = transport.request("GET", service, path, params=sent, headers=headers)
     if resp.status_code == 400:
         return None
+    if hidden_is_empty and resp.status_code == 404:
+        return []
     resp.raise_for_status()
     return list(resp.json()["items"])

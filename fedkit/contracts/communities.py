@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from fedkit.contracts import Transport, as_reader, json_if_ok, path_of
+from fedkit.contracts import Transport, as_reader, get_page, json_if_ok, path_of
 from fedkit.runtime.internal import identity_headers
 
 log = logging.getLogger(__name__)
@@ -86,12 +86,5 @@ class CommunitiesClient:
     def _page(self, rule: str, slug: str, *, user: str, scopes, limit: int, max_id: str | None,
               since_id: str | None, min_id: str | None) -> list[dict] | None:
         params = {"limit": limit, "max_id": max_id, "since_id": since_id, "min_id": min_id}
-        resp = self.transport.request("GET", SERVICE, path_of(rule, slug=slug),
-                                      params={k: v for k, v in params.items() if v},
-                                      headers=as_reader(user, scopes))
-        if resp.status_code == 400:
-            return None
-        if resp.status_code == 404:
-            return []
-        resp.raise_for_status()
-        return list(resp.json()["items"])
+        return get_page(self.transport, SERVICE, path_of(rule, slug=slug), params,
+                        headers=as_reader(user, scopes), hidden_is_empty=True)

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from fedkit.contracts import Transport, as_reader, json_if_ok, object_as_reader, path_of, posts_page
+from fedkit.contracts import (
+    Transport,
+    as_reader,
+    get_page,
+    json_if_ok,
+    object_as_reader,
+    path_of,
+    posts_page,
+)
 
 SERVICE = "inbox"
 
@@ -85,12 +93,7 @@ class InboxClient:
         newest first: [{"actor", "cursor"}]; None when a cursor is not one this node gave."""
         params = {"actor": actor, "which": which, "limit": limit, "max_id": max_id, "since_id": since_id,
                   "min_id": min_id}
-        resp = self.transport.request("GET", SERVICE, FOLLOWS_PAGE,
-                                      params={k: v for k, v in params.items() if v is not None})
-        if resp.status_code == 400:
-            return None
-        resp.raise_for_status()
-        return list(resp.json()["items"])
+        return get_page(self.transport, SERVICE, FOLLOWS_PAGE, params)
 
     def relationships(self, actor: str, others: list[str]) -> dict:
         """{other: {"following": state|None, "followed_by": state|None, "follow_id": id|None,
@@ -122,13 +125,8 @@ class InboxClient:
         """The posts in a user's inbox (Create, Announce), newest first, as the inbox
         collection shows them to its owner: [{"activity", "cursor"}]; None for a bad cursor."""
         params = {"limit": limit, "max_id": max_id, "since_id": since_id, "min_id": min_id}
-        resp = self.transport.request("GET", SERVICE, path_of(HOME, username=username),
-                                      params={k: v for k, v in params.items() if v is not None},
-                                      headers=as_reader(username, scopes))
-        if resp.status_code == 400:
-            return None
-        resp.raise_for_status()
-        return list(resp.json()["items"])
+        return get_page(self.transport, SERVICE, path_of(HOME, username=username), params,
+                        headers=as_reader(username, scopes))
 
     def posts(self, *, user: str | None, scopes=(), author: str | None = None, stream: bool = False,
               exclude_replies: bool = False, limit: int = 20, max_id: str | None = None,
@@ -142,16 +140,13 @@ class InboxClient:
 
     def relays(self, group: str, *, user: str | None, scopes=(), limit: int = 20, max_id: str | None = None,
                since_id: str | None = None, min_id: str | None = None) -> list[dict] | None:
-        """The Announces this node received from a Group of another node (its community's
-        relays, FEP-1b12) whose post this reader may see, newest first: [{"activity"
-        (the Announce, naming its post by id), "cursor"}]; None for a cursor never given out."""
-        params = {"actor": group, "limit": limit, "max_id": max_id, "since_id": since_id, "min_id": min_id}
-        resp = self.transport.request("GET", SERVICE, RELAYS, params={k: v for k, v in params.items() if v},
-                                      headers=as_reader(user, scopes))
-        if resp.status_code == 400:
-            return None
-        resp.raise_for_status()
-        return list(resp.json()["items"])
+        """A Group of another node as this node knows it (its community's relays, FEP-1b12,
+        and what this node's people sent to it) that this reader may see, newest first:
+        [{"activity" (an Announce naming its post by id, or a Create), "cursor"}]; None for
+        a cursor never given out."""
+        return get_page(self.transport, SERVICE, RELAYS, {"actor": group, "limit": limit, "max_id": max_id,
+                                                          "since_id": since_id, "min_id": min_id},
+                        headers=as_reader(user, scopes))
 
     def interactions(self, object_id: str, *, user: str | None, scopes=()) -> dict:
         """What this node knows of an object's Likes, Announces and replies, read as the
@@ -173,25 +168,15 @@ class InboxClient:
         [{"actor", "cursor"}]; None when a cursor is not one this node gave out."""
         params = {"id": object_id, "kind": kind, "limit": limit, "max_id": max_id, "since_id": since_id,
                   "min_id": min_id}
-        resp = self.transport.request("GET", SERVICE, INTERACTION_ACTORS,
-                                      params={k: v for k, v in params.items() if v is not None})
-        if resp.status_code == 400:
-            return None
-        resp.raise_for_status()
-        return list(resp.json()["items"])
+        return get_page(self.transport, SERVICE, INTERACTION_ACTORS, params)
 
     def favourites(self, username: str, *, scopes=(), limit: int = 20, max_id: str | None = None,
                    since_id: str | None = None, min_id: str | None = None) -> list[dict] | None:
         """The objects a local user liked, newest like first: [{"object_id", "cursor"}];
         None when a cursor is not one this node gave out."""
         params = {"limit": limit, "max_id": max_id, "since_id": since_id, "min_id": min_id}
-        resp = self.transport.request("GET", SERVICE, path_of(FAVOURITES, username=username),
-                                      params={k: v for k, v in params.items() if v is not None},
-                                      headers=as_reader(username, scopes))
-        if resp.status_code == 400:
-            return None
-        resp.raise_for_status()
-        return list(resp.json()["items"])
+        return get_page(self.transport, SERVICE, path_of(FAVOURITES, username=username), params,
+                        headers=as_reader(username, scopes))
 
     def notifications(self, username: str, *, scopes=(), types=(), exclude_types=(), limit: int = 40,
                       max_id: str | None = None, since_id: str | None = None,
@@ -200,13 +185,8 @@ class InboxClient:
         "created_at"}] (``id`` is the cursor); None when a cursor is not one this node gave out."""
         params = {"types": list(types), "exclude_types": list(exclude_types), "limit": limit,
                   "max_id": max_id, "since_id": since_id, "min_id": min_id}
-        resp = self.transport.request("GET", SERVICE, path_of(NOTIFICATIONS, username=username),
-                                      params={k: v for k, v in params.items() if v not in (None, [])},
-                                      headers=as_reader(username, scopes))
-        if resp.status_code == 400:
-            return None
-        resp.raise_for_status()
-        return list(resp.json()["items"])
+        return get_page(self.transport, SERVICE, path_of(NOTIFICATIONS, username=username), params,
+                        headers=as_reader(username, scopes))
 
     def notification(self, username: str, number: str, *, scopes=()) -> dict | None:
         """One of a user's notifications, or None."""
@@ -257,13 +237,8 @@ class InboxClient:
         params = {"q": q or None, "any": list(any_tags), "all": list(all_tags), "none": list(none_tags),
                   "author": author, "local": "1" if local else None, "limit": limit, "offset": offset or None,
                   "max_id": max_id, "since_id": since_id, "min_id": min_id}
-        resp = self.transport.request("GET", SERVICE, POSTS_MATCHING,
-                                      params={k: v for k, v in params.items() if v not in (None, [])},
-                                      headers=as_reader(user, scopes))
-        if resp.status_code == 400:
-            return None
-        resp.raise_for_status()
-        return list(resp.json()["items"])
+        return get_page(self.transport, SERVICE, POSTS_MATCHING, params,
+                        headers=as_reader(user, scopes))
 
     def tags(self, prefix: str, *, user: str | None, scopes=(), limit: int = 20) -> list[dict]:
         """Hashtags starting with ``prefix`` on posts this reader may see, most used first:

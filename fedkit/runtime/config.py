@@ -72,6 +72,10 @@ class Config:
     max_body_bytes: int = 1_000_000
     signature_max_skew: int = 3600
     actor_cache_seconds: int = 86400
+    # The profile parts a person's actor document shows outside the group (partners, the
+    # public fediverse, anonymous readers); member nodes and local users see the whole profile
+    # (services/identity/directory_profile.py lists the names).
+    profile_public_fields: tuple[str, ...] = ("name", "entity")
     http_timeout: float = 10.0
     # Key fetches at the gateway (fedkit/protocol/key_fetch.py): timeout, fetches at once per process
     # and per host (beyond: 503 + Retry-After), how long a failure is not refetched.
@@ -174,6 +178,8 @@ class Config:
             max_body_bytes=int(env_str("ARCHIPEL_MAX_BODY_BYTES", str(cls.max_body_bytes))),
             signature_max_skew=int(env_str("ARCHIPEL_SIGNATURE_MAX_SKEW", str(cls.signature_max_skew))),
             actor_cache_seconds=int(env_str("ARCHIPEL_ACTOR_CACHE_SECONDS", str(cls.actor_cache_seconds))),
+            profile_public_fields=tuple(v.strip() for v in env_str(
+                "ARCHIPEL_PROFILE_PUBLIC_FIELDS", ",".join(cls.profile_public_fields)).split(",") if v.strip()),
             http_timeout=float(env_str("ARCHIPEL_HTTP_TIMEOUT", str(cls.http_timeout))),
             key_fetch_timeout=float(env_str("ARCHIPEL_KEY_FETCH_TIMEOUT", str(cls.key_fetch_timeout))),
             key_fetch_concurrency=int(env_str("ARCHIPEL_KEY_FETCH_CONCURRENCY", str(cls.key_fetch_concurrency))),

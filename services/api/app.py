@@ -29,6 +29,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
         absent,
         accounts,
         apps,
+        archipel_profile,
         bookmarks,
         edits,
         favourites,
@@ -54,7 +55,8 @@ def create_app(config: Config | dict | None = None) -> Flask:
                              blueprints=(instance.bp, apps.bp, accounts.bp, media_defaults.bp, statuses.bp,
                                          timelines.bp, interactions.bp, notifications.bp, notification_groups.bp,
                                          media.bp, edits.bp, polls.bp, streaming_render.bp, search.bp, tags.bp, bookmarks.bp,
-                                         markers.bp, followers.bp, profile.bp, absent.bp, favourites.bp))
+                                         markers.bp, followers.bp, profile.bp, absent.bp, favourites.bp,
+                                         archipel_profile.bp))
     app.json.sort_keys = False  # entities keep Mastodon's documented field order
     install_error_handlers(app)
     app.wsgi_app = TrailingSlashTolerant(app.wsgi_app)

@@ -27,6 +27,7 @@ from fedkit.protocol.vocab import (
     id_of,
     type_of,
 )
+from fedkit.rules.profile_view import part_of_label
 
 # What the node shows for an account with no avatar or header image (served by the api,
 # services/api/media_defaults.py), at the paths Mastodon uses for its own defaults.
@@ -167,18 +168,23 @@ def role(roles: list[str]) -> dict:
             "highlighted": bool(name)}
 
 
-def credential_account(entity: dict, *, summary: str, roles: list[str], follow_requests: int) -> dict:
-    """The CredentialAccount: the Account plus ``source`` and ``role``
-    (docs.joinmastodon.org/entities/Account/#CredentialAccount)."""
+def credential_account(entity: dict, *, summary: str, roles: list[str], follow_requests: int,
+                       privacy: str | None = None, language: str | None = None) -> dict:
+    """The CredentialAccount: the Account plus ``source`` (with the user's posting
+    defaults; ``privacy`` None: they chose none, the node's default applies) and ``role``
+    (docs.joinmastodon.org/entities/Account/#CredentialAccount). Archipel adds
+    ``archipel.privacy_chosen``, so a client with a default of its own (the web app's
+    ``group``) knows whether the user chose one."""
     return {
         **entity,
         "source": {
             "note": plain_text(_text(summary)),
+            # the person's own fields (what an app's form edits), not the profile's parts
             "fields": [{"name": f["name"], "value": plain_text(f["value"]), "verified_at": None}
-                       for f in entity["fields"]],
-            "privacy": DEFAULT_PRIVACY,
+                       for f in entity["fields"] if not part_of_label(f["name"])],
+            "privacy": privacy or DEFAULT_PRIVACY,
             "sensitive": False,
-            "language": None,
+            "language": language,
             "follow_requests_count": follow_requests,
             "discoverable": entity["discoverable"],
             "indexable": entity["indexable"],
@@ -186,6 +192,7 @@ def credential_account(entity: dict, *, summary: str, roles: list[str], follow_r
             "attribution_domains": [],
         },
         "role": role(roles),
+        "archipel": {"privacy_chosen": privacy is not None},
     }
 
 

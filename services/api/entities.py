@@ -24,6 +24,7 @@ from fedkit.protocol.vocab import (
     type_of,
 )
 from fedkit.rules.policy import node_audience
+from fedkit.rules.profile_view import outside_view
 from fedkit.rules.registry import load_registry
 from services.api import communities, converter, ids, media_entities, upstream
 from services.api.params import listed
@@ -56,6 +57,8 @@ def account_entity(actor: str, document: dict | None = None, *, closed_too: bool
     document = document if document is not None else actor_document(actor)
     if document is None:
         return _closed_entity(actor) if closed_too else None
+    if not g.requester.user:  # a reader outside the group: only what the node's policy lets out
+        document = outside_view(document, config().profile_public_fields)
     counts = communities.local_counts(actor)
     if counts is None:
         follows = upstream.follow_counts(actor)

@@ -34,25 +34,25 @@ def _number(name: str, default: int, low: int, high: int) -> int:
     return max(low, min(int(raw), high))
 
 
-def _refusal():
-    """The answer to a search this requester may not make, or None."""
+def _words_or_refusal() -> tuple[str, object | None]:
+    """The search words, and the answer to a search this requester may not make (or None)."""
     user = g.requester.user
     if user and not (g.requester.has_scope("read:search") or g.requester.has_scope("read:accounts")):
-        return api_error(403, "This action is outside the authorized scopes", "needs scope read:search")
+        return "", api_error(403, "This action is outside the authorized scopes", "needs scope read:search")
     if not user and (_flag("resolve") or _number("offset", 0, 0, MAX_OFFSET)):
-        return api_error(401, "Search queries pagination is not supported without authentication",
-                         "resolve and offset need a user's bearer token")
-    return None
+        return "", api_error(401, "Search queries pagination is not supported without authentication",
+                             "resolve and offset need a user's bearer token")
+    query = request.args.get("q", "").strip()
+    if not query:
+        return "", api_error(400, "param is missing or the value is empty: q")
+    return query, None
 
 
 @bp.get("/api/v2/search")
 def search():
-    refused = _refusal()
+    query, refused = _words_or_refusal()
     if refused:
         return refused
-    query = request.args.get("q", "").strip()
-    if not query:
-        return api_error(400, "param is missing or the value is empty: q")
     kind = request.args.get("type") or None
     limit, offset = _number("limit", 20, 1, 40), _number("offset", 0, 0, MAX_OFFSET)
     resolve, signed_in = _flag("resolve"), bool(g.requester.user)
@@ -72,12 +72,9 @@ def search():
 
 @bp.get("/api/v1/accounts/search")
 def accounts():
-    refused = _refusal()
+    query, refused = _words_or_refusal()
     if refused:
         return refused
-    query = request.args.get("q", "").strip()
-    if not query:
-        return api_error(400, "param is missing or the value is empty: q")
     return jsonify(finders.accounts(query, resolve=_flag("resolve") and bool(g.requester.user),
                                     limit=_number("limit", 40, 1, 80), offset=_number("offset", 0, 0, MAX_OFFSET),
                                     following=_flag("following")))

@@ -34,6 +34,13 @@ class BadCursor(ValueError):
     """A paging cursor the node never gave out (the api answers 400)."""
 
 
+def _page(items: list[dict] | None) -> list[dict]:
+    """A page a service answered; None means it refused the cursors (not ids it issued)."""
+    if items is None:
+        raise BadCursor("max_id, since_id and min_id must be ids from a Link header")
+    return items
+
+
 @contextmanager
 def _answering(service: str):
     try:
@@ -116,9 +123,7 @@ def follow_page(actor: str, which: str, *, limit: int, max_id: str | None = None
     with _answering("inbox"):
         items = _inbox().follows_page(actor, which, limit=limit, max_id=max_id, since_id=since_id,
                                       min_id=min_id)
-    if items is None:
-        raise BadCursor("max_id, since_id and min_id must be ids from a Link header")
-    return items
+    return _page(items)
 
 
 def relationships(actor: str, others: list[str]) -> dict:
@@ -172,9 +177,7 @@ def local_posts(*, author: str | None = None, stream: bool = False, exclude_repl
         items = _outbox().posts(user=user, scopes=scopes, author=author, stream=stream,
                                 exclude_replies=exclude_replies, limit=limit, max_id=max_id,
                                 since_id=since_id, min_id=min_id)
-    if items is None:
-        raise BadCursor("max_id, since_id and min_id must be ids from a Link header")
-    return items
+    return _page(items)
 
 
 def home(*, limit: int, max_id: str | None = None, since_id: str | None = None,
@@ -183,9 +186,7 @@ def home(*, limit: int, max_id: str | None = None, since_id: str | None = None,
     with _answering("inbox"):
         items = _inbox().home(user, scopes=scopes, limit=limit, max_id=max_id, since_id=since_id,
                               min_id=min_id)
-    if items is None:
-        raise BadCursor("max_id, since_id and min_id must be ids from a Link header")
-    return items
+    return _page(items)
 
 
 def received_posts(*, author: str | None = None, stream: bool = False, exclude_replies: bool = False,
@@ -196,9 +197,7 @@ def received_posts(*, author: str | None = None, stream: bool = False, exclude_r
         items = _inbox().posts(user=user, scopes=scopes, author=author, stream=stream,
                                exclude_replies=exclude_replies, limit=limit, max_id=max_id,
                                since_id=since_id, min_id=min_id)
-    if items is None:
-        raise BadCursor("max_id, since_id and min_id must be ids from a Link header")
-    return items
+    return _page(items)
 
 
 def interactions(object_id: str) -> dict:
@@ -222,9 +221,7 @@ def interaction_actors(object_id: str, kind: str, *, limit: int, max_id: str | N
     with _answering("inbox"):
         items = _inbox().interaction_actors(object_id, kind, limit=limit, max_id=max_id, since_id=since_id,
                                             min_id=min_id)
-    if items is None:
-        raise BadCursor("max_id, since_id and min_id must be ids from a Link header")
-    return items
+    return _page(items)
 
 
 def own_votes(question: str) -> list[str]:
@@ -252,9 +249,7 @@ def notifications(*, types: list[str], exclude_types: list[str], limit: int, max
     with _answering("inbox"):
         items = _inbox().notifications(user, scopes=scopes, types=types, exclude_types=exclude_types,
                                        limit=limit, max_id=max_id, since_id=since_id, min_id=min_id)
-    if items is None:
-        raise BadCursor("max_id, since_id and min_id must be ids from a Link header")
-    return items
+    return _page(items)
 
 
 def notification(number: str) -> dict | None:
@@ -291,22 +286,19 @@ def community_relays(slug: str, *, limit: int, max_id: str | None = None, since_
     with _answering("communities"):
         items = _communities().relays(slug, user=user, scopes=scopes, limit=limit, max_id=max_id,
                                       since_id=since_id, min_id=min_id)
-    if items is None:
-        raise BadCursor("max_id, since_id and min_id must be ids from a Link header")
-    return items
+    return _page(items)
 
 
 def received_relays(group: str, *, limit: int, max_id: str | None = None, since_id: str | None = None,
                     min_id: str | None = None) -> list[dict]:
-    """A community of another node: the relays this node received from its Group that the
-    requester may see, newest first: [{"activity", "cursor"}]."""
+    """A community of another node: the relays this node received from its Group, and what
+    this node's people sent to it, that the requester may see, newest first: [{"activity",
+    "cursor"}]."""
     user, scopes = _reader()
     with _answering("inbox"):
         items = _inbox().relays(group, user=user, scopes=scopes, limit=limit, max_id=max_id, since_id=since_id,
                                 min_id=min_id)
-    if items is None:
-        raise BadCursor("max_id, since_id and min_id must be ids from a Link header")
-    return items
+    return _page(items)
 
 
 def community_members(slug: str, *, limit: int, max_id: str | None = None, since_id: str | None = None,
@@ -316,9 +308,7 @@ def community_members(slug: str, *, limit: int, max_id: str | None = None, since
     with _answering("communities"):
         items = _communities().members(slug, user=user, scopes=scopes, limit=limit, max_id=max_id,
                                        since_id=since_id, min_id=min_id)
-    if items is None:
-        raise BadCursor("max_id, since_id and min_id must be ids from a Link header")
-    return items
+    return _page(items)
 
 
 # -- media: who may load a file is who may see the post that carries it ---------------------
@@ -365,9 +355,7 @@ def posts_matching(*, q: str = "", any_tags=(), all_tags=(), none_tags=(), autho
         items = _inbox().posts_matching(user=user, scopes=scopes, q=q, any_tags=any_tags, all_tags=all_tags,
                                         none_tags=none_tags, author=author, local=local, limit=limit,
                                         offset=offset, max_id=max_id, since_id=since_id, min_id=min_id)
-    if items is None:
-        raise BadCursor("max_id, since_id and min_id must be ids from a Link header")
-    return items
+    return _page(items)
 
 
 def tags(prefix: str, limit: int) -> list[dict]:
@@ -391,6 +379,4 @@ def favourites(*, limit: int, max_id: str | None = None, since_id: str | None = 
     with _answering("inbox"):
         items = _inbox().favourites(user, scopes=scopes, limit=limit, max_id=max_id, since_id=since_id,
                                     min_id=min_id)
-    if items is None:
-        raise BadCursor("max_id, since_id and min_id must be ids from a Link header")
-    return items
+    return _page(items)

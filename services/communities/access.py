@@ -11,7 +11,7 @@ from fedkit.rules.policy import ANONYMOUS, KINDS, Viewer, may_see_community, vie
 from fedkit.rules.registry import load_registry, origin_of
 from fedkit.runtime.config import Config
 from fedkit.runtime.responses import error
-from services.communities.models import MEMBER, SEEING, Community, Membership
+from services.communities.models import MEMBER, ROLES, SEEING, Community, Membership
 
 
 def config() -> Config:
@@ -102,8 +102,11 @@ def acting_as(slug: str, roles) -> tuple[Community | None, Membership | None, ob
     me_ = Membership.objects(community=slug, actor=actor, state=MEMBER).first()
     if me_ is not None and me_.role in roles:
         return community, me_, None
-    if any(NODE_ROLE_STANDS_FOR.get(r) in roles for r in node_roles()):
-        return community, Membership(community=slug, actor=actor, role="manager", state=MEMBER), None
+    standing = {NODE_ROLE_STANDS_FOR.get(r) for r in node_roles()}
+    # The strongest community role a node role stands for, among those asked.
+    role = next((r for r in ROLES if r in standing and r in roles), None)
+    if role is not None:
+        return community, Membership(community=slug, actor=actor, role=role, state=MEMBER), None
     return None, None, error(403, "forbidden", f"this needs one of the roles: {', '.join(roles)}")
 
 

@@ -154,6 +154,19 @@ def update_settings(slug: str):
     return jsonify(listing_json(community, cfg, members, MEMBER, me_.role))
 
 
+@bp.get("/communities/<slug>/settings")
+@require_user("read:accounts")
+def read_settings(slug: str):
+    """The settings as managers change them (the description as written, not the Group's
+    sanitised summary), the owner, and the requester's role: for the community's staff."""
+    community, me_, failure = acting_as(slug, MODERATING_ROLES)
+    if failure:
+        return failure
+    members = Membership.objects(community=slug, state=MEMBER).count()
+    return jsonify({**listing_json(community, config(), members, MEMBER, me_.role), "posting": community.posting,
+                    "owner": community.owner})
+
+
 @bp.post("/communities/<slug>/transfer")
 @require_user("write:accounts")
 def transfer(slug: str):

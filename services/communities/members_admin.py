@@ -1,12 +1,15 @@
 """Managers run a community's population: invite, approve, reject, remove, ban, unban,
-set roles, and see pending requests. Effects on other nodes are federated by the Group
+set roles, and read the population by state. Effects on other nodes are federated by the Group
 (Invite, Accept, Reject)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify
+import datetime as dt
+
+from flask import Blueprint, g, jsonify, request
 
 from fedkit.protocol.jsonbody import request_json
+from fedkit.protocol.local_ids import is_local
 from fedkit.protocol.vocab import ACCEPT, INVITE, REJECT
 from fedkit.rules.registry import load_registry
 from fedkit.runtime import clock
@@ -21,10 +24,12 @@ from services.communities.models import (
     MEMBER,
     MEMBER_ROLE,
     MEMBERSHIP,
+    MODERATING_ROLES,
     PENDING,
     ROLES,
     SEEING,
     Membership,
+    now,
     partner_expiry,
     set_membership,
 )
@@ -36,6 +41,34 @@ bp = Blueprint("members_admin", __name__)
 # Joining is following the Group: managing members is answering follow requests
 # (Mastodon: write:follows), banning is blocking (write:blocks).
 ACTION_SCOPES = {"ban": "write:blocks", "unban": "write:blocks"}
+LISTED_STATES = (MEMBER, PENDING, INVITED, BANNED)
+MAX_LISTED = 1000
+
+
+def chosen_expiry(data: dict, cfg) -> dt.datetime:
+    """When a partner's access ends: ``expires_at`` if the manager chose it (a day, the
+    access lasting through it in UTC, or an ISO 8601 instant), within the node's length
+    (ARCHIPEL_PARTNER_MEMBERSHIP_DAYS, a day's rounding allowed); else that length.
+    Raises ValueError with the reason."""
+    latest = partner_expiry(cfg)
+    value = data.get("expires_at")
+    if value is None:
+        return latest
+    if not isinstance(value, str):
+        raise ValueError("expires_at: a date (YYYY-MM-DD) or an ISO 8601 date-time")
+    try:
+        if len(value) == 10:
+            chosen = dt.datetime.combine(dt.date.fromisoformat(value) + dt.timedelta(days=1), dt.time(), dt.UTC)
+        else:
+            chosen = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+            chosen = chosen if chosen.tzinfo else chosen.replace(tzinfo=dt.UTC)
+    except ValueError:
+        raise ValueError("expires_at: a date (YYYY-MM-DD) or an ISO 8601 date-time") from None
+    if chosen <= now():
+        raise ValueError("expires_at: a day to come")
+    if chosen > latest + dt.timedelta(days=1):
+        raise ValueError(f"expires_at: at most {cfg.partner_membership_days:g} days from now")
+    return chosen
 
 
 @bp.post("/communities/<slug>/members")
@@ -55,6 +88,10 @@ def manage_member(slug: str):
     if target == community.owner and action != "invite":
         return error(422, "owner", "the owner's membership changes only by a transfer")
     cfg, internal = config(), internal_client()
+    try:
+        expires_at = chosen_expiry(data, cfg) if action in ("invite", "renew") else None
+    except ValueError as exc:
+        return error(422, "invalid_expiry", str(exc))
     current = Membership.objects(community=slug, actor=target).first()
     state = current.state if current else None
 
@@ -69,7 +106,7 @@ def manage_member(slug: str):
         partner = not load_registry(cfg).is_inside(target)
         if partner and not community.admits_partners:
             return error(422, "no_partners", "this community does not admit partners from outside the group")
-        expiry = {"expires_at": partner_expiry(cfg), "expiry_notice_sent": False} if partner else {}
+        expiry = {"expires_at": expires_at, "expiry_notice_sent": False} if partner else {}
         set_membership(current, INVITED, community=slug, actor=target, invited_by=me_.actor, partner=partner,
                        **expiry)
         send_as_group(community, {"type": INVITE, "object": community.actor_id, "target": target,
@@ -91,7 +128,7 @@ def manage_member(slug: str):
     elif action == "renew":
         if current is None or not current.partner or state not in SEEING:
             return error(409, "conflict", "only a partner's membership or invitation is renewed")
-        set_membership(current, state, community=slug, actor=target, expires_at=partner_expiry(cfg),
+        set_membership(current, state, community=slug, actor=target, expires_at=expires_at,
                        expiry_notice_sent=False)
     elif action == "unban":
         if state != BANNED:
@@ -122,3 +159,23 @@ def pending_requests(slug: str):
         return failure
     pending = Membership.objects(community=slug, state__in=(PENDING, INVITED)).order_by("created_at")
     return jsonify(items=[{"actor": m.actor, "state": m.state} for m in pending])
+
+
+@bp.get("/communities/<slug>/members")
+@require_user("read:follows")
+def listed_members(slug: str):
+    """The population as the community's staff (owner, managers, moderators) see it,
+    oldest first: ``?state=`` member (the default), pending, invited or banned; each with
+    its role, whether it is a partner from outside the group and when that access ends."""
+    community, _, failure = acting_as(slug, MODERATING_ROLES)
+    if failure:
+        return failure
+    state = request.args.get("state", MEMBER)
+    if state not in LISTED_STATES:
+        return error(422, "invalid_state", f"state: one of {', '.join(LISTED_STATES)}")
+    base_url = config().base_url
+    found = Membership.objects(community=slug, state=state).order_by("created_at").limit(MAX_LISTED)
+    return jsonify(state=state, items=[
+        {"actor": m.actor, "state": m.state, "role": m.role, "local": is_local(m.actor, base_url),
+         "partner": bool(m.partner), "expires_at": clock.iso(m.expires_at), "invited_by": m.invited_by,
+         "since": clock.iso(m.updated_at)} for m in found])

@@ -27,7 +27,8 @@ MAX_QUERY = 100
 def _words(account: Account) -> list[str]:
     """The words a person is found by besides their username: their name, and what their
     profile fields say (skills, site…: the directory's "find an expert")."""
-    text = " ".join([account.display_name or ""] + [html.unescape(str(f.get("value", "")))
+    text = " ".join([account.display_name or "", *(account.skills or []), *(account.interests or []),
+                     *(account.projects or [])] + [html.unescape(str(f.get("value", "")))
                                                    for f in account.profile_fields or [] if isinstance(f, dict)])
     return re.findall(r"\w[\w.-]*", text.lower())
 
@@ -47,8 +48,8 @@ def search():
         return error(400, "invalid_request", "limit must be a number")
     if not query:
         return jsonify(items=[])
-    rows = Account.objects(suspended__ne=True, scim_deleted__ne=True).only("username", "display_name",
-                                                                           "profile_fields")
+    rows = Account.objects(suspended__ne=True, scim_deleted__ne=True).only(
+        "username", "display_name", "profile_fields", "skills", "interests", "projects")
     found = sorted((a.username for a in rows.limit(SCAN_LIMIT) if matches(query, a)),
                    key=lambda name: (name != query, not name.startswith(query), name))
     return jsonify(items=found[:limit])

@@ -13,12 +13,21 @@ from fedkit.runtime.service import create_service_app
 
 
 def create_app(config: Config | dict | None = None) -> Flask:
-    from services.identity import account_search, discovery, internal_api, oauth, scim, signin, sso
+    from services.identity import (
+        account_search,
+        authorizations_api,
+        discovery,
+        internal_api,
+        oauth,
+        scim,
+        signin,
+        sso,
+    )
 
     app = create_service_app(__name__, "identity", config,
                              blueprints=(discovery.bp, oauth.bp, signin.bp, sso.bp, internal_api.bp,
                                          scim.bp,  # SCIM 2.0 at /scim/v2 (scim.py)
-                                         account_search.bp))
+                                         account_search.bp, authorizations_api.bp))
     cfg = app.config["ARCHIPEL"]
     if cfg.dev_mode:
         os.environ.setdefault("AUTHLIB_INSECURE_TRANSPORT", "1")

@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, jsonify
 
 from fedkit.contracts import identity as contract
 from fedkit.protocol.jsonbody import request_json, string_value
-from fedkit.protocol.sanitize import sanitize_html
+from services.identity import profile_edits
 from services.identity.accounts import LOCAL_ISSUER, create_account
 from services.identity.credentials import digest
 from services.identity.models import Account, OAuthClient, OAuthToken
@@ -21,7 +21,7 @@ def account_json(account: Account) -> dict:
             "roles": list(account.roles or []), "signs_in_with_group": account.issuer != LOCAL_ISSUER,
             "summary": account.summary or "",
             # the directory (SCIM) or the group's provider gives the name: not the user's to edit
-            "directory_managed": account.issuer != LOCAL_ISSUER or account.scim_modified_at is not None}
+            "directory_managed": profile_edits.directory_managed(account)}
 
 
 @bp.get(contract.ACCOUNT)
@@ -34,35 +34,19 @@ def get_account(username: str):
 
 @bp.post(contract.ACCOUNT_PROFILE)
 def update_profile(username: str):
-    """Update of the Person from a C2S Update (outbox asks; identity owns the profile)."""
+    """Update of the Person from a C2S Update (outbox asks; identity owns the profile).
+    What the directory owns is refused (422) when it would change; see profile_edits.py."""
     account = Account.objects(username=username).first()
     if account is None:
         return jsonify(error="not_found"), 404
-    data = request_json(required=False)
-    if isinstance(data.get("name"), str):
-        account.display_name = data["name"][:200]
-    if isinstance(data.get("summary"), str):
-        account.summary = data["summary"][:5000]
-    if isinstance(data.get("manuallyApprovesFollowers"), bool):
-        account.locked = data["manuallyApprovesFollowers"]
-    if isinstance(data.get("attachment"), list):
-        account.profile_fields = profile_fields(data["attachment"])
-    account.save()
+    try:
+        changes = profile_edits.changes(account, request_json(required=False), current_app.config["ARCHIPEL"].base_url)
+    except profile_edits.Refused as exc:
+        return jsonify(error="directory_owned", error_description=str(exc)), 422
+    if changes:
+        account.update(**{f"set__{key}": value for key, value in changes.items()})
+        account.reload()
     return jsonify(account_json(account))
-
-
-MAX_PROFILE_FIELDS = 4  # as Mastodon's default
-
-
-def profile_fields(attachment: list) -> list[dict]:
-    """The PropertyValues of an actor's ``attachment`` as profile fields (names plain text,
-    values sanitized HTML; Mastodon's limits: 4 fields, 255 characters each)."""
-    out = []
-    for item in attachment:
-        if isinstance(item, dict) and item.get("type") == "PropertyValue" and isinstance(item.get("name"), str) \
-                and item["name"].strip() and isinstance(item.get("value"), str):
-            out.append({"name": item["name"].strip()[:255], "value": sanitize_html(item["value"][:255])})
-    return out[:MAX_PROFILE_FIELDS]
 
 
 @bp.post(contract.APP_OF_TOKEN)

@@ -32,6 +32,14 @@ class Account(Document):
     summary = me.StringField(default="")
     # What the person adds to their profile (Mastodon's fields): [{"name", "value" (HTML)}].
     profile_fields = me.ListField(me.DictField())
+    # What the person declares beyond the directory (services/identity/directory_profile.py).
+    skills = me.ListField(me.StringField())
+    interests = me.ListField(me.StringField())
+    languages = me.ListField(me.StringField())
+    projects = me.ListField(me.StringField())
+    # The profile claims of the group's provider at the last sign-in (oidc.py): used where
+    # SCIM gives no value.
+    directory_claims = me.DictField()
     locked = me.BooleanField(default=False)  # manuallyApprovesFollowers
     password_hash = me.StringField()
     suspended = me.BooleanField(default=False)
@@ -148,6 +156,7 @@ class OAuthToken(Document, TokenMixin):
     expires_in = me.IntField(default=0)  # 0: no expiry, as Mastodon's app tokens
     revoked = me.BooleanField(default=False)
     hashed = me.BooleanField(default=True)  # records written before hashing have none (credentials.py)
+    last_used_at = me.IntField()  # epoch seconds, to ten minutes (services/identity/authorizations.py)
 
     def check_client(self, client):
         return self.client_id == client.get_client_id()

@@ -26,7 +26,7 @@ from fedkit.protocol import jsonbody
 from fedkit.protocol.jsonbody import request_json
 from fedkit.rules.scopes import KNOWN as KNOWN_SCOPES
 from fedkit.runtime.responses import error
-from services.identity import passwords
+from services.identity import authorizations, passwords
 from services.identity.credentials import digest, new_secret
 from services.identity.models import Account, OAuthClient, OAuthCode, OAuthToken
 from services.identity.web_sessions import csrf_ok, csrf_token, session_account
@@ -308,4 +308,5 @@ def introspect():
     account = _active_account(token.username)
     if account is None:
         return jsonify(active=False)
+    authorizations.note_use(token)  # the user's list of authorised apps shows it
     return jsonify(active=True, username=account.username, scope=token.scope, client_id=token.client_id)

@@ -27,6 +27,7 @@ from joserfc.jwk import KeySet
 from fedkit.rules.registry import load_registry
 from fedkit.runtime.config import Config
 from services.identity.accounts import create_account
+from services.identity.directory_profile import claims_of
 from services.identity.models import Account
 
 log = logging.getLogger(__name__)
@@ -141,5 +142,6 @@ def account_for(config: Config, claims: dict) -> Account:
     if account.suspended:
         raise SSOError("This account is closed.")
     roles = claims.get("roles") if isinstance(claims.get("roles"), list) else []
-    account.update(set__roles=[r for r in roles if r in KNOWN_ROLES])
+    # The profile claims fill what SCIM leaves empty (directory_profile.py).
+    account.update(set__roles=[r for r in roles if r in KNOWN_ROLES], set__directory_claims=claims_of(claims))
     return account

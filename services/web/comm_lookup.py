@@ -4,14 +4,11 @@ see it, and its account in the client API."""
 
 from __future__ import annotations
 
-import re
-
 from flask import abort
 
 from services.web.api_client import ApiError
 from services.web.context import api, config
-
-HANDLE = re.compile(r"[a-z0-9][a-z0-9_]{1,29}(@[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?)?")
+from services.web.manage_support import HANDLE  # the managers' pages name communities alike
 
 
 def handle_of(item: dict) -> str:

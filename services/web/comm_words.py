@@ -16,7 +16,6 @@ OPENNESS = {
 PURPOSES = {"professional": _l("Professional"), "social": _l("Social and hobbies")}
 # The viewer's standing in a community, as the communities service's listing says it.
 MEMBER, PENDING, INVITED, BANNED = "member", "pending", "invited", "banned"
-MANAGING = ("owner", "manager", "moderator")  # roles that see the "Manage" link
 COMMUNITY = "community"  # the composer's audience "this community" (services/web/comm_compose.py)
 
 

@@ -45,3 +45,7 @@ class WebAppSession(me.Document):
     token_sealed = me.StringField(required=True)
     csrf = me.StringField(required=True)
     expires_at = me.DateTimeField(required=True)
+    # The user's settings every page needs, cached (services/web/settings_cache.py)
+    language = me.StringField(default="")  # "": the browser's
+    audience = me.StringField(default="")  # "": the web app's default
+    admin = me.BooleanField(default=False)

@@ -120,7 +120,8 @@ def test_closed_community_rejects_uninvited_and_accepts_invited(group):
     invited = fr.api("POST", f"/communities/{community['slug']}/members", "alice",
                      json={"action": "invite", "actor": de.actor("bob")})
     assert invited.status_code == 200 and invited.json()["state"] == "invited"
-    invite = wait_until(lambda: next((i for i in de.inbox("bob") if i["type"] == "Invite"), None),
+    invite = wait_until(lambda: next((i for i in de.inbox("bob") if i["type"] == "Invite"
+                                      and i["actor"] == community["id"]), None),
                         message="the Invite in bob's inbox")
     assert invite["actor"] == community["id"] and invite["target"] == de.actor("bob")
     join_and_wait(fr, de, "bob", community)
