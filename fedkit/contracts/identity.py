@@ -18,12 +18,18 @@ INTROSPECT = "/internal/introspect"  # POST {token}: RFC 7662 shape, for the gat
 PERSON = "/users/<username>"  # GET: the public actor document
 ACCOUNT_PERSON = "/internal/accounts/<username>/person"  # GET: the actor document, whole profile
 APP_OF_TOKEN = "/internal/apps/of-token"  # POST {token}: the app that holds a live access token
+FIRST_PARTY_APP = "/internal/apps/first-party"  # POST {client_id}: the node's web app, trusted (no consent)
 NODEINFO = "/nodeinfo/2.1"  # GET: the public NodeInfo document (usage counts)
 ACCOUNTS_SEARCH = "/internal/directory/search"  # GET ?q=&limit=: usernames of open accounts a query names
 
 
 class ProfileRefused(ValueError):
     """Identity refused a profile change (what the company directory owns)."""
+
+
+def web_app_redirect_uri(base_url: str) -> str:
+    """The node's web app's redirect URI: the one client identity may trust as first-party."""
+    return base_url + "/web/callback"
 
 
 @dataclass(frozen=True)
@@ -102,6 +108,15 @@ class IdentityClient:
             return None
         resp.raise_for_status()
         return resp.json()
+
+    def mark_first_party(self, client_id: str) -> bool:
+        """Mark the node's own web app (its one redirect URI is ``WEB_APP_CALLBACK``) as
+        first-party: not asked for consent. False when the client is not that."""
+        resp = self.transport.request("POST", SERVICE, FIRST_PARTY_APP, json={"client_id": client_id})
+        if resp.status_code in (404, 422):
+            return False
+        resp.raise_for_status()
+        return True
 
     def search_accounts(self, query: str, *, limit: int = 40) -> list[str]:
         """Usernames of this node's open accounts that ``query`` names (username or display

@@ -117,6 +117,7 @@ class Config:
     # Strong authentication required at sign-in: any of these acr values / all of these amr values.
     oidc_required_acr: tuple[str, ...] = field(default_factory=tuple)
     oidc_required_amr: tuple[str, ...] = field(default_factory=tuple)
+    oidc_admin_mfa: bool = False  # node_admin sign-ins need a second factor (amr otp/mfa)
     # Partner memberships last this long unless a manager renews them; managers are told before.
     partner_membership_days: float = 90.0
     partner_expiry_notice_days: float = 14.0
@@ -210,6 +211,7 @@ class Config:
             oidc_client_secret=env_str("ARCHIPEL_OIDC_CLIENT_SECRET", ""),
             oidc_required_acr=env_list("ARCHIPEL_OIDC_REQUIRED_ACR"),
             oidc_required_amr=env_list("ARCHIPEL_OIDC_REQUIRED_AMR"),
+            oidc_admin_mfa=env_bool("ARCHIPEL_OIDC_ADMIN_MFA", False),
             partner_membership_days=float(env_str("ARCHIPEL_PARTNER_MEMBERSHIP_DAYS",
                                                str(cls.partner_membership_days))),
             partner_expiry_notice_days=float(env_str("ARCHIPEL_PARTNER_EXPIRY_NOTICE_DAYS",

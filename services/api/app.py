@@ -28,6 +28,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     from services.api import (
         absent,
         accounts,
+        admin_reports,
         apps,
         archipel_profile,
         bookmarks,
@@ -43,6 +44,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
         notifications,
         polls,
         profile,
+        reports,
         search,
         statuses,
         streaming_render,
@@ -56,7 +58,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
                                          timelines.bp, interactions.bp, notifications.bp, notification_groups.bp,
                                          media.bp, edits.bp, polls.bp, streaming_render.bp, search.bp, tags.bp, bookmarks.bp,
                                          markers.bp, followers.bp, profile.bp, absent.bp, favourites.bp,
-                                         archipel_profile.bp))
+                                         archipel_profile.bp, reports.bp, admin_reports.bp))
     app.json.sort_keys = False  # entities keep Mastodon's documented field order
     install_error_handlers(app)
     app.wsgi_app = TrailingSlashTolerant(app.wsgi_app)

@@ -160,12 +160,16 @@ def closed_account(actor_id: str, username: str, *, account_id: str, base_url: s
 ROLE_NAMES = {"node_admin": "Admin", "moderator": "Moderator"}
 
 
+MANAGE_REPORTS = 0x10  # Mastodon's permission bit (docs.joinmastodon.org/entities/Role/)
+
+
 def role(roles: list[str]) -> dict:
-    """The Role entity of a local account. Permissions stay "0" (none of Mastodon's admin
-    API exists here): an app must not offer admin screens that would only fail."""
+    """The Role entity of a local account. Of Mastodon's admin API only the reports exist
+    here (services/api/admin_reports.py): an administrator or moderator has
+    ``manage_reports`` and nothing more, so an app offers no admin screen that would fail."""
     name = next((ROLE_NAMES[r] for r in ROLE_NAMES if r in roles), "")
-    return {"id": "-99" if not name else name.lower(), "name": name, "color": "", "permissions": "0",
-            "highlighted": bool(name)}
+    return {"id": "-99" if not name else name.lower(), "name": name, "color": "",
+            "permissions": str(MANAGE_REPORTS if name else 0), "highlighted": bool(name)}
 
 
 def credential_account(entity: dict, *, summary: str, roles: list[str], follow_requests: int,

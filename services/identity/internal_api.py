@@ -64,6 +64,21 @@ def app_of_token():
                    redirect_uris=list(client.redirect_uris or []), scopes=client.scope.split())
 
 
+@bp.post(contract.FIRST_PARTY_APP)
+def mark_first_party():
+    """The node's web app is trusted by the node itself (only its services hold the internal
+    secret): a client whose only redirect URI is this node's web callback; any other is
+    refused, so a token that reached here some other way cannot trust a third-party app."""
+    client_id = request_json(required=False).get("client_id")
+    client = OAuthClient.objects(client_id=client_id).first() if isinstance(client_id, str) else None
+    if client is None:
+        return jsonify(error="not_found"), 404
+    if list(client.redirect_uris or []) != [contract.web_app_redirect_uri(current_app.config["ARCHIPEL"].base_url)]:
+        return jsonify(error="not_the_web_app"), 422
+    client.update(set__first_party=True)
+    return jsonify(client_id=client.client_id, first_party=True)
+
+
 @bp.post(contract.ACCOUNTS)
 def create():
     data = request_json(required=False)

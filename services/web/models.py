@@ -18,6 +18,7 @@ class WebClient(me.Document):
     redirect_uri = me.StringField(primary_key=True)
     client_id = me.StringField(required=True)
     client_secret = me.StringField(required=True)
+    first_party = me.BooleanField(default=False)  # the node marked it (no consent screen)
 
 
 class WebSignIn(me.Document):

@@ -144,8 +144,10 @@ def test_credential_account():
     assert creds["source"]["note"] == "Welder in Lyon & Paris"  # plain text, as the user edits it
     assert creds["source"]["privacy"] == "private"  # the node's default audience: followers only
     assert creds["source"]["follow_requests_count"] == 2
-    assert creds["role"]["name"] == "Admin" and creds["role"]["permissions"] == "0"
-    assert credential_account(entity, summary="", roles=[], follow_requests=0)["role"]["name"] == ""
+    # manage_reports (0x10), the one admin permission Archipel serves (services/api/admin_reports.py)
+    assert creds["role"]["name"] == "Admin" and creds["role"]["permissions"] == "16"
+    nobody = credential_account(entity, summary="", roles=[], follow_requests=0)["role"]
+    assert (nobody["name"], nobody["permissions"]) == ("", "0")
 
 
 @pytest.mark.parametrize(("state", "expected"), [

@@ -43,15 +43,15 @@ def test_the_profile_edits_what_the_directory_does_not_own(web):
     assert form.status_code == 200
     assert "come from the directory" in form.text and 'name="display_name"' not in form.text
     resp = submit(alice, web, "/web/settings/profile", form, note="Welding and quality in Lyon", locked="1",
-                  field_name=["Skills", ""], field_value=["welding", ""])
+                  field_name=["Trade", ""], field_value=["welding", ""])
     assert resp.status_code == 303 and resp.headers["Location"] == "/web/settings/profile?notice=saved"
     account = verified(web, "alice")
     assert account["source"]["note"] == "Welding and quality in Lyon" and account["locked"] is True
-    assert [(f["name"], f["value"]) for f in account["source"]["fields"]] == [("Skills", "welding")]
+    assert [(f["name"], f["value"]) for f in account["source"]["fields"]] == [("Trade", "welding")]
     saved = page(alice, web, "/web/settings/profile?notice=saved").text
-    assert "Your profile is saved." in saved and 'value="Skills"' in saved
+    assert "Your profile is saved." in saved and 'value="Trade"' in saved
     # the API's refusal is shown with the form as typed
-    refused = submit(alice, web, "/web/settings/profile", form, note="x" * 600, field_name=["Skills"],
+    refused = submit(alice, web, "/web/settings/profile", form, note="x" * 600, field_name=["Trade"],
                      field_value=["welding, brazing"])
     assert refused.status_code == 422 and "Note is too long" in refused.text
     assert 'value="welding, brazing"' in refused.text
