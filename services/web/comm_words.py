@@ -6,6 +6,8 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from services.web import manage_support
+
 # The communities service's openness: free (anyone joins), open (a manager approves),
 # closed (invitation only).
 OPENNESS = {
@@ -16,6 +18,7 @@ OPENNESS = {
 PURPOSES = {"professional": _l("Professional"), "social": _l("Social and hobbies")}
 # The viewer's standing in a community, as the communities service's listing says it.
 MEMBER, PENDING, INVITED, BANNED = "member", "pending", "invited", "banned"
+STAFF = manage_support.STAFF  # the roles that open the managers' pages (the "Manage" link)
 COMMUNITY = "community"  # the composer's audience "this community" (services/web/comm_compose.py)
 
 
