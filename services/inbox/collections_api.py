@@ -15,12 +15,10 @@ from fedkit.protocol.paging import ordered_collection, ordered_collection_page
 from fedkit.protocol.vocab import (
     ANNOUNCE,
     CREATE,
-    PUBLIC,
-    audience_of,
     id_of,
-    is_unlisted,
     local_actor_id,
 )
+from fedkit.rules.audience import in_group_stream
 from fedkit.rules.policy import Viewer, viewer_of
 from fedkit.rules.registry import load_registry
 from fedkit.runtime.internal import internal_client
@@ -289,7 +287,8 @@ def _millis(when) -> int:
 def posts():
     """Posts (Creates) this node received or delivered locally that the requester may see,
     newest first by arrival: one author's (``author``), or the group's stream (``stream``:
-    posts addressed to the public or to the group). Cursors: arrival times in milliseconds."""
+    posts of authors inside the group addressed to the public or to the group,
+    ``fedkit.rules.audience.in_group_stream``). Cursors: arrival times in milliseconds."""
     config = _config()
     try:
         limit = max(1, min(int(request.args.get("limit", "20")), 80))
@@ -308,7 +307,7 @@ def posts():
     oldest_first = min_id is not None
     query = query.filter(received_at__gt=as_time(min_id)).order_by("received_at") if oldest_first \
         else query.order_by("-received_at")
-    stream_audiences = {PUBLIC, load_registry(config).audience}
+    registry = load_registry(config)
     viewer, exclude_replies = _viewer(), bool(request.args.get("exclude_replies"))
     items, seen = [], set()
     for inbound in query.only("raw", "received_at").limit(limit * 5):
@@ -317,9 +316,8 @@ def posts():
         seen.add(object_id)
         if found is None or found.deleted or (exclude_replies and found.in_reply_to):
             continue
-        if request.args.get("stream") and (not stream_audiences & set(audience_of(found.raw))
-                                           or is_unlisted(found.raw)):
-            continue
+        if request.args.get("stream") and not in_group_stream(found.raw, found.attributed_to, registry):
+            continue  # the planner's rule: what it delivers to every member node for this stream
         if not viewer_may_see(found.raw, viewer):
             continue
         items.append({"object": without_hidden(found.raw), "cursor": str(_millis(inbound.received_at))})
