@@ -28,6 +28,7 @@ from services.identity.models import (
 )
 from services.identity.scim_audit import ScimChange
 from services.identity.scim_audit import ensure_retention as ensure_scim_retention
+from services.inbox.followed_tags import FollowedTag
 from services.inbox.models import (
     FollowCount,
     FollowRelation,
@@ -67,6 +68,7 @@ DOCUMENTS = (
     WebClient, WebSignIn, WebAppSession,
     Bookmark, Marker,
     Report, ModerationAction,  # moderation (services/inbox/reports.py)
+    FollowedTag,  # followed hashtags (services/inbox/followed_tags.py)
 )
 
 
