@@ -279,6 +279,13 @@ def community(slug: str) -> dict | None:
         return _communities().account(slug, user=user, scopes=scopes)
 
 
+def community_listing() -> list[dict]:
+    """This node's communities the requester sees, with their membership and role."""
+    user, scopes = _reader()
+    with _answering("communities"):
+        return _communities().listing(user=user, scopes=scopes)
+
+
 def community_relays(slug: str, *, limit: int, max_id: str | None = None, since_id: str | None = None,
                      min_id: str | None = None) -> list[dict]:
     """A local community's relays the requester may see, newest first: [{"activity", "cursor"}]."""
