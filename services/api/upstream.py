@@ -68,7 +68,8 @@ def _communities() -> CommunitiesClient:
 
 # -- identity ------------------------------------------------------------------------------
 def local_person(username: str) -> dict | None:
-    """A local account's AS2 Person, as identity serves it; None if unknown or closed."""
+    """A local account's AS2 Person, as identity serves it; None if unknown or closed — but a
+    closed one whose posts the group keeps is served, ``suspended`` and ``formerEmployee``."""
     with _answering("identity"):
         return _identity().find_person(username)
 

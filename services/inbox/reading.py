@@ -1,7 +1,7 @@
 """What a local reader may see of what the inbox holds: the visibility policy
 (fedkit.rules.policy) asked with the follow state this service owns, objects shown in their
-latest state, nothing of a suspended author but what the group keeps of a departed employee. The inbox collection and the client API's
-reads (collections_api) both render through here."""
+latest state, nothing of a suspended author but what the group keeps of a departed employee.
+The inbox collection and the client API's reads (collections_api) both render through here."""
 
 from __future__ import annotations
 

@@ -143,6 +143,10 @@ def test_keep_leaves_group_posts_readable_and_marked_followers_only_hidden(group
         assert account.json()["former_employee"] is True
         statuses = fr.api("GET", f"/api/v1/accounts/{account.json()['id']}/statuses", "alice").json()
         assert [s["uri"] for s in statuses] == [shared["id"]]
+        # nobody can mention them any more (nothing is addressed to a closed account)
+        mention = fr.api("POST", "/api/v1/statuses", "alice",
+                         data={"status": f"@{actor.rsplit('/', 1)[1]} are you there?", "visibility": "private"})
+        assert mention.status_code == 200 and mention.json()["mentions"] == []
 
 
 def test_hide_takes_everything_away_everywhere(group, request):
