@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from services.web import settings_cache
 from services.web.api_client import ApiError
 from services.web.context import API_ID, api, api_failure, render, signed_in
-from services.web.mod_report import category_label
+from services.web.mod_words import category_label
 from services.web.sessions import csrf_ok, current_viewer
 
 bp = Blueprint("mod_queue", __name__)

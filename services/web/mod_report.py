@@ -14,17 +14,13 @@ from flask_babel import gettext as _
 
 from services.web.api_client import ApiError
 from services.web.context import API_ID, api, api_failure, config, render, signed_in
+from services.web.mod_words import category_label
 from services.web.sessions import csrf_ok, current_viewer
 
 bp = Blueprint("mod_report", __name__)
 
 CATEGORIES = ("spam", "violation", "other")  # of Mastodon's: "legal" is the legal department's, not offered
 COMMENT_MAX = 1000  # as the API (services/api/moderation.py)
-
-
-def category_label(category: str) -> str:
-    return {"spam": _("Spam or advertising"), "violation": _("It breaks the charter or the rules"),
-            "legal": _("It is illegal"), "other": _("Something else")}.get(category, category)
 
 
 def _host(account: dict) -> str:

@@ -215,3 +215,18 @@ def test_the_profile_declares_skills_and_shows_the_directorys_parts(web):
     assert submit(alice, web, "/web/settings/profile/skills", form, skills="x").status_code == 303
     assert sign_in(web, "bob").post("/web/settings/profile/skills", base_url=web.base,
                                     data={"skills": "x"}).status_code == 400  # no CSRF token
+
+
+def test_a_registration_with_fewer_scopes_is_made_anew(web):
+    """A node whose web app registered before the moderation pages asked for the admin
+    scopes: the web app registers again, so its moderators' tokens carry them."""
+    from services.identity.models import OAuthToken
+    from services.web.models import WebClient
+    from services.web.oauth_client import SCOPES
+
+    sign_in(web, "dora")
+    WebClient.objects.update(set__scopes="read write follow")
+    sign_in(web, "carl")
+    assert WebClient.objects.get().scopes == SCOPES
+    token = OAuthToken.objects(username="carl").order_by("-id").first()
+    assert "admin:read:reports" in token.scope.split()
