@@ -71,6 +71,12 @@ def reporter_words(report: dict) -> str:
     return "@" + ((account.get("account") or {}).get("acct") or account.get("username") or "")
 
 
+def reported_name(report: dict) -> str:
+    """``@alice`` (this node) or ``@bob@de.example``: whom the report is about."""
+    target = report.get("target_account") or {}
+    return "@" + ((target.get("account") or {}).get("acct") or target.get("username") or "")
+
+
 def action_label(action: str) -> str:
     return {"dismiss": _("Dismiss (no action)"), "delete_statuses": _("Remove the posts"),
             "sensitive": _("Mark the posts sensitive"), "exclude": _("Exclude from the community"),
@@ -78,7 +84,8 @@ def action_label(action: str) -> str:
 
 
 def _helpers() -> dict:
-    return {"category_label": category_label, "reporter_words": reporter_words, "action_label": action_label}
+    return {"category_label": category_label, "reporter_words": reporter_words, "action_label": action_label,
+            "reported_name": reported_name}
 
 
 @bp.get("/web/admin/reports")

@@ -1,6 +1,6 @@
 """Reports and moderation in a real headless Chromium against the group's real processes
 (issues 10 and 12): berta@de reports alice@fr's post from its page with a comment (the
-report goes to fr, inside the group); a moderator of fr (amelie, given the role for this
+report goes to fr, inside the group); a moderator of fr (alain, given the role for this
 module) finds it under Administration → Reports, removes the post with a warning; berta's
 notifications page says her report was handled, alice's that she was warned and why.
 Screenshots of the report form, the queue and a report's page (desktop and 375 px); axe
@@ -26,14 +26,21 @@ REASON = "Advertising breaks the group's charter (§3)"
 
 @pytest.fixture(scope="module")
 def moderator(group, browsers):  # noqa: F811
-    """amelie@fr is a moderator (set on her account directly) for this module, signed in."""
-    accounts = group["fr"].db.accounts
-    before = accounts.find_one({"_id": "amelie"}).get("roles", [])
-    accounts.update_one({"_id": "amelie"}, {"$set": {"roles": ["moderator"]}})
+    """alain@fr is a moderator for this module, signed in. Roles come from the group
+    provider's ``roles`` claim at each sign-in (services/identity/oidc.py), so the role is
+    given there; both the provider's and fr's records are restored afterwards."""
+    fr = group["fr"]
+    employees, accounts = fr.db.client["archipel_group"].employees, fr.db.accounts
+    before = employees.find_one({"username": "alain"})["roles"]
+    account = accounts.find_one({"_id": "alain"})
+    employees.update_one({"username": "alain"}, {"$set": {"roles": ["moderator", *before]}})
     driver = browsers("en-GB,en")
-    sign_in_with_sso(driver, group["fr"].base, "amelie", group["fr"].password)
-    yield driver
-    accounts.update_one({"_id": "amelie"}, {"$set": {"roles": before}})
+    try:
+        sign_in_with_sso(driver, fr.base, "alain", fr.password)
+        yield driver
+    finally:
+        employees.update_one({"username": "alain"}, {"$set": {"roles": before}})
+        accounts.update_one({"_id": "alain"}, {"$set": {"roles": account["roles"] if account else before}})
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +92,7 @@ def test_a_reported_post_is_removed_by_a_moderator_and_both_people_are_told(grou
     assert "will look at it" in _text(berta) and "notification" in _text(berta)
     screenshot(berta, "report-sent-375", PHONE)
 
-    # amelie, a moderator of fr, sees it in the queue (the Flag arrives from de)
+    # alain, a moderator of fr, sees it in the queue (the Flag arrives from de)
     moderator.get(fr.base + "/web/home")
     by_css(moderator, 'nav a[href="/web/admin"]').click()
     by_css(moderator, 'a[href="/web/admin/reports"]').click()
@@ -130,3 +137,26 @@ def test_a_reported_post_is_removed_by_a_moderator_and_both_people_are_told(grou
     assert not accessibility_problems(berta)
     wait_until(lambda: not stream_has(berta, de.base + "/web/home?tab=group", text), 60,
                message="the post gone at de")
+
+
+def test_berta_declares_her_skills_on_her_profile_settings(group, berta):
+    """The profile settings' skills (PATCH /api/archipel/profile) beside the directory's
+    parts, read only; restored afterwards."""
+    de = group["de"]
+    berta.get(de.base + "/web/settings/profile")
+    skills = by_css(berta, "#declared-skills")
+    before = skills.get_attribute("value")
+    skills.clear()
+    skills.send_keys("Welding, brazing\nQuality audits")
+    by_css(berta, "form[action='/web/settings/profile/skills'] button[type=submit]").click()
+    wait_until(lambda: "Your skills and interests are saved." in _text(berta), 30, message="saved")
+    assert by_css(berta, "#declared-skills").get_attribute("value") == "Welding\nbrazing\nQuality audits"
+    assert "Job title" in _text(berta) and "ask your HR department" in _text(berta)
+    screenshot(berta, "settings-skills-desktop")
+    screenshot(berta, "settings-skills-375", PHONE)
+    assert not accessibility_problems(berta)
+    by_css(berta, "#declared-skills").clear()
+    if before:
+        by_css(berta, "#declared-skills").send_keys(before)
+    by_css(berta, "form[action='/web/settings/profile/skills'] button[type=submit]").click()
+    wait_until(lambda: "Your skills and interests are saved." in _text(berta), 30, message="restored")

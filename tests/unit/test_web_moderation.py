@@ -108,6 +108,7 @@ def test_a_node_moderator_removes_the_post_with_a_warning_and_both_are_told(web)
     assert queue.status_code == 200 and "@bob" in queue.text and "@alice" in queue.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt; spam" in queue.text and "<script>alert" not in queue.text
     assert "Spam or advertising" in queue.text and "Buy cheap watches" in queue.text
+    assert "Report about @alice" in queue.text
     [number] = [r["number"] for r in _reports(web)]
     report_page = page(carl, web, f"/web/admin/reports/{number}")
     for action in ("dismiss", "delete_statuses", "sensitive", "warn"):
