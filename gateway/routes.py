@@ -52,6 +52,7 @@ ROUTES: list[tuple[frozenset[str] | None, re.Pattern, str, str]] = [
     # A browser's cookie is no credential here: the web app calls the API with the user's token.
     (frozenset({"GET", "HEAD"}), re.compile(r"^/$"), "web", IGNORED),
     (frozenset({"GET", "HEAD", "POST"}), re.compile(r"^/web(/.*)?$"), "web", IGNORED),
+    (frozenset({"GET", "HEAD"}), re.compile(r"^/tags/[^/]+$"), "web", IGNORED),  # where posts link hashtags
 ]
 
 

@@ -289,6 +289,18 @@ def community_relays(slug: str, *, limit: int, max_id: str | None = None, since_
     return _page(items)
 
 
+def received_relays(group: str, *, limit: int, max_id: str | None = None, since_id: str | None = None,
+                    min_id: str | None = None) -> list[dict]:
+    """A community of another node: the relays this node received from its Group, and what
+    this node's people sent to it, that the requester may see, newest first: [{"activity",
+    "cursor"}]."""
+    user, scopes = _reader()
+    with _answering("inbox"):
+        items = _inbox().relays(group, user=user, scopes=scopes, limit=limit, max_id=max_id, since_id=since_id,
+                                min_id=min_id)
+    return _page(items)
+
+
 def community_members(slug: str, *, limit: int, max_id: str | None = None, since_id: str | None = None,
                       min_id: str | None = None) -> list[dict]:
     """A local community's members, newest first: [{"actor", "cursor"}] ([] when hidden)."""
