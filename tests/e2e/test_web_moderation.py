@@ -65,7 +65,24 @@ def berta(group, browsers):  # noqa: F811
 
 
 def _text(driver) -> str:
-    return by_css(driver, "main").text
+    """The page's main text ("" while the browser is between two pages)."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    try:
+        return by_css(driver, "main").text
+    except StaleElementReferenceException:
+        return ""
+
+
+def _replaced(element) -> bool:
+    """Is ``element`` gone (its page replaced by the next)?"""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    try:
+        element.is_enabled()
+    except StaleElementReferenceException:
+        return True
+    return False
 
 
 def test_a_reported_post_is_removed_by_a_moderator_and_both_people_are_told(group, posted, berta, moderator):  # noqa: F811
@@ -155,8 +172,12 @@ def test_berta_declares_her_skills_on_her_profile_settings(group, berta):
     screenshot(berta, "settings-skills-desktop")
     screenshot(berta, "settings-skills-375", PHONE)
     assert not accessibility_problems(berta)
-    by_css(berta, "#declared-skills").clear()
+    skills = by_css(berta, "#declared-skills")
+    skills.clear()
     if before:
-        by_css(berta, "#declared-skills").send_keys(before)
+        skills.send_keys(before)
     by_css(berta, "form[action='/web/settings/profile/skills'] button[type=submit]").click()
+    wait_until(lambda: _replaced(skills), 30, message="the saved page")
     wait_until(lambda: "Your skills and interests are saved." in _text(berta), 30, message="restored")
+    assert by_css(berta, "#declared-skills").get_attribute("value") == "\n".join(
+        v.strip() for v in before.replace(",", "\n").splitlines() if v.strip())
