@@ -68,7 +68,8 @@ def _communities() -> CommunitiesClient:
 
 # -- identity ------------------------------------------------------------------------------
 def local_person(username: str) -> dict | None:
-    """A local account's AS2 Person, as identity serves it; None if unknown or closed."""
+    """A local account's AS2 Person, as identity serves it; None if unknown or closed — but a
+    closed one whose posts the group keeps is served, ``suspended`` and ``formerEmployee``."""
     with _answering("identity"):
         return _identity().find_person(username)
 
@@ -283,6 +284,13 @@ def community(slug: str) -> dict | None:
     user, scopes = _reader()
     with _answering("communities"):
         return _communities().account(slug, user=user, scopes=scopes)
+
+
+def community_listing() -> list[dict]:
+    """This node's communities the requester sees, with their membership and role."""
+    user, scopes = _reader()
+    with _answering("communities"):
+        return _communities().listing(user=user, scopes=scopes)
 
 
 def community_relays(slug: str, *, limit: int, max_id: str | None = None, since_id: str | None = None,
