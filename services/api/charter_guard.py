@@ -22,6 +22,9 @@ from services.api.errors import api_error
 
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 GUARDED = ("/api/v1/", "/api/v2/")
+# Reporting abuse (harassment, a leak) never waits for the charter: the report may be the
+# reason the person opened the app at all.
+NEVER_REFUSED = ("/api/v1/reports",)
 CACHE_SECONDS = 30.0
 WEB_PAGE = "/web/charter"  # services/web/charter_pages.py
 
@@ -49,6 +52,8 @@ def install_charter_guard(app) -> None:
     def _charter_accepted():
         user = g.requester.user
         if request.method not in WRITES or not user or not request.path.startswith(GUARDED):
+            return None
+        if request.path.rstrip("/") in NEVER_REFUSED:
             return None
         try:
             version = current_charter(current_app.config["ARCHIPEL"]).version

@@ -50,6 +50,9 @@ def test_writes_wait_for_the_charter_in_force_and_each_acceptance_is_kept(node, 
     assert alice.get("/api/v1/timelines/home").status_code == 200  # reads still work
     assert alice.get("/api/v1/accounts/verify_credentials").status_code == 200
     assert alice.patch("/api/v1/accounts/update_credentials", data={"note": "x"}).status_code == 403
+    # reporting abuse never waits for the charter: the report is checked as usual (422 here)
+    report = alice.post("/api/v1/reports", data={})
+    assert report.status_code == 422 and "charter" not in report.get_json()["error"]
 
     shown = alice.get(CHARTER).get_json()
     assert shown["required"] is True and shown["accepted"] is False and shown["accepted_at"] is None
