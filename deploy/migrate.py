@@ -16,6 +16,7 @@ from services.api.media_models import MediaUpload
 from services.api.models import AccountId, IdempotentPost, StatusId
 from services.api.personal_models import Bookmark, Marker
 from services.communities.models import Community, CommunityPost, Membership
+from services.identity.charter_acceptance import CharterAcceptance
 from services.identity.credentials import hash_clear_credentials
 from services.identity.lifecycle import AccountChange
 from services.identity.models import (
@@ -28,6 +29,7 @@ from services.identity.models import (
 )
 from services.identity.scim_audit import ScimChange
 from services.identity.scim_audit import ensure_retention as ensure_scim_retention
+from services.inbox.followed_tags import FollowedTag
 from services.inbox.models import (
     FollowCount,
     FollowRelation,
@@ -67,6 +69,8 @@ DOCUMENTS = (
     WebClient, WebSignIn, WebAppSession,
     Bookmark, Marker,
     Report, ModerationAction,  # moderation (services/inbox/reports.py)
+    FollowedTag,  # followed hashtags (services/inbox/followed_tags.py)
+    CharterAcceptance,
 )
 
 
