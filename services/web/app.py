@@ -29,10 +29,11 @@ def create_app(config: Config | dict | None = None) -> Flask:
     from services.web.errors import install_error_handlers
     from services.web.i18n import init_i18n
     from services.web.manage import bp as manage_bp
+    from services.web.people_requests import bp as people_requests_bp
     from services.web.settings_pages import bp as settings_bp
 
     blueprints = (signin.bp, pages.bp, edits.bp, posts.bp, people.bp, polls.bp, manage_bp, settings_bp,
-                  admin_bp, comm_actions_bp, comm_pages_bp)
+                  admin_bp, comm_actions_bp, comm_pages_bp, people_requests_bp)
     app = create_service_app(__name__, "web", config, blueprints=blueprints, static_url_path="/web/static")
     app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 3600
     init_i18n(app)

@@ -19,6 +19,7 @@ from services.web.context import (
     signed_in,
     unread_count,
 )
+from services.web.people_requests import pending_count
 from services.web.sessions import current_viewer
 
 bp = Blueprint("pages", __name__)
@@ -72,7 +73,8 @@ def notifications():
         except ApiError as exc:
             if exc.status == 401:
                 return api_failure(exc)
-    return render("notifications.html", notifications=items, older=older_link(answer), unread="")
+    return render("notifications.html", notifications=items, older=older_link(answer), unread="",
+                  follow_requests=pending_count())
 
 
 @bp.get("/web/fragments/unread")
