@@ -76,3 +76,66 @@ def test_follow_request_answers_need_the_csrf_token_and_an_api_id(web):
     assert carol.post("/web/follow-requests/1/authorize", base_url=web.base).status_code == 400
     assert submit(carol, web, "/web/follow-requests/1%3Fx/authorize", listed).status_code == 404
     assert submit(carol, web, "/web/follow-requests/12345/authorize", listed).status_code == 404
+
+
+DIRECTORY = {
+    "title": "Welding engineer",
+    "addresses": [{"locality": "Bremen", "primary": True}],
+    "phoneNumbers": [{"value": "+49 421 0000", "type": "work"}],
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "Fabrication",
+                                                                  "organization": "Archipel DE"},
+}
+
+
+@pytest.fixture
+def people(web):
+    """bob as the directory gave him, with what he declares and a field of his own, a member
+    of a visible community and of one hidden to non-members."""
+    import json
+
+    from fedkit.runtime import clock
+    from services.identity.models import Account
+
+    Account.objects(username="bob").update_one(
+        set__display_name="Bob Becker", set__summary="Hello from the plant", set__scim_attributes=json.dumps(DIRECTORY),
+        set__scim_modified_at=clock.now(), set__skills=["welding", "brazing"], set__languages=["German"],
+        set__profile_fields=[{"name": "Site", "value": "Hall 3"}])
+    web.community("welding", owner=web.actor("carol"), members=(web.actor("bob"),))
+    web.community("exec", owner=web.actor("carol"), visibility="members", members=(web.actor("bob"),))
+    return web
+
+
+def test_a_profile_shows_the_directory_facts_then_tags_then_own_fields_and_communities(people):
+    alice = sign_in(people, "alice")
+    html = page(alice, people, "/web/@bob").text
+    facts = re.search(r'<dl class="people-facts".*?</dl>', html, re.S).group(0)
+    assert re.findall(r"<dt>([^<]+)</dt>", facts) == ["Job title", "Department", "Entity", "Location", "Phone"]
+    assert "<dd>Welding engineer</dd>" in facts and "<dd>Archipel DE</dd>" in facts
+    assert re.search(r">Skills</h2>\s*<ul[^>]*><li>welding</li><li>brazing</li></ul>", html)
+    assert re.search(r">Languages</h2>\s*<ul[^>]*><li>German</li></ul>", html)
+    own = re.search(r'<dl class="people-fields">.*?</dl>', html, re.S).group(0)
+    assert "<dt>Site</dt>" in own and "Hall 3" in own and "Skills" not in own
+    assert html.index("people-facts") < html.index("Hello from the plant") < html.index("people-fields")
+    assert 'href="/web/communities/welding">welding</a>' in html
+    assert "/web/communities/exec" not in html  # hidden from alice, who is not a member
+
+
+def test_ones_own_profile_and_a_member_of_the_hidden_community_see_it_all(people):
+    bob = sign_in(people, "bob")
+    html = page(bob, people, "/web/@bob").text
+    assert "<dd>Welding engineer</dd>" in html and "<li>brazing</li>" in html
+    assert 'href="/web/communities/exec"' in html and 'href="/web/communities/welding"' in html
+    assert "<dd>Fabrication</dd>" in page(sign_in(people, "carol"), people, "/web/@bob").text
+    assert 'href="/web/communities/exec"' in page(sign_in(people, "carol"), people, "/web/@bob").text
+
+
+def test_the_communities_listing_filters_by_member_as_the_reader_may_see(people):
+    from tests.unit.api_support import ApiUser
+
+    alice = ApiUser(people, "alice")
+    found = alice.get("/communities", query_string={"member": people.actor("bob")}).get_json()["items"]
+    assert [i["slug"] for i in found] == ["welding"]
+    assert alice.get("/communities", query_string={"member": people.actor("alice")}).get_json()["items"] == []
+    carol = ApiUser(people, "carol")
+    found = carol.get("/communities/directory", query_string={"member": people.actor("bob")}).get_json()["items"]
+    assert sorted(i["slug"] for i in found) == ["exec", "welding"]
