@@ -19,7 +19,7 @@ from services.web.context import (
     signed_in,
     unread_count,
 )
-from services.web.people_requests import pending_count
+from services.web.people_support import pending_count
 from services.web.sessions import current_viewer
 
 bp = Blueprint("pages", __name__)

@@ -12,17 +12,6 @@ from services.web.sessions import csrf_ok
 bp = Blueprint("people_requests", __name__)
 
 
-def pending_count() -> int:
-    """How many accounts wait for the user's answer (verify_credentials'
-    ``source.follow_requests_count``); 0 when the API does not say."""
-    try:
-        me = api().get("/api/v1/accounts/verify_credentials").body
-    except ApiError:
-        return 0
-    count = (me.get("source") or {}).get("follow_requests_count") if isinstance(me, dict) else 0
-    return count if isinstance(count, int) and count > 0 else 0
-
-
 @bp.get("/web/follow-requests")
 @signed_in
 def follow_requests():

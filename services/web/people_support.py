@@ -1,6 +1,7 @@
-"""What a person's page shows of their profile (no routes here): the company directory's
-facts, the declared skills, interests, languages and projects as tags, the person's own
-fields, and the communities they are a member of that the reader may see.
+"""What the people pages share (no routes here): how many follow requests wait for the
+user, and what a person's page shows of their profile: the company directory's facts,
+the declared skills, interests, languages and projects as tags, the person's own fields,
+and the communities they are a member of that the reader may see.
 
 The Account's ``fields`` carry the directory's and the declared parts under their labels
 (fedkit/rules/profile_view.py), then the person's own; for oneself the structured
@@ -74,3 +75,14 @@ def communities_of(account: dict) -> list[dict]:
     items = [i for i in (body.get("items") or []) if isinstance(i, dict)] if isinstance(body, dict) else []
     return [{"name": i.get("name") or i.get("slug"), "handle": handle_of(i)}
             for i in items[:MAX_COMMUNITIES] if i.get("slug")]
+
+
+def pending_count() -> int:
+    """How many accounts wait for the user's answer (verify_credentials'
+    ``source.follow_requests_count``); 0 when the API does not say."""
+    try:
+        me = api().get("/api/v1/accounts/verify_credentials").body
+    except ApiError:
+        return 0
+    count = (me.get("source") or {}).get("follow_requests_count") if isinstance(me, dict) else 0
+    return count if isinstance(count, int) and count > 0 else 0
