@@ -36,10 +36,11 @@ def browser_language() -> str:
     return request.accept_languages.best_match(LANGUAGES) or "en"
 
 
-def init_babel(app, source: Path) -> None:
-    """Flask-Babel on ``app`` with the catalogues of ``source``, in the browser's language."""
+def init_babel(app, source: Path, locale_selector=browser_language) -> None:
+    """Flask-Babel on ``app`` with the catalogues of ``source``, in the browser's language
+    (or the one ``locale_selector`` picks)."""
     from flask_babel import Babel
 
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = compile_catalogues(source)
     app.config["BABEL_DEFAULT_LOCALE"] = "en"
-    Babel(app, locale_selector=browser_language)
+    Babel(app, locale_selector=locale_selector)

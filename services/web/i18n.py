@@ -8,40 +8,21 @@ else English."""
 
 from __future__ import annotations
 
-import atexit
-import shutil
-import tempfile
 from datetime import datetime
 from pathlib import Path
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from flask import g, request
-from flask_babel import Babel, format_date, format_time
+from flask import g
+from flask_babel import format_date, format_time
 
-LANGUAGES = ("en", "fr", "de")
+from fedkit.runtime.i18n import LANGUAGES, browser_language, init_babel
+
 SOURCE = Path(__file__).resolve().parent / "translations"
-
-
-def compile_catalogues(source: Path = SOURCE) -> str:
-    """Every ``<lang>/LC_MESSAGES/messages.po`` compiled into a new folder; returns it."""
-    target = Path(tempfile.mkdtemp(prefix="archipel-web-i18n-"))
-    atexit.register(shutil.rmtree, target, True)
-    for po_file in source.glob("*/LC_MESSAGES/messages.po"):
-        with po_file.open("rb") as fh:
-            catalog = read_po(fh, locale=po_file.parent.parent.name)
-        out = target / po_file.relative_to(source).with_suffix(".mo")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with out.open("wb") as fh:
-            write_mo(fh, catalog, use_fuzzy=False)
-    return str(target)
+__all__ = ["LANGUAGES", "init_i18n", "select_locale", "when"]
 
 
 def select_locale() -> str:
     chosen = g.get("language")
-    if chosen in LANGUAGES:
-        return chosen
-    return request.accept_languages.best_match(LANGUAGES) or "en"
+    return chosen if chosen in LANGUAGES else browser_language()
 
 
 def when(value: str | None) -> str:
@@ -57,7 +38,5 @@ def when(value: str | None) -> str:
 
 
 def init_i18n(app) -> None:
-    app.config["BABEL_TRANSLATION_DIRECTORIES"] = compile_catalogues()
-    app.config["BABEL_DEFAULT_LOCALE"] = "en"
-    Babel(app, locale_selector=select_locale)
+    init_babel(app, SOURCE, locale_selector=select_locale)
     app.jinja_env.filters["when"] = when

@@ -56,9 +56,10 @@ def test_every_message_of_the_pages_is_translated(language):
 
 
 def test_the_catalogues_compile_at_start():
-    from services.web.i18n import compile_catalogues
+    from fedkit.runtime.i18n import compile_catalogues
+    from services.web.i18n import SOURCE
 
-    compiled = Path(compile_catalogues())
+    compiled = Path(compile_catalogues(SOURCE))
     assert {p.parent.parent.name for p in compiled.glob("*/LC_MESSAGES/messages.mo")} == {"fr", "de"}
 
 
