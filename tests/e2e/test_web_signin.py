@@ -7,7 +7,6 @@ shown where their account lives. Screenshots (desktop and 375 px) for a person t
 
 from __future__ import annotations
 
-import pytest
 from selenium.webdriver.common.by import By
 
 from tests.e2e.browser_support import (
@@ -15,27 +14,12 @@ from tests.e2e.browser_support import (
     accessibility_problems,
     all_css,
     by_css,
-    new_browser,
-    require_browser,
     screenshot,
 )
+from tests.e2e.test_web_browser import browsers  # noqa: F401 (a fixture)
 from tests.plugin import wait_until
 
 GROUP_ACCOUNT_FR = "Se connecter avec le compte du groupe"
-
-
-@pytest.fixture(scope="module")
-def browsers():
-    require_browser()
-    opened = []
-
-    def open_browser(*args, **kwargs):
-        opened.append(new_browser(*args, **kwargs))
-        return opened[-1]
-
-    yield open_browser
-    for driver in opened:
-        driver.quit()
 
 
 def csp_violations(driver) -> list[str]:
@@ -56,7 +40,7 @@ def to_the_nodes_sign_in_page(driver, node_base: str) -> None:
                message="the node's sign-in page, in French")
 
 
-def test_sign_in_in_french_without_consent_then_sign_out_and_in_again(group, browsers):
+def test_sign_in_in_french_without_consent_then_sign_out_and_in_again(group, browsers):  # noqa: F811
     fr = group["fr"]
     alain = browsers("fr-FR,fr")
     to_the_nodes_sign_in_page(alain, fr.base)
@@ -113,7 +97,7 @@ def test_sign_in_in_french_without_consent_then_sign_out_and_in_again(group, bro
     wait_until(lambda: "signed_out=1" in alain.current_url, 30, message="signed out at the end")
 
 
-def test_an_employee_of_another_subsidiary_is_shown_the_way_home(group, browsers):
+def test_an_employee_of_another_subsidiary_is_shown_the_way_home(group, browsers):  # noqa: F811
     fr, de = group["fr"], group["de"]
     berta_host = de.base.split("://")[1]
     bob = browsers("de-DE,de")
