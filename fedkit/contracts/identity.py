@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import requests
 
-from fedkit.contracts import Transport, path_of
+from fedkit.contracts import Transport, as_reader, path_of
 
 SERVICE = "identity"
 
@@ -21,6 +21,10 @@ APP_OF_TOKEN = "/internal/apps/of-token"  # POST {token}: the app that holds a l
 FIRST_PARTY_APP = "/internal/apps/first-party"  # POST {client_id}: the node's web app, trusted (no consent)
 NODEINFO = "/nodeinfo/2.1"  # GET: the public NodeInfo document (usage counts)
 ACCOUNTS_SEARCH = "/internal/directory/search"  # GET ?q=&limit=: usernames of open accounts a query names
+# GET ?entity=&department=&location=&skill=&q=&page=&limit=: this node's people as the reader
+# may see them (public, signature-checked: services/identity/people_directory.py)
+PEOPLE = "/directory/people"
+PEOPLE_GROUP = "/api/archipel/people"  # GET, same query: every member node's people (bearer token)
 
 
 class ProfileRefused(ValueError):
@@ -122,6 +126,12 @@ class IdentityClient:
         """Usernames of this node's open accounts that ``query`` names (username or display
         name prefix), the exact username first."""
         return list(self.transport.get_json(SERVICE, ACCOUNTS_SEARCH, params={"q": query, "limit": limit})["items"])
+
+    def people(self, params: dict, *, user: str | None, scopes=(), group: bool = False) -> dict:
+        """A page of the people directory as ``user`` sees it: this node's, or with ``group``
+        every member node's (``{"items", "page", "total", "next", ("unreachable")}``)."""
+        return self.transport.get_json(SERVICE, PEOPLE_GROUP if group else PEOPLE, params=params,
+                                       headers=as_reader(user, scopes))
 
     def nodeinfo(self) -> dict:
         return self.transport.get_json(SERVICE, NODEINFO)
