@@ -66,8 +66,8 @@ def group():
     config = current_app.config["ARCHIPEL"]
     if not g.requester.user:
         return error(401, "unauthorized", "the people directory is for signed-in employees (bearer token)")
-    paging = _paging(GROUP_PAGE, 80)
+    paging = _paging(GROUP_PAGE, MAX_LIMIT)
     if paging is None:
-        return _bad_paging(80)
+        return _bad_paging(MAX_LIMIT)
     found, unreachable = group_people(query_of(request.args), g.requester.user, config)
     return _page_of(found, *paging, unreachable=unreachable)

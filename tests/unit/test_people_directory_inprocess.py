@@ -99,4 +99,19 @@ def test_the_group_query_needs_a_user_and_names_the_nodes_that_did_not_answer(pe
     body = answer.get_json()
     assert [(i["name"], i["node"], i["department"]) for i in body["items"]] == [("Bob Becker", "fr", "Welding")]
     assert body["unreachable"] == ["de"]  # de.test does not exist: its people are missing, and said so
-    assert alice.get("/api/archipel/people?limit=81").status_code == 400
+    assert alice.get("/api/archipel/people?limit=201").status_code == 400
+
+
+def test_mastodons_profile_directory_lists_the_open_accounts(people):
+    alice = ApiUser(people, "alice")
+    for query in ("?local=true", ""):  # the node's, and the group's (de.test missing)
+        listed = alice.get(f"/api/v1/directory{query}")
+        assert listed.status_code == 200, listed.text
+        assert [a["acct"] for a in listed.get_json()] == ["alice", "bob"]
+    bob = alice.get("/api/v1/directory?local=true&offset=1&limit=1").get_json()
+    assert [a["display_name"] for a in bob] == ["Bob Becker"]
+    assert {f["name"]: f["value"] for f in bob[0]["fields"]}["Department"] == "Welding"
+    anonymous = people.gateway.get("/api/v1/directory", base_url=people.base).get_json()
+    assert [a["acct"] for a in anonymous] == ["alice", "bob"]
+    assert [f["name"] for f in anonymous[1]["fields"]] == ["Entity"]  # outside the group: the public parts
+    assert alice.get("/api/v1/directory?limit=x").status_code == 400
