@@ -27,10 +27,11 @@ def create_app(config: Config | dict | None = None) -> Flask:
     from services.web.errors import install_error_handlers
     from services.web.i18n import init_i18n
     from services.web.manage import bp as manage_bp
+    from services.web.people_directory import bp as people_directory_bp
     from services.web.settings_pages import bp as settings_bp
 
     blueprints = (signin.bp, pages.bp, edits.bp, posts.bp, people.bp, polls.bp, manage_bp, settings_bp,
-                  admin_bp)
+                  admin_bp, people_directory_bp)
     app = create_service_app(__name__, "web", config, blueprints=blueprints, static_url_path="/web/static")
     app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 3600
     init_i18n(app)

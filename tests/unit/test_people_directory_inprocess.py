@@ -18,7 +18,8 @@ JSON = {"Accept": "application/json"}
 def _person(node, username: str, name: str, department: str, entity: str, **extra):
     from services.identity.models import Account
 
-    node.local_user(username)
+    if Account.objects(username=username).first() is None:
+        node.local_user(username)
     scim = {"title": f"{department} lead", "addresses": [{"locality": "Bremen"}],
             ENTERPRISE: {"department": department, "organization": entity}}
     Account.objects(username=username).update_one(set__display_name=name, set__scim_attributes=json.dumps(scim),
