@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from fedkit.protocol.vocab import local_actor_id
-from fedkit.rules.profile_view import SEARCHABLE
+from fedkit.rules.profile_view import DECLARED, SEARCHABLE
 from services.identity.directory_profile import declared_fields, directory_fields
 from services.identity.models import Account
 
@@ -81,7 +81,8 @@ def people(query: Query, *, whole: bool, config) -> list[dict]:
     hidden = sorted(name for name in query.filters if FILTERS[name] not in shown)
     if hidden:
         raise HiddenFilter(", ".join(hidden))
-    rows = Account.objects(suspended__ne=True, scim_deleted__ne=True).limit(SCAN_LIMIT)
+    rows = Account.objects(suspended__ne=True, scim_deleted__ne=True).only(
+        "username", "display_name", "scim_attributes", "directory_claims", *DECLARED).limit(SCAN_LIMIT)
     found = [item for item in (entry(a, config.base_url, shown) for a in rows) if matches(item, query)]
     return sorted(found, key=sort_key)
 
