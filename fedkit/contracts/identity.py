@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import requests
 
-from fedkit.contracts import Transport, path_of
+from fedkit.contracts import Transport, as_reader, path_of
 
 SERVICE = "identity"
 
@@ -25,6 +25,10 @@ ACCOUNT_CHARTER = "/internal/accounts/<username>/charter"  # GET: the charter ve
 # Public (a bearer token, through the gateway): the usage charter, and accepting it.
 CHARTER = "/api/archipel/charter"
 CHARTER_ACCEPT = "/api/archipel/charter/accept"
+# GET ?entity=&department=&location=&skill=&q=&page=&limit=: this node's people as the reader
+# may see them (public, signature-checked: services/identity/people_directory.py)
+PEOPLE = "/directory/people"
+PEOPLE_GROUP = "/api/archipel/people"  # GET, same query: every member node's people (bearer token)
 
 
 class ProfileRefused(ValueError):
@@ -130,6 +134,12 @@ class IdentityClient:
     def accepted_charter(self, username: str) -> str | None:
         """The version of the usage charter this user last accepted; None: never."""
         return self.transport.get_json(SERVICE, path_of(ACCOUNT_CHARTER, username=username)).get("version")
+
+    def people(self, params: dict, *, user: str | None, scopes=(), group: bool = False) -> dict:
+        """A page of the people directory as ``user`` sees it: this node's, or with ``group``
+        every member node's (``{"items", "page", "total", "next", ("unreachable")}``)."""
+        return self.transport.get_json(SERVICE, PEOPLE_GROUP if group else PEOPLE, params=params,
+                                       headers=as_reader(user, scopes))
 
     def nodeinfo(self) -> dict:
         return self.transport.get_json(SERVICE, NODEINFO)

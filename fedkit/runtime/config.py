@@ -80,6 +80,7 @@ class Config:
     # Key fetches at the gateway (fedkit/protocol/key_fetch.py): timeout, fetches at once per process
     # and per host (beyond: 503 + Retry-After), how long a failure is not refetched.
     key_fetch_timeout: float = 3.0
+    directory_timeout: float = 3.0  # each member node's answer to a group-wide people query
     key_fetch_concurrency: int = 4
     key_fetch_per_host: int = 2
     key_fetch_failure_seconds: float = 60.0
@@ -192,6 +193,7 @@ class Config:
                 "ARCHIPEL_PROFILE_PUBLIC_FIELDS", ",".join(cls.profile_public_fields)).split(",") if v.strip()),
             http_timeout=float(env_str("ARCHIPEL_HTTP_TIMEOUT", str(cls.http_timeout))),
             key_fetch_timeout=float(env_str("ARCHIPEL_KEY_FETCH_TIMEOUT", str(cls.key_fetch_timeout))),
+            directory_timeout=float(env_str("ARCHIPEL_DIRECTORY_TIMEOUT", str(cls.directory_timeout))),
             key_fetch_concurrency=int(env_str("ARCHIPEL_KEY_FETCH_CONCURRENCY", str(cls.key_fetch_concurrency))),
             key_fetch_per_host=int(env_str("ARCHIPEL_KEY_FETCH_PER_HOST", str(cls.key_fetch_per_host))),
             key_fetch_failure_seconds=float(env_str("ARCHIPEL_KEY_FETCH_FAILURE_SECONDS",

@@ -33,6 +33,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
         archipel_profile,
         archive_api,
         bookmarks,
+        directory,
         edits,
         favourites,
         followers,
@@ -60,7 +61,8 @@ def create_app(config: Config | dict | None = None) -> Flask:
                                          timelines.bp, interactions.bp, notifications.bp, notification_groups.bp,
                                          media.bp, edits.bp, polls.bp, streaming_render.bp, search.bp, tags.bp, bookmarks.bp,
                                          markers.bp, followers.bp, profile.bp, absent.bp, favourites.bp,
-                                         archipel_profile.bp, reports.bp, admin_reports.bp, archive_api.bp))
+                                         archipel_profile.bp, reports.bp, admin_reports.bp, archive_api.bp,
+                                         directory.bp))  # GET /api/v1/directory
     app.json.sort_keys = False  # entities keep Mastodon's documented field order
     install_error_handlers(app)
     install_charter_guard(app)  # writes wait for the usage charter's acceptance

@@ -348,6 +348,13 @@ def search_local_accounts(query: str, limit: int) -> list[str]:
         return _identity().search_accounts(query, limit=limit)
 
 
+def people(params: dict, *, group: bool) -> dict:
+    """A page of the people directory as the requester sees it: this node's, or the group's."""
+    user, scopes = _reader()
+    with _answering("identity"):
+        return _identity().people(params, user=user, scopes=scopes, group=group)
+
+
 def search_known_actors(query: str, limit: int) -> list[dict]:
     """Documents of the remote actors this node knows that ``query`` names."""
     with _answering("outbox"):

@@ -22,6 +22,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
         discovery,
         internal_api,
         oauth,
+        people_directory,
         scim,
         signin,
         sso,
@@ -30,7 +31,8 @@ def create_app(config: Config | dict | None = None) -> Flask:
     app = create_service_app(__name__, "identity", config,
                              blueprints=(discovery.bp, oauth.bp, signin.bp, sso.bp, internal_api.bp,
                                          scim.bp,  # SCIM 2.0 at /scim/v2 (scim.py)
-                                         account_search.bp, authorizations_api.bp, charter_api.bp))
+                                         account_search.bp, authorizations_api.bp, charter_api.bp,
+                                         people_directory.bp))  # /directory/people, /api/archipel/people
     cfg = app.config["ARCHIPEL"]
     if cfg.dev_mode:
         os.environ.setdefault("AUTHLIB_INSECURE_TRANSPORT", "1")

@@ -1,0 +1,73 @@
+"""The people directory's HTTP entries (the use cases: people_listing.py, people_group.py).
+
+- ``GET /directory/people?entity=&department=&location=&skill=&q=&page=&limit=`` — this
+  node's open accounts, public: the gateway verifies a member node's signature (routes.py
+  ``MEMBERS``), whose reader sees the whole profile; anyone else sees the node's public
+  parts and may filter on those only (400 ``filter_not_allowed`` otherwise).
+- ``GET /api/archipel/people?…&page=&limit=`` — the group's people for a signed-in user
+  (bearer token): every member node asked, signed as the user; ``unreachable`` names the
+  nodes that did not answer.
+
+Both answer ``{"items": [...], "page", "total", "next": bool}``; an item is
+``{"actor", "username", "acct", "name", "title", "department", "entity", "location",
+"skills", "interests", "languages", "projects", ("node")}`` with only what the reader sees.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, jsonify, request
+
+from fedkit.contracts import identity as contract
+from fedkit.rules.policy import viewer_of
+from fedkit.runtime.responses import error
+from services.identity.people_group import group_people
+from services.identity.people_listing import MAX_LIMIT, HiddenFilter, people, query_of
+
+bp = Blueprint("identity_people_directory", __name__)
+GROUP_PAGE = 20
+
+
+def _paging(default: int, most: int) -> tuple[int, int] | None:
+    try:
+        page = int(request.args.get("page", "1"))
+        limit = int(request.args.get("limit", str(default)))
+    except ValueError:
+        return None
+    return (page, limit) if 1 <= page <= 10_000 and 1 <= limit <= most else None
+
+
+def _page_of(items: list[dict], page: int, limit: int, **extra):
+    start = (page - 1) * limit
+    return jsonify(items=items[start:start + limit], page=page, total=len(items),
+                   next=len(items) > start + limit, **extra)
+
+
+def _bad_paging(most: int):
+    return error(400, "invalid_request", f"page must be a number from 1, limit a number from 1 to {most}")
+
+
+@bp.get(contract.PEOPLE)
+def node_people():
+    config = current_app.config["ARCHIPEL"]
+    paging = _paging(40, MAX_LIMIT)
+    if paging is None:
+        return _bad_paging(MAX_LIMIT)
+    requester = g.requester
+    whole = bool(requester.user) or viewer_of(requester, config).in_group
+    try:
+        found = people(query_of(request.args), whole=whole, config=config)
+    except HiddenFilter as exc:
+        return error(400, "filter_not_allowed", f"this node does not show {exc} outside the group")
+    return _page_of(found, *paging, node=config.node_name)
+
+
+@bp.get(contract.PEOPLE_GROUP)
+def group():
+    config = current_app.config["ARCHIPEL"]
+    if not g.requester.user:
+        return error(401, "unauthorized", "the people directory is for signed-in employees (bearer token)")
+    paging = _paging(GROUP_PAGE, MAX_LIMIT)
+    if paging is None:
+        return _bad_paging(MAX_LIMIT)
+    found, unreachable = group_people(query_of(request.args), g.requester.user, config)
+    return _page_of(found, *paging, unreachable=unreachable)
