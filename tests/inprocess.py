@@ -166,9 +166,16 @@ class InProcessNode:
     def run(self, rounds: int = 20) -> None:
         """Run the inbox and fan-out workers' functions until nothing is left to do."""
         for _ in range(rounds):
-            if not (self._drain_intake() + self._apply_inbound() + self._fan_out()):
+            if not (self._drain_intake() + self._apply_inbound() + self._fan_out() + self.index()):
                 return
         raise AssertionError(f"the workers still had work after {rounds} rounds")
+
+    def index(self) -> int:
+        """The search indexer: apply what the index stream holds (services/search/indexer.py)."""
+        from services.search import indexer
+
+        broker = self.services["inbox"].extensions["archipel_broker"]
+        return indexer.drain(broker.client, indexer.shared(self.config))
 
     def _drain_intake(self) -> int:
         from services.inbox import intake
@@ -255,7 +262,8 @@ def _node_apps(infra, session_db, tmp_path_factory):
                             redis_url=infra.redis_url, queue_prefix=session_db, internal_secret=SECRET,
                             secret_key="in-process-secret-key", dev_mode=True, group_registry=str(registry),
                             rate_limit_user=0, rate_limit_address=0, rate_limit_remote=0, rate_limit_member=0,
-                            media_dir=str(tmp_path_factory.mktemp("media")))
+                            media_dir=str(tmp_path_factory.mktemp("media")),
+                            search_dir=str(tmp_path_factory.mktemp("search")))
             gateway = create_app(config)
             built[base_url] = gateway, {name: inproc.app_for(in_process_url(name)) for name in SERVICES}
         return built[base_url]

@@ -228,6 +228,7 @@ def test_resolve_fetches_a_status_by_url_as_the_user_when_the_origin_lets_them(n
     assert found(people["bob"], private, resolve="true") == []  # the origin refuses bob
     assert found(people["carol"], private, resolve="true") == [private]
     assert found(people["bob"], private, resolve="true") == []  # held, but still hidden from bob
+    node.index()  # the search indexer applies what was fetched (services/search/indexer.py)
     assert found(people["bob"], "audit") == [public]
     # by its web page (the URL people copy from a browser): fetched again at its id
     page = origin.post("/notes/5", "<p>Safety walk</p>", page="/@olga/5")
