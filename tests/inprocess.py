@@ -87,7 +87,15 @@ class InProcessNode:
         Account(username=username, issuer="local", subject=username, locked=locked).save(force_insert=True)
         actor = self.actor(username)
         keystore.store_key(actor, key_id_for(actor), *self._local_keypair)
+        self.reindex_person(username)
         return actor
+
+    def reindex_person(self, username: str) -> None:
+        """The account in the search index as it is now (a test that wrote it directly)."""
+        from services.identity.people_index import indexed
+
+        indexed(self.config, username)
+        self.index()
 
     def remote_actor(self, actor_id: str, *, actor_type: str = "Person", inbox: str | None = None,
                      shared_inbox: str | None = None, followers: str | None = None) -> RemoteActor:

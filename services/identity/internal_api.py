@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, jsonify
 from fedkit.contracts import identity as contract
 from fedkit.protocol.jsonbody import request_json, string_value
 from fedkit.protocol.sanitize import sanitize_html
+from services.identity import people_index
 from services.identity.accounts import LOCAL_ISSUER, create_account
 from services.identity.credentials import digest
 from services.identity.models import Account, OAuthClient, OAuthToken
@@ -48,6 +49,7 @@ def update_profile(username: str):
     if isinstance(data.get("attachment"), list):
         account.profile_fields = profile_fields(data["attachment"])
     account.save()
+    people_index.indexed(current_app.config["ARCHIPEL"], username)
     return jsonify(account_json(account))
 
 

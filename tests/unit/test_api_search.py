@@ -30,6 +30,7 @@ def people(node):
 
     users = {name: api_user(node, name) for name in ("alice", "bob", "carol")}
     Account.objects(username="alice").update_one(set__display_name="Alice Martin")
+    node.reindex_person("alice")
     node.follows(node.actor("carol"), node.actor("alice"))  # carol follows alice; bob does not
     return users
 
@@ -56,6 +57,7 @@ def test_accounts_of_this_node_and_the_ones_it_knows_group_first(node, people):
     # by display name, by address, by profile URL; a member node by its short name
     assert accts(search(people["bob"], "martin")) == ["alice"]
     Account.objects(username="carol").update_one(set__profile_fields=[{"name": "Skills", "value": "TIG welding"}])
+    node.reindex_person("carol")
     assert accts(search(people["bob"], "weld", type="accounts")) == ["carol"]  # an expert, by skill
     assert accts(search(people["bob"], "@alfred@de.test")) == ["alfred@de.test"]
     assert accts(search(people["bob"], "alfred@de")) == ["alfred@de.test"]

@@ -1,0 +1,26 @@
+"""This node's people in the node's search index (services/search, through its contract):
+an account is indexed as it is now — its handle, name, profile text and fields — each time
+it is created or changed, and removed once closed (deactivated, or deleted by the
+directory), so a closed account is found by nobody."""
+
+from __future__ import annotations
+
+from fedkit.contracts import search
+from fedkit.protocol.vocab import local_actor_id
+from fedkit.runtime.config import Config
+from services.identity.models import Account
+
+
+def event_of(account: Account, config: Config) -> dict:
+    actor = local_actor_id(config.base_url, account.username)
+    if account.suspended or account.scim_deleted:
+        return search.removal(search.PERSON, actor)
+    return search.person_event(actor, username=account.username, name=account.display_name or "",
+                               summary=account.summary or "", fields=account.profile_fields or [])
+
+
+def indexed(config: Config, username: str) -> None:
+    """Queue the index event of this account as it is now (never raises)."""
+    account = Account.objects(username=username).first()
+    if account is not None:
+        search.notify(config, [event_of(account, config)])
