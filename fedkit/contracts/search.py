@@ -43,6 +43,12 @@ POSTS = "/internal/search/posts"
 PEOPLE = "/internal/search/people"
 # {q, audience, limit, offset}: communities (actor ids) one of ``audience`` may find
 COMMUNITIES = "/internal/search/communities"
+# Served by every service that holds indexed things: POST {after, limit} queues the index
+# events of up to ``limit`` of them, by id after ``after``: {"count", "next"} (null: the end).
+# A rebuild (``python -m services.search rebuild``) empties the index, then pages through each.
+REPLAY = "/internal/search-replay"
+REPLAYING = ("identity", "communities", "outbox", "inbox")
+REPLAY_PAGE = 500
 
 POST, PERSON, COMMUNITY = "post", "person", "community"
 KINDS = (POST, PERSON, COMMUNITY)
@@ -147,6 +153,29 @@ def notify(config: Config, events: list[dict]) -> bool:
             client = _clients[config.redis_url] = redis.Redis.from_url(
                 config.redis_url, socket_timeout=2, socket_connect_timeout=1)
     return offer(client, config, events)
+
+
+def replay_page(config: Config, rows, key: str, event_of, *, after: str | None, limit: int) -> dict | None:
+    """The server side of ``REPLAY``: ``rows`` (a queryset) by ``key`` after ``after``, each
+    one's event (``event_of``: None to skip it) queued; None when the stream took none."""
+    if after:
+        rows = rows.filter(**{f"{key}__gt": after})
+    page = list(rows.order_by(key).limit(limit))
+    events = [e for e in (event_of(row) for row in page) if e is not None]
+    if events and not notify(config, events):
+        return None
+    return {"count": len(events), "next": getattr(page[-1], key) if len(page) == limit else None}
+
+
+def replay(transport: Transport, service: str) -> int:
+    """Ask one service to queue the index events of everything it holds; how many."""
+    total, after = 0, None
+    while True:
+        answer = transport.post_json(service, REPLAY, {"after": after, "limit": REPLAY_PAGE})
+        total += int(answer["count"])
+        after = answer.get("next")
+        if not after:
+            return total
 
 
 class SearchClient:

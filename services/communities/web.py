@@ -19,6 +19,7 @@ from fedkit.rules.ssrf import UnsafeURL
 from fedkit.runtime import keystore
 from fedkit.runtime.http import read_capped, signed_get
 from fedkit.runtime.responses import activity_json, error
+from services.communities import search_index
 from services.communities.access import (
     can_fetch_actor_document,
     can_see,
@@ -45,24 +46,23 @@ def not_found():
     return error(404, "not_found", "no such community")
 
 
-def _matches(community: Community, tag: str, purpose: str, query: str) -> bool:
+def _matches(community: Community, tag: str, purpose: str, found: set[str] | None) -> bool:
     if tag and tag.lower().lstrip("#") not in [t.lower() for t in community.tags]:
         return False
     if purpose and community.purpose != purpose:
         return False
-    if query:
-        text = " ".join([community.slug, community.name, community.description, *community.tags]).lower()
-        return all(word in text for word in query.lower().split())
-    return True
+    return found is None or community.actor_id in found
 
 
 def visible_listing(tag: str = "", purpose: str = "", query: str = "") -> list[dict]:
-    """This node's communities the requester may see, filtered (search is ``query``)."""
+    """This node's communities the requester may see, filtered (search is ``query``: its
+    words, found by the node's search index, search_index.py)."""
     viewer, cfg = current_viewer(), config()
     mine = {m.community: m for m in Membership.objects(actor=viewer.actor)} if viewer.actor else {}
+    found = search_index.matching(query, viewer, cfg, limit=MAX_LISTING) if query.strip() else None
     items = []
     for community in Community.objects.order_by("-last_activity_at").limit(MAX_LISTING):
-        if not can_see(community, viewer) or not _matches(community, tag, purpose, query):
+        if not can_see(community, viewer) or not _matches(community, tag, purpose, found):
             continue
         membership = mine.get(community.slug)
         members = Membership.objects(community=community.slug, state=MEMBER).count()

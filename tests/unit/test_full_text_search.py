@@ -107,3 +107,47 @@ def test_received_posts_are_indexed_as_they_arrive_change_and_go(node, people):
     assert node.deliver(delete, by=remote, path="/users/carol/inbox").status_code == 202
     node.run()
     assert found(people["carol"], "dienstag") == []
+
+
+def accounts(user, q: str) -> list[str]:
+    resp = user.get("/api/v2/search", query_string={"q": q, "type": "accounts"})
+    assert resp.status_code == 200, resp.text
+    return [a["acct"] for a in resp.get_json()["accounts"]]
+
+
+def test_a_closed_account_is_found_by_nobody(node, people):
+    from services.identity import lifecycle
+    from services.identity.models import Account
+
+    assert accounts(people["bob"], "dora") == ["dora"]
+    lifecycle.deactivate(node.config, Account.objects(username="dora").get(), by="test")
+    node.index()
+    assert accounts(people["bob"], "dora") == []
+    lifecycle.reactivate(node.config, Account.objects(username="dora").get(), by="test")
+    node.index()
+    assert accounts(people["bob"], "dora") == ["dora"]
+
+
+def test_the_index_is_rebuilt_from_what_the_services_hold(node, people):
+    import redis
+
+    from fedkit.contracts import search
+    from services.search.__main__ import rebuild
+
+    word = "kw" + uuid.uuid4().hex[:8]
+    mine = post(node, f"<p>Rebuilt {word}</p>", [PUBLIC])
+    remote = node.remote_actor(f"{MEMBER}/users/rolf")
+    note = {"id": f"{MEMBER}/notes/{uuid.uuid4().hex}", "type": "Note", "attributedTo": remote.id,
+            "content": f"<p>Received {word}</p>", "to": [PUBLIC], "published": "2026-11-29T10:00:00Z"}
+    create = {"id": note["id"] + "/create", "type": "Create", "actor": remote.id, "object": note, "to": [PUBLIC]}
+    assert node.deliver(create, by=remote).status_code == 202
+    node.run()
+    assert set(found(people["bob"], word)) == {mine, note["id"]}
+    search.offer(redis.Redis.from_url(node.config.redis_url), node.config, [search.reset()])
+    node.index()
+    assert found(people["bob"], word) == [] and accounts(people["bob"], "carol") == []  # emptied
+    counts = rebuild(node.config)
+    node.index()
+    assert counts["inbox"] >= 1 and counts["outbox"] >= 1 and counts["identity"] >= 4
+    assert set(found(people["bob"], word)) == {mine, note["id"]}
+    assert accounts(people["bob"], "carol") == ["carol"]
