@@ -20,6 +20,8 @@ COMMUNITY = "/communities/<slug>"  # GET: the Group's public document
 ACCOUNT = "/internal/communities/<slug>/account"  # GET: the Group, its counts, the reader's standing
 RELAYS = "/internal/communities/<slug>/relays"  # GET ?limit=&max_id=&since_id=&min_id=: its Announces
 MEMBERS = "/internal/communities/<slug>/members"  # GET ?limit=&max_id=&since_id=&min_id=: its members
+# GET ?actor=: {"communities": [ids]} of this node's communities the actor belongs to (member or invited)
+MEMBER_OF = "/internal/member-of"
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,10 @@ class CommunitiesClient:
             return Admission(admits=False)
         data = resp.json()
         return Admission(admits=bool(data.get("admits")), actor_document=bool(data.get("actor_document")))
+
+    def member_of(self, actor: str) -> list[str]:
+        """Ids of this node's communities ``actor`` belongs to (the search's audiences)."""
+        return list(self.transport.get_json(SERVICE, MEMBER_OF, params={"actor": actor})["communities"])
 
     def webfinger(self, name: str, actor: str, kind: str) -> dict | None:
         """``{"actor", "slug"}`` of the community named ``name`` if this viewer may see it."""

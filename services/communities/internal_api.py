@@ -50,6 +50,11 @@ def admits():
                    actor_document=can_fetch_actor_document(community, viewer))
 
 
+@bp.get(contract.MEMBER_OF)
+def member_of():
+    return jsonify(communities=search_index.communities_of(request.args.get("actor", "")))
+
+
 @bp.get(contract.WEBFINGER)
 def webfinger():
     """The community behind acct:<slug>@host, if this viewer may see it."""

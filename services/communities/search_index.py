@@ -33,10 +33,15 @@ def audiences_of(viewer: Viewer, config: Config) -> list[str]:
         found.append(load_registry(config).audience)
     if viewer.kind == LOCAL:
         found.append(node_audience(config.base_url))
-    if viewer.actor:
-        slugs = [m.community for m in Membership.objects(actor=viewer.actor, state__in=SEEING_STATES).only("community")]
-        found += [c.actor_id for c in Community.objects(slug__in=slugs).only("actor_id")]
-    return found
+    return found + communities_of(viewer.actor)
+
+
+def communities_of(actor: str | None) -> list[str]:
+    """Ids of the communities ``actor`` belongs to (member, or invited: they see it)."""
+    if not actor:
+        return []
+    slugs = [m.community for m in Membership.objects(actor=actor, state__in=SEEING_STATES).only("community")]
+    return [c.actor_id for c in Community.objects(slug__in=slugs).only("actor_id")]
 
 
 def matching(query: str, viewer: Viewer, config: Config, *, limit: int) -> set[str]:
