@@ -36,8 +36,9 @@ SERVICE = "search"
 
 # Each a POST of the query as JSON (a reader's audiences can be thousands of ids), answered
 # {"ids": [...]}; 400 without words.
-# {q, audience, viewer, author, limit, offset}: posts, newest first, addressed to one of
-# ``audience`` or written by ``viewer``; ``author``: only theirs.
+# {q, audience, viewer, author, tag_prefix, limit, offset}: posts, newest first, addressed to
+# one of ``audience`` or written by ``viewer``; ``author``: only theirs; ``tag_prefix``: only
+# those with a hashtag whose name starts so (then ``q`` may be empty).
 POSTS = "/internal/search/posts"
 # {q, limit, offset}: people (actor ids), best match first
 PEOPLE = "/internal/search/people"
@@ -186,11 +187,12 @@ class SearchClient:
         return list(self.transport.post_json(SERVICE, path, query)["ids"])
 
     def posts(self, q: str, *, audience: list[str], viewer: str | None = None, author: str | None = None,
-              limit: int = 20, offset: int = 0) -> list[str]:
-        """Ids of the posts whose words match every word of ``q``, addressed to one of
-        ``audience`` or written by ``viewer``, newest first."""
+              tag_prefix: str | None = None, limit: int = 20, offset: int = 0) -> list[str]:
+        """Ids of the posts whose words match every word of ``q`` (and with a hashtag
+        starting with ``tag_prefix``), addressed to one of ``audience`` or written by
+        ``viewer``, newest first."""
         return self._ids(POSTS, {"q": q, "audience": list(audience), "viewer": viewer, "author": author,
-                                 "limit": limit, "offset": offset})
+                                 "tag_prefix": tag_prefix, "limit": limit, "offset": offset})
 
     def people(self, q: str, *, limit: int = 40, offset: int = 0) -> list[str]:
         return self._ids(PEOPLE, {"q": q, "limit": limit, "offset": offset})

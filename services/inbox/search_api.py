@@ -10,14 +10,12 @@ lets the reader see it.
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from flask import Blueprint, current_app, g, jsonify, request
 
 from fedkit.contracts import inbox as contract
 from fedkit.protocol.hashtags import normalized
 from fedkit.protocol.local_ids import is_local
-from fedkit.protocol.vocab import HASHTAG
 from fedkit.rules.policy import viewer_of
 from fedkit.runtime.internal import internal_client
 from fedkit.runtime.responses import error
@@ -120,15 +118,16 @@ def posts_matching():
 @bp.get(contract.TAGS)
 def tags():
     """Hashtags whose name starts with ``q``, among the posts the requester may see, most
-    used first: [{"name", "uses"}] (``name`` as most recently written)."""
+    used first: [{"name", "uses"}] (``name`` as most recently written), among the newest
+    ``SCAN_LIMIT`` of them."""
     config = current_app.config["ARCHIPEL"]
     prefix = normalized(request.args.get("q", ""))
     if prefix is None:
         return jsonify(items=[])
     limit, viewer = max(1, _number("limit", 20, 40)), viewer_of(g.requester, config)
-    pattern = {"$regex": "^#?" + re.escape(prefix), "$options": "i"}
-    query = ReceivedObject.objects(deleted=False).filter(
-        __raw__={"raw.tag": {"$elemMatch": {"type": HASHTAG, "name": pattern}}}).order_by("-updated_at")
+    # the posts with such a tag among the reader's audiences (the index), then checked below
+    ids = matching_ids("", viewer, config, tag_prefix=prefix, wanted=SCAN_LIMIT)
+    query = ReceivedObject.objects(object_id__in=ids, deleted=False).order_by("-updated_at")
     uses: dict[str, int] = {}
     shown: dict[str, str] = {}
     for found in query.limit(SCAN_LIMIT):

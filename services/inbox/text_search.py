@@ -47,8 +47,9 @@ def audiences_of(viewer: Viewer, config: Config) -> list[str]:
     return list(dict.fromkeys(a for a in found if a))
 
 
-def matching_ids(q: str, viewer: Viewer, config: Config, *, author: str | None, wanted: int) -> list[str]:
-    """Ids of up to ``wanted`` posts whose words match ``q`` among the reader's audiences,
-    newest first."""
+def matching_ids(q: str, viewer: Viewer, config: Config, *, author: str | None = None,
+                 tag_prefix: str | None = None, wanted: int) -> list[str]:
+    """Ids of up to ``wanted`` posts whose words match ``q`` (with a hashtag starting with
+    ``tag_prefix``) among the reader's audiences, newest first."""
     return SearchClient(internal_client()).posts(q, audience=audiences_of(viewer, config), viewer=viewer.actor,
-                                                 author=author, limit=wanted)
+                                                 author=author, tag_prefix=tag_prefix, limit=wanted)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 
 from fedkit.contracts import search as contract
+from fedkit.protocol.hashtags import normalized
 from fedkit.runtime.responses import error
 from services.search import queries
 from services.search.engine import open_index
@@ -35,9 +36,10 @@ def _text(query: dict, name: str) -> str | None:
 def _found(kind: str, *, restricted: bool = False):
     query = _query()
     q = (_text(query, "q") or "").strip()[:MAX_QUERY]
-    if not q:
-        return error(400, "invalid_request", "q is required")
-    restrict = {}
+    tag_prefix = normalized(_text(query, "tag_prefix") or "") if kind == contract.POST else None
+    if not q and not tag_prefix:
+        return error(400, "invalid_request", "q (or, for posts, tag_prefix) is required")
+    restrict = {"tag_prefix": tag_prefix} if tag_prefix else {}
     if restricted:
         audience = query.get("audience")
         if not isinstance(audience, list) or not all(isinstance(a, str) for a in audience):

@@ -39,12 +39,15 @@ def _any_of(index: tantivy.Index, field: str, values: list[str]) -> tantivy.Quer
 
 
 def build(index: tantivy.Index, kind: str, q: str, *, audience: list[str] | None = None, viewer: str | None = None,
-          author: str | None = None, prefix: bool = False) -> tantivy.Query | None:
-    """The query, or None when ``q`` has no word."""
+          author: str | None = None, prefix: bool = False, tag_prefix: str | None = None) -> tantivy.Query | None:
+    """The query, or None when it has neither a word nor a tag prefix. ``tag_prefix``: only
+    what carries a hashtag whose (normalized) name starts so."""
     words = words_of(q)
-    if not words:
+    if not words and not tag_prefix:
         return None
     clauses = [(Occur.Must, tantivy.Query.term_query(index.schema, "kind", kind))]
+    if tag_prefix:
+        clauses.append((Occur.Must, tantivy.Query.regex_query(index.schema, "tags", re.escape(tag_prefix) + ".*")))
     clauses += [(Occur.Must, _word(index, w, prefix=prefix and i == len(words) - 1)) for i, w in enumerate(words)]
     if audience is not None:  # who may find it: one of these audiences, or its own author
         reach = [(Occur.Should, _any_of(index, "audience", audience or ["-"]))]

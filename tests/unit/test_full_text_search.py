@@ -151,3 +151,22 @@ def test_the_index_is_rebuilt_from_what_the_services_hold(node, people):
     assert counts["inbox"] >= 1 and counts["outbox"] >= 1 and counts["identity"] >= 4
     assert set(found(people["bob"], word)) == {mine, note["id"]}
     assert accounts(people["bob"], "carol") == ["carol"]
+
+
+def test_hashtags_are_counted_among_the_posts_the_reader_may_see_however_many_are_hidden(node, people,
+                                                                                          monkeypatch):
+    from services.inbox import search_api
+
+    monkeypatch.setattr(search_api, "SCAN_LIMIT", 3)  # posts looked at for one answer
+    tag = "tg" + uuid.uuid4().hex[:8]
+    seen = post(node, f"<p>#{tag}public</p>", [PUBLIC],
+                tag=[{"type": "Hashtag", "name": f"#{tag}public", "href": f"{node.base}/tags/{tag}public"}])
+    for i in range(4):  # newer, and hidden from bob: followers-only, and he does not follow alice
+        post(node, f"<p>#{tag}hidden{i}</p>", [node.actor("alice") + "/followers"],
+             tag=[{"type": "Hashtag", "name": f"#{tag}hidden{i}", "href": f"{node.base}/tags/{tag}hidden{i}"}])
+    node.run()
+    assert seen
+    resp = people["bob"].get("/api/v2/search", query_string={"q": f"#{tag}", "type": "hashtags"})
+    assert [t["name"] for t in resp.get_json()["hashtags"]] == [f"{tag}public"]
+    resp = people["carol"].get("/api/v2/search", query_string={"q": f"#{tag}", "type": "hashtags"})
+    assert len(resp.get_json()["hashtags"]) == 3  # carol follows alice: the newest three looked at
