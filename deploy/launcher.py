@@ -78,6 +78,8 @@ def main() -> int:
         scim_tokens.write_text(json.dumps({node.spec.name: node.env["ARCHIPEL_SCIM_TOKEN"] for node in nodes}))
         scim_tokens.chmod(0o600)
         print(f"\nDemo password for every account: {secrets_['demo_password']}")
+        for line in idp.one_time_codes:  # e.g. anna, fr's administrator with a second factor
+            print(f"  {line} (an authenticator app; or python -m services.idp.manage current-code NAME, with the provider's environment)")
         print(f"Each node's SCIM bearer token (its own): {scim_tokens}")
         print(f"Open {nodes[0].spec.base_url} in a browser and sign in with the group's account (e.g. alice).")
         print("Try:  curl -s 'http://127.0.0.1:8001/.well-known/webfinger?resource=acct:alice@127.0.0.1:8001'")

@@ -38,6 +38,8 @@ from services.inbox.models import (
     PollEnding,
     ReceivedObject,
 )
+from services.inbox.report_models import ModerationAction, Report
+from services.inbox.report_models import ensure_retention as ensure_moderation_retention
 from services.inbox.versions import ReceivedVersion
 from services.inbox.votes import CastVote
 from services.outbox.models import (
@@ -63,6 +65,7 @@ DOCUMENTS = (
     PollVote, LocalObjectVersion, CastVote, ReceivedVersion, PollEnding,  # polls and edit history
     WebClient, WebSignIn, WebAppSession,
     Bookmark, Marker,
+    Report, ModerationAction,  # moderation (services/inbox/reports.py)
 )
 
 
@@ -71,6 +74,7 @@ def migrate(config: Config) -> None:
     backfill_leases()
     ensure_retention(config.audit_retention_days)
     ensure_scim_retention(config.audit_retention_days)
+    ensure_moderation_retention(config.audit_retention_days)
     # Ended sign-in windows and sessions go away by themselves (both are also checked on use).
     ensure_ttl(LoginFailures, "expires_at", 0, "login_failures_ttl")
     ensure_ttl(WebSession, "expires_at", 0, "web_sessions_ttl")

@@ -211,6 +211,7 @@ class GroupIdP:
     def __init__(self, infra: Infra, port: int, secrets_: dict[str, str], extra_env: dict[str, str] | None = None):
         self.port = port
         self.secrets = secrets_
+        self.one_time_codes: list[str] = []
         self.processes = ProcessSet(infra.data_dir / "logs" / "idp")
         self.env = dict(os.environ)
         self.env.update({"MONGODB_URI": infra.mongodb_uri, "ARCHIPEL_IDP_URL": self.base_url,
@@ -226,16 +227,18 @@ class GroupIdP:
     def discovery_url(self) -> str:
         return f"{self.base_url}/.well-known/openid-configuration"
 
-    def _manage(self, *args: str, secret: str | None = None) -> None:
+    def _manage(self, *args: str, secret: str | None = None) -> str:
         env = dict(self.env, **({"ARCHIPEL_IDP_CLIENT_SECRET": secret} if secret else {}))
-        subprocess.run([sys.executable, "-m", "services.idp.manage", *args], env=env, check=True,
-                       stdout=subprocess.DEVNULL)
+        return subprocess.run([sys.executable, "-m", "services.idp.manage", *args], env=env, check=True,
+                              stdout=subprocess.PIPE, text=True).stdout
 
     def start(self, member_nodes: list[NodeSpec]) -> None:
         if not port_is_free(self.port):
             raise RuntimeError(f"port {self.port} for the identity provider is already in use (ARCHIPEL_IDP_PORT)")
         self._manage("migrate")
-        self._manage("seed-demo")  # the password comes from ARCHIPEL_DEMO_PASSWORD, never from argv
+        seeded = self._manage("seed-demo")  # the password comes from ARCHIPEL_DEMO_PASSWORD, never from argv
+        # the demo employees enrolled in a second factor, and their TOTP secret (make run prints them)
+        self.one_time_codes = [line.strip() for line in seeded.splitlines() if "TOTP secret" in line]
         for spec in member_nodes:
             client = oidc_client_env(spec.name, self.secrets)
             self._manage("add-client", "--client-id", client["ARCHIPEL_OIDC_CLIENT_ID"], "--redirect-uri",

@@ -29,7 +29,7 @@ from gateway import audit
 from gateway.auth import AuthError, Identity, bearer_identity, verify_signature
 from gateway.cors import install_cors
 from gateway.limits import RateLimiter, bucket_for
-from gateway.routes import IGNORED, REQUIRED, SERVICE, body_limit, route_for
+from gateway.routes import IGNORED, MEMBERS, REQUIRED, SERVICE, body_limit, route_for
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +134,12 @@ def create_app(config: Config | dict | None = None) -> Flask:
             raise AuthError(403, refused, "this node does not federate with your server")
         has_signature = "Signature" in request.headers or "Signature-Input" in request.headers or \
             request.headers.get("Authorization", "").startswith("Signature ")
-        if signature_mode == REQUIRED or (has_signature and signature_mode != IGNORED):
+        if signature_mode == MEMBERS and has_signature:
+            try:
+                return Identity(signer=verify_signature(request, body, cfg, accept=load_registry(cfg).is_inside))
+            except AuthError:
+                pass  # a public document: a reader the signature does not prove is an anonymous one
+        elif signature_mode == REQUIRED or (has_signature and signature_mode != IGNORED):
             if not has_signature:
                 raise AuthError(401, "signature_missing", "this endpoint requires an HTTP signature")
             return Identity(signer=verify_signature(request, body, cfg))

@@ -9,6 +9,7 @@ is answered 503 with ``Retry-After`` at once rather than waiting."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Request
@@ -45,11 +46,15 @@ class Identity:
     scopes: str = ""
 
 
-def verify_signature(req: Request, body: bytes, config: Config) -> str:
-    """Verify the request's HTTP signature; return the actor id that owns the key."""
+def verify_signature(req: Request, body: bytes, config: Config,
+                     accept: Callable[[str], bool] | None = None) -> str:
+    """Verify the request's HTTP signature; return the actor id that owns the key. With
+    ``accept``, a key it refuses is not even resolved (the signature does not verify)."""
     owners: dict[str, str] = {}
 
     def _resolve(key_id: str, refresh: bool):
+        if accept is not None and not accept(key_id):
+            return None
         found = resolve_key(key_id, config, refresh=refresh)
         if found is None:
             return None

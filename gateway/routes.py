@@ -9,6 +9,10 @@ REQUIRED = "required"  # deliveries: no valid signature, no entry (401)
 OPTIONAL = "optional"  # fetches: a valid signature proves who asks (followers-only posts)
 IGNORED = "ignored"  # public documents (actors, keys, discovery): never verified, so that
 # two servers resolving each other's keys cannot recurse into each other's gateways.
+MEMBERS = "members"  # a person's actor document: a signature by a member node's key (the group
+# registry) is verified and proves a reader inside the group, who sees the whole profile
+# (fedkit/rules/profile_view.py); any other key is not even fetched (so no recursion either),
+# and a signature that does not verify leaves the reader anonymous: never a refusal.
 SERVICE = "service"  # the service authenticates the request itself (SCIM's bearer secret,
 # services/identity/scim.py): the gateway verifies no signature and does not introspect the
 # bearer token (it is no OAuth token), forwards Authorization untouched, and still audits.
@@ -21,6 +25,7 @@ ROUTES: list[tuple[frozenset[str] | None, re.Pattern, str, str]] = [
     # The Mastodon client API (services/api): bearer tokens only, no HTTP signatures. Registering
     # an app (POST /api/v1/apps, above) stays with identity, which owns OAuth.
     (None, re.compile(r"^/api/v[12]/.+$"), "api", IGNORED),
+    (frozenset({"GET", "HEAD", "PATCH"}), re.compile(r"^/api/archipel/profile$"), "api", IGNORED),  # bearer token
     (frozenset({"GET", "HEAD"}), re.compile(r"^/\.well-known/oauth-authorization-server/?$"), "api", IGNORED),
     (frozenset({"GET", "HEAD"}), re.compile(r"^/(avatars|headers)/original/missing\.png$"), "api", IGNORED),
     # Media files (services/api/media_urls.py): a signature proves a remote reader (a follower's
@@ -30,13 +35,17 @@ ROUTES: list[tuple[frozenset[str] | None, re.Pattern, str, str]] = [
     (frozenset({"POST"}), re.compile(r"^/(inbox|users/[^/]+/inbox|actor/inbox|communities/[^/]+/inbox)$"),
      "inbox", REQUIRED),
     (frozenset({"GET", "HEAD"}), re.compile(r"^/users/[^/]+/(inbox|followers|following)$"), "inbox", OPTIONAL),
-    (frozenset({"GET", "HEAD"}), re.compile(r"^/(users/[^/]+|actor)$"), "identity", IGNORED),
+    (frozenset({"GET", "HEAD"}), re.compile(r"^/actor$"), "identity", IGNORED),
+    (frozenset({"GET", "HEAD"}), re.compile(r"^/users/[^/]+$"), "identity", MEMBERS),
     (None, re.compile(r"^/users/[^/]+/outbox$"), "outbox", OPTIONAL),
     (frozenset({"GET", "HEAD"}), re.compile(r"^/(objects|activities)/[A-Za-z0-9_-]+$"), "outbox", OPTIONAL),
     (frozenset({"POST"}), re.compile(r"^/proxy$"), "outbox", OPTIONAL),
     # Review of posts held by the data-loss prevention guard (bearer token only).
     (frozenset({"GET", "POST"}), re.compile(r"^/api/archipel/held(/[A-Za-z0-9_-]+(/(release|reject))?)?$"),
      "outbox", IGNORED),
+    # A user's authorised apps and sessions, and revoking one (identity owns tokens).
+    (frozenset({"GET", "POST"}), re.compile(r"^/api/archipel/authorizations(/[0-9a-f]{1,64}/revoke)?$"),
+     "identity", IGNORED),
     (None, re.compile(r"^/communities(/.*)?$"), "communities", OPTIONAL),
     (None, re.compile(r"^/scim/v2(/.*)?$"), "identity", SERVICE),  # SCIM 2.0 provisioning
     # The web app (services/web): "/" and everything under /web (pages, forms, static files).

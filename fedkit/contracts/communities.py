@@ -20,6 +20,8 @@ COMMUNITY = "/communities/<slug>"  # GET: the Group's public document
 ACCOUNT = "/internal/communities/<slug>/account"  # GET: the Group, its counts, the reader's standing
 RELAYS = "/internal/communities/<slug>/relays"  # GET ?limit=&max_id=&since_id=&min_id=: its Announces
 MEMBERS = "/internal/communities/<slug>/members"  # GET ?limit=&max_id=&since_id=&min_id=: its members
+# POST {actor}: a node moderator's exclusion after a report (the client API checked the role)
+BAN = "/internal/communities/<slug>/ban"
 # GET ?actor=: {"communities": [ids]} of this node's communities the actor belongs to (member or invited)
 MEMBER_OF = "/internal/member-of"
 
@@ -88,6 +90,15 @@ class CommunitiesClient:
         community is hidden from this reader; None for a cursor the service never gave out."""
         return self._page(MEMBERS, slug, user=user, scopes=scopes, limit=limit, max_id=max_id, since_id=since_id,
                           min_id=min_id)
+
+    def ban(self, slug: str, actor: str) -> bool:
+        """Ban ``actor`` from the local community; False when there is no such community or
+        the actor is its owner."""
+        resp = self.transport.request("POST", SERVICE, path_of(BAN, slug=slug), json={"actor": actor})
+        if resp.status_code in (404, 422):
+            return False
+        resp.raise_for_status()
+        return True
 
     def _page(self, rule: str, slug: str, *, user: str, scopes, limit: int, max_id: str | None,
               since_id: str | None, min_id: str | None) -> list[dict] | None:

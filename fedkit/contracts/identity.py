@@ -16,9 +16,20 @@ ACCOUNT_PROFILE = "/internal/accounts/<username>/profile"  # POST: a C2S Update 
 ACCOUNT_CHANGE = "/internal/accounts/<username>/<any(deactivate, reactivate):change>"  # POST {by}
 INTROSPECT = "/internal/introspect"  # POST {token}: RFC 7662 shape, for the gateway
 PERSON = "/users/<username>"  # GET: the public actor document
+ACCOUNT_PERSON = "/internal/accounts/<username>/person"  # GET: the actor document, whole profile
 APP_OF_TOKEN = "/internal/apps/of-token"  # POST {token}: the app that holds a live access token
+FIRST_PARTY_APP = "/internal/apps/first-party"  # POST {client_id}: the node's web app, trusted (no consent)
 NODEINFO = "/nodeinfo/2.1"  # GET: the public NodeInfo document (usage counts)
 ACCOUNTS_SEARCH = "/internal/directory/search"  # GET ?q=&limit=: usernames of open accounts a query names
+
+
+class ProfileRefused(ValueError):
+    """Identity refused a profile change (what the company directory owns)."""
+
+
+def web_app_redirect_uri(base_url: str) -> str:
+    """The node's web app's redirect URI: the one client identity may trust as first-party."""
+    return base_url + "/web/callback"
 
 
 @dataclass(frozen=True)
@@ -65,7 +76,13 @@ class IdentityClient:
         return None if account is None or account.suspended else account
 
     def update_profile(self, username: str, person: dict) -> dict:
-        return self.transport.post_json(SERVICE, path_of(ACCOUNT_PROFILE, username=username), person)
+        """Apply a C2S Update of the Person; ``ProfileRefused`` when it changes what the
+        directory owns (its message says where to change it)."""
+        resp = self.transport.request("POST", SERVICE, path_of(ACCOUNT_PROFILE, username=username), json=person)
+        if resp.status_code == 422:
+            raise ProfileRefused(resp.json().get("error_description") or "this profile change is refused")
+        resp.raise_for_status()
+        return resp.json()
 
     def person(self, username: str) -> dict:
         """The actor document of a local user, as served publicly."""
@@ -74,9 +91,10 @@ class IdentityClient:
         return resp.json()
 
     def find_person(self, username: str) -> dict | None:
-        """The actor document of a local user; None if there is none or it is closed
-        (404, 410). Another answer raises ``requests.HTTPError``."""
-        resp = self.transport.request("GET", SERVICE, path_of(PERSON, username=username))
+        """The actor document of a local user with the whole profile (as the group sees it;
+        ``fedkit.rules.profile_view.outside_view`` for anyone else); None if there is none or
+        it is closed (404, 410). Another answer raises ``requests.HTTPError``."""
+        resp = self.transport.request("GET", SERVICE, path_of(ACCOUNT_PERSON, username=username))
         if resp.status_code in (404, 410):
             return None
         resp.raise_for_status()
@@ -90,6 +108,15 @@ class IdentityClient:
             return None
         resp.raise_for_status()
         return resp.json()
+
+    def mark_first_party(self, client_id: str) -> bool:
+        """Mark the node's own web app (its one redirect URI is ``WEB_APP_CALLBACK``) as
+        first-party: not asked for consent. False when the client is not that."""
+        resp = self.transport.request("POST", SERVICE, FIRST_PARTY_APP, json={"client_id": client_id})
+        if resp.status_code in (404, 422):
+            return False
+        resp.raise_for_status()
+        return True
 
     def search_accounts(self, query: str, *, limit: int = 40) -> list[str]:
         """Usernames of this node's open accounts that ``query`` names (username or display

@@ -16,6 +16,7 @@ import requests
 from fedkit.protocol import jsonbody, key_fetch
 from fedkit.protocol.local_ids import is_local
 from fedkit.protocol.vocab import ACTOR_TYPES, id_of, instance_actor_id, type_of
+from fedkit.rules.profile_view import searchable_profile
 from fedkit.rules.ssrf import UnsafeURL
 from fedkit.runtime import clock, keystore
 from fedkit.runtime.config import Config
@@ -33,7 +34,8 @@ class FetchError(Exception):
 
 
 class CachedActor(Document):
-    meta = {"collection": "remote_actors", "indexes": ["key_id", "shared_inbox", "preferred_username"]}
+    meta = {"collection": "remote_actors", "indexes": ["key_id", "shared_inbox", "preferred_username",
+                                                       "profile.entity", "profile.department", "profile.skills"]}
     actor_id = me.StringField(primary_key=True)
     key_id = me.StringField()
     public_pem = me.StringField()
@@ -49,6 +51,9 @@ class CachedActor(Document):
     # Update, or the origin answers 404/410): no key is resolved for it, nothing is
     # delivered to it and what it wrote is not shown. A refetch that finds it active clears it.
     suspended = me.BooleanField(default=False)
+    # A person's profile as the document says it (fedkit.rules.profile_view.searchable_profile:
+    # department, entity, skills…): what a people directory of the group filters on.
+    profile = me.DictField()
 
     @property
     def raw(self) -> dict:
@@ -127,6 +132,7 @@ def _cache_actor(data: dict, fetched_url: str, config: Config) -> CachedActor:
         raw_json=json.dumps(data),
         fetched_at=clock.now(),
         suspended=data.get("suspended") is True,
+        profile=searchable_profile(data),
     )
     try:
         cached.save()

@@ -23,6 +23,24 @@ DEFAULT_CONTEXT: list[Any] = [
      # media attachments' terms, as Mastodon defines them (services/api/media_entities.py)
      "blurhash": "toot:blurhash", "focalPoint": {"@container": "@list", "@id": "toot:focalPoint"}},
 ]
+# Archipel's own terms (a local context, never fetched): a community's properties and a
+# person's profile from the directory and what they declare. Profile fields also travel as
+# schema.org PropertyValues in ``attachment``, the form Mastodon shows
+# (docs.joinmastodon.org/spec/activitypub/#PropertyValue).
+ARCHIPEL_NS = "https://archipel.example/ns#"
+SCHEMA_NS = "http://schema.org#"
+PROPERTY_VALUE = "PropertyValue"
+PROFILE_CONTEXT: dict[str, Any] = {
+    "archipel": ARCHIPEL_NS, "schema": SCHEMA_NS, PROPERTY_VALUE: "schema:PropertyValue",
+    "value": "schema:value", "jobTitle": "schema:jobTitle", "telephone": "schema:telephone",
+    "department": "archipel:department", "entity": "archipel:entity", "location": "archipel:location",
+    "manager": {"@id": "archipel:manager", "@type": "@id"},
+    "skills": {"@id": "archipel:skills", "@container": "@set"},
+    "interests": {"@id": "archipel:interests", "@container": "@set"},
+    "languages": {"@id": "archipel:languages", "@container": "@set"},
+    "projects": {"@id": "archipel:projects", "@container": "@set"},
+}
+PERSON_CONTEXT: list[Any] = [*DEFAULT_CONTEXT, PROFILE_CONTEXT]
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 # Compact forms of the public collection that other servers send (AS2 §5.6 allows them).
 PUBLIC_ALIASES = frozenset({PUBLIC, "as:Public", "Public"})

@@ -73,6 +73,10 @@ class Config:
     max_body_bytes: int = 1_000_000
     signature_max_skew: int = 3600
     actor_cache_seconds: int = 86400
+    # The profile parts a person's actor document shows outside the group (partners, the
+    # public fediverse, anonymous readers); member nodes and local users see the whole profile
+    # (services/identity/directory_profile.py lists the names).
+    profile_public_fields: tuple[str, ...] = ("name", "entity")
     http_timeout: float = 10.0
     # Key fetches at the gateway (fedkit/protocol/key_fetch.py): timeout, fetches at once per process
     # and per host (beyond: 503 + Retry-After), how long a failure is not refetched.
@@ -114,6 +118,7 @@ class Config:
     # Strong authentication required at sign-in: any of these acr values / all of these amr values.
     oidc_required_acr: tuple[str, ...] = field(default_factory=tuple)
     oidc_required_amr: tuple[str, ...] = field(default_factory=tuple)
+    oidc_admin_mfa: bool = False  # node_admin sign-ins need a second factor (amr otp/mfa)
     # Partner memberships last this long unless a manager renews them; managers are told before.
     partner_membership_days: float = 90.0
     partner_expiry_notice_days: float = 14.0
@@ -178,6 +183,8 @@ class Config:
             max_body_bytes=int(env_str("ARCHIPEL_MAX_BODY_BYTES", str(cls.max_body_bytes))),
             signature_max_skew=int(env_str("ARCHIPEL_SIGNATURE_MAX_SKEW", str(cls.signature_max_skew))),
             actor_cache_seconds=int(env_str("ARCHIPEL_ACTOR_CACHE_SECONDS", str(cls.actor_cache_seconds))),
+            profile_public_fields=tuple(v.strip() for v in env_str(
+                "ARCHIPEL_PROFILE_PUBLIC_FIELDS", ",".join(cls.profile_public_fields)).split(",") if v.strip()),
             http_timeout=float(env_str("ARCHIPEL_HTTP_TIMEOUT", str(cls.http_timeout))),
             key_fetch_timeout=float(env_str("ARCHIPEL_KEY_FETCH_TIMEOUT", str(cls.key_fetch_timeout))),
             key_fetch_concurrency=int(env_str("ARCHIPEL_KEY_FETCH_CONCURRENCY", str(cls.key_fetch_concurrency))),
@@ -208,6 +215,7 @@ class Config:
             oidc_client_secret=env_str("ARCHIPEL_OIDC_CLIENT_SECRET", ""),
             oidc_required_acr=env_list("ARCHIPEL_OIDC_REQUIRED_ACR"),
             oidc_required_amr=env_list("ARCHIPEL_OIDC_REQUIRED_AMR"),
+            oidc_admin_mfa=env_bool("ARCHIPEL_OIDC_ADMIN_MFA", False),
             partner_membership_days=float(env_str("ARCHIPEL_PARTNER_MEMBERSHIP_DAYS",
                                                str(cls.partner_membership_days))),
             partner_expiry_notice_days=float(env_str("ARCHIPEL_PARTNER_EXPIRY_NOTICE_DAYS",

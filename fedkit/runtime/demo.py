@@ -15,6 +15,7 @@ def demo_subject(username: str) -> str:
 # node's seeded accounts start with them, as a first sign-in would set them.
 DEMO_ROLES = {
     "alice": ["node_admin", "community_creator"],
+    "anna": ["node_admin", "community_creator"],  # an administrator who signs in with a one-time code
     "alain": ["community_creator"],
     "bob": ["moderator", "community_creator"],
     "berta": ["community_creator"],

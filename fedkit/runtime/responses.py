@@ -14,8 +14,13 @@ def error(status: int, code: str, message: str):
     return resp
 
 
-def activity_json(data: dict, status: int = 200):
-    resp = jsonify(with_context(data))
+def activity_json(data: dict, status: int = 200, *, context: list | None = None):
+    """An AS2 document: the default context, or ``context`` where the document needs more
+    terms (a Person's profile: ``vocab.PERSON_CONTEXT``)."""
+    document = with_context(data)
+    if context is not None:
+        document["@context"] = context
+    resp = jsonify(document)
     resp.status_code = status
     resp.headers["Content-Type"] = AP_CONTENT_TYPE
     return resp

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, g, jsonify, request
 
 from fedkit.protocol.vocab import local_actor_id
-from services.api import communities, converter, ids, upstream
+from services.api import communities, converter, ids, upstream, user_preferences
 from services.api.auth import require_scope
 from services.api.entities import account_entity, actor_document
 from services.api.entities import config as _config
@@ -32,8 +32,9 @@ def verify_credentials():
     if entity is None or record is None:
         return api_error(401, "The access token is invalid", "this account is closed")
     follow_requests = upstream.follow_counts(_me())["follow_requests"]
+    privacy, language = user_preferences.chosen(username)
     return jsonify(converter.credential_account(entity, summary=record.summary, roles=list(record.roles),
-                                                follow_requests=follow_requests))
+                                                follow_requests=follow_requests, privacy=privacy, language=language))
 
 
 @bp.get("/api/v1/accounts/lookup")
@@ -150,11 +151,13 @@ def unfollow(account_id: str):
 @bp.get("/api/v1/preferences")
 @require_scope("read:accounts")
 def preferences():
-    """docs.joinmastodon.org/methods/preferences/: what the apps' composer starts with."""
+    """docs.joinmastodon.org/methods/preferences/: what the apps' composer starts with (the
+    user's ``source[privacy]`` and ``source[language]``, services/api/user_preferences.py)."""
+    privacy, language = user_preferences.of(g.requester.user)
     return jsonify({
-        "posting:default:visibility": converter.DEFAULT_PRIVACY,
+        "posting:default:visibility": privacy,
         "posting:default:sensitive": False,
-        "posting:default:language": None,
+        "posting:default:language": language,
         "reading:expand:media": "default",
         "reading:expand:spoilers": False,
     })

@@ -28,7 +28,9 @@ def create_app(config: Config | dict | None = None) -> Flask:
     from services.api import (
         absent,
         accounts,
+        admin_reports,
         apps,
+        archipel_profile,
         bookmarks,
         edits,
         favourites,
@@ -42,6 +44,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
         notifications,
         polls,
         profile,
+        reports,
         search,
         statuses,
         streaming_render,
@@ -54,7 +57,8 @@ def create_app(config: Config | dict | None = None) -> Flask:
                              blueprints=(instance.bp, apps.bp, accounts.bp, media_defaults.bp, statuses.bp,
                                          timelines.bp, interactions.bp, notifications.bp, notification_groups.bp,
                                          media.bp, edits.bp, polls.bp, streaming_render.bp, search.bp, tags.bp, bookmarks.bp,
-                                         markers.bp, followers.bp, profile.bp, absent.bp, favourites.bp))
+                                         markers.bp, followers.bp, profile.bp, absent.bp, favourites.bp,
+                                         archipel_profile.bp, reports.bp, admin_reports.bp))
     app.json.sort_keys = False  # entities keep Mastodon's documented field order
     install_error_handlers(app)
     app.wsgi_app = TrailingSlashTolerant(app.wsgi_app)

@@ -24,6 +24,7 @@ from fedkit.protocol.vocab import (
     type_of,
 )
 from fedkit.rules.policy import node_audience
+from fedkit.rules.profile_view import outside_view
 from fedkit.rules.registry import load_registry
 from services.api import communities, converter, ids, media_entities, upstream
 from services.api.params import listed
@@ -56,6 +57,8 @@ def account_entity(actor: str, document: dict | None = None, *, closed_too: bool
     document = document if document is not None else actor_document(actor)
     if document is None:
         return _closed_entity(actor) if closed_too else None
+    if not g.requester.user:  # a reader outside the group: only what the node's policy lets out
+        document = outside_view(document, config().profile_public_fields)
     counts = communities.local_counts(actor)
     if counts is None:
         follows = upstream.follow_counts(actor)
@@ -214,8 +217,22 @@ def notification_entity(item: dict) -> dict | None:
         status = status_entity(obj) if obj else None
         if status is None:
             return None
-    return {"id": item["id"], "type": item["type"], "created_at": item["created_at"],
-            "group_key": f"ungrouped-{item['id']}", "account": account, "status": status}
+    entity = {"id": item["id"], "type": item["type"], "created_at": item["created_at"],
+              "group_key": f"ungrouped-{item['id']}", "account": account, "status": status}
+    return _with_moderation(entity, item.get("extra") or {}, account)
+
+
+def _with_moderation(entity: dict, extra: dict, account: dict) -> dict:
+    """Mastodon 4.3's ``moderation_warning`` (an AccountWarning), and Archipel's
+    ``report_resolved`` (the reporter's Report, told its outcome: services/inbox/reports.py)."""
+    # Imported here: report_entities renders with this module's helpers.
+    from services.api.report_entities import account_warning, report_entity
+
+    if entity["type"] == "moderation_warning" and "moderation_warning" in extra:
+        entity["moderation_warning"] = account_warning(extra["moderation_warning"], account)
+    elif entity["type"] == "report_resolved" and "report" in extra:
+        entity["report"] = report_entity(extra["report"])
+    return entity
 
 
 def notifications_page(page) -> tuple[list[dict], list[str]]:

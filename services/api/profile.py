@@ -6,10 +6,15 @@ What the company directory owns stays read-only: the name of an account the dire
 (SCIM) or the group's identity provider manages comes from there, and would come back at
 the next synchronisation anyway. Asking to change it answers 422 with a message that says
 where to change it; sending it unchanged is fine (apps send the whole form at once).
-What people add — the profile text (``note``), the fields, ``locked`` — is theirs to edit.
-Avatar and header images come with media; until then they are ignored, as are the
-settings Mastodon keeps in ``source`` and the flags (``bot``, ``discoverable``) the
-directory decides here.
+So does every other part the directory owns (title, department, entity, manager, location,
+phone: fields of the Account entity named like them, services/identity/profile_edits.py
+refuses a change with the same 422). What people add — the profile text (``note``), the
+fields, ``locked`` — is theirs to edit here; skills, interests, languages and projects
+through PATCH /api/archipel/profile (services/api/archipel_profile.py).
+The posting defaults Mastodon keeps in ``source`` (``source[privacy]``,
+``source[language]``) are the api's own (services/api/user_preferences.py). Avatar and
+header images come with media; until then they are ignored, as are ``source[sensitive]``
+and the flags (``bot``, ``discoverable``) the directory decides here.
 """
 
 from __future__ import annotations
@@ -20,12 +25,13 @@ from flask import Blueprint, g, jsonify
 
 from fedkit.protocol.sanitize import text_to_html
 from fedkit.protocol.vocab import PERSON, UPDATE
-from services.api import converter, upstream
+from fedkit.rules.profile_view import part_of_label
+from services.api import converter, upstream, user_preferences
 from services.api.auth import require_scope
 from services.api.entities import account_entity
 from services.api.entities import me as _me
 from services.api.errors import api_error
-from services.api.params import flag, flat_params
+from services.api.params import flag, flat_params, params
 
 bp = Blueprint("profile", __name__)
 
@@ -71,7 +77,10 @@ def _person(params: dict, record) -> dict | str:
         person["manuallyApprovesFollowers"] = flag(params["locked"])
     fields = _fields(params)
     if fields is not None:
-        if len(fields) > MAX_FIELDS or any(len(n) > MAX_FIELD or len(v) > MAX_FIELD for n, v in fields):
+        # A field named like a profile part (Department, Skills…) is that part as shown, not a
+        # field of its own: identity refuses it if it changes what the directory owns.
+        free = [(n, v) for n, v in fields if not part_of_label(n)]
+        if len(free) > MAX_FIELDS or any(len(n) > MAX_FIELD or len(v) > MAX_FIELD for n, v in fields):
             return f"Validation failed: at most {MAX_FIELDS} fields of {MAX_FIELD} characters"
         person["attachment"] = [{"type": "PropertyValue", "name": n, "value": html.escape(v)} for n, v in fields]
     return person
@@ -87,15 +96,20 @@ def update_credentials():
     person = _person(flat_params(), record)
     if isinstance(person, str):
         return api_error(422, person)
+    defaults = user_preferences.asked(params().get("source"))  # source[privacy], source[language]
+    if isinstance(defaults, str):
+        return api_error(422, defaults)
     if len(person) > 2:  # something to change
         published = upstream.publish(username, {"type": UPDATE, "object": person})
         if published.status != 201:
             return api_error(published.status if published.status >= 400 else 422,
                              published.body.get("error_description") or "the profile could not be updated")
         record = upstream.local_account(username)
+    user_preferences.save(username, defaults)
     entity = account_entity(_me())
     if entity is None or record is None:
         return api_error(401, "The access token is invalid", "this account is closed")
     follow_requests = upstream.follow_counts(_me())["follow_requests"]
+    privacy, language = user_preferences.chosen(username)
     return jsonify(converter.credential_account(entity, summary=record.summary, roles=list(record.roles),
-                                                follow_requests=follow_requests))
+                                                follow_requests=follow_requests, privacy=privacy, language=language))

@@ -34,6 +34,7 @@ from services.api.entities import me as _me
 from services.api.errors import api_error, not_found
 from services.api.models import IdempotentPost
 from services.api.params import flag, flat_params
+from services.api.user_preferences import default_privacy
 
 bp = Blueprint("statuses", __name__)
 
@@ -131,7 +132,7 @@ def _note(params: dict, parent: dict | None) -> dict | str:
         return "Validation failed: Text can't be blank"
     if len(text) > converter.MAX_CHARACTERS:
         return f"Validation failed: Text character limit of {converter.MAX_CHARACTERS} exceeded"
-    visibility = params.get("visibility") or converter.DEFAULT_PRIVACY
+    visibility = params.get("visibility") or default_privacy(g.requester.user)  # as the user set it
     if visibility not in converter.VISIBILITIES:
         return f"Validation failed: Visibility is not one of {', '.join(converter.VISIBILITIES)}"
     visibility = visibility_mapping.applied(visibility, _config())
@@ -176,7 +177,7 @@ def _held_entity(body: dict, params: dict) -> dict:
         {"id": url, "type": NOTE, "content": post.get("content") or "", "summary": post.get("summary") or "",
          "published": body.get("created_at"), "sensitive": flag(params.get("sensitive"))},
         status_id=ids.status_id(url, body.get("created_at")), account=account,
-        visibility=visibility_mapping.applied(params.get("visibility") or converter.DEFAULT_PRIVACY, config),
+        visibility=visibility_mapping.applied(params.get("visibility") or default_privacy(g.requester.user), config),
         base_url=config.base_url)
     return {**entity, "pending": True,
             "archipel": {"held": {"state": body.get("state"), "rule": body.get("rule"),

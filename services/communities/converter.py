@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from fedkit.protocol.sanitize import sanitize_html
-from fedkit.protocol.vocab import DEFAULT_CONTEXT, GROUP, HASHTAG, key_id_for, shared_inbox_url
+from fedkit.protocol.vocab import (
+    ARCHIPEL_NS,
+    DEFAULT_CONTEXT,
+    GROUP,
+    HASHTAG,
+    key_id_for,
+    shared_inbox_url,
+)
 from fedkit.runtime import clock
 from fedkit.runtime.config import Config
 
 # Archipel's extension terms, in the Group document's context (never fetched).
-ARCHIPEL_NS = "https://archipel.example/ns#"
 GROUP_CONTEXT = [*DEFAULT_CONTEXT, {
     "archipel": ARCHIPEL_NS, "visibility": "archipel:visibility", "openness": "archipel:openness",
     "purpose": "archipel:purpose", "dormant": "archipel:dormant", "archived": "archipel:archived",

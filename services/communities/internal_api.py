@@ -17,8 +17,9 @@ from services.communities.access import (
     config,
     viewer_from_params,
 )
+from services.communities.bans import ban
 from services.communities.federation import handle
-from services.communities.models import Community
+from services.communities.models import Community, Membership
 
 bp = Blueprint("communities_internal", __name__)
 
@@ -37,6 +38,20 @@ def inbox():
         return error(400, "invalid_request", "post {activity}")
     also_to = [a for a in data.get("also_to", []) if isinstance(a, str)]
     return jsonify(outcomes=handle(activity, config(), internal_client(), also_to))
+
+
+@bp.post(contract.BAN)
+def ban_actor(slug: str):
+    """A node moderator excludes an actor after a report about its post here."""
+    community = Community.objects(slug=slug).first()
+    actor = request_json().get("actor")
+    if community is None:
+        return error(404, "not_found", "no such community")
+    if not isinstance(actor, str) or not actor or actor == community.owner:
+        return error(422, "invalid_actor", "an actor other than the community's owner")
+    found = ban(community, Membership.objects(community=slug, actor=actor).first(), actor, config(),
+                internal_client())
+    return jsonify(actor=actor, state=found.state if found else None)
 
 
 @bp.get(contract.ADMITS)

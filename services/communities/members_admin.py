@@ -16,13 +16,13 @@ from fedkit.runtime import clock
 from fedkit.runtime.internal import internal_client, require_user
 from fedkit.runtime.responses import error
 from services.communities.access import acting_as, config, target_actor
+from services.communities.bans import ban
 from services.communities.models import (
     ABSENT,
     BANNED,
     INVITED,
     MANAGING_ROLES,
     MEMBER,
-    MEMBER_ROLE,
     MEMBERSHIP,
     MODERATING_ROLES,
     PENDING,
@@ -122,9 +122,7 @@ def manage_member(slug: str):
         answer_follow(REJECT)  # Mastodon reads a Reject of an accepted Follow as a removal
         MEMBERSHIP.move(current, ABSENT)
     elif action == "ban":
-        if state == MEMBER:
-            answer_follow(REJECT)
-        set_membership(current, BANNED, community=slug, actor=target, role=MEMBER_ROLE)
+        ban(community, current, target, cfg, internal)
     elif action == "renew":
         if current is None or not current.partner or state not in SEEING:
             return error(409, "conflict", "only a partner's membership or invitation is renewed")

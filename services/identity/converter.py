@@ -5,8 +5,8 @@ from __future__ import annotations
 from fedkit.protocol.sanitize import sanitize_html
 from fedkit.protocol.vocab import (
     APPLICATION,
-    DEFAULT_CONTEXT,
     PERSON,
+    PERSON_CONTEXT,
     instance_actor_id,
     key_id_for,
     local_actor_id,
@@ -15,11 +15,15 @@ from fedkit.protocol.vocab import (
 )
 from fedkit.runtime import clock
 from fedkit.runtime.config import Config
+from services.identity.directory_profile import profile_document
 
 
 def person_json(account, public_pem: str, config: Config) -> dict:
+    """The account's Person with its whole profile (services/identity/directory_profile.py);
+    ``fedkit.rules.profile_view.outside_view`` gives what a reader outside the group sees."""
     actor = local_actor_id(config.base_url, account.username)
-    return with_context({
+    return {
+        "@context": PERSON_CONTEXT,
         "id": actor,
         "type": PERSON,
         "preferredUsername": account.username,
@@ -40,22 +44,7 @@ def person_json(account, public_pem: str, config: Config) -> dict:
             "oauthTokenEndpoint": f"{config.base_url}/oauth/token",
         },
         "publicKey": {"id": key_id_for(actor), "owner": actor, "publicKeyPem": public_pem},
-    }) | _profile_fields(account)
-
-
-# Mastodon's profile fields: schema.org PropertyValues in ``attachment``
-# (docs.joinmastodon.org/spec/activitypub/#PropertyValue), with the terms they need.
-PROPERTY_VALUE_CONTEXT = {"schema": "http://schema.org#", "PropertyValue": "schema:PropertyValue",
-                          "value": "schema:value"}
-
-
-def _profile_fields(account) -> dict:
-    fields = [f for f in (getattr(account, "profile_fields", None) or []) if isinstance(f, dict)]
-    if not fields:
-        return {}
-    return {"@context": [*DEFAULT_CONTEXT, PROPERTY_VALUE_CONTEXT],
-            "attachment": [{"type": "PropertyValue", "name": f.get("name", ""), "value": f.get("value", "")}
-                           for f in fields]}
+    } | profile_document(account, config.base_url)
 
 
 def instance_actor_json(public_pem: str, config: Config) -> dict:

@@ -9,8 +9,15 @@ from fedkit.contracts.communities import CommunitiesClient
 from fedkit.contracts.outbox import OutboxClient
 from fedkit.protocol.local_ids import USERS, local_community, local_name
 from fedkit.protocol.tombstone import tombstone
-from fedkit.protocol.vocab import AP_CONTENT_TYPE, PERSON, instance_actor_id, local_actor_id
+from fedkit.protocol.vocab import (
+    AP_CONTENT_TYPE,
+    PERSON,
+    PERSON_CONTEXT,
+    instance_actor_id,
+    local_actor_id,
+)
 from fedkit.rules.policy import node_audience, viewer_of
+from fedkit.rules.profile_view import outside_view
 from fedkit.rules.registry import load_registry
 from fedkit.runtime import keystore
 from fedkit.runtime.internal import internal_client
@@ -132,6 +139,18 @@ def nodeinfo():
 
 @bp.get(contract.PERSON)
 def actor(username: str):
+    """The actor document; outside the group only what the node's policy lets out
+    (fedkit/rules/profile_view.py: partners, other servers and anonymous readers)."""
+    return _person(username, whole=viewer_of(g.requester, _config()).in_group)
+
+
+@bp.get(contract.ACCOUNT_PERSON)
+def whole_person(username: str):
+    """The actor document with the whole profile, for the node's own services (internal)."""
+    return _person(username, whole=True)
+
+
+def _person(username: str, *, whole: bool):
     account = Account.objects(username=username).first()
     if account is None:
         return error(404, "not_found", "no such actor")
@@ -147,7 +166,9 @@ def actor(username: str):
     key = keystore.ActorKey.objects(actor_id=local_actor_id(_config().base_url, username)).first()
     if key is None:
         abort(500)
-    return activity_json(person_json(account, key.public_pem, _config()))
+    person = person_json(account, key.public_pem, _config())
+    return activity_json(person if whole else outside_view(person, _config().profile_public_fields),
+                         context=PERSON_CONTEXT)
 
 
 @bp.get("/actor")

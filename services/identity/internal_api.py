@@ -8,9 +8,8 @@ from flask import Blueprint, current_app, jsonify
 from fedkit.contracts import identity as contract
 from fedkit.contracts import search
 from fedkit.protocol.jsonbody import request_json, string_value
-from fedkit.protocol.sanitize import sanitize_html
 from fedkit.runtime.responses import error
-from services.identity import people_index
+from services.identity import people_index, profile_edits
 from services.identity.accounts import LOCAL_ISSUER, create_account
 from services.identity.credentials import digest
 from services.identity.models import Account, OAuthClient, OAuthToken
@@ -24,7 +23,7 @@ def account_json(account: Account) -> dict:
             "roles": list(account.roles or []), "signs_in_with_group": account.issuer != LOCAL_ISSUER,
             "summary": account.summary or "",
             # the directory (SCIM) or the group's provider gives the name: not the user's to edit
-            "directory_managed": account.issuer != LOCAL_ISSUER or account.scim_modified_at is not None}
+            "directory_managed": profile_edits.directory_managed(account)}
 
 
 @bp.get(contract.ACCOUNT)
@@ -37,36 +36,20 @@ def get_account(username: str):
 
 @bp.post(contract.ACCOUNT_PROFILE)
 def update_profile(username: str):
-    """Update of the Person from a C2S Update (outbox asks; identity owns the profile)."""
+    """Update of the Person from a C2S Update (outbox asks; identity owns the profile).
+    What the directory owns is refused (422) when it would change; see profile_edits.py."""
     account = Account.objects(username=username).first()
     if account is None:
         return jsonify(error="not_found"), 404
-    data = request_json(required=False)
-    if isinstance(data.get("name"), str):
-        account.display_name = data["name"][:200]
-    if isinstance(data.get("summary"), str):
-        account.summary = data["summary"][:5000]
-    if isinstance(data.get("manuallyApprovesFollowers"), bool):
-        account.locked = data["manuallyApprovesFollowers"]
-    if isinstance(data.get("attachment"), list):
-        account.profile_fields = profile_fields(data["attachment"])
-    account.save()
-    people_index.indexed(current_app.config["ARCHIPEL"], username)
+    try:
+        changes = profile_edits.changes(account, request_json(required=False), current_app.config["ARCHIPEL"].base_url)
+    except profile_edits.Refused as exc:
+        return jsonify(error="directory_owned", error_description=str(exc)), 422
+    if changes:
+        account.update(**{f"set__{key}": value for key, value in changes.items()})
+        account.reload()
+        people_index.indexed(current_app.config["ARCHIPEL"], username)
     return jsonify(account_json(account))
-
-
-MAX_PROFILE_FIELDS = 4  # as Mastodon's default
-
-
-def profile_fields(attachment: list) -> list[dict]:
-    """The PropertyValues of an actor's ``attachment`` as profile fields (names plain text,
-    values sanitized HTML; Mastodon's limits: 4 fields, 255 characters each)."""
-    out = []
-    for item in attachment:
-        if isinstance(item, dict) and item.get("type") == "PropertyValue" and isinstance(item.get("name"), str) \
-                and item["name"].strip() and isinstance(item.get("value"), str):
-            out.append({"name": item["name"].strip()[:255], "value": sanitize_html(item["value"][:255])})
-    return out[:MAX_PROFILE_FIELDS]
 
 
 @bp.post(contract.APP_OF_TOKEN)
@@ -82,6 +65,21 @@ def app_of_token():
         return jsonify(error="not_found"), 404
     return jsonify(client_id=client.client_id, name=client.client_name, website=client.website,
                    redirect_uris=list(client.redirect_uris or []), scopes=client.scope.split())
+
+
+@bp.post(contract.FIRST_PARTY_APP)
+def mark_first_party():
+    """The node's web app is trusted by the node itself (only its services hold the internal
+    secret): a client whose only redirect URI is this node's web callback; any other is
+    refused, so a token that reached here some other way cannot trust a third-party app."""
+    client_id = request_json(required=False).get("client_id")
+    client = OAuthClient.objects(client_id=client_id).first() if isinstance(client_id, str) else None
+    if client is None:
+        return jsonify(error="not_found"), 404
+    if list(client.redirect_uris or []) != [contract.web_app_redirect_uri(current_app.config["ARCHIPEL"].base_url)]:
+        return jsonify(error="not_the_web_app"), 422
+    client.update(set__first_party=True)
+    return jsonify(client_id=client.client_id, first_party=True)
 
 
 @bp.post(contract.ACCOUNTS)

@@ -45,6 +45,7 @@ from fedkit.contracts.inbox import InboxClient
 from fedkit.contracts.outbox import OutboxClient
 from fedkit.protocol.local_ids import is_local
 from fedkit.protocol.vocab import PUBLIC, UPDATE, activity_url, local_actor_id
+from fedkit.rules.profile_view import outside_view
 from fedkit.rules.registry import load_registry, origin_of
 from fedkit.runtime import clock, keystore
 from fedkit.runtime.config import Config
@@ -139,7 +140,9 @@ def suspension_update(config: Config, account: Account) -> dict:
     key = keystore.ActorKey.objects(actor_id=actor).only("public_pem").first()
     if key is None:
         raise ValueError(f"{actor} has no key on this node")
-    person = {k: v for k, v in person_json(account, key.public_pem, config).items() if k != "@context"}
+    # As a reader outside the group sees it (followers may be outside); member nodes refetch it.
+    person = {k: v for k, v in outside_view(person_json(account, key.public_pem, config),
+                                            config.profile_public_fields).items() if k != "@context"}
     person["suspended"] = bool(account.suspended)
     if account.suspended:
         person.update(name=account.username, summary="", discoverable=False)

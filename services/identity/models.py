@@ -32,6 +32,14 @@ class Account(Document):
     summary = me.StringField(default="")
     # What the person adds to their profile (Mastodon's fields): [{"name", "value" (HTML)}].
     profile_fields = me.ListField(me.DictField())
+    # What the person declares beyond the directory (services/identity/directory_profile.py).
+    skills = me.ListField(me.StringField())
+    interests = me.ListField(me.StringField())
+    languages = me.ListField(me.StringField())
+    projects = me.ListField(me.StringField())
+    # The profile claims of the group's provider at the last sign-in (oidc.py): used where
+    # SCIM gives no value.
+    directory_claims = me.DictField()
     locked = me.BooleanField(default=False)  # manuallyApprovesFollowers
     password_hash = me.StringField()
     suspended = me.BooleanField(default=False)
@@ -75,6 +83,8 @@ class OAuthClient(Document, ClientMixin):
     redirect_uris = me.ListField(me.StringField())
     scope = me.StringField(default="read")
     created_at = me.DateTimeField(default=clock.now)
+    # The node's own web app (marked by the node itself, internal_api.py): not asked for consent.
+    first_party = me.BooleanField(default=False)
 
     def get_client_id(self):
         return self.client_id
@@ -120,6 +130,7 @@ class OAuthCode(Document, AuthorizationCodeMixin):
     scope = me.StringField()
     code_challenge = me.StringField()
     code_challenge_method = me.StringField()
+    session_hash = me.StringField()  # the node's sign-in session that gave a first-party code
     auth_time = me.IntField(default=lambda: int(time.time()))
     hashed = me.BooleanField(default=True)
 
@@ -147,7 +158,9 @@ class OAuthToken(Document, TokenMixin):
     issued_at = me.IntField(default=lambda: int(time.time()))
     expires_in = me.IntField(default=0)  # 0: no expiry, as Mastodon's app tokens
     revoked = me.BooleanField(default=False)
+    session_hash = me.StringField()  # a first-party token's sign-in session: ends at its revocation
     hashed = me.BooleanField(default=True)  # records written before hashing have none (credentials.py)
+    last_used_at = me.IntField()  # epoch seconds, to ten minutes (services/identity/authorizations.py)
 
     def check_client(self, client):
         return self.client_id == client.get_client_id()

@@ -26,10 +26,10 @@ from fedkit.protocol import jsonbody
 from fedkit.protocol.jsonbody import request_json
 from fedkit.rules.scopes import KNOWN as KNOWN_SCOPES
 from fedkit.runtime.responses import error
-from services.identity import passwords
+from services.identity import authorizations, passwords
 from services.identity.credentials import digest, new_secret
-from services.identity.models import Account, OAuthClient, OAuthCode, OAuthToken
-from services.identity.web_sessions import csrf_ok, csrf_token, session_account
+from services.identity.models import Account, OAuthClient, OAuthCode, OAuthToken, WebSession
+from services.identity.web_sessions import csrf_ok, csrf_token, session_account, session_hash
 
 bp = Blueprint("oauth", __name__)
 OOB = "urn:ietf:wg:oauth:2.0:oob"
@@ -143,6 +143,7 @@ class CodeGrant(grants.AuthorizationCodeGrant):
             redirect_uri=request.payload.redirect_uri, scope=request.payload.scope,
             code_challenge=request.payload.data.get("code_challenge"),
             code_challenge_method=request.payload.data.get("code_challenge_method"),
+            session_hash=session_hash() if request.client.first_party else None,
         ).save()
 
     def query_authorization_code(self, code, client):
@@ -182,11 +183,17 @@ class Revocation(RevocationEndpoint):
 
     def revoke_token(self, token, request):
         token.update(set__revoked=True)
+        if token.session_hash and request.client.first_party:
+            # The node's web app signs out: the node's sign-in session that let it in ends
+            # too, so signing in again asks who you are (a phone app's token does not).
+            WebSession.objects(sid_hash=token.session_hash).delete()
 
 
 def _save_token(token, request):
     refresh = token.get("refresh_token")
+    code = getattr(request, "authorization_code", None)
     OAuthToken(
+        session_hash=getattr(code, "session_hash", None),
         access_token_hash=digest(token["access_token"]), refresh_token_hash=digest(refresh) if refresh else None,
         client_id=request.client.client_id,
         username=request.user.username if request.user else None,
@@ -279,6 +286,10 @@ def authorize():
         grant = server.get_consent_grant(end_user=account)
     except OAuth2Error as exc:
         return error(400, exc.error, exc.description or "the authorization request is not valid")
+    if request.method == "GET" and grant.client.first_party:
+        # The node's own web app (marked by the node, internal_api.py) is not asked: the
+        # user is signing in to this node itself. Third-party apps are always asked.
+        return server.create_authorization_response(grant=grant, grant_user=account)
     if request.method == "GET":
         return render_template("authorize.html", client=grant.client, scope=grant.request.payload.scope,
                                account=account, csrf=csrf_token())
@@ -308,4 +319,5 @@ def introspect():
     account = _active_account(token.username)
     if account is None:
         return jsonify(active=False)
+    authorizations.note_use(token)  # the user's list of authorised apps shows it
     return jsonify(active=True, username=account.username, scope=token.scope, client_id=token.client_id)

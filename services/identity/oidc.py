@@ -20,6 +20,7 @@ import time
 
 import requests
 from authlib.integrations.requests_client import OAuth2Session
+from flask_babel import lazy_gettext as _l
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
@@ -27,10 +28,14 @@ from joserfc.jwk import KeySet
 from fedkit.rules.registry import load_registry
 from fedkit.runtime.config import Config
 from services.identity.accounts import create_account
+from services.identity.directory_profile import claims_of
 from services.identity.models import Account
 
 log = logging.getLogger(__name__)
 KNOWN_ROLES = ("node_admin", "moderator", "community_creator")
+# RFC 8176 §2 methods that say a second factor was used: a one-time password, or
+# "multiple-factor authentication" as such.
+SECOND_FACTOR = {"otp", "mfa"}
 METADATA_SECONDS = 600
 _cache: dict[str, tuple[float, dict]] = {}
 _cache_lock = threading.Lock()
@@ -56,14 +61,14 @@ def _cached_json(url: str, timeout: float) -> dict:
 def provider_metadata(config: Config) -> dict:
     discovery = load_registry(config).identity_provider
     if not discovery or not config.oidc_client_id:
-        raise SSOError("Single sign-on is not configured on this node.")
+        raise SSOError(_l("Single sign-on is not configured on this node."))
     try:
         metadata = _cached_json(discovery, config.http_timeout)
     except (requests.RequestException, ValueError) as exc:
         log.warning("the group's identity provider is not answering: %s", type(exc).__name__)
-        raise SSOError("The group's sign-in service is not answering; try again shortly.") from None
+        raise SSOError(_l("The group's sign-in service is not answering; try again shortly.")) from None
     if not all(metadata.get(k) for k in ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri")):
-        raise SSOError("The group's sign-in service published incomplete metadata.")
+        raise SSOError(_l("The group's sign-in service published incomplete metadata."))
     return metadata
 
 
@@ -80,7 +85,7 @@ def authorization_client(config: Config, **kwargs) -> OAuth2Session:
 def verified_claims(config: Config, pending: dict, code: str | None) -> dict:
     metadata = provider_metadata(config)
     if not code:
-        raise SSOError("The sign-in service sent no code.")
+        raise SSOError(_l("The sign-in service sent no code."))
     try:
         token = authorization_client(config).fetch_token(metadata["token_endpoint"], grant_type="authorization_code",
                                             code=code, code_verifier=pending["verifier"])
@@ -94,7 +99,7 @@ def verified_claims(config: Config, pending: dict, code: str | None) -> dict:
         ).validate(decoded.claims)
     except (requests.RequestException, KeyError, ValueError, JoseError) as exc:
         log.warning("SSO: the ID token was refused: %s", type(exc).__name__)
-        raise SSOError("The sign-in could not be verified; start again.") from None
+        raise SSOError(_l("The sign-in could not be verified; start again.")) from None
     claims = dict(decoded.claims)
     check_strength(config, claims)
     return claims
@@ -102,12 +107,18 @@ def verified_claims(config: Config, pending: dict, code: str | None) -> dict:
 
 def check_strength(config: Config, claims: dict) -> None:
     """The node's strong-authentication requirement: one of the required ``acr`` values,
-    and every required ``amr`` method (OIDC Core §2)."""
+    and every required ``amr`` method (OIDC Core §2); and, where the node asks it
+    (``ARCHIPEL_OIDC_ADMIN_MFA``), a second factor for its administrators."""
+    stronger = _l("This node requires a stronger sign-in (for example with a second factor).")
     if config.oidc_required_acr and claims.get("acr") not in config.oidc_required_acr:
-        raise SSOError("This node requires a stronger sign-in (for example with a second factor).")
+        raise SSOError(stronger)
     amr = claims.get("amr") if isinstance(claims.get("amr"), list) else []
     if any(method not in amr for method in config.oidc_required_amr):
-        raise SSOError("This node requires a stronger sign-in (for example with a second factor).")
+        raise SSOError(stronger)
+    roles = claims.get("roles") if isinstance(claims.get("roles"), list) else []
+    if config.oidc_admin_mfa and "node_admin" in roles and not SECOND_FACTOR & set(amr):
+        raise SSOError(_l("Administrators of this node sign in with a second factor. Sign in again and "
+                          "enter the one-time code of your authenticator app."))
 
 
 def home_elsewhere(config: Config, claims: dict) -> str | None:
@@ -117,7 +128,7 @@ def home_elsewhere(config: Config, claims: dict) -> str | None:
         return None
     node = load_registry(config).node_named(home)
     if node is None:
-        raise SSOError("Your home subsidiary has no node in this group.")
+        raise SSOError(_l("Your home subsidiary has no node in this group."))
     return node.base_url
 
 
@@ -139,7 +150,8 @@ def account_for(config: Config, claims: dict) -> Account:
         account = create_account(config, _derived_username(claims), display_name=str(claims.get("name", ""))[:200],
                                  issuer=issuer, subject=subject)
     if account.suspended:
-        raise SSOError("This account is closed.")
+        raise SSOError(_l("This account is closed."))
     roles = claims.get("roles") if isinstance(claims.get("roles"), list) else []
-    account.update(set__roles=[r for r in roles if r in KNOWN_ROLES])
+    # The profile claims fill what SCIM leaves empty (directory_profile.py).
+    account.update(set__roles=[r for r in roles if r in KNOWN_ROLES], set__directory_claims=claims_of(claims))
     return account

@@ -88,6 +88,13 @@ def _lifecycle():
     return lifecycle
 
 
+def _profile_updates():
+    """services.identity.profile_updates (announce): the group hears of a profile change."""
+    from services.identity import profile_updates
+
+    return profile_updates
+
+
 class NotAnnounced(SCIMException):
     """lifecycle.AnnounceError: the change is in force on this node but the group was not
     told yet; the directory retries the same request, which announces it."""
@@ -312,6 +319,8 @@ class AccountStorage(ScimStorage):
                 raise PreconditionFailedException(detail="the account changed meanwhile; read it again")
             scim_audit.record(scim_audit.UPDATE, account.username, client_address=_client_address(),
                               attributes=_changed_attributes(current, self.to_resource(account.reload())))
+            if resource.active is not False:  # a closure announces itself
+                _profile_updates().announce(self.config, account.reload())
         roles = _node_roles(resource)
         if roles is None and getattr(current, "roles", None):
             roles = []  # the directory, which gave roles, took them all away

@@ -6,6 +6,7 @@ web_sessions.py.
 from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from services.identity import passwords
 from services.identity.web_sessions import (
@@ -31,17 +32,18 @@ def login():
     if request.method == "GET":
         return login_page(None, next_url, 200)
     if not csrf_ok():
-        return login_page("The sign-in form expired; try again.", next_url, 400)
+        return login_page(_("The sign-in form expired; try again."), next_url, 400)
     if not _config().password_login:
-        return login_page("Password sign-in is disabled on this node.", next_url, 403)
+        return login_page(_("Password sign-in is disabled on this node."), next_url, 403)
     try:
         account = passwords.verify(_config(), request.form.get("username"), request.form.get("password"),
                                    request.remote_addr)
     except passwords.Throttled as exc:
-        return login_page(f"Too many failed sign-ins; try again in {exc.retry_after // 60 + 1} minutes.",
+        return login_page(_("Too many failed sign-ins; try again in %(minutes)d minutes.",
+                            minutes=exc.retry_after // 60 + 1),
                           next_url, 429, {"Retry-After": str(exc.retry_after)})
     except passwords.WrongCredentials:
-        return login_page("Unknown user or wrong password.", next_url, 401)
+        return login_page(_("Unknown user or wrong password."), next_url, 401)
     open_session(account)
     return redirect(next_url)
 
@@ -53,7 +55,7 @@ def logout():
     if request.method == "POST":
         if not csrf_ok():
             return render_template("logout.html", csrf=csrf_token(), account=session_account(),
-                                   error="The sign-out form expired; try again."), 400
+                                   error=_("The sign-out form expired; try again.")), 400
         end_session()
         return redirect(url_for("signin.login"), 303)
     return render_template("logout.html", csrf=csrf_token(), account=session_account(), error=None)

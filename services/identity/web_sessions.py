@@ -58,6 +58,12 @@ def end_session() -> None:
     session.clear()
 
 
+def session_hash() -> str | None:
+    """The digest naming this browser's session record (None: no session)."""
+    sid = session.get("sid")
+    return digest(sid) if isinstance(sid, str) else None
+
+
 def session_account() -> Account | None:
     """The signed-in account of this browser: its session record exists and has not
     expired, the account is active and was not closed since the sign-in."""

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from pathlib import Path
 
 from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
+from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from fedkit.runtime.db import connect_db
+from fedkit.runtime.i18n import init_babel
 from fedkit.runtime.logs import setup_logging
 from services.idp.config import IdPConfig, load_config
 
@@ -40,7 +43,7 @@ def create_app(config: IdPConfig | dict | None = None) -> Flask:
     setup_logging("idp", cfg)
     if cfg.dev_mode:
         os.environ.setdefault("AUTHLIB_INSECURE_TRANSPORT", "1")
-    app = Flask(__name__)
+    app = Flask(__name__, static_url_path="/static")
     app.config["ARCHIPEL_IDP"] = cfg
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
     app.config["SESSION_COOKIE_NAME"] = "archipel_idp"
@@ -54,6 +57,8 @@ def create_app(config: IdPConfig | dict | None = None) -> Flask:
     connect_db(cfg)  # its own database (ARCHIPEL_IDP_DB); connects lazily
     app.extensions["archipel_idp_server"] = provider.init_server(app, cfg)
     app.register_blueprint(views.bp)
+    init_babel(app, Path(__file__).resolve().parent / "translations")  # pages in en/fr/de
+    app.context_processor(lambda: {"lang": str(get_locale() or "en")})
 
     app.session_interface = _LazyKeySessions(lambda: keys.session_secret(cfg.secret_key))
 
@@ -63,8 +68,11 @@ def create_app(config: IdPConfig | dict | None = None) -> Flask:
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         if response.mimetype == "text/html":
             response.headers["X-Frame-Options"] = "DENY"
+            # its own stylesheet only, no script; no form-action: the login form's answer is
+            # a redirect to the node that asked (browsers apply form-action to it too)
             response.headers["Content-Security-Policy"] = (
-                "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'")
+                "default-src 'none'; style-src 'self'; frame-ancestors 'none'; base-uri 'none'")
+            response.vary.add("Accept-Language")
         if request.endpoint in ("idp.authorize", "idp.logout", "idp.token", "idp.userinfo"):
             response.headers["Cache-Control"] = "no-store"
         return response

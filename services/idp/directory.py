@@ -24,8 +24,15 @@ AMR_PWD = ["pwd"]
 AMR_MFA = ["pwd", "otp"]
 ROLE_PATTERN = re.compile(r"^[a-z][a-z0-9_:-]{0,63}$")
 
-FAILED = "Unknown user, wrong password or code, or too many failed attempts."
-NEED_CODE = "Enter the one-time code from your authenticator app."
+
+
+def N_(message: str) -> str:
+    """Marks a message for the catalogues (translations/); the page translates it when shown."""
+    return message
+
+
+FAILED = N_("Unknown user, wrong password or code, or too many failed attempts.")
+NEED_CODE = N_("Enter the one-time code from your authenticator app.")
 _DUMMY_HASH = generate_password_hash("not-a-password")
 
 
@@ -134,6 +141,8 @@ def upsert_employee(username: str, *, home_node: str | None = None, name: str | 
     if password is not None:
         employee.set_password(password)
     if mfa_secret is not None:
+        if mfa_secret:
+            totp.check_secret(mfa_secret)
         if mfa_secret != employee.mfa_secret:
             employee.mfa_last_step = None
         employee.mfa_secret = mfa_secret or None

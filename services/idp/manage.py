@@ -32,6 +32,7 @@ from services.idp.config import IdPConfig
 DEMO_EMPLOYEES = (  # (username, name, home node, roles, MFA)
     ("alice", "Alice Martin", "fr", demo_roles("alice"), False),
     ("alain", "Alain Dubois", "fr", demo_roles("alain"), False),
+    ("anna", "Anna Laurent", "fr", demo_roles("anna"), True),  # fr's administrator with a second factor
     ("bob", "Bob Schmidt", "de", demo_roles("bob"), False),
     ("berta", "Berta Weber", "de", demo_roles("berta"), True),
 )
@@ -107,9 +108,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m services.idp.manage")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="create the indexes and the first signing key")
-    seed = sub.add_parser("seed-demo", help="the demo employees (alice, alain on fr; bob, berta on de)")
+    seed = sub.add_parser("seed-demo", help="the demo employees (alice, alain, anna on fr; bob, berta on de)")
     seed.add_argument("--password", default=os.environ.get("ARCHIPEL_DEMO_PASSWORD"))
-    seed.add_argument("--mfa-secret", help="berta's TOTP secret (base32); kept or made when absent")
+    seed.add_argument("--mfa-secret", help="the TOTP secret (base32) of berta and anna; kept or made when absent")
     client = sub.add_parser("add-client", help="register (or update) a node as a client")
     client.add_argument("--client-id", required=True)
     client.add_argument("--secret", default=os.environ.get("ARCHIPEL_IDP_CLIENT_SECRET"))

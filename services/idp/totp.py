@@ -1,16 +1,16 @@
 """Time-based one-time passwords (RFC 6238 over RFC 4226 HOTP), as authenticator apps
-(Google Authenticator, FreeOTP, Microsoft Authenticator) compute them: HMAC-SHA1,
-six digits, thirty-second steps, base32 secrets."""
+(Google Authenticator, FreeOTP, Microsoft Authenticator) compute them: HMAC-SHA1, six
+digits, thirty-second steps, base32 secrets. The codes are pyotp's; this module adds the
+provider's rules: a drift window, and a code good once (its step is remembered)."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
-import secrets
-import struct
 import time
-from urllib.parse import quote, urlencode
+
+import pyotp
 
 STEP = 30
 DIGITS = 6
@@ -20,20 +20,26 @@ WINDOW = 1
 
 def new_secret() -> str:
     """A random 160-bit secret, base32 without padding (what apps expect)."""
-    return base64.b32encode(secrets.token_bytes(20)).decode().rstrip("=")
+    return pyotp.random_base32(32)
 
 
-def _key(secret: str) -> bytes:
+def _totp(secret: str) -> pyotp.TOTP:
     cleaned = secret.replace(" ", "").upper()
-    return base64.b32decode(cleaned + "=" * (-len(cleaned) % 8))
+    return pyotp.TOTP(cleaned + "=" * (-len(cleaned) % 8), digits=DIGITS, interval=STEP)
 
 
 def hotp(key: bytes, counter: int, digits: int = DIGITS, digest=hashlib.sha1) -> str:
-    """RFC 4226 §5.3: dynamic truncation of HMAC(key, counter)."""
-    mac = hmac.new(key, struct.pack(">Q", counter), digest).digest()
-    offset = mac[-1] & 0x0F
-    value = struct.unpack(">I", mac[offset:offset + 4])[0] & 0x7FFFFFFF
-    return str(value % 10**digits).zfill(digits)
+    """RFC 4226 §5.3 for a raw key (the RFCs' test vectors are given as raw keys)."""
+    return pyotp.HOTP(base64.b32encode(key).decode(), digits=digits, digest=digest).at(counter)
+
+
+def check_secret(secret: str) -> None:
+    """ValueError unless ``secret`` is base32 of at least 112 bits (RFC 4226 §4 asks 128,
+    recommends 160: what ``new_secret`` makes)."""
+    try:
+        _totp(secret).byte_secret()
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"not a usable TOTP secret: {exc}") from None
 
 
 def step_at(at: float | None = None) -> int:
@@ -41,7 +47,7 @@ def step_at(at: float | None = None) -> int:
 
 
 def code_at(secret: str, at: float | None = None) -> str:
-    return hotp(_key(secret), step_at(at))
+    return _totp(secret).generate_otp(step_at(at))
 
 
 def verify(secret: str, code: str, last_step: int | None = None, at: float | None = None) -> int | None:
@@ -52,18 +58,20 @@ def verify(secret: str, code: str, last_step: int | None = None, at: float | Non
     code = (code or "").strip().replace(" ", "")
     if len(code) != DIGITS or not code.isdigit():
         return None
-    key = _key(secret)
+    try:
+        otp = _totp(secret)
+        otp.byte_secret()
+    except ValueError:  # not base32, or too short (pyotp wants 112 bits, NIST SP 800-63B)
+        return None
     now = step_at(at)
     for step in range(now - WINDOW, now + WINDOW + 1):
         if last_step is not None and step <= last_step:
             continue
-        if hmac.compare_digest(hotp(key, step), code):
+        if hmac.compare_digest(otp.generate_otp(step), code):
             return step
     return None
 
 
 def provisioning_uri(secret: str, account: str, issuer: str) -> str:
     """The otpauth:// URI an authenticator app scans (as a QR code) to enrol."""
-    label = quote(f"{issuer}:{account}")
-    return f"otpauth://totp/{label}?" + urlencode(
-        {"secret": secret, "issuer": issuer, "algorithm": "SHA1", "digits": DIGITS, "period": STEP})
+    return _totp(secret).provisioning_uri(name=account, issuer_name=issuer)

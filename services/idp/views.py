@@ -12,12 +12,13 @@ from authlib.common.urls import add_params_to_uri
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from authlib.oidc.core.errors import LoginRequiredError
-from flask import Blueprint, current_app, g, jsonify, render_template_string, request, session
+from flask import Blueprint, current_app, g, jsonify, render_template, request, session
 
-from services.idp import keys, pages
+from services.idp import keys
 from services.idp.directory import (
     ACR_MFA,
     ACR_PWD,
+    N_,
     NEED_CODE,
     authenticate,
     find_active,
@@ -117,7 +118,7 @@ def _csrf_ok() -> bool:
 
 
 def _error_page(error: str, description: str | None, status: int = 400):
-    return render_template_string(pages.ERROR, error=error, description=description), status
+    return render_template("error.html", error=error, description=description), status
 
 
 def _authorization_error(exc: OAuth2Error):
@@ -150,7 +151,7 @@ def _needs_login(grant, login: Login | None) -> bool:
 
 def _login_page(grant, error: str | None = None, username: str = "", status: int = 200):
     client = grant.request.client
-    html = render_template_string(pages.LOGIN, group="Archipel", client_name=client.name or client.client_id,
+    html = render_template("login.html", client_name=client.name or client.client_id,
                                   action=request.full_path, csrf=_csrf_token(), error=error,
                                   username=username)
     return html, status
@@ -185,7 +186,7 @@ def authorize():
 
 def _login_submitted(grant):
     if not _csrf_ok():
-        return _error_page("csrf", "The sign-in form expired; go back to the application and start again.")
+        return _error_page("csrf", N_("The sign-in form expired; go back to the application and start again."))
     username = request.form.get("username", "").strip().lower()
     result = authenticate(_config(), username, request.form.get("password", ""), request.form.get("otp", ""))
     client_id = grant.request.client.client_id
@@ -207,7 +208,7 @@ def logout():
     """Ends the single sign-on session here (the nodes keep their own sessions)."""
     if request.method == "POST":
         if not _csrf_ok():
-            return _error_page("csrf", "The sign-out form expired; reload it.")
+            return _error_page("csrf", N_("The sign-out form expired; reload it."))
         session.clear()
-        return render_template_string(pages.LOGOUT, done=True)
-    return render_template_string(pages.LOGOUT, done=False, csrf=_csrf_token())
+        return render_template("logout.html", done=True)
+    return render_template("logout.html", done=False, csrf=_csrf_token())

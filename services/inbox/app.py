@@ -16,6 +16,7 @@ def create_app(config: Config | dict | None = None, broker=None) -> Flask:
         fetched_objects,
         internal_api,
         polls_api,
+        reports_api,
         search_api,
         subscriptions_api,
     )
@@ -23,4 +24,4 @@ def create_app(config: Config | dict | None = None, broker=None) -> Flask:
     return create_service_app(__name__, "inbox", config, broker=broker, needs_queue=True,
                               blueprints=(acceptance.bp, collections_api.bp, internal_api.bp, polls_api.bp,
                                           search_api.bp, fetched_objects.bp, subscriptions_api.bp,
-                                          favourites_api.bp))
+                                          favourites_api.bp, reports_api.bp))

@@ -177,7 +177,8 @@ def interactions_page():
 
 def _notification(n: Notification) -> dict:
     return {"id": str(n.seq), "type": n.type, "actor": n.actor, "object_id": n.object_id,
-            "created_at": n.created_at.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"}  # UTC, as Mastodon writes it
+            "created_at": n.created_at.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",  # UTC, as Mastodon writes it
+            "extra": n.extra or {}}
 
 
 def _notifications_owner(username: str, scope: str):

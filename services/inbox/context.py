@@ -18,6 +18,7 @@ from fedkit.runtime.config import Config
 from fedkit.runtime.internal import InternalClient
 from services.inbox.models import (
     FOLLOW_ACCEPTED,
+    IGNORED,
     FollowRelation,
     InboxHead,
     InboxItem,
@@ -41,6 +42,7 @@ class HandlerContext:
     also_to: tuple[str, ...] = ()  # bto/bcc addressees of a local activity
     stored_id: str | None = None  # the id it is stored under (a hash when it had none)
     plan: AudiencePlan | None = None  # a local activity's audience plan (fedkit.rules.audience)
+    refusal: str | None = None  # why a handler ignored it, kept on the stored activity (``refuse``)
 
     @property
     def users_prefix(self) -> str:
@@ -88,6 +90,12 @@ class HandlerContext:
             if name:
                 usernames.append(name)
         return usernames
+
+    def refuse(self, reason: str) -> str:
+        """Ignore the activity, saying why (the stored activity's ``error``)."""
+        self.refusal = reason
+        log.info("%s %s ignored: %s", self.activity.type, self.stored_id or self.activity.id, reason)
+        return IGNORED
 
     def send_as(self, username: str, activity: dict) -> None:
         """Ask the outbox to publish an activity as a local actor (e.g. an Accept)."""

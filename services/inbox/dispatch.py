@@ -47,6 +47,7 @@ def _import_handlers() -> None:
         announce,
         create,
         delete,
+        flag,
         follow,
         invite,
         like,

@@ -145,6 +145,9 @@ class Notification(Document):
     object_id = me.StringField()  # the status it is about, if any
     seq = me.IntField(required=True)
     created_at = me.DateTimeField(default=now)
+    # What a type carries besides (services/inbox/reports.py): a moderation_warning's
+    # AccountWarning, a report_resolved's report.
+    extra = JSONDictField(default=None)
 
 
 class InboxItem(Document):

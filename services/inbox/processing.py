@@ -42,10 +42,10 @@ def _apply(claimed, activity_id: str, config: Config, internal: InternalClient) 
     if handler is None:
         INBOUND.finish(claimed, IGNORED, processed_at=now())
         return IGNORED
+    ctx = HandlerContext(config=config, internal=internal, activity=doc, also_to=tuple(claimed.also_to or ()),
+                         stored_id=activity_id, plan=AudiencePlan.from_dict(claimed.plan) if claimed.plan else None)
     try:
-        result = handler(HandlerContext(config=config, internal=internal, activity=doc,
-                                        also_to=tuple(claimed.also_to or ()), stored_id=activity_id,
-                                        plan=AudiencePlan.from_dict(claimed.plan) if claimed.plan else None))
+        result = handler(ctx)
         if concerns_local_community(claimed.raw, claimed.also_to or (), config):
             # The communities service owns Group actors: it gets what is addressed to them
             # (a failure retries the whole activity; both sides are idempotent).
@@ -58,7 +58,7 @@ def _apply(claimed, activity_id: str, config: Config, internal: InternalClient) 
         backoff = dt.timedelta(seconds=5 * 2 ** claimed.attempts)
         INBOUND.reschedule(claimed, now() + backoff, error=type(exc).__name__)
         return "retry"
-    INBOUND.finish(claimed, result, processed_at=now(), error=None)
+    INBOUND.finish(claimed, result, processed_at=now(), error=ctx.refusal if result == IGNORED else None)
     if result == PROCESSED:
         stream_events.applied(activity_id, doc, config)  # the streaming server's events
     return result

@@ -51,6 +51,15 @@ def applied(activity_id: str, doc: Document, config: Config) -> None:
     events.publish(_redis(config), config.queue_prefix, found)
 
 
+def notified(username: str, seq: int, config: Config) -> None:
+    """Publish a notification written outside a handler (a moderator's warning, a report's
+    outcome: services/inbox/reports.py). Never raises, as ``applied``."""
+    try:
+        events.publish(_redis(config), config.queue_prefix, [events.notification(username, str(seq))])
+    except Exception as exc:
+        log.warning("streaming event of %s's notification not sent: %s", username, type(exc).__name__)
+
+
 def events_of(activity_id: str, doc: Document, config: Config) -> list[dict]:
     # A boost, a mention, a follower's post: each reaches the streams as home entries and
     # notifications; a new post also as a status for the public and hashtag streams.

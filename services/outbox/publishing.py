@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from fedkit.contracts.identity import IdentityClient
+from fedkit.contracts.identity import IdentityClient, ProfileRefused
 from fedkit.contracts.inbox import InboxClient
 from fedkit.protocol.actors import FetchError, fetch_json
 from fedkit.protocol.polls import content_fields
@@ -45,7 +45,7 @@ from fedkit.rules.audience import (
     has_addressing,
     plan_post,
 )
-from fedkit.rules.registry import load_registry
+from fedkit.rules.registry import load_registry, origin_of
 from fedkit.runtime.clock import now_iso
 from fedkit.runtime.config import Config
 from fedkit.runtime.db import ACKNOWLEDGED
@@ -221,10 +221,17 @@ class Publisher:
         if not isinstance(obj, dict):
             raise PublishError(422, "invalid_object", "Update needs the new object embedded")
         if id_of(obj) == self.actor:
-            IdentityClient(self.internal).update_profile(self.username, obj)
-            activity["object"] = self._current_person()
+            try:
+                IdentityClient(self.internal).update_profile(self.username, obj)
+            except ProfileRefused as exc:
+                raise PublishError(422, "directory_owned", str(exc)) from None
+            activity["object"] = self._current_person()  # as outside the group sees it
             activity["to"] = [PUBLIC]
-            activity["cc"] = [followers_url(self.actor)]
+            # Member nodes too (their instance actors): they keep the profiles of the group's
+            # people for its directory, and refetch the whole document when told it changed.
+            own = origin_of(self.config.base_url)
+            activity["cc"] = [followers_url(self.actor), *(n.instance_actor for n in self.node.registry.nodes
+                                                           if origin_of(n.base_url) != own)]
             return
         found = self._own_object(obj)
         new_raw = dict(found.raw)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from flask import g
 from flask_babel import lazy_gettext as _l
 
 # The order the composer offers them in: the widest inside the group first.
@@ -33,5 +34,9 @@ def label(visibility: str) -> str:
 
 
 def default(options: list[dict]) -> str:
+    """The composer's preselected audience: the user's default (``g.audience``, from their
+    preferences: services/web/settings_cache.py) where offered, else the group."""
     values = [o["value"] for o in options]
+    if g.get("audience") in values:
+        return g.audience
     return DEFAULT if DEFAULT in values else (values[0] if values else "public")

@@ -2,8 +2,9 @@
 the ``.po`` files under ``translations/``, kept in the repository and compiled to ``.mo``
 when the app starts (into a temporary folder: the installed package may be read-only).
 
-The language is the user's choice when they made one (``g.language``, from the settings
-page to come), else the best match of the browser's ``Accept-Language``, else English."""
+The language is the user's choice when they made one (``g.language``, from their
+preferences: settings_cache.py), else the best match of the browser's ``Accept-Language``,
+else English."""
 
 from __future__ import annotations
 

@@ -18,6 +18,7 @@ class WebClient(me.Document):
     redirect_uri = me.StringField(primary_key=True)
     client_id = me.StringField(required=True)
     client_secret = me.StringField(required=True)
+    first_party = me.BooleanField(default=False)  # the node marked it (no consent screen)
 
 
 class WebSignIn(me.Document):
@@ -45,3 +46,7 @@ class WebAppSession(me.Document):
     token_sealed = me.StringField(required=True)
     csrf = me.StringField(required=True)
     expires_at = me.DateTimeField(required=True)
+    # The user's settings every page needs, cached (services/web/settings_cache.py)
+    language = me.StringField(default="")  # "": the browser's
+    audience = me.StringField(default="")  # "": the web app's default
+    admin = me.BooleanField(default=False)

@@ -7,14 +7,19 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 from urllib.parse import urlencode
 
 import mongoengine as me
+import requests
 from flask import current_app
 
+from fedkit.contracts.identity import IdentityClient, web_app_redirect_uri
+from fedkit.runtime.internal import internal_client
 from services.web.api_client import ApiClient
 from services.web.models import WebClient
 
+log = logging.getLogger(__name__)
 SCOPES = "read write follow"
 CLIENT_NAME = "Archipel web"
 
@@ -29,23 +34,40 @@ def api_base() -> str:
 
 
 def redirect_uri() -> str:
-    return _config().base_url + "/web/callback"
+    return web_app_redirect_uri(_config().base_url)
 
 
 def client() -> WebClient:
     """This node's registration of the web app, made on first use (a race between two
-    processes leaves one spare registration; every process then uses the stored one)."""
+    processes leaves one spare registration; every process then uses the stored one),
+    then marked first-party by the node (below)."""
     uri = redirect_uri()
     found = WebClient.objects(redirect_uri=uri).first()
-    if found is not None:
-        return found
-    app = ApiClient(api_base()).post("/api/v1/apps", {
-        "client_name": CLIENT_NAME, "redirect_uris": uri, "scopes": SCOPES, "website": _config().base_url}).body
+    if found is None:
+        app = ApiClient(api_base()).post("/api/v1/apps", {
+            "client_name": CLIENT_NAME, "redirect_uris": uri, "scopes": SCOPES, "website": _config().base_url}).body
+        try:
+            found = WebClient(redirect_uri=uri, client_id=app["client_id"],
+                              client_secret=app["client_secret"]).save(force_insert=True)
+        except me.NotUniqueError:
+            found = WebClient.objects(redirect_uri=uri).get()
+    if not found.first_party:
+        _mark_first_party(found)
+    return found
+
+
+def _mark_first_party(registered: WebClient) -> None:
+    """The node's own app is not asked for consent. Only the node can say so: the web
+    service asks identity over the internal contract (the internal secret), never through
+    the public registration any app may call. A failure leaves the consent screen shown."""
     try:
-        return WebClient(redirect_uri=uri, client_id=app["client_id"],
-                         client_secret=app["client_secret"]).save(force_insert=True)
-    except me.NotUniqueError:
-        return WebClient.objects(redirect_uri=uri).get()
+        marked = IdentityClient(internal_client()).mark_first_party(registered.client_id)
+    except requests.RequestException as exc:
+        log.warning("the web app could not be marked first-party: %s", type(exc).__name__)
+        return
+    if marked:
+        registered.update(set__first_party=True)
+        registered.first_party = True
 
 
 def authorize_url(state: str, verifier: str) -> str:

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app, g, request
 
 from fedkit.runtime.clock import aware, now
+from services.web import settings_cache
 from services.web.models import WebAppSession, WebSignIn
 
 
@@ -71,7 +72,7 @@ def open_session(response, *, token: str, account: dict) -> None:
     WebAppSession(sid_hash=digest(sid), username=account.get("username", ""), account_id=str(account.get("id", "")),
                   acct=account.get("acct", ""), display_name=account.get("display_name", ""),
                   avatar=account.get("avatar", ""), token_sealed=_fernet(sid).encrypt(token.encode()).decode(),
-                  csrf=secrets.token_urlsafe(24),
+                  csrf=secrets.token_urlsafe(24), **settings_cache.from_account(account),
                   expires_at=now() + dt.timedelta(hours=hours)).save(force_insert=True)
     set_cookie(response, "web", sid, int(hours * 3600))
 

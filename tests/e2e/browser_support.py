@@ -98,12 +98,12 @@ def sign_in_with_sso(driver, node_base: str, username: str, password: str, shots
 
     driver.get(node_base + "/")
     by_css(driver, 'a.button.primary[href="/web/login"]').click()
-    # The node's sign-in page: the group's account (single sign-on)
-    wait_until(lambda: driver.find_elements(By.PARTIAL_LINK_TEXT, "group's account"), 30,
-               message="the node's sign-in page")
+    # The node's sign-in page (in the browser's language): the group's account (single sign-on)
+    sso_link = 'a.button.primary[href^="/login/sso"]'
+    wait_until(lambda: driver.find_elements(By.CSS_SELECTOR, sso_link), 30, message="the node's sign-in page")
     if shots:
         screenshot(driver, f"{shots}-node-sign-in")
-    driver.find_element(By.PARTIAL_LINK_TEXT, "group's account").click()
+    driver.find_element(By.CSS_SELECTOR, sso_link).click()
     wait_until(lambda: driver.find_elements(By.ID, "username"), 30, message="the provider's sign-in form")
     if shots:
         screenshot(driver, f"{shots}-provider-sign-in")

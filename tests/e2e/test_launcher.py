@@ -50,6 +50,8 @@ def test_launcher_starts_the_demo_and_stops_cleanly(tmp_path):
         de = f"http://127.0.0.1:{ports['ARCHIPEL_DE_PORT']}"
         partner = f"http://127.0.0.1:{ports['ARCHIPEL_PARTNER_PORT']}"
         assert fr in text and de in text and partner in text and "pw-for-test" in text
+        # the demo's administrator with a second factor, and her authenticator's secret
+        assert "anna signs in with a one-time code: TOTP secret " in text
         assert f"{partner}   accounts: paula" in text and "(outside the group, compact layout)" in text
         assert "(in the group, split layout)" in text and "(in the group, compact layout)" in text
         registry = json.loads((tmp_path / "demo" / "group-registry.json").read_text())

@@ -113,7 +113,7 @@ def test_a_locked_account_approves_follow_requests(group, people):
     alain = password_app(fr, "alain")
     me = alain.account_verify_credentials()
     alain.account_update_credentials(locked=True, note="I approve my followers",
-                                     fields=[("Skills", "TIG welding")])
+                                     fields=[("Trade", "TIG welding")])
     try:  # other tests of the session's group expect alain unlocked
         assert alain.account_verify_credentials()["locked"] is True
         berta = people["berta"]
@@ -121,7 +121,7 @@ def test_a_locked_account_approves_follow_requests(group, people):
                            and found[0], message="alain found from de")
         # (de may know alain from an earlier test: as on Mastodon, a known account is not
         # fetched again at each search, so his new fields are checked on his own node.)
-        assert alain.account_verify_credentials()["fields"][0]["name"] == "Skills"
+        assert alain.account_verify_credentials()["fields"][0]["name"] == "Trade"
         if berta.account_relationships(on_de["id"])[0]["following"]:  # left by another test
             berta.account_unfollow(on_de["id"])
             wait_until(lambda: de.actor("berta") not in fr.followers("alain"), message="berta's unfollow on fr")

@@ -88,19 +88,24 @@ def test_update_credentials_edits_what_people_add_and_federates_it(node):
     alice = api_user(node, "alice")
     resp = alice.patch("/api/v1/accounts/update_credentials", data={
         "display_name": "Alice M.", "note": "Welding expert\n\nLyon plant", "locked": "true",
-        "fields_attributes[0][name]": "Skills", "fields_attributes[0][value]": "TIG <welding>",
+        "fields_attributes[0][name]": "Trade", "fields_attributes[0][value]": "TIG <welding>",
         "fields_attributes[1][name]": "Site", "fields_attributes[1][value]": "Lyon"})
     assert resp.status_code == 200, resp.text
     me = resp.get_json()
     assert (me["display_name"], me["locked"]) == ("Alice M.", True)
     assert me["note"] == "<p>Welding expert</p><p>Lyon plant</p>"
     assert me["source"]["note"] == "Welding expert\n\nLyon plant"
-    assert [(f["name"], f["value"]) for f in me["fields"]] == [("Skills", "TIG &lt;welding&gt;"), ("Site", "Lyon")]
-    assert [(f["name"], f["value"]) for f in me["source"]["fields"]] == [("Skills", "TIG <welding>"), ("Site", "Lyon")]
-    # the Person others fetch says the same, and the Update went out through the outbox
-    person = node.gateway.get("/users/alice", headers={"Accept": "application/activity+json"},
-                              base_url=node.base).get_json()
-    assert person["manuallyApprovesFollowers"] is True and person["attachment"][0]["name"] == "Skills"
+    assert [(f["name"], f["value"]) for f in me["fields"]] == [("Trade", "TIG &lt;welding&gt;"), ("Site", "Lyon")]
+    assert [(f["name"], f["value"]) for f in me["source"]["fields"]] == [("Trade", "TIG <welding>"), ("Site", "Lyon")]
+    # the Person the group sees says the same (outside the group only what the node's policy
+    # lets out: no fields by default), and the Update went out through the outbox
+    from fedkit.contracts.identity import IdentityClient
+
+    person = IdentityClient(node.internal).find_person("alice")
+    assert person["manuallyApprovesFollowers"] is True and person["attachment"][0]["name"] == "Trade"
+    outside = node.gateway.get("/users/alice", headers={"Accept": "application/activity+json"},
+                               base_url=node.base).get_json()
+    assert outside["manuallyApprovesFollowers"] is True and "attachment" not in outside
     assert node.sent_by(node.actor("alice"))[-1]["type"] == "Update"
     # JSON works too; too long a note is refused
     resp = alice.patch("/api/v1/accounts/update_credentials", json={"locked": False})

@@ -65,6 +65,16 @@ def test_verify_window_and_replay():
 
 
 def test_provisioning_uri():
-    uri = totp.provisioning_uri("JBSWY3DPEHPK3PXP", "berta", "Archipel group")
-    assert uri.startswith("otpauth://totp/Archipel%20group%3Aberta?")
-    assert "secret=JBSWY3DPEHPK3PXP" in uri and "digits=6" in uri and "period=30" in uri
+    uri = totp.provisioning_uri("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", "berta", "Archipel group")
+    assert uri.startswith("otpauth://totp/Archipel%20group:berta?")
+    # Google's Key Uri Format: SHA1, 6 digits and 30 s are the defaults apps assume when absent
+    assert "secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP" in uri and "issuer=Archipel%20group" in uri
+
+
+def test_a_short_or_broken_secret_signs_nobody_in():
+    """RFC 4226 §4 R6 asks 128 bits; pyotp refuses under 112 (NIST SP 800-63B)."""
+    short = "JBSWY3DPEHPK3PXP"  # 80 bits
+    assert totp.verify(short, "123456") is None and totp.verify("not base32!", "123456") is None
+    with pytest.raises(ValueError):
+        totp.check_secret(short)
+    totp.check_secret(totp.new_secret())

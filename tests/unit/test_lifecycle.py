@@ -100,7 +100,9 @@ def test_reactivate_undoes_and_announces_suspended_false(config, internal, alice
     reactivate(config, alice, by="scim")
     assert not alice.suspended and alice.suspended_at is None and not alice.suspension_unannounced
     person = internal.sent[-1]["activity"]["object"]
-    assert person["suspended"] is False and (person["name"], person["summary"]) == ("Alice", "Plant manager")
+    # The embedded Person is what outside the group may see (profile_public_fields: name and
+    # entity by default); member nodes refetch the whole document.
+    assert person["suspended"] is False and (person["name"], person["summary"]) == ("Alice", "")
     assert [c.action for c in AccountChange.objects(username="alice").order_by("at")] == ["deactivate", "reactivate"]
     # tokens revoked at closure stay revoked: the person signs in again
     assert OAuthToken.objects(username="alice", revoked=False).count() == 0

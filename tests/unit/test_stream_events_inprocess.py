@@ -74,3 +74,16 @@ def test_nothing_for_an_ignored_activity(fr, channel):
                 "to": [fr.actor("alice")]}, by=fr.bob)
     fr.run()
     assert channel() == []
+
+
+def test_a_report_outcome_reaches_the_reporters_stream(fr, channel):
+    """Written outside a handler (services/inbox/reports.py), it is published all the same."""
+    from services.inbox.report_models import Report
+
+    Report(number=1, uri=f"{fr.base}/activities/r1", reporter=fr.actor("amelie"), reporter_username="amelie",
+           target=BOB, forwarded_to=[BOB]).save()
+    answer = {"id": f"{MEMBER}/answers/1", "type": "Accept", "actor": f"{MEMBER}/actor",
+              "object": {"id": f"{fr.base}/activities/r1", "type": "Flag"}}
+    assert fr.deliver(answer, by=fr.remote_actor(f"{MEMBER}/actor", actor_type="Application")).status_code == 202
+    fr.run()
+    assert ("notification", "amelie") in [(e["kind"], e.get("user")) for e in channel()]
