@@ -9,6 +9,8 @@
    to be checked by the Group and reach every member's inbox through its Announce.
 6. (bench/home_timeline.py) A home timeline page of a user with 10,000 items, read through
    the gateway, beside a bare endpoint answering the same JSON.
+7. (bench/group_stream.py) The time for a post to the group to reach every member node's
+   group stream (a third member node joins for it), p50 and p95 over several posts.
 
 Everything runs for real on loopback: SecantusDB, Redis, both nodes' processes.
 Set-up (accounts, follows) is not timed; only what each figure names is.
@@ -35,6 +37,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from pymongo import MongoClient
 
+from bench.group_stream import bench_group_stream
 from bench.home_timeline import bench_home_timeline
 from deploy.processes import Infra, Node, NodeSpec, load_or_create_secrets
 from deploy.supervision import ProcessSet, free_port, wait_for_port
@@ -45,8 +48,9 @@ INBOX_REQUESTS = int(os.environ.get("BENCH_INBOX_REQUESTS", "2000"))
 FOLLOWERS = int(os.environ.get("BENCH_FOLLOWERS", "1000"))
 CONCURRENCY = 8
 # Which figures to measure: BENCH_PARTS=1 measures only the inbox path (no follower set-up),
-# BENCH_PARTS=6 only the home timeline (bench/home_timeline.py).
-PARTS = set(os.environ.get("BENCH_PARTS", "1,2,3,6").split(","))
+# BENCH_PARTS=6 only the home timeline (bench/home_timeline.py), BENCH_PARTS=7 only the group's
+# stream (bench/group_stream.py).
+PARTS = set(os.environ.get("BENCH_PARTS", "1,2,3,6,7").split(","))
 
 
 def wait_until(condition, timeout: float, what: str, interval: float = 2.0):
@@ -362,6 +366,8 @@ def main() -> int:
             bench_inbox_path(mongo, nodes, data_dir)
         if "6" in PARTS:
             bench_home_timeline(nodes, mongo, data_dir)
+        if "7" in PARTS:
+            bench_group_stream(nodes, infra, secrets_, mongo)
 
         return 0
     finally:

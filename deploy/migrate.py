@@ -9,6 +9,7 @@ from __future__ import annotations
 from fedkit.protocol.actors import CachedActor
 from fedkit.runtime.config import Config
 from fedkit.runtime.db import connect_db, ensure_indexes, ensure_ttl
+from fedkit.runtime.health import mark_migrated
 from fedkit.runtime.keystore import ActorKey
 from gateway.audit import AuditRecord, ensure_retention
 from services.api.media_models import MediaUpload
@@ -27,6 +28,7 @@ from services.identity.models import (
 )
 from services.identity.scim_audit import ScimChange
 from services.identity.scim_audit import ensure_retention as ensure_scim_retention
+from services.inbox.followed_tags import FollowedTag
 from services.inbox.models import (
     FollowCount,
     FollowRelation,
@@ -66,6 +68,7 @@ DOCUMENTS = (
     WebClient, WebSignIn, WebAppSession,
     Bookmark, Marker,
     Report, ModerationAction,  # moderation (services/inbox/reports.py)
+    FollowedTag,  # followed hashtags (services/inbox/followed_tags.py)
 )
 
 
@@ -84,6 +87,7 @@ def migrate(config: Config) -> None:
     # An Idempotency-Key holds for an hour (checked on use); the records go after a day.
     ensure_ttl(IdempotentPost, "created_at", 1, "api_idempotent_posts_ttl")
     hash_clear_credentials(Account._get_db())  # clear secrets and tokens of an older node
+    mark_migrated(Account._get_db())  # last: the processes' /readyz waits for it
 
 
 def backfill_leases() -> None:

@@ -112,12 +112,18 @@ class Node:
         self.spec = spec
         self.infra = infra
         self.layout = layout
-        for service in (*SERVICES, STREAMING):
-            spec.internal_ports.setdefault(service, free_port())
+        # A worker process answers /metrics, /livez and /readyz on a port of its own
+        # (ARCHIPEL_METRICS_PORT, fedkit/runtime/health.py), keyed by the process's name.
+        workers = ("worker",) if layout == "compact" else tuple(WORKERS)
+        for name in (*SERVICES, STREAMING, *workers):
+            spec.internal_ports.setdefault(name, free_port())
         self.processes = ProcessSet(infra.data_dir / "logs" / spec.name, label=spec.name)
         self.gunicorn_workers = gunicorn_workers
         self.extra_env = dict(extra_env or {})
         self.env = dict(os.environ)
+        # Each gunicorn makes its own metrics directory (deploy/gunicorn_conf.py): a shared one
+        # would be emptied by every gunicorn that starts.
+        self.env.pop("PROMETHEUS_MULTIPROC_DIR", None)
         self.env.update({
             "ARCHIPEL_NODE_NAME": spec.name,
             "ARCHIPEL_BASE_URL": spec.base_url,
@@ -150,6 +156,8 @@ class Node:
                 # Longer than the callers' idle connections live: a kept-alive connection
                 # closed by the server just as a caller reuses it is a reset request.
                 "--keep-alive", "30",
+                # Metrics added up over the workers (multiprocess files; deploy/gunicorn_conf.py).
+                "--config", "python:deploy.gunicorn_conf",
                 f"{module}:create_app()"]
 
     def seed(self) -> None:
@@ -192,7 +200,8 @@ class Node:
     def start_worker(self, name: str) -> subprocess.Popen:
         name = self.process_name(name)
         module = "deploy.compact_node" if name == "worker" else WORKERS[name]
-        return self.processes.start(name, [sys.executable, "-m", module], self.env)
+        return self.processes.start(name, [sys.executable, "-m", module],
+                                    {**self.env, "ARCHIPEL_METRICS_PORT": str(self.spec.internal_ports[name])})
 
     def stop_process(self, name: str, sig=signal.SIGTERM) -> None:
         self.processes.stop([self.process_name(name)], sig=sig)

@@ -19,7 +19,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from fedkit.rules.federation_policy import check_policy_file, signer_refusal
 from fedkit.rules.policy import viewer_kind
 from fedkit.rules.registry import GroupRegistry, load_registry
-from fedkit.runtime import inproc
+from fedkit.runtime import health, inproc, metrics
 from fedkit.runtime.config import Config, load_config
 from fedkit.runtime.db import connect_db
 from fedkit.runtime.internal import HEADER_PREFIX, InternalClient, identity_headers
@@ -55,6 +55,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     app.config["ARCHIPEL"] = cfg
     app.config["MAX_CONTENT_LENGTH"] = cfg.max_body_bytes
     install_cors(app)  # browser apps (Mastodon's CORS rules, gateway/cors.py)
+    metrics.instrument(app, "gateway")
     connect_db(cfg)
     check_policy_file(cfg)
     internal = InternalClient(cfg)
@@ -67,6 +68,9 @@ def create_app(config: Config | dict | None = None) -> Flask:
     # prepared (headers, body) and nothing of a session applies to it (cookies, proxies,
     # auth, hooks); requests' preparation was a third of the forward's time.
     upstream = urllib3.PoolManager(num_pools=8, maxsize=32, retries=retry)
+    # /livez, /readyz, and /metrics for scrapers only (fedkit/runtime/health.py): this port is
+    # public, and no other service's /metrics is routed (gateway/routes.py names none).
+    health.install(app, cfg, health.Readiness(*health.standard_checks(cfg, needs_redis=False)))
 
     @app.route("/", defaults={"path": ""}, methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
     @app.route("/<path:path>", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
@@ -77,8 +81,10 @@ def create_app(config: Config | dict | None = None) -> Flask:
             return error(404, "not_found", "no such resource")
         target = route_for(request.method, request.path)
         if target is None:
+            g.metrics_route = metrics.UNMATCHED
             return error(404, "not_found", "no such resource")
         service, signature_mode = target
+        g.metrics_route = f"proxy:{service}"  # the service's own metrics name its routes
         limit = request.max_content_length = body_limit(request.method, request.path, cfg)
         length = request.content_length
         if length is not None and length > limit:
@@ -141,6 +147,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
                 pass  # a public document: a reader the signature does not prove is an anonymous one
         elif signature_mode == REQUIRED or (has_signature and signature_mode != IGNORED):
             if not has_signature:
+                metrics.SIGNATURE_FAILURES.labels("signature_missing").inc()
                 raise AuthError(401, "signature_missing", "this endpoint requires an HTTP signature")
             return Identity(signer=verify_signature(request, body, cfg))
         return bearer_identity(request, internal) or Identity()
@@ -175,6 +182,8 @@ def create_app(config: Config | dict | None = None) -> Flask:
 
     @app.after_request
     def write_audit(response: Response) -> Response:
+        if g.get("skip_audit"):  # probes and scrapes (fedkit/runtime/health.py)
+            return response
         identity = getattr(g, "identity", None) or Identity()
         audit.record(
             method=request.method, path=request.path, status=response.status_code,

@@ -18,6 +18,7 @@ from fedkit.contracts.identity import IdentityClient
 from fedkit.protocol import httpsig
 from fedkit.protocol.actors import resolve_key
 from fedkit.protocol.key_fetch import KeyFetchRefused
+from fedkit.runtime import metrics
 from fedkit.runtime.config import Config
 from fedkit.runtime.internal import InternalClient
 from fedkit.runtime.responses import error
@@ -72,8 +73,10 @@ def verify_signature(req: Request, body: bytes, config: Config,
             resolve_key=_resolve, max_skew=config.signature_max_skew,
         )
     except httpsig.SignatureError as exc:
+        metrics.SIGNATURE_FAILURES.labels(exc.code).inc()  # the codes are a fixed set (httpsig)
         raise AuthError(401, exc.code, str(exc)) from None
     except KeyFetchRefused as exc:  # the sender retries a 5xx; a 401 would be final
+        metrics.SIGNATURE_FAILURES.labels(exc.code).inc()
         raise AuthError(503, exc.code, str(exc), retry_after=exc.retry_after) from None
     return owners[verified.key_id]
 

@@ -26,6 +26,7 @@ ROUTES: list[tuple[frozenset[str] | None, re.Pattern, str, str]] = [
     # an app (POST /api/v1/apps, above) stays with identity, which owns OAuth.
     (None, re.compile(r"^/api/v[12]/.+$"), "api", IGNORED),
     (frozenset({"GET", "HEAD", "PATCH"}), re.compile(r"^/api/archipel/profile$"), "api", IGNORED),  # bearer token
+    (frozenset({"GET"}), re.compile(r"^/api/archipel/archive$"), "api", IGNORED),  # the user's data, a zip
     (frozenset({"GET", "HEAD"}), re.compile(r"^/\.well-known/oauth-authorization-server/?$"), "api", IGNORED),
     (frozenset({"GET", "HEAD"}), re.compile(r"^/(avatars|headers)/original/missing\.png$"), "api", IGNORED),
     # Media files (services/api/media_urls.py): a signature proves a remote reader (a follower's
@@ -52,6 +53,7 @@ ROUTES: list[tuple[frozenset[str] | None, re.Pattern, str, str]] = [
     # A browser's cookie is no credential here: the web app calls the API with the user's token.
     (frozenset({"GET", "HEAD"}), re.compile(r"^/$"), "web", IGNORED),
     (frozenset({"GET", "HEAD", "POST"}), re.compile(r"^/web(/.*)?$"), "web", IGNORED),
+    (frozenset({"GET", "HEAD"}), re.compile(r"^/tags/[^/]+$"), "web", IGNORED),  # where posts link hashtags
 ]
 
 

@@ -50,6 +50,10 @@ TEST_NODE_ENV = {
     "ARCHIPEL_RATE_LIMIT_MEMBER": "100000",
     # A streaming connection's token is checked again each second (a revoked one is closed).
     "ARCHIPEL_STREAMING_RECHECK_SECONDS": "1",
+    # /metrics for 127.0.0.1 or the token: a client on 127.0.0.2 is an outsider
+    # (tests/e2e/test_metrics.py).
+    "ARCHIPEL_METRICS_NETWORKS": "127.0.0.1/32",
+    "ARCHIPEL_METRICS_TOKEN": "metrics-token-of-the-tests",
 }
 
 

@@ -16,6 +16,7 @@ INBOX = "/internal/inbox"  # POST {activity, also_to}: verified and stored by th
 ADMITS = "/internal/admits"  # GET ?community=&actor=&kind=
 WEBFINGER = "/internal/webfinger"  # GET ?name=&actor=&kind=
 COMMUNITY = "/communities/<slug>"  # GET: the Group's public document
+LISTING = "/communities"  # GET: this node's communities the reader sees, with their membership and role
 # For the client API, as a local reader (404: no such community, or hidden from them):
 ACCOUNT = "/internal/communities/<slug>/account"  # GET: the Group, its counts, the reader's standing
 RELAYS = "/internal/communities/<slug>/relays"  # GET ?limit=&max_id=&since_id=&min_id=: its Announces
@@ -67,6 +68,14 @@ class CommunitiesClient:
         headers = {**identity_headers(user=username, scopes="read", viewer="local"),
                    "Accept": "application/activity+json"}
         return json_if_ok(self.transport.request("GET", SERVICE, path_of(COMMUNITY, slug=slug), headers=headers))
+
+    def listing(self, *, user: str, scopes=()) -> list[dict]:
+        """This node's communities the local user sees, each with their ``membership`` and
+        ``role`` (None when they are no member)."""
+        resp = self.transport.request("GET", SERVICE, LISTING, headers=as_reader(user, scopes))
+        resp.raise_for_status()
+        items = resp.json().get("items")
+        return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
 
     def account(self, slug: str, *, user: str, scopes=()) -> dict | None:
         """A local community as this local reader sees it: ``{"document"`` (the Group),

@@ -30,6 +30,7 @@ OBJECT = "/internal/objects"  # GET ?id=: an object this node received, if the r
 REPLIES = "/internal/replies"  # GET ?id=: the objects answering it that the requester may see
 HOME = "/internal/users/<username>/home"  # GET ?limit=&max_id=&since_id=&min_id=: posts in the inbox
 POSTS = "/internal/posts"  # GET ?author=&stream=&exclude_replies=&limit=&max_id=…: posts this node has
+RELAYS = "/internal/relays"  # GET ?actor=&limit=&max_id=&since_id=&min_id=: a Group's Announces received
 NOTIFICATIONS = "/internal/users/<username>/notifications"  # GET ?types=&exclude_types=&limit=&…; DELETE: clear
 NOTIFICATION = "/internal/users/<username>/notifications/<number>"  # GET; DELETE: dismiss
 FAVOURITES = "/internal/users/<username>/favourites"  # GET ?limit=&max_id=&since_id=&min_id=: what they liked
@@ -136,6 +137,16 @@ class InboxClient:
         return posts_page(self.transport, SERVICE, POSTS, user=user, scopes=scopes, author=author,
                           stream=stream, exclude_replies=exclude_replies, limit=limit, max_id=max_id,
                           since_id=since_id, min_id=min_id)
+
+    def relays(self, group: str, *, user: str | None, scopes=(), limit: int = 20, max_id: str | None = None,
+               since_id: str | None = None, min_id: str | None = None) -> list[dict] | None:
+        """A Group of another node as this node knows it (its community's relays, FEP-1b12,
+        and what this node's people sent to it) that this reader may see, newest first:
+        [{"activity" (an Announce naming its post by id, or a Create), "cursor"}]; None for
+        a cursor never given out."""
+        return get_page(self.transport, SERVICE, RELAYS, {"actor": group, "limit": limit, "max_id": max_id,
+                                                          "since_id": since_id, "min_id": min_id},
+                        headers=as_reader(user, scopes))
 
     def interactions(self, object_id: str, *, user: str | None, scopes=()) -> dict:
         """What this node knows of an object's Likes, Announces and replies, read as the

@@ -39,7 +39,10 @@ PROFILE_CONTEXT: dict[str, Any] = {
     "interests": {"@id": "archipel:interests", "@container": "@set"},
     "languages": {"@id": "archipel:languages", "@container": "@set"},
     "projects": {"@id": "archipel:projects", "@container": "@set"},
+    # A closed account whose content the group keeps (fedkit.rules.policy.kept_after_departure).
+    "formerEmployee": "archipel:formerEmployee",
 }
+FORMER_EMPLOYEE = "formerEmployee"
 PERSON_CONTEXT: list[Any] = [*DEFAULT_CONTEXT, PROFILE_CONTEXT]
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 # Compact forms of the public collection that other servers send (AS2 §5.6 allows them).

@@ -35,6 +35,7 @@ from fedkit.protocol import local_ids
 from fedkit.protocol.vocab import (
     ACCEPT,
     CREATE,
+    DELETE,
     FOLLOW,
     LIKE,
     PUBLIC_ALIASES,
@@ -45,6 +46,7 @@ from fedkit.protocol.vocab import (
     audience_of,
     id_of,
     is_public,
+    is_unlisted,
     type_of,
 )
 from fedkit.rules.policy import node_audience
@@ -194,10 +196,12 @@ def plan_post(activity: dict, author: str, node: Node) -> AudiencePlan:
 
     The ``node`` audience keeps an activity on this node (no remote recipient); the
     ``group`` audience (when not also public) reaches the author's followers on member
-    nodes and every other member node's instance actor (one copy at each member node's
-    shared inbox), and never anything outside the group. The author's followers are a
-    fact of delivery time: the plan says whether they are reached (``expand_followers``)
-    and ``recipients`` adds them.
+    nodes, and never anything outside the group. A post in the group's stream (to the
+    group or the public, ``in_group_stream``) — its Create, its edits and its deletion —
+    also reaches every other member node's instance actor, so that each node's stream has
+    it: one copy at each member node's shared inbox, the same one its followers there get
+    (``choose_inboxes`` deduplicates). The author's followers are a fact of delivery time:
+    the plan says whether they are reached (``expand_followers``) and ``recipients`` adds them.
     """
     addressees = audience_of(activity)
     ceiling = ceiling_of(addressees, node)
@@ -214,7 +218,7 @@ def plan_post(activity: dict, author: str, node: Node) -> AudiencePlan:
                 continue
             if not node.is_local(addressee):
                 remote[addressee] = None  # a remote actor (remote collections are not expandable here)
-        if ceiling == GROUP_CEILING:
+        if _to_member_nodes(activity, author, node):
             own = origin_of(node.base_url)
             remote.update(dict.fromkeys(n.instance_actor for n in node.registry.nodes if origin_of(n.base_url) != own))
         if inside_only:
@@ -225,6 +229,28 @@ def plan_post(activity: dict, author: str, node: Node) -> AudiencePlan:
         public=is_public(addressees), followers=reaches_followers(author, _with_object(activity), node, own_followers),
         expand_followers=ceiling != NODE_CEILING and (own_followers in addressees or ceiling == GROUP_CEILING),
         inside_only=inside_only, remote=tuple(remote), local=_named_here(activity, node))
+
+
+def in_group_stream(doc: dict, author: str | None, registry: GroupRegistry) -> bool:
+    """Is this post (or the activity carrying it, addressed alike) in the group's stream
+    (``/api/v1/timelines/public``)? Addressed to the group or the public, and listed — an
+    unlisted post (public in ``cc`` only) stays out of public timelines (Mastodon, Status
+    visibility) — by an author inside the group: a post from outside (a partner, the
+    fediverse) reaches its author's followers, not the group's stream."""
+    addressees = audience_of(doc)
+    listed = registry.audience in addressees or (is_public(addressees) and not is_unlisted(doc))
+    return listed and registry.is_inside(author)
+
+
+def _to_member_nodes(activity: dict, author: str, node: Node) -> bool:
+    """Does this activity go to every member node? A post's Create, Update and Delete when
+    the post is in the group's stream; a poll's new counts are an Update too. Not a boost
+    (Announce): the group's stream shows original posts, as Mastodon's public timelines
+    leave reblogs out (PublicFeed ``without_reblogs``); a boost reaches the booster's
+    followers. Replies are posts: they go too, so a thread reads whole on every node."""
+    if type_of(activity) not in (CREATE, UPDATE, DELETE) or id_of(activity.get("object")) == author:
+        return False  # not a post (a profile's Update goes to the followers, as before)
+    return in_group_stream(activity, author, node.registry)
 
 
 def recipients(plan: AudiencePlan, followers: Iterable[str], node: Node) -> list[str]:

@@ -46,6 +46,15 @@ def is_group_actor(actor_id: str, config: Config) -> bool:
         return False
 
 
+def is_community_addressee(addressee: str, config: Config) -> bool:
+    """Is this addressee a community (this node's, or a Group this node has cached), without
+    fetching anything: for fedkit.rules.policy.kept_after_departure."""
+    if is_local(addressee, config.base_url):
+        return local_community_of(addressee, config) is not None
+    cached = CachedActor.objects(actor_id=addressee).only("actor_type").first()
+    return cached is not None and cached.actor_type == GROUP
+
+
 def community_slugs_named(activity: dict, also_to, config: Config) -> set[str]:
     """Slugs of this node's communities an activity names: in its (or its object's)
     audience, in ``also_to`` (delivered to a community's inbox), as its object, or as the

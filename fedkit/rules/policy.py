@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from fedkit.protocol.vocab import is_public, local_actor_id
+from fedkit.protocol.vocab import FORMER_EMPLOYEE, id_of, is_public, local_actor_id
 from fedkit.rules.registry import GroupRegistry, origin_of
 from fedkit.runtime.config import Config
 
@@ -128,3 +128,24 @@ def may_see_object(*, author: str | None, addressees: list[str], viewer: Viewer,
     if author and author + "/followers" in addressees and is_follower_of_author(viewer.actor):
         return True
     return any(community_admits(a, viewer) for a in addressees)
+
+
+def is_former_employee(actor_document: dict | None, registry: GroupRegistry) -> bool:
+    """Does a closed account's document say the group keeps its content (``formerEmployee``,
+    services/identity/lifecycle.py)? Only a member node's word counts, and only while the group
+    keeps departed content."""
+    return bool(actor_document) and actor_document.get(FORMER_EMPLOYEE) is True \
+        and registry.keeps_departed_content and registry.is_inside(id_of(actor_document))
+
+
+def kept_after_departure(addressees: list[str], *, config: Config, registry: GroupRegistry,
+                         is_community: Callable[[str], bool]) -> bool:
+    """Is a post of a closed account still shown (to whoever ``may_see_object`` admits)? With
+    the group's ``departed_content: keep`` what it wrote for an audience — public, the group,
+    the node, a community — stays: the company's knowledge. What it wrote to people
+    (followers-only, direct) goes with the account, as everything does with ``hide``."""
+    if not registry.keeps_departed_content:
+        return False
+    if is_public(addressees) or registry.audience in addressees or node_audience(config.base_url) in addressees:
+        return True
+    return any(is_community(a) for a in addressees)

@@ -6,11 +6,17 @@ same on every member node::
     {"name": "demo",
      "audience": "urn:archipel:group:demo",
      "identity_provider": "https://idp.example/.well-known/openid-configuration",
+     "departed_content": "keep",
      "nodes": [{"name": "fr", "base_url": "https://fr.example", "instance_actor": "https://fr.example/actor"},
                ...]}
 
 Everything whose origin (scheme, host, port) is not a member node's is outside:
 partners and the public fediverse. A node without a registry is a group of one.
+
+``departed_content`` (``keep``, the default, or ``hide``) is what a closed account's posts
+become on every node (services/identity/lifecycle.py): with ``keep`` its public, group, node
+and community posts stay readable, attributed to a former employee (its followers-only and
+direct posts are hidden all the same); with ``hide`` nothing it wrote is shown.
 """
 
 from __future__ import annotations
@@ -31,6 +37,12 @@ def origin_of(url: str | None) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
+# What a closed account's content becomes (``departed_content``).
+KEEP = "keep"
+HIDE = "hide"
+DEPARTED_CONTENT = (KEEP, HIDE)
+
+
 @dataclass(frozen=True)
 class MemberNode:
     name: str
@@ -44,6 +56,11 @@ class GroupRegistry:
     audience: str  # the IRI a post addresses to reach the whole group (and only it)
     nodes: tuple[MemberNode, ...]
     identity_provider: str | None = None  # the group's OpenID provider, by its discovery URL
+    departed_content: str = KEEP  # KEEP or HIDE: see the module docstring
+
+    @property
+    def keeps_departed_content(self) -> bool:
+        return self.departed_content == KEEP
 
     def is_inside(self, iri: str | None) -> bool:
         """Is this actor or object id on a member node?"""
@@ -70,8 +87,11 @@ def _parse(data: dict) -> GroupRegistry:
         nodes = tuple(MemberNode(name=str(n["name"]), base_url=str(n["base_url"]).rstrip("/"),
                                  instance_actor=str(n.get("instance_actor") or n["base_url"].rstrip("/") + "/actor"))
                       for n in data["nodes"])
+        departed = data.get("departed_content") or KEEP
+        if departed not in DEPARTED_CONTENT:
+            raise RegistryError(f"departed_content must be one of {DEPARTED_CONTENT}, not {departed!r}")
         return GroupRegistry(name=str(data["name"]), audience=str(data["audience"]), nodes=nodes,
-                             identity_provider=data.get("identity_provider") or None)
+                             identity_provider=data.get("identity_provider") or None, departed_content=departed)
     except (KeyError, TypeError, AttributeError) as exc:
         raise RegistryError(f"the group registry is malformed: {exc!r}") from None
 
@@ -90,9 +110,11 @@ def load_registry(config: Config) -> GroupRegistry:
     return _load(config.group_registry, os.stat(config.group_registry).st_mtime)
 
 
-def write_registry(path, name: str, nodes: list[tuple[str, str]], identity_provider: str | None = None) -> None:
+def write_registry(path, name: str, nodes: list[tuple[str, str]], identity_provider: str | None = None,
+                   departed_content: str = KEEP) -> None:
     """Write a registry file for member nodes given as (name, base_url) (demo and tests)."""
     data = {"name": name, "audience": f"urn:archipel:group:{name}", "identity_provider": identity_provider,
+            "departed_content": departed_content,
             "nodes": [{"name": n, "base_url": url, "instance_actor": f"{url}/actor"} for n, url in nodes]}
     with open(path, "w", encoding="utf-8") as fh:
         json.dump(data, fh, indent=2)

@@ -92,6 +92,12 @@ class Config:
     # A worker's claim on a task (inbound activity, fan-out, delivery) lasts this long and is
     # renewed while it works; what a killed worker held is taken again after at most this.
     lease_seconds: float = 15.0
+    # Who may read /metrics (fedkit/runtime/health.py): client addresses in these networks, or
+    # a request bearing this token; and the port of a worker process's /metrics, /livez and
+    # /readyz (0: none; the HTTP processes answer them on their own port).
+    metrics_networks: tuple[str, ...] = ("127.0.0.0/8", "::1/128")
+    metrics_token: str = ""
+    metrics_port: int = 0
     password_login: bool = False
     demo_password: str = ""
     # Password sign-in (login page, password grant): after this many failures for one
@@ -196,6 +202,10 @@ class Config:
             host_unavailable_after=int(env_str("ARCHIPEL_HOST_UNAVAILABLE_AFTER", str(cls.host_unavailable_after))),
             host_probe_interval=float(env_str("ARCHIPEL_HOST_PROBE_INTERVAL", str(cls.host_probe_interval))),
             lease_seconds=float(env_str("ARCHIPEL_LEASE_SECONDS", str(cls.lease_seconds))),
+            metrics_networks=env_list("ARCHIPEL_METRICS_NETWORKS") if "ARCHIPEL_METRICS_NETWORKS" in os.environ
+            else cls.metrics_networks,
+            metrics_token=env_str("ARCHIPEL_METRICS_TOKEN", ""),
+            metrics_port=int(env_str("ARCHIPEL_METRICS_PORT", str(cls.metrics_port))),
             password_login=env_bool("ARCHIPEL_PASSWORD_LOGIN", False),
             demo_password=env_str("ARCHIPEL_DEMO_PASSWORD", ""),
             login_max_failures=int(env_str("ARCHIPEL_LOGIN_MAX_FAILURES", str(cls.login_max_failures))),

@@ -25,6 +25,7 @@ from urllib3.util.retry import Retry
 from fedkit.rules.scopes import grants
 from fedkit.runtime import inproc
 from fedkit.runtime.config import Config
+from fedkit.runtime.health import PATHS as OPS_PATHS
 from fedkit.runtime.http import cookieless_session
 from fedkit.runtime.responses import error
 
@@ -63,6 +64,8 @@ def install_internal_guard(app) -> None:
 
     @app.before_request
     def _guard():
+        if request.path in OPS_PATHS:  # probes and scrapers hold no secret (fedkit/runtime/health.py)
+            return
         secret = app.config["ARCHIPEL"].internal_secret
         if not hmac.compare_digest(request.headers.get(INTERNAL, ""), secret):
             abort(403)

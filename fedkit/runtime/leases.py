@@ -41,6 +41,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 
 from fedkit.runtime.clock import now
+from fedkit.runtime.metrics import TASK_TRANSITIONS
 
 log = logging.getLogger(__name__)
 
@@ -163,7 +164,10 @@ class Machine:
         """Move a held (or, with no holder check, any) document along a declared transition."""
         current = getattr(doc, self.state_field)
         self.check(current, new_state)
-        return self._release(doc, {self.state_field: new_state, **fields}, {self.state_field: current})
+        moved = self._release(doc, {self.state_field: new_state, **fields}, {self.state_field: current})
+        if moved:
+            TASK_TRANSITIONS.labels(self.name, new_state).inc()
+        return moved
 
     def reschedule(self, doc, at: dt.datetime, **fields) -> bool:
         """Give a held document back, due again at ``at`` (a retry's backoff; ``now()`` to free it)."""
@@ -218,7 +222,7 @@ class Machine:
         self.check(current, new_state)
         filter_ = {"_id": doc.pk, self._db(self.state_field): current, **self._set(where or {})}
         if new_state is ABSENT:
-            return bool(self._collection().delete_one(filter_).deleted_count)
+            return bool(self._collection().delete_one(filter_).deleted_count)  # not counted: gone
         update = {"$set": self._values({self.state_field: new_state, **fields})}
         if unset:
             update["$unset"] = {self._db(name): "" for name in unset}
@@ -226,6 +230,7 @@ class Machine:
             return False
         for name, value in {self.state_field: new_state, **fields, **dict.fromkeys(unset)}.items():
             setattr(doc, name, value)
+        TASK_TRANSITIONS.labels(self.name, new_state).inc()
         return True
 
     def due_by(self, field: str, before: dt.datetime, *, states=None, where: Mapping | None = None,

@@ -17,7 +17,7 @@ from collections.abc import Callable
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 
-from fedkit.runtime import leases
+from fedkit.runtime import health, leases, metrics
 from fedkit.runtime.config import Config
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,12 @@ def enqueue(broker: dramatiq.Broker, queue_name: str, actor_name: str, *args, de
     except Exception as exc:  # redis down: the stored state is the source of truth
         log.warning("queue unavailable, %s(%s) left to the sweeper: %s", actor_name, args, type(exc).__name__)
         return False
+
+
+def watch_queues(broker: dramatiq.Broker, queues: str | set[str], stream: str = "") -> None:
+    """Report these queues' depth (and an intake stream's length) at each scrape."""
+    metrics.watch_queues(lambda: broker.client, broker.namespace, {queues} if isinstance(queues, str) else queues,
+                         stream)
 
 
 def register(broker: dramatiq.Broker, queue_name: str, functions: dict[str, Callable], **options) -> None:
@@ -57,6 +63,12 @@ def worker_main(process: str, queues: str | set[str], build: Callable, *, thread
     connect_db(config)
     check_policy_file(config)
     broker = make_broker(config)
+    watch_queues(broker, queues)
+    if config.metrics_port:
+        # A worker cannot work without Redis (its queue): Redis is required here.
+        # Loopback in dev mode (the demo), every interface in a pod.
+        health.serve(config, health.Readiness(*health.standard_checks(config, needs_redis=True)),
+                     host="127.0.0.1" if config.dev_mode else "0.0.0.0")
     run_worker(broker, queues, threads=threads, sweep=build(config, broker), sweep_interval=sweep_interval,
                lease_seconds=config.lease_seconds)
 

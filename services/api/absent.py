@@ -3,8 +3,9 @@ honest empty list (what Mastodon answers a user who has none), never a 404 that 
 app report an unsupported server. Each keeps the token and scope Mastodon asks for
 (docs.joinmastodon.org/methods/…), so that filling one in changes no app's sign-in.
 
-Who fills them: followed and featured tags, trends, suggestions and announcements come
-with issue 11 (tags, people, the group's stream, announcement channels); filters, lists,
+Who fills them: featured tags, trending statuses and links, suggestions and announcements come
+with issue 11 (tags, people, the group's stream, announcement channels) — followed tags and
+trending tags are no longer here: services/api/tags.py answers them; filters, lists,
 conversations, blocks, mutes, endorsements and scheduled posts have no issue yet (issue 9:
 "lists may come later").
 """
@@ -35,7 +36,6 @@ def _endpoint(path: str) -> str:
 for path, scope in (("/api/v2/filters", "read:filters"),  # methods/filters/#get
                     ("/api/v1/filters", "read:filters"),  # v1, still called by older apps
                     ("/api/v1/lists", "read:lists"),  # methods/lists/#get
-                    ("/api/v1/followed_tags", "read:follows"),  # methods/followed_tags/#get
                     ("/api/v1/announcements", "read"),  # methods/announcements/#get
                     ("/api/v1/conversations", "read:statuses"),  # methods/conversations/#get
                     ("/api/v1/blocks", "read:blocks"),  # methods/blocks/#get
@@ -49,8 +49,8 @@ for path, scope in (("/api/v2/filters", "read:filters"),  # methods/filters/#get
                     ("/api/v1/accounts/<account_id>/lists", "read:lists")):  # methods/accounts/#lists
     bp.add_url_rule(path, endpoint=_endpoint(path), view_func=require_scope(scope)(_none))
 
-# Public on Mastodon: trends (methods/trends/; /api/v1/trends is the old name of the tags)
-# and an account's featured tags (methods/accounts/#featured_tags).
-for path in ("/api/v1/trends/tags", "/api/v1/trends", "/api/v1/trends/statuses", "/api/v1/trends/links",
+# Public on Mastodon: trending statuses and links (methods/trends/; trending tags:
+# services/api/tags.py) and an account's featured tags (methods/accounts/#featured_tags).
+for path in ("/api/v1/trends/statuses", "/api/v1/trends/links",
              "/api/v1/accounts/<account_id>/featured_tags"):
     bp.add_url_rule(path, endpoint=_endpoint(path), view_func=_none)

@@ -83,7 +83,8 @@ def follow_list(account_id: str, which: str):
     """Accounts following this one, or followed by it (accepted follows), newest first,
     paged with a Link header whose cursors are the follow relations'."""
     actor = _actor_of_id(account_id)
-    if not actor or actor_document(actor) is None:
+    document = actor_document(actor) if actor else None
+    if document is None or document.get("suspended") is True:  # a departed employee's follows went with them
         return not_found("no such account")
     page = page_params()
     cursors = {"limit": page.limit, "max_id": page.max_id, "since_id": page.since_id, "min_id": page.min_id}

@@ -31,6 +31,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
         admin_reports,
         apps,
         archipel_profile,
+        archive_api,
         bookmarks,
         edits,
         favourites,
@@ -58,7 +59,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
                                          timelines.bp, interactions.bp, notifications.bp, notification_groups.bp,
                                          media.bp, edits.bp, polls.bp, streaming_render.bp, search.bp, tags.bp, bookmarks.bp,
                                          markers.bp, followers.bp, profile.bp, absent.bp, favourites.bp,
-                                         archipel_profile.bp, reports.bp, admin_reports.bp))
+                                         archipel_profile.bp, reports.bp, admin_reports.bp, archive_api.bp))
     app.json.sort_keys = False  # entities keep Mastodon's documented field order
     install_error_handlers(app)
     app.wsgi_app = TrailingSlashTolerant(app.wsgi_app)

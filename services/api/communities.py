@@ -163,12 +163,18 @@ def posting_refusal(addressees: list[str]) -> str | None:
 
 def relays(actor: str, *, limit: int, max_id: str | None = None, since_id: str | None = None,
            min_id: str | None = None) -> list[dict] | None:
-    """A local community's relays as its account's statuses: [{"activity", "cursor"}], each
-    Announce naming its post by id (read again as the requester: the policy decides);
-    None for a community of another node."""
+    """A community's relays as its account's statuses: [{"activity", "cursor"}], each
+    Announce naming its post by id (read again as the requester: the policy decides). A
+    community of another node: the relays this node received from its Group. None for an
+    actor that is no community."""
     slug = local_slug(actor)
     if slug is None:
-        return None
+        if is_local(actor, _base_url()):
+            return None
+        document = upstream.remote_actor(actor)
+        if document is None or type_of(document) != GROUP:
+            return None
+        return upstream.received_relays(actor, limit=limit, max_id=max_id, since_id=since_id, min_id=min_id)
     items = upstream.community_relays(slug, limit=limit, max_id=max_id, since_id=since_id, min_id=min_id)
     return [{**item, "activity": {**item["activity"], "object": item["activity"]["object"].get("id")}}
             for item in items if isinstance(item["activity"].get("object"), dict)]

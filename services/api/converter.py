@@ -18,6 +18,7 @@ from fedkit.protocol.local_ids import is_local
 from fedkit.protocol.sanitize import sanitize_html
 from fedkit.protocol.vocab import (
     APPLICATION,
+    FORMER_EMPLOYEE,
     GROUP,
     HASHTAG,
     MENTION,
@@ -119,7 +120,7 @@ def account(actor: dict, *, account_id: str, base_url: str, counts: Counts = Cou
     avatar = _url_of(actor.get("icon")) or base_url + DEFAULT_AVATAR
     header = _url_of(actor.get("image")) or base_url + DEFAULT_HEADER
     discoverable = actor.get("discoverable")
-    return {
+    entity = {
         "id": account_id,
         "username": username,
         "acct": acct,
@@ -147,6 +148,19 @@ def account(actor: dict, *, account_id: str, base_url: str, counts: Counts = Cou
         "followers_count": counts.followers,
         "following_count": counts.following,
     }
+    return _marked_former_employee(entity) if actor.get(FORMER_EMPLOYEE) is True else entity
+
+
+# How a departed employee whose posts the group keeps is marked (fedkit.rules.policy
+# .kept_after_departure). Mastodon's Account has no such attribute (its ``memorial`` says
+# "in memoriam", ``suspended`` makes apps hide everything): a first profile field shows it in
+# every app, ``former_employee`` (an extra attribute apps ignore) says it to Archipel's own.
+FORMER_EMPLOYEE_FIELD = {"name": "Status", "value": "Former employee", "verified_at": None}
+
+
+def _marked_former_employee(entity: dict) -> dict:
+    return {**entity, "fields": [FORMER_EMPLOYEE_FIELD, *entity["fields"]], "former_employee": True,
+            "discoverable": False}
 
 
 def closed_account(actor_id: str, username: str, *, account_id: str, base_url: str) -> dict:

@@ -111,10 +111,11 @@ def statuses(query: str, *, resolve: bool, limit: int, offset: int, author: str 
     return [e for e in (status_entity(item["object"]) for item in items) if e is not None]
 
 
-def tag_entity(name: str) -> dict:
-    """The Tag entity (docs.joinmastodon.org/entities/Tag/): no usage history is kept yet,
-    and tags cannot be followed yet."""
-    return {"name": name, "url": f"{config().base_url}/tags/{name.lower()}", "history": [], "following": False}
+def tag_entity(name: str, *, history: list | None = None, following: bool = False) -> dict:
+    """The Tag entity (docs.joinmastodon.org/entities/Tag/); ``history``: Mastodon's daily
+    entries (services/inbox/trends.py), none where not asked for (search results)."""
+    return {"name": name, "url": f"{config().base_url}/tags/{name.lower()}", "history": history or [],
+            "following": following}
 
 
 def hashtags(query: str, *, limit: int, offset: int) -> list[dict]:

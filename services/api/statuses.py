@@ -94,7 +94,8 @@ def _mentioned_actors(text: str) -> list[tuple[str, str]]:
     for match in MENTION.finditer(text):
         username, host = match.group(1), match.group(2)
         if not host or host.lower() == config.host.lower():
-            if upstream.local_person(username.lower()) is not None:
+            person = upstream.local_person(username.lower())
+            if person is not None and person.get("suspended") is not True:  # a departed colleague: no more
                 found.setdefault(local_actor_id(config.base_url, username.lower()),
                                  f"@{username.lower()}@{config.host}")
             elif community := communities.mentionable(username.lower()):  # addressed to it: FEP-1b12

@@ -10,7 +10,9 @@ from flask import Blueprint, jsonify, request
 
 from fedkit.contracts import api as contract
 from fedkit.protocol.local_ids import is_local
-from fedkit.protocol.vocab import PUBLIC, audience_of
+from fedkit.protocol.vocab import PUBLIC, as_list, audience_of, id_of
+from fedkit.rules.audience import in_group_stream
+from fedkit.rules.registry import load_registry
 from services.api import ids, upstream
 from services.api.auth import require_scope
 from services.api.entities import (
@@ -35,8 +37,8 @@ def _uri() -> str | None:
 @require_scope("read", "read:statuses")
 def stream_status():
     """A post as ``GET /api/v1/statuses/:id`` shows it, and the streams it belongs to:
-    ``public`` as ``/timelines/public`` (posts to the public or the group; the inbox's
-    stream filter), ``local`` as ``?local=true`` (this node's posts to the public, the
+    ``public`` as ``/timelines/public`` (``fedkit.rules.audience.in_group_stream``, the
+    inbox's stream filter), ``local`` as ``?local=true`` (this node's posts to the public, the
     group or the node; the outbox's)."""
     uri = _uri()
     if uri is None:
@@ -47,7 +49,8 @@ def stream_status():
         return not_found("no such status")
     node = audiences()
     addressed = set(audience_of(obj))
-    return jsonify(status=entity, public=bool(addressed & {PUBLIC, node.group}),
+    author = next((id_of(a) for a in as_list(obj.get("attributedTo")) if id_of(a)), None)
+    return jsonify(status=entity, public=in_group_stream(obj, author, load_registry(config())),
                    local=is_local(uri, config().base_url) and bool(addressed & {PUBLIC, node.group, node.node}))
 
 

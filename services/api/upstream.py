@@ -68,7 +68,8 @@ def _communities() -> CommunitiesClient:
 
 # -- identity ------------------------------------------------------------------------------
 def local_person(username: str) -> dict | None:
-    """A local account's AS2 Person, as identity serves it; None if unknown or closed."""
+    """A local account's AS2 Person, as identity serves it; None if unknown or closed — but a
+    closed one whose posts the group keeps is served, ``suspended`` and ``formerEmployee``."""
     with _answering("identity"):
         return _identity().find_person(username)
 
@@ -279,6 +280,13 @@ def community(slug: str) -> dict | None:
         return _communities().account(slug, user=user, scopes=scopes)
 
 
+def community_listing() -> list[dict]:
+    """This node's communities the requester sees, with their membership and role."""
+    user, scopes = _reader()
+    with _answering("communities"):
+        return _communities().listing(user=user, scopes=scopes)
+
+
 def community_relays(slug: str, *, limit: int, max_id: str | None = None, since_id: str | None = None,
                      min_id: str | None = None) -> list[dict]:
     """A local community's relays the requester may see, newest first: [{"activity", "cursor"}]."""
@@ -286,6 +294,18 @@ def community_relays(slug: str, *, limit: int, max_id: str | None = None, since_
     with _answering("communities"):
         items = _communities().relays(slug, user=user, scopes=scopes, limit=limit, max_id=max_id,
                                       since_id=since_id, min_id=min_id)
+    return _page(items)
+
+
+def received_relays(group: str, *, limit: int, max_id: str | None = None, since_id: str | None = None,
+                    min_id: str | None = None) -> list[dict]:
+    """A community of another node: the relays this node received from its Group, and what
+    this node's people sent to it, that the requester may see, newest first: [{"activity",
+    "cursor"}]."""
+    user, scopes = _reader()
+    with _answering("inbox"):
+        items = _inbox().relays(group, user=user, scopes=scopes, limit=limit, max_id=max_id, since_id=since_id,
+                                min_id=min_id)
     return _page(items)
 
 

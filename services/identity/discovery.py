@@ -23,6 +23,7 @@ from fedkit.runtime import keystore
 from fedkit.runtime.internal import internal_client
 from fedkit.runtime.responses import activity_json, error
 from services.identity.converter import instance_actor_json, person_json
+from services.identity.lifecycle import closed_person
 from services.identity.models import Account
 
 bp = Blueprint("discovery", __name__)
@@ -154,6 +155,11 @@ def _person(username: str, *, whole: bool):
     account = Account.objects(username=username).first()
     if account is None:
         return error(404, "not_found", "no such actor")
+    key = keystore.ActorKey.objects(actor_id=local_actor_id(_config().base_url, username)).first()
+    if account.suspended and key is not None and load_registry(_config()).keeps_departed_content:
+        # A departed employee whose content the group keeps: served as Mastodon serves a
+        # suspended account (``suspended: true``), with its name, marked, without a key.
+        return activity_json(closed_person(_config(), account, key.public_pem), context=PERSON_CONTEXT)
     if account.suspended:
         # A closed account answers 410 Gone with a Tombstone, as Mastodon answers for a
         # suspended account whose data is gone (AccountOwnedConcern#check_account_suspension:
@@ -163,7 +169,6 @@ def _person(username: str, *, whole: bool):
         # from the signed Update (services/identity/lifecycle.py); reactivation serves it again.
         actor_id = local_actor_id(_config().base_url, username)
         return activity_json(tombstone(actor_id, PERSON), 410)
-    key = keystore.ActorKey.objects(actor_id=local_actor_id(_config().base_url, username)).first()
     if key is None:
         abort(500)
     person = person_json(account, key.public_pem, _config())

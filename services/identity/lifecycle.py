@@ -44,7 +44,7 @@ import requests
 from fedkit.contracts.inbox import InboxClient
 from fedkit.contracts.outbox import OutboxClient
 from fedkit.protocol.local_ids import is_local
-from fedkit.protocol.vocab import PUBLIC, UPDATE, activity_url, local_actor_id
+from fedkit.protocol.vocab import FORMER_EMPLOYEE, PUBLIC, UPDATE, activity_url, local_actor_id
 from fedkit.rules.profile_view import outside_view
 from fedkit.rules.registry import load_registry, origin_of
 from fedkit.runtime import clock, keystore
@@ -140,17 +140,43 @@ def suspension_update(config: Config, account: Account) -> dict:
     key = keystore.ActorKey.objects(actor_id=actor).only("public_pem").first()
     if key is None:
         raise ValueError(f"{actor} has no key on this node")
-    # As a reader outside the group sees it (followers may be outside); member nodes refetch it.
-    person = {k: v for k, v in outside_view(person_json(account, key.public_pem, config),
-                                            config.profile_public_fields).items() if k != "@context"}
-    person["suspended"] = bool(account.suspended)
     if account.suspended:
-        person.update(name=account.username, summary="", discoverable=False)
+        person = closed_person(config, account, key.public_pem)
+    else:
+        # As a reader outside the group sees it (followers may be outside); member nodes refetch it.
+        person = {k: v for k, v in outside_view(person_json(account, key.public_pem, config),
+                                                config.profile_public_fields).items() if k != "@context"}
+        person["suspended"] = False
     return {
         "id": activity_url(config.base_url, uuid.uuid4().hex), "type": UPDATE, "actor": actor,
         "object": person, "to": [PUBLIC], "cc": [f"{actor}/followers"],
         "published": clock.now_iso(),
     }
+
+
+# What a closed account's document keeps when the group keeps its content: enough to attribute
+# its posts (its name) and to recognise it (its key: a peer that sees ``suspended`` accepts
+# nothing signed with it, fedkit.protocol.actors.resolve_key); nothing of its profile.
+_KEPT_OF_CLOSED = ("id", "type", "preferredUsername", "name", "url", "inbox", "outbox", "followers",
+                   "following", "published", "icon", "publicKey")
+
+
+def closed_person(config: Config, account: Account, public_pem: str) -> dict:
+    """The Person of a closed account, in its suspension ``Update`` and as its actor document
+    serves it (services/identity/discovery.py). ``"suspended": true`` (Mastodon's term): peers
+    resolve no key for a suspended actor, so its key signs nothing more. With the
+    group's ``departed_content: keep`` its name stays and ``formerEmployee: true`` tells member
+    nodes to keep showing its public, group and community posts, marked
+    (fedkit.rules.policy.kept_after_departure); with ``hide`` only its username is left."""
+    person = person_json(account, public_pem, config)
+    if load_registry(config).keeps_departed_content:
+        closed = {k: person[k] for k in _KEPT_OF_CLOSED if k in person}
+        closed.update({FORMER_EMPLOYEE: True})
+    else:
+        closed = {k: v for k, v in outside_view(person, config.profile_public_fields).items() if k != "@context"}
+        closed["name"] = account.username
+    closed.update(suspended=True, summary="", discoverable=False)
+    return closed
 
 
 def known_by(config: Config, username: str, internal: InternalClient) -> list[str]:

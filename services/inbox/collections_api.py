@@ -15,12 +15,11 @@ from fedkit.protocol.paging import ordered_collection, ordered_collection_page
 from fedkit.protocol.vocab import (
     ANNOUNCE,
     CREATE,
-    PUBLIC,
-    audience_of,
     id_of,
-    is_unlisted,
     local_actor_id,
+    type_of,
 )
+from fedkit.rules.audience import in_group_stream
 from fedkit.rules.policy import Viewer, viewer_of
 from fedkit.rules.registry import load_registry
 from fedkit.runtime.internal import internal_client
@@ -289,7 +288,8 @@ def _millis(when) -> int:
 def posts():
     """Posts (Creates) this node received or delivered locally that the requester may see,
     newest first by arrival: one author's (``author``), or the group's stream (``stream``:
-    posts addressed to the public or to the group). Cursors: arrival times in milliseconds."""
+    posts of authors inside the group addressed to the public or to the group,
+    ``fedkit.rules.audience.in_group_stream``). Cursors: arrival times in milliseconds."""
     config = _config()
     try:
         limit = max(1, min(int(request.args.get("limit", "20")), 80))
@@ -308,7 +308,7 @@ def posts():
     oldest_first = min_id is not None
     query = query.filter(received_at__gt=as_time(min_id)).order_by("received_at") if oldest_first \
         else query.order_by("-received_at")
-    stream_audiences = {PUBLIC, load_registry(config).audience}
+    registry = load_registry(config)
     viewer, exclude_replies = _viewer(), bool(request.args.get("exclude_replies"))
     items, seen = [], set()
     for inbound in query.only("raw", "received_at").limit(limit * 5):
@@ -317,9 +317,8 @@ def posts():
         seen.add(object_id)
         if found is None or found.deleted or (exclude_replies and found.in_reply_to):
             continue
-        if request.args.get("stream") and (not stream_audiences & set(audience_of(found.raw))
-                                           or is_unlisted(found.raw)):
-            continue
+        if request.args.get("stream") and not in_group_stream(found.raw, found.attributed_to, registry):
+            continue  # the planner's rule: what it delivers to every member node for this stream
         if not viewer_may_see(found.raw, viewer):
             continue
         items.append({"object": without_hidden(found.raw), "cursor": str(_millis(inbound.received_at))})
@@ -329,3 +328,59 @@ def posts():
         items.reverse()
     shown = shown_whole([item["object"] for item in items])
     return jsonify(items=[{**item, "object": obj} for item, obj in zip(items, shown, strict=True)])
+
+
+@bp.get(contract.RELAYS)
+def relays():
+    """A community of another node as this node knows it: its Group's Announces received
+    (its members' posts relayed, FEP-1b12) and the posts this node's own people sent to it
+    (the Group relays a post to every member but its author), those whose post the
+    requester may see, newest first by arrival: [{"activity": the Announce naming its post
+    by id, or the Create with its post; "cursor"}]. Cursors as ``posts``."""
+    try:
+        limit = max(1, min(int(request.args.get("limit", "20")), 80))
+        max_id, since_id, min_id = (_seq_cursor(n) for n in ("max_id", "since_id", "min_id"))
+    except ValueError as exc:
+        return error(400, "invalid_cursor", f"{exc}: not a cursor this node gave out")
+    group = request.args.get("actor", "")
+    relayed = InboundActivity.objects(state=PROCESSED, activity_type=ANNOUNCE).filter(__raw__={"raw.actor": group})
+    sent = InboundActivity.objects(state=PROCESSED, activity_type=CREATE, local=True).filter(
+        __raw__={"$or": [{"raw.to": group}, {"raw.cc": group}]})
+    viewer, items = _viewer(), []
+    for inbound in sorted(_arrivals(relayed, max_id, since_id, min_id, limit * 5)
+                          + _arrivals(sent, max_id, since_id, min_id, limit * 5),
+                          key=lambda a: a.received_at, reverse=min_id is None):
+        inner = inbound.raw.get("object")
+        if isinstance(inner, dict) and type_of(inner) == CREATE:  # the member's Create, embedded
+            inner = inner.get("object")
+        found = ReceivedObject.objects(object_id=id_of(inner) or "").first()
+        if found is None or found.deleted or not viewer_may_see(found.raw, viewer):
+            continue
+        keep = ("id", "type", "actor", "published", "to", "cc", "audience")
+        activity = {k: inbound.raw[k] for k in keep if k in inbound.raw}
+        items.append({"activity": {**activity, "object": found.object_id if inbound.activity_type == ANNOUNCE
+                                   else without_hidden(found.raw)}, "cursor": str(_millis(inbound.received_at))})
+        if len(items) == limit:
+            break
+    if min_id is not None:
+        items.reverse()
+    shown = shown_whole([i["activity"]["object"] for i in items if isinstance(i["activity"]["object"], dict)])
+    own = {id_of(obj): obj for obj in shown}
+    for item in items:
+        obj = item["activity"]["object"]
+        if isinstance(obj, dict):  # this node's post, as the outbox holds it
+            item["activity"]["object"] = own.get(id_of(obj), obj)
+    return jsonify(items=items)
+
+
+def _arrivals(query, max_id: int | None, since_id: int | None, min_id: int | None, limit: int) -> list:
+    """Activities of ``query`` by arrival around the cursors (milliseconds): newest first,
+    or, with ``min_id``, those just after it, oldest first."""
+    as_time = lambda ms: dt.datetime.fromtimestamp(ms / 1000, dt.UTC)  # noqa: E731
+    if max_id is not None:
+        query = query.filter(received_at__lt=as_time(max_id))
+    if since_id is not None:
+        query = query.filter(received_at__gt=as_time(since_id))
+    query = query.filter(received_at__gt=as_time(min_id)).order_by("received_at") if min_id is not None \
+        else query.order_by("-received_at")
+    return list(query.only("raw", "received_at", "activity_type").limit(limit))

@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, jsonify, request
 from fedkit.contracts import inbox as contract
 from fedkit.contracts import search
 from fedkit.protocol.jsonbody import request_json
+from fedkit.protocol.local_ids import local_community
 from fedkit.protocol.vocab import ANNOUNCE, INVITE, LIKE, DocumentError, id_of, local_actor_id
 from fedkit.runtime.responses import error
 from services.inbox import search_events
@@ -83,10 +84,12 @@ def follow_accepted():
 @bp.get(contract.INVITATION)
 def invitation():
     """An Invite this node received for a local user (the outbox asks when the user
-    answers it with Accept or Reject)."""
-    found = InboundActivity.objects(activity_id=request.args.get("id", ""), activity_type=INVITE,
-                                    local=False).first()
+    answers it with Accept or Reject): received from another node, or sent by one of this
+    node's communities (a local user's own Invite is nobody's invitation)."""
+    found = InboundActivity.objects(activity_id=request.args.get("id", ""), activity_type=INVITE).first()
     if found is None or id_of(found.raw.get("target")) != request.args.get("invitee"):
+        return jsonify(error="not_found"), 404
+    if found.local and not local_community(id_of(found.raw.get("actor")), current_app.config["ARCHIPEL"].base_url):
         return jsonify(error="not_found"), 404
     return jsonify(found.raw)
 

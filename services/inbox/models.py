@@ -102,7 +102,8 @@ POLL_ENDING = leases.Machine("poll ending", PollEnding, POLL_TRANSITIONS, due_fi
 class ReceivedObject(Document):
     """The latest known state of an object (Note…) seen in an activity; Tombstone once deleted."""
 
-    meta = {"collection": "received_objects", "indexes": ["attributed_to", "in_reply_to", ("tags", "-seen_at")]}
+    meta = {"collection": "received_objects",
+            "indexes": ["attributed_to", "in_reply_to", ("tags", "-seen_at"), "-seen_at"]}  # trends: the last days
     object_id = me.StringField(primary_key=True)
     raw = JSONDictField(required=True)
     attributed_to = me.StringField()

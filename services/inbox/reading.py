@@ -1,7 +1,7 @@
 """What a local reader may see of what the inbox holds: the visibility policy
 (fedkit.rules.policy) asked with the follow state this service owns, objects shown in their
-latest state, nothing of a suspended author. The inbox collection and the client API's
-reads (collections_api) both render through here."""
+latest state, nothing of a suspended author but what the group keeps of a departed employee.
+The inbox collection and the client API's reads (collections_api) both render through here."""
 
 from __future__ import annotations
 
@@ -15,8 +15,14 @@ from fedkit.protocol.actors import CachedActor, is_suspended
 from fedkit.protocol.local_ids import is_local
 from fedkit.protocol.tombstone import tombstone
 from fedkit.protocol.vocab import TOMBSTONE, audience_of, id_of
-from fedkit.rules.community_facts import community_admits
-from fedkit.rules.policy import LOCAL, Viewer, may_see_object
+from fedkit.rules.community_facts import community_admits, is_community_addressee
+from fedkit.rules.policy import (
+    LOCAL,
+    Viewer,
+    is_former_employee,
+    kept_after_departure,
+    may_see_object,
+)
 from fedkit.rules.registry import load_registry
 from fedkit.runtime.internal import internal_client
 from services.inbox.local_posts import with_local_objects
@@ -86,6 +92,25 @@ def _author_suspended(actor: str | None) -> bool:
     return memo[actor]
 
 
+def _author_withheld(author: str | None, obj: dict) -> bool:
+    """Is this post hidden because its author's account is closed? Not when the group keeps a
+    departed employee's public, group and community posts (fedkit.rules.policy
+    .kept_after_departure): a local author's closure says it is one, a remote author's
+    document must say so (``formerEmployee``, from a member node)."""
+    if not _author_suspended(author):
+        return False
+    config = _config()
+    registry = load_registry(config)
+    if not registry.keeps_departed_content:
+        return True
+    if not is_local(author, config.base_url):
+        cached = CachedActor.objects(actor_id=author).only("raw_json").first()
+        if cached is None or not is_former_employee(cached.raw, registry):
+            return True
+    return not kept_after_departure(audience_of(obj), config=config, registry=registry,
+                                    is_community=lambda a: is_community_addressee(a, config))
+
+
 def _withheld(object_id) -> dict:
     """What stands for a post of a suspended author: its id, nothing of its content."""
     return tombstone(object_id if isinstance(object_id, str) else None)
@@ -104,7 +129,7 @@ def viewer_may_see(obj: dict, viewer: Viewer) -> bool:
         return True
     config = _config()
     author = attributed_to(obj)
-    if _author_suspended(author):
+    if _author_withheld(author, obj):
         return False
     addressees = audience_of(obj)
     if author:
@@ -130,11 +155,11 @@ def _latest(obj, reader: str):
         obj = without_hidden(obj)
     if isinstance(object_id, str):
         current = _received(object_id)
-        if current is not None and _author_suspended(current.attributed_to):
+        if current is not None and _author_withheld(current.attributed_to, current.raw):
             return _withheld(object_id)
         if current is not None and reader_may_see(current.raw, reader):
             return without_hidden(current.raw)
-    if isinstance(obj, dict) and _author_suspended(attributed_to(obj)):
+    if isinstance(obj, dict) and _author_withheld(attributed_to(obj), obj):
         return _withheld(object_id)
     return obj
 
@@ -187,7 +212,7 @@ def shown_whole(docs: list) -> list:
 
 def _rendered(inbound: InboundActivity, reader: str) -> dict:
     activity = without_hidden(inbound.raw)
-    if _author_suspended(id_of(activity.get("actor"))) and isinstance(activity.get("object"), dict):
+    if isinstance(activity.get("object"), dict) and _author_withheld(id_of(activity.get("actor")), activity):
         # What a suspended actor sent (its Create, its Update…) shows nothing of its content.
         activity["object"] = _withheld(activity["object"].get("id"))
         return activity

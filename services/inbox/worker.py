@@ -9,7 +9,7 @@ from __future__ import annotations
 from fedkit.runtime import leases
 from fedkit.runtime.config import Config
 from fedkit.runtime.internal import InternalClient
-from fedkit.runtime.queue import enqueue, register, worker_main
+from fedkit.runtime.queue import enqueue, register, watch_queues, worker_main
 from services.inbox import intake, poll_endings
 from services.inbox.models import INBOUND
 from services.inbox.processing import process_inbound
@@ -27,6 +27,7 @@ def build(config: Config, broker):
     register(broker, QUEUE, {"process_inbound": process_task}, max_retries=0)
 
     intake.start_consumer(broker.client, config, lambda deliveries: accept_batch(deliveries, broker))
+    watch_queues(broker, QUEUE, stream=intake.stream_name(config))  # /metrics: what waits
 
     def sweep() -> None:
         INBOUND.sweep(lambda activity_id: enqueue(broker, QUEUE, "process_inbound", activity_id),

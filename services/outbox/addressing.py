@@ -13,6 +13,7 @@ import logging
 from fedkit.contracts.inbox import InboxClient
 from fedkit.protocol.actors import FetchError, get_actor
 from fedkit.protocol.local_ids import is_local, local_username
+from fedkit.protocol.vocab import shared_inbox_url
 from fedkit.rules.audience import (
     AudiencePlan,
     Node,
@@ -67,6 +68,10 @@ def _resolved(actor_id: str, config: Config) -> Recipient | None:
     try:
         actor = get_actor(actor_id, config)
     except FetchError as exc:
+        member = _member_node_inbox(actor_id, config)
+        if member is not None:
+            log.info("%s not fetched (%s): its node's shared inbox is known", actor_id, exc)
+            return member
         log.info("no inbox for %s: %s", actor_id, exc)
         return None
     except Exception:  # one broken peer must never stop the rest of the fan-out
@@ -75,6 +80,18 @@ def _resolved(actor_id: str, config: Config) -> Recipient | None:
     if actor.suspended:  # closed at its origin: nothing more goes to it
         log.info("no delivery to %s: suspended", actor_id)
     return Recipient(actor_id, actor.inbox, actor.shared_inbox, bool(actor.suspended))
+
+
+def _member_node_inbox(actor_id: str, config: Config) -> Recipient | None:
+    """A member node's instance actor that cannot be fetched now (the node restarting, slow to
+    answer) is reached at the shared inbox every Archipel node serves: its delivery is then
+    retried until the node answers, like any other, instead of the post never reaching it
+    (the group's stream: every member node gets every post to the group or the public)."""
+    member = load_registry(config).node_of(actor_id)
+    if member is None or member.instance_actor != actor_id:
+        return None
+    inbox = shared_inbox_url(member.base_url)
+    return Recipient(actor_id, inbox, inbox)
 
 
 def target_inboxes(actor_ids: list[str], config: Config, personal: frozenset[str] = frozenset(),

@@ -11,16 +11,15 @@ from flask import Blueprint, current_app, g, jsonify, request
 
 from fedkit.contracts import outbox as contract
 from fedkit.contracts import search
-from fedkit.contracts.identity import IdentityClient
 from fedkit.protocol.actors import CachedActor, FetchError, get_actor
 from fedkit.protocol.jsonbody import request_json
-from fedkit.protocol.local_ids import is_local, local_username
+from fedkit.protocol.local_ids import is_local
 from fedkit.protocol.polls import is_vote
 from fedkit.protocol.vocab import CREATE, PUBLIC, id_of, is_unlisted, type_of
 from fedkit.rules.audience import plan_explicit
 from fedkit.rules.authority import COMMUNITY, may_delete
 from fedkit.rules.community_facts import is_group_actor
-from fedkit.rules.policy import node_audience
+from fedkit.rules.policy import is_former_employee, node_audience
 from fedkit.rules.registry import load_registry
 from fedkit.runtime import keystore
 from fedkit.runtime.db import ACKNOWLEDGED
@@ -29,6 +28,7 @@ from fedkit.runtime.queue import enqueue
 from fedkit.runtime.responses import error
 from services.outbox import objects, post_counts
 from services.outbox.addressing import node_facts
+from services.outbox.departed import post_shown
 from services.outbox.dlp_guard import GuardStop
 from services.outbox.fanout import FANOUT, QUEUE
 from services.outbox.models import LocalObject, OutboxActivity
@@ -142,9 +142,9 @@ def remote_actor():
         actor = get_actor(actor_id, config)
     except FetchError as exc:
         return error(404, "not_found", f"cannot resolve that actor: {exc.code}")
-    if actor.suspended:
+    if actor.suspended and not is_former_employee(actor.raw, load_registry(config)):
         return error(410, "gone", "that actor is suspended at its origin")
-    return jsonify(actor.raw)
+    return jsonify(actor.raw)  # a former employee's too: its kept posts are shown attributed
 
 
 @bp.get(contract.KNOWN_ACTOR)
@@ -182,17 +182,11 @@ def local_object():
     config = current_app.config["ARCHIPEL"]
     found = LocalObject.objects(object_id=request.args.get("id", "")).first()
     if found is None or not can_see(found.author, found.addressees, g.requester, config, internal_client()) \
-            or not _author_open(found.author):
+            or not post_shown(found.author, found.addressees, config):
         return error(404, "not_found", "no such object")
     if found.deleted:
         return jsonify(found.raw), 410
     return jsonify(public_form(found.raw))
-
-
-def _author_open(actor: str) -> bool:
-    """Not a closed local account (whose posts are not served any more, as GET /objects)."""
-    username = local_username(actor, current_app.config["ARCHIPEL"].base_url)
-    return username is None or IdentityClient(internal_client()).active_account(username) is not None
 
 
 def _cursor(name: str) -> int | None:
@@ -223,9 +217,7 @@ def _shown_posts(records: list[OutboxActivity], config, exclude_replies: bool, o
             continue
         if stream and is_unlisted(found.raw):
             continue
-        if found.author not in open_authors:
-            open_authors[found.author] = _author_open(found.author)
-        if open_authors[found.author]:
+        if post_shown(found.author, found.addressees, config, open_authors):
             shown.append({"object": public_form(found.raw), "cursor": str(_millis(record.created_at))})
     return shown
 

@@ -33,7 +33,7 @@ from fedkit.runtime.http import read_capped, signed_get
 from fedkit.runtime.internal import internal_client, require_user
 from fedkit.runtime.responses import activity_json, error
 from services.outbox import dlp_rules
-from services.outbox.addressing import username_of
+from services.outbox.departed import post_shown
 from services.outbox.dlp_guard import GuardStop
 from services.outbox.models import LocalObject, OutboxActivity
 from services.outbox.objects import public_form, served, served_many
@@ -53,12 +53,6 @@ def _config():
 
 def _account(username: str) -> Account | None:
     return IdentityClient(internal_client()).active_account(username)
-
-
-def _closed_author(actor: str) -> bool:
-    """A closed account's posts are not served any more (they come back if it reopens)."""
-    username = username_of(actor, _config())
-    return username is not None and _account(username) is None
 
 
 def _needed_scope(username: str, data: dict) -> str:
@@ -131,7 +125,7 @@ def get_object(object_uuid: str):
     found = LocalObject.objects(object_id=object_url(config.base_url, object_uuid)).first()
     # Not found and not allowed look the same: nothing leaks about what exists.
     if found is None or not can_see(found.author, found.addressees, g.requester, config, internal_client()) \
-            or _closed_author(found.author):
+            or not post_shown(found.author, found.addressees, config):
         return error(404, "not_found", "no such object")
     if found.deleted:
         return activity_json(found.raw, 410)
@@ -143,7 +137,7 @@ def get_activity(activity_uuid: str):
     config = _config()
     found = OutboxActivity.objects(activity_id=activity_url(config.base_url, activity_uuid)).first()
     if found is None or not can_see(found.actor, found.addressees, g.requester, config, internal_client()) \
-            or _closed_author(found.actor):
+            or not post_shown(found.actor, found.addressees, config):
         return error(404, "not_found", "no such activity")
     return activity_json(served(found))
 

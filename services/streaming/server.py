@@ -33,6 +33,7 @@ from websockets.exceptions import ConnectionClosed
 from fedkit.contracts import stream_events
 from fedkit.contracts.api import ApiClient, Reader
 from fedkit.contracts.identity import IdentityClient
+from fedkit.runtime import health, metrics
 from fedkit.runtime.config import Config
 from fedkit.runtime.internal import InternalClient
 from services.streaming.auth import Unavailable, reader_of, token_of
@@ -64,7 +65,11 @@ class Stream:
 
 
 def _json_response(connection: ServerConnection, status: int, message: str):
-    response = connection.respond(status, json.dumps({"error": message}))
+    return _json(connection, status, {"error": message})
+
+
+def _json(connection: ServerConnection, status: int, body: dict):
+    response = connection.respond(status, json.dumps(body))
     del response.headers["Content-Type"]
     response.headers["Content-Type"] = "application/json; charset=utf-8"
     return response
@@ -87,6 +92,8 @@ class StreamingServer:
         if path == HEALTH:
             return connection.respond(200, "OK") if self.listening.is_set() else \
                 connection.respond(503, "Redis unavailable")
+        if path in health.PATHS:
+            return await self._operations(connection, request, path)
         if path != PATH:
             return _json_response(connection, 404, "Not found")
         args = {name: values[0] for name, values in parse_qs(url.query).items()}
@@ -107,6 +114,23 @@ class StreamingServer:
             return _json_response(connection, exc.status, str(exc))
         self.opening[connection] = (reader, token, sub, as_protocol)
         return None
+
+    async def _operations(self, connection: ServerConnection, request, path: str):
+        """/livez, /readyz (ready while it follows the node's events on Redis) and /metrics
+        for a scraper, as every process answers them (fedkit/runtime/health.py)."""
+        if path == health.LIVE:
+            return _json(connection, 200, {"status": "ok"})
+        if path == health.READY:
+            failed = [] if self.listening.is_set() else ["redis"]
+            return _json(connection, 503 if failed else 200, {"status": "unavailable" if failed else "ok",
+                                                                "failed": failed})
+        address = (connection.remote_address or ("",))[0]
+        if not health.metrics_allowed(address, request.headers.get("Authorization"), self.config):
+            return _json_response(connection, 404, "Not found")
+        response = connection.respond(200, (await asyncio.to_thread(metrics.exposition)).decode())
+        del response.headers["Content-Type"]
+        response.headers["Content-Type"] = metrics.CONTENT_TYPE
+        return response
 
     def select_subprotocol(self, connection: ServerConnection, offered):
         """A browser sends the token as the subprotocol and needs it selected back."""
@@ -233,6 +257,7 @@ def main() -> None:
 
     config = Config.from_env().check()
     setup_logging("streaming", config)
+    health.check_config(config)
 
     async def serve_until_stopped() -> None:
         stop = asyncio.Event()

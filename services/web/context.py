@@ -17,6 +17,7 @@ from markupsafe import Markup
 from fedkit.protocol.sanitize import sanitize_html
 from services.web import audiences
 from services.web.api_client import ApiClient, ApiError
+from services.web.hashtag_links import with_tag_pages
 from services.web.oauth_client import api_base
 from services.web.sessions import current_viewer, end_session
 
@@ -77,8 +78,9 @@ def unread_count() -> str:
 
 
 def content(status: dict) -> Markup:
-    """A status' HTML, sanitised again here: the page shows no markup it did not allow."""
-    return Markup(sanitize_html(status.get("content") or ""))
+    """A status' HTML, sanitised again here: the page shows no markup it did not allow; its
+    hashtags link to their tag page."""
+    return Markup(with_tag_pages(sanitize_html(status.get("content") or ""), status))
 
 
 def render(template: str, code: int = 200, **values):

@@ -19,6 +19,7 @@ from services.web.context import (
     signed_in,
     unread_count,
 )
+from services.web.hashtag_links import week_uses
 from services.web.sessions import current_viewer
 
 bp = Blueprint("pages", __name__)
@@ -29,6 +30,7 @@ TABS = {
     "node": ("/api/v1/timelines/public", {"local": "true"}, _l("My company")),
     "group": ("/api/v1/timelines/public", {}, _l("The whole group")),
 }
+TRENDING = 5  # tags in the group tab's trending box
 @bp.get("/")
 def index():
     if current_viewer() is None:
@@ -54,7 +56,18 @@ def home():
     newer = None if max_id else answer.links.get("prev", {}).get("min_id")
     return render("home.html", tab=tab, tabs=TABS, statuses=answer.body, older=older_link(answer),
                   paged=bool(max_id), audiences=options, chosen=audiences.default(options),
-                  notice=request.args.get("notice"), newer=newer)
+                  notice=request.args.get("notice"), newer=newer, trending=_trending() if tab == "group" else [])
+
+
+def _trending() -> list[dict]:
+    """The group's trending tags (docs.joinmastodon.org/methods/trends/#tags) for the group
+    tab's small box; none when the API does not answer (the stream still shows)."""
+    try:
+        found = api().get("/api/v1/trends/tags", limit=TRENDING).body
+    except ApiError:
+        return []
+    return [{"name": t["name"], "uses": week_uses(t)} for t in found if isinstance(t, dict)] \
+        if isinstance(found, list) else []
 
 
 @bp.get("/web/notifications")

@@ -10,7 +10,7 @@ import uuid
 from flask import Blueprint, abort, g, redirect, request
 from flask_babel import gettext as _
 
-from services.web import attachments, audiences, poll_form
+from services.web import attachments, audiences, comm_compose, poll_form
 from services.web.api_client import ApiError
 from services.web.context import API_ID, api, api_failure, config, instance, render, signed_in
 from services.web.sessions import csrf_ok, safe_next
@@ -51,6 +51,9 @@ def post():
     text = (form.get("status") or "").strip()
     visibility = form.get("visibility") or ""
     reply_to = form.get("in_reply_to_id") or None
+    community = comm_compose.target(form)  # posted from a community's page: into it
+    if community and text:
+        text, visibility = comm_compose.addressed(text, visibility, community)
     if reply_to is not None and not API_ID.fullmatch(reply_to):
         abort(400)
     files, media_ids = attachments.chosen_files(), attachments.kept_ids()
@@ -87,6 +90,8 @@ def post():
         return render("held.html", 202, message=held.get("message") or "", text=text)
     if reply_to:
         return redirect(f"/web/statuses/{reply_to}?notice=posted", 303)
+    if community:
+        return redirect(comm_compose.page(community) + "?notice=posted", 303)
     return redirect(f"/web/home?tab={TAB_OF.get(visibility, 'home')}&notice=posted", 303)
 
 

@@ -8,12 +8,14 @@
   account's ``source[language]`` and ``source[privacy]`` so every app of the user starts
   from the same defaults (cached in the browser session: settings_cache.py);
 - apps: the authorised apps and sessions (identity's ``/api/archipel/authorizations``),
-  each revocable; revoking this browser's own signs it out.
+  each revocable; revoking this browser's own signs it out;
+- data: the archive of the user's data (``/api/archipel/archive``), relayed as it streams.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, make_response, redirect, request
+import requests
+from flask import Blueprint, Response, abort, make_response, redirect, request, stream_with_context
 
 from services.web import audiences, settings_cache
 from services.web.api_client import ApiError
@@ -26,6 +28,8 @@ bp = Blueprint("settings", __name__)
 CREDENTIALS = "/api/v1/accounts/update_credentials"
 VERIFY = "/api/v1/accounts/verify_credentials"
 AUTHORIZATIONS = "/api/archipel/authorizations"
+ARCHIVE = "/api/archipel/archive"
+ARCHIVE_TIMEOUT = 600  # seconds: the archive is built while it is sent
 MAX_FIELDS = 4  # as the API (Mastodon's default)
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "de": "Deutsch"}  # each in its own language
 HEX = frozenset("0123456789abcdef")  # identity names authorisations by a hex digest
@@ -169,3 +173,28 @@ def revoke(authorization_id: str):
         end_session(response)
         return response
     return redirect("/web/settings/apps?notice=revoked", 303)
+
+
+# -- the user's data ---------------------------------------------------------------------------
+@bp.get("/web/settings/data")
+@signed_in
+def data():
+    return render("settings_data.html", section="data")
+
+
+@bp.get("/web/settings/data/archive")
+@signed_in
+def archive():
+    """The api's zip, relayed chunk by chunk with the user's own token (never kept here)."""
+    client = api()
+    try:
+        resp = client.http.get(client.base + ARCHIVE, stream=True, timeout=ARCHIVE_TIMEOUT)
+    except requests.RequestException:
+        abort(503)
+    if resp.status_code != 200:
+        resp.close()
+        abort(resp.status_code if resp.status_code in (401, 403) else 502)
+    relayed = Response(stream_with_context(resp.iter_content(64 * 1024)), mimetype="application/zip")
+    relayed.headers["Content-Disposition"] = resp.headers.get("Content-Disposition", "attachment")
+    relayed.headers["Cache-Control"] = "no-store"
+    return relayed

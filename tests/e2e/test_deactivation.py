@@ -85,8 +85,10 @@ def test_deactivation_takes_effect_at_once_everywhere_and_reactivation_restores(
     assert fr.http.get(f"{alice}/inbox", headers=bearer).status_code == 401
     resp = browser.get(authorize, allow_redirects=False)
     assert resp.status_code == 302 and "/login" in resp.headers["Location"]
+    # the group keeps a departed employee's shared posts (departed_content: keep, the default):
+    # the actor is still served, closed and marked (tests/e2e/test_departure.py)
     resp = fr.http.get(alice, headers=AP)
-    assert resp.status_code == 410 and resp.json()["type"] == "Tombstone"
+    assert resp.status_code == 200 and (resp.json()["suspended"], resp.json()["formerEmployee"]) == (True, True)
     assert "Lyon" not in resp.text
     assert fr.http.get(f"{fr.base}/.well-known/webfinger",
                        params={"resource": f"acct:alice@{fr.host}"}).status_code == 404

@@ -201,8 +201,9 @@ def test_toot_logs_in_non_interactively(group, tmp_path, node):
 
 
 def test_a_closed_account_shows_as_suspended(group):
-    """An employee who left: their account id still opens, as Mastodon shows a suspended
-    account (names only, ``suspended: true``); their follow lists are gone."""
+    """An employee who left: their account id still opens, marked a former employee (with
+    ``departed_content: hide``, as Mastodon shows a suspended account: names only,
+    ``suspended: true``); their follow lists are gone."""
     fr = group["fr"]
 
     def manage(*args: str):
@@ -220,5 +221,8 @@ def test_a_closed_account_shows_as_suspended(group):
         assert resp.status_code == 200, resp.text
         closed = resp.json()
         assert closed["id"] == before["id"] and closed["acct"] == "leaver"
-        assert closed["suspended"] is True and closed["display_name"] == ""
+        # the group keeps a departed employee's shared posts (departed_content: keep, the default):
+        # named and marked, not "suspended" (apps would hide what it wrote); test_departure.py
+        assert closed["display_name"] == "Lea Ver" and closed["former_employee"] is True
+        assert "suspended" not in closed and closed["fields"][0]["value"] == "Former employee"
     assert fr.api("GET", f"/api/v1/accounts/{before['id']}/followers").status_code == 404

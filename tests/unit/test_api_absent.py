@@ -1,7 +1,8 @@
 """What apps ask for at start-up and Archipel does not have yet (services/api/absent.py):
-filters, lists, followed tags, announcements, conversations, trending tags. Each answers
-an honest empty list, as Mastodon does for a user who has none, so that no app stops on a
-404; each still wants the token and scope Mastodon asks for."""
+filters, lists, announcements, conversations, trending statuses. Each answers an honest
+empty list, as Mastodon does for a user who has none, so that no app stops on a 404; each
+still wants the token and scope Mastodon asks for. Followed and trending tags
+(services/api/tags.py) are checked here too: a new node's are empty lists alike."""
 
 from __future__ import annotations
 

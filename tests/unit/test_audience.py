@@ -20,6 +20,7 @@ from fedkit.rules.audience import (
     address_create,
     audience_conflict,
     choose_inboxes,
+    in_group_stream,
     leaving,
     plan_explicit,
     plan_post,
@@ -56,15 +57,20 @@ RESOLVED = {a: actor(a) for a in (BOB, BERTA, PAULA, DE_CLUB, f"{DE}/actor", f"{
 SHARED = {"de": f"{DE}/inbox", "it": f"{IT}/inbox", "partner": f"{PARTNER}/inbox"}
 
 
-def post(to=(), cc=(), bcc=(), kind="Create") -> dict:
+def post(to=(), cc=(), bcc=(), kind="Create", obj=None) -> dict:
+    """An activity of alice's; a Create or Update embeds her note (``obj``: another object's id)."""
     activity = {"id": f"{FR}/activities/1", "type": kind, "actor": ALICE, "to": list(to)}
     if cc:
         activity["cc"] = list(cc)
     if bcc:
         activity["bcc"] = list(bcc)
-    if kind == "Create":
+    if obj is not None:
+        activity["object"] = obj
+    elif kind in ("Create", "Update"):
         activity["object"] = {"id": f"{FR}/objects/1", "type": "Note", "content": "hi", **{
             k: v for k, v in activity.items() if k in ("to", "cc", "bcc")}}
+    elif kind in ("Delete", "Announce"):
+        activity["object"] = f"{FR}/objects/1"
     return activity
 
 
@@ -107,11 +113,21 @@ def test_audience_conflict(addressees, conflict):
 de, it, partner = SHARED["de"], SHARED["it"], SHARED["partner"]
 DELIVERY_TABLE = [
     # (label, activity, inboxes with the strict perimeter, inboxes with an open one)
-    ("public", post([PUBLIC], [FOLLOWERS]), {de, partner}, {de, partner}),
-    ("public, partner named", post([PUBLIC, PAULA]), {partner}, {partner}),
+    # A post to the public or the group goes to every other member node too (the group's stream).
+    ("public", post([PUBLIC], [FOLLOWERS]), {de, it, partner}, {de, it, partner}),
+    ("public, partner named", post([PUBLIC, PAULA]), {de, it, partner}, {de, it, partner}),
+    ("unlisted: followers only, out of the streams", post([FOLLOWERS], [PUBLIC]), {de, partner}, {de, partner}),
     ("group: followers inside and every other member node", post([GROUP]), {de, it}, {de, it}),
-    ("group and public: public wins", post([GROUP, PUBLIC]), set(), set()),
-    ("group and public and followers", post([GROUP, PUBLIC], [FOLLOWERS]), {de, partner}, {de, partner}),
+    ("group and public: every member node", post([GROUP, PUBLIC]), {de, it}, {de, it}),
+    ("group and public and followers", post([GROUP, PUBLIC], [FOLLOWERS]), {de, it, partner}, {de, it, partner}),
+    ("edit of a public post", post([PUBLIC], [FOLLOWERS], kind="Update"), {de, it, partner}, {de, it, partner}),
+    ("deletion of a public post", post([PUBLIC], [FOLLOWERS], kind="Delete"), {de, it, partner},
+     {de, it, partner}),
+    ("deletion of a group post", post([GROUP], kind="Delete"), {de, it}, {de, it}),
+    ("a boost: the booster's followers only", post([PUBLIC], [FOLLOWERS], kind="Announce"), {de, partner},
+     {de, partner}),
+    ("a profile edit: followers only", post([PUBLIC], [FOLLOWERS], kind="Update", obj=ALICE), {de, partner},
+     {de, partner}),
     ("group bounds a partner named", post([GROUP, PAULA]), {de, it}, {de, it}),
     ("group bounds the followers' collection", post([GROUP, FOLLOWERS]), {de, it}, {de, it}),
     ("node: never federated", post([NODE]), set(), set()),
@@ -123,7 +139,8 @@ DELIVERY_TABLE = [
     ("bcc inside: its own inbox", post([FOLLOWERS], bcc=[BERTA]), {de, f"{BERTA}/inbox"},
      {de, partner, f"{BERTA}/inbox"}),
     ("bcc of a partner", post([BOB], bcc=[PAULA]), {de}, {de, f"{PAULA}/inbox"}),
-    ("public with bcc of a partner", post([PUBLIC], bcc=[PAULA]), {f"{PAULA}/inbox"}, {f"{PAULA}/inbox"}),
+    ("public with bcc of a partner", post([PUBLIC], bcc=[PAULA]), {de, it, f"{PAULA}/inbox"},
+     {de, it, f"{PAULA}/inbox"}),
     ("a community on a member node", post([DE_CLUB]), {de}, {de}),
     ("a Like crosses the perimeter", post([PAULA], kind="Like"), {partner}, {partner}),
     ("a Follow crosses the perimeter", post([PAULA], kind="Follow"), {partner}, {partner}),
@@ -160,8 +177,8 @@ def test_the_federation_policy_decides_where_public_goes():
     def refused_url(url: str) -> bool:
         return any(refused(url[:len(origin)]) for origin in (PARTNER,))
 
-    assert delivered(post([PUBLIC], [FOLLOWERS]), STRICT, refused_url) == {de}
-    assert delivered(post([PUBLIC], [FOLLOWERS]), STRICT) == {de, partner}
+    assert delivered(post([PUBLIC], [FOLLOWERS]), STRICT, refused_url) == {de, it}
+    assert delivered(post([PUBLIC], [FOLLOWERS]), STRICT) == {de, it, partner}
 
 
 def test_suspended_and_unresolved_actors_get_nothing():
@@ -176,6 +193,31 @@ def test_shared_inbox_preferred_and_deduplicated():
     assert choose_inboxes(plan, recipients(plan, ALICE_FOLLOWERS, STRICT), RESOLVED) == [de]
     no_shared = {BOB: actor(BOB, shared=None), BERTA: actor(BERTA, shared=None)}
     assert choose_inboxes(plan, [BOB, BERTA], no_shared) == [f"{BOB}/inbox", f"{BERTA}/inbox"]
+
+
+@pytest.mark.parametrize("to", [[GROUP], [PUBLIC]])
+def test_one_delivery_per_member_node(to):
+    """bob and berta follow alice on de: de's shared inbox gets one copy, for them and for
+    de's group stream; it, where nobody follows her, gets one too."""
+    plan = plan_post(post(to, [FOLLOWERS]), ALICE, STRICT)
+    assert {f"{DE}/actor", f"{IT}/actor"} <= set(plan.remote) and f"{FR}/actor" not in plan.remote
+    inboxes = choose_inboxes(plan, recipients(plan, (ALAIN, BOB, BERTA), STRICT), RESOLVED)
+    assert sorted(inboxes) == [de, it]
+
+
+@pytest.mark.parametrize(("doc", "author", "expected"), [
+    (post([PUBLIC], [FOLLOWERS]), ALICE, True),
+    (post([GROUP]), BOB, True),  # another member node's author
+    (post([GROUP, PUBLIC]), BOB, True),
+    (post([FOLLOWERS], [PUBLIC]), ALICE, False),  # unlisted: out of the public timelines
+    (post([PUBLIC], [FOLLOWERS]), PAULA, False),  # outside the group: not the group's stream
+    (post([FOLLOWERS]), ALICE, False),
+    (post([NODE]), ALICE, False),  # the node's stream only
+    (post([BOB]), ALICE, False),
+    (post([PUBLIC]), None, False),  # no author
+])
+def test_in_group_stream(doc, author, expected):
+    assert in_group_stream(doc, author, REGISTRY) is expected
 
 
 def test_the_author_never_receives_their_own_post():

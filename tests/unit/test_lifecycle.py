@@ -45,8 +45,9 @@ class FakeInternal:
 
 @pytest.fixture
 def config(db, infra, tmp_path):
+    # ``hide``: a closed account shows nothing (``keep``, the default, has its own tests below)
     registry = tmp_path / "registry.json"
-    write_registry(registry, "test", [("fr", FR), ("de", DE)])
+    write_registry(registry, "test", [("fr", FR), ("de", DE)], departed_content="hide")
     return Config(base_url=FR, dev_mode=True, mongodb_uri=infra.mongodb_uri, db_name=db,
                   password_login=True, group_registry=str(registry))
 
@@ -174,3 +175,26 @@ def test_internal_endpoint_for_the_other_services(config, internal, alice):
     resp = web.post("/internal/accounts/alice/reactivate", json={"by": "admin:root"}, headers=INTERNAL)
     assert resp.status_code == 200 and resp.get_json()["suspended"] is False
     assert resp.get_json()["announced"] is False
+
+
+@pytest.fixture
+def keeping(config):
+    """The group keeps a departed employee's shared posts (``departed_content: keep``)."""
+    write_registry(config.group_registry, "test", [("fr", FR), ("de", DE)], departed_content="keep")
+    return config
+
+
+def test_with_keep_the_update_and_the_actor_say_former_employee_and_keep_the_name(keeping, internal, alice):
+    from services.identity.app import create_app
+
+    deactivate(keeping, alice, by="scim")
+    person = internal.sent[0]["activity"]["object"]
+    assert (person["suspended"], person["formerEmployee"], person["name"], person["summary"]) == \
+        (True, True, "Alice", "")
+    served = create_app(keeping).test_client().get("/users/alice", headers=INTERNAL)
+    assert served.status_code == 200
+    doc = served.get_json()
+    assert (doc["suspended"], doc["formerEmployee"], doc["name"]) == (True, True, "Alice")
+    assert "Plant manager" not in served.get_data(as_text=True)  # nothing of the profile
+    assert "archipel:formerEmployee" in str(doc["@context"])
+    assert not set(doc) & {"attachment", "jobTitle", "department", "entity", "skills"}

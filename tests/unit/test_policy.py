@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
+
 import pytest
 
 from fedkit.rules.policy import (
@@ -10,6 +13,8 @@ from fedkit.rules.policy import (
     LOCAL,
     OUTSIDE,
     Viewer,
+    is_former_employee,
+    kept_after_departure,
     may_join_community,
     may_see_community,
     may_see_object,
@@ -17,7 +22,14 @@ from fedkit.rules.policy import (
     viewer_kind,
     viewer_of,
 )
-from fedkit.rules.registry import GroupRegistry, MemberNode
+from fedkit.rules.registry import (
+    HIDE,
+    KEEP,
+    GroupRegistry,
+    MemberNode,
+    RegistryError,
+    load_registry,
+)
 from fedkit.runtime.config import Config
 from fedkit.runtime.internal import Requester
 
@@ -259,3 +271,44 @@ def test_restricted_audiences_are_a_ceiling(addressees, kind, expected):
     they see the post only within it."""
     viewer = VIEWERS[kind]
     assert see(addressees, kind, followers={viewer.actor}, communities={COMMUNITY: True}) is expected
+
+
+# -- what a departed employee's posts become (departed_content) ----------------------------
+
+def _community(addressee: str) -> bool:
+    return addressee == f"{FR}/communities/quality"
+
+
+@pytest.mark.parametrize(("addressees", "kept"), [
+    ([PUBLIC], True),
+    ([GROUP], True),
+    ([NODE], True),
+    ([f"{FR}/communities/quality"], True),  # a community's post: the community's knowledge
+    ([f"{ALICE}/followers"], False),  # followers-only: personal, goes with the account
+    ([BOB], False),  # direct
+    ([f"{ALICE}/followers", BOB], False),
+])
+def test_keep_shows_what_was_written_for_an_audience_not_for_people(addressees, kept):
+    assert kept_after_departure(addressees, config=CONFIG, registry=REGISTRY,
+                                is_community=_community) is kept
+    hiding = dataclasses.replace(REGISTRY, departed_content=HIDE)
+    assert kept_after_departure(addressees, config=CONFIG, registry=hiding, is_community=_community) is False
+
+
+def test_only_a_member_node_marks_a_former_employee_and_only_while_the_group_keeps():
+    assert is_former_employee({"id": ALICE, "formerEmployee": True}, REGISTRY)
+    assert not is_former_employee({"id": PAULA, "formerEmployee": True}, REGISTRY)  # outside the group
+    assert not is_former_employee({"id": ALICE, "formerEmployee": "yes"}, REGISTRY)
+    assert not is_former_employee({"id": ALICE}, REGISTRY)
+    assert not is_former_employee({"id": ALICE, "formerEmployee": True},
+                                  dataclasses.replace(REGISTRY, departed_content=HIDE))
+
+
+def test_the_registry_reads_departed_content_keep_by_default(tmp_path):
+    path = tmp_path / "registry.json"
+    path.write_text(json.dumps({"name": "g", "audience": "urn:archipel:group:g", "nodes": []}))
+    assert load_registry(Config(group_registry=str(path))).departed_content == KEEP
+    path.write_text(json.dumps({"name": "g", "audience": "urn:archipel:group:g", "nodes": [],
+                                "departed_content": "forget"}))
+    with pytest.raises(RegistryError, match="departed_content"):
+        load_registry(Config(group_registry=str(path)))

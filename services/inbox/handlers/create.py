@@ -6,6 +6,7 @@ from fedkit.protocol.vocab import CREATE, QUESTION, id_of, type_of
 from fedkit.rules.federation_policy import admit_object
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handles
+from services.inbox.followed_tags import tag_followers
 from services.inbox.models import IGNORED, PROCESSED, ReceivedObject
 from services.inbox.objects import (
     attributed_to,
@@ -40,6 +41,8 @@ def on_create(ctx: HandlerContext) -> str:
         store_object(obj)
     recipients = local_recipients(ctx, ctx.activity.raw, obj)
     ctx.deliver_to_inbox(recipients)
+    # followers of its hashtags (a repeated delivery adds nothing: one item per user)
+    ctx.deliver_to_inbox(tag_followers(ctx, obj) - recipients)
     if existing is None:  # mentioned: those it reaches whom it names (a Mention tag)
         ctx.notify(set(recipients) & mentioned_users(ctx, obj), "mention", id_of(obj))
         # subscribed (followed with notify): those it reaches who asked to hear of its author's posts
