@@ -131,7 +131,16 @@ class InProcessNode:
         Membership(community=slug, actor=owner, role="owner", state="member").save()
         for member in members:
             Membership(community=slug, actor=member, state="member").save()
+        self.reindex_community(slug)  # as the communities service does
         return actor
+
+    def reindex_community(self, slug: str) -> None:
+        """The community in the search index as it is now (a test that wrote it directly)."""
+        from services.communities.models import Community
+        from services.communities.search_index import indexed
+
+        indexed(Community.objects(slug=slug).get(), self.config)
+        self.index()
 
     def follows(self, follower: str, followee: str, state: str = "accepted") -> None:
         """A follow relation as the inbox records it once accepted (its counters kept)."""

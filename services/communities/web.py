@@ -46,12 +46,14 @@ def not_found():
     return error(404, "not_found", "no such community")
 
 
-def _matches(community: Community, tag: str, purpose: str, found: set[str] | None) -> bool:
+def _matches(community: Community, tag: str, purpose: str, query: str, found: set[str] | None) -> bool:
     if tag and tag.lower().lstrip("#") not in [t.lower() for t in community.tags]:
         return False
     if purpose and community.purpose != purpose:
         return False
-    return found is None or community.actor_id in found
+    # its handle names it at once (the web app looks a community up so, right after creating
+    # it: before the indexer has applied it)
+    return found is None or community.actor_id in found or community.slug == query.strip().lower()
 
 
 def visible_listing(tag: str = "", purpose: str = "", query: str = "") -> list[dict]:
@@ -62,7 +64,7 @@ def visible_listing(tag: str = "", purpose: str = "", query: str = "") -> list[d
     found = search_index.matching(query, viewer, cfg, limit=MAX_LISTING) if query.strip() else None
     items = []
     for community in Community.objects.order_by("-last_activity_at").limit(MAX_LISTING):
-        if not can_see(community, viewer) or not _matches(community, tag, purpose, found):
+        if not can_see(community, viewer) or not _matches(community, tag, purpose, query, found):
             continue
         membership = mine.get(community.slug)
         members = Membership.objects(community=community.slug, state=MEMBER).count()
