@@ -11,6 +11,8 @@
    the gateway, beside a bare endpoint answering the same JSON.
 7. (bench/group_stream.py) The time for a post to the group to reach every member node's
    group stream (a third member node joins for it), p50 and p95 over several posts.
+8. (bench/web_pages.py) The web app's pages (home tabs, a post, communities, a profile,
+   notifications) for a signed-in employee, p50 and p95 over 50 GETs each.
 
 Everything runs for real on loopback: SecantusDB, Redis, both nodes' processes.
 Set-up (accounts, follows) is not timed; only what each figure names is.
@@ -39,6 +41,7 @@ from pymongo import MongoClient
 
 from bench.group_stream import bench_group_stream
 from bench.home_timeline import bench_home_timeline
+from bench.web_pages import bench_web_pages
 from deploy.processes import Infra, Node, NodeSpec, load_or_create_secrets
 from deploy.supervision import ProcessSet, free_port, wait_for_port
 from fedkit.protocol import httpsig
@@ -49,8 +52,8 @@ FOLLOWERS = int(os.environ.get("BENCH_FOLLOWERS", "1000"))
 CONCURRENCY = 8
 # Which figures to measure: BENCH_PARTS=1 measures only the inbox path (no follower set-up),
 # BENCH_PARTS=6 only the home timeline (bench/home_timeline.py), BENCH_PARTS=7 only the group's
-# stream (bench/group_stream.py).
-PARTS = set(os.environ.get("BENCH_PARTS", "1,2,3,6,7").split(","))
+# stream (bench/group_stream.py), BENCH_PARTS=8 only the web app's pages (bench/web_pages.py).
+PARTS = set(os.environ.get("BENCH_PARTS", "1,2,3,6,7,8").split(","))
 
 
 def wait_until(condition, timeout: float, what: str, interval: float = 2.0):
@@ -368,6 +371,8 @@ def main() -> int:
             bench_home_timeline(nodes, mongo, data_dir)
         if "7" in PARTS:
             bench_group_stream(nodes, infra, secrets_, mongo)
+        if "8" in PARTS:
+            bench_web_pages(nodes, secrets_["demo_password"])
 
         return 0
     finally:

@@ -6,7 +6,9 @@ fr and de are the group (the registry names them); partner is outside it.
 
 Environment: ARCHIPEL_FR_PORT (8001), ARCHIPEL_DE_PORT (8002), ARCHIPEL_PARTNER_PORT (8003),
 ARCHIPEL_IDP_PORT (8000, the group's OpenID provider), ARCHIPEL_MONGO_PORT
-(27117), ARCHIPEL_REDIS_PORT (6479), ARCHIPEL_DEMO_PASSWORD, ARCHIPEL_DEMO_DIR (var/demo).
+(27117), ARCHIPEL_REDIS_PORT (6479), ARCHIPEL_DEMO_PASSWORD, ARCHIPEL_DEMO_DIR (var/demo),
+ARCHIPEL_DEMO_CHARTER (none: a Markdown file the group's usage charter is read from, e.g.
+deploy/charter.example.md).
 """
 
 from __future__ import annotations
@@ -49,8 +51,10 @@ def main() -> int:
     idp = GroupIdP(infra, int(os.environ.get("ARCHIPEL_IDP_PORT", "8000")), secrets_)
     registry = data_dir / "group-registry.json"
     data_dir.mkdir(parents=True, exist_ok=True)
+    # The demo has no usage charter unless ARCHIPEL_DEMO_CHARTER names one (deploy/charter.example.md).
+    charter = os.environ.get("ARCHIPEL_DEMO_CHARTER")
     write_registry(registry, "demo", [(spec.name, spec.base_url) for spec, member in specs if member],
-                   identity_provider=idp.discovery_url)
+                   identity_provider=idp.discovery_url, charter=str(Path(charter).resolve()) if charter else None)
     rules = Path(__file__).resolve().parent / "dlp-rules.example.json"
     nodes = [Node(spec, infra, secrets_, {"ARCHIPEL_GROUP_REGISTRY": str(registry), "ARCHIPEL_DLP_RULES": str(rules),
                                           "ARCHIPEL_DEMO_IDP_ISSUER": idp.base_url,

@@ -16,6 +16,7 @@ from services.api.media_models import MediaUpload
 from services.api.models import AccountId, IdempotentPost, StatusId
 from services.api.personal_models import Bookmark, Marker
 from services.communities.models import Community, CommunityPost, Membership
+from services.identity.charter_acceptance import CharterAcceptance
 from services.identity.credentials import hash_clear_credentials
 from services.identity.lifecycle import AccountChange
 from services.identity.models import (
@@ -69,6 +70,7 @@ DOCUMENTS = (
     Bookmark, Marker,
     Report, ModerationAction,  # moderation (services/inbox/reports.py)
     FollowedTag,  # followed hashtags (services/inbox/followed_tags.py)
+    CharterAcceptance,
 )
 
 

@@ -25,7 +25,7 @@ from fedkit.runtime.db import connect_db
 from fedkit.runtime.internal import HEADER_PREFIX, InternalClient, identity_headers
 from fedkit.runtime.logs import setup_logging
 from fedkit.runtime.responses import error
-from gateway import audit
+from gateway import audit, audit_api
 from gateway.auth import AuthError, Identity, bearer_identity, verify_signature
 from gateway.cors import install_cors
 from gateway.limits import RateLimiter, bucket_for
@@ -71,6 +71,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     # /livez, /readyz, and /metrics for scrapers only (fedkit/runtime/health.py): this port is
     # public, and no other service's /metrics is routed (gateway/routes.py names none).
     health.install(app, cfg, health.Readiness(*health.standard_checks(cfg, needs_redis=False)))
+    audit_api.install(app, cfg, internal)  # the trail for auditors, served where it lives
 
     @app.route("/", defaults={"path": ""}, methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
     @app.route("/<path:path>", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
@@ -190,7 +191,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
             user=identity.user, signer=identity.signer,
             client_address=request.remote_addr,  # the real client when ARCHIPEL_TRUSTED_PROXIES is right
             application=(request.headers.get("User-Agent") or "")[:200],
-            error=getattr(g, "audit_error", None),
+            error=getattr(g, "audit_error", None), query=getattr(g, "audit_query", None),
         )
         return response
 

@@ -41,6 +41,7 @@ class AuditRecord(Document):
     client_address = me.StringField()
     application = me.StringField()
     error = me.StringField()
+    query = me.StringField()  # the filters of a read of this trail (gateway/audit_api.py)
 
 
 def ensure_retention(retention_days: int) -> None:

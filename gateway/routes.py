@@ -47,6 +47,8 @@ ROUTES: list[tuple[frozenset[str] | None, re.Pattern, str, str]] = [
     # A user's authorised apps and sessions, and revoking one (identity owns tokens).
     (frozenset({"GET", "POST"}), re.compile(r"^/api/archipel/authorizations(/[0-9a-f]{1,64}/revoke)?$"),
      "identity", IGNORED),
+    # The usage charter and the user's acceptance of it (identity records it).
+    (frozenset({"GET", "POST"}), re.compile(r"^/api/archipel/charter(/accept)?$"), "identity", IGNORED),
     (None, re.compile(r"^/communities(/.*)?$"), "communities", OPTIONAL),
     (None, re.compile(r"^/scim/v2(/.*)?$"), "identity", SERVICE),  # SCIM 2.0 provisioning
     # The web app (services/web): "/" and everything under /web (pages, forms, static files).

@@ -21,6 +21,10 @@ APP_OF_TOKEN = "/internal/apps/of-token"  # POST {token}: the app that holds a l
 FIRST_PARTY_APP = "/internal/apps/first-party"  # POST {client_id}: the node's web app, trusted (no consent)
 NODEINFO = "/nodeinfo/2.1"  # GET: the public NodeInfo document (usage counts)
 ACCOUNTS_SEARCH = "/internal/directory/search"  # GET ?q=&limit=: usernames of open accounts a query names
+ACCOUNT_CHARTER = "/internal/accounts/<username>/charter"  # GET: the charter version they last accepted
+# Public (a bearer token, through the gateway): the usage charter, and accepting it.
+CHARTER = "/api/archipel/charter"
+CHARTER_ACCEPT = "/api/archipel/charter/accept"
 
 
 class ProfileRefused(ValueError):
@@ -122,6 +126,10 @@ class IdentityClient:
         """Usernames of this node's open accounts that ``query`` names (username or display
         name prefix), the exact username first."""
         return list(self.transport.get_json(SERVICE, ACCOUNTS_SEARCH, params={"q": query, "limit": limit})["items"])
+
+    def accepted_charter(self, username: str) -> str | None:
+        """The version of the usage charter this user last accepted; None: never."""
+        return self.transport.get_json(SERVICE, path_of(ACCOUNT_CHARTER, username=username)).get("version")
 
     def nodeinfo(self) -> dict:
         return self.transport.get_json(SERVICE, NODEINFO)

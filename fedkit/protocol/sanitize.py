@@ -31,6 +31,17 @@ def sanitize_html(content: str | None) -> str:
     )
 
 
+# A document an operator wrote (the usage charter): a post's tags plus headings and rules.
+DOCUMENT_TAGS = ALLOWED_TAGS | {"h1", "h2", "h3", "h4", "hr"}
+
+
+def sanitize_document_html(content: str | None) -> str:
+    if not content:
+        return ""
+    return nh3.clean(content, tags=DOCUMENT_TAGS, attributes={"a": {"href"}, "ol": {"start"}},
+                     url_schemes={"http", "https", "mailto"}, link_rel="nofollow noopener noreferrer")
+
+
 def text_to_html(text: str) -> str:
     """Plain text from a client becomes escaped paragraphs."""
     paragraphs = [p for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]

@@ -8,7 +8,12 @@ same on every member node::
      "identity_provider": "https://idp.example/.well-known/openid-configuration",
      "departed_content": "keep",
      "nodes": [{"name": "fr", "base_url": "https://fr.example", "instance_actor": "https://fr.example/actor"},
-               ...]}
+               ...],
+     "charter": "charter.md"}
+
+``charter`` (optional) names the group's usage charter, a Markdown file (a path relative
+to the registry's folder, or absolute): every member node shows it and asks its employees
+to accept it (fedkit/rules/charter.py).
 
 Everything whose origin (scheme, host, port) is not a member node's is outside:
 partners and the public fediverse. A node without a registry is a group of one.
@@ -57,6 +62,7 @@ class GroupRegistry:
     nodes: tuple[MemberNode, ...]
     identity_provider: str | None = None  # the group's OpenID provider, by its discovery URL
     departed_content: str = KEEP  # KEEP or HIDE: see the module docstring
+    charter: str | None = None  # the group's usage charter: the path of its Markdown file
 
     @property
     def keeps_departed_content(self) -> bool:
@@ -82,8 +88,11 @@ class RegistryError(ValueError):
     pass
 
 
-def _parse(data: dict) -> GroupRegistry:
+def _parse(data: dict, folder: str = "") -> GroupRegistry:
     try:
+        charter = data.get("charter") or None
+        if charter is not None:
+            charter = os.path.join(folder, str(charter))
         nodes = tuple(MemberNode(name=str(n["name"]), base_url=str(n["base_url"]).rstrip("/"),
                                  instance_actor=str(n.get("instance_actor") or n["base_url"].rstrip("/") + "/actor"))
                       for n in data["nodes"])
@@ -91,7 +100,8 @@ def _parse(data: dict) -> GroupRegistry:
         if departed not in DEPARTED_CONTENT:
             raise RegistryError(f"departed_content must be one of {DEPARTED_CONTENT}, not {departed!r}")
         return GroupRegistry(name=str(data["name"]), audience=str(data["audience"]), nodes=nodes,
-                             identity_provider=data.get("identity_provider") or None, departed_content=departed)
+                             identity_provider=data.get("identity_provider") or None, departed_content=departed,
+                             charter=charter)
     except (KeyError, TypeError, AttributeError) as exc:
         raise RegistryError(f"the group registry is malformed: {exc!r}") from None
 
@@ -99,7 +109,7 @@ def _parse(data: dict) -> GroupRegistry:
 @lru_cache(maxsize=8)
 def _load(path: str, mtime: float) -> GroupRegistry:
     with open(path, encoding="utf-8") as fh:
-        return _parse(json.load(fh))
+        return _parse(json.load(fh), os.path.dirname(os.path.abspath(path)))
 
 
 def load_registry(config: Config) -> GroupRegistry:
@@ -111,10 +121,12 @@ def load_registry(config: Config) -> GroupRegistry:
 
 
 def write_registry(path, name: str, nodes: list[tuple[str, str]], identity_provider: str | None = None,
-                   departed_content: str = KEEP) -> None:
+                   departed_content: str = KEEP, charter: str | None = None) -> None:
     """Write a registry file for member nodes given as (name, base_url) (demo and tests)."""
     data = {"name": name, "audience": f"urn:archipel:group:{name}", "identity_provider": identity_provider,
             "departed_content": departed_content,
             "nodes": [{"name": n, "base_url": url, "instance_actor": f"{url}/actor"} for n, url in nodes]}
+    if charter:
+        data["charter"] = str(charter)
     with open(path, "w", encoding="utf-8") as fh:
         json.dump(data, fh, indent=2)

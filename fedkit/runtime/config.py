@@ -158,6 +158,9 @@ class Config:
     search_dir: str = ""
     media_max_bytes: int = 16 * 1024 * 1024
     media_url_seconds: int = 6 * 3600
+    # This node's additions to the group's usage charter (a Markdown file; none when empty).
+    # The group's charter itself is named by the group registry (fedkit/rules/charter.py).
+    charter_additions: str = ""
 
     @classmethod
     def from_env(cls) -> Config:
@@ -244,6 +247,7 @@ class Config:
             search_dir=env_str("ARCHIPEL_SEARCH_DIR", ""),
             media_max_bytes=int(env_str("ARCHIPEL_MEDIA_MAX_BYTES", str(cls.media_max_bytes))),
             media_url_seconds=int(env_str("ARCHIPEL_MEDIA_URL_SECONDS", str(cls.media_url_seconds))),
+            charter_additions=env_str("ARCHIPEL_CHARTER_ADDITIONS", ""),
         )
 
     def check(self, needs_secret_key: bool = False) -> Config:

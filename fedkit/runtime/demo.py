@@ -16,7 +16,7 @@ def demo_subject(username: str) -> str:
 DEMO_ROLES = {
     "alice": ["node_admin", "community_creator"],
     "anna": ["node_admin", "community_creator"],  # an administrator who signs in with a one-time code
-    "alain": ["community_creator"],
+    "alain": ["community_creator", "auditor"],  # reads the audit trail (gateway/audit_api.py)
     "bob": ["moderator", "community_creator"],
     "berta": ["community_creator"],
 }

@@ -52,6 +52,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
         tags,
         timelines,
     )
+    from services.api.charter_guard import install_charter_guard
     from services.api.errors import install_error_handlers
 
     app = create_service_app(__name__, "api", config,
@@ -62,5 +63,6 @@ def create_app(config: Config | dict | None = None) -> Flask:
                                          archipel_profile.bp, reports.bp, admin_reports.bp, archive_api.bp))
     app.json.sort_keys = False  # entities keep Mastodon's documented field order
     install_error_handlers(app)
+    install_charter_guard(app)  # writes wait for the usage charter's acceptance
     app.wsgi_app = TrailingSlashTolerant(app.wsgi_app)
     return app

@@ -210,7 +210,8 @@ def credential_account(entity: dict, *, summary: str, roles: list[str], follow_r
             "attribution_domains": [],
         },
         "role": role(roles),
-        "archipel": {"privacy_chosen": privacy is not None},
+        # auditor: this account reads the audit trail (gateway/audit_api.py; Mastodon has no such role)
+        "archipel": {"privacy_chosen": privacy is not None, **({"auditor": True} if "auditor" in roles else {})},
     }
 
 

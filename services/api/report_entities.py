@@ -21,8 +21,12 @@ def _base() -> str:
 
 
 def report_entity(report: dict) -> dict:
-    """The Report entity, as its reporter sees it."""
-    return {"id": report["id"], "action_taken": report["action_taken"],
+    """The Report entity, as its reporter sees it; in the reporter's ``report_resolved``
+    notification, Archipel's ``archipel.outcome``: ``acted`` or ``dismissed`` (the inbox's
+    ``acted``: services/inbox/reports.py)."""
+    acted = report.get("acted")
+    return {"archipel": {"outcome": None if acted is None else "acted" if acted else "dismissed"},
+            "id": report["id"], "action_taken": report["action_taken"],
             "action_taken_at": report["action_taken_at"], "category": report["category"],
             "comment": report["comment"], "forwarded": report["forwarded"], "created_at": report["created_at"],
             "status_ids": [ids.status_id(u) for u in report["status_uris"]], "rule_ids": report["rule_ids"],
@@ -54,7 +58,9 @@ def _moderator(username: str | None) -> dict | None:
 
 def admin_report_entity(report: dict) -> dict:
     """Admin::Report; ``statuses`` are those the moderator may see (a post hidden from them
-    by the visibility policy is left out; its id stays in ``status_ids``, an Archipel extra)."""
+    by the visibility policy is left out; its id stays in ``status_ids``, an Archipel extra), and
+``communities``, the communities the posts were addressed to (another Archipel extra: the
+exclusion applies to those of this node)."""
     shown = [status_entity(obj) for obj in (visible_object(u) for u in report["status_uris"]) if obj]
     by = report["action_taken_by"]
     return {"id": report["id"], "action_taken": report["action_taken"],
@@ -65,7 +71,8 @@ def admin_report_entity(report: dict) -> dict:
             "assigned_account": _moderator(report["assigned_to"]),
             "action_taken_by_account": admin_account(by if "/" in (by or "") else None) or _moderator(by),
             "statuses": [s for s in shown if s is not None], "rules": [],
-            "status_ids": [ids.status_id(u) for u in report["status_uris"]]}
+            "status_ids": [ids.status_id(u) for u in report["status_uris"]],
+            "communities": list(report["communities"])}
 
 
 def account_warning(warning: dict, target: dict) -> dict:

@@ -74,6 +74,12 @@ def local_person(username: str) -> dict | None:
         return _identity().find_person(username)
 
 
+def accepted_charter(username: str) -> str | None:
+    """The version of the usage charter this user last accepted (None: never)."""
+    with _answering("identity"):
+        return _identity().accepted_charter(username)
+
+
 def local_account(username: str):
     """Identity's view of a local account (``fedkit.contracts.identity.Account``), or None."""
     with _answering("identity"):

@@ -56,14 +56,19 @@ def _matches(community: Community, tag: str, purpose: str, query: str, found: se
     return found is None or community.actor_id in found or community.slug == query.strip().lower()
 
 
-def visible_listing(tag: str = "", purpose: str = "", query: str = "") -> list[dict]:
+def visible_listing(tag: str = "", purpose: str = "", query: str = "", member: str = "") -> list[dict]:
     """This node's communities the requester may see, filtered (search is ``query``: its
-    words, found by the node's search index, search_index.py)."""
+    words, found by the node's search index, search_index.py; ``member``: only those the
+    actor of that id is a member of — whoever may see a community may read its members, so
+    this reveals nothing more)."""
     viewer, cfg = current_viewer(), config()
     mine = {m.community: m for m in Membership.objects(actor=viewer.actor)} if viewer.actor else {}
     found = search_index.matching(query, viewer, cfg, limit=MAX_LISTING) if query.strip() else None
     items = []
-    for community in Community.objects.order_by("-last_activity_at").limit(MAX_LISTING):
+    communities = Community.objects
+    if member:
+        communities = communities.filter(slug__in=Membership.objects(actor=member, state=MEMBER).distinct("community"))
+    for community in communities.order_by("-last_activity_at").limit(MAX_LISTING):
         if not can_see(community, viewer) or not _matches(community, tag, purpose, query, found):
             continue
         membership = mine.get(community.slug)
@@ -73,8 +78,8 @@ def visible_listing(tag: str = "", purpose: str = "", query: str = "") -> list[d
     return items
 
 
-def _filters() -> tuple[str, str, str]:
-    return (request.args.get("tag", ""), request.args.get("purpose", ""), request.args.get("q", ""))
+def _filters() -> tuple[str, str, str, str]:
+    return tuple(request.args.get(name, "") for name in ("tag", "purpose", "q", "member"))
 
 
 @bp.get("/communities")
@@ -90,8 +95,8 @@ def directory():
     if g.requester.user is None or viewer.actor is None:
         return error(401, "unauthorized", "the directory is for signed-in employees (bearer token)")
     items, unreachable = visible_listing(*_filters()), []
-    tag, purpose, query = _filters()
-    params = urlencode({k: v for k, v in (("tag", tag), ("purpose", purpose), ("q", query)) if v})
+    tag, purpose, query, member = _filters()
+    params = urlencode({k: v for k, v in (("tag", tag), ("purpose", purpose), ("q", query), ("member", member)) if v})
     key_id, private_pem = keystore.signing_key(local_actor_id(cfg.base_url, g.requester.user))
     for node in load_registry(cfg).nodes:
         if node.base_url == cfg.base_url:

@@ -18,6 +18,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     from services.identity import (
         account_search,
         authorizations_api,
+        charter_api,
         discovery,
         internal_api,
         oauth,
@@ -29,7 +30,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     app = create_service_app(__name__, "identity", config,
                              blueprints=(discovery.bp, oauth.bp, signin.bp, sso.bp, internal_api.bp,
                                          scim.bp,  # SCIM 2.0 at /scim/v2 (scim.py)
-                                         account_search.bp, authorizations_api.bp))
+                                         account_search.bp, authorizations_api.bp, charter_api.bp))
     cfg = app.config["ARCHIPEL"]
     if cfg.dev_mode:
         os.environ.setdefault("AUTHLIB_INSECURE_TRANSPORT", "1")

@@ -32,7 +32,7 @@ from services.identity.directory_profile import claims_of
 from services.identity.models import Account
 
 log = logging.getLogger(__name__)
-KNOWN_ROLES = ("node_admin", "moderator", "community_creator")
+KNOWN_ROLES = ("node_admin", "moderator", "community_creator", "auditor")  # auditor: gateway/audit_api.py
 # RFC 8176 §2 methods that say a second factor was used: a one-time password, or
 # "multiple-factor authentication" as such.
 SECOND_FACTOR = {"otp", "mfa"}

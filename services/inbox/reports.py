@@ -220,7 +220,7 @@ def _warn(config: Config, username: str, target: str, record: ModerationAction) 
 def _tell_reporter(config: Config, internal: InternalClient, report: Report, *, acted: bool) -> None:
     if report.reporter_username:
         _notify(config, report.reporter_username, REPORT_RESOLVED, actor=report.target,
-                activity_id=f"{report.uri}#resolved", extra={"report": as_dict(report)})
+                activity_id=f"{report.uri}#resolved", extra={"report": {**as_dict(report), "acted": acted}})
         return
     registry = load_registry(config)
     if not registry.is_instance_actor(report.reporter):
@@ -245,7 +245,7 @@ def outcome_received(config: Config, *, flag_id: str, sender: str, acted: bool) 
         set__updated_at=at)
     report.reload()
     _notify(config, report.reporter_username, REPORT_RESOLVED, actor=report.target,
-            activity_id=f"{report.uri}#resolved", extra={"report": as_dict(report)})
+            activity_id=f"{report.uri}#resolved", extra={"report": {**as_dict(report), "acted": acted}})
     return True
 
 

@@ -1,5 +1,5 @@
 """The node administrators' pages (``/web/admin``): a landing page listing the
-administration pages (held posts today; reports and metrics join its list), and the posts
+administration pages (held posts, reports: services/web/mod_queue.py), and the posts
 the data-loss prevention guard held (``/api/archipel/held``, the outbox's), each released
 or rejected after a confirmation page (no JavaScript needed).
 
@@ -15,10 +15,10 @@ from flask_babel import format_number
 from flask_babel import gettext as _
 
 from fedkit.protocol.vocab import PUBLIC
-from services.web import audiences
+from services.web import audiences, settings_cache
 from services.web.api_client import ApiError
 from services.web.context import API_ID, api, api_failure, render, signed_in
-from services.web.sessions import csrf_ok
+from services.web.sessions import csrf_ok, current_viewer
 
 bp = Blueprint("admin", __name__)
 
@@ -51,11 +51,18 @@ def addressee_words(uri: str, author: str) -> str:
 @bp.get("/web/admin")
 @signed_in
 def landing():
+    """The pages this user may use: held posts (administrators), reports (moderators)."""
     try:
-        waiting = len(_held_list())
+        body = api().get(HELD).body
+        reports = settings_cache.moderates(current_viewer(), api(), fresh=True) in ("node", "community")
     except ApiError as exc:
         return api_failure(exc)
-    return render("admin_landing.html", waiting=waiting, waiting_shown=format_number(waiting))
+    reviewer = isinstance(body, dict) and body.get("reviewer") is True
+    if not reviewer and not reports:
+        abort(404)
+    waiting = len([h for h in body.get("items", []) if isinstance(h, dict)]) if reviewer else 0
+    return render("admin_landing.html", reviewer=reviewer, reports=reports, waiting=waiting,
+                  waiting_shown=format_number(waiting))
 
 
 @bp.get("/web/admin/held")

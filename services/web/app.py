@@ -24,16 +24,23 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 def create_app(config: Config | dict | None = None) -> Flask:
     from services.web import attachments, edits, pages, people, poll_form, polls, posts, signin
     from services.web.admin_pages import bp as admin_bp
+    from services.web.audit_pages import bp as audit_bp
+    from services.web.charter_pages import bp as charter_bp
     from services.web.comm_actions import bp as comm_actions_bp
     from services.web.comm_pages import bp as comm_pages_bp
     from services.web.errors import install_error_handlers
     from services.web.i18n import init_i18n
     from services.web.manage import bp as manage_bp
+    from services.web.mod_queue import bp as mod_queue_bp
+    from services.web.mod_report import bp as mod_report_bp
+    from services.web.people_requests import bp as people_requests_bp
     from services.web.settings_pages import bp as settings_bp
+    from services.web.settings_skills import bp as settings_skills_bp
     from services.web.tags import bp as tags_bp
 
     blueprints = (signin.bp, pages.bp, edits.bp, posts.bp, people.bp, polls.bp, manage_bp, settings_bp,
-                  admin_bp, comm_actions_bp, comm_pages_bp, tags_bp)
+                  admin_bp, comm_actions_bp, comm_pages_bp, tags_bp, mod_report_bp, mod_queue_bp, settings_skills_bp,
+                  charter_bp, audit_bp, people_requests_bp)
     app = create_service_app(__name__, "web", config, blueprints=blueprints, static_url_path="/web/static")
     app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 3600
     init_i18n(app)

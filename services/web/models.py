@@ -19,6 +19,7 @@ class WebClient(me.Document):
     client_id = me.StringField(required=True)
     client_secret = me.StringField(required=True)
     first_party = me.BooleanField(default=False)  # the node marked it (no consent screen)
+    scopes = me.StringField(default="read write follow")  # as registered
 
 
 class WebSignIn(me.Document):
@@ -50,3 +51,5 @@ class WebAppSession(me.Document):
     language = me.StringField(default="")  # "": the browser's
     audience = me.StringField(default="")  # "": the web app's default
     admin = me.BooleanField(default=False)
+    moderates = me.StringField(default="")  # "": not asked yet; "node", "community" or "no" (settings_cache.py)
+    auditor = me.BooleanField(default=False)  # the header's "Audit trail" link

@@ -20,7 +20,9 @@ from services.web.api_client import ApiClient
 from services.web.models import WebClient
 
 log = logging.getLogger(__name__)
-SCOPES = "read write follow"
+# The moderators' pages use Mastodon's admin API: the scopes are asked of everyone, the API
+# decides what each may do with them (services/api/admin_reports.py).
+SCOPES = "read write follow admin:read:reports admin:write:reports admin:write:accounts"
 CLIENT_NAME = "Archipel web"
 
 
@@ -43,12 +45,15 @@ def client() -> WebClient:
     then marked first-party by the node (below)."""
     uri = redirect_uri()
     found = WebClient.objects(redirect_uri=uri).first()
+    if found is not None and found.scopes != SCOPES:  # registered for fewer scopes: register anew
+        found.delete()
+        found = None
     if found is None:
         app = ApiClient(api_base()).post("/api/v1/apps", {
             "client_name": CLIENT_NAME, "redirect_uris": uri, "scopes": SCOPES, "website": _config().base_url}).body
         try:
             found = WebClient(redirect_uri=uri, client_id=app["client_id"],
-                              client_secret=app["client_secret"]).save(force_insert=True)
+                              client_secret=app["client_secret"], scopes=SCOPES).save(force_insert=True)
         except me.NotUniqueError:
             found = WebClient.objects(redirect_uri=uri).get()
     if not found.first_party:

@@ -20,6 +20,7 @@ from services.web.context import (
     unread_count,
 )
 from services.web.hashtag_links import week_uses
+from services.web.people_support import pending_count
 from services.web.sessions import current_viewer
 
 bp = Blueprint("pages", __name__)
@@ -85,7 +86,8 @@ def notifications():
         except ApiError as exc:
             if exc.status == 401:
                 return api_failure(exc)
-    return render("notifications.html", notifications=items, older=older_link(answer), unread="")
+    return render("notifications.html", notifications=items, older=older_link(answer), unread="",
+                  follow_requests=pending_count())
 
 
 @bp.get("/web/fragments/unread")

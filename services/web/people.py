@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, abort, redirect, request
 
+from services.web import people_support
 from services.web.api_client import ApiError
 from services.web.context import API_ID, PAGE, api, api_failure, older_link, render, signed_in
 from services.web.sessions import csrf_ok, current_viewer
@@ -27,8 +28,10 @@ def profile(acct: str):
                                         .body or [{}])[0]
     except ApiError as exc:
         return api_failure(exc)
+    shown = people_support.own_profile(account.get("fields")) if mine else people_support.from_fields(
+        account.get("fields"))
     return render("profile.html", account=account, statuses=answer.body, older=older_link(answer), mine=mine,
-                  relationship=relationship)
+                  relationship=relationship, shown=shown, communities=people_support.communities_of(account))
 
 
 @bp.post("/web/@<path:acct>/<any(follow, unfollow):action>")

@@ -1,7 +1,8 @@
 """The user's settings, all through the node's public APIs with their own token:
 
 - profile: what the company directory does not own (the profile text, the profile fields,
-  whether to approve followers), ``PATCH /api/v1/accounts/update_credentials``; the name
+  whether to approve followers), ``PATCH /api/v1/accounts/update_credentials``, and the
+  declared skills, interests, languages and projects (profile_parts.py, settings_skills.py); the name
   and what else the directory holds are shown, not edited (the API refuses them with 422,
   whose message is shown);
 - preferences: the interface's language and the composer's default audience, kept as the
@@ -17,7 +18,7 @@ from __future__ import annotations
 import requests
 from flask import Blueprint, Response, abort, make_response, redirect, request, stream_with_context
 
-from services.web import audiences, settings_cache
+from services.web import audiences, profile_parts, settings_cache
 from services.web.api_client import ApiError
 from services.web.context import api, api_failure, config, instance, render, signed_in
 from services.web.i18n import LANGUAGES
@@ -65,6 +66,8 @@ def _profile_page(account: dict, code: int = 200, **values):
     values.setdefault("note", source.get("note") or "")
     values.setdefault("fields", fields)
     values.setdefault("locked", bool(account.get("locked")))
+    for name, value in profile_parts.template_values(profile_parts.archipel_profile()).items():
+        values.setdefault(name, value)  # skills, interests… (profile_parts.py)
     return render("settings_profile.html", code, account=account, section="profile",
                   notice=request.args.get("notice"), **values)
 
