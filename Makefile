@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.recovery
 	$(BIN)/python -m bench.footprint
+	$(BIN)/python -m bench.search
 
 reset:
 	rm -rf var/demo

@@ -4,7 +4,7 @@
 the same WSGI process (``fedkit.runtime.inproc``: the service contracts are unchanged — same
 paths, headers and internal secret — only the socket is gone), and ``python -m
 deploy.compact_node`` is one worker process running the inbox, delivery and communities
-workers' tasks and sweeps, and the streaming server in a thread. The scaled-out layout
+workers' tasks and sweeps, and the streaming server and the search indexer in threads. The scaled-out layout
 (one process per service, several workers) runs exactly the same code; the launcher picks either (``ARCHIPEL_LAYOUT``).
 """
 
@@ -18,7 +18,7 @@ from flask import Flask
 from fedkit.runtime import inproc
 from fedkit.runtime.config import Config, load_config
 
-SERVICES = ("identity", "inbox", "outbox", "communities", "api", "web")
+SERVICES = ("identity", "inbox", "outbox", "communities", "api", "web", "search")
 WORKER_THREADS = 8
 
 
@@ -38,11 +38,13 @@ def mount_services(config: Config) -> Config:
     from services.identity.app import create_app as identity_app
     from services.inbox.app import create_app as inbox_app
     from services.outbox.app import create_app as outbox_app
+    from services.search.app import create_app as search_app
     from services.web.app import create_app as web_app
 
     cfg = in_process_config(config)
     for name, factory in (("identity", identity_app), ("inbox", inbox_app), ("outbox", outbox_app),
-                          ("communities", communities_app), ("api", api_app), ("web", web_app)):
+                          ("communities", communities_app), ("api", api_app), ("web", web_app),
+                          ("search", search_app)):
         inproc.mount(in_process_url(name), factory(cfg))
     return cfg
 
@@ -84,10 +86,12 @@ def main() -> None:
 def build_with_streaming(config: Config, broker):
     """The worker process's tasks, and the streaming server in a thread beside them (its
     calls to identity and the api stay in this process, as the workers' do)."""
+    from services.search.worker import start_in_thread as start_indexer
     from services.streaming.server import start_in_thread
 
     sweep = build_workers(config, broker)
     start_in_thread(in_process_config(config))  # build_workers mounted them
+    start_indexer(config)  # the node's one index writer
     return sweep
 
 

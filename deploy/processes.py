@@ -25,9 +25,11 @@ from deploy.supervision import (
     wait_for_ports_free,
 )
 
-SERVICES = ("identity", "inbox", "outbox", "communities", "api", "web")
+SERVICES = ("identity", "inbox", "outbox", "communities", "api", "web", "search")
 WORKERS = {"inbox-worker": "services.inbox.worker", "delivery-worker": "services.outbox.worker",
-           "communities-worker": "services.communities.worker"}
+           "communities-worker": "services.communities.worker",
+           # one per node: tantivy allows one writer per index (services/search/indexer.py)
+           "search-indexer": "services.search.worker"}
 # The streaming server (WebSocket, its own port: the WSGI gateway cannot carry it); in the
 # compact layout a thread of the worker process.
 STREAMING = "streaming"
@@ -140,6 +142,7 @@ class Node:
             "ARCHIPEL_STREAMING_PORT": str(spec.internal_ports[STREAMING]),
             "ARCHIPEL_STREAMING_URL": f"ws://127.0.0.1:{spec.internal_ports[STREAMING]}",
             "ARCHIPEL_MEDIA_DIR": str(infra.data_dir / "media" / spec.name),  # uploaded files
+            "ARCHIPEL_SEARCH_DIR": str(infra.data_dir / "search" / spec.name),  # the full-text index
         })
         for service in SERVICES:
             self.env[f"ARCHIPEL_{service.upper()}_URL"] = f"http://127.0.0.1:{spec.internal_ports[service]}"

@@ -87,7 +87,15 @@ class InProcessNode:
         Account(username=username, issuer="local", subject=username, locked=locked).save(force_insert=True)
         actor = self.actor(username)
         keystore.store_key(actor, key_id_for(actor), *self._local_keypair)
+        self.reindex_person(username)
         return actor
+
+    def reindex_person(self, username: str) -> None:
+        """The account in the search index as it is now (a test that wrote it directly)."""
+        from services.identity.people_index import indexed
+
+        indexed(self.config, username)
+        self.index()
 
     def remote_actor(self, actor_id: str, *, actor_type: str = "Person", inbox: str | None = None,
                      shared_inbox: str | None = None, followers: str | None = None) -> RemoteActor:
@@ -123,7 +131,16 @@ class InProcessNode:
         Membership(community=slug, actor=owner, role="owner", state="member").save()
         for member in members:
             Membership(community=slug, actor=member, state="member").save()
+        self.reindex_community(slug)  # as the communities service does
         return actor
+
+    def reindex_community(self, slug: str) -> None:
+        """The community in the search index as it is now (a test that wrote it directly)."""
+        from services.communities.models import Community
+        from services.communities.search_index import indexed
+
+        indexed(Community.objects(slug=slug).get(), self.config)
+        self.index()
 
     def follows(self, follower: str, followee: str, state: str = "accepted") -> None:
         """A follow relation as the inbox records it once accepted (its counters kept)."""
@@ -166,9 +183,16 @@ class InProcessNode:
     def run(self, rounds: int = 20) -> None:
         """Run the inbox and fan-out workers' functions until nothing is left to do."""
         for _ in range(rounds):
-            if not (self._drain_intake() + self._apply_inbound() + self._fan_out()):
+            if not (self._drain_intake() + self._apply_inbound() + self._fan_out() + self.index()):
                 return
         raise AssertionError(f"the workers still had work after {rounds} rounds")
+
+    def index(self) -> int:
+        """The search indexer: apply what the index stream holds (services/search/indexer.py)."""
+        from services.search import indexer
+
+        broker = self.services["inbox"].extensions["archipel_broker"]
+        return indexer.drain(broker.client, indexer.shared(self.config))
 
     def _drain_intake(self) -> int:
         from services.inbox import intake
@@ -255,7 +279,8 @@ def _node_apps(infra, session_db, tmp_path_factory):
                             redis_url=infra.redis_url, queue_prefix=session_db, internal_secret=SECRET,
                             secret_key="in-process-secret-key", dev_mode=True, group_registry=str(registry),
                             rate_limit_user=0, rate_limit_address=0, rate_limit_remote=0, rate_limit_member=0,
-                            media_dir=str(tmp_path_factory.mktemp("media")))
+                            media_dir=str(tmp_path_factory.mktemp("media")),
+                            search_dir=str(tmp_path_factory.mktemp("search")))
             gateway = create_app(config)
             built[base_url] = gateway, {name: inproc.app_for(in_process_url(name)) for name in SERVICES}
         return built[base_url]

@@ -23,6 +23,8 @@ RELAYS = "/internal/communities/<slug>/relays"  # GET ?limit=&max_id=&since_id=&
 MEMBERS = "/internal/communities/<slug>/members"  # GET ?limit=&max_id=&since_id=&min_id=: its members
 # POST {actor}: a node moderator's exclusion after a report (the client API checked the role)
 BAN = "/internal/communities/<slug>/ban"
+# GET ?actor=: {"communities": [ids]} of this node's communities the actor belongs to (member or invited)
+MEMBER_OF = "/internal/member-of"
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,10 @@ class CommunitiesClient:
             return Admission(admits=False)
         data = resp.json()
         return Admission(admits=bool(data.get("admits")), actor_document=bool(data.get("actor_document")))
+
+    def member_of(self, actor: str) -> list[str]:
+        """Ids of this node's communities ``actor`` belongs to (the search's audiences)."""
+        return list(self.transport.get_json(SERVICE, MEMBER_OF, params={"actor": actor})["communities"])
 
     def webfinger(self, name: str, actor: str, kind: str) -> dict | None:
         """``{"actor", "slug"}`` of the community named ``name`` if this viewer may see it."""

@@ -21,7 +21,6 @@ STATS = "/internal/stats"  # GET: counts for NodeInfo; ?author=: one local actor
 REMOTE_ACTOR = "/internal/actors"  # GET ?id=: a remote actor's document, cached or fetched
 KNOWN_ACTOR = "/internal/actors/known"  # GET ?username=&host=: a remote actor already cached
 ACTORS_SEARCH = "/internal/actors/search"  # GET ?q=&limit=: known remote actors a query names
-LOCAL_MATCHING = "/internal/objects/matching"  # GET ?q=&limit=: ids of local posts whose text matches
 ACTOR_RESOLVE = "/internal/actors/resolve"  # GET ?acct=user@host (WebFinger) or ?url=: the actor fetched
 # For the client API (services/api), each read as the requester (fedkit.contracts.as_reader):
 PUBLISH = "/internal/users/<username>/publish"  # POST: what a C2S POST to the user's outbox does
@@ -99,11 +98,6 @@ class OutboxClient:
             return None
         resp.raise_for_status()
         return resp.json()
-
-    def local_matching(self, query: str, *, limit: int) -> list[str]:
-        """Ids of this node's posts (not deleted) whose text matches ``query``, newest first
-        (fedkit/protocol/text_match.py); who may see them is the caller's to decide."""
-        return list(self.transport.get_json(SERVICE, LOCAL_MATCHING, params={"q": query, "limit": limit})["ids"])
 
     def search_actors(self, query: str, *, limit: int = 40) -> list[dict]:
         """Documents of the known remote actors ``query`` names (username, address or

@@ -63,6 +63,7 @@ class Config:
     streaming_url: str = ""
     streaming_recheck_seconds: float = 15.0
     web_url: str = "http://127.0.0.1:9106"
+    search_url: str = "http://127.0.0.1:9107"
     # Where the web app (services/web) calls the node's public API, as any app does; empty:
     # the public base URL. Set it to the gateway's internal address behind a TLS proxy.
     web_api_url: str = ""
@@ -154,6 +155,8 @@ class Config:
     # Media (services/api/media*.py): where uploaded files are kept (empty: var/media/<node>),
     # the largest upload, and how long a media URL's capability lasts.
     media_dir: str = ""
+    # Full-text search (services/search): the tantivy index folder (empty: var/search/<node>)
+    search_dir: str = ""
     media_max_bytes: int = 16 * 1024 * 1024
     media_url_seconds: int = 6 * 3600
     # This node's additions to the group's usage charter (a Markdown file; none when empty).
@@ -183,6 +186,7 @@ class Config:
             streaming_recheck_seconds=float(env_str("ARCHIPEL_STREAMING_RECHECK_SECONDS",
                                                     str(cls.streaming_recheck_seconds))),
             web_url=env_str("ARCHIPEL_WEB_URL", cls.web_url),
+            search_url=env_str("ARCHIPEL_SEARCH_URL", cls.search_url),
             web_api_url=env_str("ARCHIPEL_WEB_API_URL", "").rstrip("/"),
             dev_mode=env_bool("ARCHIPEL_DEV_MODE", False),
             fetch_allowlist=env_list("ARCHIPEL_FETCH_ALLOWLIST"),
@@ -242,6 +246,7 @@ class Config:
             contact_email=env_str("ARCHIPEL_CONTACT_EMAIL", ""),
             api_public_means=env_str("ARCHIPEL_API_PUBLIC_MEANS", ""),
             media_dir=env_str("ARCHIPEL_MEDIA_DIR", ""),
+            search_dir=env_str("ARCHIPEL_SEARCH_DIR", ""),
             media_max_bytes=int(env_str("ARCHIPEL_MEDIA_MAX_BYTES", str(cls.media_max_bytes))),
             media_url_seconds=int(env_str("ARCHIPEL_MEDIA_URL_SECONDS", str(cls.media_url_seconds))),
             charter_additions=env_str("ARCHIPEL_CHARTER_ADDITIONS", ""),
@@ -281,6 +286,10 @@ class Config:
     @property
     def media_root(self) -> str:
         return self.media_dir or os.path.join("var", "media", self.node_name)
+
+    @property
+    def search_root(self) -> str:
+        return self.search_dir or os.path.join("var", "search", self.node_name)
 
     @property
     def host(self) -> str:

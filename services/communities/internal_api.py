@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
 from fedkit.contracts import communities as contract
+from fedkit.contracts import search
 from fedkit.protocol.jsonbody import request_json
 from fedkit.protocol.local_ids import local_community
 from fedkit.runtime.internal import internal_client
 from fedkit.runtime.responses import error
+from services.communities import search_index
 from services.communities.access import (
     can_fetch_actor_document,
     can_see,
@@ -63,6 +65,11 @@ def admits():
                    actor_document=can_fetch_actor_document(community, viewer))
 
 
+@bp.get(contract.MEMBER_OF)
+def member_of():
+    return jsonify(communities=search_index.communities_of(request.args.get("actor", "")))
+
+
 @bp.get(contract.WEBFINGER)
 def webfinger():
     """The community behind acct:<slug>@host, if this viewer may see it."""
@@ -71,3 +78,14 @@ def webfinger():
     if community is None or not can_see(community, viewer):
         return error(404, "not_found", "no such community")
     return jsonify(actor=community.actor_id, slug=community.slug)
+
+
+@bp.post(search.REPLAY)
+def search_replay():
+    """Queue the index events of a page of the communities (fedkit/contracts/search.py: a rebuild)."""
+    config = current_app.config["ARCHIPEL"]
+    asked = request_json(required=False)
+    after = asked.get("after") if isinstance(asked.get("after"), str) else None
+    limit = asked.get("limit") if isinstance(asked.get("limit"), int) and 0 < asked["limit"] <= 1000 else 500
+    answer = search.replay_page(config, Community.objects(), "slug", lambda row: search_index.event_of(row, config), after=after, limit=limit)
+    return jsonify(answer) if answer is not None else error(503, "unavailable", "the index stream did not answer")

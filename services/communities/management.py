@@ -18,6 +18,7 @@ from fedkit.rules.policy import VISIBILITIES
 from fedkit.runtime import keystore
 from fedkit.runtime.internal import internal_client, require_user
 from fedkit.runtime.responses import error
+from services.communities import search_index
 from services.communities.access import acting_as, config, target_actor
 from services.communities.converter import group_json, listing_json
 from services.communities.federation import remove_post
@@ -102,6 +103,7 @@ def create():
                           visibility=visibility, posting=posting, owner=owner, admits_partners=admits_partners)
     community.save(force_insert=True)
     MEMBERSHIP.create(MEMBER, community=slug, actor=owner, role=OWNER)
+    search_index.indexed(community, cfg)
     resp = jsonify(listing_json(community, cfg, 1, MEMBER, OWNER))
     resp.status_code = 201
     resp.headers["Location"] = actor
@@ -146,6 +148,7 @@ def update_settings(slug: str):
             return error(409, "members_elsewhere", f"a node community stays on its node: first remove the "
                                                    f"{len(outside)} members, requests or invitations of other nodes")
     community.save()
+    search_index.indexed(community, cfg)
     key = keystore.ActorKey.objects(actor_id=community.actor_id).first()
     document = {k: v for k, v in group_json(community, key.public_pem, cfg).items() if k != "@context"}
     send_as_group(community, {"type": UPDATE, "object": document, "to": [f"{community.actor_id}/followers"]},

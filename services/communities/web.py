@@ -19,6 +19,7 @@ from fedkit.rules.ssrf import UnsafeURL
 from fedkit.runtime import keystore
 from fedkit.runtime.http import read_capped, signed_get
 from fedkit.runtime.responses import activity_json, error
+from services.communities import search_index
 from services.communities.access import (
     can_fetch_actor_document,
     can_see,
@@ -45,29 +46,30 @@ def not_found():
     return error(404, "not_found", "no such community")
 
 
-def _matches(community: Community, tag: str, purpose: str, query: str) -> bool:
+def _matches(community: Community, tag: str, purpose: str, query: str, found: set[str] | None) -> bool:
     if tag and tag.lower().lstrip("#") not in [t.lower() for t in community.tags]:
         return False
     if purpose and community.purpose != purpose:
         return False
-    if query:
-        text = " ".join([community.slug, community.name, community.description, *community.tags]).lower()
-        return all(word in text for word in query.lower().split())
-    return True
+    # its handle names it at once (the web app looks a community up so, right after creating
+    # it: before the indexer has applied it)
+    return found is None or community.actor_id in found or community.slug == query.strip().lower()
 
 
 def visible_listing(tag: str = "", purpose: str = "", query: str = "", member: str = "") -> list[dict]:
-    """This node's communities the requester may see, filtered (search is ``query``;
-    ``member``: only those the actor of that id is a member of — whoever may see a
-    community may read its members, so this reveals nothing more)."""
+    """This node's communities the requester may see, filtered (search is ``query``: its
+    words, found by the node's search index, search_index.py; ``member``: only those the
+    actor of that id is a member of — whoever may see a community may read its members, so
+    this reveals nothing more)."""
     viewer, cfg = current_viewer(), config()
     mine = {m.community: m for m in Membership.objects(actor=viewer.actor)} if viewer.actor else {}
+    found = search_index.matching(query, viewer, cfg, limit=MAX_LISTING) if query.strip() else None
     items = []
     communities = Community.objects
     if member:
         communities = communities.filter(slug__in=Membership.objects(actor=member, state=MEMBER).distinct("community"))
     for community in communities.order_by("-last_activity_at").limit(MAX_LISTING):
-        if not can_see(community, viewer) or not _matches(community, tag, purpose, query):
+        if not can_see(community, viewer) or not _matches(community, tag, purpose, query, found):
             continue
         membership = mine.get(community.slug)
         members = Membership.objects(community=community.slug, state=MEMBER).count()

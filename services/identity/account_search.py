@@ -1,40 +1,26 @@
 """Finding this node's people for the client API's account search (services/api/search.py):
 open accounts whose username, display name or profile fields (a skill, a site) a query names.
 
-Matching is ``matches`` alone (a prefix of the username or of a word of the display name
-or of a field's value, any case) over the accounts in Python: the username is the indexed ``_id``, on which
-SecantusDB answers no regex (DESIGN.md, known gaps). The directory's search engine
-replaces it later.
+The words are found by the node's full-text index (services/search, through its contract:
+every word, the last one also as the beginning of a longer word, case and accents folded);
+identity then keeps the accounts still open (belt and braces: a closed account is also
+removed from the index, people_index.py).
 """
 
 from __future__ import annotations
 
-import html
-import re
-
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
 from fedkit.contracts import identity as contract
+from fedkit.contracts.search import SearchClient
+from fedkit.protocol.local_ids import local_username
+from fedkit.runtime.internal import internal_client
 from fedkit.runtime.responses import error
 from services.identity.models import Account
 
 bp = Blueprint("identity_account_search", __name__)
 
-SCAN_LIMIT = 20000
 MAX_QUERY = 100
-
-
-def _words(account: Account) -> list[str]:
-    """The words a person is found by besides their username: their name, and what their
-    profile fields say (skills, site…: the directory's "find an expert")."""
-    text = " ".join([account.display_name or "", *(account.skills or []), *(account.interests or []),
-                     *(account.projects or [])] + [html.unescape(str(f.get("value", "")))
-                                                   for f in account.profile_fields or [] if isinstance(f, dict)])
-    return re.findall(r"\w[\w.-]*", text.lower())
-
-
-def matches(query: str, account: Account) -> bool:
-    return account.username.startswith(query) or any(w.startswith(query) for w in _words(account))
 
 
 @bp.get(contract.ACCOUNTS_SEARCH)
@@ -48,8 +34,9 @@ def search():
         return error(400, "invalid_request", "limit must be a number")
     if not query:
         return jsonify(items=[])
-    rows = Account.objects(suspended__ne=True, scim_deleted__ne=True).only(
-        "username", "display_name", "profile_fields", "skills", "interests", "projects")
-    found = sorted((a.username for a in rows.limit(SCAN_LIMIT) if matches(query, a)),
+    base = current_app.config["ARCHIPEL"].base_url
+    named = [local_username(a, base) for a in SearchClient(internal_client()).people(query, limit=limit * 2)]
+    rows = Account.objects(username__in=[n for n in named if n], suspended__ne=True, scim_deleted__ne=True)
+    found = sorted((a.username for a in rows.only("username")),
                    key=lambda name: (name != query, not name.startswith(query), name))
     return jsonify(items=found[:limit])

@@ -6,6 +6,7 @@ from fedkit.protocol.keys import generate_rsa_keypair
 from fedkit.protocol.vocab import instance_actor_id, key_id_for, local_actor_id
 from fedkit.runtime import keystore
 from fedkit.runtime.config import Config
+from services.identity import people_index
 from services.identity.models import Account
 
 LOCAL_ISSUER = "local"  # accounts created on the node itself, not by the group IdP
@@ -32,4 +33,5 @@ def create_account(config: Config, username: str, *, display_name: str = "", pas
     private_pem, public_pem = generate_rsa_keypair()
     keystore.store_key(actor, key_id_for(actor), private_pem, public_pem)
     account.save(force_insert=True)
+    people_index.indexed(config, username)
     return account

@@ -6,8 +6,10 @@ import mongoengine as me
 from flask import Blueprint, current_app, jsonify
 
 from fedkit.contracts import identity as contract
+from fedkit.contracts import search
 from fedkit.protocol.jsonbody import request_json, string_value
-from services.identity import profile_edits
+from fedkit.runtime.responses import error
+from services.identity import people_index, profile_edits
 from services.identity.accounts import LOCAL_ISSUER, create_account
 from services.identity.credentials import digest
 from services.identity.models import Account, OAuthClient, OAuthToken
@@ -46,6 +48,7 @@ def update_profile(username: str):
     if changes:
         account.update(**{f"set__{key}": value for key, value in changes.items()})
         account.reload()
+        people_index.indexed(current_app.config["ARCHIPEL"], username)
     return jsonify(account_json(account))
 
 
@@ -116,3 +119,14 @@ def change_account(username: str, change: str):
     except lifecycle.AnnounceError:
         announced = False
     return jsonify({**account_json(account), "announced": announced})
+
+
+@bp.post(search.REPLAY)
+def search_replay():
+    """Queue the index events of a page of the open accounts (fedkit/contracts/search.py: a rebuild)."""
+    config = current_app.config["ARCHIPEL"]
+    asked = request_json(required=False)
+    after = asked.get("after") if isinstance(asked.get("after"), str) else None
+    limit = asked.get("limit") if isinstance(asked.get("limit"), int) and 0 < asked["limit"] <= 1000 else 500
+    answer = search.replay_page(config, Account.objects(suspended__ne=True, scim_deleted__ne=True), "username", lambda row: people_index.event_of(row, config), after=after, limit=limit)
+    return jsonify(answer) if answer is not None else error(503, "unavailable", "the index stream did not answer")

@@ -51,6 +51,7 @@ from fedkit.runtime import clock, keystore
 from fedkit.runtime.config import Config
 from fedkit.runtime.db import Document
 from fedkit.runtime.internal import InternalClient
+from services.identity import people_index
 from services.identity.converter import person_json
 from services.identity.models import Account, OAuthCode, OAuthToken
 
@@ -100,6 +101,7 @@ def _apply(config: Config, account: Account, *, suspend: bool, by: str,
     changed = bool(Account.objects(username=account.username, suspended=not suspend).update_one(**updates))
     revoked = _revoke_access(account.username) if suspend else 0
     account.reload()
+    people_index.indexed(config, account.username)  # a closed account is found by nobody
     record = None
     if changed:
         record = AccountChange(at=now, username=account.username, by=by, tokens_revoked=revoked,

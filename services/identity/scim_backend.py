@@ -51,7 +51,7 @@ from scim2_server.storage import ScimStorage, SearchPage
 from fedkit.rules.registry import load_registry
 from fedkit.runtime import clock
 from fedkit.runtime.config import Config
-from services.identity import scim_audit
+from services.identity import people_index, scim_audit
 from services.identity.accounts import LOCAL_ISSUER, create_account
 from services.identity.models import Account
 
@@ -329,6 +329,7 @@ class AccountStorage(ScimStorage):
         # active absent (a PUT that leaves it out) keeps the account's status.
         if resource.active is not None:
             self._set_status(account.reload(), active=resource.active)
+        people_index.indexed(self.config, account.username)
         return self.to_resource(self._account(account.username))
 
     def delete(self, resource_type: ResourceType, resource_id: str, *,
@@ -341,6 +342,7 @@ class AccountStorage(ScimStorage):
         self._set_status(account, active=False, record=False)
         self._listed().filter(username=account.username).update_one(
             set__scim_deleted=True, set__scim_modified_at=clock.now())
+        people_index.indexed(self.config, account.username)
         scim_audit.record(scim_audit.DELETE, account.username, client_address=_client_address())
 
     def settle(self, resource_id: str) -> None:

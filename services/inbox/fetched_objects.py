@@ -22,6 +22,7 @@ from fedkit.protocol.vocab import ARTICLE, NOTE, PAGE, QUESTION, id_of, local_ac
 from fedkit.rules.federation_policy import admit_object
 from fedkit.rules.policy import viewer_of
 from fedkit.runtime.responses import error
+from services.inbox import search_events
 from services.inbox.models import ReceivedObject
 from services.inbox.objects import attributed_to, same_origin, store_object
 from services.inbox.reading import viewer_may_see, without_hidden
@@ -81,7 +82,10 @@ def resolve():
         admitted = admit_object(fetched, config) if fetched else None
         if admitted is None:
             return _not_found("not a post of that origin, or its server is refused")
-        found = _held(id_of(admitted)) or store_object(admitted)
+        found = _held(id_of(admitted))
+        if found is None:
+            found = store_object(admitted)
+            search_events.indexed([found], config)  # found by its words from now on
     if found.deleted or not viewer_may_see(found.raw, viewer):
         return _not_found("no such post")
     return jsonify(without_hidden(found.raw))

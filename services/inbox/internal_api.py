@@ -7,10 +7,12 @@ from bson.errors import InvalidId
 from flask import Blueprint, current_app, jsonify, request
 
 from fedkit.contracts import inbox as contract
+from fedkit.contracts import search
 from fedkit.protocol.jsonbody import request_json
 from fedkit.protocol.local_ids import local_community
 from fedkit.protocol.vocab import ANNOUNCE, INVITE, LIKE, DocumentError, id_of, local_actor_id
 from fedkit.runtime.responses import error
+from services.inbox import search_events
 from services.inbox.follow_counts import counts_of
 from services.inbox.local_posts import routed
 from services.inbox.models import (
@@ -19,6 +21,7 @@ from services.inbox.models import (
     FollowRelation,
     InboundActivity,
     Interaction,
+    ReceivedObject,
 )
 from services.inbox.storing import accept_activity
 
@@ -184,3 +187,14 @@ def interaction_actors():
     query = Interaction.objects(object_id=request.args.get("id", ""), kind=kind)
     rows = _newest_first(query, limit, max_id, since_id, min_id)
     return jsonify(items=[{"actor": r.actor, "cursor": str(r.id)} for r in rows])
+
+
+@bp.post(search.REPLAY)
+def search_replay():
+    """Queue the index events of a page of the received posts (fedkit/contracts/search.py: a rebuild)."""
+    config = current_app.config["ARCHIPEL"]
+    asked = request_json(required=False)
+    after = asked.get("after") if isinstance(asked.get("after"), str) else None
+    limit = asked.get("limit") if isinstance(asked.get("limit"), int) and 0 < asked["limit"] <= 1000 else 500
+    answer = search.replay_page(config, ReceivedObject.objects(deleted=False), "object_id", lambda row: search_events.event_of(row, config), after=after, limit=limit)
+    return jsonify(answer) if answer is not None else error(503, "unavailable", "the index stream did not answer")

@@ -11,7 +11,7 @@ from fedkit.rules.audience import AudiencePlan
 from fedkit.rules.community_facts import community_slugs_named
 from fedkit.runtime.config import Config
 from fedkit.runtime.internal import InternalClient
-from services.inbox import stream_events
+from services.inbox import search_events, stream_events
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handler_for
 from services.inbox.local_posts import with_local_objects
@@ -51,6 +51,8 @@ def _apply(claimed, activity_id: str, config: Config, internal: InternalClient) 
             # (a failure retries the whole activity; both sides are idempotent).
             CommunitiesClient(internal).deliver(_whole(claimed, config, internal), list(claimed.also_to or ()))
             result = PROCESSED
+        if result == PROCESSED:  # before the activity is finished: a crash here applies it again
+            search_events.applied(doc, config)
     except Exception as exc:
         log.exception("handler for %s %s failed", doc.type, activity_id)
         backoff = dt.timedelta(seconds=5 * 2 ** claimed.attempts)

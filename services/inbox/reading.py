@@ -45,7 +45,8 @@ def _memo(name: str) -> dict:
     return g.setdefault(name, {}) if has_app_context() else {}
 
 
-def _followers_collection(author: str) -> str | None:
+def followers_collection_of(author: str) -> str | None:
+    """The name of an author's followers collection (a remote one's from its actor document)."""
     if is_local(author, _config().base_url):
         return author + "/followers"
     memo = _memo("followers_collections")
@@ -134,7 +135,7 @@ def viewer_may_see(obj: dict, viewer: Viewer) -> bool:
     if author:
         # The policy knows followers collections as ``<author>/followers``; a remote
         # author's may be named otherwise (its actor document says which).
-        followers = _followers_collection(author)
+        followers = followers_collection_of(author)
         if followers and followers in addressees and author + "/followers" not in addressees:
             addressees.append(author + "/followers")
 

@@ -2,30 +2,27 @@
 text (status search), among every post this node holds — received, and its own users'
 delivered locally — and only those the requester may see (reading.py asks the policy).
 
-Text matching is fedkit/protocol/text_match.py's ``text_filter`` alone, over the received
-posts here and, for this node's own posts (whose text only the outbox holds: local_posts.py),
-the ids the outbox finds with it; scanned newest first up to ``SCAN_LIMIT`` posts.
+Words are found by the node's full-text index (text_search.py: services/search, among the
+reader's audiences); each post it names is then read here and shown only if the policy
+lets the reader see it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from flask import Blueprint, current_app, g, jsonify, request
 
 from fedkit.contracts import inbox as contract
-from fedkit.contracts.outbox import OutboxClient
 from fedkit.protocol.hashtags import normalized
 from fedkit.protocol.local_ids import is_local
-from fedkit.protocol.text_match import text_filter
-from fedkit.protocol.vocab import HASHTAG
 from fedkit.rules.policy import viewer_of
 from fedkit.runtime.internal import internal_client
 from fedkit.runtime.responses import error
 from services.inbox.local_posts import with_local_objects
 from services.inbox.models import ReceivedObject
 from services.inbox.reading import viewer_may_see, without_hidden
+from services.inbox.text_search import matching_ids
 
 bp = Blueprint("inbox_search", __name__)
 
@@ -88,9 +85,11 @@ def posts_matching():
         query = query.filter(tags__nin=none_of)
     if request.args.get("author"):
         query = query.filter(attributed_to=request.args["author"])
-    if q:  # received posts by their text here; this node's own by the ids the outbox finds
-        local_ids = OutboxClient(internal_client()).local_matching(q, limit=SCAN_LIMIT)
-        query = query.filter(__raw__={"$or": [text_filter(q), {"_id": {"$in": local_ids}}]})
+    viewer, local_only = viewer_of(g.requester, config), bool(request.args.get("local"))
+    if q:  # the posts whose words match, among the reader's audiences (then checked below)
+        wanted = min(SCAN_LIMIT, 2 * (offset + limit) + 20)  # room for what the policy drops
+        query = query.filter(object_id__in=matching_ids(q, viewer, config, author=request.args.get("author"),
+                                                        wanted=wanted))
     if max_id is not None:
         query = query.filter(seen_at__lt=max_id)
     if since_id is not None:
@@ -98,7 +97,6 @@ def posts_matching():
     oldest_first = min_id is not None
     query = query.filter(seen_at__gt=min_id).order_by("seen_at") if oldest_first \
         else query.order_by("-seen_at")
-    viewer, local_only = viewer_of(g.requester, config), bool(request.args.get("local"))
     items, skipped = [], 0
     for found in query.limit(SCAN_LIMIT):
         if local_only and not is_local(found.attributed_to, config.base_url):
@@ -120,15 +118,16 @@ def posts_matching():
 @bp.get(contract.TAGS)
 def tags():
     """Hashtags whose name starts with ``q``, among the posts the requester may see, most
-    used first: [{"name", "uses"}] (``name`` as most recently written)."""
+    used first: [{"name", "uses"}] (``name`` as most recently written), among the newest
+    ``SCAN_LIMIT`` of them."""
     config = current_app.config["ARCHIPEL"]
     prefix = normalized(request.args.get("q", ""))
     if prefix is None:
         return jsonify(items=[])
     limit, viewer = max(1, _number("limit", 20, 40)), viewer_of(g.requester, config)
-    pattern = {"$regex": "^#?" + re.escape(prefix), "$options": "i"}
-    query = ReceivedObject.objects(deleted=False).filter(
-        __raw__={"raw.tag": {"$elemMatch": {"type": HASHTAG, "name": pattern}}}).order_by("-updated_at")
+    # the posts with such a tag among the reader's audiences (the index), then checked below
+    ids = matching_ids("", viewer, config, tag_prefix=prefix, wanted=SCAN_LIMIT)
+    query = ReceivedObject.objects(object_id__in=ids, deleted=False).order_by("-updated_at")
     uses: dict[str, int] = {}
     shown: dict[str, str] = {}
     for found in query.limit(SCAN_LIMIT):

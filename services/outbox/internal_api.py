@@ -10,9 +10,11 @@ import mongoengine as me
 from flask import Blueprint, current_app, g, jsonify, request
 
 from fedkit.contracts import outbox as contract
+from fedkit.contracts import search
 from fedkit.protocol.actors import CachedActor, FetchError, get_actor
 from fedkit.protocol.jsonbody import request_json
 from fedkit.protocol.local_ids import is_local
+from fedkit.protocol.polls import is_vote
 from fedkit.protocol.vocab import CREATE, PUBLIC, id_of, is_unlisted, type_of
 from fedkit.rules.audience import plan_explicit
 from fedkit.rules.authority import COMMUNITY, may_delete
@@ -259,3 +261,14 @@ def posts():
     if oldest_first:
         items.reverse()
     return jsonify(items=items)
+
+
+@bp.post(search.REPLAY)
+def search_replay():
+    """Queue the index events of a page of this node's posts (fedkit/contracts/search.py: a rebuild)."""
+    config = current_app.config["ARCHIPEL"]
+    asked = request_json(required=False)
+    after = asked.get("after") if isinstance(asked.get("after"), str) else None
+    limit = asked.get("limit") if isinstance(asked.get("limit"), int) and 0 < asked["limit"] <= 1000 else 500
+    answer = search.replay_page(config, LocalObject.objects(deleted=False), "object_id", lambda row: None if is_vote(row.raw) else search.post_event(row.raw, row.author), after=after, limit=limit)
+    return jsonify(answer) if answer is not None else error(503, "unavailable", "the index stream did not answer")

@@ -6,12 +6,22 @@ here (``contract.OBJECTS``)."""
 
 from __future__ import annotations
 
+from flask import current_app, has_app_context
+
+from fedkit.contracts import search
+from fedkit.protocol.polls import is_vote
 from fedkit.protocol.tombstone import tombstone
 from fedkit.protocol.vocab import CREATE, UPDATE, audience_of, id_of, type_of
+from fedkit.runtime.config import Config
 from services.outbox import post_counts, versions
 from services.outbox.models import LocalObject, OutboxActivity
 
 REFERENCING_TYPES = (CREATE, UPDATE)  # the activities that carry a post of ours
+
+
+def _indexed(event: dict) -> None:
+    """Every change of a post's one copy goes to the node's search index (services/search)."""
+    search.notify(current_app.config["ARCHIPEL"] if has_app_context() else Config.from_env(), [event])
 
 
 def store(obj: dict, author: str) -> LocalObject:
@@ -19,6 +29,8 @@ def store(obj: dict, author: str) -> LocalObject:
     record = LocalObject(object_id=obj["id"], author=author, raw=obj, addressees=audience_of(obj))
     record.save(force_insert=True)
     post_counts.added(author)
+    if not is_vote(obj):  # a vote is no post (fedkit/protocol/polls.py)
+        _indexed(search.post_event(obj, author))
     return record
 
 
@@ -28,6 +40,8 @@ def edit(found: LocalObject, new_raw: dict, *, keep_previous: bool = False) -> N
     if keep_previous:
         versions.keep(found.raw)
     found.update(set__raw=new_raw)
+    if not is_vote(new_raw):
+        _indexed(search.post_event(new_raw, found.author))  # found by its new words, not its old ones
 
 
 def remove(found: LocalObject, deleted_at: str | None = None) -> dict:
@@ -39,6 +53,7 @@ def remove(found: LocalObject, deleted_at: str | None = None) -> dict:
         post_counts.removed(found.author)
     else:
         found.update(set__raw=stone)
+    _indexed(search.removal(search.POST, found.object_id))
     return stone
 
 

@@ -137,3 +137,27 @@ def test_kill_9_during_a_burst_recovers_by_itself(crash_group, where, name):
     stored = wait_until(recorded, timeout=CATCH_UP, interval=0.5, message="every accepted post recorded processed")
     assert len(stored) == len(accepted)
     assert sorted(item["id"] for item in fr.inbox("alice") if item["id"] in set(accepted)) == sorted(accepted)
+
+
+def test_kill_9_of_the_search_indexer_loses_no_index_event(crash_group):
+    """The index stream holds what the killed indexer had not committed: its successor
+    (restarted by the launcher) claims it after a lease and every post is found."""
+    import uuid
+
+    de = crash_group["de"]
+    procs = crash_group.nodes["de"].processes
+    restarts = procs.restarts.get("search-indexer", 0)
+    word = "kw" + uuid.uuid4().hex[:8]
+    accepted = publish_burst(de, BURST, f"before the indexer dies {word}")
+    killed = procs.crash("search-indexer")
+    accepted += publish_burst(de, BURST, f"while the indexer restarts {word}")
+    wait_until(lambda: procs.restarts.get("search-indexer", 0) > restarts
+               and procs.pid("search-indexer") not in (None, killed), timeout=60,
+               message="the indexer to come back by itself")
+
+    def found() -> int:
+        resp = de.api("GET", "/api/v2/search", "bob", params={"q": word, "type": "statuses", "limit": 40})
+        return len(resp.json()["statuses"]) if resp.status_code == 200 else 0
+
+    wait_until(lambda: found() == len(accepted), timeout=CATCH_UP, interval=0.5,
+               message=f"all {len(accepted)} posts found by their words after the indexer restarted")

@@ -30,6 +30,7 @@ def people(node):
 
     users = {name: api_user(node, name) for name in ("alice", "bob", "carol")}
     Account.objects(username="alice").update_one(set__display_name="Alice Martin")
+    node.reindex_person("alice")
     node.follows(node.actor("carol"), node.actor("alice"))  # carol follows alice; bob does not
     return users
 
@@ -56,6 +57,7 @@ def test_accounts_of_this_node_and_the_ones_it_knows_group_first(node, people):
     # by display name, by address, by profile URL; a member node by its short name
     assert accts(search(people["bob"], "martin")) == ["alice"]
     Account.objects(username="carol").update_one(set__profile_fields=[{"name": "Skills", "value": "TIG welding"}])
+    node.reindex_person("carol")
     assert accts(search(people["bob"], "weld", type="accounts")) == ["carol"]  # an expert, by skill
     assert accts(search(people["bob"], "@alfred@de.test")) == ["alfred@de.test"]
     assert accts(search(people["bob"], "alfred@de")) == ["alfred@de.test"]
@@ -228,6 +230,7 @@ def test_resolve_fetches_a_status_by_url_as_the_user_when_the_origin_lets_them(n
     assert found(people["bob"], private, resolve="true") == []  # the origin refuses bob
     assert found(people["carol"], private, resolve="true") == [private]
     assert found(people["bob"], private, resolve="true") == []  # held, but still hidden from bob
+    node.index()  # the search indexer applies what was fetched (services/search/indexer.py)
     assert found(people["bob"], "audit") == [public]
     # by its web page (the URL people copy from a browser): fetched again at its id
     page = origin.post("/notes/5", "<p>Safety walk</p>", page="/@olga/5")

@@ -26,6 +26,7 @@ def web(node, monkeypatch):
     Community.objects(slug="welding").update_one(set__name="Welding experts", set__tags=["metal"],
                                                  set__description="Filler rods and joints")
     Community.objects(slug="quality").update_one(set__purpose="social")
+    web.reindex_community("welding")  # its new words in the search index
     return web
 
 

@@ -1,0 +1,1 @@
+"""The search service: the node's full-text index (tantivy) of posts, people and communities."""
