@@ -356,7 +356,7 @@ def status(obj: dict, *, status_id: str, account: dict, visibility: str, base_ur
     ``mentioned``: Account entities of mentioned actors by URI. What does not exist here
     yet (media, polls, cards) is empty or false; ``favourited``/``reblogged``: by the requester."""
     uri = id_of(obj) or ""
-    return {
+    entity = {
         "id": status_id,
         "created_at": _iso_time(obj.get("published")),
         "in_reply_to_id": in_reply_to_id,
@@ -388,6 +388,18 @@ def status(obj: dict, *, status_id: str, account: dict, visibility: str, base_ur
         "card": None,
         "poll": None,
     }
+    community = _community(obj, mentioned or {}) if visibility == "direct" else None
+    # A post to a community is "direct" to apps (addressed to the Group alone, FEP-1b12);
+    # Archipel's own clients say which community instead of "only the people mentioned".
+    return {**entity, "archipel": {"community": community}} if community else entity
+
+
+def _community(obj: dict, accounts: dict[str, dict]) -> dict | None:
+    for uri in mention_uris(obj):
+        entity = accounts.get(uri)
+        if entity is not None and entity.get("group"):
+            return {"id": entity["id"], "acct": entity["acct"], "display_name": entity["display_name"]}
+    return None
 
 
 def with_source(entity: dict, obj: dict) -> dict:

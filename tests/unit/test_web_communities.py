@@ -88,6 +88,9 @@ def test_joining_an_open_community_then_posting_in_it_shows_the_post_on_its_page
     assert "Which rod for 316L?" in post.raw["content"] and post.author == web.actor("bob")
     shown = page(browser, web, "/web/communities/welding")
     assert "Which rod for 316L?" in shown.text and len(status_ids(shown.text)) == 1
+    # the post says where it was written, not "only the people I mention" (it is "direct" to apps)
+    assert 'class="audience audience-community" href="/web/communities/welding"' in shown.text
+    assert "audience-direct" not in shown.text
     assert "Your post is published in the community." in page(browser, web, "/web/communities/welding?notice=posted").text
 
 
