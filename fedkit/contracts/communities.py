@@ -24,7 +24,7 @@ MEMBERS = "/internal/communities/<slug>/members"  # GET ?limit=&max_id=&since_id
 # POST {actor}: a node moderator's exclusion after a report (the client API checked the role)
 BAN = "/internal/communities/<slug>/ban"
 # GET ?actor=: {"communities": [ids]} of this node's communities the actor belongs to (member or invited)
-MEMBER_OF = "/internal/member-of"
+READABLE_BY = "/internal/readable-communities"  # GET ?actor=&kind=: communities whose posts a viewer may read
 
 
 @dataclass(frozen=True)
@@ -53,9 +53,12 @@ class CommunitiesClient:
         data = resp.json()
         return Admission(admits=bool(data.get("admits")), actor_document=bool(data.get("actor_document")))
 
-    def member_of(self, actor: str) -> list[str]:
-        """Ids of this node's communities ``actor`` belongs to (the search's audiences)."""
-        return list(self.transport.get_json(SERVICE, MEMBER_OF, params={"actor": actor})["communities"])
+    def readable_by(self, actor: str | None, kind: str) -> list[str]:
+        """Ids of this node's communities whose posts this viewer (``kind``: the policy's viewer
+        kinds) may read: those they belong to and those they see without joining (the
+        search's audiences)."""
+        return list(self.transport.get_json(SERVICE, READABLE_BY,
+                                            params={"actor": actor or "", "kind": kind})["communities"])
 
     def webfinger(self, name: str, actor: str, kind: str) -> dict | None:
         """``{"actor", "slug"}`` of the community named ``name`` if this viewer may see it."""

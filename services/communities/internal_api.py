@@ -65,9 +65,10 @@ def admits():
                    actor_document=can_fetch_actor_document(community, viewer))
 
 
-@bp.get(contract.MEMBER_OF)
-def member_of():
-    return jsonify(communities=search_index.communities_of(request.args.get("actor", "")))
+@bp.get(contract.READABLE_BY)
+def readable_by():
+    viewer = viewer_from_params(request.args.get("actor"), request.args.get("kind"))
+    return jsonify(communities=search_index.readable_by(viewer))
 
 
 @bp.get(contract.WEBFINGER)

@@ -7,7 +7,16 @@ from __future__ import annotations
 
 from fedkit.contracts import search
 from fedkit.contracts.search import PUBLIC_AUDIENCE, SearchClient
-from fedkit.rules.policy import GROUP, LOCAL, NODE, PUBLIC, SEEING_STATES, Viewer, node_audience
+from fedkit.rules.policy import (
+    GROUP,
+    LOCAL,
+    NODE,
+    PUBLIC,
+    SEEING_STATES,
+    Viewer,
+    may_see_community,
+    node_audience,
+)
 from fedkit.rules.registry import load_registry
 from fedkit.runtime.config import Config
 from fedkit.runtime.internal import internal_client
@@ -42,6 +51,16 @@ def communities_of(actor: str | None) -> list[str]:
         return []
     slugs = [m.community for m in Membership.objects(actor=actor, state__in=SEEING_STATES).only("community")]
     return [c.actor_id for c in Community.objects(slug__in=slugs).only("actor_id")]
+
+
+def readable_by(viewer: Viewer) -> list[str]:
+    """Ids of this node's communities whose posts ``viewer`` may read
+    (fedkit.rules.policy.may_see_community): those they belong to, and those they see
+    without joining (public ones for anyone, group ones inside the group, node ones for
+    this node's users)."""
+    seen = [c.actor_id for c in Community.objects().only("actor_id", "visibility")
+            if may_see_community(c.visibility, viewer, None)]
+    return list(dict.fromkeys(communities_of(viewer.actor) + seen))
 
 
 def matching(query: str, viewer: Viewer, config: Config, *, limit: int) -> set[str]:

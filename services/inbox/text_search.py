@@ -5,7 +5,8 @@ the visibility policy (reading.py) before it is shown: belt and braces.
 
 The reader's audiences, as fedkit.rules.policy counts them: public posts; the group's
 audience inside the group; the node's audience for its own users; the reader's own
-address; this node's communities they belong to (the communities service says); and, for
+address; this node's communities whose posts they may read, joined or not (the
+communities service says); and, for
 every actor the reader follows (accepted) — people and communities of other nodes alike
 (joining a community is following its Group) — that actor and its followers collection.
 Posts the reader wrote are found too.
@@ -32,11 +33,11 @@ def audiences_of(viewer: Viewer, config: Config) -> list[str]:
         found.append(load_registry(config).audience)
     if viewer.kind == LOCAL:
         found.append(node_audience(config.base_url))
+    # this node's communities whose posts they may read, joined or not (communities service)
+    for community in CommunitiesClient(internal_client()).readable_by(viewer.actor, viewer.kind):
+        found += [community, community + "/followers"]
     if viewer.actor:
         found.append(viewer.actor)
-        if viewer.kind == LOCAL:  # this node's communities they belong to, as the communities service says
-            for community in CommunitiesClient(internal_client()).member_of(viewer.actor):
-                found += [community, community + "/followers"]
         followed = FollowRelation.objects(follower=viewer.actor, state=FOLLOW_ACCEPTED).only("followee")
         for relation in followed.limit(MAX_FOLLOWED):
             found += [relation.followee, relation.followee + "/followers"]

@@ -170,3 +170,20 @@ def test_hashtags_are_counted_among_the_posts_the_reader_may_see_however_many_ar
     assert [t["name"] for t in resp.get_json()["hashtags"]] == [f"{tag}public"]
     resp = people["carol"].get("/api/v2/search", query_string={"q": f"#{tag}", "type": "hashtags"})
     assert len(resp.get_json()["hashtags"]) == 3  # carol follows alice: the newest three looked at
+
+
+def test_a_post_to_a_community_the_reader_sees_without_joining_is_found(node, people):
+    """A group-visible community's posts are readable by every employee, member or not (the
+    visibility policy): the search finds them too; a hidden community's stay with its members."""
+    word = "kw" + uuid.uuid4().hex[:8]
+    visible = node.community("quality", owner=node.actor("dora"), visibility="group",
+                             members=(node.actor("alice"),))
+    hidden = node.community("taskforce", owner=node.actor("dora"), visibility="members",
+                            members=(node.actor("alice"),))
+    in_visible = post(node, f"<p>{word} in the open</p>", [visible])
+    in_hidden = post(node, f"<p>{word} behind doors</p>", [hidden])
+    node.run()
+    assert set(found(people["bob"], word)) == {in_visible}  # bob joined neither
+    assert set(found(people["alice"], word)) == {in_visible, in_hidden}  # her own posts
+    anonymous = node.gateway.get("/api/v2/search", query_string={"q": word}, base_url=node.base).get_json()
+    assert anonymous["statuses"] == []  # a group community's posts stay inside the group
