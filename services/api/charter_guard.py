@@ -50,7 +50,8 @@ def has_accepted(username: str, version: str) -> bool:
 def install_charter_guard(app) -> None:
     @app.before_request
     def _charter_accepted():
-        user = g.requester.user
+        requester = g.get("requester")  # absent on the probes and /metrics (fedkit/runtime/health.py)
+        user = requester.user if requester else None
         if request.method not in WRITES or not user or not request.path.startswith(GUARDED):
             return None
         if request.path.rstrip("/") in NEVER_REFUSED:
