@@ -54,6 +54,8 @@ def test_alices_archive_has_all_she_wrote_and_nothing_private_of_anyone_else(gro
     bobs_private = next(s for t, s in home.items() if f"bob private {tag}" in t)
     alice.status_favourite(bobs_private)
     alice.status_bookmark(bobs_private)
+    # the Like is applied by the inbox after the API answers: wait until her favourites show it
+    wait_until(lambda: bobs_private.uri in [s.uri for s in alice.favourites()], message="alice's like applied")
 
     token = alice.access_token
     resp = requests.get(f"{fr.base}{PATH}", headers={"Authorization": f"Bearer {token}"}, timeout=120)
