@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import mongoengine as me
+
 from fedkit.protocol.actors import FetchError, get_actor
 from fedkit.protocol.hashtags import names_of
 from fedkit.protocol.sanitize import sanitize_html
@@ -39,7 +41,10 @@ def store_object(obj: dict) -> ReceivedObject:
     record = ReceivedObject(object_id=id_of(obj), raw=sanitized(obj), attributed_to=attributed_to(obj),
                             in_reply_to=id_of(obj.get("inReplyTo")), tags=names_of(obj),
                             seen_at=known.seen_at if known and known.seen_at else now(), deleted=False, updated_at=now())
-    record.save()
+    try:
+        record.save()
+    except me.NotUniqueError:  # the same object stored by another worker since: replace it now
+        record.save()
     return record
 
 
