@@ -66,11 +66,11 @@ def berta(group, browsers):  # noqa: F811
 
 def _text(driver) -> str:
     """The page's main text ("" while the browser is between two pages)."""
-    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 
     try:
         return by_css(driver, "main").text
-    except StaleElementReferenceException:
+    except (StaleElementReferenceException, NoSuchElementException):  # the next page is not there yet
         return ""
 
 
