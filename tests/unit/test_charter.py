@@ -10,6 +10,7 @@ import pytest
 
 from fedkit.rules.charter import Charter, current_charter, markdown_to_html
 from fedkit.runtime.config import Config
+from tests.plugin import wait_until
 from tests.unit.api_support import ApiUser, api_user
 from tests.unit.charter_support import charter_writer
 
@@ -70,7 +71,9 @@ def test_writes_wait_for_the_charter_in_force_and_each_acceptance_is_kept(node, 
     record = CharterAcceptance.objects(username="alice").get()
     assert (record.version, record.client_id, record.client_address) == (version, "test-app", "192.0.2.7")
     audit.flush()  # the gateway's audit trail has the acceptance too: who, when, from where, which app
-    audited = AuditRecord.objects(path=ACCEPT, status=200).get()
+    # the background flusher may hold the batch a moment longer than flush() waits
+    audited = wait_until(lambda: AuditRecord.objects(path=ACCEPT, status=200).first(), 10,
+                         message="the acceptance in the audit trail")
     assert (audited.user, audited.client_address, audited.method) == ("alice", "192.0.2.7", "POST")
 
     # bob has accepted nothing: his writes still wait
