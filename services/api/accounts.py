@@ -6,7 +6,14 @@ from __future__ import annotations
 from flask import Blueprint, g, jsonify, request
 
 from fedkit.protocol.vocab import local_actor_id
-from services.api import communities, converter, ids, upstream, user_preferences
+from services.api import (
+    communities,
+    converter,
+    credential_entities,
+    ids,
+    upstream,
+    user_preferences,
+)
 from services.api.auth import require_scope
 from services.api.entities import account_entity, actor_document
 from services.api.entities import config as _config
@@ -33,7 +40,7 @@ def verify_credentials():
         return api_error(401, "The access token is invalid", "this account is closed")
     follow_requests = upstream.follow_counts(_me())["follow_requests"]
     privacy, language = user_preferences.chosen(username)
-    return jsonify(converter.credential_account(entity, summary=record.summary, roles=list(record.roles),
+    return jsonify(credential_entities.credential_account(entity, summary=record.summary, roles=list(record.roles),
                                                 follow_requests=follow_requests, privacy=privacy, language=language))
 
 

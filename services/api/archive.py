@@ -29,7 +29,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 
 from fedkit.protocol.vocab import AS_CONTEXT, CREATE, GROUP, as_list, id_of, type_of, with_context
-from services.api import communities, media_access, upstream
+from services.api import communities, communities_upstream, media_access, upstream
 from services.api.entities import actor_document
 from services.api.media_models import MediaUpload
 from services.api.personal_models import Bookmark
@@ -81,7 +81,7 @@ def _create(post: dict, actor: str, files: dict[str, str]) -> dict:
 def _memberships(following: list[str]) -> list[dict]:
     """This node's communities where they have a standing, then the remote ones they follow."""
     found = [{"id": c["id"], "type": GROUP, "name": c.get("name"), "membership": c["membership"],
-              "role": c.get("role")} for c in upstream.community_listing() if c.get("membership")]
+              "role": c.get("role")} for c in communities_upstream.community_listing() if c.get("membership")]
     known = {m["id"] for m in found}
     for actor in following:
         if actor in known or communities.local_slug(actor):

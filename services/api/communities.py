@@ -17,7 +17,7 @@ from flask import current_app, g
 
 from fedkit.protocol.local_ids import COMMUNITIES, is_local, local_community
 from fedkit.protocol.vocab import GROUP, PUBLIC_ALIASES, as_list, id_of, local_actor_id, type_of
-from services.api import converter, upstream
+from services.api import communities_upstream, converter, upstream
 
 # The communities service's membership states (services/communities/models.py).
 MEMBER, PENDING, INVITED, BANNED = "member", "pending", "invited", "banned"
@@ -47,7 +47,7 @@ def local_info(actor: str | None) -> dict | None:
         return None
     memo = g.setdefault("api_communities", {})
     if actor not in memo:
-        memo[actor] = upstream.community(slug)
+        memo[actor] = communities_upstream.community(slug)
     return memo[actor]
 
 
@@ -174,8 +174,8 @@ def relays(actor: str, *, limit: int, max_id: str | None = None, since_id: str |
         document = upstream.remote_actor(actor)
         if document is None or type_of(document) != GROUP:
             return None
-        return upstream.received_relays(actor, limit=limit, max_id=max_id, since_id=since_id, min_id=min_id)
-    items = upstream.community_relays(slug, limit=limit, max_id=max_id, since_id=since_id, min_id=min_id)
+        return communities_upstream.received_relays(actor, limit=limit, max_id=max_id, since_id=since_id, min_id=min_id)
+    items = communities_upstream.community_relays(slug, limit=limit, max_id=max_id, since_id=since_id, min_id=min_id)
     return [{**item, "activity": {**item["activity"], "object": item["activity"]["object"].get("id")}}
             for item in items if isinstance(item["activity"].get("object"), dict)]
 
@@ -187,4 +187,4 @@ def members(actor: str, *, limit: int, max_id: str | None = None, since_id: str 
     slug = local_slug(actor)
     if slug is None:
         return None
-    return upstream.community_members(slug, limit=limit, max_id=max_id, since_id=since_id, min_id=min_id)
+    return communities_upstream.community_members(slug, limit=limit, max_id=max_id, since_id=since_id, min_id=min_id)

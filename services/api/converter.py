@@ -28,7 +28,6 @@ from fedkit.protocol.vocab import (
     id_of,
     type_of,
 )
-from fedkit.rules.profile_view import part_of_label
 
 # What the node shows for an account with no avatar or header image (served by the api,
 # services/api/media_defaults.py), at the paths Mastodon uses for its own defaults.
@@ -169,50 +168,6 @@ def closed_account(actor_id: str, username: str, *, account_id: str, base_url: s
     entity = account({"id": actor_id, "type": "Person", "preferredUsername": username}, account_id=account_id,
                      base_url=base_url)
     return {**entity, "display_name": "", "discoverable": False, "suspended": True}
-
-
-ROLE_NAMES = {"node_admin": "Admin", "moderator": "Moderator"}
-
-
-MANAGE_REPORTS = 0x10  # Mastodon's permission bit (docs.joinmastodon.org/entities/Role/)
-
-
-def role(roles: list[str]) -> dict:
-    """The Role entity of a local account. Of Mastodon's admin API only the reports exist
-    here (services/api/admin_reports.py): an administrator or moderator has
-    ``manage_reports`` and nothing more, so an app offers no admin screen that would fail."""
-    name = next((ROLE_NAMES[r] for r in ROLE_NAMES if r in roles), "")
-    return {"id": "-99" if not name else name.lower(), "name": name, "color": "",
-            "permissions": str(MANAGE_REPORTS if name else 0), "highlighted": bool(name)}
-
-
-def credential_account(entity: dict, *, summary: str, roles: list[str], follow_requests: int,
-                       privacy: str | None = None, language: str | None = None) -> dict:
-    """The CredentialAccount: the Account plus ``source`` (with the user's posting
-    defaults; ``privacy`` None: they chose none, the node's default applies) and ``role``
-    (docs.joinmastodon.org/entities/Account/#CredentialAccount). Archipel adds
-    ``archipel.privacy_chosen``, so a client with a default of its own (the web app's
-    ``group``) knows whether the user chose one."""
-    return {
-        **entity,
-        "source": {
-            "note": plain_text(_text(summary)),
-            # the person's own fields (what an app's form edits), not the profile's parts
-            "fields": [{"name": f["name"], "value": plain_text(f["value"]), "verified_at": None}
-                       for f in entity["fields"] if not part_of_label(f["name"])],
-            "privacy": privacy or DEFAULT_PRIVACY,
-            "sensitive": False,
-            "language": language,
-            "follow_requests_count": follow_requests,
-            "discoverable": entity["discoverable"],
-            "indexable": entity["indexable"],
-            "hide_collections": entity["hide_collections"],
-            "attribution_domains": [],
-        },
-        "role": role(roles),
-        # auditor: this account reads the audit trail (gateway/audit_api.py; Mastodon has no such role)
-        "archipel": {"privacy_chosen": privacy is not None, **({"auditor": True} if "auditor" in roles else {})},
-    }
 
 
 def relationship(account_id: str, state: dict) -> dict:

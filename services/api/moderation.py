@@ -29,7 +29,7 @@ from flask import current_app
 from fedkit.protocol.local_ids import is_local, local_community, local_username
 from fedkit.protocol.vocab import as_list, audience_of, id_of
 from fedkit.rules.community_facts import is_group_actor
-from services.api import ids, reports_upstream, upstream
+from services.api import communities_upstream, ids, reports_upstream, upstream
 from services.api.entities import account_entity, author_of, visible_object
 from services.api.params import flag
 
@@ -70,7 +70,7 @@ def moderates(report: dict, username: str | None) -> bool:
 
 def _moderates_community(actor: str) -> bool:
     slug = local_community(actor, _config().base_url)
-    info = upstream.community(slug) if slug and actor == f"{_config().base_url}/communities/{slug}" else None
+    info = communities_upstream.community(slug) if slug and actor == f"{_config().base_url}/communities/{slug}" else None
     return bool(info and info.get("membership") == "member" and info.get("role") in COMMUNITY_MODERATORS)
 
 

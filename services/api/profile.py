@@ -26,7 +26,7 @@ from flask import Blueprint, g, jsonify
 from fedkit.protocol.sanitize import text_to_html
 from fedkit.protocol.vocab import PERSON, UPDATE
 from fedkit.rules.profile_view import part_of_label
-from services.api import converter, upstream, user_preferences
+from services.api import credential_entities, upstream, user_preferences
 from services.api.auth import require_scope
 from services.api.entities import account_entity
 from services.api.entities import me as _me
@@ -111,5 +111,5 @@ def update_credentials():
         return api_error(401, "The access token is invalid", "this account is closed")
     follow_requests = upstream.follow_counts(_me())["follow_requests"]
     privacy, language = user_preferences.chosen(username)
-    return jsonify(converter.credential_account(entity, summary=record.summary, roles=list(record.roles),
+    return jsonify(credential_entities.credential_account(entity, summary=record.summary, roles=list(record.roles),
                                                 follow_requests=follow_requests, privacy=privacy, language=language))

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 
 from fedkit.protocol.local_ids import local_username
-from services.api import converter, ids, upstream
+from services.api import credential_entities, ids, upstream
 from services.api.entities import account_of, status_entity, visible_object
 
 
@@ -46,7 +46,7 @@ def admin_account(actor: str | None) -> dict | None:
         entity = {"id": ids.account_id(actor), "username": host, "acct": host, "uri": actor, "url": actor}
     return {"id": entity["id"], "username": entity.get("username", ""), "domain": None if username else host,
             "created_at": entity.get("created_at"), "email": "", "ip": None, "ips": [], "locale": "",
-            "invite_request": None, "role": converter.role(list(record.roles) if record else []),
+            "invite_request": None, "role": credential_entities.role(list(record.roles) if record else []),
             "confirmed": True, "approved": True, "disabled": bool(record and record.suspended),
             "silenced": False, "suspended": bool(record and record.suspended), "sensitized": False,
             "account": entity}

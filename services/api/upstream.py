@@ -277,54 +277,6 @@ def clear_notifications() -> None:
         _inbox().clear_notifications(user, scopes=scopes)
 
 
-# -- communities: a local community as the requester sees it ---------------------------------
-def community(slug: str) -> dict | None:
-    """{"document", "members", "posts", "membership", "role", "may_post"} of a local
-    community the requester may see (fedkit.contracts.communities); None otherwise."""
-    user, scopes = _reader()
-    with _answering("communities"):
-        return _communities().account(slug, user=user, scopes=scopes)
-
-
-def community_listing() -> list[dict]:
-    """This node's communities the requester sees, with their membership and role."""
-    user, scopes = _reader()
-    with _answering("communities"):
-        return _communities().listing(user=user, scopes=scopes)
-
-
-def community_relays(slug: str, *, limit: int, max_id: str | None = None, since_id: str | None = None,
-                     min_id: str | None = None) -> list[dict]:
-    """A local community's relays the requester may see, newest first: [{"activity", "cursor"}]."""
-    user, scopes = _reader()
-    with _answering("communities"):
-        items = _communities().relays(slug, user=user, scopes=scopes, limit=limit, max_id=max_id,
-                                      since_id=since_id, min_id=min_id)
-    return _page(items)
-
-
-def received_relays(group: str, *, limit: int, max_id: str | None = None, since_id: str | None = None,
-                    min_id: str | None = None) -> list[dict]:
-    """A community of another node: the relays this node received from its Group, and what
-    this node's people sent to it, that the requester may see, newest first: [{"activity",
-    "cursor"}]."""
-    user, scopes = _reader()
-    with _answering("inbox"):
-        items = _inbox().relays(group, user=user, scopes=scopes, limit=limit, max_id=max_id, since_id=since_id,
-                                min_id=min_id)
-    return _page(items)
-
-
-def community_members(slug: str, *, limit: int, max_id: str | None = None, since_id: str | None = None,
-                      min_id: str | None = None) -> list[dict]:
-    """A local community's members, newest first: [{"actor", "cursor"}] ([] when hidden)."""
-    user, scopes = _reader()
-    with _answering("communities"):
-        items = _communities().members(slug, user=user, scopes=scopes, limit=limit, max_id=max_id,
-                                       since_id=since_id, min_id=min_id)
-    return _page(items)
-
-
 # -- media: who may load a file is who may see the post that carries it ---------------------
 def local_object_for(object_id: str, reader) -> int:
     """The outbox's answer (200, 404, 410) on whether ``reader`` (a ``Requester``: a local

@@ -95,12 +95,12 @@ def api_context(monkeypatch):
     """A request of amelie's to the api, with the upstream answers each test sets."""
     from flask import Flask, g
 
-    from services.api import upstream
+    from services.api import communities_upstream, upstream
 
     app = Flask(__name__)
     app.config["ARCHIPEL"] = Config(base_url=BASE)
     answers = {"community": None, "remote_actor": None, "relationships": {}}
-    monkeypatch.setattr(upstream, "community", lambda slug: answers["community"])
+    monkeypatch.setattr(communities_upstream, "community", lambda slug: answers["community"])
     monkeypatch.setattr(upstream, "remote_actor", lambda actor: answers["remote_actor"])
     monkeypatch.setattr(upstream, "relationships", lambda me, others: answers["relationships"])
     with app.test_request_context():

@@ -133,7 +133,8 @@ def test_hostile_actor_fields_are_tamed():
 
 
 def test_credential_account():
-    from services.api.converter import account, credential_account
+    from services.api.converter import account
+    from services.api.credential_entities import credential_account
 
     entity = account(local_person(), account_id="7", base_url=BASE)
     creds = credential_account(entity, summary="Welder <b>in</b> Lyon &amp; Paris", roles=["node_admin"],
