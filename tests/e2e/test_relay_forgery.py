@@ -81,7 +81,7 @@ def received(node, object_id: str) -> dict | None:
 
 
 def author_without_followers_on(fr, de) -> str:
-    """A user of fr nobody on de follows: her public posts reach de only through a relay."""
+    """A user of fr nobody on de follows: her unlisted posts reach de only through a relay."""
     for username in FR_USERS:
         if not any(f.startswith(de.base + "/") for f in fr.followers(username)):
             return username
@@ -89,10 +89,12 @@ def author_without_followers_on(fr, de) -> str:
 
 
 def relay_genuine_post(fr, de, group_peer: OutsideGroup, text: str) -> tuple[str, dict, dict]:
-    """An author on fr posts publicly to the outside Group; the Group relays her Create
-    to de. Returns (author actor id, the Create as published, the Announce)."""
+    """An author on fr posts to the outside Group, unlisted (public in ``cc``), and the Group
+    relays her Create to de. Unlisted, because a listed public post is in the group's stream
+    and fr delivers it to every member node itself: this one reaches de only through the
+    relay. Returns (author actor id, the Create as published, the Announce)."""
     author = author_without_followers_on(fr, de)
-    create = fr.publish(author, {"type": "Note", "content": text, "to": [PUBLIC, group_peer.id]})
+    create = fr.publish(author, {"type": "Note", "content": text, "to": [group_peer.id], "cc": [PUBLIC]})
     note = create["object"]
     assert note["attributedTo"] == fr.actor(author) and group_peer.id in note["to"]
     announce = group_peer.announce(shared_inbox(de), create)
