@@ -135,11 +135,22 @@ POSTING_REFUSALS = {
 }
 
 
+# Refusals of a right the requester lacks (403); the others are about the post's addressing (422).
+FORBIDDING = ("banned", "posting is restricted to moderators")
+
+
 def posting_refusal(addressees: list[str]) -> str | None:
-    """Why a status addressed to these (its to and cc) would be refused by a community among them
-    (services/communities/federation.py ``may_post``: the Group would drop it), or None.
-    Asked before publishing, so that the app shows the reason instead of a post that
-    silently reaches nobody."""
+    """The reason of ``refusal_of``, or None."""
+    refusal = refusal_of(addressees)
+    return refusal[1] if refusal else None
+
+
+def refusal_of(addressees: list[str]) -> tuple[int, str] | None:
+    """(status, why) a status addressed to these (its to and cc) would be refused by a community
+    among them (services/communities/federation.py ``may_post``: the Group would drop it), or
+    None. Asked before publishing, so that the app shows the reason instead of a post that
+    silently reaches nobody: 403 when the requester may not post there (an announcement
+    channel's member, a banned actor), 422 otherwise."""
     me = local_actor_id(_base_url(), g.requester.user)
     for actor in dict.fromkeys(addressees):
         if not _may_be_actor(actor) or actor == me:
@@ -149,7 +160,8 @@ def posting_refusal(addressees: list[str]) -> str | None:
             why = info.get("may_post")
             if why:
                 template = POSTING_REFUSALS.get(why, "You cannot post to the community {name}: " + why)
-                return template.format(name=info["document"].get("name") or local_slug(actor))
+                return (403 if why in FORBIDDING else 422,
+                        template.format(name=info["document"].get("name") or local_slug(actor)))
             continue
         if is_local(actor, _base_url()):
             continue
@@ -157,7 +169,7 @@ def posting_refusal(addressees: list[str]) -> str | None:
         if document is None or type_of(document) != GROUP:
             continue
         if upstream.relationships(me, [actor]).get(actor, {}).get("following") != converter.FOLLOW_ACCEPTED:
-            return POSTING_REFUSALS["not a member"].format(name=document.get("name") or actor)
+            return 422, POSTING_REFUSALS["not a member"].format(name=document.get("name") or actor)
     return None
 
 
