@@ -49,6 +49,15 @@ def _changed(node, username: str, entry: dict | None) -> dict:
     return resp.json()["changed"]
 
 
+def _announced_to_arno(node, group: str, text: str) -> bool:
+    """amelie (a moderator) posts to the channel: does the Group's relay reach arno's inbox?"""
+    note = node.publish("amelie", {"type": "Note", "content": text, "to": [group]})["object"]["id"]
+    node.run()
+    relays = [a for a in node.sent_by(group) if a["type"] == "Announce" and a["object"]["object"]["id"] == note]
+    assert len(relays) == 1  # the Group took it in and relayed it
+    return relays[0]["id"] in node.inbox_of("arno")
+
+
 def test_the_rule_is_set_and_checked_through_the_communities_api(node):
     node.local_user("alice")
     alice = ApiUser(node, "alice")
@@ -78,12 +87,14 @@ def test_a_person_the_directory_moves_in_and_out_joins_and_leaves(finance):
     # his node (here this one) lists the membership: he follows the Group, its Announces reach him
     assert FollowRelation.objects(follower=arno, followee=group).get().state == "accepted"
     assert _changed(node, "arno", entry) == {}  # nothing changes twice
+    assert _announced_to_arno(node, group, "Budget 2027 is out")
 
     assert _changed(node, "arno", {"department": "Sales"}) == {"finance": {"added": [], "removed": [arno]}}
     assert Membership.objects(community="finance", actor=arno).first() is None
     assert node.sent_by(group)[-1]["type"] == "Reject"
     node.run()
     assert FollowRelation.objects(follower=arno, followee=group).first() is None
+    assert not _announced_to_arno(node, group, "Budget 2028 is out")  # removed: no more posts
     # people who did not come by the rule stay whatever the directory says of them
     assert _changed(node, "amelie", None) == {} and _changed(node, "alice", {"department": "Sales"}) == {}
     assert Membership.objects(community="finance", actor=node.actor("amelie")).get().role == "moderator"
