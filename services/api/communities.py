@@ -168,9 +168,31 @@ def refusal_of(addressees: list[str]) -> tuple[int, str] | None:
         document = upstream.remote_actor(actor)
         if document is None or type_of(document) != GROUP:
             continue
+        name = document.get("name") or actor
         if upstream.relationships(me, [actor]).get(actor, {}).get("following") != converter.FOLLOW_ACCEPTED:
-            return 422, POSTING_REFUSALS["not a member"].format(name=document.get("name") or actor)
+            return 422, POSTING_REFUSALS["not a member"].format(name=name)
+        if document.get("postingRestrictedToMods") is True and not _moderates(me, document):
+            return 403, POSTING_REFUSALS["posting is restricted to moderators"].format(name=name)
     return None
+
+
+def _moderates(me: str, group: dict) -> bool:
+    """Is ``me`` among the moderators of another node's Group (its ``attributedTo``
+    collection, as Lemmy publishes them, read as the requester)? When it cannot be read,
+    the Group decides: True."""
+    collection = id_of(group.get("attributedTo"))
+    if not collection:
+        return True
+    try:
+        found = communities_upstream.remote_document(collection)
+    except upstream.Unavailable:
+        return True
+    if not isinstance(found, dict):
+        return True
+    items = found.get("orderedItems", found.get("items"))
+    if not isinstance(items, list) or found.get("totalItems", len(items)) != len(items):
+        return True  # a paged collection: not read whole here
+    return me in {id_of(i) for i in items}
 
 
 def relays(actor: str, *, limit: int, max_id: str | None = None, since_id: str | None = None,

@@ -130,10 +130,10 @@ def update_settings(slug: str):
                              ("posting", POSTING)):
             if key in data:
                 setattr(community, key, _choice(data, key, allowed, None))
-        rule_changed = "membership_rule" in data and \
-            (membership_rule.validated(data["membership_rule"]) or {}) != (community.membership_rule or {})
+        rule = (membership_rule.validated(data["membership_rule"]) or {}) if "membership_rule" in data else None
+        rule_changed = rule is not None and rule != (community.membership_rule or {})
         if rule_changed:
-            community.membership_rule = membership_rule.validated(data["membership_rule"]) or {}
+            community.membership_rule = rule
     except ValueError as exc:
         return error(422, "invalid_value", str(exc))
     if isinstance(data.get("admits_partners"), bool):

@@ -28,6 +28,7 @@ from services.identity.people_listing import MAX_LIMIT, Query, people, sort_key
 log = logging.getLogger(__name__)
 MAX_BODY = 5_000_000
 MAX_PAGES = 100  # a membership rule's reconciliation reads at most this many pages of one node
+EVERYONE_TIMEOUTS = 5  # ...in at most this many ARCHIPEL_DIRECTORY_TIMEOUTs (the caller waits 30 s)
 
 
 def _params(query: Query, page: int = 1) -> str:
@@ -79,16 +80,18 @@ def group_people(query: Query, username: str, config) -> tuple[list[dict], list[
 
 
 def _everyone_at(node, query: Query, config, key_id: str, private_pem: str) -> list[str] | None:
-    """Every actor one member node finds for the query (all its pages), None when it did not answer."""
+    """Every actor one member node finds for the query (all its pages, within
+    ``EVERYONE_TIMEOUTS`` directory timeouts), None when it did not answer them all."""
     actors: list[str] = []
+    deadline = time.monotonic() + EVERYONE_TIMEOUTS * config.directory_timeout
     for page in range(1, MAX_PAGES + 1):
-        answer = _ask(node, query, config, key_id, private_pem, page)
+        answer = _ask(node, query, config, key_id, private_pem, page) if time.monotonic() < deadline else None
         if answer is None:
             return None
         actors += [item["actor"] for item in answer[0]]
         if not answer[1]:
-            break
-    return actors
+            return actors
+    return None  # more than MAX_PAGES: not all known, so nobody of that node is removed
 
 
 def everyone(query: Query, config) -> tuple[list[str], list[str]]:

@@ -3,8 +3,8 @@ channel "Finance everywhere" takes in whoever the group directory puts in depart
 Finance and lets them go when it moves them out — bob@de through fr's reconciliation with
 every member node's people directory (ARCHIPEL_DYNAMIC_COMMUNITY_INTERVAL, 2 s in the tests),
 alain@fr at once through fr's own SCIM; only its moderators post: the owner's post reaches
-bob's inbox on de, a member's is refused (403 from the client API; over federation the
-Group takes nothing in)."""
+bob's inbox on de, a member's is refused (403 from the client API of his own node, fr or de;
+a post sent anyway over ActivityPub is taken in by nobody)."""
 
 from __future__ import annotations
 
@@ -53,7 +53,13 @@ def test_the_directory_moves_bob_of_de_in_and_out_of_finance_everywhere(group, c
     note = post["object"]["id"] if isinstance(post.get("object"), dict) else post["object"]
     wait_until(lambda: inbox_object(de, "bob", note), message="the owner's announcement in bob's inbox on de")
 
-    # a member's post over federation: the Group takes nothing in and relays nothing
+    # a member's post from his own node's client API: 403, his node read the Group's
+    # postingRestrictedToMods and its moderators collection (as bob)
+    resp = de.api("POST", "/api/v1/statuses", "bob", json={"status": f"@{slug}@{fr.host} May I ask?",
+                                                            "visibility": "public"})
+    assert resp.status_code == 403, resp.text
+    assert resp.json()["error"] == "Only the moderators of the community Finance everywhere may post to it"
+    # posted anyway, as any ActivityPub server may: the Group takes nothing in and relays nothing
     create = de.publish("bob", {"type": "Note", "content": "May I ask?", "to": [channel["id"]]})
     wait_until(lambda: processed_on(fr, create["id"]), message="fr to handle bob's post")
     bobs_note = create["object"]["id"] if isinstance(create.get("object"), dict) else create["object"]
