@@ -25,6 +25,9 @@ MEMBERS = "/internal/communities/<slug>/members"  # GET ?limit=&max_id=&since_id
 BAN = "/internal/communities/<slug>/ban"
 # GET ?actor=: {"communities": [ids]} of this node's communities the actor belongs to (member or invited)
 READABLE_BY = "/internal/readable-communities"  # GET ?actor=&kind=: communities whose posts a viewer may read
+# POST {actor, entry}: this node's directory changed a person (entry: their people-directory
+# entry now, null once closed); dynamic communities' rule memberships follow at once
+DIRECTORY_CHANGED = "/internal/directory-changed"
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,11 @@ class CommunitiesClient:
         community is hidden from this reader; None for a cursor the service never gave out."""
         return self._page(MEMBERS, slug, user=user, scopes=scopes, limit=limit, max_id=max_id, since_id=since_id,
                           min_id=min_id)
+
+    def directory_changed(self, actor: str, entry: dict | None) -> dict:
+        """This node's directory changed ``actor`` (``entry``: their directory entry, None once
+        closed): ``{"changed": {slug: {"added": [...], "removed": [...]}}}``."""
+        return self.transport.post_json(SERVICE, DIRECTORY_CHANGED, {"actor": actor, "entry": entry})
 
     def ban(self, slug: str, actor: str) -> bool:
         """Ban ``actor`` from the local community; False when there is no such community or

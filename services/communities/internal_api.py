@@ -10,7 +10,7 @@ from fedkit.protocol.jsonbody import request_json
 from fedkit.protocol.local_ids import local_community
 from fedkit.runtime.internal import internal_client
 from fedkit.runtime.responses import error
-from services.communities import search_index
+from services.communities import reconcile, search_index
 from services.communities.access import (
     can_fetch_actor_document,
     can_see,
@@ -52,6 +52,17 @@ def ban_actor(slug: str):
     found = ban(community, Membership.objects(community=slug, actor=actor).first(), actor, config(),
                 internal_client())
     return jsonify(actor=actor, state=found.state if found else None)
+
+
+@bp.post(contract.DIRECTORY_CHANGED)
+def directory_changed():
+    """Identity's news of a person the node's directory changed (or closed)."""
+    data = request_json()
+    actor, entry = data.get("actor"), data.get("entry")
+    if not isinstance(actor, str) or not actor or not (entry is None or isinstance(entry, dict)):
+        return error(422, "invalid_request", "post {actor, entry}: entry an object, or null once closed")
+    done = reconcile.person_changed(actor, entry, config(), internal_client())
+    return jsonify(changed={slug: {"added": plan.add, "removed": plan.remove} for slug, plan in done.items()})
 
 
 @bp.get(contract.ADMITS)

@@ -10,6 +10,7 @@ import requests
 from flask import Blueprint, current_app, g, jsonify, request
 
 from fedkit.contracts.identity import Account, IdentityClient
+from fedkit.contracts.outbox import PROXY
 from fedkit.protocol.actors import MAX_DOCUMENT_BYTES
 from fedkit.protocol.jsonbody import request_json
 from fedkit.protocol.paging import ordered_collection, ordered_collection_page, page_url
@@ -157,7 +158,7 @@ def get_activity(activity_uuid: str):
     return activity_json(served(found))
 
 
-@bp.post("/proxy")
+@bp.post(PROXY)
 @require_user("read:statuses")
 def proxy():
     """ActivityPub ``endpoints.proxyUrl``: fetch a document signed as the user. Only an
