@@ -22,7 +22,7 @@ MODERATION_ACTIONS = "/internal/trails/moderation"  # inbox
 SERVICES = {SCIM: ("identity", SCIM_CHANGES), MODERATION: ("inbox", MODERATION_ACTIONS)}
 COLUMNS = {
     SCIM: ("id", "at", "operation", "user", "attributes", "address"),
-    MODERATION: ("id", "at", "moderator", "action", "report", "target", "statuses", "reason"),
+    MODERATION: ("id", "at", "moderator", "action", "report", "target", "statuses", "reason", "community"),
 }
 # The wire filters each trail takes (besides from, to, limit, max_id).
 FILTERS = {SCIM: ("user", "what", "address"), MODERATION: ("user", "what", "target")}

@@ -85,13 +85,14 @@ def assign(number: str):
 def resolve(number: str):
     data = request_json()
     moderator, action, text = data.get("moderator"), data.get("action", "none"), data.get("text", "")
-    status_uris = _strings(data, "status_uris")
+    status_uris, community = _strings(data, "status_uris"), data.get("community")
     if not isinstance(moderator, str) or not moderator or not isinstance(action, str) \
-            or not isinstance(text, str) or status_uris is None:
-        return error(400, "invalid_request", "post {moderator, action, text, status_uris[]}")
+            or not isinstance(text, str) or status_uris is None or not isinstance(community, str | None):
+        return error(400, "invalid_request", "post {moderator, action, text, status_uris[], community}")
     try:
         report = reports.resolve(current_app.config["ARCHIPEL"], internal_client(), reports.found(number),
-                                 moderator=moderator, action=action, text=text, status_uris=status_uris)
+                                 moderator=moderator, action=action, text=text, status_uris=status_uris,
+                                 community=community)
     except reports.ReportError as exc:
         return error(exc.status, exc.code, str(exc))
     return jsonify(reports.as_dict(report))
@@ -112,7 +113,8 @@ def _trail_row(doc: dict) -> dict:
     """A moderation action as the auditor API shows it (fedkit/contracts/trails.py's columns)."""
     return {"id": str(doc["_id"]), "at": clock.iso(doc["at"]), "moderator": doc.get("by"),
             "action": doc.get("action"), "report": doc.get("report"), "target": doc.get("target"),
-            "statuses": " ".join(doc.get("status_uris") or ()), "reason": doc.get("reason") or ""}
+            "statuses": " ".join(doc.get("status_uris") or ()), "reason": doc.get("reason") or "",
+            "community": doc.get("community") or ""}
 
 
 @bp.get(trails.MODERATION_ACTIONS)

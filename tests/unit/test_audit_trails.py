@@ -102,7 +102,7 @@ def test_an_auditor_reads_and_exports_the_moderation_trail(node, auditor):
     assert export.status_code == 200 and export.mimetype == "text/csv"
     assert "audit-moderation.csv" in export.headers["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(export.get_data(as_text=True))))
-    assert list(rows[0]) == ["id", "at", "moderator", "action", "report", "target", "statuses", "reason"]
+    assert list(rows[0]) == ["id", "at", "moderator", "action", "report", "target", "statuses", "reason", "community"]
     assert [(r["moderator"], r["report"], r["reason"]) for r in rows] == [
         ("bob", "2", "'@SUM(A1) spam"), ("bob", "0", "'@SUM(A1) spam")]  # shown as text in a spreadsheet
     no_address = auditor.get("/api/archipel/audit", query_string={"trail": "moderation", "address": "192.0.2.1"})
