@@ -18,7 +18,7 @@ from tests.e2e.test_moderation import moderator_app
 from tests.plugin import wait_until
 
 
-def _shown(statuses, uri: str):
+def shown_status(statuses, uri: str):
     """The status (or the community's reblog of it) with this uri."""
     for s in statuses:
         if s["uri"] == uri or (s.get("reblog") and s["reblog"]["uri"] == uri):
@@ -26,7 +26,7 @@ def _shown(statuses, uri: str):
     return None
 
 
-def _posts(client, slug: str, username: str) -> list[str]:
+def community_posts(client, slug: str, username: str) -> list[str]:
     resp = client.api("GET", f"/communities/{slug}/posts", username)
     assert resp.status_code == 200, resp.text
     return [p["id"] for p in resp.json()["orderedItems"]]
@@ -52,8 +52,8 @@ def test_a_moderator_moves_a_reported_post_to_another_community(group, places):
     source, target = places
     uri = post_to(fr, "amelie", source, "Who knows the Paris canteen hours?")["object"]["id"]
     berta, alain, amelie = password_app(de, "berta"), password_app(fr, "alain"), password_app(fr, "amelie")
-    on_de = wait_until(lambda: _shown(berta.timeline_home(limit=40), uri), message="the post at de, for berta")
-    at_fr = wait_until(lambda: _shown(alain.search_v2(uri, resolve=True)["statuses"], uri),
+    on_de = wait_until(lambda: shown_status(berta.timeline_home(limit=40), uri), message="the post at de, for berta")
+    at_fr = wait_until(lambda: shown_status(alain.search_v2(uri, resolve=True)["statuses"], uri),
                        message="the post for alain at fr")
     report = alain.report(at_fr["account"]["id"], status_ids=[at_fr["id"]], comment="Paris only")
 
@@ -63,7 +63,7 @@ def test_a_moderator_moves_a_reported_post_to_another_community(group, places):
         "text": "Moved to the Paris site community"}, headers={"Authorization": f"Bearer {alice.access_token}"})
     assert moved.status_code == 200, moved.text
 
-    assert uri in _posts(fr, target["slug"], "alain") and uri not in _posts(fr, source["slug"], "amelie")
+    assert uri in community_posts(fr, target["slug"], "alain") and uri not in community_posts(fr, source["slug"], "amelie")
     assert alain.status(at_fr["id"])["uri"] == uri  # a member of the target reads it
 
     def gone_for_berta() -> bool:
@@ -74,7 +74,7 @@ def test_a_moderator_moves_a_reported_post_to_another_community(group, places):
         return False
 
     wait_until(gone_for_berta, message="de applying the move: berta, of the source only, no longer sees it")
-    assert _shown(berta.timeline_home(limit=40), uri) is None
+    assert shown_status(berta.timeline_home(limit=40), uri) is None
 
     warned = wait_until(lambda: [n for n in amelie.notifications(limit=40) if n["type"] == "moderation_warning"],
                         message="amelie warned")
