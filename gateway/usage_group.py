@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 
 import requests
 
+from fedkit.protocol.vocab import instance_actor_id
 from fedkit.rules.registry import MemberNode, load_registry
 from fedkit.rules.ssrf import UnsafeURL
 from fedkit.runtime import keystore
@@ -61,7 +62,7 @@ def group_report(period: Period, config: Config, internal: InternalClient) -> tu
     answers, answered, unreachable = [mine], [config.node_name], []
     others = [n for n in registry.nodes if n.base_url != config.base_url]
     if others:
-        key_id, private_pem = keystore.signing_key(config.base_url + "/actor")
+        key_id, private_pem = keystore.signing_key(instance_actor_id(config.base_url))
         with ThreadPoolExecutor(max_workers=min(8, len(others))) as pool:
             found = list(pool.map(lambda n: _ask(n, period, config, key_id, private_pem), others))
         for node, rows in zip(others, found, strict=True):

@@ -20,7 +20,7 @@ import pytest
 from mastodon import Mastodon
 
 from tests.e2e.community_support import join_and_wait
-from tests.e2e.test_mastodon_statuses import mastodon_app
+from tests.e2e.test_mastodon_api import REDIRECT
 from tests.plugin import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
@@ -59,6 +59,7 @@ def post(fr, name: str, community: dict, text: str, **extra) -> str:
     return fr.publish(name, {"type": "Note", "content": text, "to": [community["id"]], **extra})["object"]["id"]
 
 
+@pytest.mark.timeout(900)  # some forty posts, likes and joins, each through real processes
 def test_the_observatory_counts_what_people_did_and_withholds_a_community_of_four(group, employees):
     fr = group["fr"]
     big_people, small_people = employees
@@ -125,9 +126,9 @@ def test_the_observatory_counts_what_people_did_and_withholds_a_community_of_fou
 
 def test_mastodon_measures_through_mastodon_py_and_refusals(group, employees):
     fr = group["fr"]
-    app = mastodon_app(fr, "Observatory tests")
     scopes = ["read", "write", "follow", "admin:read"]
-    client_id, client_secret = app.client_id, app.client_secret
+    client_id, client_secret = Mastodon.create_app("Observatory tests", scopes=scopes, redirect_uris=REDIRECT,
+                                                   api_base_url=fr.base)
     admin = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=fr.base,
                      version_check_mode="created")
     admin.log_in("alice", fr.password, scopes=scopes, allow_http=True)
