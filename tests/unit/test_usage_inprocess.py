@@ -132,3 +132,34 @@ def test_the_rollup_stores_a_final_day_once_and_reads_it_back(world):
                                                                  "to": old.date().isoformat()}).json["rows"]}
     assert rows[big]["total"]["posts"] == 10 and rows[big]["total"]["replies"] == 5
     assert UsageDay.objects(day=old.date().isoformat()).count() == 1
+
+
+def test_a_question_nobody_else_answered_in_48_hours_is_counted_on_the_day_it_was_asked(world):
+    from services.outbox.models import LocalObject
+
+    node, big, _small = world
+    asked = {}
+    for person in PEOPLE:  # five askers (k), each a question; ua's and ub's get an answer
+        asked[person] = node.publish(person, {"type": "Note", "content": f"<p>Who knows {person}?</p>",
+                                              "to": [big]})["object"]["id"]
+    tagged = node.publish("ue", {"type": "Note", "content": "<p>Torque of M8</p>", "to": [big],
+                                 "tag": [{"type": "Hashtag", "name": "#question"}]})["object"]["id"]
+    node.run()
+    node.publish("uc", {"type": "Note", "content": "me", "to": [big], "inReplyTo": asked["ua"]})
+    node.publish("ud", {"type": "Note", "content": "me too", "to": [big], "inReplyTo": asked["ub"]})
+    node.publish("uc", {"type": "Note", "content": "bump", "to": [big], "inReplyTo": asked["uc"]})  # its author
+    node.run()
+    # more than 48 hours ago, but not a final day yet (so it is computed again, not stored)
+    day = (dt.datetime.now(dt.UTC) - dt.timedelta(days=2)).replace(hour=0, minute=0, second=1)
+    LocalObject.objects(object_id__in=[*asked.values(), tagged]).update(set__created_at=day)
+    rows = {r["key"]: r for r in usage(node, by="community", **{"from": day.date().isoformat()}).json["rows"]}
+    days = {d["day"]: d["values"] for d in rows[big]["days"]}
+    # uc (only answered by herself), ud, ue (twice: "?" and #question) — four askers: withheld
+    assert days[day.date().isoformat()]["unanswered_questions"] is None
+    again = [node.publish(p, {"type": "Note", "content": f"<p>And you, {p}?</p>", "to": [big]})["object"]["id"]
+             for p in ("ua", "ub")]
+    node.run()
+    LocalObject.objects(object_id__in=again).update(set__created_at=day)
+    rows = {r["key"]: r for r in usage(node, by="community", **{"from": day.date().isoformat()}).json["rows"]}
+    days = {d["day"]: d["values"] for d in rows[big]["days"]}
+    assert days[day.date().isoformat()]["unanswered_questions"] == 6  # ua's and ub's new ones, uc's, ud's, ue's two
