@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-WIDTH = 640
-COLUMN_HEIGHT = 160
-BAR_HEIGHT = 18
+# A chart's own units: about the width of a card, so that its text reads at the page's size.
+WIDTH = 280
+COLUMN_HEIGHT = 100
+BAR_HEIGHT = 16
 BAR_GAP = 6
-LABEL_WIDTH = 200  # horizontal bars: the cell's name on the left
+LABEL_WIDTH = 104  # horizontal bars: the cell's name on the left
+VALUE_ROOM = 48  # and its value after the bar
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,7 @@ def columns(points: list[tuple[str, int | None]]) -> Chart:
 def bars(points: list[tuple[str, int | None]]) -> Chart:
     """One horizontal bar per cell (an entity, a community, a node), longest first."""
     top = max([v for _, v in points if v is not None] + [1])
-    span = WIDTH - LABEL_WIDTH - 60  # room for the value after the bar
+    span = WIDTH - LABEL_WIDTH - VALUE_ROOM
     ordered = sorted(points, key=lambda p: (p[1] is None, -(p[1] or 0), p[0]))
     marks = [Mark(label, value, LABEL_WIDTH, i * (BAR_HEIGHT + BAR_GAP),
                   round(span * (value / top), 2) if value is not None else span, BAR_HEIGHT)
