@@ -41,11 +41,12 @@ class Chart:
 
 def columns(points: list[tuple[str, int | None]]) -> Chart:
     """One column per day, scaled to the largest value; a withheld day a low gap marker."""
-    top = max([v for _, v in points if v is not None] + [1])
+    top = max([v for _, v in points if v is not None] + [0])
+    scale = max(top, 1)
     step = WIDTH / max(len(points), 1)
     marks = []
     for i, (label, value) in enumerate(points):
-        height = COLUMN_HEIGHT * (value / top) if value is not None else COLUMN_HEIGHT
+        height = COLUMN_HEIGHT * (value / scale) if value is not None else COLUMN_HEIGHT
         marks.append(Mark(label, value, round(i * step + step * 0.1, 2), round(COLUMN_HEIGHT - height, 2),
                           round(step * 0.8, 2), round(height, 2)))
     return Chart("columns", WIDTH, COLUMN_HEIGHT, marks, top)
@@ -53,10 +54,10 @@ def columns(points: list[tuple[str, int | None]]) -> Chart:
 
 def bars(points: list[tuple[str, int | None]]) -> Chart:
     """One horizontal bar per cell (an entity, a community, a node), longest first."""
-    top = max([v for _, v in points if v is not None] + [1])
+    top = max([v for _, v in points if v is not None] + [0])
     span = WIDTH - LABEL_WIDTH - VALUE_ROOM
     ordered = sorted(points, key=lambda p: (p[1] is None, -(p[1] or 0), p[0]))
     marks = [Mark(label, value, LABEL_WIDTH, i * (BAR_HEIGHT + BAR_GAP),
-                  round(span * (value / top), 2) if value is not None else span, BAR_HEIGHT)
+                  round(span * (value / max(top, 1)), 2) if value is not None else span, BAR_HEIGHT)
              for i, (label, value) in enumerate(ordered)]
     return Chart("bars", WIDTH, max(len(marks), 1) * (BAR_HEIGHT + BAR_GAP), marks, top)
