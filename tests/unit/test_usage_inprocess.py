@@ -109,6 +109,14 @@ def test_mastodon_measures_answer_with_mastodons_shape(world):
     assert found["interactions"]["total"] == "10" and found["new_users"]["total"] == "11"
     assert [d["value"] for d in found["interactions"]["data"]] == ["0", "10"]
     assert found["interactions"]["previous_total"] == "0"
+    # Dimensions: Archipel's keys only (none of Mastodon's fits), active people per community
+    body = {**body, "keys": ["archipel_communities", "languages"]}
+    resp = node.gateway.post("/api/v1/admin/dimensions", json=body, headers=bearer("bossadmin"), base_url=node.base)
+    assert resp.status_code == 200, resp.text
+    (dimension,) = resp.json
+    values = {d["key"]: d for d in dimension["data"]}
+    assert dimension["key"] == "archipel_communities" and values[big]["value"] == "5"
+    assert values[small]["value"] is None and values[small]["withheld"] == "fewer than 5 people"
     # read is not admin:read (Mastodon's scopes)
     assert node.gateway.post("/api/v1/admin/measures", json=body, headers=bearer("boss"),
                              base_url=node.base).status_code == 403
