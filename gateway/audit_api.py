@@ -30,6 +30,7 @@ from fedkit.contracts.trails import COLUMNS as TRAIL_COLUMNS
 from fedkit.contracts.trails import Refused, TrailsClient
 from fedkit.runtime import clock, trail_pages
 from fedkit.runtime.config import Config
+from fedkit.runtime.csv_cells import safe_cell
 from fedkit.runtime.internal import InternalClient
 from fedkit.runtime.responses import error
 from gateway.audit import AuditRecord
@@ -40,14 +41,6 @@ PATH = "/api/archipel/audit"
 AUDITOR = "auditor"
 COLUMNS = ("id", "at", "user", "signer", "address", "application", "method", "path", "query", "status", "error")
 STORED = {"address": "client_address"}
-# A spreadsheet runs a cell that starts with these as a formula (OWASP "CSV Injection"):
-# such a cell gets a leading quote and is shown as text.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def entity(doc: dict) -> dict:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from fedkit.contracts.usage import UsageSources
 from fedkit.rules.registry import load_registry
 from fedkit.runtime.config import Config
+from fedkit.runtime.csv_cells import safe_cell
 from fedkit.runtime.internal import InternalClient
 from gateway.usage_days import facts_for
 from gateway.usage_figures import DAILY, DIMENSIONS, LOOKBACK, TOTALS, WITHHELD, K, figures
@@ -26,8 +27,6 @@ from gateway.usage_figures import DAILY, DIMENSIONS, LOOKBACK, TOTALS, WITHHELD,
 MAX_DAYS = 92
 NO_ENTITY = "(no entity)"
 HIDDEN = "hidden community"
-# A spreadsheet runs a cell that starts with these as a formula (OWASP "CSV Injection").
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class PeriodError(ValueError):
@@ -102,11 +101,6 @@ def envelope(period: Period, scope: str, config: Config, rows: list[dict], nodes
     return {"from": period.start.isoformat(), "to": period.end.isoformat(), "by": period.by, "scope": scope,
             "group": load_registry(config).name, "k": K, "measures": list(DAILY), "nodes": nodes,
             "unreachable": unreachable, "rows": rows}
-
-
-def safe_cell(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def csv_lines(report: dict) -> Iterator[str]:
