@@ -66,7 +66,8 @@ def account_entity(actor: str, document: dict | None = None, *, closed_too: bool
         follows = upstream.follow_counts(actor)
         statuses = upstream.statuses_count(actor) if _local_username(actor) else 0
         counts = converter.Counts(statuses=statuses, followers=follows["followers"], following=follows["following"])
-    return converter.account(document, account_id=ids.account_id(actor), base_url=config().base_url,
+    known_id = g.get("api_account_ids", {}).get(actor)  # read for the page (prefetch_accounts)
+    return converter.account(document, account_id=known_id or ids.account_id(actor), base_url=config().base_url,
                              counts=counts)
 
 
@@ -133,6 +134,7 @@ def _prefetch_some(wanted: list[str], known: dict[str, dict], memo: dict) -> Non
     shown = [a for a in wanted if documents[a] is not None]
     follows = upstream.follow_counts_of_each(shown)
     posts = upstream.statuses_counts([a for a in shown if a in local])
+    g.api_account_ids = {**g.get("api_account_ids", {}), **ids.known_account_ids(shown)}
     for actor in wanted:
         if documents[actor] is None:
             memo[actor] = None
