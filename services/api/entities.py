@@ -114,7 +114,7 @@ def account_of(actor: str) -> dict | None:
 
 
 def prefetch_accounts(actors: list[str], known: dict[str, dict] | None = None) -> None:
-    """``account_of`` of people (not communities) for a whole page, with one call per
+    """``account_of`` of actors (not this node's communities) for a whole page, with one call per
     service for them all rather than three per account: identity's documents of this node's
     people (another node's from ``known``, else from the outbox one by one), the inbox's
     follow counts, the outbox's post counts."""
