@@ -21,6 +21,7 @@ OBJECT_MOVE = "/internal/objects/move"
 OBJECT_AUTHOR = "/internal/objects/author"  # GET ?id=: who wrote a local object
 LOCAL_OBJECTS = "/internal/objects/held"  # POST {ids}: the local posts among them, for the inbox to show
 STATS = "/internal/stats"  # GET: counts for NodeInfo; ?author=: one local actor's posts
+STATS_EACH = "/internal/stats/each"  # POST {authors}: each local actor's posts, {"posts": {author: n}}
 REMOTE_ACTOR = "/internal/actors"  # GET ?id=: a remote actor's document, cached or fetched
 KNOWN_ACTOR = "/internal/actors/known"  # GET ?username=&host=: a remote actor already cached
 ACTORS_SEARCH = "/internal/actors/search"  # GET ?q=&limit=: known remote actors a query names
@@ -102,6 +103,12 @@ class OutboxClient:
     def posts_of(self, author: str) -> int:
         """How many posts (not deleted) a local actor wrote."""
         return int(self.transport.get_json(SERVICE, STATS, params={"author": author}).get("posts", 0))
+
+    def posts_of_each(self, authors: list[str]) -> dict[str, int]:
+        """``posts_of`` of each author, in one call: {author: n}."""
+        if not authors:
+            return {}
+        return {a: int(n) for a, n in self.transport.post_json(SERVICE, STATS_EACH, {"authors": list(authors)})["posts"].items()}
 
     def remote_actor(self, actor_id: str) -> dict | None:
         """A remote actor's document (the node's cache, or fetched through the SSRF guard);

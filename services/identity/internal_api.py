@@ -35,6 +35,19 @@ def get_account(username: str):
     return jsonify(account_json(account))
 
 
+MAX_ASKED = 500  # the most a search scans for one page, with room
+
+
+@bp.post(contract.OPEN_ACCOUNTS)
+def open_accounts():
+    """Which of ``usernames`` are accounts not closed (a page's authors, asked at once)."""
+    names = request_json(required=False).get("usernames")
+    if not isinstance(names, list) or len(names) > MAX_ASKED or not all(isinstance(n, str) for n in names):
+        return error(400, "invalid_request", f"post {{usernames}}: at most {MAX_ASKED} usernames")
+    found = Account.objects(username__in=names, suspended__ne=True).only("username")
+    return jsonify(open=[account.username for account in found])
+
+
 @bp.post(contract.ACCOUNT_PROFILE)
 def update_profile(username: str):
     """Update of the Person from a C2S Update (outbox asks; identity owns the profile).

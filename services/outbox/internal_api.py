@@ -147,6 +147,18 @@ def stats():
     return jsonify(local_posts=LocalObject.objects(deleted=False).count())
 
 
+MAX_COUNTED = 80  # one page of accounts (the api's largest)
+
+
+@bp.post(contract.STATS_EACH)
+def stats_each():
+    """``STATS`` with ``author``, for each of ``authors`` in one call: {"posts": {author: n}}."""
+    authors = request_json(required=False).get("authors")
+    if not isinstance(authors, list) or len(authors) > MAX_COUNTED or not all(isinstance(a, str) for a in authors):
+        return error(400, "invalid_request", f"post {{authors}}: at most {MAX_COUNTED} actor ids")
+    return jsonify(posts=post_counts.posts_of_each(authors))
+
+
 @bp.get(contract.REMOTE_ACTOR)
 def remote_actor():
     """A remote actor's document, from the node's cache or fetched (signed by the
