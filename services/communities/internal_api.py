@@ -5,12 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 
 from fedkit.contracts import communities as contract
+from fedkit.contracts import erasure as erasure_contract
 from fedkit.contracts import search
 from fedkit.protocol.jsonbody import request_json
 from fedkit.protocol.local_ids import local_community
 from fedkit.runtime.internal import internal_client
 from fedkit.runtime.responses import error
-from services.communities import search_index
+from services.communities import erasure, search_index
 from services.communities.access import (
     can_fetch_actor_document,
     can_see,
@@ -90,3 +91,9 @@ def search_replay():
     limit = asked.get("limit") if isinstance(asked.get("limit"), int) and 0 < asked["limit"] <= 1000 else 500
     answer = search.replay_page(config, Community.objects(), "slug", lambda row: search_index.event_of(row, config), after=after, limit=limit)
     return jsonify(answer) if answer is not None else error(503, "unavailable", "the index stream did not answer")
+
+
+@bp.post(erasure_contract.ERASE)
+def erase_share(username: str):
+    """A local user's share of an erasure (fedkit/contracts/erasure.py)."""
+    return jsonify(erased=erasure.erase_share(current_app.config["ARCHIPEL"], username))

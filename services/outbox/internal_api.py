@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 import mongoengine as me
 from flask import Blueprint, current_app, g, jsonify, request
 
+from fedkit.contracts import erasure as erasure_contract
 from fedkit.contracts import outbox as contract
 from fedkit.contracts import search
 from fedkit.protocol.actors import CachedActor, FetchError, get_actor
@@ -26,7 +27,7 @@ from fedkit.runtime.db import ACKNOWLEDGED
 from fedkit.runtime.internal import internal_client
 from fedkit.runtime.queue import enqueue
 from fedkit.runtime.responses import error
-from services.outbox import objects, post_counts
+from services.outbox import erasure, objects, post_counts
 from services.outbox.addressing import node_facts
 from services.outbox.departed import post_shown
 from services.outbox.dlp_guard import GuardStop
@@ -272,3 +273,9 @@ def search_replay():
     limit = asked.get("limit") if isinstance(asked.get("limit"), int) and 0 < asked["limit"] <= 1000 else 500
     answer = search.replay_page(config, LocalObject.objects(deleted=False), "object_id", lambda row: None if is_vote(row.raw) else search.post_event(row.raw, row.author), after=after, limit=limit)
     return jsonify(answer) if answer is not None else error(503, "unavailable", "the index stream did not answer")
+
+
+@bp.post(erasure_contract.ERASE)
+def erase_share(username: str):
+    """A local user's share of an erasure (fedkit/contracts/erasure.py)."""
+    return jsonify(erased=erasure.erase_share(current_app.config["ARCHIPEL"], username))
