@@ -1,8 +1,10 @@
 """The retention job (issue 12, "Personal data"): what is past its period is deleted or
 anonymised, each class of fedkit/runtime/retention.py by its own period.
 
-    python -m deploy.retention              one pass (a Kubernetes CronJob, cron)
-    python -m deploy.retention --every S    a pass every S seconds (a supervised process)
+    python -m deploy.retention --once   one pass (a Kubernetes CronJob, cron, an operator)
+    python -m deploy.retention          a pass every ARCHIPEL_RETENTION_CHECK_INTERVAL seconds
+                                        (the demo's supervised process; the compact layout's
+                                        worker runs it in a thread: start_in_thread)
 
 What a TTL index expires (the audit, SCIM and moderation trails: ``deploy.migrate``; sessions)
 is not this job's. One pass:
@@ -25,13 +27,14 @@ import argparse
 import datetime as dt
 import logging
 import re
-import time
+import signal
+import threading
 
 import requests
 
 from fedkit.contracts.erasure import ErasureClient, LegalHoldOn
 from fedkit.rules.registry import load_registry
-from fedkit.runtime import clock
+from fedkit.runtime import clock, health
 from fedkit.runtime import retention as classes
 from fedkit.runtime.config import Config
 from fedkit.runtime.db import connect_db
@@ -125,18 +128,41 @@ def run_once(config: Config, internal: InternalClient | None = None, now: dt.dat
     return summary
 
 
+def run_every(config: Config, internal: InternalClient, stop: threading.Event) -> None:
+    """A pass now, then one every ``ARCHIPEL_RETENTION_CHECK_INTERVAL`` seconds until ``stop``;
+    a pass that fails is logged and tried again at the next."""
+    while not stop.is_set():
+        try:
+            run_once(config, internal)
+        except Exception:
+            log.exception("retention pass failed")
+        stop.wait(config.retention_check_interval)
+
+
+def start_in_thread(config: Config) -> threading.Thread:
+    """The compact layout's worker runs the passes in a thread, its services mounted in-process."""
+    thread = threading.Thread(target=run_every, args=(config, InternalClient(config), threading.Event()),
+                              name="retention", daemon=True)
+    thread.start()
+    return thread
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--every", type=float, default=0, help="seconds between passes (0: one pass)")
+    parser.add_argument("--once", action="store_true", help="one pass, then exit (a CronJob, cron)")
     args = parser.parse_args()
     config = Config.from_env()
     setup_logging("retention", config)
     connect_db(config)
-    while True:
+    if args.once:
         run_once(config)
-        if not args.every:
-            return
-        time.sleep(args.every)  # a periodic job's pause, not a race: nothing waits on it
+        return
+    if config.metrics_port:  # /metrics, /livez, /readyz as every worker process (fedkit/runtime/health.py)
+        health.serve(config, health.Readiness(*health.standard_checks(config, needs_redis=False)),
+                     host="127.0.0.1" if config.dev_mode else "0.0.0.0")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    run_every(config, InternalClient(config), stop)
 
 
 if __name__ == "__main__":

@@ -113,6 +113,7 @@ class Config:
     audit_retention_days: int = 365
     # Each other class of personal data's period in days (fedkit/runtime/retention.py).
     retention_periods: tuple = retention.defaults()
+    retention_check_interval: float = 3600.0  # seconds between the retention job's passes
 
     def retention_days(self, name: str) -> int:
         """The period of one class of fedkit/runtime/retention.py, in days."""
@@ -228,6 +229,8 @@ class Config:
             session_hours=float(env_str("ARCHIPEL_SESSION_HOURS", str(cls.session_hours))),
             audit_retention_days=int(env_str("ARCHIPEL_AUDIT_RETENTION_DAYS", str(cls.audit_retention_days))),
             retention_periods=retention.periods_from_env(os.environ),
+            retention_check_interval=float(env_str("ARCHIPEL_RETENTION_CHECK_INTERVAL",
+                                                   str(cls.retention_check_interval))),
             trusted_proxies=int(env_str("ARCHIPEL_TRUSTED_PROXIES", str(cls.trusted_proxies))),
             group_registry=env_str("ARCHIPEL_GROUP_REGISTRY", ""),
             community_dormant_after=float(env_str("ARCHIPEL_COMMUNITY_DORMANT_AFTER",

@@ -119,7 +119,7 @@ def test_a_legal_hold_refuses_erasure_then_erasure_removes_everything_everywhere
     assert de.db.received_objects.find_one({"_id": post.uri})["deleted"] is True
 
     # The retention job pseudonymises the gateway's audit trail and ends the erasure.
-    subprocess.run([sys.executable, "-m", "deploy.retention"], cwd=REPO, env=group.nodes["fr"].env,
+    subprocess.run([sys.executable, "-m", "deploy.retention", "--once"], cwd=REPO, env=group.nodes["fr"].env,
                    check=True, capture_output=True, timeout=120)
     record = fr.db.erasures.find_one({"_id": pseudonym})
     assert record["by"] == f"admin:{ADMIN}" and record["reason"] == "asked by the employee"
