@@ -147,3 +147,20 @@ def test_a_member_node_applies_the_erasure_of_one_of_its_actors(node):
     assert node.received(note["id"])["type"] == "Tombstone"
     assert FollowRelation.objects(followee=carla.id).count() == 0
     assert CachedActor.objects(actor_id=carla.id).get().suspended is True
+
+
+def test_the_erased_accounts_own_delete_still_goes_out_and_nothing_else_of_it(node, zoe):
+    """Outside the group, the account's Delete is signed by the account itself (closed by then):
+    the delivery worker sends that one, as it sends a closure's Update, and nothing else."""
+    from services.outbox import delivery
+
+    outsider = node.remote_actor("http://partner.test/users/paula")
+    node.follows(outsider.id, zoe["actor"])
+    record = erasure.erase(node.config, "zoe", by="admin:alice", reason="asked", internal=node.internal)
+    assert record.others == [outsider.id]
+    [own] = [a for a in node.sent_by(zoe["actor"]) if a["type"] == "Delete"]
+    assert own["object"] == zoe["actor"]
+    delivery._closed_memo.clear()
+    assert delivery._signer_closed(zoe["actor"], own, node.config) is False
+    create = {"type": "Create", "actor": zoe["actor"], "object": {"id": zoe["post"]}}
+    assert delivery._signer_closed(zoe["actor"], create, node.config) is True
