@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from fedkit.protocol.vocab import local_actor_id
 from fedkit.runtime.config import Config
-from services.inbox import follow_counts
+from services.inbox import follow_counts, search_events
 from services.inbox.followed_tags import FollowedTag
 from services.inbox.models import (
     FollowCount,
@@ -23,15 +23,16 @@ from services.inbox.report_models import ModerationAction, Report
 from services.inbox.votes import CastVote
 
 
-def forget_actor(actor: str) -> dict:
-    """The actor's follows (both ways), likes and shares, and what it wrote (Tombstones)."""
+def forget_actor(actor: str, config: Config) -> dict:
+    """The actor's follows (both ways), likes and shares, and what it wrote (Tombstones, out
+    of the search index)."""
     follow_counts.remove(follower=actor)
     follow_counts.remove(followee=actor)
-    posts = 0
-    for record in ReceivedObject.objects(attributed_to=actor, deleted=False):
+    gone = list(ReceivedObject.objects(attributed_to=actor, deleted=False))
+    for record in gone:
         tombstone(record)
-        posts += 1
-    return {"posts": posts, "interactions": Interaction.objects(actor=actor).delete(),
+    search_events.indexed(gone, config)
+    return {"posts": len(gone), "interactions": Interaction.objects(actor=actor).delete(),
             "notifications_caused": Notification.objects(actor=actor).delete()}
 
 
@@ -40,7 +41,7 @@ def erase_share(config: Config, username: str, pseudonym: str) -> dict:
     reports they filed, were the subject of or handled keep the pseudonym instead."""
     actor = local_actor_id(config.base_url, username)
     stand_in = local_actor_id(config.base_url, pseudonym)
-    erased = forget_actor(actor)
+    erased = forget_actor(actor, config)
     erased.update(
         follow_counts=FollowCount.objects(actor=actor).delete(),
         undone_follows=UndoneFollow.objects(follower=actor).delete(),

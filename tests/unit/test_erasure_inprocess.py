@@ -9,9 +9,12 @@ import pytest
 import requests
 
 from fedkit.contracts import erasure as contract
+from fedkit.contracts.search import SearchClient
 from fedkit.protocol.vocab import PUBLIC, instance_actor_id
 from services.identity import erasure, legal_hold, lifecycle
 from tests.inprocess import MEMBER
+from tests.unit.api_support import api_user
+from tests.unit.test_full_text_search import found
 
 
 @pytest.fixture
@@ -121,17 +124,19 @@ def test_a_member_node_applies_the_erasure_of_one_of_its_actors(node):
     from fedkit.protocol.actors import CachedActor
     from services.inbox.models import FollowRelation
 
-    node.local_user("bob")
+    bob = api_user(node, "bob")
     carla = node.remote_actor(f"{MEMBER}/users/carla")
     instance = node.remote_actor(f"{MEMBER}/actor", actor_type="Application")
     mallory = node.remote_actor("http://partner.test/users/mallory")
     node.follows(node.actor("bob"), carla.id)
-    note = {"id": f"{MEMBER}/objects/n1", "type": "Note", "attributedTo": carla.id, "content": "Press 4",
+    note = {"id": f"{MEMBER}/objects/n1", "type": "Note", "attributedTo": carla.id, "content": "Press 4 calibration",
             "to": [PUBLIC]}
     assert node.deliver({"id": f"{MEMBER}/activities/c1", "type": "Create", "actor": carla.id, "object": note,
                          "to": [PUBLIC]}, by=carla).status_code == 202
     node.run()
     assert node.received(note["id"])["type"] == "Note"
+    node.index()
+    assert found(bob, "calibration") == [note["id"]]
 
     forged = {"id": "http://partner.test/activities/d1", "type": "Delete", "actor": mallory.id,
               "object": carla.id, "to": [PUBLIC]}
@@ -147,6 +152,10 @@ def test_a_member_node_applies_the_erasure_of_one_of_its_actors(node):
     assert node.received(note["id"])["type"] == "Tombstone"
     assert FollowRelation.objects(followee=carla.id).count() == 0
     assert CachedActor.objects(actor_id=carla.id).get().suspended is True
+    node.index()
+    assert found(bob, "calibration") == []
+    # out of the search index itself, not only hidden from readers
+    assert SearchClient(node.internal).posts("calibration", audience=[PUBLIC]) == []
 
 
 def test_the_erased_accounts_own_delete_still_goes_out_and_nothing_else_of_it(node, zoe):

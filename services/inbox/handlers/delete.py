@@ -46,7 +46,7 @@ def on_delete(ctx: HandlerContext) -> str:
     if _deletes_actor(ctx, actor, object_id):
         # Mastodon's account deletion (the object is the actor): its follows and likes go, what
         # it wrote becomes Tombstones (services/inbox/erasure.py).
-        forget_actor(object_id)
+        forget_actor(object_id, ctx.config)
         # Kept, marked gone (suspended) rather than dropped: its key stops resolving in every
         # process at once (a dropped entry stayed usable in the gateways' key memo), nothing
         # is delivered to it and what it wrote is hidden; a refetch finding it again clears it.
