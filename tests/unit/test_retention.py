@@ -119,3 +119,15 @@ def test_a_pass_erases_what_is_due_and_ends_each_erasure_with_the_gateway_trail(
         "/api/v1/timelines/home", f"/users/{pseudonym}/outbox", "/users/older/outbox"]
     again = run_once(config, closed_accounts.internal, now=NOW)
     assert again["erased"] == 0 and again["erasures_finished"] == 0
+
+
+def test_a_changed_period_changes_the_ttl_index(db):
+    """MongoDB keeps an existing index's options: a new period must reach the index itself."""
+    from fedkit.runtime.db import ensure_ttl
+    from services.identity.scim_audit import ScimChange
+
+    ensure_ttl(ScimChange, "at", 365, "scim_changes_ttl")
+    ensure_ttl(ScimChange, "at", 30, "scim_changes_ttl")
+    assert ScimChange._get_collection().index_information()["scim_changes_ttl"]["expireAfterSeconds"] == 30 * 86400
+    ensure_ttl(ScimChange, "at", 30, "scim_changes_ttl")  # unchanged: nothing to do
+    assert ScimChange._get_collection().index_information()["scim_changes_ttl"]["expireAfterSeconds"] == 30 * 86400
