@@ -114,10 +114,6 @@ class Config:
     # Each other class of personal data's period in days (fedkit/runtime/retention.py).
     retention_periods: tuple = retention.defaults()
     retention_check_interval: float = 3600.0  # seconds between the retention job's passes
-
-    def retention_days(self, name: str) -> int:
-        """The period of one class of fedkit/runtime/retention.py, in days."""
-        return dict(self.retention_periods)[name]
     # Number of reverse proxies (TLS terminator, ingress) in front of the gateway whose
     # X-Forwarded-For/-Proto the gateway trusts; 0 when clients connect to it directly.
     trusted_proxies: int = 0
@@ -171,6 +167,10 @@ class Config:
     # This node's additions to the group's usage charter (a Markdown file; none when empty).
     # The group's charter itself is named by the group registry (fedkit/rules/charter.py).
     charter_additions: str = ""
+
+    def retention_days(self, name: str) -> int:
+        """The period of one class of fedkit/runtime/retention.py, in days."""
+        return dict(self.retention_periods)[name]
 
     @classmethod
     def from_env(cls) -> Config:

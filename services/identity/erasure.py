@@ -105,7 +105,7 @@ def erase(config: Config, username: str, *, by: str, reason: str,
     pseudonym = pseudonym_of(config, username)
     Erasure.objects(pseudonym=pseudonym).update_one(
         upsert=True, set_on_insert__requested_at=clock.now(), set_on_insert__by=by,
-        set_on_insert__reason=reason, set_on_insert__steps={}, set__username=username)
+        set_on_insert__reason=reason, set_on_insert__steps={}, set_on_insert__username=username)
     record = Erasure.objects(pseudonym=pseudonym).first()
     internal = internal or InternalClient(config)
     for step in STEPS[:-1]:

@@ -97,7 +97,7 @@ def test_closed_accounts_past_their_period_are_due_unless_held_or_kept(closed_ac
 def test_a_pass_erases_what_is_due_and_ends_each_erasure_with_the_gateway_trail(closed_accounts, tmp_path):
     from deploy.retention import run_once
     from gateway.audit import AuditRecord
-    from services.identity import legal_hold
+    from services.identity import erasure, legal_hold
     from services.identity.erasure import AUDIT_TRAIL, Erasure, pseudonym_of
     from services.identity.models import Account
 
@@ -119,6 +119,9 @@ def test_a_pass_erases_what_is_due_and_ends_each_erasure_with_the_gateway_trail(
         "/api/v1/timelines/home", f"/users/{pseudonym}/outbox", "/users/older/outbox"]
     again = run_once(config, closed_accounts.internal, now=NOW)
     assert again["erased"] == 0 and again["erasures_finished"] == 0
+    # asked again once finished: the same record, and the name does not come back into it
+    assert erasure.erase(config, "old", by="admin:alice", reason="again", internal=closed_accounts.internal)
+    assert Erasure.objects.get().username is None
 
 
 def test_a_changed_period_changes_the_ttl_index(db):
