@@ -5,16 +5,21 @@ actor; a run stopped midway is finished by the next; a member node applies that 
 
 from __future__ import annotations
 
+import io
+
 import pytest
 import requests
 
 from fedkit.contracts import erasure as contract
 from fedkit.contracts.search import SearchClient
 from fedkit.protocol.vocab import PUBLIC, instance_actor_id
+from services.api.media_models import MediaUpload
+from services.api.media_storage import store_for
 from services.identity import erasure, legal_hold, lifecycle
 from tests.inprocess import MEMBER
-from tests.unit.api_support import api_user
+from tests.unit.api_support import ApiUser, api_user
 from tests.unit.test_full_text_search import found
+from tests.unit.test_media_processing import photo
 
 
 @pytest.fixture
@@ -36,10 +41,13 @@ def zoe(node):
     node.run()
     node.community("welding", owner=node.actor("alice"), members=(actor,))
     Bookmark(user="zoe", uri=post["object"]["id"], number=1).save()
+    uploaded = ApiUser(node, "zoe").post("/api/v2/media", data={"file": (io.BytesIO(photo()), "p.jpg")},
+                                         content_type="multipart/form-data")
+    assert uploaded.status_code in (200, 202), uploaded.text
     OAuthToken(access_token_hash="h-zoe", client_id="c", username="zoe").save()
     CharterAcceptance(username="zoe", version="v1", accepted_at=clock.now()).save()
     Notification(username="zoe", seq=1, type="follow", actor=berta.id, activity_id="http://de.test/a/1").save()
-    return {"actor": actor, "post": post["object"]["id"], "berta": berta}
+    return {"actor": actor, "post": post["object"]["id"], "berta": berta, "media": uploaded.get_json()["id"]}
 
 
 def test_a_legal_hold_refuses_the_erasure_and_nothing_changes(node, zoe):
@@ -66,6 +74,7 @@ def test_erasure_removes_each_share_keeps_trails_under_the_pseudonym_and_tells_t
     from services.inbox.models import FollowRelation, Notification, ReceivedObject
     from services.outbox.models import LocalObject, OutboxActivity
 
+    assert store_for(node.config).get(f"{zoe['media']}/original")  # there before
     record = erasure.erase(node.config, "zoe", by="admin:alice", reason="asked", internal=node.internal)
     pseudonym = record.pseudonym
     assert pseudonym == erasure.pseudonym_of(node.config, "zoe") and "zoe" not in pseudonym
@@ -79,6 +88,9 @@ def test_erasure_removes_each_share_keeps_trails_under_the_pseudonym_and_tells_t
     assert FollowRelation.objects(followee=zoe["actor"]).count() == 0
     assert Membership.objects(actor=zoe["actor"]).count() == 0
     assert Bookmark.objects(user="zoe").count() == 0 and Notification.objects(username="zoe").count() == 0
+    assert MediaUpload.objects(owner="zoe").count() == 0
+    files = store_for(node.config)
+    assert files.get(f"{zoe['media']}/original") is None and files.get(f"{zoe['media']}/small") is None
     assert OAuthToken.objects(username="zoe").count() == 0
     assert CharterAcceptance.objects(username="zoe").count() == 0
     assert CharterAcceptance.objects(username=pseudonym).count() == 1
