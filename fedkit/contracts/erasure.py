@@ -21,6 +21,9 @@ ERASE = "/internal/erasure/<username>"
 # Deletes are federated while the account's key is still accepted everywhere), the follows last.
 ERASING_SERVICES = ("outbox", "api", "communities", "inbox")
 
+# communities: POST {actor}: another member node erased one of its actors (its Delete reached
+# the inbox): its memberships here end and its posts to this node's communities are removed.
+FORGET_ACTOR = "/internal/erasure/forget-actor"
 # identity: GET the hold (404: none); PUT {reason, by}: place it; DELETE {by}: lift it.
 LEGAL_HOLD = "/internal/accounts/<username>/legal_hold"
 # identity: POST {reason, by}: erase the account (409 while a legal hold is on); again: resume.
@@ -50,6 +53,12 @@ class ErasureClient:
         """One service's share of an erasure; a failure raises (the erasure stays unfinished)."""
         resp = self.transport.request("POST", service, path_of(ERASE, username=username),
                                       json={"pseudonym": pseudonym})
+        resp.raise_for_status()
+        return resp.json().get("erased", {})
+
+    def forget_actor(self, actor: str) -> dict:
+        """The communities service forgets a remote actor deleted at its origin; raises on failure."""
+        resp = self.transport.request("POST", "communities", FORGET_ACTOR, json={"actor": actor})
         resp.raise_for_status()
         return resp.json().get("erased", {})
 

@@ -12,6 +12,14 @@ from fedkit.runtime.config import Config
 from services.communities.models import CommunityPost, Membership
 
 
+def forget_remote_actor(actor: str) -> dict:
+    """Another node's actor deleted at its origin (an erasure, or its own account deletion):
+    its memberships end, its posts to this node's communities are removed (as a moderator's
+    removal leaves them: the inbox has made them Tombstones)."""
+    return {"memberships": Membership.objects(actor=actor).delete(),
+            "community_posts": CommunityPost.objects(author=actor, removed=False).update(set__removed=True)}
+
+
 def erase_share(config: Config, username: str) -> dict:
     actor = local_actor_id(config.base_url, username)
     return {"memberships": Membership.objects(actor=actor).delete(),

@@ -97,3 +97,12 @@ def search_replay():
 def erase_share(username: str):
     """A local user's share of an erasure (fedkit/contracts/erasure.py)."""
     return jsonify(erased=erasure.erase_share(current_app.config["ARCHIPEL"], username))
+
+
+@bp.post(erasure_contract.FORGET_ACTOR)
+def forget_actor():
+    """A remote actor deleted at its origin (fedkit/contracts/erasure.py)."""
+    actor = request_json(required=False).get("actor")
+    if not isinstance(actor, str) or not actor.startswith(("http://", "https://")):
+        return error(422, "actor_missing", "post {actor}: an actor id")
+    return jsonify(erased=erasure.forget_remote_actor(actor))

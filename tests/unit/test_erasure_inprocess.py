@@ -134,6 +134,7 @@ def test_a_member_node_applies_the_erasure_of_one_of_its_actors(node):
     """de's instance actor deletes de's carla: here her posts become Tombstones, her follows go,
     her key resolves no more; the same Delete from anyone else is ignored."""
     from fedkit.protocol.actors import CachedActor
+    from services.communities.models import Membership
     from services.inbox.models import FollowRelation
 
     bob = api_user(node, "bob")
@@ -141,6 +142,7 @@ def test_a_member_node_applies_the_erasure_of_one_of_its_actors(node):
     instance = node.remote_actor(f"{MEMBER}/actor", actor_type="Application")
     mallory = node.remote_actor("http://partner.test/users/mallory")
     node.follows(node.actor("bob"), carla.id)
+    node.community("welding", owner=node.actor("bob"), members=(carla.id,))
     note = {"id": f"{MEMBER}/objects/n1", "type": "Note", "attributedTo": carla.id, "content": "Press 4 calibration",
             "to": [PUBLIC]}
     assert node.deliver({"id": f"{MEMBER}/activities/c1", "type": "Create", "actor": carla.id, "object": note,
@@ -163,6 +165,7 @@ def test_a_member_node_applies_the_erasure_of_one_of_its_actors(node):
     assert node.outcome(erase["id"]) == "processed"
     assert node.received(note["id"])["type"] == "Tombstone"
     assert FollowRelation.objects(followee=carla.id).count() == 0
+    assert Membership.objects(actor=carla.id).count() == 0
     assert CachedActor.objects(actor_id=carla.id).get().suspended is True
     node.index()
     assert found(bob, "calibration") == []

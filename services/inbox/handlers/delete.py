@@ -6,6 +6,7 @@ is ignored (fedkit.rules.authority.may_delete)."""
 
 from __future__ import annotations
 
+from fedkit.contracts.erasure import ErasureClient
 from fedkit.contracts.outbox import OutboxClient
 from fedkit.protocol.actors import CachedActor, mark_suspended
 from fedkit.protocol.vocab import DELETE, audience_of
@@ -46,6 +47,8 @@ def on_delete(ctx: HandlerContext) -> str:
     if _deletes_actor(ctx, actor, object_id):
         # Mastodon's account deletion (the object is the actor): its follows and likes go, what
         # it wrote becomes Tombstones (services/inbox/erasure.py).
+        # The communities first: if they cannot be reached, the whole activity is retried.
+        ErasureClient(ctx.internal).forget_actor(object_id)
         forget_actor(object_id, ctx.config)
         # Kept, marked gone (suspended) rather than dropped: its key stops resolving in every
         # process at once (a dropped entry stayed usable in the gateways' key memo), nothing
