@@ -11,7 +11,8 @@ from fedkit.protocol.jsonbody import request_json
 from fedkit.protocol.local_ids import local_community
 from fedkit.runtime.internal import internal_client
 from fedkit.runtime.responses import error
-from services.communities import erasure, search_index
+from services.communities import erasure as communities_erasure
+from services.communities import search_index
 from services.communities.access import (
     can_fetch_actor_document,
     can_see,
@@ -39,6 +40,21 @@ def inbox():
         return error(400, "invalid_request", "post {activity}")
     also_to = [a for a in data.get("also_to", []) if isinstance(a, str)]
     return jsonify(outcomes=handle(activity, config(), internal_client(), also_to))
+
+
+@bp.post(erasure_contract.ERASE)
+def erase_share(username: str):
+    """A local user's share of an erasure (fedkit/contracts/erasure.py)."""
+    return jsonify(erased=communities_erasure.erase_share(current_app.config["ARCHIPEL"], username))
+
+
+@bp.post(erasure_contract.FORGET_ACTOR)
+def forget_actor():
+    """A remote actor deleted at its origin (fedkit/contracts/erasure.py)."""
+    actor = request_json(required=False).get("actor")
+    if not isinstance(actor, str) or not actor.startswith(("http://", "https://")):
+        return error(422, "actor_missing", "post {actor}: an actor id")
+    return jsonify(erased=communities_erasure.forget_remote_actor(actor))
 
 
 @bp.post(contract.BAN)
@@ -92,17 +108,3 @@ def search_replay():
     answer = search.replay_page(config, Community.objects(), "slug", lambda row: search_index.event_of(row, config), after=after, limit=limit)
     return jsonify(answer) if answer is not None else error(503, "unavailable", "the index stream did not answer")
 
-
-@bp.post(erasure_contract.ERASE)
-def erase_share(username: str):
-    """A local user's share of an erasure (fedkit/contracts/erasure.py)."""
-    return jsonify(erased=erasure.erase_share(current_app.config["ARCHIPEL"], username))
-
-
-@bp.post(erasure_contract.FORGET_ACTOR)
-def forget_actor():
-    """A remote actor deleted at its origin (fedkit/contracts/erasure.py)."""
-    actor = request_json(required=False).get("actor")
-    if not isinstance(actor, str) or not actor.startswith(("http://", "https://")):
-        return error(422, "actor_missing", "post {actor}: an actor id")
-    return jsonify(erased=erasure.forget_remote_actor(actor))

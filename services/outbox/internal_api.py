@@ -27,7 +27,8 @@ from fedkit.runtime.db import ACKNOWLEDGED
 from fedkit.runtime.internal import internal_client
 from fedkit.runtime.queue import enqueue
 from fedkit.runtime.responses import error
-from services.outbox import erasure, objects, post_counts
+from services.outbox import erasure as outbox_erasure
+from services.outbox import objects, post_counts
 from services.outbox.addressing import node_facts
 from services.outbox.departed import post_shown
 from services.outbox.dlp_guard import GuardStop
@@ -129,6 +130,12 @@ def stats():
     if author:
         return jsonify(posts=post_counts.posts_of(author))
     return jsonify(local_posts=LocalObject.objects(deleted=False).count())
+
+
+@bp.post(erasure_contract.ERASE)
+def erase_share(username: str):
+    """A local user's share of an erasure (fedkit/contracts/erasure.py)."""
+    return jsonify(erased=outbox_erasure.erase_share(current_app.config["ARCHIPEL"], username))
 
 
 @bp.get(contract.REMOTE_ACTOR)
@@ -274,8 +281,3 @@ def search_replay():
     answer = search.replay_page(config, LocalObject.objects(deleted=False), "object_id", lambda row: None if is_vote(row.raw) else search.post_event(row.raw, row.author), after=after, limit=limit)
     return jsonify(answer) if answer is not None else error(503, "unavailable", "the index stream did not answer")
 
-
-@bp.post(erasure_contract.ERASE)
-def erase_share(username: str):
-    """A local user's share of an erasure (fedkit/contracts/erasure.py)."""
-    return jsonify(erased=erasure.erase_share(current_app.config["ARCHIPEL"], username))
