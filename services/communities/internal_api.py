@@ -11,7 +11,6 @@ from fedkit.protocol.jsonbody import request_json
 from fedkit.protocol.local_ids import local_community
 from fedkit.runtime.internal import internal_client
 from fedkit.runtime.responses import error
-from services.communities import erasure as communities_erasure
 from services.communities import search_index
 from services.communities.access import (
     can_fetch_actor_document,
@@ -20,6 +19,8 @@ from services.communities.access import (
     viewer_from_params,
 )
 from services.communities.bans import ban
+from services.communities.erasure import erase_share as erase_communities_share
+from services.communities.erasure import forget_remote_actor
 from services.communities.federation import handle
 from services.communities.models import Community, Membership
 
@@ -45,7 +46,7 @@ def inbox():
 @bp.post(erasure_contract.ERASE)
 def erase_share(username: str):
     """A local user's share of an erasure (fedkit/contracts/erasure.py)."""
-    return jsonify(erased=communities_erasure.erase_share(current_app.config["ARCHIPEL"], username))
+    return jsonify(erased=erase_communities_share(current_app.config["ARCHIPEL"], username))
 
 
 @bp.post(erasure_contract.FORGET_ACTOR)
@@ -54,7 +55,7 @@ def forget_actor():
     actor = request_json(required=False).get("actor")
     if not isinstance(actor, str) or not actor.startswith(("http://", "https://")):
         return error(422, "actor_missing", "post {actor}: an actor id")
-    return jsonify(erased=communities_erasure.forget_remote_actor(actor))
+    return jsonify(erased=forget_remote_actor(actor))
 
 
 @bp.post(contract.BAN)

@@ -13,7 +13,8 @@ from fedkit.protocol.jsonbody import request_json, string_value
 from fedkit.protocol.local_ids import local_community
 from fedkit.protocol.vocab import ANNOUNCE, INVITE, LIKE, DocumentError, id_of, local_actor_id
 from fedkit.runtime.responses import error
-from services.inbox import erasure, search_events
+from services.inbox import search_events
+from services.inbox.erasure import erase_share as erase_inbox_share
 from services.inbox.follow_counts import counts_of
 from services.inbox.local_posts import routed
 from services.inbox.models import (
@@ -207,4 +208,4 @@ def erase_share(username: str):
     pseudonym = string_value(request_json(required=False).get("pseudonym"))
     if not pseudonym:
         return error(422, "pseudonym_missing", "post {pseudonym}")
-    return jsonify(erased=erasure.erase_share(current_app.config["ARCHIPEL"], username, pseudonym))
+    return jsonify(erased=erase_inbox_share(current_app.config["ARCHIPEL"], username, pseudonym))

@@ -27,11 +27,11 @@ from fedkit.runtime.db import ACKNOWLEDGED
 from fedkit.runtime.internal import internal_client
 from fedkit.runtime.queue import enqueue
 from fedkit.runtime.responses import error
-from services.outbox import erasure as outbox_erasure
 from services.outbox import objects, post_counts
 from services.outbox.addressing import node_facts
 from services.outbox.departed import post_shown
 from services.outbox.dlp_guard import GuardStop
+from services.outbox.erasure import erase_share as erase_outbox_share
 from services.outbox.fanout import FANOUT, QUEUE
 from services.outbox.models import LocalObject, OutboxActivity
 from services.outbox.objects import public_form, served
@@ -135,7 +135,7 @@ def stats():
 @bp.post(erasure_contract.ERASE)
 def erase_share(username: str):
     """A local user's share of an erasure (fedkit/contracts/erasure.py)."""
-    return jsonify(erased=outbox_erasure.erase_share(current_app.config["ARCHIPEL"], username))
+    return jsonify(erased=erase_outbox_share(current_app.config["ARCHIPEL"], username))
 
 
 @bp.get(contract.REMOTE_ACTOR)
