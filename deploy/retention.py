@@ -1,10 +1,10 @@
 """The retention job (issue 12, "Personal data"): what is past its period is deleted or
 anonymised, each class of fedkit/runtime/retention.py by its own period.
 
-    python -m deploy.retention --once   one pass (a Kubernetes CronJob, cron, an operator)
-    python -m deploy.retention          a pass every ARCHIPEL_RETENTION_CHECK_INTERVAL seconds
-                                        (the demo's supervised process; the compact layout's
-                                        worker runs it in a thread: start_in_thread)
+    python -m deploy.retention --once   one pass (cron, an operator)
+    python -m deploy.retention          a pass every ARCHIPEL_RETENTION_CHECK_INTERVAL seconds (the
+                                        demo's supervised process, the Kubernetes Deployment; the
+                                        compact layout's worker runs it in a thread: start_in_thread)
 
 What a TTL index expires (the audit, SCIM and moderation trails: ``deploy.migrate``; sessions)
 is not this job's. One pass:
