@@ -88,4 +88,6 @@ def privacy_figures(config: Config) -> dict:
     privacy notice's figures (its words are the web app's, translated)."""
     return {"audit_trail_days": config.audit_retention_days,  # gateway/audit.py, a TTL index
             "web_session_hours": config.session_hours,
-            "sign_in_failures_minutes": config.login_lockout_minutes}
+            "sign_in_failures_minutes": config.login_lockout_minutes,
+            # every other class, from the one table the retention job reads (fedkit/runtime/retention.py)
+            **{f"{name}_days": days for name, days in config.retention_periods}}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 
 from fedkit.contracts import communities as contract
+from fedkit.contracts import erasure as erasure_contract
 from fedkit.contracts import search
 from fedkit.protocol.jsonbody import request_json
 from fedkit.protocol.local_ids import local_community
@@ -18,6 +19,8 @@ from services.communities.access import (
     viewer_from_params,
 )
 from services.communities.bans import ban
+from services.communities.erasure import erase_share as erase_communities_share
+from services.communities.erasure import forget_remote_actor
 from services.communities.federation import handle
 from services.communities.models import Community, Membership
 from services.communities.moving import MoveError, move_post
@@ -39,6 +42,21 @@ def inbox():
         return error(400, "invalid_request", "post {activity}")
     also_to = [a for a in data.get("also_to", []) if isinstance(a, str)]
     return jsonify(outcomes=handle(activity, config(), internal_client(), also_to))
+
+
+@bp.post(erasure_contract.ERASE)
+def erase_share(username: str):
+    """A local user's share of an erasure (fedkit/contracts/erasure.py)."""
+    return jsonify(erased=erase_communities_share(current_app.config["ARCHIPEL"], username))
+
+
+@bp.post(erasure_contract.FORGET_ACTOR)
+def forget_actor():
+    """A remote actor deleted at its origin (fedkit/contracts/erasure.py)."""
+    actor = request_json(required=False).get("actor")
+    if not isinstance(actor, str) or not actor.startswith(("http://", "https://")):
+        return error(422, "actor_missing", "post {actor}: an actor id")
+    return jsonify(erased=forget_remote_actor(actor))
 
 
 @bp.post(contract.BAN)
@@ -116,3 +134,4 @@ def search_replay():
     config = current_app.config["ARCHIPEL"]
     answer = search.replay_page(config, Community.objects(), "slug", lambda row: search_index.event_of(row, config), request_json(required=False))
     return jsonify(answer) if answer is not None else error(503, "unavailable", "the index stream did not answer")
+

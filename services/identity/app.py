@@ -20,6 +20,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
         authorizations_api,
         charter_api,
         discovery,
+        erasure_api,
         internal_api,
         oauth,
         people_directory,
@@ -33,7 +34,9 @@ def create_app(config: Config | dict | None = None) -> Flask:
                              blueprints=(discovery.bp, oauth.bp, signin.bp, sso.bp, internal_api.bp,
                                          scim.bp,  # SCIM 2.0 at /scim/v2 (scim.py)
                                          account_search.bp, authorizations_api.bp, charter_api.bp,
-                                         people_directory.bp, usage_api.bp))  # /directory/people, /api/archipel/people
+                                         people_directory.bp,  # /directory/people, /api/archipel/people
+                                         usage_api.bp,  # usage figures (internal)
+                                         erasure_api.bp))  # legal holds, erasures (internal)
     cfg = app.config["ARCHIPEL"]
     if cfg.dev_mode:
         os.environ.setdefault("AUTHLIB_INSECURE_TRANSPORT", "1")

@@ -6,13 +6,15 @@ from bson import ObjectId
 from bson.errors import InvalidId
 from flask import Blueprint, current_app, jsonify, request
 
+from fedkit.contracts import erasure as erasure_contract
 from fedkit.contracts import inbox as contract
 from fedkit.contracts import search
-from fedkit.protocol.jsonbody import request_json
+from fedkit.protocol.jsonbody import request_json, string_value
 from fedkit.protocol.local_ids import local_community
 from fedkit.protocol.vocab import ANNOUNCE, INVITE, LIKE, DocumentError, id_of, local_actor_id
 from fedkit.runtime.responses import error
 from services.inbox import search_events
+from services.inbox.erasure import erase_share as erase_inbox_share
 from services.inbox.follow_counts import counts_of, counts_of_each
 from services.inbox.local_posts import routed
 from services.inbox.models import (
@@ -206,3 +208,12 @@ def search_replay():
     config = current_app.config["ARCHIPEL"]
     answer = search.replay_page(config, ReceivedObject.objects(deleted=False), "object_id", lambda row: search_events.event_of(row, config), request_json(required=False))
     return jsonify(answer) if answer is not None else error(503, "unavailable", "the index stream did not answer")
+
+
+@bp.post(erasure_contract.ERASE)
+def erase_share(username: str):
+    """A local user's share of an erasure (fedkit/contracts/erasure.py)."""
+    pseudonym = string_value(request_json(required=False).get("pseudonym"))
+    if not pseudonym:
+        return error(422, "pseudonym_missing", "post {pseudonym}")
+    return jsonify(erased=erase_inbox_share(current_app.config["ARCHIPEL"], username, pseudonym))

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 import mongoengine as me
 from flask import Blueprint, current_app, g, jsonify, request
 
+from fedkit.contracts import erasure as erasure_contract
 from fedkit.contracts import outbox as contract
 from fedkit.contracts import search
 from fedkit.protocol.actors import CachedActor, FetchError, get_actor
@@ -30,6 +31,7 @@ from services.outbox import moving, objects, post_counts
 from services.outbox.addressing import node_facts
 from services.outbox.departed import post_shown
 from services.outbox.dlp_guard import GuardStop
+from services.outbox.erasure import erase_share as erase_outbox_share
 from services.outbox.fanout import FANOUT, QUEUE
 from services.outbox.models import LocalObject, OutboxActivity
 from services.outbox.objects import public_form, served
@@ -157,6 +159,12 @@ def stats_each():
     if not isinstance(authors, list) or len(authors) > MAX_COUNTED or not all(isinstance(a, str) for a in authors):
         return error(400, "invalid_request", f"post {{authors}}: at most {MAX_COUNTED} actor ids")
     return jsonify(posts=post_counts.posts_of_each(authors))
+
+
+@bp.post(erasure_contract.ERASE)
+def erase_share(username: str):
+    """A local user's share of an erasure (fedkit/contracts/erasure.py)."""
+    return jsonify(erased=erase_outbox_share(current_app.config["ARCHIPEL"], username))
 
 
 @bp.get(contract.REMOTE_ACTOR)
@@ -298,3 +306,4 @@ def search_replay():
     config = current_app.config["ARCHIPEL"]
     answer = search.replay_page(config, LocalObject.objects(deleted=False), "object_id", lambda row: None if is_vote(row.raw) else search.post_event(row.raw, row.author), request_json(required=False))
     return jsonify(answer) if answer is not None else error(503, "unavailable", "the index stream did not answer")
+
