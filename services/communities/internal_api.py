@@ -19,6 +19,7 @@ from services.communities.access import (
 )
 from services.communities.bans import ban
 from services.communities.federation import handle
+from services.communities.mobility import move_memberships
 from services.communities.models import Community, Membership
 
 bp = Blueprint("communities_internal", __name__)
@@ -38,6 +39,16 @@ def inbox():
         return error(400, "invalid_request", "post {activity}")
     also_to = [a for a in data.get("also_to", []) if isinstance(a, str)]
     return jsonify(outcomes=handle(activity, config(), internal_client(), also_to))
+
+
+@bp.post(contract.MEMBER_MOVED)
+def member_moved():
+    """An actor moved to another node (the inbox checked its Move): its memberships follow."""
+    data = request_json()
+    old, new = data.get("from"), data.get("to")
+    if not isinstance(old, str) or not isinstance(new, str) or not old or not new or old == new:
+        return error(422, "invalid_request", "post {from, to}: two actor ids")
+    return jsonify(moved=move_memberships(old, new, config(), internal_client()))
 
 
 @bp.post(contract.BAN)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from fedkit.protocol.actors import FetchError, get_actor
-from fedkit.protocol.vocab import ACCEPT, FOLLOW, GROUP, INVITE, id_of
+from fedkit.protocol.vocab import ACCEPT, FOLLOW, GROUP, INVITE, id_of, type_of
+from fedkit.rules.community_facts import is_group_actor
+from fedkit.rules.registry import load_registry
 from services.inbox import follow_counts
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handles
@@ -15,6 +17,8 @@ from services.inbox.models import FOLLOW_ACCEPTED, IGNORED, PROCESSED
 @handles(ACCEPT)
 def on_accept(ctx: HandlerContext) -> str:
     relation = relation_for_answer(ctx.activity.object)
+    if relation is None and _moved_membership(ctx):
+        return PROCESSED
     if relation is None or relation.followee != ctx.activity.actor_id:
         return IGNORED
     follow_counts.set_state(relation.follower, relation.followee, state=FOLLOW_ACCEPTED, upsert=False)
@@ -23,6 +27,22 @@ def on_accept(ctx: HandlerContext) -> str:
         ctx.deliver_to_inbox([username])
     return PROCESSED
 
+
+def _moved_membership(ctx: HandlerContext) -> bool:
+    """A community on a member node gave our user the membership of the actor they were
+    before they moved here (services/communities/mobility.py): its Accept names a Follow in
+    our user's name that this node never sent. Taken only from a Group of the group's member
+    nodes (or this one's), as its relays are (fedkit/rules/registry.py)."""
+    follow, group = ctx.activity.object, ctx.activity.actor_id
+    if not isinstance(follow, dict) or type_of(follow) != FOLLOW or id_of(follow.get("object")) != group:
+        return False
+    follower = id_of(follow.get("actor"))
+    if ctx.local_username(follower) is None or not (ctx.is_local(group) or load_registry(ctx.config).is_inside(group)):
+        return False
+    if not is_group_actor(group, ctx.config):
+        return False
+    follow_counts.set_state(follower, group, state=FOLLOW_ACCEPTED, activity_id=id_of(follow))
+    return True
 
 
 @handles(ACCEPT, INVITE)
