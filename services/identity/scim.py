@@ -27,8 +27,10 @@ mode). An empty token turns SCIM off: every path answers 404.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import json
+import operator
 import threading
 from typing import Any
 
@@ -39,6 +41,7 @@ from scim2_models import (
     ChangePassword,
     EnterpriseUser,
     ETag,
+    Extension,
     Filter,
     Mutability,
     NotFoundException,
@@ -96,9 +99,10 @@ def user_model() -> type[Resource[Any]]:
     return Resource.from_schema(schema.model_copy(update={"attributes": attributes}))
 
 
-def build_provider() -> ScimProvider:
+def build_provider(extensions: tuple[type[Extension], ...] = (EnterpriseUser, Mobility)) -> ScimProvider:
+    """What the node serves; a client may be given fewer ``extensions`` (tests/e2e/test_scim.py)."""
     model = user_model()
-    resource_type = ResourceType.from_resource(model[EnterpriseUser | Mobility]).model_copy(
+    resource_type = ResourceType.from_resource(model[functools.reduce(operator.or_, extensions)]).model_copy(
         update={"description": "An employee's account on this node"})
     config = ServiceProviderConfig(
         patch=Patch(supported=True),
@@ -115,7 +119,7 @@ def build_provider() -> ScimProvider:
     # Microsoft Entra's PATCH forms (a remove with a value, a filter that creates the entry).
     policy = ScimPolicy(remove_value_as_filter=ScimPolicy.RemoveValue.apply,
                         unmatched_path_filter=ScimPolicy.UnmatchedPathFilter.create)
-    return ScimProvider(models=[model, EnterpriseUser, Mobility], resource_types=[resource_type],
+    return ScimProvider(models=[model, *extensions], resource_types=[resource_type],
                         config=config, policy=policy)
 
 

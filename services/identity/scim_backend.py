@@ -331,6 +331,7 @@ class AccountStorage(ScimStorage):
             roles = []  # the directory, which gave roles, took them all away
         if roles is not None and roles != list(account.reload().roles or []):
             Account.objects(username=account.username).update_one(set__roles=roles, set__scim_modified_at=clock.now())
+        scim_mobility.record_origin(account, resource)
         self._move(account.reload(), resource)
         # active absent (a PUT that leaves it out) keeps the account's status.
         if resource.active is not None:

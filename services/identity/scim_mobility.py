@@ -65,9 +65,10 @@ def without_mobility(data: dict) -> dict:
 
 
 def record_origin(account: Account, resource: Resource[Any]) -> None:
-    """At creation: the actor the person was before becomes the new Person's alias."""
+    """The actor the person was before becomes the new Person's alias (given at creation, or
+    once later: the attribute is immutable, RFC 7643 §7)."""
     given = _given(resource)
-    if given is not None and given.moved_from:
+    if given is not None and given.moved_from and not account.also_known_as:
         Account.objects(username=account.username).update_one(set__also_known_as=[str(given.moved_from)])
 
 
