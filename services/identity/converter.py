@@ -53,10 +53,11 @@ def _migration(account) -> dict:
     """Where the account moved (``movedTo``) and what it was before (``alsoKnownAs``),
     as Mastodon's actors say it (services/identity/mobility.py)."""
     terms = {}
-    if account.also_known_as:
-        terms[ALSO_KNOWN_AS] = list(account.also_known_as)
-    if account.moved_to:
-        terms[MOVED_TO] = account.moved_to
+    aliases, moved_to = getattr(account, "also_known_as", None), getattr(account, "moved_to", None)
+    if aliases:
+        terms[ALSO_KNOWN_AS] = list(aliases)
+    if moved_to:
+        terms[MOVED_TO] = moved_to
     return terms
 
 
