@@ -27,6 +27,9 @@ BAN = "/internal/communities/<slug>/ban"
 # POST {from, to}: an actor moved (a checked ActivityPub Move): its memberships become the new actor's
 MEMBER_MOVED = "/internal/members/moved"
 READABLE_BY = "/internal/readable-communities"  # GET ?actor=&kind=: communities whose posts a viewer may read
+# POST {actor, entry}: this node's directory changed a person (entry: their people-directory
+# entry now, null once closed); dynamic communities' rule memberships follow at once
+DIRECTORY_CHANGED = "/internal/directory-changed"
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,11 @@ class CommunitiesClient:
         community is hidden from this reader; None for a cursor the service never gave out."""
         return self._page(MEMBERS, slug, user=user, scopes=scopes, limit=limit, max_id=max_id, since_id=since_id,
                           min_id=min_id)
+
+    def directory_changed(self, actor: str, entry: dict | None) -> dict:
+        """This node's directory changed ``actor`` (``entry``: their directory entry, None once
+        closed): ``{"changed": {slug: {"added": [...], "removed": [...]}}}``."""
+        return self.transport.post_json(SERVICE, DIRECTORY_CHANGED, {"actor": actor, "entry": entry})
 
     def ban(self, slug: str, actor: str) -> bool:
         """Ban ``actor`` from the local community; False when there is no such community or

@@ -29,6 +29,10 @@ CHARTER_ACCEPT = "/api/archipel/charter/accept"
 # may see them (public, signature-checked: services/identity/people_directory.py)
 PEOPLE = "/directory/people"
 PEOPLE_GROUP = "/api/archipel/people"  # GET, same query: every member node's people (bearer token)
+DIRECTORY_FILTERS = ("entity", "department", "location", "skill")  # PEOPLE's attribute filters
+# GET, the same filters: {"actors", "unreachable"}: everyone in the group they find (every member
+# node asked, signed as this node's instance actor; "unreachable": origins that did not answer)
+PEOPLE_MATCHING = "/internal/directory/matching"
 
 
 class ProfileRefused(ValueError):
@@ -140,6 +144,12 @@ class IdentityClient:
         every member node's (``{"items", "page", "total", "next", ("unreachable")}``)."""
         return self.transport.get_json(SERVICE, PEOPLE_GROUP if group else PEOPLE, params=params,
                                        headers=as_reader(user, scopes))
+
+    def people_matching(self, filters: dict[str, str]) -> tuple[set[str], set[str]]:
+        """(actor ids of everyone in the group the directory filters find, origins of the
+        member nodes that did not answer: their people are unknown, not absent)."""
+        answer = self.transport.get_json(SERVICE, PEOPLE_MATCHING, params=filters)
+        return set(answer["actors"]), set(answer["unreachable"])
 
     def nodeinfo(self) -> dict:
         return self.transport.get_json(SERVICE, NODEINFO)

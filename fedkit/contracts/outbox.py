@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from fedkit.contracts import Transport, as_reader, object_as_reader, path_of, posts_page
+from fedkit.contracts import Transport, as_reader, json_if_ok, object_as_reader, path_of, posts_page
 from fedkit.runtime.internal import identity_headers
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,7 @@ POSTS = "/internal/posts"  # GET ?author=&stream=&exclude_replies=&limit=&max_id
 REMOTE_MEDIA = "/internal/users/<username>/remote-media"  # GET ?url=: a remote file, fetched signed as the user
 POLL_VOTE = "/internal/polls/vote"  # POST {question, voter, choice, activity}: count a vote on a local poll
 OBJECT_HISTORY = "/internal/objects/history"  # GET ?id=: a local object's earlier versions, oldest first
+PROXY = "/proxy"  # POST {id}: ActivityPub endpoints.proxyUrl, a document fetched signed as the user
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,12 @@ class OutboxClient:
         """Store and fan out an activity another service prepared for a node actor it owns,
         to exactly ``recipients`` (actor ids)."""
         return self.transport.post_json(SERVICE, ACTORS_SEND, {"activity": activity, "recipients": recipients})
+
+    def fetch_as(self, url: str, *, user: str, scopes=()) -> dict | None:
+        """An ActivityStreams document fetched signed as a local user (``PROXY``); None when
+        the origin does not give it to them."""
+        return json_if_ok(self.transport.request("POST", SERVICE, PROXY, json={"id": url},
+                                                 headers=as_reader(user, scopes)))
 
     def remove_for_community(self, object_id: str, community: str) -> bool:
         """A community removed a local post addressed to it: the original goes too. False

@@ -7,7 +7,7 @@ version is a digest of both texts: any change to either is a new version, which 
 employee accepts again. No file configured: no charter, nothing to accept.
 
 Identity records who accepted which version (services/identity/charter_acceptance.py);
-the api refuses writes until the current one is (services/api/charter_guard.py); the web
+the api and ActivityPub C2S posting refuse writes until the current one is (charter_gate.py); the web
 app shows it (services/web/charter_pages.py). Files are read again when they change.
 """
 

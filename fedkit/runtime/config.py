@@ -117,6 +117,8 @@ class Config:
     # A community with no exchange for this long is flagged to its managers and listed as dormant.
     community_dormant_after: float = 90 * 86400.0
     dormancy_check_interval: float = 3600.0
+    # Seconds between reconciliations of the communities whose members a directory rule names.
+    dynamic_community_interval: float = 300.0
     # SCIM 2.0 provisioning (/scim/v2): the group directory's bearer secret; SCIM is off when empty.
     scim_token: str = ""
     # This node's OAuth client at the group's OpenID provider (named in the group registry).
@@ -225,6 +227,8 @@ class Config:
                                                str(cls.community_dormant_after))),
             dormancy_check_interval=float(env_str("ARCHIPEL_DORMANCY_CHECK_INTERVAL",
                                                str(cls.dormancy_check_interval))),
+            dynamic_community_interval=float(env_str("ARCHIPEL_DYNAMIC_COMMUNITY_INTERVAL",
+                                                  str(cls.dynamic_community_interval))),
             scim_token=env_str("ARCHIPEL_SCIM_TOKEN", ""),
             oidc_client_id=env_str("ARCHIPEL_OIDC_CLIENT_ID", ""),
             oidc_client_secret=env_str("ARCHIPEL_OIDC_CLIENT_SECRET", ""),

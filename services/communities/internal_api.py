@@ -10,7 +10,7 @@ from fedkit.protocol.jsonbody import request_json
 from fedkit.protocol.local_ids import local_community
 from fedkit.runtime.internal import internal_client
 from fedkit.runtime.responses import error
-from services.communities import search_index
+from services.communities import reconcile, search_index
 from services.communities.access import (
     can_fetch_actor_document,
     can_see,
@@ -65,6 +65,17 @@ def ban_actor(slug: str):
     return jsonify(actor=actor, state=found.state if found else None)
 
 
+@bp.post(contract.DIRECTORY_CHANGED)
+def directory_changed():
+    """Identity's news of a person the node's directory changed (or closed)."""
+    data = request_json()
+    actor, entry = data.get("actor"), data.get("entry")
+    if not isinstance(actor, str) or not actor or not (entry is None or isinstance(entry, dict)):
+        return error(422, "invalid_request", "post {actor, entry}: entry an object, or null once closed")
+    done = reconcile.person_changed(actor, entry, config(), internal_client())
+    return jsonify(changed={slug: {"added": plan.add, "removed": plan.remove} for slug, plan in done.items()})
+
+
 @bp.get(contract.ADMITS)
 def admits():
     """May this viewer see this community (and what is addressed to it)?"""
@@ -96,8 +107,5 @@ def webfinger():
 def search_replay():
     """Queue the index events of a page of the communities (fedkit/contracts/search.py: a rebuild)."""
     config = current_app.config["ARCHIPEL"]
-    asked = request_json(required=False)
-    after = asked.get("after") if isinstance(asked.get("after"), str) else None
-    limit = asked.get("limit") if isinstance(asked.get("limit"), int) and 0 < asked["limit"] <= 1000 else 500
-    answer = search.replay_page(config, Community.objects(), "slug", lambda row: search_index.event_of(row, config), after=after, limit=limit)
+    answer = search.replay_page(config, Community.objects(), "slug", lambda row: search_index.event_of(row, config), request_json(required=False))
     return jsonify(answer) if answer is not None else error(503, "unavailable", "the index stream did not answer")

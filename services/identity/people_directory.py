@@ -11,6 +11,10 @@
 Both answer ``{"items": [...], "page", "total", "next": bool}``; an item is
 ``{"actor", "username", "acct", "name", "title", "department", "entity", "location",
 "skills", "interests", "languages", "projects", ("node")}`` with only what the reader sees.
+
+- ``GET /internal/directory/matching?entity=&department=&location=&skill=`` (internal: the
+  communities service's membership rules) — ``{"actors", "unreachable"}``: everyone in the
+  group the filters find, every member node asked as this node's instance actor.
 """
 
 from __future__ import annotations
@@ -20,8 +24,8 @@ from flask import Blueprint, current_app, g, jsonify, request
 from fedkit.contracts import identity as contract
 from fedkit.rules.policy import viewer_of
 from fedkit.runtime.responses import error
-from services.identity.people_group import group_people
-from services.identity.people_listing import MAX_LIMIT, HiddenFilter, people, query_of
+from services.identity.people_group import everyone, group_people
+from services.identity.people_listing import MAX_LIMIT, HiddenFilter, Query, people, query_of
 
 bp = Blueprint("identity_people_directory", __name__)
 GROUP_PAGE = 20
@@ -71,3 +75,14 @@ def group():
         return _bad_paging(MAX_LIMIT)
     found, unreachable = group_people(query_of(request.args), g.requester.user, config)
     return _page_of(found, *paging, unreachable=unreachable)
+
+
+@bp.get(contract.PEOPLE_MATCHING)
+def matching():
+    """Everyone in the group a membership rule's filters find (at least one filter)."""
+    config = current_app.config["ARCHIPEL"]
+    query = query_of(request.args)
+    if not query.filters:
+        return error(400, "invalid_request", f"filter on one of {', '.join(contract.DIRECTORY_FILTERS)}")
+    actors, unreachable = everyone(Query(query.filters), config)
+    return jsonify(actors=actors, unreachable=unreachable)

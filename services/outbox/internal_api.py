@@ -267,8 +267,5 @@ def posts():
 def search_replay():
     """Queue the index events of a page of this node's posts (fedkit/contracts/search.py: a rebuild)."""
     config = current_app.config["ARCHIPEL"]
-    asked = request_json(required=False)
-    after = asked.get("after") if isinstance(asked.get("after"), str) else None
-    limit = asked.get("limit") if isinstance(asked.get("limit"), int) and 0 < asked["limit"] <= 1000 else 500
-    answer = search.replay_page(config, LocalObject.objects(deleted=False), "object_id", lambda row: None if is_vote(row.raw) else search.post_event(row.raw, row.author), after=after, limit=limit)
+    answer = search.replay_page(config, LocalObject.objects(deleted=False), "object_id", lambda row: None if is_vote(row.raw) else search.post_event(row.raw, row.author), request_json(required=False))
     return jsonify(answer) if answer is not None else error(503, "unavailable", "the index stream did not answer")

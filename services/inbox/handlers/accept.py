@@ -1,4 +1,11 @@
-"""Accept: the answer to a Follow. Only the followee may accept it."""
+"""Accept: the answer to a Follow. Only the followee may accept it.
+
+A community of the group may also enrol our user without a Follow of theirs: a dynamic
+community's Group (its members are those the group directory names, e.g. a department)
+sends the Accept of a Follow in their name when its rule takes them in
+(services/communities/reconcile.py), as it does when a manager approves a request. Only a
+Group of this node or of a member node of the group may: the directory is the group's.
+"""
 
 from __future__ import annotations
 
@@ -17,9 +24,9 @@ from services.inbox.models import FOLLOW_ACCEPTED, IGNORED, PROCESSED
 @handles(ACCEPT)
 def on_accept(ctx: HandlerContext) -> str:
     relation = relation_for_answer(ctx.activity.object)
-    if relation is None and _moved_membership(ctx):
-        return PROCESSED
-    if relation is None or relation.followee != ctx.activity.actor_id:
+    if relation is None:
+        return _enrolment(ctx)
+    if relation.followee != ctx.activity.actor_id:
         return IGNORED
     follow_counts.set_state(relation.follower, relation.followee, state=FOLLOW_ACCEPTED, upsert=False)
     username = ctx.local_username(relation.follower)
@@ -28,21 +35,19 @@ def on_accept(ctx: HandlerContext) -> str:
     return PROCESSED
 
 
-def _moved_membership(ctx: HandlerContext) -> bool:
-    """A community on a member node gave our user the membership of the actor they were
-    before they moved here (services/communities/mobility.py): its Accept names a Follow in
-    our user's name that this node never sent. Taken only from a Group of the group's member
-    nodes (or this one's), as its relays are (fedkit/rules/registry.py)."""
+def _enrolment(ctx: HandlerContext) -> str:
+    """A community of the group takes our user in by its directory rule (see above)."""
     follow, group = ctx.activity.object, ctx.activity.actor_id
     if not isinstance(follow, dict) or type_of(follow) != FOLLOW or id_of(follow.get("object")) != group:
-        return False
-    follower = id_of(follow.get("actor"))
-    if ctx.local_username(follower) is None or not (ctx.is_local(group) or load_registry(ctx.config).is_inside(group)):
-        return False
-    if not is_group_actor(group, ctx.config):
-        return False
-    follow_counts.set_state(follower, group, state=FOLLOW_ACCEPTED, activity_id=id_of(follow))
-    return True
+        return IGNORED
+    member = id_of(follow.get("actor"))
+    username = ctx.local_username(member)
+    if username is None or not (ctx.is_local(group) or load_registry(ctx.config).is_inside(group)) \
+            or not is_group_actor(group, ctx.config):
+        return IGNORED
+    follow_counts.set_state(member, group, state=FOLLOW_ACCEPTED)
+    ctx.deliver_to_inbox([username])
+    return PROCESSED
 
 
 @handles(ACCEPT, INVITE)
