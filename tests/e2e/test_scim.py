@@ -67,7 +67,8 @@ def test_scim2_tester_compliance_checks_pass(group):
     assert fr.scim_token, "the node gets ARCHIPEL_SCIM_TOKEN from deploy/processes.py"
     # The node's own description less the mobility extension: its values must name real actors
     # of member nodes (a 400 invalidValue otherwise), which scim2-tester's random values
-    # cannot; test_mobility.py moves an account with it.
+    # cannot; test_mobility.py moves an account with it (and deletes it after: a listed User
+    # showing the extension is not one this client reads).
     provider = build_provider(extensions=(EnterpriseUser,))
     results = check_server(RequestsSCIMClient(f"{fr.base}/scim/v2", fr.scim_token, provider=provider))
     print("scim2-tester:", dict(Counter(r.status.name for r in results)), "in", len(results), "checks")
