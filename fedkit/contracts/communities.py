@@ -23,6 +23,11 @@ RELAYS = "/internal/communities/<slug>/relays"  # GET ?limit=&max_id=&since_id=&
 MEMBERS = "/internal/communities/<slug>/members"  # GET ?limit=&max_id=&since_id=&min_id=: its members
 # POST {actor}: a node moderator's exclusion after a report (the client API checked the role)
 BAN = "/internal/communities/<slug>/ban"
+# POST {object, to}: move a post of this community to community ``to`` (a slug) on a
+# moderator's decision (the client API checked the roles): 200 {object}: the post as now
+# addressed; 404 no such post or community; 422 {error, error_description}: refused
+# (fedkit/rules/community_moves.py).
+POST_MOVE = "/internal/communities/<slug>/posts/move"
 # GET ?actor=: {"communities": [ids]} of this node's communities the actor belongs to (member or invited)
 # POST {from, to}: an actor moved (a checked ActivityPub Move): its memberships become the new actor's
 MEMBER_MOVED = "/internal/members/moved"
@@ -128,6 +133,15 @@ class CommunitiesClient:
             return False
         resp.raise_for_status()
         return True
+
+    def move_post(self, slug: str, object_id: str, target: str) -> tuple[int, dict]:
+        """Move a post of community ``slug`` to community ``target``: (200, {"object"}) or a
+        refusal's (status, {"error", "error_description"})."""
+        resp = self.transport.request("POST", SERVICE, path_of(POST_MOVE, slug=slug),
+                                      json={"object": object_id, "to": target})
+        if resp.status_code >= 500:
+            resp.raise_for_status()
+        return resp.status_code, resp.json()
 
     def _page(self, rule: str, slug: str, *, user: str, scopes, limit: int, max_id: str | None,
               since_id: str | None, min_id: str | None) -> list[dict] | None:

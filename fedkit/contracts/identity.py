@@ -17,6 +17,8 @@ ACCOUNT_CHANGE = "/internal/accounts/<username>/<any(deactivate, reactivate):cha
 INTROSPECT = "/internal/introspect"  # POST {token}: RFC 7662 shape, for the gateway
 PERSON = "/users/<username>"  # GET: the public actor document
 ACCOUNT_PERSON = "/internal/accounts/<username>/person"  # GET: the actor document, whole profile
+ACCOUNT_PERSONS = "/internal/persons"  # POST {usernames}: ``ACCOUNT_PERSON`` of each, {"persons": {username: …}}
+OPEN_ACCOUNTS = "/internal/open-accounts"  # POST {usernames}: those that are accounts not closed, {"open": […]}
 APP_OF_TOKEN = "/internal/apps/of-token"  # POST {token}: the app that holds a live access token
 FIRST_PARTY_APP = "/internal/apps/first-party"  # POST {client_id}: the node's web app, trusted (no consent)
 NODEINFO = "/nodeinfo/2.1"  # GET: the public NodeInfo document (usage counts)
@@ -87,6 +89,12 @@ class IdentityClient:
             return None
         return None if account is None or account.suspended else account
 
+    def open_accounts(self, usernames: list[str]) -> set[str]:
+        """Those of ``usernames`` that are accounts and not closed, in one call."""
+        if not usernames:
+            return set()
+        return set(self.transport.post_json(SERVICE, OPEN_ACCOUNTS, {"usernames": list(usernames)})["open"])
+
     def update_profile(self, username: str, person: dict) -> dict:
         """Apply a C2S Update of the Person; ``ProfileRefused`` when it changes what the
         directory owns (its message says where to change it)."""
@@ -111,6 +119,13 @@ class IdentityClient:
             return None
         resp.raise_for_status()
         return resp.json()
+
+    def find_persons(self, usernames: list[str]) -> dict[str, dict]:
+        """``find_person`` of each of ``usernames`` in one call: {username: document}, without
+        those there is none of or that are closed."""
+        if not usernames:
+            return {}
+        return dict(self.transport.post_json(SERVICE, ACCOUNT_PERSONS, {"usernames": list(usernames)})["persons"])
 
     def app_of_token(self, token: str) -> dict | None:
         """``{"client_id", "name", "website", "redirect_uris", "scopes"}`` of the app that

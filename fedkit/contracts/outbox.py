@@ -15,9 +15,13 @@ SERVICE = "outbox"
 SEND = "/internal/users/<username>/send"  # POST: publish an activity as a local user
 ACTORS_SEND = "/internal/actors/send"  # POST {activity, recipients}: for a node actor
 OBJECTS_REMOVE = "/internal/objects/remove"  # POST {id, community}: a community removed a post
+# POST {id, from, to, also_to}: a community moved a local post to another community of this
+# node (services/outbox/moving.py); 200 {object}: the post as it is now addressed.
+OBJECT_MOVE = "/internal/objects/move"
 OBJECT_AUTHOR = "/internal/objects/author"  # GET ?id=: who wrote a local object
 LOCAL_OBJECTS = "/internal/objects/held"  # POST {ids}: the local posts among them, for the inbox to show
 STATS = "/internal/stats"  # GET: counts for NodeInfo; ?author=: one local actor's posts
+STATS_EACH = "/internal/stats/each"  # POST {authors}: each local actor's posts, {"posts": {author: n}}
 REMOTE_ACTOR = "/internal/actors"  # GET ?id=: a remote actor's document, cached or fetched
 KNOWN_ACTOR = "/internal/actors/known"  # GET ?username=&host=: a remote actor already cached
 ACTORS_SEARCH = "/internal/actors/search"  # GET ?q=&limit=: known remote actors a query names
@@ -72,6 +76,17 @@ class OutboxClient:
             return False
         return True  # removed, or already gone (404)
 
+    def move_post(self, object_id: str, source: str, target: str, also_to: list[str]) -> dict | None:
+        """Readdress a local post from community ``source`` to ``target`` and federate its
+        author's Update (also, hidden, to ``also_to``); the post as moved, None when the
+        outbox has no such post addressed to ``source``. Another refusal raises."""
+        resp = self.transport.request("POST", SERVICE, OBJECT_MOVE, json={
+            "id": object_id, "from": source, "to": target, "also_to": also_to})
+        if resp.status_code == 404:
+            return None
+        resp.raise_for_status()
+        return resp.json()["object"]
+
     def object_author(self, object_id: str) -> str | None:
         resp = self.transport.request("GET", SERVICE, OBJECT_AUTHOR, params={"id": object_id})
         return resp.json().get("author") if resp.status_code == 200 else None
@@ -88,6 +103,12 @@ class OutboxClient:
     def posts_of(self, author: str) -> int:
         """How many posts (not deleted) a local actor wrote."""
         return int(self.transport.get_json(SERVICE, STATS, params={"author": author}).get("posts", 0))
+
+    def posts_of_each(self, authors: list[str]) -> dict[str, int]:
+        """``posts_of`` of each author, in one call: {author: n}."""
+        if not authors:
+            return {}
+        return {a: int(n) for a, n in self.transport.post_json(SERVICE, STATS_EACH, {"authors": list(authors)})["posts"].items()}
 
     def remote_actor(self, actor_id: str) -> dict | None:
         """A remote actor's document (the node's cache, or fetched through the SSRF guard);

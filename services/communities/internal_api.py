@@ -21,6 +21,7 @@ from services.communities.bans import ban
 from services.communities.federation import handle
 from services.communities.mobility import move_memberships
 from services.communities.models import Community, Membership
+from services.communities.moving import MoveError, move_post
 
 bp = Blueprint("communities_internal", __name__)
 
@@ -91,6 +92,23 @@ def admits():
 def readable_by():
     viewer = viewer_from_params(request.args.get("actor"), request.args.get("kind"))
     return jsonify(communities=search_index.readable_by(viewer))
+
+
+@bp.post(contract.POST_MOVE)
+def move_to_community(slug: str):
+    """A moderator moves a post of this community to another one of this node."""
+    data = request_json()
+    object_id, target_slug = data.get("object"), data.get("to")
+    if not isinstance(object_id, str) or not object_id or not isinstance(target_slug, str) or not target_slug:
+        return error(400, "invalid_request", "post {object, to}: a post id and a community's slug")
+    source, target = Community.objects(slug=slug).first(), Community.objects(slug=target_slug).first()
+    if source is None or target is None:
+        return error(404, "not_found", "no such community")
+    try:
+        moved = move_post(source, target, object_id, config(), internal_client())
+    except MoveError as exc:
+        return error(exc.status, exc.code, str(exc))
+    return jsonify(object=moved, community=target.actor_id)
 
 
 @bp.get(contract.WEBFINGER)

@@ -26,13 +26,14 @@ def create_app(config: Config | dict | None = None) -> Flask:
         scim,
         signin,
         sso,
+        usage_api,
     )
 
     app = create_service_app(__name__, "identity", config,
                              blueprints=(discovery.bp, oauth.bp, signin.bp, sso.bp, internal_api.bp,
                                          scim.bp,  # SCIM 2.0 at /scim/v2 (scim.py)
                                          account_search.bp, authorizations_api.bp, charter_api.bp,
-                                         people_directory.bp))  # /directory/people, /api/archipel/people
+                                         people_directory.bp, usage_api.bp))  # /directory/people, /api/archipel/people
     cfg = app.config["ARCHIPEL"]
     if cfg.dev_mode:
         os.environ.setdefault("AUTHLIB_INSECURE_TRANSPORT", "1")

@@ -13,7 +13,7 @@ from fedkit.protocol.local_ids import local_community
 from fedkit.protocol.vocab import ANNOUNCE, INVITE, LIKE, DocumentError, id_of, local_actor_id
 from fedkit.runtime.responses import error
 from services.inbox import search_events
-from services.inbox.follow_counts import counts_of
+from services.inbox.follow_counts import counts_of, counts_of_each
 from services.inbox.local_posts import routed
 from services.inbox.models import (
     FOLLOW_ACCEPTED,
@@ -103,6 +103,17 @@ def _sides(which: str) -> tuple[str, str]:
 @bp.get(contract.FOLLOW_COUNTS)
 def follow_counts():
     return jsonify(counts_of(request.args.get("actor", "")))
+
+
+MAX_COUNTED = 80  # one page of accounts (the api's largest)
+
+
+@bp.post(contract.FOLLOW_COUNTS_EACH)
+def follow_counts_each():
+    actors = request_json(required=False).get("actors")
+    if not isinstance(actors, list) or len(actors) > MAX_COUNTED or not all(isinstance(a, str) for a in actors):
+        return error(400, "invalid_request", f"post {{actors}}: at most {MAX_COUNTED} actor ids")
+    return jsonify(counts=counts_of_each(actors))
 
 
 def _cursor(name: str) -> ObjectId | None:

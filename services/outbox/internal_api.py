@@ -26,7 +26,7 @@ from fedkit.runtime.db import ACKNOWLEDGED
 from fedkit.runtime.internal import internal_client
 from fedkit.runtime.queue import enqueue
 from fedkit.runtime.responses import error
-from services.outbox import objects, post_counts
+from services.outbox import moving, objects, post_counts
 from services.outbox.addressing import node_facts
 from services.outbox.departed import post_shown
 from services.outbox.dlp_guard import GuardStop
@@ -101,6 +101,23 @@ def remove_by_community():
     return jsonify(removed=found.object_id)
 
 
+@bp.post(contract.OBJECT_MOVE)
+def move_to_community():
+    """A community's moderators moved a local post to another community (services/communities
+    checked who and where: fedkit/rules/community_moves.py)."""
+    data = request_json()
+    fields = [data.get(k) for k in ("id", "from", "to")]
+    also_to = data.get("also_to", [])
+    if not all(isinstance(f, str) and f for f in fields) or not isinstance(also_to, list) \
+            or not all(isinstance(a, str) for a in also_to):
+        return error(400, "invalid_request", "post {id, from, to, also_to[]}")
+    try:
+        moved = moving.move(current_app.config["ARCHIPEL"], *fields, also_to)
+    except PublishError as exc:
+        return error(exc.status, exc.code, str(exc))
+    return jsonify(object=moved)
+
+
 @bp.get(contract.OBJECT_AUTHOR)
 def object_author():
     """Who wrote a local object (the inbox asks when a Like or Announce of it arrives
@@ -128,6 +145,18 @@ def stats():
     if author:
         return jsonify(posts=post_counts.posts_of(author))
     return jsonify(local_posts=LocalObject.objects(deleted=False).count())
+
+
+MAX_COUNTED = 80  # one page of accounts (the api's largest)
+
+
+@bp.post(contract.STATS_EACH)
+def stats_each():
+    """``STATS`` with ``author``, for each of ``authors`` in one call: {"posts": {author: n}}."""
+    authors = request_json(required=False).get("authors")
+    if not isinstance(authors, list) or len(authors) > MAX_COUNTED or not all(isinstance(a, str) for a in authors):
+        return error(400, "invalid_request", f"post {{authors}}: at most {MAX_COUNTED} actor ids")
+    return jsonify(posts=post_counts.posts_of_each(authors))
 
 
 @bp.get(contract.REMOTE_ACTOR)
