@@ -29,6 +29,8 @@ BAN = "/internal/communities/<slug>/ban"
 # (fedkit/rules/community_moves.py).
 POST_MOVE = "/internal/communities/<slug>/posts/move"
 # GET ?actor=: {"communities": [ids]} of this node's communities the actor belongs to (member or invited)
+# POST {from, to}: an actor moved (a checked ActivityPub Move): its memberships become the new actor's
+MEMBER_MOVED = "/internal/members/moved"
 READABLE_BY = "/internal/readable-communities"  # GET ?actor=&kind=: communities whose posts a viewer may read
 # POST {actor, entry}: this node's directory changed a person (entry: their people-directory
 # entry now, null once closed); dynamic communities' rule memberships follow at once
@@ -48,6 +50,13 @@ class CommunitiesClient:
     def deliver(self, activity: dict, also_to: list[str]) -> dict | None:
         """An activity that concerns a local community."""
         return self.transport.post_json(SERVICE, INBOX, {"activity": activity, "also_to": also_to})
+
+    def member_moved(self, old: str, new: str) -> int:
+        """``old`` moved to ``new`` (the inbox checked the Move): how many memberships moved.
+        A failed answer raises (the inbox worker retries the Move)."""
+        resp = self.transport.request("POST", SERVICE, MEMBER_MOVED, json={"from": old, "to": new})
+        resp.raise_for_status()
+        return int(resp.json().get("moved", 0))
 
     def admission(self, community: str, actor: str, kind: str) -> Admission:
         """May this viewer (actor id or "", fedkit.rules.policy kind) see the community (its id)?

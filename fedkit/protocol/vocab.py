@@ -21,7 +21,9 @@ DEFAULT_CONTEXT: list[Any] = [
     {"manuallyApprovesFollowers": "as:manuallyApprovesFollowers", "Hashtag": "as:Hashtag",
      "sensitive": "as:sensitive", "toot": "http://joinmastodon.org/ns#", "suspended": "toot:suspended",
      # media attachments' terms, as Mastodon defines them (services/api/media_entities.py)
-     "blurhash": "toot:blurhash", "focalPoint": {"@container": "@list", "@id": "toot:focalPoint"}},
+     "blurhash": "toot:blurhash", "focalPoint": {"@container": "@list", "@id": "toot:focalPoint"},
+     # account migration, as Mastodon's context defines them (docs.joinmastodon.org/spec/activitypub/#as)
+     "movedTo": {"@id": "as:movedTo", "@type": "@id"}, "alsoKnownAs": {"@id": "as:alsoKnownAs", "@type": "@id"}},
 ]
 # Archipel's own terms (a local context, never fetched): a community's properties and a
 # person's profile from the directory and what they declare. Profile fields also travel as
@@ -43,6 +45,9 @@ PROFILE_CONTEXT: dict[str, Any] = {
     "formerEmployee": "archipel:formerEmployee",
 }
 FORMER_EMPLOYEE = "formerEmployee"
+# Account migration (a Move's two ends): the old actor names its new one, the new names the old.
+MOVED_TO = "movedTo"
+ALSO_KNOWN_AS = "alsoKnownAs"
 PERSON_CONTEXT: list[Any] = [*DEFAULT_CONTEXT, PROFILE_CONTEXT]
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 # Compact forms of the public collection that other servers send (AS2 §5.6 allows them).

@@ -17,6 +17,7 @@ from fedkit.protocol.local_ids import is_local, local_username
 from fedkit.protocol.vocab import (
     ANNOUNCE,
     CREATE,
+    MOVED_TO,
     TOMBSTONE,
     as_list,
     id_of,
@@ -51,11 +52,12 @@ def actor_document(actor: str) -> dict | None:
 
 
 def account_entity(actor: str, document: dict | None = None, *, closed_too: bool = False,
-                   counts: converter.Counts | None = None) -> dict | None:
+                   counts: converter.Counts | None = None, nested: bool = False) -> dict | None:
     """The Account entity of an actor URI, or None when it cannot be shown. With
     ``closed_too``, a closed local account is shown as Mastodon shows a suspended one
     (a colleague who left: apps that kept the id still open it). ``counts``: already read
-    (``prefetch_accounts``)."""
+    (``prefetch_accounts``). A moved account names its new one in ``moved`` (one level:
+    ``nested``)."""
     document = document if document is not None else actor_document(actor)
     if document is None:
         return _closed_entity(actor) if closed_too else None
@@ -67,8 +69,14 @@ def account_entity(actor: str, document: dict | None = None, *, closed_too: bool
         statuses = upstream.statuses_count(actor) if _local_username(actor) else 0
         counts = converter.Counts(statuses=statuses, followers=follows["followers"], following=follows["following"])
     known_id = g.get("api_account_ids", {}).get(actor)  # read for the page (prefetch_accounts)
-    return converter.account(document, account_id=known_id or ids.account_id(actor), base_url=config().base_url,
-                             counts=counts)
+    entity = converter.account(document, account_id=known_id or ids.account_id(actor), base_url=config().base_url,
+                               counts=counts)
+    moved_to = document.get(MOVED_TO)
+    if isinstance(moved_to, str) and moved_to != actor and not nested:
+        moved = account_entity(moved_to, nested=True)
+        if moved is not None:
+            entity["moved"] = moved
+    return entity
 
 
 def _closed_entity(actor: str) -> dict | None:

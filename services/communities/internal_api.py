@@ -22,6 +22,7 @@ from services.communities.bans import ban
 from services.communities.erasure import erase_share as erase_communities_share
 from services.communities.erasure import forget_remote_actor
 from services.communities.federation import handle
+from services.communities.mobility import move_memberships
 from services.communities.models import Community, Membership
 from services.communities.moving import MoveError, move_post
 
@@ -57,6 +58,16 @@ def forget_actor():
     if not isinstance(actor, str) or not actor.startswith(("http://", "https://")):
         return error(422, "actor_missing", "post {actor}: an actor id")
     return jsonify(erased=forget_remote_actor(actor))
+
+
+@bp.post(contract.MEMBER_MOVED)
+def member_moved():
+    """An actor moved to another node (the inbox checked its Move): its memberships follow."""
+    data = request_json()
+    old, new = data.get("from"), data.get("to")
+    if not isinstance(old, str) or not isinstance(new, str) or not old or not new or old == new:
+        return error(422, "invalid_request", "post {from, to}: two actor ids")
+    return jsonify(moved=move_memberships(old, new, config(), internal_client()))
 
 
 @bp.post(contract.BAN)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from fedkit.protocol.sanitize import sanitize_html
 from fedkit.protocol.vocab import (
+    ALSO_KNOWN_AS,
     APPLICATION,
+    MOVED_TO,
     PERSON,
     PERSON_CONTEXT,
     instance_actor_id,
@@ -44,7 +46,19 @@ def person_json(account, public_pem: str, config: Config) -> dict:
             "oauthTokenEndpoint": f"{config.base_url}/oauth/token",
         },
         "publicKey": {"id": key_id_for(actor), "owner": actor, "publicKeyPem": public_pem},
-    } | profile_document(account, config.base_url)
+    } | profile_document(account, config.base_url) | _migration(account)
+
+
+def _migration(account) -> dict:
+    """Where the account moved (``movedTo``) and what it was before (``alsoKnownAs``),
+    as Mastodon's actors say it (services/identity/mobility.py)."""
+    terms = {}
+    aliases, moved_to = getattr(account, "also_known_as", None), getattr(account, "moved_to", None)
+    if aliases:
+        terms[ALSO_KNOWN_AS] = list(aliases)
+    if moved_to:
+        terms[MOVED_TO] = moved_to
+    return terms
 
 
 def instance_actor_json(public_pem: str, config: Config) -> dict:

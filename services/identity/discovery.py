@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, jsonify, request
+from flask import Blueprint, abort, current_app, g, jsonify, redirect, request
 
 from fedkit.contracts import identity as contract
 from fedkit.contracts.communities import CommunitiesClient
@@ -32,10 +32,6 @@ bp = Blueprint("discovery", __name__)
 
 def _config():
     return current_app.config["ARCHIPEL"]
-
-
-
-
 
 
 def _username_from_resource(resource: str) -> str | None:
@@ -142,8 +138,19 @@ def nodeinfo():
 @bp.get(contract.PERSON)
 def actor(username: str):
     """The actor document; outside the group only what the node's policy lets out
-    (fedkit/rules/profile_view.py: partners, other servers and anonymous readers)."""
+    (fedkit/rules/profile_view.py: partners, other servers and anonymous readers).
+    A browser asking for a moved account's profile is sent to its new one; ActivityPub
+    readers get the actor with ``movedTo`` (as Mastodon: services/identity/mobility.py)."""
+    account = Account.objects(username=username).only("moved_to").first()
+    if account is not None and account.moved_to and _wants_html():
+        return redirect(account.moved_to, 301)
     return _person(username, whole=viewer_of(g.requester, _config()).in_group)
+
+
+def _wants_html() -> bool:
+    """Does the request prefer a web page to an ActivityStreams document?"""
+    offered = [AP_CONTENT_TYPE, "application/ld+json", "application/json", "text/html"]
+    return request.accept_mimetypes.best_match(offered) == "text/html"
 
 
 @bp.get(contract.ACCOUNT_PERSON)

@@ -58,10 +58,23 @@ class Account(Document):
     # SCIM last changed the account, and whether the directory deleted it (the row stays:
     # the username is never reused).
     scim_attributes = me.StringField()
+    # Mobility (services/identity/mobility.py): the account's actor on the person's new home
+    # node once they moved there (the directory's SCIM ``movedTo``), whether the group has
+    # not been told yet (its ``Move``), and, on the new node, the actors it was before
+    # (``movedFrom``: the new Person's ``alsoKnownAs``).
+    moved_to = me.StringField()
+    move_unannounced = me.BooleanField(default=False)
+    also_known_as = me.ListField(me.StringField())
     scim_modified_at = me.DateTimeField()
     scim_deleted = me.BooleanField(default=False)
     # Erased (services/identity/erasure.py): the row stays, nothing personal in it.
     erased_at = me.DateTimeField()
+
+    @property
+    def signs_in(self) -> bool:
+        """May the person use this account (tokens, sessions, sign-in)? Not once it is closed
+        or moved to another node (they sign in there)."""
+        return not self.suspended and not self.moved_to
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

@@ -41,7 +41,7 @@ def _config():
 
 def _active_account(username: str) -> Account | None:
     account = Account.objects(username=username).first()
-    if account is None or account.suspended:
+    if account is None or not account.signs_in:
         return None
     return account
 

@@ -151,6 +151,8 @@ def account_for(config: Config, claims: dict) -> Account:
                                  issuer=issuer, subject=subject)
     if account.suspended:
         raise SSOError(_l("This account is closed."))
+    if account.moved_to:  # the directory moved the person to another node: they sign in there
+        raise SSOError(_l("This account moved to another node of the group."))
     roles = claims.get("roles") if isinstance(claims.get("roles"), list) else []
     # The profile claims fill what SCIM leaves empty (directory_profile.py).
     account.update(set__roles=[r for r in roles if r in KNOWN_ROLES], set__directory_claims=claims_of(claims))

@@ -45,7 +45,7 @@ def verify(config: Config, username, password, address: str | None) -> Account:
             raise Throttled(wait)
         taken.append(key)
     account = Account.objects(username=name).first() if name else None
-    if account is None or account.suspended or not account.password_hash:
+    if account is None or not account.signs_in or not account.password_hash:
         check_password_hash(_DUMMY_HASH, password)
         account = None
     elif not account.check_password(password):

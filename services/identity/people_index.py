@@ -14,7 +14,7 @@ from services.identity.models import Account
 
 def event_of(account: Account, config: Config) -> dict:
     actor = local_actor_id(config.base_url, account.username)
-    if account.suspended or account.scim_deleted:
+    if account.suspended or account.scim_deleted or account.moved_to:  # a moved one is found at its new node
         return search.removal(search.PERSON, actor)
     # what the directory and the person say of themselves (skills, interests, projects: the
     # directory profile) are words they are found by, as their profile fields' values

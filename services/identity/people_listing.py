@@ -81,7 +81,7 @@ def people(query: Query, *, whole: bool, config) -> list[dict]:
     hidden = sorted(name for name in query.filters if FILTERS[name] not in shown)
     if hidden:
         raise HiddenFilter(", ".join(hidden))
-    rows = Account.objects(suspended__ne=True, scim_deleted__ne=True).only(
+    rows = Account.objects(suspended__ne=True, scim_deleted__ne=True, moved_to=None).only(
         "username", "display_name", "scim_attributes", "directory_claims", *DECLARED).limit(SCAN_LIMIT)
     found = [item for item in (entry(a, config.base_url, shown) for a in rows) if matches(item, query)]
     return sorted(found, key=sort_key)

@@ -15,6 +15,9 @@ describes what the node serves:
   ``userName`` is *immutable* (it is the actor's permanent name) and ``active`` is
   *required* (every account has a status; a creation without it is active, a PUT
   without it keeps the current status);
+- Archipel's mobility extension (``MOBILITY_SCHEMA``): ``movedFrom`` (given at creation on
+  the new node: the person's actor on their old node) and ``movedTo`` (set on the old node:
+  the actor on the new one), which move the account (services/identity/mobility.py);
 - filtering, sorting and ETags; PATCH; no bulk, no password change, no cursors.
 
 Authentication: ``Authorization: Bearer <ARCHIPEL_SCIM_TOKEN>``; the gateway passes
@@ -24,8 +27,10 @@ mode). An empty token turns SCIM off: every path answers 404.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import json
+import operator
 import threading
 from typing import Any
 
@@ -36,6 +41,7 @@ from scim2_models import (
     ChangePassword,
     EnterpriseUser,
     ETag,
+    Extension,
     Filter,
     Mutability,
     NotFoundException,
@@ -59,6 +65,7 @@ from scim2_server.service import ScimService
 from fedkit.protocol import jsonbody
 from fedkit.runtime.config import Config
 from services.identity.scim_backend import AccountStorage
+from services.identity.scim_mobility import Mobility
 
 PREFIX = "/scim/v2"
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -92,9 +99,10 @@ def user_model() -> type[Resource[Any]]:
     return Resource.from_schema(schema.model_copy(update={"attributes": attributes}))
 
 
-def build_provider() -> ScimProvider:
+def build_provider(extensions: tuple[type[Extension], ...] = (EnterpriseUser, Mobility)) -> ScimProvider:
+    """What the node serves; a client may be given fewer ``extensions`` (tests/e2e/test_scim.py)."""
     model = user_model()
-    resource_type = ResourceType.from_resource(model[EnterpriseUser]).model_copy(
+    resource_type = ResourceType.from_resource(model[functools.reduce(operator.or_, extensions)]).model_copy(
         update={"description": "An employee's account on this node"})
     config = ServiceProviderConfig(
         patch=Patch(supported=True),
@@ -111,7 +119,7 @@ def build_provider() -> ScimProvider:
     # Microsoft Entra's PATCH forms (a remove with a value, a filter that creates the entry).
     policy = ScimPolicy(remove_value_as_filter=ScimPolicy.RemoveValue.apply,
                         unmatched_path_filter=ScimPolicy.UnmatchedPathFilter.create)
-    return ScimProvider(models=[model, EnterpriseUser], resource_types=[resource_type],
+    return ScimProvider(models=[model, *extensions], resource_types=[resource_type],
                         config=config, policy=policy)
 
 

@@ -51,7 +51,7 @@ from scim2_server.storage import ScimStorage, SearchPage
 from fedkit.rules.registry import load_registry
 from fedkit.runtime import clock
 from fedkit.runtime.config import Config
-from services.identity import directory_events, people_index, scim_audit
+from services.identity import directory_events, people_index, scim_audit, scim_mobility
 from services.identity.accounts import LOCAL_ISSUER, create_account
 from services.identity.models import Account
 
@@ -140,7 +140,7 @@ def _display_name(resource: Resource, current: Resource | None) -> str:
 
 def _stored_attributes(resource: Resource) -> str | None:
     """The attributes kept as given: everything but what Account fields hold."""
-    data = resource.model_dump(mode="json")
+    data = scim_mobility.without_mobility(resource.model_dump(mode="json"))
     for key in MAPPED:
         data.pop(key, None)
     name = {k: v for k, v in (data.pop("name", None) or {}).items() if k != "formatted"}
@@ -186,6 +186,9 @@ class AccountStorage(ScimStorage):
         if name:
             data["name"] = name
         data.update(id=account.username, userName=account.username, active=not account.suspended)
+        mobility = scim_mobility.stored_view(account)
+        if mobility:
+            data[scim_mobility.MOBILITY_SCHEMA] = mobility
         if account.issuer == scim_issuer(self.config):
             data["externalId"] = account.subject
         version = _version(data)
@@ -287,6 +290,8 @@ class AccountStorage(ScimStorage):
             set__scim_attributes=_stored_attributes(resource), set__scim_modified_at=clock.now(),
             **({"set__roles": roles} if roles is not None else {}))
         scim_audit.record(scim_audit.CREATE, username, client_address=_client_address())
+        scim_mobility.record_origin(account, resource)
+        self._move(account.reload(), resource)
         if resource.active is False:
             self._set_status(account.reload(), active=False)
         directory_events.changed(self.config, username)
@@ -327,6 +332,8 @@ class AccountStorage(ScimStorage):
             roles = []  # the directory, which gave roles, took them all away
         if roles is not None and roles != list(account.reload().roles or []):
             Account.objects(username=account.username).update_one(set__roles=roles, set__scim_modified_at=clock.now())
+        scim_mobility.record_origin(account, resource)
+        self._move(account.reload(), resource)
         # active absent (a PUT that leaves it out) keeps the account's status.
         if resource.active is not None:
             self._set_status(account.reload(), active=resource.active)
@@ -354,6 +361,15 @@ class AccountStorage(ScimStorage):
         account = self._account(resource_id)
         if account.suspension_unannounced:
             self._set_status(account, active=not account.suspended, record=False)
+        if account.move_unannounced:
+            self._move(account, self.to_resource(account))
+
+    def _move(self, account: Account, resource: Resource[Any]) -> None:
+        """The mobility extension's ``movedTo`` moves the account (scim_mobility.py)."""
+        try:
+            scim_mobility.apply_move(self.config, account, resource)
+        except _lifecycle().AnnounceError as exc:
+            raise NotAnnounced(detail=str(exc)) from None
 
     def _set_status(self, account: Account, *, active: bool, record: bool = True) -> None:
         """Close or reopen the account through lifecycle.py when its status must change, or

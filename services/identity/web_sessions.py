@@ -74,7 +74,7 @@ def session_account() -> Account | None:
     if record is None or aware(record.expires_at) <= now():
         return None
     account = Account.objects(username=username).first()
-    if account is None or account.suspended:
+    if account is None or not account.signs_in:
         return None
     if account.sessions_valid_after is not None:
         login_at = session.get("login_at")

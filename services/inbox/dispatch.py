@@ -51,6 +51,7 @@ def _import_handlers() -> None:
         follow,
         invite,
         like,
+        move,
         reject,
         undo,
         update,

@@ -240,3 +240,23 @@ def test_roles_from_the_directory_apply_at_once_not_only_at_the_next_sign_in(sci
                                       "displayName": "Sam"})
     assert resp.status_code == 200, resp.json
     assert Account.objects(username="sam").get().roles == ["moderator"]
+
+
+MOBILITY = "urn:archipel:params:scim:schemas:extension:mobility:2.0:User"
+
+
+def test_mobility_extension_movedfrom_is_the_alias_and_a_movedto_off_the_group_is_refused(scim):
+    """The mobility extension (services/identity/scim_mobility.py): ``movedFrom`` at creation is
+    the new Person's ``alsoKnownAs``; ``movedTo`` must be an actor on another member node (this
+    node is a group of one): anything else is a 400 invalidValue and moves nothing."""
+    old = "http://old.test/users/mira"
+    created = scim("POST", "/Users", {"schemas": [USER_SCHEMA, MOBILITY], "userName": "mira",
+                                      MOBILITY: {"movedFrom": old}})
+    assert created.status_code == 201, created.get_data(as_text=True)
+    assert created.get_json()[MOBILITY] == {"movedFrom": old}
+    assert Account.objects(username="mira").get().also_known_as == [old]
+    refused = scim("PATCH", "/Users/mira", patch(("replace", f"{MOBILITY}:movedTo",
+                                                  "https://elsewhere.test/users/mira")))
+    assert refused.status_code == 400 and refused.get_json()["scimType"] == "invalidValue"
+    assert "member node" in refused.get_json()["detail"]
+    assert Account.objects(username="mira").get().moved_to is None
