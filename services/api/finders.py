@@ -4,7 +4,10 @@ see it:
 
 - accounts: this node's people (identity), the people of the group's other nodes and the
   outside accounts this node knows (the outbox's actor cache, the group's first) and, with
-  ``resolve``, an account by its address (``user@host``, WebFinger) or profile URL;
+  ``resolve``, an account by its address (``user@host``, WebFinger) or profile URL; for
+  plain words and a signed-in user, the accounts the words name come first, then the
+  group's experts on them by rank (expert_finder.py), each Account with an extra
+  ``archipel_evidence`` list (Mastodon apps ignore keys they do not know);
 - statuses: a status by its URL if the requester may see it, and posts whose text matches
   (the inbox, read as the requester);
 - hashtags: the tags of posts the requester may see, by prefix.
@@ -18,16 +21,20 @@ from fedkit.protocol.hashtags import normalized
 from fedkit.protocol.local_ids import is_local, local_username
 from fedkit.protocol.vocab import GROUP, id_of, local_actor_id, type_of
 from fedkit.protocol.webfinger import parse_acct
+from fedkit.rules.expertise import Expert, query_words, text_matches
 from fedkit.rules.registry import load_registry
-from services.api import converter, upstream
+from services.api import converter, expert_finder, upstream
 from services.api.entities import (
     account_entity,
+    account_of,
     author_of,
     config,
     me,
     status_entity,
     visible_object,
 )
+
+NAMED = 10_000  # an account the words name outranks any expert (fedkit/rules/expertise.py)
 
 
 def _is_url(query: str) -> bool:
@@ -82,6 +89,14 @@ def accounts(query: str, *, resolve: bool, limit: int, offset: int, following: b
     else:
         found = _by_text(query.lstrip("@"), offset + limit)
     found = list(dict((a, d) for a, d in found).items())
+    experts_too = parsed is None and not _is_url(query) and bool(g.requester.user)  # plain words
+    evidence: dict[str, Expert] = {}
+    if experts_too:
+        named = {a for a, _ in found}
+        for expert, _entity in expert_finder.find(query, limit=offset + limit):
+            evidence[expert.actor] = expert
+            if expert.actor not in named:
+                found.append((expert.actor, None))
     if following and found and g.requester.user:
         states = upstream.relationships(me(), [a for a, _ in found])
         found = [(a, d) for a, d in found if states.get(a, {}).get("following") == converter.FOLLOW_ACCEPTED]
@@ -89,10 +104,30 @@ def accounts(query: str, *, resolve: bool, limit: int, offset: int, following: b
     for actor, document in found:
         if document is not None and type_of(document) == GROUP:
             continue  # communities are shown as accounts by their own slice, as the policy allows
-        entity = account_entity(actor, document)
+        entity = account_entity(actor, document) if document is not None else account_of(actor)
         if entity is not None:
             entities.append(entity)
+    if experts_too:
+        entities = _by_expertise(query, entities, evidence)
     return entities[offset:offset + limit]
+
+
+def _by_expertise(query: str, entities: list[dict], experts: dict) -> list[dict]:
+    """The accounts the words name first (by name or handle: who the query asks for, as
+    Mastodon's search), then by the expert ranking; each with ``archipel_evidence``, a key
+    of Archipel's own that Mastodon apps ignore (they skip keys they do not know)."""
+    wanted = query_words(query)
+
+    def rank(entity: dict) -> int:
+        expert = experts.get(entity.get("uri"))
+        named = text_matches(wanted, f"{entity.get('display_name', '')} {entity.get('username', '')}")
+        return (NAMED if named else 0) + (expert.score if expert else 0)
+
+    shown = []
+    for entity in sorted(entities, key=rank, reverse=True):  # stable: equal ranks keep their order
+        expert = experts.get(entity.get("uri"))
+        shown.append({**entity, "archipel_evidence": expert.evidence if expert else []})
+    return shown
 
 
 def statuses(query: str, *, resolve: bool, limit: int, offset: int, author: str | None) -> list[dict]:

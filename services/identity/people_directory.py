@@ -11,20 +11,29 @@
 Both answer ``{"items": [...], "page", "total", "next": bool}``; an item is
 ``{"actor", "username", "acct", "name", "title", "department", "entity", "location",
 "skills", "interests", "languages", "projects", ("node")}`` with only what the reader sees.
+
+The expert finder's (experts_listing.py): ``GET /directory/experts?q=`` — this node's people
+whose profile matches, readers as for ``/directory/people``, each item with ``matched``;
+``GET /internal/directory/experts?q=`` — the same from every member node, asked signed as the
+local user the api names: ``{"items", "unreachable"}``.
 """
 
 from __future__ import annotations
+
+from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, g, jsonify, request
 
 from fedkit.contracts import identity as contract
 from fedkit.rules.policy import viewer_of
 from fedkit.runtime.responses import error
-from services.identity.people_group import group_people
+from services.identity.experts_listing import experts
+from services.identity.people_group import ask_members, group_people
 from services.identity.people_listing import MAX_LIMIT, HiddenFilter, people, query_of
 
 bp = Blueprint("identity_people_directory", __name__)
 GROUP_PAGE = 20
+MAX_QUERY = 200
 
 
 def _paging(default: int, most: int) -> tuple[int, int] | None:
@@ -71,3 +80,31 @@ def group():
         return _bad_paging(MAX_LIMIT)
     found, unreachable = group_people(query_of(request.args), g.requester.user, config)
     return _page_of(found, *paging, unreachable=unreachable)
+
+
+def _expert_query() -> str | None:
+    return " ".join(request.args.get("q", "").split())[:MAX_QUERY] or None
+
+
+@bp.get(contract.EXPERTS)
+def node_experts():
+    config = current_app.config["ARCHIPEL"]
+    q = _expert_query()
+    if q is None:
+        return error(400, "invalid_request", "q is required")
+    whole = bool(g.requester.user) or viewer_of(g.requester, config).in_group
+    found = experts(q, whole=whole, config=config)
+    return jsonify(items=found[:MAX_LIMIT], node=config.node_name)
+
+
+@bp.get(contract.EXPERTS_GROUP)
+def group_experts():
+    config = current_app.config["ARCHIPEL"]
+    q = _expert_query()
+    if not g.requester.user:
+        return error(401, "unauthorized", "the expert finder is for signed-in employees")
+    if q is None:
+        return error(400, "invalid_request", "q is required")
+    own = [{**item, "node": config.node_name} for item in experts(q, whole=True, config=config)]
+    others, unreachable = ask_members(contract.EXPERTS, urlencode({"q": q}), g.requester.user, config)
+    return jsonify(items=own + others, unreachable=unreachable)

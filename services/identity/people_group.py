@@ -39,9 +39,9 @@ def _valid(item, base_url: str) -> bool:
         and origin_of(item["actor"]) == origin_of(base_url)
 
 
-def _ask(node, query: Query, config, key_id: str, private_pem: str) -> list[dict] | None:
-    """One member node's people for this query, or None when it did not answer."""
-    url = f"{node.base_url}{PEOPLE}?{_params(query)}"
+def _ask(node, path: str, params: str, config, key_id: str, private_pem: str) -> list[dict] | None:
+    """One member node's people at ``path`` (``PEOPLE``, ``EXPERTS``), or None when it did not answer."""
+    url = f"{node.base_url}{path}?{params}"
     try:
         resp = signed_get(url, config, key_id=key_id, private_pem=private_pem, accept="application/json",
                           max_redirects=0, timeout=config.directory_timeout)
@@ -57,18 +57,25 @@ def _ask(node, query: Query, config, key_id: str, private_pem: str) -> list[dict
     return [{**item, "node": node.name} for item in items if _valid(item, node.base_url)]
 
 
-def group_people(query: Query, username: str, config) -> tuple[list[dict], list[str]]:
-    """(every member node's people the query finds, sorted by name; the nodes that did not answer)."""
-    found = [{**item, "node": config.node_name} for item in people(query, whole=True, config=config)]
+def ask_members(path: str, params: str, username: str, config) -> tuple[list[dict], list[str]]:
+    """(the items every other member node answers at ``path``, each with its ``node``; the
+    nodes that did not answer), asked in parallel, signed as ``username``."""
     others = [node for node in load_registry(config).nodes if node.base_url != config.base_url]
     key_id, private_pem = keystore.signing_key(local_actor_id(config.base_url, username))
-    unreachable = []
+    found, unreachable = [], []
     if others:
         with ThreadPoolExecutor(max_workers=min(8, len(others))) as pool:
-            answers = list(pool.map(lambda node: _ask(node, query, config, key_id, private_pem), others))
+            answers = list(pool.map(lambda node: _ask(node, path, params, config, key_id, private_pem), others))
         for node, items in zip(others, answers, strict=True):
             if items is None:
                 unreachable.append(node.name)
             else:
                 found += items
-    return sorted(found, key=sort_key), unreachable
+    return found, unreachable
+
+
+def group_people(query: Query, username: str, config) -> tuple[list[dict], list[str]]:
+    """(every member node's people the query finds, sorted by name; the nodes that did not answer)."""
+    found = [{**item, "node": config.node_name} for item in people(query, whole=True, config=config)]
+    others, unreachable = ask_members(PEOPLE, _params(query), username, config)
+    return sorted(found + others, key=sort_key), unreachable
