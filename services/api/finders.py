@@ -5,7 +5,8 @@ see it:
 - accounts: this node's people (identity), the people of the group's other nodes and the
   outside accounts this node knows (the outbox's actor cache, the group's first) and, with
   ``resolve``, an account by its address (``user@host``, WebFinger) or profile URL; for
-  plain words and a signed-in user, the accounts the words name come first, then the
+  plain words and a signed-in user in a v2 search (not ``accounts/search``, which apps call
+  as one types a mention), the accounts the words name come first, then the
   group's experts on them by rank (expert_finder.py), each Account with an extra
   ``archipel_evidence`` list (Mastodon apps ignore keys they do not know);
 - statuses: a status by its URL if the requester may see it, and posts whose text matches
@@ -78,8 +79,10 @@ def _by_text(text: str, wanted: int) -> list[tuple[str, dict | None]]:
     return local + [(a, d) for a, d in remote if not is_local(a, base)]
 
 
-def accounts(query: str, *, resolve: bool, limit: int, offset: int, following: bool) -> list[dict]:
-    """Account entities the query names (see the module's docstring), ``offset`` skipped."""
+def accounts(query: str, *, resolve: bool, limit: int, offset: int, following: bool,
+             experts: bool = False) -> list[dict]:
+    """Account entities the query names (see the module's docstring), ``offset`` skipped;
+    with ``experts`` (v2 search), plain words also find the group's experts on them."""
     query = query.strip()
     parsed = parse_acct(query) if not _is_url(query) else None
     if _is_url(query):
@@ -89,7 +92,7 @@ def accounts(query: str, *, resolve: bool, limit: int, offset: int, following: b
     else:
         found = _by_text(query.lstrip("@"), offset + limit)
     found = list(dict((a, d) for a, d in found).items())
-    experts_too = parsed is None and not _is_url(query) and bool(g.requester.user)  # plain words
+    experts_too = experts and parsed is None and not _is_url(query) and bool(g.requester.user)  # plain words
     evidence: dict[str, Expert] = {}
     if experts_too:
         named = {a for a, _ in found}

@@ -104,3 +104,6 @@ def test_v2_search_orders_accounts_by_name_then_expertise_with_evidence(node, pe
     # an address or anonymous search stays as Mastodon's: no evidence
     by_address = people["alice"].get("/api/v2/search", query_string={"q": "bob@fr.test"}).get_json()["accounts"]
     assert [a["acct"] for a in by_address] == ["bob"] and "archipel_evidence" not in by_address[0]
+    # accounts/search (a mention being typed) stays a search by name, without the experts
+    typed = people["alice"].get("/api/v1/accounts/search", query_string={"q": "bob"}).get_json()
+    assert [a["acct"] for a in typed] == ["bob"] and "archipel_evidence" not in typed[0]
