@@ -19,7 +19,16 @@ from __future__ import annotations
 from fedkit.contracts.search import plain_text
 from fedkit.protocol.local_ids import is_local
 from fedkit.protocol.vocab import id_of
-from fedkit.rules.expertise import POST, PROFILE, SKILL, Expert, excerpt, query_words, ranked
+from fedkit.rules.expertise import (
+    POST,
+    POST_MOST,
+    PROFILE,
+    SKILL,
+    Expert,
+    excerpt,
+    query_words,
+    ranked,
+)
 from fedkit.rules.registry import load_registry
 from services.api import ids, upstream
 from services.api.entities import account_of, author_of, config
@@ -52,7 +61,9 @@ def gather(q: str) -> list[Expert]:
         obj = item["object"]
         author = author_of(obj)
         if author and id_of(obj) and (is_local(author, base) or registry.is_inside(author)):
-            found.setdefault(author, Expert(author)).posts.append(_post_evidence(obj, wanted))
+            expert = found.setdefault(author, Expert(author))
+            if len(expert.posts) < POST_MOST:  # no more count (nor are shown): no id to allocate
+                expert.posts.append(_post_evidence(obj, wanted))
     return list(found.values())
 
 
