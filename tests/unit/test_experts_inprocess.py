@@ -6,6 +6,7 @@ accounts of ``/api/v2/search`` — with the evidence, never a post the requester
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 
 import pytest
 
@@ -107,3 +108,11 @@ def test_v2_search_orders_accounts_by_name_then_expertise_with_evidence(node, pe
     # accounts/search (a mention being typed) stays a search by name, without the experts
     typed = people["alice"].get("/api/v1/accounts/search", query_string={"q": "bob"}).get_json()
     assert [a["acct"] for a in typed] == ["bob"] and "archipel_evidence" not in typed[0]
+
+
+def test_accented_directory_text_is_found_however_the_directory_stored_it(node, people):
+    _set("erin", scim_attributes=json.dumps({"title": "Schweißfachingenieurin"}))  # JSON escapes the ß
+    member = node.remote_actor(f"{MEMBER}/users/berta")
+    for q in ("schweissfach", "Schweißfachingenieurin"):
+        found = _signed_get(node, f"/directory/experts?q={quote(q)}", member).get_json()["items"]
+        assert [(i["username"], i["matched"][0]["text"]) for i in found] == [("erin", "Schweißfachingenieurin")], q
