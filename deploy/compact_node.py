@@ -86,12 +86,14 @@ def main() -> None:
 def build_with_streaming(config: Config, broker):
     """The worker process's tasks, and the streaming server in a thread beside them (its
     calls to identity and the api stay in this process, as the workers' do)."""
+    from deploy.retention import start_in_thread as start_retention
     from services.search.worker import start_in_thread as start_indexer
     from services.streaming.server import start_in_thread
 
     sweep = build_workers(config, broker)
     start_in_thread(in_process_config(config))  # build_workers mounted them
     start_indexer(config)  # the node's one index writer
+    start_retention(in_process_config(config))  # the retention job's passes (deploy/retention.py)
     return sweep
 
 

@@ -7,6 +7,7 @@ services start (the demo launcher runs it; in Kubernetes, the init Job).
 from __future__ import annotations
 
 from fedkit.protocol.actors import CachedActor
+from fedkit.runtime import retention
 from fedkit.runtime.config import Config
 from fedkit.runtime.db import connect_db, ensure_indexes, ensure_ttl
 from fedkit.runtime.health import mark_migrated
@@ -18,6 +19,8 @@ from services.api.personal_models import Bookmark, Marker
 from services.communities.models import Community, CommunityPost, Membership
 from services.identity.charter_acceptance import CharterAcceptance
 from services.identity.credentials import hash_clear_credentials
+from services.identity.erasure import Erasure
+from services.identity.legal_hold import LegalHold, LegalHoldChange
 from services.identity.lifecycle import AccountChange
 from services.identity.models import (
     Account,
@@ -71,6 +74,7 @@ DOCUMENTS = (
     Report, ModerationAction,  # moderation (services/inbox/reports.py)
     FollowedTag,  # followed hashtags (services/inbox/followed_tags.py)
     CharterAcceptance,
+    LegalHold, LegalHoldChange, Erasure,  # legal holds and erasures (services/identity/erasure.py)
 )
 
 
@@ -78,8 +82,8 @@ def migrate(config: Config) -> None:
     ensure_indexes(DOCUMENTS)
     backfill_leases()
     ensure_retention(config.audit_retention_days)
-    ensure_scim_retention(config.audit_retention_days)
-    ensure_moderation_retention(config.audit_retention_days)
+    ensure_scim_retention(config.retention_days(retention.SCIM_TRAIL))
+    ensure_moderation_retention(config.retention_days(retention.MODERATION_TRAIL))
     # Ended sign-in windows and sessions go away by themselves (both are also checked on use).
     ensure_ttl(LoginFailures, "expires_at", 0, "login_failures_ttl")
     ensure_ttl(WebSession, "expires_at", 0, "web_sessions_ttl")

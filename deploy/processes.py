@@ -29,7 +29,9 @@ SERVICES = ("identity", "inbox", "outbox", "communities", "api", "web", "search"
 WORKERS = {"inbox-worker": "services.inbox.worker", "delivery-worker": "services.outbox.worker",
            "communities-worker": "services.communities.worker",
            # one per node: tantivy allows one writer per index (services/search/indexer.py)
-           "search-indexer": "services.search.worker"}
+           "search-indexer": "services.search.worker",
+           # the retention job's passes (deploy/retention.py)
+           "retention": "deploy.retention"}
 # The streaming server (WebSocket, its own port: the WSGI gateway cannot carry it); in the
 # compact layout a thread of the worker process.
 STREAMING = "streaming"

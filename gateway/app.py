@@ -25,7 +25,7 @@ from fedkit.runtime.db import connect_db
 from fedkit.runtime.internal import HEADER_PREFIX, InternalClient, identity_headers
 from fedkit.runtime.logs import setup_logging
 from fedkit.runtime.responses import error
-from gateway import audit, audit_api
+from gateway import audit, audit_api, usage_api
 from gateway.auth import AuthError, Identity, bearer_identity, verify_signature
 from gateway.cors import install_cors
 from gateway.limits import RateLimiter, bucket_for
@@ -72,6 +72,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     # public, and no other service's /metrics is routed (gateway/routes.py names none).
     health.install(app, cfg, health.Readiness(*health.standard_checks(cfg, needs_redis=False)))
     audit_api.install(app, cfg, internal)  # the trail for auditors, served where it lives
+    usage_api.install(app, cfg, internal)  # the usage observatory (its sources: the trail and the services)
 
     @app.route("/", defaults={"path": ""}, methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
     @app.route("/<path:path>", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])

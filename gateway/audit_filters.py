@@ -1,6 +1,10 @@
 """The filters of the audit API (gateway/audit_api.py): query parameters checked and
-turned into a MongoDB query on the ``audit`` collection. An address range (CIDR) is
-matched here, record by record, as addresses are stored as text."""
+turned into a MongoDB query on the gateway's ``audit`` collection (the ``requests``
+trail), or into the wire query of another service's trail (``scim``, ``moderation``:
+fedkit/contracts/trails.py). An address range (CIDR) is matched record by record, as
+addresses are stored as text (fedkit/runtime/trail_pages.py). A filter that does not
+apply to the chosen trail is refused (400), never silently ignored: an auditor must not
+take an unfiltered export for a filtered one."""
 
 from __future__ import annotations
 
@@ -12,7 +16,13 @@ from dataclasses import dataclass, field
 from bson import ObjectId
 from bson.errors import InvalidId
 
+from fedkit.contracts import trails
+
 FILTERS = ("user", "signer", "address", "method", "path", "status", "from", "to")
+REQUESTS = "requests"
+TRAILS = (REQUESTS, trails.SCIM, trails.MODERATION)
+# Every filter any trail takes: those a trail does not take are refused for it.
+ALL_FILTERS = tuple(dict.fromkeys([*FILTERS, *(f for t in trails.FILTERS.values() for f in t)]))
 DEFAULT_LIMIT, MAX_LIMIT = 40, 200  # as Mastodon's admin lists
 METHOD = re.compile(r"^[A-Z]{1,10}$")
 STATUS = re.compile(r"^[1-5]([0-9]{2}|xx)$")  # 404, or a class: 4xx
@@ -112,3 +122,45 @@ def parse(args) -> Filters:
         except (InvalidId, TypeError):
             raise FilterError("max_id is not a record id") from None
     return filters
+
+
+def trail_of(args) -> str:
+    """The trail a request reads (``trail``; the gateway's requests by default)."""
+    trail = args.get("trail") or REQUESTS
+    if trail not in TRAILS:
+        raise FilterError(f"trail must be one of {', '.join(TRAILS)}")
+    taken = FILTERS if trail == REQUESTS else (*trails.FILTERS[trail], "from", "to")
+    wrong = [name for name in ALL_FILTERS if args.get(name) and name not in taken]
+    if wrong:
+        raise FilterError(f"{', '.join(wrong)}: not a filter of the {trail} trail "
+                          f"(it takes {', '.join(taken)})")
+    return trail
+
+
+@dataclass
+class WireFilters:
+    """Another service's trail: its wire query, the page size and the filters as given."""
+
+    query: dict
+    limit: int
+    given: dict
+
+
+def wire(args, trail: str) -> WireFilters:
+    """The wire query (fedkit/contracts/trails.py) of a request for ``trail``, checked here
+    as the requests trail's filters are (the service checks again: it owns the trail)."""
+    names = (*trails.FILTERS[trail], "from", "to")
+    given = {"trail": trail, **{k: args[k] for k in names if args.get(k)}}
+    query = {k: v for k, v in given.items() if k in trails.FILTERS[trail]}
+    if query.get("address"):
+        _address(query["address"].strip(), Filters())  # checked only
+        query["address"] = query["address"].strip()
+    for name in ("from", "to"):
+        if args.get(name):
+            query[name] = instant(name, args[name]).isoformat()
+    if "from" in query and "to" in query and query["from"] > query["to"]:
+        raise FilterError("from must not be after to")
+    checked = parse({k: args.get(k) for k in ("limit", "max_id")})  # the same limits and cursor
+    if checked.max_id is not None:
+        query["max_id"] = str(checked.max_id)
+    return WireFilters(query=query, limit=checked.limit, given=given)

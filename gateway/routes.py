@@ -27,6 +27,9 @@ ROUTES: list[tuple[frozenset[str] | None, re.Pattern, str, str]] = [
     (None, re.compile(r"^/api/v[12]/.+$"), "api", IGNORED),
     (frozenset({"GET", "HEAD", "PATCH"}), re.compile(r"^/api/archipel/profile$"), "api", IGNORED),  # bearer token
     (frozenset({"GET"}), re.compile(r"^/api/archipel/archive$"), "api", IGNORED),  # the user's data, a zip
+    # an administrator's view of an account, its legal hold, its erasure (services/api/admin_erasure.py)
+    (frozenset({"GET", "POST", "DELETE"}), re.compile(r"^/api/archipel/admin/accounts/[0-9]{1,20}(/(legal_hold|erase))?$"),
+     "api", IGNORED),
     (frozenset({"GET", "HEAD"}), re.compile(r"^/\.well-known/oauth-authorization-server/?$"), "api", IGNORED),
     (frozenset({"GET", "HEAD"}), re.compile(r"^/(avatars|headers)/original/missing\.png$"), "api", IGNORED),
     # Media files (services/api/media_urls.py): a signature proves a remote reader (a follower's

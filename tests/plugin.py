@@ -33,6 +33,8 @@ os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), os.environ.get
 # Fast retry schedule for tests: the state machine is the same, the clock is compressed.
 TEST_NODE_ENV = {
     "ARCHIPEL_DORMANCY_CHECK_INTERVAL": "1",
+    # Dynamic communities reconciled with the directory every 2 s (tests/e2e/test_dynamic_communities.py).
+    "ARCHIPEL_DYNAMIC_COMMUNITY_INTERVAL": "2",
     "ARCHIPEL_DELIVERY_BACKOFF_SCALE": "0.02",
     "ARCHIPEL_HOST_UNAVAILABLE_AFTER": "3",
     "ARCHIPEL_HOST_PROBE_INTERVAL": "2",

@@ -23,8 +23,16 @@ RELAYS = "/internal/communities/<slug>/relays"  # GET ?limit=&max_id=&since_id=&
 MEMBERS = "/internal/communities/<slug>/members"  # GET ?limit=&max_id=&since_id=&min_id=: its members
 # POST {actor}: a node moderator's exclusion after a report (the client API checked the role)
 BAN = "/internal/communities/<slug>/ban"
+# POST {object, to}: move a post of this community to community ``to`` (a slug) on a
+# moderator's decision (the client API checked the roles): 200 {object}: the post as now
+# addressed; 404 no such post or community; 422 {error, error_description}: refused
+# (fedkit/rules/community_moves.py).
+POST_MOVE = "/internal/communities/<slug>/posts/move"
 # GET ?actor=: {"communities": [ids]} of this node's communities the actor belongs to (member or invited)
 READABLE_BY = "/internal/readable-communities"  # GET ?actor=&kind=: communities whose posts a viewer may read
+# POST {actor, entry}: this node's directory changed a person (entry: their people-directory
+# entry now, null once closed); dynamic communities' rule memberships follow at once
+DIRECTORY_CHANGED = "/internal/directory-changed"
 
 
 @dataclass(frozen=True)
@@ -103,6 +111,11 @@ class CommunitiesClient:
         return self._page(MEMBERS, slug, user=user, scopes=scopes, limit=limit, max_id=max_id, since_id=since_id,
                           min_id=min_id)
 
+    def directory_changed(self, actor: str, entry: dict | None) -> dict:
+        """This node's directory changed ``actor`` (``entry``: their directory entry, None once
+        closed): ``{"changed": {slug: {"added": [...], "removed": [...]}}}``."""
+        return self.transport.post_json(SERVICE, DIRECTORY_CHANGED, {"actor": actor, "entry": entry})
+
     def ban(self, slug: str, actor: str) -> bool:
         """Ban ``actor`` from the local community; False when there is no such community or
         the actor is its owner."""
@@ -111,6 +124,15 @@ class CommunitiesClient:
             return False
         resp.raise_for_status()
         return True
+
+    def move_post(self, slug: str, object_id: str, target: str) -> tuple[int, dict]:
+        """Move a post of community ``slug`` to community ``target``: (200, {"object"}) or a
+        refusal's (status, {"error", "error_description"})."""
+        resp = self.transport.request("POST", SERVICE, path_of(POST_MOVE, slug=slug),
+                                      json={"object": object_id, "to": target})
+        if resp.status_code >= 500:
+            resp.raise_for_status()
+        return resp.status_code, resp.json()
 
     def _page(self, rule: str, slug: str, *, user: str, scopes, limit: int, max_id: str | None,
               since_id: str | None, min_id: str | None) -> list[dict] | None:

@@ -17,6 +17,8 @@ ACCOUNT_CHANGE = "/internal/accounts/<username>/<any(deactivate, reactivate):cha
 INTROSPECT = "/internal/introspect"  # POST {token}: RFC 7662 shape, for the gateway
 PERSON = "/users/<username>"  # GET: the public actor document
 ACCOUNT_PERSON = "/internal/accounts/<username>/person"  # GET: the actor document, whole profile
+ACCOUNT_PERSONS = "/internal/persons"  # POST {usernames}: ``ACCOUNT_PERSON`` of each, {"persons": {username: …}}
+OPEN_ACCOUNTS = "/internal/open-accounts"  # POST {usernames}: those that are accounts not closed, {"open": […]}
 APP_OF_TOKEN = "/internal/apps/of-token"  # POST {token}: the app that holds a live access token
 FIRST_PARTY_APP = "/internal/apps/first-party"  # POST {client_id}: the node's web app, trusted (no consent)
 NODEINFO = "/nodeinfo/2.1"  # GET: the public NodeInfo document (usage counts)
@@ -33,6 +35,10 @@ PEOPLE_GROUP = "/api/archipel/people"  # GET, same query: every member node's pe
 # services/identity/experts_listing.py; public, signature-checked as PEOPLE)
 EXPERTS = "/directory/experts"
 EXPERTS_GROUP = "/internal/directory/experts"  # GET ?q=, as a local user: every member node's
+DIRECTORY_FILTERS = ("entity", "department", "location", "skill")  # PEOPLE's attribute filters
+# GET, the same filters: {"actors", "unreachable"}: everyone in the group they find (every member
+# node asked, signed as this node's instance actor; "unreachable": origins that did not answer)
+PEOPLE_MATCHING = "/internal/directory/matching"
 
 
 class ProfileRefused(ValueError):
@@ -87,6 +93,12 @@ class IdentityClient:
             return None
         return None if account is None or account.suspended else account
 
+    def open_accounts(self, usernames: list[str]) -> set[str]:
+        """Those of ``usernames`` that are accounts and not closed, in one call."""
+        if not usernames:
+            return set()
+        return set(self.transport.post_json(SERVICE, OPEN_ACCOUNTS, {"usernames": list(usernames)})["open"])
+
     def update_profile(self, username: str, person: dict) -> dict:
         """Apply a C2S Update of the Person; ``ProfileRefused`` when it changes what the
         directory owns (its message says where to change it)."""
@@ -111,6 +123,13 @@ class IdentityClient:
             return None
         resp.raise_for_status()
         return resp.json()
+
+    def find_persons(self, usernames: list[str]) -> dict[str, dict]:
+        """``find_person`` of each of ``usernames`` in one call: {username: document}, without
+        those there is none of or that are closed."""
+        if not usernames:
+            return {}
+        return dict(self.transport.post_json(SERVICE, ACCOUNT_PERSONS, {"usernames": list(usernames)})["persons"])
 
     def app_of_token(self, token: str) -> dict | None:
         """``{"client_id", "name", "website", "redirect_uris", "scopes"}`` of the app that
@@ -149,6 +168,11 @@ class IdentityClient:
         """The group's people whose profile matches ``q`` as ``user`` may see them, with what
         matched: ``{"items": [{..., "node", "matched": [...]}], "unreachable": [node names]}``."""
         return self.transport.get_json(SERVICE, EXPERTS_GROUP, params={"q": q}, headers=as_reader(user, scopes))
+    def people_matching(self, filters: dict[str, str]) -> tuple[set[str], set[str]]:
+        """(actor ids of everyone in the group the directory filters find, origins of the
+        member nodes that did not answer: their people are unknown, not absent)."""
+        answer = self.transport.get_json(SERVICE, PEOPLE_MATCHING, params=filters)
+        return set(answer["actors"]), set(answer["unreachable"])
 
     def nodeinfo(self) -> dict:
         return self.transport.get_json(SERVICE, NODEINFO)

@@ -22,6 +22,7 @@ FOLLOW_REQUEST = "/internal/follow-request"  # GET ?id=: the Follow behind a rel
 INVITATION = "/internal/invitation"  # GET ?id=&invitee=: an Invite a local user received
 # For the client API (services/api):
 FOLLOW_COUNTS = "/internal/follows/counts"  # GET ?actor=: followers, following, follow requests
+FOLLOW_COUNTS_EACH = "/internal/follows/counts/each"  # POST {actors}: ``FOLLOW_COUNTS`` of each, {"counts": {actor: …}}
 FOLLOWS_PAGE = "/internal/follows"  # GET ?actor=&which=&limit=&max_id=&since_id=&min_id=
 RELATIONSHIPS = "/internal/relationships"  # GET ?actor=&other=…: follow state both ways
 FOLLOW_NOTIFY = "/internal/follows/notify"  # POST {follower, followee, notify}: subscribe to new posts
@@ -85,6 +86,12 @@ class InboxClient:
     def follow_counts(self, actor: str) -> dict:
         """{"followers", "following", "follow_requests"} of an actor, as this node knows them."""
         return self.transport.get_json(SERVICE, FOLLOW_COUNTS, params={"actor": actor})
+
+    def follow_counts_of_each(self, actors: list[str]) -> dict[str, dict]:
+        """``follow_counts`` of each actor, in one call: {actor: counts}."""
+        if not actors:
+            return {}
+        return dict(self.transport.post_json(SERVICE, FOLLOW_COUNTS_EACH, {"actors": list(actors)})["counts"])
 
     def follows_page(self, actor: str, which: str, *, limit: int, max_id: str | None = None,
                      since_id: str | None = None, min_id: str | None = None) -> list[dict] | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from fedkit.contracts import Transport, as_reader, object_as_reader, path_of, posts_page
+from fedkit.contracts import Transport, as_reader, json_if_ok, object_as_reader, path_of, posts_page
 from fedkit.runtime.internal import identity_headers
 
 log = logging.getLogger(__name__)
@@ -15,9 +15,13 @@ SERVICE = "outbox"
 SEND = "/internal/users/<username>/send"  # POST: publish an activity as a local user
 ACTORS_SEND = "/internal/actors/send"  # POST {activity, recipients}: for a node actor
 OBJECTS_REMOVE = "/internal/objects/remove"  # POST {id, community}: a community removed a post
+# POST {id, from, to, also_to}: a community moved a local post to another community of this
+# node (services/outbox/moving.py); 200 {object}: the post as it is now addressed.
+OBJECT_MOVE = "/internal/objects/move"
 OBJECT_AUTHOR = "/internal/objects/author"  # GET ?id=: who wrote a local object
 LOCAL_OBJECTS = "/internal/objects/held"  # POST {ids}: the local posts among them, for the inbox to show
 STATS = "/internal/stats"  # GET: counts for NodeInfo; ?author=: one local actor's posts
+STATS_EACH = "/internal/stats/each"  # POST {authors}: each local actor's posts, {"posts": {author: n}}
 REMOTE_ACTOR = "/internal/actors"  # GET ?id=: a remote actor's document, cached or fetched
 KNOWN_ACTOR = "/internal/actors/known"  # GET ?username=&host=: a remote actor already cached
 ACTORS_SEARCH = "/internal/actors/search"  # GET ?q=&limit=: known remote actors a query names
@@ -29,6 +33,7 @@ POSTS = "/internal/posts"  # GET ?author=&stream=&exclude_replies=&limit=&max_id
 REMOTE_MEDIA = "/internal/users/<username>/remote-media"  # GET ?url=: a remote file, fetched signed as the user
 POLL_VOTE = "/internal/polls/vote"  # POST {question, voter, choice, activity}: count a vote on a local poll
 OBJECT_HISTORY = "/internal/objects/history"  # GET ?id=: a local object's earlier versions, oldest first
+PROXY = "/proxy"  # POST {id}: ActivityPub endpoints.proxyUrl, a document fetched signed as the user
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,12 @@ class OutboxClient:
         to exactly ``recipients`` (actor ids)."""
         return self.transport.post_json(SERVICE, ACTORS_SEND, {"activity": activity, "recipients": recipients})
 
+    def fetch_as(self, url: str, *, user: str, scopes=()) -> dict | None:
+        """An ActivityStreams document fetched signed as a local user (``PROXY``); None when
+        the origin does not give it to them."""
+        return json_if_ok(self.transport.request("POST", SERVICE, PROXY, json={"id": url},
+                                                 headers=as_reader(user, scopes)))
+
     def remove_for_community(self, object_id: str, community: str) -> bool:
         """A community removed a local post addressed to it: the original goes too. False
         when the outbox refuses (not that community's right); a 5xx raises."""
@@ -64,6 +75,17 @@ class OutboxClient:
             log.warning("the outbox refused %s's removal of %s: %s", community, object_id, resp.text[:200])
             return False
         return True  # removed, or already gone (404)
+
+    def move_post(self, object_id: str, source: str, target: str, also_to: list[str]) -> dict | None:
+        """Readdress a local post from community ``source`` to ``target`` and federate its
+        author's Update (also, hidden, to ``also_to``); the post as moved, None when the
+        outbox has no such post addressed to ``source``. Another refusal raises."""
+        resp = self.transport.request("POST", SERVICE, OBJECT_MOVE, json={
+            "id": object_id, "from": source, "to": target, "also_to": also_to})
+        if resp.status_code == 404:
+            return None
+        resp.raise_for_status()
+        return resp.json()["object"]
 
     def object_author(self, object_id: str) -> str | None:
         resp = self.transport.request("GET", SERVICE, OBJECT_AUTHOR, params={"id": object_id})
@@ -81,6 +103,12 @@ class OutboxClient:
     def posts_of(self, author: str) -> int:
         """How many posts (not deleted) a local actor wrote."""
         return int(self.transport.get_json(SERVICE, STATS, params={"author": author}).get("posts", 0))
+
+    def posts_of_each(self, authors: list[str]) -> dict[str, int]:
+        """``posts_of`` of each author, in one call: {author: n}."""
+        if not authors:
+            return {}
+        return {a: int(n) for a, n in self.transport.post_json(SERVICE, STATS_EACH, {"authors": list(authors)})["posts"].items()}
 
     def remote_actor(self, actor_id: str) -> dict | None:
         """A remote actor's document (the node's cache, or fetched through the SSRF guard);

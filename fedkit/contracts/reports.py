@@ -21,8 +21,8 @@ SERVICE = "inbox"
 REPORTS = "/internal/reports"
 REPORT = "/internal/reports/<number>"  # GET: one report
 REPORT_ASSIGN = "/internal/reports/<number>/assign"  # POST {moderator}: null unassigns
-# POST {moderator, action, text, status_uris}: close it with what was done (audited, the
-# author warned, the reporter told).
+# POST {moderator, action, text, status_uris[, community]}: close it with what was done
+# (audited, the author warned, the reporter told); ``community``: where a move took the posts.
 REPORT_RESOLVE = "/internal/reports/<number>/resolve"
 REPORT_REOPEN = "/internal/reports/<number>/reopen"  # POST {moderator}: back in the queue
 
@@ -71,6 +71,8 @@ class ReportsClient:
     def reopen(self, number: str, moderator: str) -> dict:
         return self._call("POST", path_of(REPORT_REOPEN, number=number), json={"moderator": moderator})
 
-    def resolve(self, number: str, *, moderator: str, action: str, text: str, status_uris: list[str]) -> dict:
+    def resolve(self, number: str, *, moderator: str, action: str, text: str, status_uris: list[str],
+                community: str | None = None) -> dict:
         return self._call("POST", path_of(REPORT_RESOLVE, number=number), json={
-            "moderator": moderator, "action": action, "text": text, "status_uris": status_uris})
+            "moderator": moderator, "action": action, "text": text, "status_uris": status_uris,
+            "community": community})

@@ -156,9 +156,13 @@ def notify(config: Config, events: list[dict]) -> bool:
     return offer(client, config, events)
 
 
-def replay_page(config: Config, rows, key: str, event_of, *, after: str | None, limit: int) -> dict | None:
-    """The server side of ``REPLAY``: ``rows`` (a queryset) by ``key`` after ``after``, each
-    one's event (``event_of``: None to skip it) queued; None when the stream took none."""
+def replay_page(config: Config, rows, key: str, event_of, asked: dict) -> dict | None:
+    """The server side of ``REPLAY`` (``asked``: its JSON body): ``rows`` (a queryset) by
+    ``key`` after ``asked["after"]``, each one's event (``event_of``: None to skip it) queued,
+    ``asked["limit"]`` of them (1..1000, else 500); None when the stream took none."""
+    after = asked.get("after") if isinstance(asked.get("after"), str) else None
+    wanted = asked.get("limit")
+    limit = wanted if isinstance(wanted, int) and not isinstance(wanted, bool) and 0 < wanted <= 1000 else 500
     if after:
         rows = rows.filter(**{f"{key}__gt": after})
     page = list(rows.order_by(key).limit(limit))

@@ -60,3 +60,14 @@ def may_relay(relayer: str | None, *, inner_actor: str | None, author: str | Non
     already held, never what the relayed activity claims.)"""
     return is_author(inner_actor, author, object_id) and bool(relayer) and relayer in addressees \
         and is_group(relayer)
+
+
+def may_erase_actor(actor: str | None, deleted: str | None, *, is_member_instance: Callable[[str], bool]) -> bool:
+    """May ``actor``'s Delete whose object is the actor ``deleted`` remove it (its follows, and
+    what it wrote become Tombstones)? The actor itself (Mastodon's account deletion), or the
+    instance actor of the member node it lives on: a node erases its own accounts, and its
+    instance actor is heard even when the group already refuses the closed account's own key
+    (services/identity/erasure.py). ``is_member_instance``: is this a member node's instance actor?"""
+    if not actor or not deleted:
+        return False
+    return actor == deleted or (same_origin(actor, deleted) and is_member_instance(actor))

@@ -7,7 +7,7 @@ version is a digest of both texts: any change to either is a new version, which 
 employee accepts again. No file configured: no charter, nothing to accept.
 
 Identity records who accepted which version (services/identity/charter_acceptance.py);
-the api refuses writes until the current one is (services/api/charter_guard.py); the web
+the api and ActivityPub C2S posting refuse writes until the current one is (charter_gate.py); the web
 app shows it (services/web/charter_pages.py). Files are read again when they change.
 """
 
@@ -88,4 +88,6 @@ def privacy_figures(config: Config) -> dict:
     privacy notice's figures (its words are the web app's, translated)."""
     return {"audit_trail_days": config.audit_retention_days,  # gateway/audit.py, a TTL index
             "web_session_hours": config.session_hours,
-            "sign_in_failures_minutes": config.login_lockout_minutes}
+            "sign_in_failures_minutes": config.login_lockout_minutes,
+            # every other class, from the one table the retention job reads (fedkit/runtime/retention.py)
+            **{f"{name}_days": days for name, days in config.retention_periods}}

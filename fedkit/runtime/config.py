@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, fields, replace
 
+from fedkit.runtime import retention
+
 
 def read_json_file(path: str, error: type[Exception]):
     """The JSON in an operator's file (DLP rules, federation policy), or ``error`` saying
@@ -109,6 +111,9 @@ class Config:
     # A web session (login page, single sign-on) ends after this long, or at sign-out.
     session_hours: float = 12.0
     audit_retention_days: int = 365
+    # Each other class of personal data's period in days (fedkit/runtime/retention.py).
+    retention_periods: tuple = retention.defaults()
+    retention_check_interval: float = 3600.0  # seconds between the retention job's passes
     # Number of reverse proxies (TLS terminator, ingress) in front of the gateway whose
     # X-Forwarded-For/-Proto the gateway trusts; 0 when clients connect to it directly.
     trusted_proxies: int = 0
@@ -117,6 +122,8 @@ class Config:
     # A community with no exchange for this long is flagged to its managers and listed as dormant.
     community_dormant_after: float = 90 * 86400.0
     dormancy_check_interval: float = 3600.0
+    # Seconds between reconciliations of the communities whose members a directory rule names.
+    dynamic_community_interval: float = 300.0
     # SCIM 2.0 provisioning (/scim/v2): the group directory's bearer secret; SCIM is off when empty.
     scim_token: str = ""
     # This node's OAuth client at the group's OpenID provider (named in the group registry).
@@ -162,6 +169,10 @@ class Config:
     # This node's additions to the group's usage charter (a Markdown file; none when empty).
     # The group's charter itself is named by the group registry (fedkit/rules/charter.py).
     charter_additions: str = ""
+
+    def retention_days(self, name: str) -> int:
+        """The period of one class of fedkit/runtime/retention.py, in days."""
+        return dict(self.retention_periods)[name]
 
     @classmethod
     def from_env(cls) -> Config:
@@ -219,12 +230,17 @@ class Config:
             login_lockout_minutes=float(env_str("ARCHIPEL_LOGIN_LOCKOUT_MINUTES", str(cls.login_lockout_minutes))),
             session_hours=float(env_str("ARCHIPEL_SESSION_HOURS", str(cls.session_hours))),
             audit_retention_days=int(env_str("ARCHIPEL_AUDIT_RETENTION_DAYS", str(cls.audit_retention_days))),
+            retention_periods=retention.periods_from_env(os.environ),
+            retention_check_interval=float(env_str("ARCHIPEL_RETENTION_CHECK_INTERVAL",
+                                                   str(cls.retention_check_interval))),
             trusted_proxies=int(env_str("ARCHIPEL_TRUSTED_PROXIES", str(cls.trusted_proxies))),
             group_registry=env_str("ARCHIPEL_GROUP_REGISTRY", ""),
             community_dormant_after=float(env_str("ARCHIPEL_COMMUNITY_DORMANT_AFTER",
                                                str(cls.community_dormant_after))),
             dormancy_check_interval=float(env_str("ARCHIPEL_DORMANCY_CHECK_INTERVAL",
                                                str(cls.dormancy_check_interval))),
+            dynamic_community_interval=float(env_str("ARCHIPEL_DYNAMIC_COMMUNITY_INTERVAL",
+                                                  str(cls.dynamic_community_interval))),
             scim_token=env_str("ARCHIPEL_SCIM_TOKEN", ""),
             oidc_client_id=env_str("ARCHIPEL_OIDC_CLIENT_ID", ""),
             oidc_client_secret=env_str("ARCHIPEL_OIDC_CLIENT_SECRET", ""),

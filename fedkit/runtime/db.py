@@ -47,8 +47,16 @@ ACKNOWLEDGED = {"j": True}
 def ensure_ttl(document, field: str, retention_days: int, name: str) -> None:
     """A TTL index: ``document``'s records expire ``retention_days`` after ``field``
     (a deployment step, like the other indexes)."""
+    collection, seconds = document._get_collection(), retention_days * 86400
     try:
-        document._get_collection().create_index(field, name=name, expireAfterSeconds=retention_days * 86400)
+        existing = collection.index_information().get(name)
+        if existing is not None and existing.get("expireAfterSeconds") != seconds:
+            # A changed period: MongoDB keeps an existing index's options (create_index would
+            # fail); collMod changes them in place.
+            collection.database.command("collMod", collection.name,
+                                        index={"name": name, "expireAfterSeconds": seconds})
+        else:
+            collection.create_index(field, name=name, expireAfterSeconds=seconds)
     except Exception as exc:  # an embedded server without TTL support still keeps the records
         log.warning("TTL index %s not created: %s", name, exc)
 

@@ -17,7 +17,7 @@ from flask import Blueprint, g, jsonify, request
 from services.api import ids, reports_upstream
 from services.api.auth import require_scope
 from services.api.errors import api_error, not_found
-from services.api.moderation import ModerationError, act, is_moderator, moderates
+from services.api.moderation import ModerationError, act, is_moderator, may_act, moderates
 from services.api.pagination import page_params, paged_response
 from services.api.params import flag, params
 from services.api.report_entities import admin_report_entity
@@ -110,9 +110,12 @@ def reopen(report_id: str):
 @require_scope("admin:write:accounts")
 @answering
 def account_action(account_id: str):
-    if not is_moderator(g.requester.user):
-        return api_error(403, "This action is not allowed", "for the node's moderators and administrators")
+    given = params()
+    report = reports_upstream.report(str(given.get("report_id") or "")) if given.get("report_id") else None
+    if not may_act(report or {}, g.requester.user, str(given.get("type") or "")):
+        return api_error(403, "This action is not allowed", "for the node's moderators and administrators "
+                                                            "(a move: also the community's)")
     if ids.actor_of(account_id) is None:
         return not_found("no such account")
-    act(g.requester.user, account_id, params())
+    act(g.requester.user, account_id, given)
     return jsonify({})

@@ -135,11 +135,22 @@ POSTING_REFUSALS = {
 }
 
 
+# Refusals of a right the requester lacks (403); the others are about the post's addressing (422).
+FORBIDDING = ("banned", "posting is restricted to moderators")
+
+
 def posting_refusal(addressees: list[str]) -> str | None:
-    """Why a status addressed to these (its to and cc) would be refused by a community among them
-    (services/communities/federation.py ``may_post``: the Group would drop it), or None.
-    Asked before publishing, so that the app shows the reason instead of a post that
-    silently reaches nobody."""
+    """The reason of ``refusal_of``, or None."""
+    refusal = refusal_of(addressees)
+    return refusal[1] if refusal else None
+
+
+def refusal_of(addressees: list[str]) -> tuple[int, str] | None:
+    """(status, why) a status addressed to these (its to and cc) would be refused by a community
+    among them (services/communities/federation.py ``may_post``: the Group would drop it), or
+    None. Asked before publishing, so that the app shows the reason instead of a post that
+    silently reaches nobody: 403 when the requester may not post there (an announcement
+    channel's member, a banned actor), 422 otherwise."""
     me = local_actor_id(_base_url(), g.requester.user)
     for actor in dict.fromkeys(addressees):
         if not _may_be_actor(actor) or actor == me:
@@ -149,16 +160,39 @@ def posting_refusal(addressees: list[str]) -> str | None:
             why = info.get("may_post")
             if why:
                 template = POSTING_REFUSALS.get(why, "You cannot post to the community {name}: " + why)
-                return template.format(name=info["document"].get("name") or local_slug(actor))
+                return (403 if why in FORBIDDING else 422,
+                        template.format(name=info["document"].get("name") or local_slug(actor)))
             continue
         if is_local(actor, _base_url()):
             continue
         document = upstream.remote_actor(actor)
         if document is None or type_of(document) != GROUP:
             continue
+        name = document.get("name") or actor
         if upstream.relationships(me, [actor]).get(actor, {}).get("following") != converter.FOLLOW_ACCEPTED:
-            return POSTING_REFUSALS["not a member"].format(name=document.get("name") or actor)
+            return 422, POSTING_REFUSALS["not a member"].format(name=name)
+        if document.get("postingRestrictedToMods") is True and not _moderates(me, document):
+            return 403, POSTING_REFUSALS["posting is restricted to moderators"].format(name=name)
     return None
+
+
+def _moderates(me: str, group: dict) -> bool:
+    """Is ``me`` among the moderators of another node's Group (its ``attributedTo``
+    collection, as Lemmy publishes them, read as the requester)? When it cannot be read,
+    the Group decides: True."""
+    collection = id_of(group.get("attributedTo"))
+    if not collection:
+        return True
+    try:
+        found = communities_upstream.remote_document(collection)
+    except upstream.Unavailable:
+        return True
+    if not isinstance(found, dict):
+        return True
+    items = found.get("orderedItems", found.get("items"))
+    if not isinstance(items, list) or found.get("totalItems", len(items)) != len(items):
+        return True  # a paged collection: not read whole here
+    return me in {id_of(i) for i in items}
 
 
 def relays(actor: str, *, limit: int, max_id: str | None = None, since_id: str | None = None,

@@ -5,7 +5,7 @@ inbox)."""
 
 from __future__ import annotations
 
-from services.api.upstream import _answering, _communities, _inbox, _page, _reader
+from services.api.upstream import _answering, _communities, _inbox, _outbox, _page, _reader
 
 
 def community(slug: str) -> dict | None:
@@ -53,3 +53,11 @@ def community_members(slug: str, *, limit: int, max_id: str | None = None, since
         items = _communities().members(slug, user=user, scopes=scopes, limit=limit, max_id=max_id,
                                        since_id=since_id, min_id=min_id)
     return _page(items)
+
+
+def remote_document(url: str) -> dict | None:
+    """A document of another node fetched as the requester (their node's proxyUrl), e.g. a
+    Group's moderators collection; None when they may not have it or it does not answer."""
+    user, scopes = _reader()
+    with _answering("outbox"):
+        return _outbox().fetch_as(url, user=user, scopes=scopes) if user else None

@@ -50,21 +50,24 @@ def actor_document(actor: str) -> dict | None:
     return upstream.remote_actor(actor)
 
 
-def account_entity(actor: str, document: dict | None = None, *, closed_too: bool = False) -> dict | None:
+def account_entity(actor: str, document: dict | None = None, *, closed_too: bool = False,
+                   counts: converter.Counts | None = None) -> dict | None:
     """The Account entity of an actor URI, or None when it cannot be shown. With
     ``closed_too``, a closed local account is shown as Mastodon shows a suspended one
-    (a colleague who left: apps that kept the id still open it)."""
+    (a colleague who left: apps that kept the id still open it). ``counts``: already read
+    (``prefetch_accounts``)."""
     document = document if document is not None else actor_document(actor)
     if document is None:
         return _closed_entity(actor) if closed_too else None
     if not g.requester.user:  # a reader outside the group: only what the node's policy lets out
         document = outside_view(document, config().profile_public_fields)
-    counts = communities.local_counts(actor)
+    counts = counts if counts is not None else communities.local_counts(actor)
     if counts is None:
         follows = upstream.follow_counts(actor)
         statuses = upstream.statuses_count(actor) if _local_username(actor) else 0
         counts = converter.Counts(statuses=statuses, followers=follows["followers"], following=follows["following"])
-    return converter.account(document, account_id=ids.account_id(actor), base_url=config().base_url,
+    known_id = g.get("api_account_ids", {}).get(actor)  # read for the page (prefetch_accounts)
+    return converter.account(document, account_id=known_id or ids.account_id(actor), base_url=config().base_url,
                              counts=counts)
 
 
@@ -110,6 +113,37 @@ def account_of(actor: str) -> dict | None:
     return memo[actor]
 
 
+def prefetch_accounts(actors: list[str], known: dict[str, dict] | None = None) -> None:
+    """``account_of`` of actors (not this node's communities) for a whole page, with one call per
+    service for them all rather than three per account: identity's documents of this node's
+    people (another node's from ``known``, else from the outbox one by one), the inbox's
+    follow counts, the outbox's post counts."""
+    memo, base = g.setdefault("api_accounts", {}), config().base_url
+    wanted = [a for a in dict.fromkeys(actors) if a and a not in memo and (_local_username(a) or not is_local(a, base))]
+    for start in range(0, len(wanted), ACCOUNTS_AT_ONCE):
+        _prefetch_some(wanted[start:start + ACCOUNTS_AT_ONCE], known or {}, memo)
+
+
+ACCOUNTS_AT_ONCE = 80  # what identity, the inbox and the outbox take in one call
+
+
+def _prefetch_some(wanted: list[str], known: dict[str, dict], memo: dict) -> None:
+    local = {a: name for a in wanted if (name := _local_username(a))}
+    persons = upstream.local_persons(list(local.values()))
+    documents = {a: persons.get(local[a]) if a in local else known.get(a) or upstream.remote_actor(a) for a in wanted}
+    shown = [a for a in wanted if documents[a] is not None]
+    follows = upstream.follow_counts_of_each(shown)
+    posts = upstream.statuses_counts([a for a in shown if a in local])
+    g.api_account_ids = {**g.get("api_account_ids", {}), **ids.known_account_ids(shown)}
+    for actor in wanted:
+        if documents[actor] is None:
+            memo[actor] = None
+            continue
+        counts = converter.Counts(statuses=posts.get(actor, 0), followers=follows[actor]["followers"],
+                                  following=follows[actor]["following"])
+        memo[actor] = account_entity(actor, documents[actor], counts=counts)
+
+
 def _interactions(uri: str) -> dict:
     """What the inbox knows of a post's interactions, as the requester: from the page's one
     call (``prefetch_page``), else asked for this post alone."""
@@ -123,10 +157,13 @@ def _status_id(uri: str, published) -> str:
 
 
 def prefetch_page(objects: list) -> None:
-    """What every Status of a page needs, read once for the page: the inbox's interactions
-    of its posts (one call, not one per Status), the status ids already given out, and which
-    of them the requester bookmarked."""
-    uris = [id_of(o) for o in objects if isinstance(o, dict) and id_of(o)]
+    """What every Status of a page needs, read once for the page: its authors' and
+    mentioned people's accounts (``prefetch_accounts``), the inbox's interactions of its
+    posts (one call, not one per Status), the status ids already given out, and which of
+    them the requester bookmarked."""
+    shown = [o for o in objects if isinstance(o, dict) and id_of(o)]
+    uris = [id_of(o) for o in shown]
+    prefetch_accounts([a for o in shown for a in (author_of(o), *converter.mention_uris(o)) if a])
     if uris:
         g.api_interactions = {**g.get("api_interactions", {}), **upstream.interactions_page(uris)}
         g.api_status_ids = {**g.get("api_status_ids", {}), **ids.known_status_ids(uris)}

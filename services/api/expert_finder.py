@@ -31,8 +31,9 @@ from fedkit.rules.expertise import (
 )
 from fedkit.rules.registry import load_registry
 from services.api import ids, upstream
-from services.api.entities import account_of, author_of, config
+from services.api.entities import account_of, author_of, config, prefetch_accounts
 
+PREFETCH_SPARE = 10  # accounts read ahead beyond the page, for those that cannot be shown
 POSTS_SCANNED = 80  # the newest matching posts looked at (the inbox's largest page)
 
 
@@ -72,6 +73,7 @@ def find(q: str, *, limit: int, offset: int = 0) -> list[tuple[Expert, dict]]:
     (closed, unknown) are left out. Someone found by posts alone is named by their Account
     once shown, so ties among them follow the display name within the page."""
     experts = ranked(gather(q))
+    prefetch_accounts([e.actor for e in experts[:offset + limit + PREFETCH_SPARE]])  # one call per service
     shown = []
     for expert in experts:
         entity = account_of(expert.actor)

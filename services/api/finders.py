@@ -26,11 +26,12 @@ from fedkit.rules.expertise import Expert, query_words, text_matches
 from fedkit.rules.registry import load_registry
 from services.api import converter, expert_finder, upstream
 from services.api.entities import (
-    account_entity,
     account_of,
     author_of,
     config,
     me,
+    prefetch_accounts,
+    prefetch_page,
     status_entity,
     visible_object,
 )
@@ -103,13 +104,10 @@ def accounts(query: str, *, resolve: bool, limit: int, offset: int, following: b
     if following and found and g.requester.user:
         states = upstream.relationships(me(), [a for a, _ in found])
         found = [(a, d) for a, d in found if states.get(a, {}).get("following") == converter.FOLLOW_ACCEPTED]
-    entities = []
-    for actor, document in found:
-        if document is not None and type_of(document) == GROUP:
-            continue  # communities are shown as accounts by their own slice, as the policy allows
-        entity = account_entity(actor, document) if document is not None else account_of(actor)
-        if entity is not None:
-            entities.append(entity)
+    # communities are shown as accounts by their own slice, as the policy allows
+    people = [(a, d) for a, d in found if d is None or type_of(d) != GROUP]
+    prefetch_accounts([a for a, _ in people], known={a: d for a, d in people if d is not None})
+    entities = [e for e in (account_of(a) for a, _ in people) if e is not None]
     if experts_too:
         entities = _by_expertise(query, entities, evidence)
     return entities[offset:offset + limit]
@@ -145,8 +143,9 @@ def statuses(query: str, *, resolve: bool, limit: int, offset: int, author: str 
             obj = upstream.resolve_object(uri, fetch=resolve)  # by its web page, or fetched
         entity = status_entity(obj) if obj and (author is None or author_of(obj) == author) else None
         return [entity] if entity is not None and offset == 0 else []
-    items = upstream.posts_matching(q=query, author=author, limit=limit, offset=offset)
-    return [e for e in (status_entity(item["object"]) for item in items) if e is not None]
+    objects = [item["object"] for item in upstream.posts_matching(q=query, author=author, limit=limit, offset=offset)]
+    prefetch_page(objects)  # what the statuses need, read for them all at once
+    return [e for e in (status_entity(obj) for obj in objects) if e is not None]
 
 
 def tag_entity(name: str, *, history: list | None = None, following: bool = False) -> dict:

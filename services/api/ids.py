@@ -53,6 +53,12 @@ def account_id(actor: str) -> str:
     return _allocate(AccountId, "actor", actor)
 
 
+def known_account_ids(actors: list[str]) -> dict[str, str]:
+    """{actor: number} of those ``actors`` that already have an account id, in one query (a page)."""
+    wanted = list(dict.fromkeys(actors))
+    return {a.actor: a.number for a in AccountId.objects(actor__in=wanted).only("actor", "number")} if wanted else {}
+
+
 def actor_of(number: str) -> str | None:
     """The actor URI behind a Mastodon account id, or None for an id never given out."""
     if not _is_number(number):

@@ -17,7 +17,11 @@ Update from their author, the edit path), ``delete_statuses`` (an Archipel extra
 after Mastodon's AccountWarning action: a Delete from the author, the path of their own
 deletion, so it federates as any deletion), ``exclude`` (Archipel: the author banned from
 this node's communities the posts were addressed to — no more posting there, no more
-membership — by the communities service). Closing an account (``disable``, ``silence``,
+membership — by the communities service), ``move`` (Archipel: each reported post of this
+node moves from its community to the community named by ``community``, a slug or the
+Group's id, on this node — services/communities/moving.py; refused toward a wider audience,
+fedkit/rules/community_moves.py; a node moderator, or a moderator of both communities, may
+move). Closing an account (``disable``, ``silence``,
 ``suspend``) is not taken here (422): that is the directory's (SCIM) or an operator's act
 (services/identity/lifecycle.py).
 """
@@ -39,7 +43,7 @@ CATEGORIES = ("spam", "legal", "violation", "other")
 COMMENT_MAX = 1000
 # The ``type`` an app sends -> what the report's trail and the author's AccountWarning say.
 ACTIONS = {"none": "none", "delete_statuses": "delete_statuses", "sensitive": "mark_statuses_as_sensitive",
-           "exclude": "exclude"}
+           "exclude": "exclude", "move": "move_to_community"}
 NOT_HERE = ("disable", "silence", "suspend")
 
 
@@ -141,10 +145,49 @@ def act(moderator: str, account_id: str, params: dict) -> dict:
     if report is None or report["target"] != target:
         raise ModerationError(404 if report_id else 422, "Record not found" if report_id else
                               "Validation failed: report_id is missing", "a report about that account")
-    touched = {"delete_statuses": _delete_posts, "sensitive": _mark_sensitive,
-               "exclude": _exclude}.get(kind, lambda _r: [])(report)
+    community = None
+    if kind == "move":
+        touched, community = _move(report, moderator, params.get("community"))
+    else:
+        touched = {"delete_statuses": _delete_posts, "sensitive": _mark_sensitive,
+                   "exclude": _exclude}.get(kind, lambda _r: [])(report)
     return reports_upstream.resolve(report["id"], moderator=moderator, action=ACTIONS[kind], text=text,
-                                    status_uris=touched)
+                                    status_uris=touched, community=community)
+
+
+def may_act(report: dict, username: str | None, kind: str) -> bool:
+    """Account actions are the node moderators'; a move, also a community moderator's of the
+    report (that they moderate the target as well is checked by ``_move``)."""
+    return is_moderator(username) or (kind == "move" and moderates(report, username))
+
+
+def _move(report: dict, moderator: str, community) -> tuple[list[str], str]:
+    """Each reported post moves to ``community``; the posts moved and the community's id."""
+    base = _config().base_url
+    target = local_community(community, base) if isinstance(community, str) and "/" in community else community
+    if not isinstance(target, str) or not target:
+        raise ModerationError(422, "Validation failed: community is missing", "the community to move the posts to")
+    target_actor = f"{base}/communities/{target}"
+    author, posts = _local_posts(report)
+    sources = [c for c in report["communities"] if local_community(c, base)]
+    node_wide = is_moderator(moderator)
+    if not node_wide and not _moderates_community(target_actor):
+        raise ModerationError(403, "This action is not allowed", "you moderate no such community")
+    moved = []
+    for uri in posts:
+        for source in sources:
+            if not node_wide and not _moderates_community(source):
+                continue
+            status, body = reports_upstream.move_post(local_community(source, base), uri, target)
+            if status == 200:
+                moved.append(uri)
+                break
+            if status != 404:
+                raise ModerationError(422, f"Validation failed: {body.get('error_description', 'not moved')}",
+                                      body.get("error"))
+    if not moved:
+        raise ModerationError(422, "Validation failed: no reported post is in a community you moderate here")
+    return moved, target_actor
 
 
 def _local_posts(report: dict) -> tuple[str, list[str]]:

@@ -10,7 +10,7 @@ from fedkit.contracts.reports import Refused, ReportsClient
 from fedkit.runtime.internal import internal_client
 from services.api.upstream import BadCursor, _answering
 
-__all__ = ["Refused", "file", "queue", "report", "assign", "resolve", "reopen", "ban_from_community"]
+__all__ = ["Refused", "file", "queue", "report", "assign", "resolve", "reopen", "ban_from_community", "move_post"]
 
 
 def _reports() -> ReportsClient:
@@ -58,3 +58,9 @@ def ban_from_community(slug: str, actor: str) -> bool:
     """Ban ``actor`` from a local community (a node moderator's exclusion)."""
     with _answering("communities"):
         return CommunitiesClient(internal_client()).ban(slug, actor)
+
+
+def move_post(slug: str, object_id: str, target: str) -> tuple[int, dict]:
+    """Move a post of local community ``slug`` to community ``target`` (the roles checked)."""
+    with _answering("communities"):
+        return CommunitiesClient(internal_client()).move_post(slug, object_id, target)

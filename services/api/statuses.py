@@ -242,9 +242,9 @@ def _create(params: dict):
     note = _note(params, parent)
     if isinstance(note, str):
         return api_error(422, note)
-    refusal = communities.posting_refusal([*note.get("to", []), *note.get("cc", [])])
+    refusal = communities.refusal_of([*note.get("to", []), *note.get("cc", [])])
     if refusal:
-        return api_error(422, refusal)
+        return api_error(*refusal)
     published = media_posting.publish(g.requester.user, note, params)  # media_ids: the uploads it carries
     if published.status == 201:
         obj = published.body.get("activity", {}).get("object")

@@ -64,26 +64,26 @@ def _entity(name: str) -> dict:
     return finders.tag_entity(name, history=found["history"], following=found["following"])
 
 
+def _set_following(hashtag: str, following: bool):
+    name = normalized(hashtag)
+    if name is None:
+        return not_found("no such hashtag")
+    tags_upstream.set_following(g.requester.user, name, following)
+    return jsonify(_entity(name))
+
+
 @bp.post("/api/v1/tags/<hashtag>/follow")
 @require_scope("write:follows")
 def follow(hashtag: str):
     """methods/tags/#follow: the user's home timeline gets the tag's new posts (none before)."""
-    name = normalized(hashtag)
-    if name is None:
-        return not_found("no such hashtag")
-    tags_upstream.set_following(g.requester.user, name, True)
-    return jsonify(_entity(name))
+    return _set_following(hashtag, True)
 
 
 @bp.post("/api/v1/tags/<hashtag>/unfollow")
 @require_scope("write:follows")
 def unfollow(hashtag: str):
     """methods/tags/#unfollow."""
-    name = normalized(hashtag)
-    if name is None:
-        return not_found("no such hashtag")
-    tags_upstream.set_following(g.requester.user, name, False)
-    return jsonify(_entity(name))
+    return _set_following(hashtag, False)
 
 
 @bp.get("/api/v1/followed_tags")

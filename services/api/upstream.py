@@ -74,6 +74,12 @@ def local_person(username: str) -> dict | None:
         return _identity().find_person(username)
 
 
+def local_persons(usernames: list[str]) -> dict[str, dict]:
+    """``local_person`` of each, in one call: {username: document}, without the unknown or closed."""
+    with _answering("identity"):
+        return _identity().find_persons(usernames)
+
+
 def accepted_charter(username: str) -> str | None:
     """The version of the usage charter this user last accepted (None: never)."""
     with _answering("identity"):
@@ -116,11 +122,23 @@ def statuses_count(actor: str) -> int:
         return _outbox().posts_of(actor)
 
 
+def statuses_counts(actors: list[str]) -> dict[str, int]:
+    """``statuses_count`` of each local actor, in one call: {actor: n}."""
+    with _answering("outbox"):
+        return _outbox().posts_of_each(actors)
+
+
 # -- inbox ---------------------------------------------------------------------------------
 def follow_counts(actor: str) -> dict:
     """{"followers", "following", "follow_requests"} of an actor, as this node knows them."""
     with _answering("inbox"):
         return _inbox().follow_counts(actor)
+
+
+def follow_counts_of_each(actors: list[str]) -> dict[str, dict]:
+    """``follow_counts`` of each actor, in one call: {actor: counts}."""
+    with _answering("inbox"):
+        return _inbox().follow_counts_of_each(actors)
 
 
 def follow_page(actor: str, which: str, *, limit: int, max_id: str | None = None,

@@ -7,10 +7,17 @@ from flask import Flask
 
 from fedkit.runtime.config import Config
 from fedkit.runtime.service import create_service_app
-from services.communities import accounts_api, internal_api, management, members_admin, web
+from services.communities import (
+    accounts_api,
+    internal_api,
+    management,
+    members_admin,
+    usage_api,
+    web,
+)
 
 
 def create_app(config: Config | dict | None = None) -> Flask:
     return create_service_app(__name__, "communities", config,
                               blueprints=(management.bp, members_admin.bp, web.bp, internal_api.bp,
-                                          accounts_api.bp))
+                                          accounts_api.bp, usage_api.bp))

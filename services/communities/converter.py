@@ -75,6 +75,7 @@ def listing_json(community, config: Config, members: int, my_state: str | None, 
         "dormant": is_dormant(community, config),
         "archived": community.archived,
         "admits_partners": community.admits_partners,
+        "membership_rule": dict(community.membership_rule or {}) or None,  # a dynamic community's (membership_rule.py)
         "last_activity_at": clock.iso(community.last_activity_at),
         "membership": my_state,
         "role": my_role,

@@ -96,6 +96,8 @@ def on_follow(community, actor, activity, config, internal) -> str:
         return "refused: banned" if state == BANNED else "refused: archived"
     if state in SEEING or community.openness == "free":
         set_membership(membership, MEMBER, community=community.slug, actor=actor, follow=follow)
+        if membership is not None and membership.source:  # their own choice now: the rule no longer removes them
+            membership.update(unset__source=True)
         _answer(community, ACCEPT, follow, config, internal)
         return "accepted"
     if community.openness == "open":

@@ -18,7 +18,7 @@ from fedkit.rules.policy import VISIBILITIES
 from fedkit.runtime import keystore
 from fedkit.runtime.internal import internal_client, require_user
 from fedkit.runtime.responses import error
-from services.communities import search_index
+from services.communities import membership_rule, reconcile, search_index
 from services.communities.access import acting_as, config, target_actor
 from services.communities.converter import group_json, listing_json
 from services.communities.federation import remove_post
@@ -31,6 +31,7 @@ from services.communities.models import (
     OPENNESS,
     OWNER,
     PENDING,
+    POSTING,
     PURPOSES,
     Community,
     CommunityPost,
@@ -68,7 +69,8 @@ def create():
         openness = _choice(data, "openness", OPENNESS, "open")
         visibility = _choice(data, "visibility", VISIBILITIES, "group")
         purpose = _choice(data, "purpose", PURPOSES, "professional")
-        posting = _choice(data, "posting", ("members", "moderators"), "members")
+        posting = _choice(data, "posting", POSTING, "members")
+        rule = membership_rule.validated(data.get("membership_rule"))
     except ValueError as exc:
         return error(422, "invalid_value", str(exc))
     admits_partners = bool(data.get("admits_partners", False))
@@ -100,11 +102,15 @@ def create():
     community = Community(slug=slug, actor_id=actor, name=name.strip()[:200],
                           description=str(data.get("description", ""))[:5000],
                           tags=[t.lstrip("#").lower() for t in tags], purpose=purpose, openness=openness,
-                          visibility=visibility, posting=posting, owner=owner, admits_partners=admits_partners)
+                          visibility=visibility, posting=posting, owner=owner, admits_partners=admits_partners,
+                          membership_rule=rule or {})
     community.save(force_insert=True)
     MEMBERSHIP.create(MEMBER, community=slug, actor=owner, role=OWNER)
     search_index.indexed(community, cfg)
-    resp = jsonify(listing_json(community, cfg, 1, MEMBER, OWNER))
+    if rule:
+        reconcile.reconcile(community, cfg, internal_client())
+    members = Membership.objects(community=slug, state=MEMBER).count()
+    resp = jsonify(listing_json(community, cfg, members, MEMBER, OWNER))
     resp.status_code = 201
     resp.headers["Location"] = actor
     return resp
@@ -121,9 +127,13 @@ def update_settings(slug: str):
     data = request_json()
     try:
         for key, allowed in (("openness", OPENNESS), ("visibility", VISIBILITIES), ("purpose", PURPOSES),
-                             ("posting", ("members", "moderators"))):
+                             ("posting", POSTING)):
             if key in data:
                 setattr(community, key, _choice(data, key, allowed, None))
+        rule = (membership_rule.validated(data["membership_rule"]) or {}) if "membership_rule" in data else None
+        rule_changed = rule is not None and rule != (community.membership_rule or {})
+        if rule_changed:
+            community.membership_rule = rule
     except ValueError as exc:
         return error(422, "invalid_value", str(exc))
     if isinstance(data.get("admits_partners"), bool):
@@ -153,6 +163,10 @@ def update_settings(slug: str):
     document = {k: v for k, v in group_json(community, key.public_pem, cfg).items() if k != "@context"}
     send_as_group(community, {"type": UPDATE, "object": document, "to": [f"{community.actor_id}/followers"]},
                   members_of(community), cfg, internal_client())
+    if rule_changed and community.membership_rule:
+        reconcile.reconcile(community, cfg, internal_client())
+    elif rule_changed:  # a rule taken away leaves its members in, as members by hand now
+        Membership.objects(community=slug, source=membership_rule.RULE).update(unset__source=True)
     members = Membership.objects(community=slug, state=MEMBER).count()
     return jsonify(listing_json(community, cfg, members, MEMBER, me_.role))
 

@@ -13,6 +13,7 @@ from fedkit.runtime.db import Document, JSONDictField
 
 OPENNESS = ("free", "open", "closed")  # free: joined at once; open: a manager approves; closed: invitation only
 PURPOSES = ("professional", "social")
+POSTING = ("members", "moderators")
 OWNER, MANAGER, MODERATOR, MEMBER_ROLE = "owner", "manager", "moderator", "member"
 ROLES = (OWNER, MANAGER, MODERATOR, MEMBER_ROLE)
 MANAGING_ROLES = (OWNER, MANAGER)
@@ -57,7 +58,11 @@ class Community(Document):
     purpose = me.StringField(choices=PURPOSES, default="professional")
     openness = me.StringField(choices=OPENNESS, default="open")
     visibility = me.StringField(choices=VISIBILITIES, default="group")
-    posting = me.StringField(choices=("members", "moderators"), default="members")
+    # "moderators": an announcement channel (members read, the owner, managers and moderators post)
+    posting = me.StringField(choices=POSTING, default="members")
+    # A dynamic community: the directory attributes its members share (membership_rule.py),
+    # e.g. {"department": "Finance"}; reconcile.py keeps the memberships in step.
+    membership_rule = me.DictField()
     owner = me.StringField(required=True)
     archived = me.BooleanField(default=False)
     # Outside actors (partners) may be invited; their memberships expire unless renewed.
@@ -80,6 +85,7 @@ class Membership(Document):
     state = me.StringField(choices=STATES, required=True)
     follow = JSONDictField()  # the Follow that asked to join, answered by Accept/Reject
     invited_by = me.StringField()
+    source = me.StringField(choices=("rule",))  # "rule": made by the membership rule; None: by hand
     partner = me.BooleanField(default=False)  # an actor outside the group
     expires_at = me.DateTimeField()  # partners only: access ends then unless renewed
     expiry_notice_sent = me.BooleanField(default=False)

@@ -1,4 +1,5 @@
-"""The communities worker: periodic checks (dormancy, partner expiry).
+"""The communities worker: periodic checks (dormancy, partner expiry) and the dynamic
+communities' reconciliation with the directory (reconcile.py).
 
 Run as ``python -m services.communities.worker``; SIGTERM stops it.
 """
@@ -12,18 +13,22 @@ from fedkit.runtime.internal import InternalClient
 from fedkit.runtime.queue import worker_main
 from services.communities.dormancy import flag_dormant
 from services.communities.partners import expire_partners
+from services.communities.reconcile import reconcile_all
 
 QUEUE = "communities"
 
 
 def build(config: Config, broker):
     internal = InternalClient(config)
-    last_run = [0.0]
+    last_run, last_reconciled = [0.0], [0.0]
 
     def sweep() -> None:
         if time.monotonic() - last_run[0] >= config.dormancy_check_interval:
             last_run[0] = time.monotonic()
             run_single_cycle(config, internal)
+        if time.monotonic() - last_reconciled[0] >= config.dynamic_community_interval:
+            last_reconciled[0] = time.monotonic()
+            reconcile_all(config, internal)
 
     return sweep
 

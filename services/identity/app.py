@@ -20,19 +20,23 @@ def create_app(config: Config | dict | None = None) -> Flask:
         authorizations_api,
         charter_api,
         discovery,
+        erasure_api,
         internal_api,
         oauth,
         people_directory,
         scim,
         signin,
         sso,
+        usage_api,
     )
 
     app = create_service_app(__name__, "identity", config,
                              blueprints=(discovery.bp, oauth.bp, signin.bp, sso.bp, internal_api.bp,
                                          scim.bp,  # SCIM 2.0 at /scim/v2 (scim.py)
                                          account_search.bp, authorizations_api.bp, charter_api.bp,
-                                         people_directory.bp))  # /directory/people, /api/archipel/people
+                                         people_directory.bp,  # /directory/people, /api/archipel/people
+                                         usage_api.bp,  # usage figures (internal)
+                                         erasure_api.bp))  # legal holds, erasures (internal)
     cfg = app.config["ARCHIPEL"]
     if cfg.dev_mode:
         os.environ.setdefault("AUTHLIB_INSECURE_TRANSPORT", "1")

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, current_app, g, jsonify, request
 from fedkit.contracts import identity as contract
 from fedkit.contracts.communities import CommunitiesClient
 from fedkit.contracts.outbox import OutboxClient
+from fedkit.protocol.jsonbody import request_json
 from fedkit.protocol.local_ids import USERS, local_community, local_name
 from fedkit.protocol.tombstone import tombstone
 from fedkit.protocol.vocab import (
@@ -151,15 +152,45 @@ def whole_person(username: str):
     return _person(username, whole=True)
 
 
+MAX_PERSONS = 80  # one page of accounts (the api's largest)
+
+
+@bp.post(contract.ACCOUNT_PERSONS)
+def whole_persons():
+    """``ACCOUNT_PERSON`` of each of ``usernames`` in one call (a page of statuses names
+    many authors): {"persons": {username: document}}, without those ``ACCOUNT_PERSON``
+    answers 404 or 410 for."""
+    names = request_json(required=False).get("usernames")
+    if not isinstance(names, list) or len(names) > MAX_PERSONS or not all(isinstance(n, str) for n in names):
+        return error(400, "invalid_request", f"post {{usernames}}: at most {MAX_PERSONS} usernames")
+    base = _config().base_url
+    keys = {k.actor_id: k for k in keystore.ActorKey.objects(actor_id__in=[local_actor_id(base, n) for n in names])}
+    persons = {}
+    for account in Account.objects(username__in=names):
+        status, document = _person_document(account, keys.get(local_actor_id(base, account.username)), whole=True)
+        if status == 200:
+            persons[account.username] = {**document, "@context": PERSON_CONTEXT}
+    return jsonify(persons=persons)
+
+
 def _person(username: str, *, whole: bool):
     account = Account.objects(username=username).first()
     if account is None:
         return error(404, "not_found", "no such actor")
     key = keystore.ActorKey.objects(actor_id=local_actor_id(_config().base_url, username)).first()
+    status, document = _person_document(account, key, whole=whole)
+    if status == 200:
+        return activity_json(document, context=PERSON_CONTEXT)
+    return activity_json(document, status)
+
+
+def _person_document(account: Account, key, *, whole: bool) -> tuple[int, dict]:
+    """(status, actor document) of an account, its key (``ActorKey``, or None) given."""
+    username = account.username
     if account.suspended and key is not None and load_registry(_config()).keeps_departed_content:
         # A departed employee whose content the group keeps: served as Mastodon serves a
         # suspended account (``suspended: true``), with its name, marked, without a key.
-        return activity_json(closed_person(_config(), account, key.public_pem), context=PERSON_CONTEXT)
+        return 200, closed_person(_config(), account, key.public_pem)
     if account.suspended:
         # A closed account answers 410 Gone with a Tombstone, as Mastodon answers for a
         # suspended account whose data is gone (AccountOwnedConcern#check_account_suspension:
@@ -167,13 +198,11 @@ def _person(username: str, *, whole: bool):
         # merely suspended one, with ``suspended: true``; we serve nothing of a closed profile,
         # so fetching it fails and its key cannot be fetched anew. Peers learn the suspension
         # from the signed Update (services/identity/lifecycle.py); reactivation serves it again.
-        actor_id = local_actor_id(_config().base_url, username)
-        return activity_json(tombstone(actor_id, PERSON), 410)
+        return 410, tombstone(local_actor_id(_config().base_url, username), PERSON)
     if key is None:
         abort(500)
     person = person_json(account, key.public_pem, _config())
-    return activity_json(person if whole else outside_view(person, _config().profile_public_fields),
-                         context=PERSON_CONTEXT)
+    return 200, person if whole else outside_view(person, _config().profile_public_fields)
 
 
 @bp.get("/actor")

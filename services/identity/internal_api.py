@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import mongoengine as me
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app, jsonify, request
 
 from fedkit.contracts import identity as contract
-from fedkit.contracts import search
+from fedkit.contracts import search, trails
 from fedkit.protocol.jsonbody import request_json, string_value
+from fedkit.runtime import trail_pages
 from fedkit.runtime.responses import error
-from services.identity import people_index, profile_edits
+from services.identity import people_index, profile_edits, scim_audit
 from services.identity.accounts import LOCAL_ISSUER, create_account
 from services.identity.credentials import digest
 from services.identity.models import Account, OAuthClient, OAuthToken
@@ -32,6 +33,19 @@ def get_account(username: str):
     if account is None:
         return jsonify(error="not_found"), 404
     return jsonify(account_json(account))
+
+
+MAX_ASKED = 500  # the most a search scans for one page, with room
+
+
+@bp.post(contract.OPEN_ACCOUNTS)
+def open_accounts():
+    """Which of ``usernames`` are accounts not closed (a page's authors, asked at once)."""
+    names = request_json(required=False).get("usernames")
+    if not isinstance(names, list) or len(names) > MAX_ASKED or not all(isinstance(n, str) for n in names):
+        return error(400, "invalid_request", f"post {{usernames}}: at most {MAX_ASKED} usernames")
+    found = Account.objects(username__in=names, suspended__ne=True).only("username")
+    return jsonify(open=[account.username for account in found])
 
 
 @bp.post(contract.ACCOUNT_PROFILE)
@@ -125,8 +139,17 @@ def change_account(username: str, change: str):
 def search_replay():
     """Queue the index events of a page of the open accounts (fedkit/contracts/search.py: a rebuild)."""
     config = current_app.config["ARCHIPEL"]
-    asked = request_json(required=False)
-    after = asked.get("after") if isinstance(asked.get("after"), str) else None
-    limit = asked.get("limit") if isinstance(asked.get("limit"), int) and 0 < asked["limit"] <= 1000 else 500
-    answer = search.replay_page(config, Account.objects(suspended__ne=True, scim_deleted__ne=True), "username", lambda row: people_index.event_of(row, config), after=after, limit=limit)
+    answer = search.replay_page(config, Account.objects(suspended__ne=True, scim_deleted__ne=True), "username", lambda row: people_index.event_of(row, config), request_json(required=False))
     return jsonify(answer) if answer is not None else error(503, "unavailable", "the index stream did not answer")
+
+
+@bp.get(trails.SCIM_CHANGES)
+def scim_changes():
+    """The SCIM changes trail for the gateway's auditor API (who may read: the gateway's check)."""
+    try:
+        query = trail_pages.from_wire(request.args, {"user": "username", "what": "operation"},
+                                      address_field="client_address")
+    except trail_pages.TrailQueryError as exc:
+        return error(400, "invalid_filter", str(exc))
+    found = trail_pages.page(scim_audit.ScimChange._get_collection(), query)
+    return jsonify(items=[scim_audit.as_row(doc) for doc in found])

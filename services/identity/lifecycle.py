@@ -80,9 +80,11 @@ class AnnounceError(RuntimeError):
     federation; calling the same function again announces it."""
 
 
-def deactivate(config: Config, account: Account, *, by: str) -> None:
-    """Close the account at once and everywhere (idempotent). See the module docstring."""
-    _apply(config, account, suspend=True, by=by)
+def deactivate(config: Config, account: Account, *, by: str, announce: bool = True) -> None:
+    """Close the account at once and everywhere (idempotent). See the module docstring.
+    ``announce=False``: here only; the caller federates the closure its own way (an erasure
+    federates the account's Delete instead: services/identity/erasure.py)."""
+    _apply(config, account, suspend=True, by=by, announce=announce)
 
 
 def reactivate(config: Config, account: Account, *, by: str) -> None:
@@ -91,7 +93,7 @@ def reactivate(config: Config, account: Account, *, by: str) -> None:
 
 
 def _apply(config: Config, account: Account, *, suspend: bool, by: str,
-           internal: InternalClient | None = None) -> None:
+           internal: InternalClient | None = None, announce: bool = True) -> None:
     now = clock.now()
     updates = {"set__suspended": suspend, "set__suspension_unannounced": True}
     if suspend:
@@ -108,7 +110,7 @@ def _apply(config: Config, account: Account, *, suspend: bool, by: str,
                                action=DEACTIVATE if suspend else REACTIVATE)
         record.save()
         log.info("account %s %sd by %s (%d tokens revoked)", account.username, record.action, by, revoked)
-    if not account.suspension_unannounced or account.suspended != suspend:
+    if not announce or not account.suspension_unannounced or account.suspended != suspend:
         return
     try:
         count = _announce(config, account, internal or InternalClient(config))

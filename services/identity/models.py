@@ -60,6 +60,8 @@ class Account(Document):
     scim_attributes = me.StringField()
     scim_modified_at = me.DateTimeField()
     scim_deleted = me.BooleanField(default=False)
+    # Erased (services/identity/erasure.py): the row stays, nothing personal in it.
+    erased_at = me.DateTimeField()
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

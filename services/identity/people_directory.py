@@ -12,6 +12,10 @@ Both answer ``{"items": [...], "page", "total", "next": bool}``; an item is
 ``{"actor", "username", "acct", "name", "title", "department", "entity", "location",
 "skills", "interests", "languages", "projects", ("node")}`` with only what the reader sees.
 
+- ``GET /internal/directory/matching?entity=&department=&location=&skill=`` (internal: the
+  communities service's membership rules) — ``{"actors", "unreachable"}``: everyone in the
+  group the filters find, every member node asked as this node's instance actor.
+
 The expert finder's (experts_listing.py): ``GET /directory/experts?q=`` — this node's people
 whose profile matches, readers as for ``/directory/people``, each item with ``matched``;
 ``GET /internal/directory/experts?q=`` — the same from every member node, asked signed as the
@@ -20,16 +24,14 @@ local user the api names: ``{"items", "unreachable"}``.
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from flask import Blueprint, current_app, g, jsonify, request
 
 from fedkit.contracts import identity as contract
 from fedkit.rules.policy import viewer_of
 from fedkit.runtime.responses import error
 from services.identity.experts_listing import experts
-from services.identity.people_group import ask_members, group_people
-from services.identity.people_listing import MAX_LIMIT, HiddenFilter, people, query_of
+from services.identity.people_group import everyone, group_experts, group_people
+from services.identity.people_listing import MAX_LIMIT, HiddenFilter, Query, people, query_of
 
 bp = Blueprint("identity_people_directory", __name__)
 GROUP_PAGE = 20
@@ -82,6 +84,17 @@ def group():
     return _page_of(found, *paging, unreachable=unreachable)
 
 
+@bp.get(contract.PEOPLE_MATCHING)
+def matching():
+    """Everyone in the group a membership rule's filters find (at least one filter)."""
+    config = current_app.config["ARCHIPEL"]
+    query = query_of(request.args)
+    if not query.filters:
+        return error(400, "invalid_request", f"filter on one of {', '.join(contract.DIRECTORY_FILTERS)}")
+    actors, unreachable = everyone(Query(query.filters), config)
+    return jsonify(actors=actors, unreachable=unreachable)
+
+
 def _expert_query() -> str | None:
     return " ".join(request.args.get("q", "").split())[:MAX_QUERY] or None
 
@@ -98,7 +111,7 @@ def node_experts():
 
 
 @bp.get(contract.EXPERTS_GROUP)
-def group_experts():
+def experts_of_the_group():
     config = current_app.config["ARCHIPEL"]
     q = _expert_query()
     if not g.requester.user:
@@ -106,5 +119,5 @@ def group_experts():
     if q is None:
         return error(400, "invalid_request", "q is required")
     own = [{**item, "node": config.node_name} for item in experts(q, whole=True, config=config)]
-    others, unreachable = ask_members(contract.EXPERTS, urlencode({"q": q}), g.requester.user, config)
+    others, unreachable = group_experts(q, g.requester.user, config)
     return jsonify(items=own + others, unreachable=unreachable)

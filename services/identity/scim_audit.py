@@ -48,3 +48,10 @@ def record(operation: str, username: str, *, attributes=(), client_address: str 
 def ensure_retention(retention_days: int) -> None:
     """The TTL index of the trail (a deployment step, as gateway.audit.ensure_retention)."""
     ensure_ttl(ScimChange, "at", retention_days, "scim_changes_ttl")
+
+
+def as_row(doc: dict) -> dict:
+    """A stored change as the auditor API shows it (fedkit/contracts/trails.py's columns)."""
+    return {"id": str(doc["_id"]), "at": clock.iso(doc["at"]), "operation": doc.get("operation"),
+            "user": doc.get("username"), "attributes": " ".join(doc.get("attributes") or ()),
+            "address": doc.get("client_address")}

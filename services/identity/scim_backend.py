@@ -51,7 +51,7 @@ from scim2_server.storage import ScimStorage, SearchPage
 from fedkit.rules.registry import load_registry
 from fedkit.runtime import clock
 from fedkit.runtime.config import Config
-from services.identity import people_index, scim_audit
+from services.identity import directory_events, people_index, scim_audit
 from services.identity.accounts import LOCAL_ISSUER, create_account
 from services.identity.models import Account
 
@@ -289,6 +289,7 @@ class AccountStorage(ScimStorage):
         scim_audit.record(scim_audit.CREATE, username, client_address=_client_address())
         if resource.active is False:
             self._set_status(account.reload(), active=False)
+        directory_events.changed(self.config, username)
         return self.to_resource(self._account(username))
 
     def update(self, resource_type: ResourceType, resource: Resource[Any], *,
@@ -330,6 +331,7 @@ class AccountStorage(ScimStorage):
         if resource.active is not None:
             self._set_status(account.reload(), active=resource.active)
         people_index.indexed(self.config, account.username)
+        directory_events.changed(self.config, account.username)
         return self.to_resource(self._account(account.username))
 
     def delete(self, resource_type: ResourceType, resource_id: str, *,
@@ -343,6 +345,7 @@ class AccountStorage(ScimStorage):
         self._listed().filter(username=account.username).update_one(
             set__scim_deleted=True, set__scim_modified_at=clock.now())
         people_index.indexed(self.config, account.username)
+        directory_events.changed(self.config, account.username)
         scim_audit.record(scim_audit.DELETE, account.username, client_address=_client_address())
 
     def settle(self, resource_id: str) -> None:

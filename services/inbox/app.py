@@ -20,10 +20,11 @@ def create_app(config: Config | dict | None = None, broker=None) -> Flask:
         search_api,
         subscriptions_api,
         tags_api,
+        usage_api,
     )
     from services.inbox.models import INBOUND
 
     return create_service_app(__name__, "inbox", config, broker=broker, needs_queue=True,
                               blueprints=(acceptance.bp, collections_api.bp, internal_api.bp, polls_api.bp,
                                           search_api.bp, fetched_objects.bp, subscriptions_api.bp,
-                                          favourites_api.bp, reports_api.bp, tags_api.bp), machines=(INBOUND,))
+                                          favourites_api.bp, reports_api.bp, tags_api.bp, usage_api.bp), machines=(INBOUND,))

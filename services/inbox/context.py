@@ -34,6 +34,18 @@ def next_seq() -> int:
     return int(time.time() * 1_000_000) * 100 + next(_seq) % 100
 
 
+class NotStored(RuntimeError):
+    """A write refused as a duplicate of a record that is not there: the activity is retried."""
+
+
+def _confirm_stored(query, what: str) -> None:
+    """After a duplicate-key refusal: the record must be there. A concurrent insert of the
+    same key that did not commit may be refused this way (the embedded database reports the
+    key as taken); swallowing it would record the activity processed without its effect."""
+    if query.first() is None:
+        raise NotStored(f"{what} refused as a duplicate but not stored")
+
+
 @dataclass
 class HandlerContext:
     config: Config
@@ -66,8 +78,8 @@ class HandlerContext:
                 # first (services/inbox/windows.py builds a missing head from the items).
                 InboxHead.objects(username=username).update_one(min__first_seq=seq, max__last_seq=seq, inc__items=1)
                 count += 1
-            except me.NotUniqueError:
-                pass  # a repeated delivery changes nothing
+            except me.NotUniqueError:  # a repeated delivery changes nothing — if the item is there
+                _confirm_stored(InboxItem.objects(username=username, activity_id=activity_id), "inbox item")
         return count
 
     def notify(self, usernames, kind: str, object_id: str | None = None) -> None:
@@ -80,8 +92,9 @@ class HandlerContext:
             try:
                 Notification(username=username, type=kind, actor=actor, activity_id=activity_id,
                              object_id=object_id, seq=next_seq()).save(force_insert=True)
-            except me.NotUniqueError:
-                pass  # a repeated delivery changes nothing
+            except me.NotUniqueError:  # a repeated delivery changes nothing — if it is there
+                _confirm_stored(Notification.objects(username=username, activity_id=activity_id, type=kind),
+                                "notification")
 
     def local_followers_of(self, actor_id: str) -> list[str]:
         usernames = []

@@ -16,19 +16,18 @@ Nothing accepted is lost:
   storing twice is harmless (the id is the key).
 - When Redis does not answer the ``XADD``, the delivery is stored in the database at
   once, as before the stream existed (``accept_activity``).
+The stream is read as the search index stream is (fedkit/runtime/stream_consumer.py).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
-import socket
 import threading
-import time
 
 import redis
 
+from fedkit.runtime import stream_consumer
 from fedkit.runtime.config import Config
 
 log = logging.getLogger(__name__)
@@ -54,14 +53,6 @@ def offer(client: redis.Redis, config: Config, raw: dict | bytes, signer: str, a
         return False
 
 
-def _ensure_group(client: redis.Redis, stream: str) -> None:
-    try:
-        client.xgroup_create(stream, GROUP, id="0", mkstream=True)
-    except redis.ResponseError as exc:
-        if "BUSYGROUP" not in str(exc):
-            raise
-
-
 def _entries(fields_by_id) -> list[tuple[str, dict, str, list[str]]]:
     """(entry id, raw, signer, also_to) of stream entries; an unreadable one is dropped
     with a log line (it was checked before it was written: this is not expected)."""
@@ -80,27 +71,12 @@ def drain_once(client: redis.Redis, config: Config, store, *, consumer: str, blo
                reclaim_idle_ms: int | None = None) -> int:
     """Read one batch (entries left pending by a dead consumer first, then new ones),
     ``store([(raw, signer, also_to), …])`` them, then acknowledge them. Returns how many."""
-    stream = stream_name(config)
-    _ensure_group(client, stream)
-    batch = []
-    if reclaim_idle_ms is not None:
-        _next, claimed, *_ = client.xautoclaim(stream, GROUP, consumer, min_idle_time=reclaim_idle_ms,
-                                               start_id="0-0", count=BATCH)
-        batch = [(entry_id, fields) for entry_id, fields in claimed if fields]
-    if not batch:
-        read = client.xreadgroup(GROUP, consumer, {stream: ">"}, count=BATCH, block=block_ms)
-        batch = read[0][1] if read else []
-    if not batch:
-        return 0
-    entries = _entries(batch)
-    # Raises when the database is away: the entries stay pending and are claimed again.
-    store([(raw, signer, also_to) for _, raw, signer, also_to in entries if raw is not None])
-    done = [entry_id for entry_id, *_ in entries]
-    pipe = client.pipeline()
-    pipe.xack(stream, GROUP, *done)
-    pipe.xdel(stream, *done)
-    pipe.execute()
-    return len(done)
+    def handle(batch) -> None:
+        # Raises when the database is away: the entries stay pending and are claimed again.
+        store([(raw, signer, also_to) for _, raw, signer, also_to in _entries(batch) if raw is not None])
+
+    return stream_consumer.drain_once(client, stream_name(config), GROUP, handle, consumer=consumer, count=BATCH,
+                                      block_ms=block_ms, reclaim_idle_ms=reclaim_idle_ms)
 
 
 def backlog(client: redis.Redis, config: Config) -> int:
@@ -110,23 +86,13 @@ def backlog(client: redis.Redis, config: Config) -> int:
 
 def start_consumer(client: redis.Redis, config: Config, store, stop: threading.Event | None = None) -> threading.Thread:
     """The worker's intake thread: drains the stream until ``stop`` is set."""
-    consumer = f"{socket.gethostname()}-{os.getpid()}"
-    reclaim_ms = int(config.lease_seconds * 1000)
-    stop = stop or threading.Event()
+    consumer, stop = stream_consumer.consumer_name(), stop or threading.Event()
 
-    def run() -> None:
-        reclaim_due = 0.0
-        while not stop.is_set():
-            try:
-                now = time.monotonic()
-                reclaim = reclaim_ms if now >= reclaim_due else None
-                if reclaim is not None:
-                    reclaim_due = now + config.lease_seconds / 3
-                drain_once(client, config, store, consumer=consumer, reclaim_idle_ms=reclaim)
-            except Exception as exc:  # Redis or the database away: try again shortly
-                log.warning("intake: %s; retrying", type(exc).__name__)
-                stop.wait(1.0)
+    def drain(reclaim_idle_ms: int | None) -> int:
+        return drain_once(client, config, store, consumer=consumer, reclaim_idle_ms=reclaim_idle_ms)
 
-    thread = threading.Thread(target=run, name="inbox-intake", daemon=True)
+    thread = threading.Thread(target=stream_consumer.consume, args=(drain, stop),
+                              kwargs={"lease_seconds": config.lease_seconds, "label": "intake"},
+                              name="inbox-intake", daemon=True)
     thread.start()
     return thread

@@ -6,14 +6,16 @@ from bson import ObjectId
 from bson.errors import InvalidId
 from flask import Blueprint, current_app, jsonify, request
 
+from fedkit.contracts import erasure as erasure_contract
 from fedkit.contracts import inbox as contract
 from fedkit.contracts import search
-from fedkit.protocol.jsonbody import request_json
+from fedkit.protocol.jsonbody import request_json, string_value
 from fedkit.protocol.local_ids import local_community
 from fedkit.protocol.vocab import ANNOUNCE, INVITE, LIKE, DocumentError, id_of, local_actor_id
 from fedkit.runtime.responses import error
 from services.inbox import search_events
-from services.inbox.follow_counts import counts_of
+from services.inbox.erasure import erase_share as erase_inbox_share
+from services.inbox.follow_counts import counts_of, counts_of_each
 from services.inbox.local_posts import routed
 from services.inbox.models import (
     FOLLOW_ACCEPTED,
@@ -105,6 +107,17 @@ def follow_counts():
     return jsonify(counts_of(request.args.get("actor", "")))
 
 
+MAX_COUNTED = 80  # one page of accounts (the api's largest)
+
+
+@bp.post(contract.FOLLOW_COUNTS_EACH)
+def follow_counts_each():
+    actors = request_json(required=False).get("actors")
+    if not isinstance(actors, list) or len(actors) > MAX_COUNTED or not all(isinstance(a, str) for a in actors):
+        return error(400, "invalid_request", f"post {{actors}}: at most {MAX_COUNTED} actor ids")
+    return jsonify(counts=counts_of_each(actors))
+
+
 def _cursor(name: str) -> ObjectId | None:
     value = request.args.get(name)
     if not value:
@@ -193,8 +206,14 @@ def interaction_actors():
 def search_replay():
     """Queue the index events of a page of the received posts (fedkit/contracts/search.py: a rebuild)."""
     config = current_app.config["ARCHIPEL"]
-    asked = request_json(required=False)
-    after = asked.get("after") if isinstance(asked.get("after"), str) else None
-    limit = asked.get("limit") if isinstance(asked.get("limit"), int) and 0 < asked["limit"] <= 1000 else 500
-    answer = search.replay_page(config, ReceivedObject.objects(deleted=False), "object_id", lambda row: search_events.event_of(row, config), after=after, limit=limit)
+    answer = search.replay_page(config, ReceivedObject.objects(deleted=False), "object_id", lambda row: search_events.event_of(row, config), request_json(required=False))
     return jsonify(answer) if answer is not None else error(503, "unavailable", "the index stream did not answer")
+
+
+@bp.post(erasure_contract.ERASE)
+def erase_share(username: str):
+    """A local user's share of an erasure (fedkit/contracts/erasure.py)."""
+    pseudonym = string_value(request_json(required=False).get("pseudonym"))
+    if not pseudonym:
+        return error(422, "pseudonym_missing", "post {pseudonym}")
+    return jsonify(erased=erase_inbox_share(current_app.config["ARCHIPEL"], username, pseudonym))

@@ -110,6 +110,8 @@ class ReceivedObject(Document):
     in_reply_to = me.StringField()  # the id of the object it answers (a thread's context)
     tags = me.ListField(me.StringField())  # its Hashtag names, normalized (fedkit/protocol/hashtags.py)
     seen_at = me.DateTimeField()  # first stored (an edit keeps it): the order of the tag timeline and search
+    # The activity that first stored it (a Create replayed after a crash knows it is still its first)
+    stored_by = me.StringField()
     deleted = me.BooleanField(default=False)
     updated_at = me.DateTimeField(default=now)
 

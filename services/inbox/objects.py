@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import mongoengine as me
 
-from fedkit.protocol.actors import FetchError, get_actor
+from fedkit.protocol.actors import CachedActor, FetchError, get_actor
 from fedkit.protocol.hashtags import names_of
 from fedkit.protocol.sanitize import sanitize_html
 from fedkit.protocol.tombstone import tombstone as make_tombstone
@@ -36,11 +36,14 @@ def attributed_to(obj: dict) -> str | None:
     return None
 
 
-def store_object(obj: dict) -> ReceivedObject:
-    known = ReceivedObject.objects(object_id=id_of(obj)).only("seen_at").first()
+def store_object(obj: dict, activity_id: str | None = None) -> ReceivedObject:
+    """Store (or replace) a received object; ``activity_id``: the activity storing it, kept
+    as ``stored_by`` if it is the first to."""
+    known = ReceivedObject.objects(object_id=id_of(obj)).only("seen_at", "stored_by").first()
     record = ReceivedObject(object_id=id_of(obj), raw=sanitized(obj), attributed_to=attributed_to(obj),
                             in_reply_to=id_of(obj.get("inReplyTo")), tags=names_of(obj),
-                            seen_at=known.seen_at if known and known.seen_at else now(), deleted=False, updated_at=now())
+                            seen_at=known.seen_at if known and known.seen_at else now(), deleted=False, updated_at=now(),
+                            stored_by=known.stored_by if known else activity_id)
     try:
         record.save()
     except me.NotUniqueError:  # the same object stored by another worker since: replace it now
@@ -56,12 +59,25 @@ def tombstone(record: ReceivedObject) -> None:
     record.save()
 
 
+class AuthorUnreachable(RuntimeError):
+    """Whom a post reaches cannot be known now (its author's server does not answer and the
+    author was never cached): the activity is retried later rather than applied for nobody."""
+
+
 def followers_collection_of(ctx: HandlerContext, actor_id: str) -> str | None:
     if ctx.is_local(actor_id):
         return actor_id + "/followers"
     try:
         return get_actor(actor_id, ctx.config).followers
-    except FetchError:
+    except FetchError as exc:
+        # A stale cached copy still names the collection (an actor's followers collection
+        # does not move).
+        stale = CachedActor.objects(actor_id=actor_id).only("followers").first()
+        if stale is not None and stale.followers:
+            return stale.followers
+        # Refused for good (gone, not an actor): nobody here to reach. No answer: later.
+        if exc.code == "unreachable" or exc.status in (408, 429) or (exc.status or 0) >= 500:
+            raise AuthorUnreachable(f"{actor_id}: {exc.code}") from None
         return None
 
 

@@ -92,6 +92,26 @@ def _author_suspended(actor: str | None) -> bool:
     return memo[actor]
 
 
+AUTHORS_AT_ONCE = 500  # what identity answers for in one call
+
+
+def know_authors(authors: list[str]) -> None:
+    """``_author_suspended`` of a page's local authors, asked of identity in one call rather
+    than one per author (those it cannot answer now are asked one by one later)."""
+    memo, prefix = _memo("suspended_authors"), _config().base_url + "/users/"
+    names = {a: a[len(prefix):] for a in dict.fromkeys(authors)
+             if a and a not in memo and a.startswith(prefix) and a[len(prefix):] and "/" not in a[len(prefix):]}
+    wanted = list(names.items())
+    for start in range(0, len(wanted), AUTHORS_AT_ONCE):
+        some = dict(wanted[start:start + AUTHORS_AT_ONCE])
+        try:
+            still_open = IdentityClient(internal_client()).open_accounts(list(some.values()))
+        except requests.RequestException as exc:
+            log.warning("cannot tell which authors are closed: %s", type(exc).__name__)
+            return
+        memo.update({actor: name not in still_open for actor, name in some.items()})
+
+
 def _author_withheld(author: str | None, obj: dict) -> bool:
     """Is this post hidden because its author's account is closed? Not when the group keeps a
     departed employee's public, group and community posts (fedkit.rules.policy

@@ -23,7 +23,8 @@ NO_ACTION = "none"  # a warning only (with a text) or dismissed
 DELETE_STATUSES = "delete_statuses"
 MARK_SENSITIVE = "mark_statuses_as_sensitive"
 EXCLUDE = "exclude"  # Archipel: banned from the communities the reported posts were addressed to
-ACTIONS = (NO_ACTION, DELETE_STATUSES, MARK_SENSITIVE, EXCLUDE)
+MOVE = "move_to_community"  # Archipel: the posts moved to another community (``community``)
+ACTIONS = (NO_ACTION, DELETE_STATUSES, MARK_SENSITIVE, EXCLUDE, MOVE)
 
 # How a report is told back to a member node that forwarded it: its Flag accepted (a
 # moderator acted) or rejected (dismissed).
@@ -68,6 +69,7 @@ class ModerationAction(Document):
     target = me.StringField()  # the account acted on
     status_uris = me.ListField(me.StringField())
     reason = me.StringField(default="")  # the moderator's text (a warning's reason)
+    community = me.StringField()  # MOVE: the community the posts went to
 
 
 def ensure_retention(retention_days: int) -> None:

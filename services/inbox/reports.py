@@ -173,7 +173,7 @@ def reopen(report: Report, moderator: str) -> Report:
 
 
 def resolve(config: Config, internal: InternalClient, report: Report, *, moderator: str, action: str,
-            text: str, status_uris: list[str]) -> Report:
+            text: str, status_uris: list[str], community: str | None = None) -> Report:
     """Close a report with what the moderator did (``action``, the posts it touched, the
     reason): the trail records it, a local author with a reason or a removed post gets
     Mastodon's ``moderation_warning``, and the reporter is told (see the module)."""
@@ -183,7 +183,7 @@ def resolve(config: Config, internal: InternalClient, report: Report, *, moderat
         raise ReportError(422, "already_resolved", "the report is resolved; reopen it first")
     at = clock.now()
     record = ModerationAction(at=at, by=moderator, action=action, report=report.number, target=report.target,
-                              status_uris=status_uris, reason=text)
+                              status_uris=status_uris, reason=text, community=community)
     record.save()
     Report.objects(number=report.number).update_one(
         set__action_taken=True, set__action_taken_at=at, set__action_taken_by=moderator, set__outcome=action,
@@ -212,7 +212,8 @@ def _posts_removed(internal: InternalClient, report: Report) -> bool:
 def _warn(config: Config, username: str, target: str, record: ModerationAction) -> None:
     """Mastodon 4.3's moderation_warning (from the recipient's own account, as Mastodon)."""
     warning = {"id": str(record.pk), "action": record.action, "text": record.reason,
-               "status_uris": list(record.status_uris), "created_at": clock.iso(record.at)}
+               "status_uris": list(record.status_uris), "created_at": clock.iso(record.at),
+               **({"community": record.community} if record.community else {})}
     _notify(config, username, MODERATION_WARNING, actor=target,
             activity_id=f"{config.base_url}/moderation/{record.pk}", extra={"moderation_warning": warning})
 

@@ -7,11 +7,13 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 
 from fedkit.contracts import reports as contract
+from fedkit.contracts import trails
 from fedkit.protocol.jsonbody import request_json
+from fedkit.runtime import clock, trail_pages
 from fedkit.runtime.internal import internal_client
 from fedkit.runtime.responses import error
 from services.inbox import reports
-from services.inbox.report_models import CATEGORIES
+from services.inbox.report_models import CATEGORIES, ModerationAction
 
 bp = Blueprint("inbox_reports", __name__)
 
@@ -83,13 +85,14 @@ def assign(number: str):
 def resolve(number: str):
     data = request_json()
     moderator, action, text = data.get("moderator"), data.get("action", "none"), data.get("text", "")
-    status_uris = _strings(data, "status_uris")
+    status_uris, community = _strings(data, "status_uris"), data.get("community")
     if not isinstance(moderator, str) or not moderator or not isinstance(action, str) \
-            or not isinstance(text, str) or status_uris is None:
-        return error(400, "invalid_request", "post {moderator, action, text, status_uris[]}")
+            or not isinstance(text, str) or status_uris is None or not isinstance(community, str | None):
+        return error(400, "invalid_request", "post {moderator, action, text, status_uris[], community}")
     try:
         report = reports.resolve(current_app.config["ARCHIPEL"], internal_client(), reports.found(number),
-                                 moderator=moderator, action=action, text=text, status_uris=status_uris)
+                                 moderator=moderator, action=action, text=text, status_uris=status_uris,
+                                 community=community)
     except reports.ReportError as exc:
         return error(exc.status, exc.code, str(exc))
     return jsonify(reports.as_dict(report))
@@ -104,3 +107,23 @@ def reopen(number: str):
         return jsonify(reports.as_dict(reports.reopen(reports.found(number), moderator)))
     except reports.ReportError as exc:
         return error(exc.status, exc.code, str(exc))
+
+
+def _trail_row(doc: dict) -> dict:
+    """A moderation action as the auditor API shows it (fedkit/contracts/trails.py's columns)."""
+    return {"id": str(doc["_id"]), "at": clock.iso(doc["at"]), "moderator": doc.get("by"),
+            "action": doc.get("action"), "report": doc.get("report"), "target": doc.get("target"),
+            "statuses": " ".join(doc.get("status_uris") or ()), "reason": doc.get("reason") or "",
+            "community": doc.get("community") or ""}
+
+
+@bp.get(trails.MODERATION_ACTIONS)
+def moderation_actions():
+    """The moderation actions trail for the gateway's auditor API (who may read: the
+    gateway's check). No address: the gateway's request trail has the moderator's."""
+    try:
+        query = trail_pages.from_wire(request.args, {"user": "by", "what": "action", "target": "target"})
+    except trail_pages.TrailQueryError as exc:
+        return error(400, "invalid_filter", str(exc))
+    found = trail_pages.page(ModerationAction._get_collection(), query)
+    return jsonify(items=[_trail_row(doc) for doc in found])

@@ -21,7 +21,7 @@ from fedkit.runtime.internal import internal_client
 from fedkit.runtime.responses import error
 from services.inbox.local_posts import with_local_objects
 from services.inbox.models import ReceivedObject
-from services.inbox.reading import viewer_may_see, without_hidden
+from services.inbox.reading import know_authors, viewer_may_see, without_hidden
 from services.inbox.text_search import matching_ids
 
 bp = Blueprint("inbox_search", __name__)
@@ -97,8 +97,11 @@ def posts_matching():
     oldest_first = min_id is not None
     query = query.filter(seen_at__gt=min_id).order_by("seen_at") if oldest_first \
         else query.order_by("-seen_at")
-    items, skipped = [], 0
-    for found in query.limit(SCAN_LIMIT):
+    items, skipped, candidates = [], 0, query.limit(SCAN_LIMIT)
+    if q:  # a short list (the index's ids): whether their authors' accounts are closed, asked at once
+        candidates = list(candidates)
+        know_authors([found.attributed_to for found in candidates])
+    for found in candidates:
         if local_only and not is_local(found.attributed_to, config.base_url):
             continue
         if not viewer_may_see(found.raw, viewer):

@@ -15,11 +15,12 @@ def create_app(config: Config | dict | None = None, broker=None) -> Flask:
         internal_api,
         media_fetch,
         polls_api,
+        usage_api,
         web,
     )
     from services.outbox.models import DELIVERY, FANOUT
 
     return create_service_app(__name__, "outbox", config, broker=broker, needs_queue=True,
                               blueprints=(web.bp, held.bp, internal_api.bp, media_fetch.bp,
-                                          polls_api.bp, actor_search.bp),
+                                          polls_api.bp, actor_search.bp, usage_api.bp),
                               machines=(DELIVERY, FANOUT))

@@ -23,7 +23,7 @@ import requests
 
 from fedkit.contracts.identity import IdentityClient
 from fedkit.protocol.local_ids import local_username
-from fedkit.protocol.vocab import UPDATE, with_context
+from fedkit.protocol.vocab import DELETE, UPDATE, id_of, with_context
 from fedkit.rules.ssrf import UnsafeURL
 from fedkit.runtime import keystore, leases
 from fedkit.runtime.config import Config
@@ -134,7 +134,7 @@ _identity: dict[str, InternalClient] = {}  # one keep-alive client per identity 
 
 def _signer_closed(actor: str, activity: dict, config: Config, active_at: dt.datetime | None = None) -> bool:
     """Is the signer a local account that has been closed? Its closure announcement (an
-    Update of itself with ``suspended``) still goes out. Asked of identity, remembered a
+    Update of itself with ``suspended``) and its erasure's (a Delete of itself) still go out. Asked of identity, remembered a
     few seconds (``active_at``: identity's answer when the activity was published counts
     too); if identity does not answer, the delivery proceeds (receivers refuse a closed
     actor's signature anyway)."""
@@ -146,6 +146,8 @@ def _signer_closed(actor: str, activity: dict, config: Config, active_at: dt.dat
     obj = activity.get("object")
     if activity.get("type") == UPDATE and isinstance(obj, dict) and obj.get("id") == actor and "suspended" in obj:
         return False
+    if activity.get("type") == DELETE and id_of(obj) == actor:
+        return False  # its own Delete: an erased account tells who knows it (services/identity/erasure.py)
     hit = _closed_memo.get(actor)
     if hit and hit[0] > time.monotonic():
         return hit[1]

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 import mongoengine as me
 from flask import Blueprint, current_app, g, jsonify, request
 
+from fedkit.contracts import erasure as erasure_contract
 from fedkit.contracts import outbox as contract
 from fedkit.contracts import search
 from fedkit.protocol.actors import CachedActor, FetchError, get_actor
@@ -26,10 +27,11 @@ from fedkit.runtime.db import ACKNOWLEDGED
 from fedkit.runtime.internal import internal_client
 from fedkit.runtime.queue import enqueue
 from fedkit.runtime.responses import error
-from services.outbox import objects, post_counts
+from services.outbox import moving, objects, post_counts
 from services.outbox.addressing import node_facts
 from services.outbox.departed import post_shown
 from services.outbox.dlp_guard import GuardStop
+from services.outbox.erasure import erase_share as erase_outbox_share
 from services.outbox.fanout import FANOUT, QUEUE
 from services.outbox.models import LocalObject, OutboxActivity
 from services.outbox.objects import public_form, served
@@ -101,6 +103,23 @@ def remove_by_community():
     return jsonify(removed=found.object_id)
 
 
+@bp.post(contract.OBJECT_MOVE)
+def move_to_community():
+    """A community's moderators moved a local post to another community (services/communities
+    checked who and where: fedkit/rules/community_moves.py)."""
+    data = request_json()
+    fields = [data.get(k) for k in ("id", "from", "to")]
+    also_to = data.get("also_to", [])
+    if not all(isinstance(f, str) and f for f in fields) or not isinstance(also_to, list) \
+            or not all(isinstance(a, str) for a in also_to):
+        return error(400, "invalid_request", "post {id, from, to, also_to[]}")
+    try:
+        moved = moving.move(current_app.config["ARCHIPEL"], *fields, also_to)
+    except PublishError as exc:
+        return error(exc.status, exc.code, str(exc))
+    return jsonify(object=moved)
+
+
 @bp.get(contract.OBJECT_AUTHOR)
 def object_author():
     """Who wrote a local object (the inbox asks when a Like or Announce of it arrives
@@ -128,6 +147,24 @@ def stats():
     if author:
         return jsonify(posts=post_counts.posts_of(author))
     return jsonify(local_posts=LocalObject.objects(deleted=False).count())
+
+
+MAX_COUNTED = 80  # one page of accounts (the api's largest)
+
+
+@bp.post(contract.STATS_EACH)
+def stats_each():
+    """``STATS`` with ``author``, for each of ``authors`` in one call: {"posts": {author: n}}."""
+    authors = request_json(required=False).get("authors")
+    if not isinstance(authors, list) or len(authors) > MAX_COUNTED or not all(isinstance(a, str) for a in authors):
+        return error(400, "invalid_request", f"post {{authors}}: at most {MAX_COUNTED} actor ids")
+    return jsonify(posts=post_counts.posts_of_each(authors))
+
+
+@bp.post(erasure_contract.ERASE)
+def erase_share(username: str):
+    """A local user's share of an erasure (fedkit/contracts/erasure.py)."""
+    return jsonify(erased=erase_outbox_share(current_app.config["ARCHIPEL"], username))
 
 
 @bp.get(contract.REMOTE_ACTOR)
@@ -267,8 +304,6 @@ def posts():
 def search_replay():
     """Queue the index events of a page of this node's posts (fedkit/contracts/search.py: a rebuild)."""
     config = current_app.config["ARCHIPEL"]
-    asked = request_json(required=False)
-    after = asked.get("after") if isinstance(asked.get("after"), str) else None
-    limit = asked.get("limit") if isinstance(asked.get("limit"), int) and 0 < asked["limit"] <= 1000 else 500
-    answer = search.replay_page(config, LocalObject.objects(deleted=False), "object_id", lambda row: None if is_vote(row.raw) else search.post_event(row.raw, row.author), after=after, limit=limit)
+    answer = search.replay_page(config, LocalObject.objects(deleted=False), "object_id", lambda row: None if is_vote(row.raw) else search.post_event(row.raw, row.author), request_json(required=False))
     return jsonify(answer) if answer is not None else error(503, "unavailable", "the index stream did not answer")
+

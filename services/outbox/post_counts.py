@@ -26,3 +26,9 @@ def posts_of(author: str) -> int:
     counted = LocalObject.objects(author=author, deleted=False).count()
     PostCount.objects(author=author).update_one(upsert=True, set_on_insert__posts=counted)
     return PostCount.objects(author=author).first().posts
+
+
+def posts_of_each(authors: list[str]) -> dict[str, int]:
+    """``posts_of`` of each author, the counters that exist read in one query."""
+    known = {found.author: found.posts for found in PostCount.objects(author__in=list(authors))}
+    return {author: known[author] if author in known else posts_of(author) for author in authors}

@@ -20,11 +20,13 @@ def _config():
     return current_app.config["ARCHIPEL"]
 
 
-def publish_as(username: str, data: dict, *, guard: bool = True, account_checked: bool = False) -> OutboxActivity:
+def publish_as(username: str, data: dict, *, guard: bool = True, account_checked: bool = False,
+               also_to: tuple[str, ...] = ()) -> OutboxActivity:
     """Publish as a local user. ``guard``: the data-loss prevention guard first (it raises
     dlp_guard.GuardStop, a PublishError, for a blocked or held post); off for a released post.
     ``account_checked``: identity has just said the account is active (the gateway's token
-    introspection answers only for an active account), so it is not asked again."""
+    introspection answers only for an active account), so it is not asked again.
+    ``also_to``: actors reached hidden (bcc) besides the addressing (a moved post's Update)."""
     checked_at = now()
     if not account_checked and IdentityClient(internal_client()).active_account(username) is None:
         # A closed (or unknown) account publishes nothing, by no path: not its own
@@ -32,7 +34,8 @@ def publish_as(username: str, data: dict, *, guard: bool = True, account_checked
         raise PublishError(403, "account_closed", "this account is closed")
     if guard:
         dlp_guard.guard(username, data, _config(), internal_client())
-    record = Publisher(_config(), internal_client(), username, author_active_at=checked_at).publish(data)
+    record = Publisher(_config(), internal_client(), username, author_active_at=checked_at,
+                       also_to=also_to).publish(data)
     FANOUT.queued(record.activity_id, enqueue(current_app.extensions["archipel_broker"], QUEUE, "fanout",
                                               record.activity_id))
     return record

@@ -87,8 +87,9 @@ def _sanitize_fields(obj: dict) -> None:
 
 class Publisher:
     def __init__(self, config: Config, internal: InternalClient, username: str,
-                 author_active_at: dt.datetime | None = None):
+                 author_active_at: dt.datetime | None = None, also_to: tuple[str, ...] = ()):
         self.config = config
+        self.also_to = list(also_to)  # reached hidden (bcc), whatever the addressing (services/outbox/moving.py)
         self.internal = internal
         self.username = username
         self.author_active_at = author_active_at  # when identity last said the account is active
@@ -112,6 +113,8 @@ class Publisher:
         if prepare is None:
             raise PublishError(422, "unsupported_type", f"{type_of(activity)} cannot be posted to an outbox")
         prepare(activity)
+        if self.also_to:
+            activity["bcc"] = list(dict.fromkeys([*as_list(activity.get("bcc")), *self.also_to]))
         # Who receives it and who may see it, decided once (fan-out, the inbox and the read side use it).
         plan = plan_post(activity, self.actor, self.node)
         stored, object_stored = objects.referencing(activity)  # a post of ours: named by id, stored once

@@ -10,6 +10,7 @@ import requests
 from flask import Blueprint, current_app, g, jsonify, request
 
 from fedkit.contracts.identity import Account, IdentityClient
+from fedkit.contracts.outbox import PROXY
 from fedkit.protocol.actors import MAX_DOCUMENT_BYTES
 from fedkit.protocol.jsonbody import request_json
 from fedkit.protocol.paging import ordered_collection, ordered_collection_page, page_url
@@ -26,6 +27,8 @@ from fedkit.protocol.vocab import (
     object_url,
     type_of,
 )
+from fedkit.rules import charter_gate
+from fedkit.rules.charter import CharterError
 from fedkit.rules.scopes import activity_scope
 from fedkit.rules.ssrf import UnsafeURL
 from fedkit.runtime import keystore
@@ -70,11 +73,24 @@ def _needed_scope(username: str, data: dict) -> str:
     return activity_scope(kind, undone_type=undone, updates_profile=updates_profile)
 
 
+def _charter_refusal(username: str):
+    """The client API's rule for C2S posting too: no writing before the usage charter in
+    force is accepted (fedkit/rules/charter_gate.py); None when they may post."""
+    try:
+        refused = charter_gate.refusal(_config(), username, IdentityClient(internal_client()).accepted_charter)
+    except (CharterError, requests.RequestException, ValueError) as exc:
+        current_app.logger.error("the charter acceptance cannot be checked: %s", type(exc).__name__)
+        return error(503, "charter_unavailable", "the usage charter cannot be checked now; try again later")
+    return None if refused is None else error(403, charter_gate.CODE, refused.message)
+
+
 @bp.post("/users/<username>/outbox")
 @require_user()
 def post_outbox(username: str):
     if g.requester.user != username:
         return error(403, "forbidden", "you can only post to your own outbox")
+    if (refused := _charter_refusal(username)) is not None:
+        return refused
     data = request_json()
     needed = _needed_scope(username, data)
     if not g.requester.has_scope(needed):
@@ -142,7 +158,7 @@ def get_activity(activity_uuid: str):
     return activity_json(served(found))
 
 
-@bp.post("/proxy")
+@bp.post(PROXY)
 @require_user("read:statuses")
 def proxy():
     """ActivityPub ``endpoints.proxyUrl``: fetch a document signed as the user. Only an

@@ -9,7 +9,7 @@ from fedkit.contracts import search as contract
 from fedkit.protocol.hashtags import normalized
 from fedkit.runtime.responses import error
 from services.search import queries
-from services.search.engine import open_index
+from services.search.engine import open_index, searcher
 
 bp = Blueprint("search", __name__)
 
@@ -47,8 +47,9 @@ def _found(kind: str, *, restricted: bool = False):
         restrict["audience"] = audience
     if kind == contract.POST:
         restrict.update(viewer=_text(query, "viewer"), author=_text(query, "author"))
-    index = open_index(current_app.config["ARCHIPEL"].search_root)
-    ids = queries.search(index, kind, q, limit=max(1, _number(query, "limit", 20, MAX_LIMIT)),
+    root = current_app.config["ARCHIPEL"].search_root
+    index = open_index(root)
+    ids = queries.search(index, searcher(index, root), kind, q, limit=max(1, _number(query, "limit", 20, MAX_LIMIT)),
                          offset=_number(query, "offset", 0, MAX_OFFSET), **restrict)
     return jsonify(ids=ids)
 

@@ -9,7 +9,7 @@ stemmed in that language only; one whose language is not, in all three. A query 
 word in the folded field or in any stemmed one.
 
 One writer per index (tantivy holds a lock file): only the indexer (indexer.py) opens a
-writer; the service's readers reload the index before each query.
+writer; the service's readers reload the index when it has changed since (``searcher``).
 """
 
 from __future__ import annotations
@@ -71,7 +71,33 @@ def open_index(path: str) -> tantivy.Index:
         return _opened[path]
 
 
+_loaded: dict[str, tuple | None] = {}
+
+
+def _commit_mark(path: str) -> tuple | None:
+    """What tells one commit from the next: each commit rewrites ``meta.json`` atomically
+    (a new file renamed over the old one)."""
+    try:
+        found = os.stat(os.path.join(path, "meta.json"))
+    except FileNotFoundError:
+        return None
+    return found.st_ino, found.st_mtime_ns, found.st_size
+
+
+def searcher(index: tantivy.Index, path: str) -> tantivy.Searcher:
+    """A searcher of the index's last commit. The indexer (another process) may have
+    committed since this process last looked: the index is reloaded then, and only then
+    (a reload reopens every segment)."""
+    mark = _commit_mark(path)
+    with _lock:
+        if path not in _loaded or _loaded[path] != mark:
+            index.reload()
+            _loaded[path] = mark
+    return index.searcher()
+
+
 def forget(path: str) -> None:
     """Drop this process's handle (tests that start from a fresh folder)."""
     with _lock:
         _opened.pop(path, None)
+        _loaded.pop(path, None)

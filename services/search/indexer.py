@@ -2,8 +2,8 @@
 
 Services append index events to a Redis stream (``fedkit/contracts/search.py``: ``offer``);
 the indexer reads it as a consumer group, applies a batch to the index, commits, and only
-then acknowledges and deletes the entries — the inbox's intake stream does the same
-(services/inbox/intake.py). So nothing is lost:
+then acknowledges and deletes the entries — as the inbox's intake stream, with the same
+reader (fedkit/runtime/stream_consumer.py). So nothing is lost:
 - a killed indexer leaves its batch pending; the next one claims it after a lease
   (``XAUTOCLAIM``) and applies it again: applying an event twice is harmless (a thing is
   deleted by its id, then added as the event says);
@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import socket
 import threading
 
 import redis
 import tantivy
 
 from fedkit.contracts import search as contract
+from fedkit.runtime import stream_consumer
 from fedkit.runtime.config import Config
 from services.search.engine import LANGUAGES, open_index
 
@@ -91,14 +90,6 @@ def shared(config: Config) -> Indexer:
     return _shared[config.search_root]
 
 
-def _ensure_group(client: redis.Redis, stream: str) -> None:
-    try:
-        client.xgroup_create(stream, GROUP, id="0", mkstream=True)
-    except redis.ResponseError as exc:
-        if "BUSYGROUP" not in str(exc):
-            raise
-
-
 def _events(batch) -> list[dict]:
     found = []
     for entry_id, fields in batch:
@@ -113,25 +104,9 @@ def drain_once(client: redis.Redis, indexer: Indexer, *, consumer: str, block_ms
                reclaim_idle_ms: int | None = None) -> int:
     """Apply one batch (what a dead indexer left pending first, then new events), commit,
     acknowledge. Returns how many events."""
-    stream = contract.stream_name(indexer.config)
-    _ensure_group(client, stream)
-    batch = []
-    if reclaim_idle_ms is not None:
-        _next, claimed, *_ = client.xautoclaim(stream, GROUP, consumer, min_idle_time=reclaim_idle_ms,
-                                               start_id="0-0", count=BATCH)
-        batch = [(entry_id, fields) for entry_id, fields in claimed if fields]
-    if not batch:
-        read = client.xreadgroup(GROUP, consumer, {stream: ">"}, count=BATCH, block=block_ms)
-        batch = read[0][1] if read else []
-    if not batch:
-        return 0
-    indexer.apply(_events(batch))  # raises: the batch stays pending and is applied again
-    done = [entry_id for entry_id, _ in batch]
-    pipe = client.pipeline()
-    pipe.xack(stream, GROUP, *done)
-    pipe.xdel(stream, *done)
-    pipe.execute()
-    return len(done)
+    return stream_consumer.drain_once(client, contract.stream_name(indexer.config), GROUP,
+                                      lambda batch: indexer.apply(_events(batch)), consumer=consumer, count=BATCH,
+                                      block_ms=block_ms, reclaim_idle_ms=reclaim_idle_ms)
 
 
 def drain(client: redis.Redis, indexer: Indexer) -> int:
@@ -151,15 +126,11 @@ def run(config: Config, stop: threading.Event) -> None:
     claimed again after a lease."""
     client = redis.Redis.from_url(config.redis_url)
     indexer = Indexer(config)
-    consumer = f"{socket.gethostname()}-{os.getpid()}"
-    reclaim_ms = int(config.lease_seconds * 1000)
+    consumer = stream_consumer.consumer_name()
     log.info("search indexer started on %s", config.search_root)
     try:
-        while not stop.is_set():
-            try:
-                drain_once(client, indexer, consumer=consumer, reclaim_idle_ms=reclaim_ms)
-            except Exception as exc:  # Redis away, or the index: try again shortly
-                log.warning("search indexer: %s; retrying", type(exc).__name__)
-                stop.wait(1.0)
+        stream_consumer.consume(
+            lambda reclaim_idle_ms: drain_once(client, indexer, consumer=consumer, reclaim_idle_ms=reclaim_idle_ms),
+            stop, lease_seconds=config.lease_seconds, label="search indexer")
     finally:
         indexer.close()

@@ -59,13 +59,12 @@ def build(index: tantivy.Index, kind: str, q: str, *, audience: list[str] | None
     return tantivy.Query.boolean_query(clauses)
 
 
-def search(index: tantivy.Index, kind: str, q: str, *, limit: int, offset: int = 0, **restrict) -> list[str]:
-    """Ids of what matches (see ``build``)."""
+def search(index: tantivy.Index, searcher: tantivy.Searcher, kind: str, q: str, *, limit: int, offset: int = 0,
+           **restrict) -> list[str]:
+    """Ids of what matches (see ``build``), as ``searcher`` (engine.searcher) sees the index."""
     query = build(index, kind, q, prefix=kind != contract.POST, **restrict)
     if query is None:
         return []
-    index.reload()  # the indexer (another process) may have committed since
-    searcher = index.searcher()
     if kind == contract.POST:
         result = searcher.search(query, limit, count=False, offset=offset, order_by_field="published")
     else:

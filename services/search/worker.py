@@ -23,6 +23,11 @@ def main() -> None:
 
     config = Config.from_env()
     setup_logging("search-indexer", config)
+    if config.metrics_port:  # /livez, /readyz, /metrics for a pod's probes, as the other workers
+        from fedkit.runtime import health
+
+        health.serve(config, health.Readiness(*health.standard_checks(config, needs_redis=True)),
+                     host="127.0.0.1" if config.dev_mode else "0.0.0.0")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

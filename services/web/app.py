@@ -39,10 +39,11 @@ def create_app(config: Config | dict | None = None) -> Flask:
     from services.web.settings_pages import bp as settings_bp
     from services.web.settings_skills import bp as settings_skills_bp
     from services.web.tags import bp as tags_bp
+    from services.web.usage_pages import bp as usage_bp
 
     blueprints = (signin.bp, pages.bp, edits.bp, posts.bp, people.bp, polls.bp, manage_bp, settings_bp,
                   admin_bp, comm_actions_bp, comm_pages_bp, tags_bp, mod_report_bp, mod_queue_bp, settings_skills_bp,
-                  charter_bp, audit_bp, people_requests_bp, people_directory_bp, experts_bp)
+                  charter_bp, audit_bp, people_requests_bp, people_directory_bp, experts_bp, usage_bp)
     app = create_service_app(__name__, "web", config, blueprints=blueprints, static_url_path="/web/static")
     app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 3600
     init_i18n(app)

@@ -5,15 +5,16 @@ confirmation page (no JavaScript needed).
 
 Who sees what is the API's answer: a node moderator every report and every action; a
 community's moderator the reports about their community's posts, which they take or
-dismiss (their community's own tools remove a post). The header's link comes from the
-session's cached answer (settings_cache.moderates)."""
+dismiss (their community's own tools remove a post) or move to another community they
+moderate (mod_move.py). The header's link comes from the session's cached answer
+(settings_cache.moderates)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, request
 from flask_babel import gettext as _
 
-from services.web import settings_cache
+from services.web import mod_move, settings_cache
 from services.web.api_client import ApiError
 from services.web.context import API_ID, api, api_failure, render, signed_in
 from services.web.mod_words import category_label
@@ -25,7 +26,7 @@ REPORTS = "/api/v1/admin/reports"
 TEXT_MAX = 5000  # the API's limit of a warning (services/api/moderation.py)
 # The actions of a report's page: resolving ones on an open report, then reopening.
 ACCOUNT_ACTIONS = {"delete_statuses": "delete_statuses", "sensitive": "sensitive", "exclude": "exclude",
-                   "warn": "none"}  # the page's name -> the API's ``type``
+                   "move": "move", "warn": "none"}  # the page's name -> the API's ``type``
 ACTIONS = ("dismiss", *ACCOUNT_ACTIONS, "reopen")
 
 
@@ -49,14 +50,17 @@ def offered(report: dict, moderates: str) -> list[str]:
     account actions apply to posts of this node; exclusion to a community's posts)."""
     if report.get("action_taken"):
         return ["reopen"]
-    if moderates != "node":
-        return ["dismiss"]
     local = not (report.get("target_account") or {}).get("domain")
+    movable = local and report.get("statuses") and report.get("communities")
+    if moderates != "node":
+        return ["dismiss", "move"] if movable else ["dismiss"]
     found = ["dismiss"]
     if local and report.get("statuses"):
         found += ["delete_statuses", "sensitive"]
     if report.get("communities"):
         found.append("exclude")
+    if movable:
+        found.append("move")
     if local:
         found.append("warn")
     return found
@@ -80,7 +84,7 @@ def reported_name(report: dict) -> str:
 def action_label(action: str) -> str:
     return {"dismiss": _("Dismiss (no action)"), "delete_statuses": _("Remove the posts"),
             "sensitive": _("Mark the posts sensitive"), "exclude": _("Exclude from the community"),
-            "warn": _("Warn the author"), "reopen": _("Reopen")}[action]
+            "move": _("Move to another community"), "warn": _("Warn the author"), "reopen": _("Reopen")}[action]
 
 
 def _helpers() -> dict:
@@ -144,7 +148,9 @@ def confirm(report_id: str, action: str):
         return api_failure(exc)
     if action not in offered(report, moderates):
         abort(404)
-    return render("mod_confirm.html", report=report, action=action, text_max=TEXT_MAX, **_helpers())
+    targets = mod_move.targets(report, moderates) if action == "move" else []
+    return render("mod_confirm.html", report=report, action=action, text_max=TEXT_MAX, targets=targets,
+                  **_helpers())
 
 
 @bp.post(f"/web/admin/reports/<report_id>/<any({', '.join(ACTIONS)}):action>")
@@ -152,19 +158,26 @@ def confirm(report_id: str, action: str):
 def act(report_id: str, action: str):
     if not csrf_ok():
         abort(400)
-    _moderates()
+    moderates = _moderates()
     client = api()
     text = (request.form.get("text") or "").strip()
+    community = (request.form.get("community") or "").strip()[:64]
     try:
         report = _report(report_id)
+        problem = None
         if action == "warn" and not text:
-            return render("mod_confirm.html", 422, report=report, action=action, text_max=TEXT_MAX,
-                          problem=_("Please write the warning the author will read."), **_helpers())
+            problem = _("Please write the warning the author will read.")
+        elif action == "move" and not community:
+            problem = _("Please choose the community to move the posts to.")
+        if problem:
+            return render("mod_confirm.html", 422, report=report, action=action, text_max=TEXT_MAX, problem=problem,
+                          targets=mod_move.targets(report, moderates) if action == "move" else [], **_helpers())
         if action in ("dismiss", "reopen"):
             client.post(f"{REPORTS}/{report_id}/{'resolve' if action == 'dismiss' else 'reopen'}")
         else:
             client.post(f"/api/v1/admin/accounts/{report['target_account']['id']}/action",
-                        {"type": ACCOUNT_ACTIONS[action], "report_id": report_id, "text": text[:TEXT_MAX]})
+                        {"type": ACCOUNT_ACTIONS[action], "report_id": report_id, "text": text[:TEXT_MAX],
+                         **({"community": community} if action == "move" else {})})
     except ApiError as exc:
         if exc.status in (403, 422):  # resolved meanwhile, not a post of this node…: say why
             return render("error.html", exc.status, title=_("This report was not changed"),

@@ -81,9 +81,10 @@ def post():
         answer = client.call("POST", "/api/v1/statuses", data=data, ok=(200, 202),
                              headers={"Idempotency-Key": key} if key else None)
     except ApiError as exc:
-        if exc.status == 422:  # refused: the data-loss rule's message, or what is wrong
-            # the files stay uploaded (the user's own, unattached): a corrected post carries them
-            return _composer(422, blocked=exc.args[0], **{**kept, "media_ids": media_ids})
+        if exc.status in (403, 422):  # refused: the data-loss rule's message, what is wrong, or
+            # an announcement channel's "only moderators"; the files stay uploaded (the user's
+            # own, unattached): a corrected post carries them
+            return _composer(exc.status, blocked=exc.args[0], **{**kept, "media_ids": media_ids})
         return api_failure(exc)
     if answer.status == 202:
         held = (answer.body.get("archipel") or {}).get("held") or {}

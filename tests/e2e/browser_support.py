@@ -119,3 +119,9 @@ def sign_in_with_sso(driver, node_base: str, username: str, password: str, shots
             screenshot(driver, f"{shots}-consent")
         authorize[0].click()
     wait_until(lambda: driver.find_elements(By.CSS_SELECTOR, "form.signout"), 30, message="the signed-in home page")
+
+
+def open_header_menu(driver) -> None:
+    """Open the header's "More" menu (the administration's links, a <details>) if closed."""
+    for summary in all_css(driver, "details.nav-more:not([open]) > summary"):
+        summary.click()

@@ -74,3 +74,23 @@ def test_a_new_charter_version_blocks_writing_until_accepted(group, apps, group_
     kept = list(fr.db["charter_acceptances"].find({"username": "alice"}).sort("accepted_at", 1))
     assert [r["version"] for r in kept][-2:] == [first["version"], second["version"]]
     assert kept[-1]["client_address"] == "127.0.0.1" and kept[-1]["client_id"]
+
+
+def test_activitypub_client_to_server_posting_waits_for_the_charter_too(group, group_charter):  # noqa: F811
+    """The same rule over ActivityPub C2S (POST /users/<u>/outbox), on both layouts: the
+    same 403 and words as the client API until the version in force is accepted."""
+    for client, user in ((group["fr"], "alice"), (group["de"], "bob")):
+        note = {"type": "Note", "content": f"C2S {uuid.uuid4().hex[:6]}", "to": [f"{client.actor(user)}/followers"]}
+        group_charter(f"# Usage charter ({uuid.uuid4().hex[:6]})\n\nAlso over ActivityPub.")
+        refused = client.post(user, note)
+        assert refused.status_code == 403, refused.text
+        assert refused.json()["error"] == "charter_not_accepted"
+        assert f"{client.base}/web/charter" in refused.json()["error_description"]
+        reading = client.http.get(f"{client.actor(user)}/outbox", headers=client.auth(user), timeout=30)
+        assert reading.status_code == 200  # reads still work
+        headers = client.auth(user)
+        version = requests.get(client.base + CHARTER, headers=headers, timeout=30).json()["version"]
+        accepted = requests.post(client.base + CHARTER + "/accept", json={"version": version}, headers=headers,
+                                 timeout=30)
+        assert accepted.status_code == 200, accepted.text
+        assert client.post(user, note).status_code == 201

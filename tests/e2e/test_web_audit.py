@@ -16,6 +16,7 @@ from tests.e2e.browser_support import (
     accessibility_problems,
     all_css,
     by_css,
+    open_header_menu,
     screenshot,
     sign_in_with_sso,
 )
@@ -34,6 +35,7 @@ def test_the_auditor_filters_the_trail_and_downloads_it(group, alain):
     fr = group["fr"]
     assert fr.api("GET", "/api/v1/accounts/verify_credentials", "alice").status_code == 200
     alain.get(fr.base + "/web/home")
+    open_header_menu(alain)  # the administration's links: under "More"
     by_css(alain, 'a[href="/web/admin/audit"]').click()
     wait_until(lambda: "/web/admin/audit" in alain.current_url, 30, message="the audit page")
     by_css(alain, "#audit-user").send_keys("alice")

@@ -15,6 +15,7 @@ from tests.e2e.browser_support import (
     accessibility_problems,
     all_css,
     by_css,
+    open_header_menu,
     screenshot,
     sign_in_with_sso,
 )
@@ -111,6 +112,7 @@ def test_a_reported_post_is_removed_by_a_moderator_and_both_people_are_told(grou
 
     # alain, a moderator of fr, sees it in the queue (the Flag arrives from de)
     moderator.get(fr.base + "/web/home")
+    open_header_menu(moderator)  # the administration's links: under "More"
     by_css(moderator, 'nav a[href="/web/admin"]').click()
     by_css(moderator, 'a[href="/web/admin/reports"]').click()
 

@@ -15,6 +15,7 @@ from tests.e2e.browser_support import (
     accessibility_problems,
     all_css,
     by_css,
+    open_header_menu,
     screenshot,
     sign_in_with_sso,
 )
@@ -81,6 +82,7 @@ def test_an_administrator_releases_a_held_post_and_it_appears(group, alice):
     by_css(alice, "#vis-public").click()
     by_css(alice, ".compose button[type=submit]").click()
     wait_until(lambda: "Your post is held for review" in alice.page_source, 30, message="the held message")
+    open_header_menu(alice)  # the administration's links: under "More"
     by_css(alice, 'a[href="/web/admin"]').click()
     wait_until(lambda: all_css(alice, 'a[href="/web/admin/held"]'), 30, message="the administration")
     problems = {"admin": accessibility_problems(alice)}

@@ -99,8 +99,9 @@ def api_context(monkeypatch):
 
     app = Flask(__name__)
     app.config["ARCHIPEL"] = Config(base_url=BASE)
-    answers = {"community": None, "remote_actor": None, "relationships": {}}
+    answers = {"community": None, "remote_actor": None, "relationships": {}, "remote_document": None}
     monkeypatch.setattr(communities_upstream, "community", lambda slug: answers["community"])
+    monkeypatch.setattr(communities_upstream, "remote_document", lambda url: answers["remote_document"])
     monkeypatch.setattr(upstream, "remote_actor", lambda actor: answers["remote_actor"])
     monkeypatch.setattr(upstream, "relationships", lambda me, others: answers["relationships"])
     with app.test_request_context():
@@ -152,6 +153,36 @@ def test_posting_to_a_community_one_may_not_post_to_is_refused_with_the_reason(a
     api_context["remote_actor"] = {"id": BOB, "type": "Person"}
     api_context["relationships"] = {}
     assert communities.posting_refusal([BOB]) is None  # mentioning a person is no posting to a community
+
+
+def test_a_post_to_another_nodes_announcement_channel_is_refused_unless_one_moderates_it(api_context):
+    """A Group with postingRestrictedToMods (Lemmy's term, Archipel's moderators-only
+    posting): the requester must be in its moderators collection (attributedTo)."""
+    from services.api import communities
+
+    amelie = f"{BASE}/users/amelie"
+    api_context["remote_actor"] = {"id": REMOTE_GROUP, "type": "Group", "name": "Finance everywhere",
+                                   "postingRestrictedToMods": True, "attributedTo": f"{REMOTE_GROUP}/moderators"}
+    api_context["relationships"] = {REMOTE_GROUP: {"following": "accepted"}}
+    api_context["remote_document"] = {"type": "OrderedCollection", "totalItems": 1, "orderedItems": [BOB]}
+    assert communities.refusal_of([REMOTE_GROUP]) == (403, "Only the moderators of the community Finance everywhere "
+                                                           "may post to it")
+    api_context["remote_document"] = {"type": "OrderedCollection", "totalItems": 2, "orderedItems": [BOB, amelie]}
+    assert communities.refusal_of([REMOTE_GROUP]) is None
+    api_context["remote_document"] = None  # cannot be read: the Group decides
+    assert communities.refusal_of([REMOTE_GROUP]) is None
+    api_context["remote_actor"] = {**api_context["remote_actor"], "postingRestrictedToMods": False}
+    api_context["remote_document"] = {"type": "OrderedCollection", "totalItems": 1, "orderedItems": [BOB]}
+    assert communities.refusal_of([REMOTE_GROUP]) is None
+
+
+def test_a_members_post_to_a_local_announcement_channel_is_forbidden_not_malformed(api_context):
+    from services.api import communities
+
+    api_context["community"] = _local("member", may_post="posting is restricted to moderators")
+    assert communities.refusal_of([f"{BASE}/communities/quality"])[0] == 403
+    api_context["community"] = _local(None, may_post="not a member")
+    assert communities.refusal_of([f"{BASE}/communities/quality"])[0] == 422
 
 
 # -- what an app's public means ----------------------------------------------------------------

@@ -11,8 +11,8 @@ import io
 import pytest
 from werkzeug.datastructures import MultiDict
 
+from fedkit.runtime.csv_cells import safe_cell
 from gateway import audit
-from gateway.audit_api import safe_cell
 from gateway.audit_filters import FilterError, parse
 from services.identity.models import Account
 from tests.unit.api_support import api_user

@@ -132,3 +132,21 @@ def test_hostile_acceptances_get_a_clear_4xx(node, set_charter):
     assert [a.status_code for a in answers] == [400, 422, 400, 409, 409, 422]
     assert all(a.get_json()["error"] for a in answers)
     assert post_status(alice).status_code == 403  # none of them accepted anything
+
+
+def test_activitypub_client_to_server_posts_wait_for_the_charter_too(node, set_charter):
+    """POST /users/<u>/outbox (ActivityPub C2S) is a write like the client API's: refused
+    with the same 403 until the charter in force is accepted; reading the outbox still works."""
+    alice = api_user(node, "alice")
+    note = {"type": "Note", "content": "by C2S", "to": ["https://www.w3.org/ns/activitystreams#Public"]}
+    set_charter("Be kind, also over ActivityPub.")
+    refused = alice.post("/users/alice/outbox", json=note)
+    assert refused.status_code == 403, refused.text
+    assert refused.get_json()["error"] == "charter_not_accepted"
+    message = refused.get_json()["error_description"]
+    assert "usage charter" in message and ACCEPT in message and "/web/charter" in message
+    assert alice.get("/users/alice/outbox").status_code == 200  # reads still work
+    version = alice.get(CHARTER).get_json()["version"]
+    assert alice.post(ACCEPT, json={"version": version}).status_code == 200
+    posted = alice.post("/users/alice/outbox", json=note)
+    assert posted.status_code == 201, posted.text

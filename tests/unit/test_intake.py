@@ -10,6 +10,7 @@ import uuid
 import pytest
 import redis
 
+from fedkit.runtime import stream_consumer
 from fedkit.runtime.config import Config
 from fedkit.runtime.queue import make_broker
 from services.inbox import intake
@@ -55,7 +56,7 @@ def test_offered_deliveries_are_stored_once_then_gone_from_the_stream(setting):
 def test_a_dead_readers_entries_are_taken_over(setting):
     config, broker, client = setting
     intake.offer(client, config, activity(3), ACTOR, ["https://node.example/users/alice"])
-    intake._ensure_group(client, intake.stream_name(config))
+    stream_consumer.ensure_group(client, intake.stream_name(config), intake.GROUP)
     # "dead" read the entry and was killed before storing it: it stays pending.
     client.xreadgroup(intake.GROUP, "dead", {intake.stream_name(config): ">"}, count=10)
     assert intake.drain_once(client, config, store_into(broker), consumer="alive", block_ms=10) == 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import requests
 from flask import Flask
 
 from fedkit.protocol import actors
@@ -120,14 +121,29 @@ def test_mark_suspended_forgets_the_key_in_this_process(db, origin):
     assert not mark_suspended("http://fr.test/users/nobody")
 
 
+class _Communities:
+    """The communities service answering ``forget_actor`` (fedkit/contracts/erasure.py)."""
+
+    def __init__(self):
+        self.asked = []
+
+    def request(self, method, service, path, **kwargs):
+        self.asked.append((service, kwargs.get("json")))
+        resp = requests.Response()
+        resp.status_code, resp._content = 200, b'{"erased": {}}'
+        return resp
+
+
 def test_actor_delete_marks_it_gone_rather_than_dropping_it(db, origin):
     _cache_actor(person(), ALICE, CONFIG)
     assert resolve_key(KEY, CONFIG) == (ALICE, "PEM")
     FollowRelation(follower=ALICE, followee=f"{DE}/users/bob", state="accepted").save()
     delete = {"id": "http://fr.test/activities/d1", "type": "Delete", "actor": ALICE, "object": ALICE}
-    assert on_delete(HandlerContext(config=CONFIG, internal=None, activity=parse_document(delete))) == "processed"
+    communities = _Communities()
+    assert on_delete(HandlerContext(config=CONFIG, internal=communities, activity=parse_document(delete))) == "processed"
     assert CachedActor.objects.get(actor_id=ALICE).suspended and KEY not in actors._KEY_MEMO
     assert FollowRelation.objects(follower=ALICE).count() == 0
+    assert communities.asked == [("communities", {"actor": ALICE})]  # it leaves this node's communities
 
 
 def test_nothing_is_delivered_to_a_suspended_actor(db, origin):

@@ -94,6 +94,20 @@ def test_joining_an_open_community_then_posting_in_it_shows_the_post_on_its_page
     assert "Your post is published in the community." in page(browser, web, "/web/communities/welding?notice=posted").text
 
 
+def test_a_members_post_to_an_announcement_channel_is_explained_and_the_text_kept(web):
+    from services.communities.models import Community, Membership
+
+    Community.objects(slug="welding").update_one(set__posting="moderators")
+    Membership(community="welding", actor=web.actor("bob"), state="member").save()
+    browser = sign_in(web, "bob")
+    community = page(browser, web, "/web/communities/welding")
+    refused = submit(browser, web, "/web/compose", community, status="May I ask?", visibility="community",
+                     community="welding", key="")
+    assert refused.status_code == 403
+    assert "Only the moderators of the community Welding experts may post to it" in refused.text
+    assert "May I ask?" in refused.text
+
+
 def test_asking_to_join_shows_requested_until_a_manager_accepts(web):
     browser = sign_in(web, "bob")
     directory = page(browser, web, "/web/communities")

@@ -1,9 +1,18 @@
-"""Accept: the answer to a Follow. Only the followee may accept it."""
+"""Accept: the answer to a Follow. Only the followee may accept it.
+
+A community of the group may also enrol our user without a Follow of theirs: a dynamic
+community's Group (its members are those the group directory names, e.g. a department)
+sends the Accept of a Follow in their name when its rule takes them in
+(services/communities/reconcile.py), as it does when a manager approves a request. Only a
+Group of this node or of a member node of the group may: the directory is the group's.
+"""
 
 from __future__ import annotations
 
 from fedkit.protocol.actors import FetchError, get_actor
-from fedkit.protocol.vocab import ACCEPT, FOLLOW, GROUP, INVITE, id_of
+from fedkit.protocol.vocab import ACCEPT, FOLLOW, GROUP, INVITE, id_of, type_of
+from fedkit.rules.community_facts import is_group_actor
+from fedkit.rules.registry import load_registry
 from services.inbox import follow_counts
 from services.inbox.context import HandlerContext
 from services.inbox.dispatch import handles
@@ -15,7 +24,9 @@ from services.inbox.models import FOLLOW_ACCEPTED, IGNORED, PROCESSED
 @handles(ACCEPT)
 def on_accept(ctx: HandlerContext) -> str:
     relation = relation_for_answer(ctx.activity.object)
-    if relation is None or relation.followee != ctx.activity.actor_id:
+    if relation is None:
+        return _enrolment(ctx)
+    if relation.followee != ctx.activity.actor_id:
         return IGNORED
     follow_counts.set_state(relation.follower, relation.followee, state=FOLLOW_ACCEPTED, upsert=False)
     username = ctx.local_username(relation.follower)
@@ -23,6 +34,20 @@ def on_accept(ctx: HandlerContext) -> str:
         ctx.deliver_to_inbox([username])
     return PROCESSED
 
+
+def _enrolment(ctx: HandlerContext) -> str:
+    """A community of the group takes our user in by its directory rule (see above)."""
+    follow, group = ctx.activity.object, ctx.activity.actor_id
+    if not isinstance(follow, dict) or type_of(follow) != FOLLOW or id_of(follow.get("object")) != group:
+        return IGNORED
+    member = id_of(follow.get("actor"))
+    username = ctx.local_username(member)
+    if username is None or not (ctx.is_local(group) or load_registry(ctx.config).is_inside(group)) \
+            or not is_group_actor(group, ctx.config):
+        return IGNORED
+    follow_counts.set_state(member, group, state=FOLLOW_ACCEPTED)
+    ctx.deliver_to_inbox([username])
+    return PROCESSED
 
 
 @handles(ACCEPT, INVITE)

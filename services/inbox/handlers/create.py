@@ -38,12 +38,15 @@ def on_create(ctx: HandlerContext) -> str:
     if obj is None:
         return IGNORED
     if existing is None or not existing.deleted:
-        store_object(obj)
+        store_object(obj, ctx.stored_id)
+    # Its first application — or that one again, when a worker died after storing the object
+    # (a replay): those it notifies are told once (the notifications are keyed by activity).
+    first = existing is None or (existing.stored_by is not None and existing.stored_by == ctx.stored_id)
     recipients = local_recipients(ctx, ctx.activity.raw, obj)
     ctx.deliver_to_inbox(recipients)
     # followers of its hashtags (a repeated delivery adds nothing: one item per user)
     ctx.deliver_to_inbox(tag_followers(ctx, obj) - recipients)
-    if existing is None:  # mentioned: those it reaches whom it names (a Mention tag)
+    if first:  # mentioned: those it reaches whom it names (a Mention tag)
         ctx.notify(set(recipients) & mentioned_users(ctx, obj), "mention", id_of(obj))
         # subscribed (followed with notify): those it reaches who asked to hear of its author's posts
         ctx.notify(set(recipients) & subscribers(ctx, actor), "status", id_of(obj))
