@@ -12,7 +12,10 @@ them, and the node's own indexer applies them (indexing rate). Then, as alice (w
 - ``GET /api/v2/search?type=statuses`` through the gateway with a bearer token (the api,
   the inbox with its policy check, the outbox, identity behind it): ``BENCH_SEARCH_API``
   requests, 8 clients;
-- ``GET /api/v2/search?type=accounts``: the same for people.
+- ``GET /api/v2/search?type=accounts``: the same for people (ranked by expertise: it asks
+  the expert finder too);
+- ``GET /api/archipel/experts``: the expert finder ("who knows about" a declared skill or a
+  word of the posts): the node's people matched on their profiles, the posts alice may see.
 Queries per second, p50 and p95 latency of each.
 """
 
@@ -104,7 +107,8 @@ def seed(node: Node, rng: random.Random) -> tuple[list[str], int]:
         accounts.append(Account(username=name, issuer="local", subject=name,
                                 display_name=f"{name.capitalize()} {rng.choice(WORDS).capitalize()}",
                                 summary=" ".join(rng.choices(WORDS, k=8)),
-                                profile_fields=[{"name": "Skills", "value": rng.choice(SKILLS)}]))
+                                profile_fields=[{"name": "Skills", "value": rng.choice(SKILLS)}],
+                                skills=rng.sample(SKILLS, 2)))
         if len(accounts) == 1000 or i == PEOPLE - 1:
             Account.objects.insert(accounts, load_bulk=False)
             ActorKey.objects.insert([ActorKey(actor_id=f"{base}/users/{a.username}",
@@ -232,6 +236,29 @@ def bench(node: Node) -> None:
         print(f"    GET /api/v2/search?type={kind}&limit=20 through the gateway (bearer token; "
               f"{statistics.mean(shown or [0]):.0f} results per answer on average): {rate:,.1f} requests/s, "
               f"p50 {p50:,.0f} ms, p95 {p95:,.0f} ms{f' ({failed} failed: {failures[0]})' if failed else ''}", flush=True)
+    experts_bench(config, sessions, rng)
+
+
+def experts_bench(config, sessions: list[requests.Session], rng: random.Random) -> None:
+    """``GET /api/archipel/experts``: a declared skill, or a word of the posts, as alice."""
+    failures: list[str] = []
+    shown: list[int] = []
+    asked = [rng.choice((rng.choice(SKILLS), rng.choice(WORDS))) for _ in range(API_REQUESTS)]
+
+    def expert_query(i: int) -> bool:
+        resp = sessions[i % CONCURRENCY].get(f"{config.base_url}/api/archipel/experts",
+                                             params={"q": asked[i % len(asked)], "limit": 20})
+        if resp.status_code == 200:
+            shown.append(len(resp.json()))
+        elif not failures:
+            failures.append(f"{resp.status_code} {resp.text[:200]}")
+        return resp.status_code == 200
+
+    rate, p50, p95, failed = measure(expert_query, API_REQUESTS)
+    print(f"    GET /api/archipel/experts?limit=20 (the expert finder: {PEOPLE:,} profiles matched, the "
+          f"posts alice may see; {statistics.mean(shown or [0]):.0f} experts per answer on average): "
+          f"{rate:,.1f} requests/s, p50 {p50:,.0f} ms, p95 {p95:,.0f} ms{f' ({failed} failed: {failures[0]})' if failed else ''}",
+          flush=True)
 
 
 def main() -> int:

@@ -55,8 +55,9 @@ ROUTES: list[tuple[frozenset[str] | None, re.Pattern, str, str]] = [
     (None, re.compile(r"^/communities(/.*)?$"), "communities", OPTIONAL),
     # The people directory (services/identity/people_directory.py): a node's own people, public,
     # a member node's signature proving a reader inside the group; the group's, bearer token.
-    (frozenset({"GET", "HEAD"}), re.compile(r"^/directory/people$"), "identity", MEMBERS),
+    (frozenset({"GET", "HEAD"}), re.compile(r"^/directory/(people|experts)$"), "identity", MEMBERS),
     (frozenset({"GET", "HEAD"}), re.compile(r"^/api/archipel/people$"), "identity", IGNORED),
+    (frozenset({"GET", "HEAD"}), re.compile(r"^/api/archipel/experts$"), "api", IGNORED),  # the expert finder
     (None, re.compile(r"^/scim/v2(/.*)?$"), "identity", SERVICE),  # SCIM 2.0 provisioning
     # The web app (services/web): "/" and everything under /web (pages, forms, static files).
     # A browser's cookie is no credential here: the web app calls the API with the user's token.

@@ -31,6 +31,10 @@ CHARTER_ACCEPT = "/api/archipel/charter/accept"
 # may see them (public, signature-checked: services/identity/people_directory.py)
 PEOPLE = "/directory/people"
 PEOPLE_GROUP = "/api/archipel/people"  # GET, same query: every member node's people (bearer token)
+# GET ?q=: this node's people whose profile matches, with what matched (the expert finder,
+# services/identity/experts_listing.py; public, signature-checked as PEOPLE)
+EXPERTS = "/directory/experts"
+EXPERTS_GROUP = "/internal/directory/experts"  # GET ?q=, as a local user: every member node's
 DIRECTORY_FILTERS = ("entity", "department", "location", "skill")  # PEOPLE's attribute filters
 # GET, the same filters: {"actors", "unreachable"}: everyone in the group they find (every member
 # node asked, signed as this node's instance actor; "unreachable": origins that did not answer)
@@ -160,6 +164,10 @@ class IdentityClient:
         return self.transport.get_json(SERVICE, PEOPLE_GROUP if group else PEOPLE, params=params,
                                        headers=as_reader(user, scopes))
 
+    def experts(self, q: str, *, user: str, scopes=()) -> dict:
+        """The group's people whose profile matches ``q`` as ``user`` may see them, with what
+        matched: ``{"items": [{..., "node", "matched": [...]}], "unreachable": [node names]}``."""
+        return self.transport.get_json(SERVICE, EXPERTS_GROUP, params={"q": q}, headers=as_reader(user, scopes))
     def people_matching(self, filters: dict[str, str]) -> tuple[set[str], set[str]]:
         """(actor ids of everyone in the group the directory filters find, origins of the
         member nodes that did not answer: their people are unknown, not absent)."""

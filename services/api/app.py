@@ -36,6 +36,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
         bookmarks,
         directory,
         edits,
+        experts,
         favourites,
         followers,
         instance,
@@ -63,7 +64,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
                                          media.bp, edits.bp, polls.bp, streaming_render.bp, search.bp, tags.bp, bookmarks.bp,
                                          markers.bp, followers.bp, profile.bp, absent.bp, favourites.bp,
                                          archipel_profile.bp, reports.bp, admin_reports.bp, archive_api.bp,
-                                         directory.bp,  # GET /api/v1/directory
+                                         directory.bp, experts.bp,  # GET /api/v1/directory, /api/archipel/experts
                                          admin_erasure.bp))  # legal holds, erasure (issue 12)
     app.json.sort_keys = False  # entities keep Mastodon's documented field order
     install_error_handlers(app)

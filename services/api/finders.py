@@ -4,7 +4,11 @@ see it:
 
 - accounts: this node's people (identity), the people of the group's other nodes and the
   outside accounts this node knows (the outbox's actor cache, the group's first) and, with
-  ``resolve``, an account by its address (``user@host``, WebFinger) or profile URL;
+  ``resolve``, an account by its address (``user@host``, WebFinger) or profile URL; for
+  plain words and a signed-in user in a v2 search (not ``accounts/search``, which apps call
+  as one types a mention), the accounts the words name come first, then the
+  group's experts on them by rank (expert_finder.py), each Account with an extra
+  ``archipel_evidence`` list (Mastodon apps ignore keys they do not know);
 - statuses: a status by its URL if the requester may see it, and posts whose text matches
   (the inbox, read as the requester);
 - hashtags: the tags of posts the requester may see, by prefix.
@@ -18,8 +22,9 @@ from fedkit.protocol.hashtags import normalized
 from fedkit.protocol.local_ids import is_local, local_username
 from fedkit.protocol.vocab import GROUP, id_of, local_actor_id, type_of
 from fedkit.protocol.webfinger import parse_acct
+from fedkit.rules.expertise import Expert, query_words, text_matches
 from fedkit.rules.registry import load_registry
-from services.api import converter, upstream
+from services.api import converter, expert_finder, upstream
 from services.api.entities import (
     account_of,
     author_of,
@@ -30,6 +35,8 @@ from services.api.entities import (
     status_entity,
     visible_object,
 )
+
+NAMED = 10_000  # an account the words name outranks any expert (fedkit/rules/expertise.py)
 
 
 def _is_url(query: str) -> bool:
@@ -73,8 +80,10 @@ def _by_text(text: str, wanted: int) -> list[tuple[str, dict | None]]:
     return local + [(a, d) for a, d in remote if not is_local(a, base)]
 
 
-def accounts(query: str, *, resolve: bool, limit: int, offset: int, following: bool) -> list[dict]:
-    """Account entities the query names (see the module's docstring), ``offset`` skipped."""
+def accounts(query: str, *, resolve: bool, limit: int, offset: int, following: bool,
+             experts: bool = False) -> list[dict]:
+    """Account entities the query names (see the module's docstring), ``offset`` skipped;
+    with ``experts`` (v2 search), plain words also find the group's experts on them."""
     query = query.strip()
     parsed = parse_acct(query) if not _is_url(query) else None
     if _is_url(query):
@@ -84,13 +93,42 @@ def accounts(query: str, *, resolve: bool, limit: int, offset: int, following: b
     else:
         found = _by_text(query.lstrip("@"), offset + limit)
     found = list(dict((a, d) for a, d in found).items())
+    experts_too = experts and parsed is None and not _is_url(query) and bool(g.requester.user)  # plain words
+    evidence: dict[str, Expert] = {}
+    if experts_too:
+        named = {a for a, _ in found}
+        for expert, _entity in expert_finder.find(query, limit=offset + limit):
+            evidence[expert.actor] = expert
+            if expert.actor not in named:
+                found.append((expert.actor, None))
     if following and found and g.requester.user:
         states = upstream.relationships(me(), [a for a, _ in found])
         found = [(a, d) for a, d in found if states.get(a, {}).get("following") == converter.FOLLOW_ACCEPTED]
     # communities are shown as accounts by their own slice, as the policy allows
     people = [(a, d) for a, d in found if d is None or type_of(d) != GROUP]
     prefetch_accounts([a for a, _ in people], known={a: d for a, d in people if d is not None})
-    return [e for e in (account_of(a) for a, _ in people) if e is not None][offset:offset + limit]
+    entities = [e for e in (account_of(a) for a, _ in people) if e is not None]
+    if experts_too:
+        entities = _by_expertise(query, entities, evidence)
+    return entities[offset:offset + limit]
+
+
+def _by_expertise(query: str, entities: list[dict], experts: dict) -> list[dict]:
+    """The accounts the words name first (by name or handle: who the query asks for, as
+    Mastodon's search), then by the expert ranking; each with ``archipel_evidence``, a key
+    of Archipel's own that Mastodon apps ignore (they skip keys they do not know)."""
+    wanted = query_words(query)
+
+    def rank(entity: dict) -> int:
+        expert = experts.get(entity.get("uri"))
+        named = text_matches(wanted, f"{entity.get('display_name', '')} {entity.get('username', '')}")
+        return (NAMED if named else 0) + (expert.score if expert else 0)
+
+    shown = []
+    for entity in sorted(entities, key=rank, reverse=True):  # stable: equal ranks keep their order
+        expert = experts.get(entity.get("uri"))
+        shown.append({**entity, "archipel_evidence": expert.evidence if expert else []})
+    return shown
 
 
 def statuses(query: str, *, resolve: bool, limit: int, offset: int, author: str | None) -> list[dict]:

@@ -64,7 +64,7 @@ def search():
     wanted = KINDS if kind is None else (kind,) if kind in KINDS else ()
     return jsonify(
         accounts=finders.accounts(query, resolve=resolve and signed_in, limit=limit, offset=offset,
-                                  following=_flag("following")) if "accounts" in wanted else [],
+                                  following=_flag("following"), experts=True) if "accounts" in wanted else [],
         statuses=finders.statuses(query, resolve=resolve and signed_in, limit=limit, offset=offset, author=author)
         if "statuses" in wanted else [],
         hashtags=finders.hashtags(query, limit=limit, offset=offset) if "hashtags" in wanted else [])

@@ -325,6 +325,14 @@ def people(params: dict, *, group: bool) -> dict:
         return _identity().people(params, user=user, scopes=scopes, group=group)
 
 
+def experts(q: str) -> dict:
+    """The group's people whose profile matches ``q`` as the requester may see them, with
+    what matched (services/identity/experts_listing.py): {"items", "unreachable"}."""
+    user, scopes = _reader()
+    with _answering("identity"):
+        return _identity().experts(q, user=user, scopes=scopes)
+
+
 def search_known_actors(query: str, limit: int) -> list[dict]:
     """Documents of the remote actors this node knows that ``query`` names."""
     with _answering("outbox"):

@@ -15,6 +15,11 @@ Both answer ``{"items": [...], "page", "total", "next": bool}``; an item is
 - ``GET /internal/directory/matching?entity=&department=&location=&skill=`` (internal: the
   communities service's membership rules) — ``{"actors", "unreachable"}``: everyone in the
   group the filters find, every member node asked as this node's instance actor.
+
+The expert finder's (experts_listing.py): ``GET /directory/experts?q=`` — this node's people
+whose profile matches, readers as for ``/directory/people``, each item with ``matched``;
+``GET /internal/directory/experts?q=`` — the same from every member node, asked signed as the
+local user the api names: ``{"items", "unreachable"}``.
 """
 
 from __future__ import annotations
@@ -24,11 +29,13 @@ from flask import Blueprint, current_app, g, jsonify, request
 from fedkit.contracts import identity as contract
 from fedkit.rules.policy import viewer_of
 from fedkit.runtime.responses import error
-from services.identity.people_group import everyone, group_people
+from services.identity.experts_listing import experts
+from services.identity.people_group import everyone, group_experts, group_people
 from services.identity.people_listing import MAX_LIMIT, HiddenFilter, Query, people, query_of
 
 bp = Blueprint("identity_people_directory", __name__)
 GROUP_PAGE = 20
+MAX_QUERY = 200
 
 
 def _paging(default: int, most: int) -> tuple[int, int] | None:
@@ -86,3 +93,31 @@ def matching():
         return error(400, "invalid_request", f"filter on one of {', '.join(contract.DIRECTORY_FILTERS)}")
     actors, unreachable = everyone(Query(query.filters), config)
     return jsonify(actors=actors, unreachable=unreachable)
+
+
+def _expert_query() -> str | None:
+    return " ".join(request.args.get("q", "").split())[:MAX_QUERY] or None
+
+
+@bp.get(contract.EXPERTS)
+def node_experts():
+    config = current_app.config["ARCHIPEL"]
+    q = _expert_query()
+    if q is None:
+        return error(400, "invalid_request", "q is required")
+    whole = bool(g.requester.user) or viewer_of(g.requester, config).in_group
+    found = experts(q, whole=whole, config=config)
+    return jsonify(items=found[:MAX_LIMIT], node=config.node_name)
+
+
+@bp.get(contract.EXPERTS_GROUP)
+def experts_of_the_group():
+    config = current_app.config["ARCHIPEL"]
+    q = _expert_query()
+    if not g.requester.user:
+        return error(401, "unauthorized", "the expert finder is for signed-in employees")
+    if q is None:
+        return error(400, "invalid_request", "q is required")
+    own = [{**item, "node": config.node_name} for item in experts(q, whole=True, config=config)]
+    others, unreachable = group_experts(q, g.requester.user, config)
+    return jsonify(items=own + others, unreachable=unreachable)

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 import requests
 
-from fedkit.contracts.identity import PEOPLE
+from fedkit.contracts.identity import EXPERTS, PEOPLE
 from fedkit.protocol.vocab import instance_actor_id, local_actor_id
 from fedkit.rules.registry import load_registry, origin_of
 from fedkit.rules.ssrf import UnsafeURL
@@ -43,10 +43,10 @@ def _valid(item, base_url: str) -> bool:
 
 
 def _ask(node, query: Query, config, key_id: str, private_pem: str,
-         page: int = 1) -> tuple[list[dict], bool] | None:
+         page: int = 1, path: str = PEOPLE) -> tuple[list[dict], bool] | None:
     """One member node's people for this query (one page, and whether another follows), or
-    None when it did not answer."""
-    url = f"{node.base_url}{PEOPLE}?{_params(query, page)}"
+    None when it did not answer; ``path``: ``PEOPLE``, or ``EXPERTS`` (the expert finder's)."""
+    url = f"{node.base_url}{path}?{_params(query, page)}"
     try:
         resp = signed_get(url, config, key_id=key_id, private_pem=private_pem, accept="application/json",
                           max_redirects=0, timeout=config.directory_timeout)
@@ -111,3 +111,21 @@ def everyone(query: Query, config) -> tuple[list[str], list[str]]:
             else:
                 found += actors
     return sorted(set(found)), unreachable
+
+
+def group_experts(q: str, username: str, config) -> tuple[list[dict], list[str]]:
+    """(the people every other member node finds for the expert finder's ``q``, with what
+    matched (experts_listing.py); the nodes that did not answer), asked signed as the user."""
+    others = [node for node in load_registry(config).nodes if node.base_url != config.base_url]
+    key_id, private_pem = keystore.signing_key(local_actor_id(config.base_url, username))
+    found, unreachable = [], []
+    if others:
+        with ThreadPoolExecutor(max_workers=min(8, len(others))) as pool:
+            answers = list(pool.map(lambda node: _ask(node, Query({}, q), config, key_id, private_pem,
+                                                      path=EXPERTS), others))
+        for node, answer in zip(others, answers, strict=True):
+            if answer is None:
+                unreachable.append(node.name)
+            else:
+                found += answer[0]
+    return found, unreachable

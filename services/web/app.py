@@ -29,6 +29,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     from services.web.comm_actions import bp as comm_actions_bp
     from services.web.comm_pages import bp as comm_pages_bp
     from services.web.errors import install_error_handlers
+    from services.web.experts_pages import bp as experts_bp
     from services.web.i18n import init_i18n
     from services.web.manage import bp as manage_bp
     from services.web.mod_queue import bp as mod_queue_bp
@@ -42,7 +43,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
 
     blueprints = (signin.bp, pages.bp, edits.bp, posts.bp, people.bp, polls.bp, manage_bp, settings_bp,
                   admin_bp, comm_actions_bp, comm_pages_bp, tags_bp, mod_report_bp, mod_queue_bp, settings_skills_bp,
-                  charter_bp, audit_bp, people_requests_bp, people_directory_bp, usage_bp)
+                  charter_bp, audit_bp, people_requests_bp, people_directory_bp, experts_bp, usage_bp)
     app = create_service_app(__name__, "web", config, blueprints=blueprints, static_url_path="/web/static")
     app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 3600
     init_i18n(app)
