@@ -7,15 +7,25 @@ A person is found by what they declared (skills, projects, interests, languages:
 reader outside the group sees the node's public parts alone, so cannot match on a hidden
 one (finding people by a hidden skill would tell it).
 
-Words are matched as fedkit/rules/expertise.py says.
+Words are matched as fedkit/rules/expertise.py says. The candidates come from the node's
+full-text index (people_index.py indexes the same parts), asked once per word of the query
+— an item matches when every word of the query begins one of its words or when its words
+are all in the query, so anyone with evidence has one of the query's words indexed — and
+at most ``CANDIDATES_PER_WORD`` per word, best match first: a node answers with a bounded
+list however many people it has. Only while the index does not answer (restarting,
+being rebuilt) are the accounts read one by one.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from types import SimpleNamespace
 
-from fedkit.contracts.search import plain_text
+import requests
+
+from fedkit.contracts.search import SearchClient, plain_text
+from fedkit.protocol.local_ids import local_username
 from fedkit.rules.expertise import (
     PROFILE,
     SKILL,
@@ -26,10 +36,14 @@ from fedkit.rules.expertise import (
     text_matches,
 )
 from fedkit.rules.profile_view import DECLARED
+from fedkit.runtime.internal import internal_client
 from services.identity.directory_profile import declared_fields, directory_fields
 from services.identity.models import Account
 from services.identity.people_listing import SCAN_LIMIT, entry, shown_parts
 
+log = logging.getLogger(__name__)
+
+CANDIDATES_PER_WORD = 200
 PROFILE_TEXT = ("title", "department")  # directory parts that say what someone does
 FIELDS = ("username", "display_name", "summary", "profile_fields", "scim_attributes", "directory_claims", *DECLARED)
 
@@ -69,6 +83,19 @@ def _said(row: dict) -> str:
     return fold(str([scim, *(row.get(f) for f in FIELDS if f != "scim_attributes")]))
 
 
+def _candidates(wanted: list[str], base_url: str) -> list[str] | None:
+    """Usernames the index finds for any word of the query, or None when it did not answer."""
+    search = SearchClient(internal_client())
+    named: set[str] = set()
+    try:
+        for word in wanted:
+            named.update(filter(None, (local_username(a, base_url) for a in search.people(word, limit=CANDIDATES_PER_WORD))))
+    except requests.RequestException as exc:
+        log.warning("expert finder: the search index did not answer (%s); reading every account", exc)
+        return None
+    return sorted(named)
+
+
 def experts(q: str, *, whole: bool, config) -> list[dict]:
     """This node's open accounts whose profile matches ``q`` as the reader sees it: each the
     people directory's entry plus ``matched`` (``evidence_of``), by name."""
@@ -80,7 +107,9 @@ def experts(q: str, *, whole: bool, config) -> list[dict]:
         shown.add("bio")
     if whole or "fields" in config.profile_public_fields:
         shown.add("fields")
-    rows = Account.objects(suspended__ne=True, scim_deleted__ne=True).only(*FIELDS).limit(SCAN_LIMIT).as_pymongo()
+    rows = Account.objects(suspended__ne=True, scim_deleted__ne=True).only(*FIELDS).as_pymongo()
+    named = _candidates(wanted, config.base_url)
+    rows = rows.filter(username__in=named) if named is not None else rows.limit(SCAN_LIMIT)
     found = []
     for row in rows:  # raw rows: building 10,000 documents per query would cost more than matching
         if not any(word in _said(row) for word in wanted):

@@ -1,6 +1,6 @@
 """This node's people in the node's search index (services/search, through its contract):
 an account is indexed as it is now — its handle, name, profile text, skills, interests,
-projects and fields — each time
+projects, languages, job title, department and fields — each time
 it is created or changed, and removed once closed (deactivated, or deleted by the
 directory), so a closed account is found by nobody."""
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 from fedkit.contracts import search
 from fedkit.protocol.vocab import local_actor_id
 from fedkit.runtime.config import Config
+from services.identity.directory_profile import directory_fields
 from services.identity.models import Account
 
 
@@ -18,7 +19,9 @@ def event_of(account: Account, config: Config) -> dict:
         return search.removal(search.PERSON, actor)
     # what the directory and the person say of themselves (skills, interests, projects: the
     # directory profile) are words they are found by, as their profile fields' values
-    said = [{"value": v} for v in (*(account.skills or []), *(account.interests or []), *(account.projects or []))]
+    directory = directory_fields(account)
+    said = [{"value": v} for v in (*(account.skills or []), *(account.interests or []), *(account.projects or []),
+                                   *(account.languages or []), *(directory.get(p) or "" for p in ("title", "department")))]
     return search.person_event(actor, username=account.username, name=account.display_name or "",
                                summary=account.summary or "", fields=[*said, *(account.profile_fields or [])])
 

@@ -24,6 +24,7 @@ def _person(node, username: str, name: str, department: str, entity: str, **extr
             ENTERPRISE: {"department": department, "organization": entity}}
     Account.objects(username=username).update_one(set__display_name=name, set__scim_attributes=json.dumps(scim),
                                                   **{f"set__{k}": v for k, v in extra.items()})
+    node.reindex_person(username)  # written directly: indexed as the directory's changes are
 
 
 @pytest.fixture
