@@ -27,7 +27,7 @@ from gateway.auth import AuthError, Identity, bearer_identity, verify_signature
 from gateway.usage_days import today
 from gateway.usage_group import PATH, group_report
 from gateway.usage_measures import MeasureError, dimensions, measures
-from gateway.usage_report import PeriodError, csv_lines, envelope, node_report, parse_period
+from gateway.usage_report import PeriodError, csv_lines, envelope, masked, node_report, parse_period
 
 ADMIN = "node_admin"
 MEASURES = "/api/v1/admin/measures"
@@ -87,6 +87,8 @@ def install(app: Flask, cfg: Config, internal: InternalClient) -> None:
             rows, nodes, unreachable = group_report(period, cfg, internal)
         else:
             rows, nodes, unreachable = node_report(period, cfg, internal, member=member)["rows"], [cfg.node_name], []
+            if not member:  # a member node's software gets the addresses, to add up by community
+                rows = masked(rows, cfg)
         report = envelope(period, scope, cfg, rows, nodes, unreachable)
         if fmt == "csv":
             name = f"usage-{scope}-{period.by}-{report['from']}-{report['to']}.csv"

@@ -28,7 +28,7 @@ from fedkit.runtime.config import Config
 from fedkit.runtime.http import read_capped, signed_get
 from fedkit.runtime.internal import InternalClient
 from gateway.usage_figures import summed
-from gateway.usage_report import Period, node_report
+from gateway.usage_report import HIDDEN, Period, masked, node_report
 
 log = logging.getLogger(__name__)
 PATH = "/api/archipel/admin/usage"
@@ -71,7 +71,8 @@ def group_report(period: Period, config: Config, internal: InternalClient) -> tu
             else:
                 answers.append(rows)
                 answered.append(node.name)
-    labels = {row["key"]: row.get("label", row["key"]) for rows in answers for row in rows}
+    # a community's name as its host gave it (None elsewhere, HIDDEN for a hidden one)
+    labels = {row["key"]: row["label"] for rows in answers for row in rows if row.get("label") not in (None, HIDDEN)}
     if period.by == "node":
         rows = [row for rows in answers for row in rows]
         total = summed([[{**row, "key": registry.name} for row in rows]])
@@ -79,5 +80,5 @@ def group_report(period: Period, config: Config, internal: InternalClient) -> tu
         return rows, answered, unreachable
     rows = summed(answers)
     for row in rows:
-        row["label"] = labels.get(row["key"], row["key"])
-    return rows, answered, unreachable
+        row["label"] = labels.get(row["key"])
+    return masked(rows, config), answered, unreachable

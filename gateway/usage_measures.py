@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from fedkit.contracts.usage import UsageSources
 from fedkit.runtime.config import Config
 from fedkit.runtime.internal import InternalClient
 from gateway.usage_days import facts_for, today
 from gateway.usage_figures import LOOKBACK, WITHHELD, figures
-from gateway.usage_report import MAX_DAYS, NO_ENTITY
+from gateway.usage_report import MAX_DAYS, NO_ENTITY, masked
 
 MEASURED = {"active_users": ("active_people",), "new_users": ("new_members",),
             "interactions": ("replies", "reactions")}
@@ -100,9 +101,13 @@ def dimensions(params: dict, config: Config, internal: InternalClient) -> list[d
     for key in (k for k in keys if k in DIMENSION_KEYS):
         facts = facts if facts is not None else facts_for(start, end, config, internal)
         data = []
-        for row in figures(facts, start, end, DIMENSION_KEYS[key], config.node_name):
+        rows = figures(facts, start, end, DIMENSION_KEYS[key], config.node_name)
+        if DIMENSION_KEYS[key] == "community":  # another node's community is not named here
+            own = {c["id"] for c in UsageSources(internal).communities()}
+            rows = masked([{**row, "label": row["key"] if row["key"] in own else None} for row in rows], config)
+        for row in rows:
             value = row["total"]["active_people"]
-            item = {"key": row["key"], "human_key": row["key"] or NO_ENTITY, "value": _text(value)}
+            item = {"key": row["key"], "human_key": row.get("label") or row["key"] or NO_ENTITY, "value": _text(value)}
             if value is None:
                 item["withheld"] = WITHHELD
             data.append(item)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
+import hmac
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,6 +29,7 @@ from gateway.usage_figures import DAILY, DIMENSIONS, LOOKBACK, TOTALS, WITHHELD,
 MAX_DAYS = 92
 NO_ENTITY = "(no entity)"
 HIDDEN = "hidden community"
+ELSEWHERE = "a community of"
 
 
 class PeriodError(ValueError):
@@ -70,9 +73,8 @@ def _labelled(rows: list[dict], period: Period, config: Config, communities: lis
     mine = {c["id"]: c for c in communities}
     for row in rows:
         community = mine.get(row["key"])
-        if community is None:  # another node's community: its slug and host
-            base, _, slug = row["key"].rpartition("/communities/")
-            row["label"] = f"{slug}@{base.split('://', 1)[-1]}"
+        if community is None:  # another node's community: named by its host alone (masked)
+            row["label"] = None
             continue
         hidden = community["visibility"] == "hidden" and member
         row["label"] = HIDDEN if hidden else community["name"]
@@ -90,6 +92,21 @@ def node_report(period: Period, config: Config, internal: InternalClient, *, mem
                  "days": [{"day": d, "values": dict.fromkeys(DAILY, 0), "withheld": {}} for d in _days(period)]}]
     _labelled(rows, period, config, UsageSources(internal).communities(), member)
     return {"node": config.node_name, "rows": rows}
+
+
+def masked(rows: list[dict], config: Config) -> list[dict]:
+    """The rows as an administrator of this node may see them. A community hosted elsewhere
+    is named only as its host named it (a row its host labelled, which it does for its
+    communities but the hidden ones, ``HIDDEN``); else — hidden, or this node cannot tell —
+    neither its name nor its address (whose slug is a name) is shown: the row is "a community
+    of <host>", under a key that does not tell which."""
+    for row in rows:
+        if row.get("label") is not None:
+            continue
+        host = row["key"].rpartition("/communities/")[0].split("://", 1)[-1]
+        digest = hmac.new(config.internal_secret.encode(), row["key"].encode(), hashlib.sha256).hexdigest()[:12]
+        row["key"], row["label"] = f"community-{digest}@{host}", f"{ELSEWHERE} {host}"
+    return rows
 
 
 def _days(period: Period) -> list[str]:
