@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlencode
 
 import requests
@@ -23,10 +22,10 @@ import requests
 from fedkit.protocol.vocab import instance_actor_id
 from fedkit.rules.registry import MemberNode, load_registry
 from fedkit.rules.ssrf import UnsafeURL
-from fedkit.runtime import keystore
 from fedkit.runtime.config import Config
 from fedkit.runtime.http import read_capped, signed_get
 from fedkit.runtime.internal import InternalClient
+from fedkit.runtime.member_fanout import ask_other_members
 from gateway.usage_figures import summed
 from gateway.usage_report import HIDDEN, Period, masked, node_report
 
@@ -60,17 +59,13 @@ def group_report(period: Period, config: Config, internal: InternalClient) -> tu
     registry = load_registry(config)
     mine = node_report(period, config, internal)["rows"]
     answers, answered, unreachable = [mine], [config.node_name], []
-    others = [n for n in registry.nodes if n.base_url != config.base_url]
-    if others:
-        key_id, private_pem = keystore.signing_key(instance_actor_id(config.base_url))
-        with ThreadPoolExecutor(max_workers=min(8, len(others))) as pool:
-            found = list(pool.map(lambda n: _ask(n, period, config, key_id, private_pem), others))
-        for node, rows in zip(others, found, strict=True):
-            if rows is None:
-                unreachable.append(node.name)
-            else:
-                answers.append(rows)
-                answered.append(node.name)
+    for node, rows in ask_other_members(config, instance_actor_id(config.base_url),
+                                        lambda node, key_id, pem: _ask(node, period, config, key_id, pem)):
+        if rows is None:
+            unreachable.append(node.name)
+        else:
+            answers.append(rows)
+            answered.append(node.name)
     # a community's name as its host gave it (None elsewhere, HIDDEN for a hidden one)
     labels = {row["key"]: row["label"] for rows in answers for row in rows if row.get("label") not in (None, HIDDEN)}
     if period.by == "node":

@@ -12,17 +12,16 @@ from __future__ import annotations
 import json
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlencode
 
 import requests
 
 from fedkit.contracts.identity import EXPERTS, PEOPLE
 from fedkit.protocol.vocab import instance_actor_id, local_actor_id
-from fedkit.rules.registry import load_registry, origin_of
+from fedkit.rules.registry import origin_of
 from fedkit.rules.ssrf import UnsafeURL
-from fedkit.runtime import keystore
 from fedkit.runtime.http import read_capped, signed_get
+from fedkit.runtime.member_fanout import ask_other_members
 from services.identity.people_listing import MAX_LIMIT, Query, people, sort_key
 
 log = logging.getLogger(__name__)
@@ -65,17 +64,13 @@ def _ask(node, query: Query, config, key_id: str, private_pem: str,
 def group_people(query: Query, username: str, config) -> tuple[list[dict], list[str]]:
     """(every member node's people the query finds, sorted by name; the nodes that did not answer)."""
     found = [{**item, "node": config.node_name} for item in people(query, whole=True, config=config)]
-    others = [node for node in load_registry(config).nodes if node.base_url != config.base_url]
-    key_id, private_pem = keystore.signing_key(local_actor_id(config.base_url, username))
     unreachable = []
-    if others:
-        with ThreadPoolExecutor(max_workers=min(8, len(others))) as pool:
-            answers = list(pool.map(lambda node: _ask(node, query, config, key_id, private_pem), others))
-        for node, answer in zip(others, answers, strict=True):
-            if answer is None:
-                unreachable.append(node.name)
-            else:
-                found += answer[0]
+    for node, answer in ask_other_members(config, local_actor_id(config.base_url, username),
+                                          lambda node, key_id, pem: _ask(node, query, config, key_id, pem)):
+        if answer is None:
+            unreachable.append(node.name)
+        else:
+            found += answer[0]
     return sorted(found, key=sort_key), unreachable
 
 
@@ -99,33 +94,25 @@ def everyone(query: Query, config) -> tuple[list[str], list[str]]:
     that did not answer). Asked as this node's instance actor, a member node's reader, who
     sees each person's whole directory profile (a dynamic community's membership rule)."""
     found = [item["actor"] for item in people(query, whole=True, config=config)]
-    others = [node for node in load_registry(config).nodes if node.base_url != config.base_url]
     unreachable = []
-    if others:
-        key_id, private_pem = keystore.signing_key(instance_actor_id(config.base_url))
-        with ThreadPoolExecutor(max_workers=min(8, len(others))) as pool:
-            answers = list(pool.map(lambda node: _everyone_at(node, query, config, key_id, private_pem), others))
-        for node, actors in zip(others, answers, strict=True):
-            if actors is None:
-                unreachable.append(origin_of(node.base_url))
-            else:
-                found += actors
+    for node, actors in ask_other_members(config, instance_actor_id(config.base_url),
+                                          lambda node, key_id, pem: _everyone_at(node, query, config, key_id, pem)):
+        if actors is None:
+            unreachable.append(origin_of(node.base_url))
+        else:
+            found += actors
     return sorted(set(found)), unreachable
 
 
 def group_experts(q: str, username: str, config) -> tuple[list[dict], list[str]]:
     """(the people every other member node finds for the expert finder's ``q``, with what
     matched (experts_listing.py); the nodes that did not answer), asked signed as the user."""
-    others = [node for node in load_registry(config).nodes if node.base_url != config.base_url]
-    key_id, private_pem = keystore.signing_key(local_actor_id(config.base_url, username))
     found, unreachable = [], []
-    if others:
-        with ThreadPoolExecutor(max_workers=min(8, len(others))) as pool:
-            answers = list(pool.map(lambda node: _ask(node, Query({}, q), config, key_id, private_pem,
-                                                      path=EXPERTS), others))
-        for node, answer in zip(others, answers, strict=True):
-            if answer is None:
-                unreachable.append(node.name)
-            else:
-                found += answer[0]
+    for node, answer in ask_other_members(config, local_actor_id(config.base_url, username),
+                                          lambda node, key_id, pem: _ask(node, Query({}, q), config, key_id, pem,
+                                                                         path=EXPERTS)):
+        if answer is None:
+            unreachable.append(node.name)
+        else:
+            found += answer[0]
     return found, unreachable

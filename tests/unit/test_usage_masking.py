@@ -42,8 +42,7 @@ def test_the_group_view_takes_no_name_from_a_hidden_row(monkeypatch):
     other_rows = [_row(SECRET, None)]
     monkeypatch.setattr(usage_group, "node_report", lambda *a, **k: {"rows": other_rows})
     monkeypatch.setattr(usage_group, "load_registry", lambda c: _Registry())
-    monkeypatch.setattr(usage_group.keystore, "signing_key", lambda actor: ("k", "pem"))
-    monkeypatch.setattr(usage_group, "_ask", lambda *a: host_rows)
+    monkeypatch.setattr(usage_group, "ask_other_members", lambda *a: [(_Registry.nodes[1], host_rows)])
     period = usage_group.Period.__new__(usage_group.Period)
     object.__setattr__(period, "by", "community")
     rows, answered, unreachable = usage_group.group_report(period, config, internal=None)
