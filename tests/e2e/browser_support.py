@@ -125,3 +125,16 @@ def open_header_menu(driver) -> None:
     """Open the header's "More" menu (the administration's links, a <details>) if closed."""
     for summary in all_css(driver, "details.nav-more:not([open]) > summary"):
         summary.click()
+
+
+def unused_one_time_code(group, username: str, secret: str) -> str:
+    """A one-time code the group's provider will take: a code is good once — a step at or
+    before the last one accepted for this person is refused (services/idp/totp.py) — so when
+    another test signed them in during this step, wait for the next one."""
+    from services.idp import totp
+
+    employees = group["fr"].db.client["archipel_group"].employees
+    last = (employees.find_one({"username": username}) or {}).get("mfa_last_step")
+    wait_until(lambda: last is None or totp.step_at() > last, 2 * totp.STEP + 5,
+               message=f"a time step after the last one-time code {username} used")
+    return totp.code_at(secret)

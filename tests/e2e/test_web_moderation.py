@@ -18,6 +18,7 @@ from tests.e2e.browser_support import (
     open_header_menu,
     screenshot,
     sign_in_with_sso,
+    unused_one_time_code,
 )
 from tests.e2e.test_web_browser import browsers, posted, stream_has  # noqa: F401 (fixtures)
 from tests.plugin import wait_until
@@ -48,8 +49,6 @@ def moderator(group, browsers):  # noqa: F811
 def berta(group, browsers):  # noqa: F811
     """berta signs in at de; the group's provider asks her one-time code (she is enrolled in
     a second factor: the secret the demo seeding prints)."""
-    from services.idp import totp
-
     secret = next(line for line in group.idp.one_time_codes if line.startswith("berta ")).rsplit(" ", 1)[1]
     driver = browsers("en-GB,en")
     driver.get(group["de"].base + "/")
@@ -59,7 +58,7 @@ def berta(group, browsers):  # noqa: F811
     wait_until(lambda: all_css(driver, "#otp"), 30, message="the provider's sign-in form")
     by_css(driver, "#username").send_keys("berta")
     by_css(driver, "#password").send_keys(group["de"].password)
-    by_css(driver, "#otp").send_keys(totp.code_at(secret))
+    by_css(driver, "#otp").send_keys(unused_one_time_code(group, "berta", secret))
     by_css(driver, "button[type=submit]").click()
     wait_until(lambda: all_css(driver, "form.signout"), 30, message="berta's home page at de")
     return driver
@@ -67,11 +66,13 @@ def berta(group, browsers):  # noqa: F811
 
 def _text(driver) -> str:
     """The page's main text ("" while the browser is between two pages)."""
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.common.exceptions import WebDriverException
 
     try:
         return by_css(driver, "main").text
-    except (StaleElementReferenceException, NoSuchElementException):  # the next page is not there yet
+    # the next page is not there yet: no such element, a stale one, or (Chromium) "node with
+    # given id does not belong to the document" — each a WebDriverException
+    except WebDriverException:
         return ""
 
 
