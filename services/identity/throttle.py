@@ -41,22 +41,18 @@ def reserve(key: str, limit: int, lockout: dt.timedelta) -> float | None:
     now = clock.now()
     coll = _collection()
     coll.delete_one({"_id": key, "expires_at": {"$lte": now}})  # an ended window starts afresh
-    update = {"$inc": {"count": 1}, "$setOnInsert": {"expires_at": now + lockout}}
     for _ in range(RACE_RETRIES):
+        # The key's record is created apart from the count, so that no increment rides on an
+        # upsert: the embedded database (SecantusDB) may answer None to an upsert that raced
+        # another one's insert, and then whose increment counted is unknown.
         try:
-            doc = coll.find_one_and_update({"_id": key}, update, upsert=True,
-                                           return_document=ReturnDocument.AFTER)
-        except DuplicateKeyError:  # another worker created it at the same instant
-            doc = coll.find_one_and_update({"_id": key}, {"$inc": {"count": 1}},
-                                           return_document=ReturnDocument.AFTER)
-        if doc is None:
-            # SecantusDB (the demo's database) may answer None to an upsert that raced another
-            # one's insert, its $inc applied: read the count (at least ours; if higher, refuse).
-            doc = coll.find_one({"_id": key})
+            coll.update_one({"_id": key}, {"$setOnInsert": {"count": 0, "expires_at": now + lockout}}, upsert=True)
+        except DuplicateKeyError:  # another worker created it at the same instant: it is there
+            pass
+        doc = coll.find_one_and_update({"_id": key}, {"$inc": {"count": 1}}, return_document=ReturnDocument.AFTER)
         if doc is not None:
             break
-        # Neither our upsert nor the racing insert is visible yet (the embedded database):
-        # take the attempt again rather than refuse a sign-in that is within the limit.
+        # not visible yet (created by a racing worker, or its window just ended): again
     else:
         return 1.0
     if doc["count"] <= limit:
